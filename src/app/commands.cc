@@ -1,0 +1,158 @@
+#include "app/commands.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cmc/parser.h"
+#include "cmc/sim.h"
+#include "common/bytes.h"
+#include "common/log.h"
+#include "dashboard/server.h"
+#include "lake/keys.h"
+#include "pipeline/fetch.h"
+#include "pipeline/reprocess.h"
+#include "warehouse/migrations.h"
+
+namespace coinlake::app {
+namespace {
+
+StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return InvalidArgumentError(fmt::format("cannot read {}", path));
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// The key comes from a file (CMC_API_KEY_FILE, e.g. a systemd credential) or $CMC_API_KEY,
+// never from a flag: command lines are visible to every user in /proc.
+StatusOr<std::string> ApiKey(const FetchFlags& flags) {
+  std::string key;
+  if (!flags.api_key_file.empty()) {
+    ASSIGN_OR_RETURN(key, ReadWholeFile(flags.api_key_file));
+    while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' ')) {
+      key.pop_back();
+    }
+  } else if (const char* env = std::getenv("CMC_API_KEY")) {
+    key = env;
+  }
+  log::RegisterSecret(key);
+  return key;
+}
+
+nlohmann::json OptionalNumber(std::optional<double> v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+Status Migrate(const GlobalOptions& global) {
+  ASSIGN_OR_RETURN(auto db, warehouse::Connection::Open(global.database_url));
+  ASSIGN_OR_RETURN(warehouse::MigrateResult result,
+                   warehouse::Migrate(*db, warehouse::EmbeddedMigrations()));
+  log::Info("schema up to date", {{"from_version", result.from_version},
+                                  {"to_version", result.to_version},
+                                  {"applied", result.applied}});
+  return Status::Ok();
+}
+
+Status Fetch(const GlobalOptions& global, const FetchFlags& flags, StopSignal& stop, bool loop) {
+  pipeline::FetchOptions options;
+  options.database_url = global.database_url;
+  options.lake_url = global.lake_url;
+  options.spool_dir = global.spool_dir;
+  options.cmc.base_url = flags.cmc_url;
+  ASSIGN_OR_RETURN(options.cmc.api_key, ApiKey(flags));
+  if (options.cmc.api_key.empty()) {
+    return InvalidArgumentError("no CoinMarketCap API key: set CMC_API_KEY or CMC_API_KEY_FILE");
+  }
+  options.listings_limit = flags.limit;
+  options.convert = flags.convert;
+  options.interval = std::chrono::seconds(flags.interval_seconds);
+  // Fail on a bad database URL before the first call costs credits.
+  ASSIGN_OR_RETURN(auto probe, warehouse::Connection::Open(options.database_url));
+  probe.reset();
+  return loop ? pipeline::RunLoop(options, stop) : pipeline::RunFetch(options, stop);
+}
+
+Status Reprocess(const GlobalOptions& global, const ReprocessFlags& flags, StopSignal& stop) {
+  pipeline::ReprocessOptions options;
+  options.database_url = global.database_url;
+  options.lake_url = global.lake_url;
+  options.from_date = flags.from;
+  options.to_date = flags.to;
+  ASSIGN_OR_RETURN(pipeline::ReprocessReport report, pipeline::RunReprocess(options, stop));
+  log::Info("reprocess finished", {{"objects_seen", report.objects_seen},
+                                   {"objects_loaded", report.objects_loaded},
+                                   {"rows", report.rows}});
+  return Status::Ok();
+}
+
+Status Audit(const GlobalOptions&) {
+  return FailedPreconditionError("audit is not available in this version yet (see docs/roadmap.md)");
+}
+
+Status Plan(const GlobalOptions&, const FetchFlags&) {
+  return FailedPreconditionError("plan is not available in this version yet (see docs/roadmap.md)");
+}
+
+Status Inspect(const std::string& file) {
+  ASSIGN_OR_RETURN(std::string data, ReadWholeFile(file));
+  if (LooksGzipped(data)) {
+    auto inflated = GzipDecompress(data);
+    if (!inflated.ok()) return InvalidArgumentError(fmt::format("{}: {}", file, inflated.status().message()));
+    data = std::move(inflated).value();
+  }
+  auto payload = cmc::ParseListings(data);
+  if (!payload.ok()) return InvalidArgumentError(fmt::format("{}: {}", file, payload.status().message()));
+  for (const cmc::QuoteRow& r : payload->rows) {
+    nlohmann::ordered_json row;
+    row["cmc_id"] = r.cmc_id;
+    row["symbol"] = r.symbol;
+    row["name"] = r.name;
+    row["quote_currency"] = r.quote_currency;
+    row["ts"] = FormatIso8601(r.ts);
+    row["snapshot_ts"] = FormatIso8601(payload->status.timestamp);
+    row["cmc_rank"] = r.cmc_rank ? nlohmann::json(*r.cmc_rank) : nlohmann::json(nullptr);
+    row["price"] = OptionalNumber(r.price);
+    row["volume_24h"] = OptionalNumber(r.volume_24h);
+    row["market_cap"] = OptionalNumber(r.market_cap);
+    row["percent_change_1h"] = OptionalNumber(r.percent_change_1h);
+    row["percent_change_24h"] = OptionalNumber(r.percent_change_24h);
+    row["percent_change_7d"] = OptionalNumber(r.percent_change_7d);
+    row["circulating_supply"] = OptionalNumber(r.circulating_supply);
+    row["total_supply"] = OptionalNumber(r.total_supply);
+    row["max_supply"] = OptionalNumber(r.max_supply);
+    std::cout << row.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+  }
+  return Status::Ok();
+}
+
+Status Serve(const GlobalOptions& global, const ServeFlags& flags, StopSignal& stop) {
+  dashboard::ServeOptions options;
+  options.host = flags.host;
+  options.port = flags.port;
+  options.database_url = global.database_url;
+  return dashboard::RunServe(options, stop);
+}
+
+Status Sim(const SimFlags& flags, StopSignal& stop) {
+  cmc::SimOptions options;
+  options.host = flags.host;
+  options.port = flags.port;
+  options.seed = flags.seed;
+  options.coins = flags.coins;
+  if (const char* key = std::getenv("CMC_API_KEY")) options.api_key = key;
+  ASSIGN_OR_RETURN(auto sim, cmc::Simulator::Start(options));
+  while (!stop.SleepFor(std::chrono::hours(1))) {
+  }
+  sim->Stop();
+  return Status::Ok();
+}
+
+}  // namespace coinlake::app

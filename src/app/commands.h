@@ -1,0 +1,53 @@
+// The commands of `coinlake`: each turns parsed flags into options and calls the module that
+// does the work.
+#pragma once
+
+#include <string>
+
+#include "common/status.h"
+#include "common/stop_signal.h"
+
+namespace coinlake::app {
+
+struct GlobalOptions {
+  std::string database_url;
+  std::string lake_url = "lake";    // a folder under the working directory
+  std::string spool_dir = "spool";  // likewise
+  std::string log_level = "info";
+};
+
+struct FetchFlags {
+  std::string cmc_url = "https://pro-api.coinmarketcap.com";
+  std::string api_key_file;
+  int limit = 100;
+  std::string convert = "USD";
+  int interval_seconds = 300;
+};
+
+struct ReprocessFlags {
+  std::string from;
+  std::string to;
+};
+
+struct ServeFlags {
+  std::string host = "0.0.0.0";
+  int port = 8501;
+};
+
+struct SimFlags {
+  std::string host = "127.0.0.1";
+  int port = 8502;
+  uint64_t seed = 42;
+  int coins = 5000;
+};
+
+Status Migrate(const GlobalOptions& global);
+Status Fetch(const GlobalOptions& global, const FetchFlags& flags, StopSignal& stop, bool loop);
+Status Reprocess(const GlobalOptions& global, const ReprocessFlags& flags, StopSignal& stop);
+Status Audit(const GlobalOptions& global);
+Status Inspect(const std::string& file);
+Status Plan(const GlobalOptions& global, const FetchFlags& flags);
+Status Serve(const GlobalOptions& global, const ServeFlags& flags, StopSignal& stop);
+Status Sim(const SimFlags& flags, StopSignal& stop);
+
+}  // namespace coinlake::app

@@ -1,0 +1,181 @@
+// coinlake: parses the command line and dispatches to the command's Run* function.
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "app/commands.h"
+#include "common/log.h"
+#include "common/stop_signal.h"
+
+namespace {
+
+using coinlake::Status;
+
+// SIGINT/SIGTERM stop the process gracefully: a thread waits for them and fires the StopSignal,
+// so the cycle in flight finishes. A second signal exits at once.
+void InstallStopHandler(coinlake::StopSignal& stop) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);  // inherited by every thread started after this
+  std::thread([set, &stop]() mutable {
+    int sig = 0;
+    sigwait(&set, &sig);
+    coinlake::log::Info("stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+    stop.Stop();
+    sigwait(&set, &sig);
+    std::_Exit(130);
+  }).detach();
+}
+
+int Fail(const Status& status) {
+  std::fprintf(stderr, "coinlake: %s\n", coinlake::log::Redact(status.message()).c_str());
+  return status.code() == coinlake::StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  coinlake::app::GlobalOptions global;
+  CLI::App cli{
+      "coinlake: a complete, replayable crypto price history you own.\n"
+      "CoinMarketCap API -> raw data lake (file or S3) -> PostgreSQL -> dashboard.",
+      "coinlake"};
+  cli.set_version_flag("--version", std::string("coinlake ") + COINLAKE_VERSION);
+  cli.require_subcommand(1);
+  cli.fallthrough();
+  cli.add_option("--database-url", global.database_url,
+                 "PostgreSQL URI or conninfo (sslmode/sslrootcert honoured)")
+      ->envname("COINLAKE_DATABASE_URL");
+  cli.add_option("--lake-url", global.lake_url, "file:///path or s3://bucket/prefix")
+      ->envname("COINLAKE_LAKE_URL")
+      ->capture_default_str();
+  cli.add_option("--spool-dir", global.spool_dir, "local folder that holds responses until the lake has them")
+      ->envname("COINLAKE_SPOOL_DIR")
+      ->capture_default_str();
+  cli.add_option("--log-level", global.log_level, "debug, info, warn or error")
+      ->envname("COINLAKE_LOG_LEVEL")
+      ->capture_default_str();
+
+  coinlake::app::FetchFlags fetch_flags;
+  auto add_fetch_options = [&](CLI::App* cmd) {
+    cmd->add_option("--cmc-url", fetch_flags.cmc_url, "CoinMarketCap API base URL")
+        ->envname("COINLAKE_CMC_URL")
+        ->capture_default_str();
+    cmd->add_option("--api-key-file", fetch_flags.api_key_file,
+                    "file holding the API key (else $CMC_API_KEY; never a flag: argv is public)")
+        ->envname("CMC_API_KEY_FILE");
+    cmd->add_option("--limit", fetch_flags.limit, "top N coins by market cap, 1..5000")
+        ->envname("COINLAKE_LISTINGS_LIMIT")
+        ->capture_default_str();
+    cmd->add_option("--convert", fetch_flags.convert, "quote currency")
+        ->envname("COINLAKE_CONVERT")
+        ->capture_default_str();
+  };
+
+  auto* migrate = cli.add_subcommand("migrate", "create or upgrade the database schema; idempotent");
+  auto* fetch = cli.add_subcommand("fetch", "one extract -> spool -> lake -> load cycle, then exit");
+  add_fetch_options(fetch);
+  auto* run = cli.add_subcommand(
+      "run", "fetch on a schedule, 24/7, until SIGTERM/SIGINT (finishes the cycle in flight)");
+  add_fetch_options(run);
+  run->add_option("--interval", fetch_flags.interval_seconds,
+                  "seconds between cycles, aligned to the wall clock")
+      ->envname("COINLAKE_INTERVAL")
+      ->check(CLI::Range(10, 86400))
+      ->capture_default_str();
+
+  coinlake::app::ReprocessFlags reprocess_flags;
+  auto* reprocess = cli.add_subcommand(
+      "reprocess", "load lake objects into the database (all, or --from/--to); idempotent");
+  reprocess->add_option("--from", reprocess_flags.from, "first data date, YYYY-MM-DD");
+  reprocess->add_option("--to", reprocess_flags.to, "last data date, YYYY-MM-DD");
+
+  auto* audit = cli.add_subcommand(
+      "audit", "reconcile lake and database, list gaps in the schedule; exit 1 on any discrepancy");
+
+  std::string inspect_file;
+  auto* inspect = cli.add_subcommand(
+      "inspect", "print the rows a raw payload yields, one JSON object per line; exit 2 on bad input");
+  inspect->add_option("FILE", inspect_file, "a CMC response, gzip'd or plain")->required();
+
+  auto* plan = cli.add_subcommand("plan", "credits, calls, storage and AWS cost per month");
+  add_fetch_options(plan);
+
+  coinlake::app::ServeFlags serve_flags;
+  auto* serve = cli.add_subcommand("serve", "dashboard and JSON API, port 8501 by default");
+  serve->add_option("--host", serve_flags.host, "address to listen on")
+      ->envname("COINLAKE_HOST")
+      ->capture_default_str();
+  serve->add_option("--port", serve_flags.port, "port to listen on")
+      ->envname("COINLAKE_PORT")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+
+  coinlake::app::SimFlags sim_flags;
+  auto* sim = cli.add_subcommand(
+      "sim", "a CoinMarketCap-compatible API server with a simulated market and injectable faults");
+  sim->add_option("--host", sim_flags.host, "address to listen on")->capture_default_str();
+  sim->add_option("--port", sim_flags.port, "port to listen on")
+      ->envname("COINLAKE_SIM_PORT")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  sim->add_option("--seed", sim_flags.seed, "random seed: same seed, same market")->capture_default_str();
+  sim->add_option("--coins", sim_flags.coins, "coins in the market")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return cli.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return cli.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return cli.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string what = e.what();
+    if (what.empty()) what = e.get_name();
+    // CLI11 reports a mistyped command as "a subcommand is required"; name the word instead.
+    std::vector<std::string> rest = cli.remaining();
+    if (!rest.empty() && !rest.front().starts_with("-")) {
+      what = "unknown command '" + rest.front() + "'";
+    }
+    std::fprintf(stderr, "coinlake: %s (see coinlake --help)\n", what.c_str());
+    return 2;
+  }
+
+  // Commands whose stdout is data log to stderr; the services log JSON lines to stdout.
+  bool data_on_stdout = inspect->parsed() || plan->parsed() || audit->parsed();
+  coinlake::log::Level level;
+  if (!coinlake::log::ParseLevel(global.log_level, &level)) {
+    std::fprintf(stderr, "coinlake: --log-level must be debug, info, warn or error\n");
+    return 2;
+  }
+  coinlake::log::Configure(level, data_on_stdout ? coinlake::log::Sink::kStderr
+                                                 : coinlake::log::Sink::kStdout);
+
+  coinlake::StopSignal stop;
+  InstallStopHandler(stop);
+
+  Status status;
+  if (migrate->parsed()) status = coinlake::app::Migrate(global);
+  else if (fetch->parsed()) status = coinlake::app::Fetch(global, fetch_flags, stop, /*loop=*/false);
+  else if (run->parsed()) status = coinlake::app::Fetch(global, fetch_flags, stop, /*loop=*/true);
+  else if (reprocess->parsed()) status = coinlake::app::Reprocess(global, reprocess_flags, stop);
+  else if (audit->parsed()) status = coinlake::app::Audit(global);
+  else if (inspect->parsed()) status = coinlake::app::Inspect(inspect_file);
+  else if (plan->parsed()) status = coinlake::app::Plan(global, fetch_flags);
+  else if (serve->parsed()) status = coinlake::app::Serve(global, serve_flags, stop);
+  else if (sim->parsed()) status = coinlake::app::Sim(sim_flags, stop);
+  if (!status.ok()) return Fail(status);
+  return 0;
+}

@@ -1,0 +1,132 @@
+#include "cmc/market.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace coinlake::cmc {
+namespace {
+
+using std::chrono::minutes;
+
+struct Seed {
+  int64_t id;
+  const char* name;
+  const char* symbol;
+  const char* slug;
+  double price;
+  double supply;
+  std::optional<double> max_supply;
+};
+
+// The first coins carry real ids and names (ids are the identity; symbols repeat), including
+// non-ASCII names CMC really lists, so every consumer meets them in tests.
+const Seed kKnownCoins[] = {
+    {1, "Bitcoin", "BTC", "bitcoin", 83117.47, 20090871, 21000000},
+    {1027, "Ethereum", "ETH", "ethereum", 4012.55, 122090190.7, std::nullopt},
+    {825, "Tether USDt", "USDT", "tether", 1.0002, 172000000000, std::nullopt},
+    {52, "XRP", "XRP", "xrp", 2.41, 59000000000, 100000000000},
+    {1839, "BNB", "BNB", "bnb", 905.1, 139000000, 200000000},
+    {5426, "Solana", "SOL", "solana", 201.3, 540000000, std::nullopt},
+    {3408, "USDC", "USDC", "usd-coin", 0.9999, 73000000000, std::nullopt},
+    {74, "Dogecoin", "DOGE", "dogecoin", 0.2231, 150000000000, std::nullopt},
+    {2010, "Cardano", "ADA", "cardano", 0.81, 36000000000, 45000000000},
+    {1958, "TRON", "TRX", "tron", 0.339, 94000000000, std::nullopt},
+    {1700, "Æternity", "AE", "aeternity", 0.0213, 400000000, std::nullopt},
+    {8884, "İstanbul Başakşehir Fan Token", "IBFK", "istanbul-basaksehir-fan-token", 0.52,
+     3000000, 10000000},
+    {4571, "HDP.ф", "HDP.ф", "hdp", 0.00041, 1000000000, std::nullopt},
+    {19714, "ℓUSD", "LUSD", "lusd", 0.998, 30000000, std::nullopt},
+    {23853, "El Dorado Exchange（Arbitrum）", "EDE", "el-dorado-exchange-arb", 0.031, 50000000,
+     std::nullopt},
+    {36001, "币安人生", "币安人生", "binance-life", 0.0151, 1000000000, 1000000000},
+    {11810, "PirateCoin☠", "PirateCoin☠", "piratecoin", 0.0000082, 9000000000000,
+     std::nullopt},
+};
+
+std::string SyntheticSymbol(int i) {
+  std::string s;
+  for (int n = i + 26; n > 0; n /= 26) s.insert(s.begin(), static_cast<char>('A' + n % 26));
+  return s;
+}
+
+}  // namespace
+
+SimMarket::SimMarket(uint64_t seed, int coin_count, TimePoint start)
+    : rng_(seed), minute_(std::chrono::floor<minutes>(start)) {
+  std::lognormal_distribution<double> price_dist(-2.0, 3.0);
+  std::normal_distribution<double> shock(0.0, 1.0);
+  std::uniform_int_distribution<int> pairs_dist(1, 900);
+  std::uniform_int_distribution<int> age_days(30, 3000);
+  std::bernoulli_distribution has_max(0.36);
+  for (int i = 0; i < coin_count; ++i) {
+    SimCoin coin;
+    if (i < static_cast<int>(std::size(kKnownCoins))) {
+      const Seed& k = kKnownCoins[i];
+      coin = {k.id, k.name, k.symbol, k.slug, TimePoint{}, k.price, k.supply, k.supply,
+              k.max_supply, 0, 0, {}};
+      coin.num_market_pairs = 1000 + pairs_dist(rng_) * 10;
+    } else {
+      coin.id = 40000 + i;  // stable: a function of the position only
+      coin.symbol = SyntheticSymbol(i);
+      coin.name = fmt::format("Simcoin {}", coin.symbol);
+      coin.slug = fmt::format("simcoin-{}", i);
+      coin.price = std::min(price_dist(rng_), 5000.0);
+      // Market caps fall off like a power law below the real coins' (Zipf-like, as on CMC).
+      double cap = 4e10 * std::pow(static_cast<double>(i), -1.4) * std::exp(0.3 * shock(rng_));
+      coin.circulating_supply = cap / coin.price;
+      coin.total_supply = coin.circulating_supply * 1.1;
+      if (has_max(rng_)) coin.max_supply = std::floor(coin.total_supply * 1.5);
+      coin.num_market_pairs = pairs_dist(rng_);
+    }
+    coin.date_added = minute_ - std::chrono::days(age_days(rng_));
+    coin.volume_24h = coin.price * coin.circulating_supply * 0.04;
+    coin.minute_closes.assign(1, coin.price);
+    coin.hour_closes.assign(1, coin.price);
+    coins_.push_back(std::move(coin));
+  }
+}
+
+void SimMarket::Step() {
+  std::normal_distribution<double> shock(0.0, 0.0015);  // ~5.5% daily volatility
+  std::normal_distribution<double> volume_shock(0.0, 0.01);
+  for (SimCoin& coin : coins_) {
+    coin.price *= std::exp(shock(rng_));
+    coin.volume_24h *= std::exp(volume_shock(rng_));
+    coin.minute_closes.push_back(coin.price);
+    if (coin.minute_closes.size() > 61) coin.minute_closes.erase(coin.minute_closes.begin());
+  }
+  steps_++;
+  if (steps_ % 60 == 0) {
+    for (SimCoin& coin : coins_) {
+      coin.hour_closes.push_back(coin.price);
+      if (coin.hour_closes.size() > 169) coin.hour_closes.erase(coin.hour_closes.begin());
+    }
+  }
+}
+
+std::vector<SimQuote> SimMarket::Snapshot(TimePoint now, TimePoint* updated) {
+  TimePoint target = std::chrono::floor<minutes>(now);
+  if (target - minute_ > std::chrono::days(1)) minute_ = target - std::chrono::days(1);
+  while (minute_ < target) {
+    Step();
+    minute_ += minutes(1);
+  }
+  *updated = minute_;
+  auto change = [](double now_price, double then) { return (now_price / then - 1.0) * 100.0; };
+  std::vector<SimQuote> quotes;
+  quotes.reserve(coins_.size());
+  for (const SimCoin& coin : coins_) {
+    size_t h = coin.hour_closes.size();
+    quotes.push_back({&coin, coin.price * coin.circulating_supply,
+                      change(coin.price, coin.minute_closes.front()),
+                      change(coin.price, coin.hour_closes[h > 24 ? h - 25 : 0]),
+                      change(coin.price, coin.hour_closes.front())});
+  }
+  std::sort(quotes.begin(), quotes.end(),
+            [](const SimQuote& a, const SimQuote& b) { return a.market_cap > b.market_cap; });
+  return quotes;
+}
+
+}  // namespace coinlake::cmc

@@ -1,0 +1,65 @@
+// A simulated crypto market for `coinlake sim`: thousands of coins with stable ids whose prices
+// follow seeded random walks, advanced one step per simulated minute (CMC updates every 60 s).
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/time_util.h"
+
+namespace coinlake::cmc {
+
+struct SimCoin {
+  int64_t id;
+  std::string name;
+  std::string symbol;
+  std::string slug;
+  TimePoint date_added;
+  double price;
+  double circulating_supply;
+  double total_supply;
+  std::optional<double> max_supply;  // null for most coins, as on CMC
+  double volume_24h;
+  int64_t num_market_pairs;
+  // Closes for the percent changes: the last 61 minutes and the last 169 hours, newest last.
+  std::vector<double> minute_closes;
+  std::vector<double> hour_closes;
+};
+
+// What one coin looks like in a response at one minute.
+struct SimQuote {
+  const SimCoin* coin;  // valid until the next Snapshot()
+  double market_cap;
+  double percent_change_1h;
+  double percent_change_24h;
+  double percent_change_7d;
+};
+
+class SimMarket {
+ public:
+  // Builds `coin_count` coins from `seed`; the same seed always gives the same market.
+  SimMarket(uint64_t seed, int coin_count, TimePoint start);
+
+  // Advances the walk to the minute containing `now` (at most one day of steps at a time) and
+  // returns the coins sorted by market cap, largest first, with the minute they were updated.
+  // REQUIRES: the caller holds the lock returned by Lock() while it reads the quotes.
+  std::vector<SimQuote> Snapshot(TimePoint now, TimePoint* updated);
+  std::unique_lock<std::mutex> Lock() { return std::unique_lock(mu_); }
+
+  int coin_count() const { return static_cast<int>(coins_.size()); }
+
+ private:
+  void Step();  // one simulated minute
+
+  std::mutex mu_;
+  std::mt19937_64 rng_;
+  std::vector<SimCoin> coins_;
+  TimePoint minute_;  // the minute the walk has reached
+  int64_t steps_ = 0;
+};
+
+}  // namespace coinlake::cmc

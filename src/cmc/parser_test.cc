@@ -1,0 +1,105 @@
+#include "cmc/parser.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/test_support.h"
+
+namespace coinlake::cmc {
+namespace {
+
+using coinlake::testing::ReadFixture;
+
+TEST(ParserTest, ListingsTop100MatchesTheFile) {
+  std::string body = ReadFixture("listings_latest_v1_top100_duedill_2025-02-08.json");
+  auto payload = ParseListings(body);
+  ASSERT_TRUE(payload.ok()) << payload.status().ToString();
+  // Independent reading of the same file (nlohmann) as the oracle.
+  auto doc = nlohmann::json::parse(body);
+  ASSERT_EQ(payload->rows.size(), doc["data"].size());
+  EXPECT_EQ(FormatIso8601(payload->status.timestamp), doc["status"]["timestamp"]);
+  EXPECT_EQ(payload->status.total_count, doc["status"]["total_count"].get<int64_t>());
+  int null_max_supply = 0;
+  for (size_t i = 0; i < payload->rows.size(); ++i) {
+    const QuoteRow& row = payload->rows[i];
+    const auto& coin = doc["data"][i];
+    const auto& usd = coin["quote"]["USD"];
+    EXPECT_EQ(row.cmc_id, coin["id"].get<int64_t>());
+    EXPECT_EQ(row.symbol, coin["symbol"].get<std::string>());
+    EXPECT_EQ(row.quote_currency, "USD");
+    EXPECT_DOUBLE_EQ(*row.price, usd["price"].get<double>()) << row.symbol;
+    EXPECT_DOUBLE_EQ(*row.market_cap, usd["market_cap"].get<double>());
+    EXPECT_EQ(FormatIso8601(row.ts), usd["last_updated"].get<std::string>());
+    EXPECT_EQ(row.cmc_rank, coin["cmc_rank"].get<int64_t>());
+    if (coin["max_supply"].is_null()) {
+      EXPECT_FALSE(row.max_supply.has_value());
+      ++null_max_supply;
+    } else {
+      EXPECT_DOUBLE_EQ(*row.max_supply, coin["max_supply"].get<double>());
+    }
+  }
+  EXPECT_EQ(null_max_supply, 64);  // SOURCES.md: 64 of the top 100 have no max supply
+}
+
+TEST(ParserTest, RawListingsWithLongNumbersAndStatusLast) {
+  auto payload = ParseListings(ReadFixture("listings_latest_v1_limit2_raw_underwater-cmc_2026-09-29.json"));
+  ASSERT_TRUE(payload.ok()) << payload.status().ToString();
+  ASSERT_EQ(payload->rows.size(), 2u);
+  EXPECT_EQ(payload->status.total_count, 8161);
+  EXPECT_EQ(FormatIso8601(payload->status.timestamp), "2026-09-29T03:55:03.728Z");
+  const QuoteRow& btc = payload->rows[0];
+  EXPECT_EQ(btc.cmc_id, 1);
+  EXPECT_DOUBLE_EQ(*btc.price, 83117.4725372611);
+  EXPECT_DOUBLE_EQ(*btc.market_cap, 1669902418592.1554534181);  // 20+ significant digits
+  EXPECT_DOUBLE_EQ(*btc.max_supply, 21000000);                   // an integer where a double goes
+  EXPECT_EQ(FormatIso8601(btc.ts), "2026-09-29T03:54:00.000Z");
+  EXPECT_FALSE(payload->rows[1].max_supply.has_value());  // ETH: null
+}
+
+TEST(ParserTest, ErrorBodyIsAnError) {
+  auto envelope = nlohmann::json::parse(
+      ReadFixture("error_403_1006_v2_market-pairs_recorded_second-opinion_2026-09-24.json"));
+  std::string body = envelope["response"]["body"].dump();
+  auto status = ParseStatus(body);
+  ASSERT_TRUE(status.ok()) << status.status().ToString();
+  EXPECT_EQ(status->error_code, 1006);
+  auto listings = ParseListings(body);
+  EXPECT_EQ(listings.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(listings.status().message().find("1006"), std::string::npos);
+}
+
+TEST(ParserTest, StringErrorCodeOfNewerEndpoints) {
+  auto status = ParseStatus(R"({"status":{"timestamp":"2026-09-24T16:03:47.699Z","error_code":"1002","error_message":"API key missing."}})");
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->error_code, 1002);
+}
+
+TEST(ParserTest, UnicodeEscapesAndRawUtf8Decode) {
+  std::string body = R"({"data":[{"id":7,"name":"\u00c6ternity \ud83d\ude80","symbol":"HDP.ф","slug":"x",
+    "quote":{"USD":{"price":1e-7,"last_updated":"2026-01-01T00:00:00.000Z"}}}],
+    "status":{"timestamp":"2026-01-01T00:00:05.000Z","error_code":0}})";
+  auto payload = ParseListings(body);
+  ASSERT_TRUE(payload.ok()) << payload.status().ToString();
+  EXPECT_EQ(payload->rows[0].name, "Æternity 🚀");
+  EXPECT_EQ(payload->rows[0].symbol, "HDP.ф");
+  EXPECT_DOUBLE_EQ(*payload->rows[0].price, 1e-7);
+}
+
+TEST(ParserTest, BadInputSaysWhere) {
+  std::string body = ReadFixture("listings_latest_v1_limit2_raw_underwater-cmc_2026-09-29.json");
+  for (size_t cut : {size_t{0}, size_t{1}, size_t{100}, body.size() / 2, body.size() - 1}) {
+    auto payload = ParseListings(body.substr(0, cut));
+    EXPECT_EQ(payload.status().code(), StatusCode::kInvalidArgument) << "cut at " << cut;
+  }
+  auto wrong_type = ParseListings(R"({"status":{"timestamp":"2026-01-01T00:00:00Z","error_code":0},
+    "data":[{"id":1,"quote":{"USD":{"price":"12.5"}}}]})");
+  ASSERT_FALSE(wrong_type.ok());
+  EXPECT_NE(wrong_type.status().message().find("data[0].quote.USD.price"), std::string::npos)
+      << wrong_type.status().message();
+  EXPECT_FALSE(ParseListings("<html>502 Bad Gateway</html>").ok());
+  EXPECT_FALSE(ParseListings(R"({"data":[]})").ok());  // no status
+}
+
+}  // namespace
+}  // namespace coinlake::cmc

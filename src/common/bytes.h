@@ -1,0 +1,27 @@
+// Byte-level helpers: gzip, SHA-256, hex and base64.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace coinlake {
+
+// gzip (RFC 1952) at the given zlib level (1 fast .. 9 small).
+StatusOr<std::string> GzipCompress(std::string_view data, int level = 6);
+
+// Inflates gzip or zlib data. Fails rather than allocating past `max_output` bytes, so a gzip
+// bomb is an error, not an out-of-memory kill.
+StatusOr<std::string> GzipDecompress(std::string_view data, size_t max_output = size_t{1} << 30);
+
+// True when the data starts with the gzip magic bytes.
+bool LooksGzipped(std::string_view data);
+
+// Raw 32-byte digest.
+std::string Sha256(std::string_view data);
+std::string Sha256Hex(std::string_view data);
+std::string HexEncode(std::string_view bytes);
+std::string Base64Encode(std::string_view bytes);
+
+}  // namespace coinlake

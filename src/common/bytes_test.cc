@@ -1,0 +1,42 @@
+#include "common/bytes.h"
+
+#include <gtest/gtest.h>
+
+namespace coinlake {
+namespace {
+
+TEST(BytesTest, GzipRoundTripIsDeterministic) {
+  std::string text(100000, 'x');
+  for (size_t i = 0; i < text.size(); i += 7) text[i] = static_cast<char>('a' + i % 26);
+  auto a = GzipCompress(text);
+  auto b = GzipCompress(text);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(*a, *b);  // same response, same lake bytes, same key: idempotent writes rely on it
+  EXPECT_TRUE(LooksGzipped(*a));
+  EXPECT_LT(a->size(), text.size());
+  EXPECT_EQ(*GzipDecompress(*a), text);
+}
+
+TEST(BytesTest, GzipErrorsAreReported) {
+  auto packed = GzipCompress("hello world, hello world");
+  ASSERT_TRUE(packed.ok());
+  EXPECT_FALSE(GzipDecompress(packed->substr(0, packed->size() / 2)).ok());
+  EXPECT_FALSE(GzipDecompress("not gzip at all").ok());
+}
+
+TEST(BytesTest, GzipBombIsRefused) {
+  auto bomb = GzipCompress(std::string(10 << 20, '\0'));
+  ASSERT_TRUE(bomb.ok());
+  auto out = GzipDecompress(*bomb, 1 << 20);
+  EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(BytesTest, Sha256MatchesKnownVectors) {
+  EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Base64Encode("abc"), "YWJj");
+  EXPECT_EQ(Base64Encode("ab"), "YWI=");
+}
+
+}  // namespace
+}  // namespace coinlake

@@ -1,0 +1,31 @@
+// Time points, ISO-8601 parsing and the formats used in lake keys.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace coinlake {
+
+using TimePoint = std::chrono::sys_time<std::chrono::milliseconds>;
+
+TimePoint SystemNow();
+
+// Parses "2026-09-29T03:55:03.728Z" (fraction optional, any number of digits, "Z" or "+00:00").
+StatusOr<TimePoint> ParseIso8601(std::string_view text);
+
+// "2026-09-29T03:55:03.728Z": always UTC, always milliseconds.
+std::string FormatIso8601(TimePoint t);
+
+// "2026-09-29": the partition value in lake keys.
+std::string FormatDate(TimePoint t);
+
+// "2026-09-29T03-55-03Z": the time in lake object names (no ':' so keys stay portable).
+std::string FormatKeyTime(TimePoint t);
+
+// Inverse of FormatKeyTime.
+StatusOr<TimePoint> ParseKeyTime(std::string_view text);
+
+}  // namespace coinlake

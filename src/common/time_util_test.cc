@@ -1,0 +1,37 @@
+#include "common/time_util.h"
+
+#include <gtest/gtest.h>
+
+namespace coinlake {
+namespace {
+
+TEST(TimeUtilTest, ParsesCmcTimestamps) {
+  auto t = ParseIso8601("2026-09-29T03:55:03.728Z");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(FormatIso8601(*t), "2026-09-29T03:55:03.728Z");
+  EXPECT_EQ(FormatDate(*t), "2026-09-29");
+  EXPECT_EQ(FormatKeyTime(*t), "2026-09-29T03-55-03Z");
+  EXPECT_EQ(FormatIso8601(*ParseIso8601("2026-09-29T23:59:59.999Z")), "2026-09-29T23:59:59.999Z");
+  EXPECT_EQ(FormatIso8601(*ParseIso8601("2010-07-13T00:00:00Z")), "2010-07-13T00:00:00.000Z");
+  EXPECT_EQ(FormatIso8601(*ParseIso8601("2026-01-02T03:04:05.1+00:00")), "2026-01-02T03:04:05.100Z");
+  EXPECT_EQ(FormatIso8601(*ParseIso8601("2026-01-02T03:04:05.123456Z")), "2026-01-02T03:04:05.123Z");
+}
+
+TEST(TimeUtilTest, RejectsBadTimes) {
+  EXPECT_FALSE(ParseIso8601("").ok());
+  EXPECT_FALSE(ParseIso8601("2026-13-01T00:00:00Z").ok());
+  EXPECT_FALSE(ParseIso8601("2026-02-30T00:00:00Z").ok());
+  EXPECT_FALSE(ParseIso8601("2026-01-01T00:00:00+02:00").ok());
+  EXPECT_FALSE(ParseIso8601("2026-01-01T00:00:00.Z").ok());
+  EXPECT_FALSE(ParseIso8601("yesterday at noon").ok());
+}
+
+TEST(TimeUtilTest, KeyTimeRoundTrips) {
+  auto t = ParseKeyTime("2025-02-08T22-41-18Z");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(FormatKeyTime(*t), "2025-02-08T22-41-18Z");
+  EXPECT_FALSE(ParseKeyTime("2025-02-08T22:41:18Z").ok());
+}
+
+}  // namespace
+}  // namespace coinlake

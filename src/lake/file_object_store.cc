@@ -1,0 +1,195 @@
+#include "lake/file_object_store.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <random>
+
+namespace coinlake::lake {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr std::string_view kTempPrefix = ".tmp-";
+
+Status ErrnoError(std::string_view what, const std::string& path, int err) {
+  std::string text = fmt::format("{} {}: {}", what, path, std::strerror(err));
+  if (err == ENOSPC || err == EDQUOT) return ResourceExhaustedError(text);
+  if (err == EACCES || err == EPERM || err == EROFS) return PermissionDeniedError(text);
+  if (err == ENOENT) return NotFoundError(text);
+  return UnavailableError(text);
+}
+
+Status FsyncPath(const std::string& path, int flags) {
+  int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return ErrnoError("open", path, errno);
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return ErrnoError("fsync", path, err);
+  return Status::Ok();
+}
+
+// Creates each missing folder of `dir` below `root`, fsyncing each parent so the new entry is
+// durable too.
+Status MakeDirs(const std::string& root, const fs::path& dir) {
+  fs::path current = root;
+  for (const fs::path& part : fs::relative(dir, root)) {
+    fs::path next = current / part;
+    if (::mkdir(next.c_str(), 0755) == 0) {
+      RETURN_IF_ERROR(FsyncPath(current.string(), O_RDONLY | O_DIRECTORY));
+    } else if (errno != EEXIST) {
+      return ErrnoError("mkdir", next.string(), errno);
+    }
+    current = next;
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::string> ReadFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError("open", path, errno);
+  std::string data;
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) data.reserve(static_cast<size_t>(st.st_size));
+  char buffer[1 << 16];
+  while (true) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      return ErrnoError("read", path, err);
+    }
+    if (n == 0) break;
+    data.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return data;
+}
+
+Status WriteAll(int fd, std::string_view data, const std::string& path) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError("write", path, errno);
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<FileObjectStore>> FileObjectStore::Open(const std::string& root) {
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  if (ec) {
+    return FailedPreconditionError(fmt::format("cannot create lake folder {}: {}", root, ec.message()));
+  }
+  if (::access(root.c_str(), W_OK | X_OK) != 0) {
+    return FailedPreconditionError(fmt::format("lake folder {} is not writable: {}", root,
+                                               std::strerror(errno)));
+  }
+  std::string canonical = fs::canonical(root, ec).string();
+  if (ec) canonical = root;
+  return std::unique_ptr<FileObjectStore>(new FileObjectStore(canonical));
+}
+
+Status FileObjectStore::Put(const std::string& key, std::string_view data) {
+  RETURN_IF_ERROR(ValidateKey(key));
+  fs::path target = fs::path(root_) / key;
+  fs::path dir = target.parent_path();
+  RETURN_IF_ERROR(MakeDirs(root_, dir));
+
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  fs::path temp = dir / fmt::format("{}{:016x}", kTempPrefix, rng());
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoError("create", temp.string(), errno);
+  Status written = WriteAll(fd, data, temp.string());
+  if (written.ok() && ::fsync(fd) != 0) written = ErrnoError("fsync", temp.string(), errno);
+  ::close(fd);
+  if (!written.ok()) {
+    ::unlink(temp.c_str());
+    return written;
+  }
+  // link(2) refuses to replace an existing name: create-only, atomically.
+  if (::link(temp.c_str(), target.c_str()) != 0) {
+    int err = errno;
+    ::unlink(temp.c_str());
+    if (err != EEXIST) return ErrnoError("link", target.string(), err);
+    ASSIGN_OR_RETURN(std::string existing, ReadFile(target.string()));
+    if (existing != data) {
+      return DataLossError(
+          fmt::format("object {} exists with different content; not overwritten", key));
+    }
+    return Status::Ok();
+  }
+  ::unlink(temp.c_str());
+  return FsyncPath(dir.string(), O_RDONLY | O_DIRECTORY);
+}
+
+StatusOr<std::string> FileObjectStore::Get(const std::string& key) {
+  RETURN_IF_ERROR(ValidateKey(key));
+  auto data = ReadFile((fs::path(root_) / key).string());
+  if (!data.ok() && data.status().code() == StatusCode::kNotFound) {
+    return NotFoundError(fmt::format("no object {}", key));
+  }
+  return data;
+}
+
+StatusOr<ObjectInfo> FileObjectStore::Head(const std::string& key) {
+  RETURN_IF_ERROR(ValidateKey(key));
+  struct stat st {};
+  std::string path = (fs::path(root_) / key).string();
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return NotFoundError(fmt::format("no object {}", key));
+  }
+  return ObjectInfo{key, static_cast<int64_t>(st.st_size)};
+}
+
+StatusOr<ListPage> FileObjectStore::List(const std::string& prefix,
+                                         const std::optional<std::string>& token, int max_keys) {
+  // Walk only the deepest folder that can hold keys with this prefix.
+  std::string dir_part = prefix.substr(0, prefix.rfind('/') == std::string::npos ? 0 : prefix.rfind('/'));
+  fs::path start = dir_part.empty() ? fs::path(root_) : fs::path(root_) / dir_part;
+  std::vector<ObjectInfo> found;
+  std::error_code ec;
+  if (fs::is_directory(start, ec)) {
+    for (auto it = fs::recursive_directory_iterator(start, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (!it->is_regular_file(ec)) continue;
+      if (it->path().filename().string().starts_with(kTempPrefix)) continue;
+      std::string key = fs::relative(it->path(), root_).string();
+      if (!key.starts_with(prefix)) continue;
+      if (token && key <= *token) continue;
+      found.push_back({std::move(key), static_cast<int64_t>(it->file_size(ec))});
+    }
+    if (ec) return UnavailableError(fmt::format("cannot list {}: {}", start.string(), ec.message()));
+  }
+  std::sort(found.begin(), found.end(), [](auto& a, auto& b) { return a.key < b.key; });
+  ListPage page;
+  if (static_cast<int>(found.size()) > max_keys) {
+    found.resize(static_cast<size_t>(max_keys));
+    page.next_token = found.back().key;
+  }
+  page.objects = std::move(found);
+  return page;
+}
+
+Status FileObjectStore::Delete(const std::string& key) {
+  RETURN_IF_ERROR(ValidateKey(key));
+  fs::path target = fs::path(root_) / key;
+  if (::unlink(target.c_str()) != 0 && errno != ENOENT) {
+    return ErrnoError("unlink", target.string(), errno);
+  }
+  return FsyncPath(target.parent_path().string(), O_RDONLY | O_DIRECTORY);
+}
+
+}  // namespace coinlake::lake

@@ -1,0 +1,35 @@
+// An ObjectStore on a local folder: one file per object at <root>/<key>.
+//
+// Put writes a temporary file in the target folder, fsyncs it, links it into place (link(2)
+// fails if the name exists, so nothing is ever overwritten, even by a concurrent writer), then
+// fsyncs the folder. A crash leaves at most a ".tmp-" file, which List ignores.
+#pragma once
+
+#include "lake/object_store.h"
+
+namespace coinlake::lake {
+
+class FileObjectStore : public ObjectStore {
+ public:
+  // Creates the root folder if needed. FAILED_PRECONDITION if it cannot be created or written.
+  static StatusOr<std::unique_ptr<FileObjectStore>> Open(const std::string& root);
+
+  Status Put(const std::string& key, std::string_view data) override;
+  StatusOr<std::string> Get(const std::string& key) override;
+  StatusOr<ObjectInfo> Head(const std::string& key) override;
+  StatusOr<ListPage> List(const std::string& prefix, const std::optional<std::string>& token,
+                          int max_keys) override;
+  std::string url() const override { return "file://" + root_; }
+
+  // Removes an object. Not part of ObjectStore: the lake is append-only; only the spool, which
+  // is a FileObjectStore too, deletes what it has handed on.
+  Status Delete(const std::string& key);
+
+  const std::string& root() const { return root_; }
+
+ private:
+  explicit FileObjectStore(std::string root) : root_(std::move(root)) {}
+  std::string root_;
+};
+
+}  // namespace coinlake::lake

@@ -1,0 +1,48 @@
+// The lake layout (docs/lake.md): pure functions from (endpoint, data time) to object keys.
+//
+//   raw/cmc/<endpoint>/dt=YYYY-MM-DD/<endpoint>_YYYY-MM-DDTHH-MM-SSZ.json.gz
+//   raw/cmc/<endpoint>/dt=YYYY-MM-DD/<endpoint>_YYYY-MM-DDTHH-MM-SSZ.meta.json
+//   quarantine/cmc/<endpoint>/dt=YYYY-MM-DD/<endpoint>_YYYY-MM-DDTHH-MM-SSZ_<sha12>.json.gz
+//   curated/quotes/dt=YYYY-MM-DD/quotes_YYYY-MM-DDTHH-MM-SSZ.csv.gz
+//
+// The time is the payload's own status.timestamp (data time), so the same response always gets
+// the same key, whichever run fetched it.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "common/time_util.h"
+
+namespace coinlake::lake {
+
+// Endpoint names used in keys.
+inline constexpr std::string_view kListingsLatest = "listings_latest";
+inline constexpr std::string_view kQuotesLatest = "quotes_latest";
+inline constexpr std::string_view kGlobalMetricsLatest = "global_metrics_latest";
+inline constexpr std::string_view kKeyInfo = "key_info";
+inline constexpr std::string_view kMap = "map";
+
+bool IsKnownEndpoint(std::string_view endpoint);
+
+std::string RawBodyKey(std::string_view endpoint, TimePoint data_time);
+std::string RawMetaKey(std::string_view endpoint, TimePoint data_time);
+// Quarantined bodies may not have a data time (unparsable): `time` is then the fetch time, and
+// the body's hash keeps two different bad answers in the same second apart.
+std::string QuarantineKey(std::string_view endpoint, TimePoint time, std::string_view sha256_hex);
+std::string CuratedQuotesKey(TimePoint data_time);
+
+// "raw/cmc/listings_latest/" : the prefix that holds one endpoint's raw objects.
+std::string RawPrefix(std::string_view endpoint);
+
+struct RawKey {
+  std::string endpoint;
+  TimePoint data_time{};
+  bool is_meta = false;  // .meta.json sidecar rather than the .json.gz body
+};
+
+// Inverse of RawBodyKey/RawMetaKey. INVALID_ARGUMENT for anything else.
+StatusOr<RawKey> ParseRawKey(std::string_view key);
+
+}  // namespace coinlake::lake

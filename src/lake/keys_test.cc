@@ -1,0 +1,44 @@
+#include "lake/keys.h"
+
+#include <gtest/gtest.h>
+
+namespace coinlake::lake {
+namespace {
+
+TimePoint At(const char* iso) { return *ParseIso8601(iso); }
+
+TEST(KeysTest, LayoutIsExactlyTheDocumentedOne) {
+  TimePoint t = At("2026-09-29T03:55:03.728Z");
+  EXPECT_EQ(RawBodyKey(kListingsLatest, t),
+            "raw/cmc/listings_latest/dt=2026-09-29/listings_latest_2026-09-29T03-55-03Z.json.gz");
+  EXPECT_EQ(RawMetaKey(kListingsLatest, t),
+            "raw/cmc/listings_latest/dt=2026-09-29/listings_latest_2026-09-29T03-55-03Z.meta.json");
+  EXPECT_EQ(QuarantineKey(kQuotesLatest, t, "0123456789abcdef0123"),
+            "quarantine/cmc/quotes_latest/dt=2026-09-29/quotes_latest_2026-09-29T03-55-03Z_0123456789ab.json.gz");
+  EXPECT_EQ(CuratedQuotesKey(t), "curated/quotes/dt=2026-09-29/quotes_2026-09-29T03-55-03Z.csv.gz");
+  EXPECT_EQ(RawPrefix(kGlobalMetricsLatest), "raw/cmc/global_metrics_latest/");
+}
+
+TEST(KeysTest, ParseInvertsTheLayout) {
+  TimePoint t = At("2025-02-08T22:41:18.000Z");
+  auto body = ParseRawKey(RawBodyKey(kListingsLatest, t));
+  ASSERT_TRUE(body.ok());
+  EXPECT_EQ(body->endpoint, "listings_latest");
+  EXPECT_EQ(body->data_time, t);
+  EXPECT_FALSE(body->is_meta);
+  auto meta = ParseRawKey(RawMetaKey(kMap, t));
+  ASSERT_TRUE(meta.ok());
+  EXPECT_TRUE(meta->is_meta);
+  EXPECT_EQ(meta->endpoint, "map");
+}
+
+TEST(KeysTest, ParseRejectsOtherKeys) {
+  EXPECT_FALSE(ParseRawKey("curated/quotes/dt=2026-09-29/quotes_2026-09-29T03-55-03Z.csv.gz").ok());
+  EXPECT_FALSE(ParseRawKey("raw/cmc/listings_latest/dt=2026-09-30/listings_latest_2026-09-29T03-55-03Z.json.gz").ok());
+  EXPECT_FALSE(ParseRawKey("raw/cmc/listings_latest/dt=2026-09-29/map_2026-09-29T03-55-03Z.json.gz").ok());
+  EXPECT_FALSE(ParseRawKey("raw/cmc/listings_latest/dt=2026-09-29/listings_latest_2026-09-29T03-55-03Z.json").ok());
+  EXPECT_FALSE(ParseRawKey("raw/cmc/listings_latest/listings_latest_2026-09-29T03-55-03Z.json.gz").ok());
+}
+
+}  // namespace
+}  // namespace coinlake::lake

@@ -1,0 +1,59 @@
+// ObjectStore: the lake's storage interface (file, memory; S3 in s3_object_store.h).
+//
+// Semantics every backend obeys (tests/lake conformance suite checks them):
+// - Objects are immutable. Put never overwrites: if the key exists with the same bytes it is a
+//   no-op (OK); with different bytes it is DATA_LOSS and the stored object is left untouched.
+// - A Put that returns OK is durable (fsync'd, or acknowledged by S3); a failed Put leaves no
+//   partial object under the key.
+// - List returns keys in lexicographic (byte) order, at most `max_keys` per page, and a token
+//   for the next page while more remain. A listing sees every object put before it started.
+// - Keys are '/'-separated paths of printable characters with no "." or ".." segments.
+// Implementations are thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace coinlake::lake {
+
+struct ObjectInfo {
+  std::string key;
+  int64_t size = 0;
+};
+
+struct ListPage {
+  std::vector<ObjectInfo> objects;
+  std::optional<std::string> next_token;  // set while more objects remain
+};
+
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+
+  virtual Status Put(const std::string& key, std::string_view data) = 0;
+  // NOT_FOUND if absent.
+  virtual StatusOr<std::string> Get(const std::string& key) = 0;
+  virtual StatusOr<ObjectInfo> Head(const std::string& key) = 0;
+  virtual StatusOr<ListPage> List(const std::string& prefix,
+                                  const std::optional<std::string>& token, int max_keys) = 0;
+
+  // The store's URL, for logs (file:///..., s3://bucket/prefix). Never contains secrets.
+  virtual std::string url() const = 0;
+
+  // Convenience: every page of List, concatenated. Memory grows with the listing: use List
+  // directly to stream very large prefixes.
+  StatusOr<std::vector<ObjectInfo>> ListAll(const std::string& prefix);
+};
+
+// Checks a key against the rules above; INVALID_ARGUMENT says why it is refused.
+Status ValidateKey(const std::string& key);
+
+// Opens a store from a lake URL: file:///abs/path, a plain path, or memory:// (tests).
+StatusOr<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& url);
+
+}  // namespace coinlake::lake

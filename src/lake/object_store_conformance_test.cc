@@ -1,0 +1,123 @@
+// One suite, every backend: the ObjectStore contract in object_store.h.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <functional>
+#include <thread>
+
+#include "lake/file_object_store.h"
+#include "lake/memory_object_store.h"
+#include "tests/test_support.h"
+
+namespace coinlake::lake {
+namespace {
+
+struct Backend {
+  std::string name;
+  std::function<std::unique_ptr<ObjectStore>(const std::string& dir)> make;
+};
+
+class ObjectStoreConformance : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override { store_ = GetParam().make(dir_.path()); }
+  coinlake::testing::TempDir dir_;
+  std::unique_ptr<ObjectStore> store_;
+};
+
+TEST_P(ObjectStoreConformance, PutThenGetAndHead) {
+  std::string key = "raw/cmc/listings_latest/dt=2026-09-29/a b+c:d=e~.json.gz";
+  std::string data("\x1f\x8b\0binary\xff", 11);
+  ASSERT_TRUE(store_->Put(key, data).ok());
+  EXPECT_EQ(*store_->Get(key), data);
+  EXPECT_EQ(store_->Head(key)->size, 11);
+  EXPECT_EQ(store_->Get("raw/missing").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->Head("raw/missing").status().code(), StatusCode::kNotFound);
+}
+
+TEST_P(ObjectStoreConformance, SamePutIsANoOpDifferentPutNeverOverwrites) {
+  ASSERT_TRUE(store_->Put("raw/x.json.gz", "first").ok());
+  EXPECT_TRUE(store_->Put("raw/x.json.gz", "first").ok());
+  Status second = store_->Put("raw/x.json.gz", "second");
+  EXPECT_EQ(second.code(), StatusCode::kDataLoss);
+  EXPECT_EQ(*store_->Get("raw/x.json.gz"), "first");
+}
+
+TEST_P(ObjectStoreConformance, EmptyObjectsAreObjects) {
+  ASSERT_TRUE(store_->Put("raw/empty", "").ok());
+  EXPECT_EQ(store_->Get("raw/empty")->size(), 0u);
+}
+
+TEST_P(ObjectStoreConformance, ListIsSortedPaginatedAndPrefixed) {
+  std::vector<std::string> keys;
+  for (int i = 0; i < 25; ++i) keys.push_back(fmt::format("raw/cmc/map/dt=2026-01-{:02d}/o", 25 - i));
+  keys.push_back("raw/cmc/mapx/other");
+  keys.push_back("quarantine/cmc/map/q");
+  for (const auto& k : keys) ASSERT_TRUE(store_->Put(k, k).ok());
+  std::vector<std::string> seen;
+  std::optional<std::string> token;
+  int pages = 0;
+  do {
+    auto page = store_->List("raw/cmc/map/", token, 7);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    EXPECT_LE(page->objects.size(), 7u);
+    for (auto& o : page->objects) seen.push_back(o.key);
+    token = page->next_token;
+    ++pages;
+  } while (token);
+  EXPECT_EQ(pages, 4);
+  ASSERT_EQ(seen.size(), 25u);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(seen.front(), "raw/cmc/map/dt=2026-01-01/o");
+  EXPECT_EQ(store_->ListAll("raw/cmc/map")->size(), 26u);  // prefixes need not end at a '/'
+  EXPECT_EQ(store_->ListAll("nothing/")->size(), 0u);
+  EXPECT_EQ(store_->ListAll("")->size(), 27u);
+}
+
+TEST_P(ObjectStoreConformance, RejectsUnsafeKeys) {
+  for (const char* key : {"", "/abs", "a/../b", "a//b", "trailing/", "./a", "a\nb"}) {
+    EXPECT_EQ(store_->Put(key, "x").code(), StatusCode::kInvalidArgument) << key;
+  }
+}
+
+TEST_P(ObjectStoreConformance, ConcurrentWritersOfOneKeyAgree) {
+  std::vector<std::thread> writers;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 8; ++i) {
+    writers.emplace_back([&] {
+      if (store_->Put("raw/race", "same bytes").ok()) ++ok;
+    });
+  }
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(ok.load(), 8);
+  EXPECT_EQ(*store_->Get("raw/race"), "same bytes");
+  EXPECT_EQ(store_->ListAll("raw/")->size(), 1u);  // no temporary files visible
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Backends, ObjectStoreConformance,
+    ::testing::Values(
+        Backend{"memory", [](const std::string&) -> std::unique_ptr<ObjectStore> {
+                  return std::make_unique<MemoryObjectStore>();
+                }},
+        Backend{"file", [](const std::string& dir) -> std::unique_ptr<ObjectStore> {
+                  return std::move(FileObjectStore::Open(dir + "/lake")).value();
+                }}),
+    [](const auto& info) { return info.param.name; });
+
+TEST(FileObjectStoreTest, OpenFromUrls) {
+  coinlake::testing::TempDir dir;
+  auto store = OpenObjectStore("file://" + dir.path() + "/lake");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_TRUE((*store)->url().starts_with("file:///"));
+  EXPECT_EQ(OpenObjectStore("file://relative").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenObjectStore("ftp://host/x").status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(FileObjectStoreTest, UnwritableRootIsALoudError) {
+  auto store = FileObjectStore::Open("/proc/coinlake-cannot-be-here");
+  EXPECT_FALSE(store.ok());
+}
+
+}  // namespace
+}  // namespace coinlake::lake

@@ -1,0 +1,111 @@
+// The whole path, against the simulator, a file lake and a real PostgreSQL.
+#include "pipeline/fetch.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cmc/sim.h"
+#include "common/bytes.h"
+#include "lake/keys.h"
+#include "pipeline/reprocess.h"
+#include "tests/test_support.h"
+
+namespace coinlake::pipeline {
+namespace {
+
+using coinlake::testing::TempDir;
+using coinlake::testing::TestDatabase;
+
+class FetchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_.Migrate();
+    cmc::SimOptions sim;
+    sim.port = 0;
+    sim.coins = 500;
+    sim.api_key = "sim-key-0123456789";
+    sim_ = std::move(cmc::Simulator::Start(sim)).value();
+    options_.database_url = db_.url();
+    options_.lake_url = "file://" + dir_.path() + "/lake";
+    options_.spool_dir = dir_.path() + "/spool";
+    options_.cmc.base_url = sim_->base_url();
+    options_.cmc.api_key = "sim-key-0123456789";
+    options_.listings_limit = 200;
+  }
+
+  TestDatabase db_;
+  TempDir dir_;
+  std::unique_ptr<cmc::Simulator> sim_;
+  FetchOptions options_;
+  StopSignal stop_;
+};
+
+TEST_F(FetchTest, OneCycleLandsInLakeAndDatabase) {
+  ASSERT_TRUE(RunFetch(options_, stop_).ok());
+  auto lake = std::move(lake::OpenObjectStore(options_.lake_url)).value();
+  auto objects = lake->ListAll("raw/cmc/listings_latest/");
+  ASSERT_TRUE(objects.ok());
+  ASSERT_EQ(objects->size(), 2u);  // body and sidecar
+  const std::string& body_key = (*objects)[0].key;
+  ASSERT_TRUE(body_key.ends_with(".json.gz")) << body_key;
+  EXPECT_TRUE(lake::ParseRawKey(body_key).ok());
+  // The lake keeps the body as received; the ledger has the stored bytes' hash.
+  std::string stored = *lake->Get(body_key);
+  EXPECT_TRUE(LooksGzipped(stored));
+  EXPECT_EQ(db_.Scalar("SELECT sha256 FROM lake_objects WHERE key = '" + body_key + "'"),
+            Sha256Hex(stored));
+  auto meta = nlohmann::json::parse(*lake->Get((*objects)[1].key));
+  EXPECT_EQ(meta["body_sha256"], Sha256Hex(*GzipDecompress(stored)));
+  EXPECT_EQ(meta["http_status"], 200);
+  EXPECT_EQ(db_.Scalar("SELECT count(*) FROM quotes"), "200");
+  EXPECT_EQ(db_.Scalar("SELECT outcome || ',' || rows || ',' || credits FROM runs"), "ok,200,1");
+  // The spool is empty once the lake has everything.
+  auto spool = std::move(lake::OpenObjectStore("file://" + options_.spool_dir)).value();
+  EXPECT_EQ(spool->ListAll("")->size(), 0u);
+  // The API key is nowhere in the lake.
+  auto everything = lake->ListAll("");
+  ASSERT_TRUE(everything.ok());
+  for (const auto& o : *everything) {
+    std::string data = *lake->Get(o.key);
+    if (LooksGzipped(data)) data = *GzipDecompress(data);
+    EXPECT_EQ(data.find("sim-key-0123456789"), std::string::npos) << o.key;
+  }
+}
+
+TEST_F(FetchTest, LakeRebuildsTheDatabase) {
+  ASSERT_TRUE(RunFetch(options_, stop_).ok());
+  std::string before = db_.Scalar("SELECT sum(price)::text FROM quotes");
+  TestDatabase fresh;
+  fresh.Migrate();
+  ReprocessOptions reprocess{fresh.url(), options_.lake_url, "", ""};
+  auto report = RunReprocess(reprocess, stop_);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->objects_loaded, 1);
+  EXPECT_EQ(fresh.Scalar("SELECT count(*) FROM quotes"), "200");
+  EXPECT_EQ(fresh.Scalar("SELECT sum(price)::text FROM quotes"), before);
+  auto again = RunReprocess(reprocess, stop_);
+  EXPECT_EQ(again->objects_loaded, 0);  // idempotent
+}
+
+TEST_F(FetchTest, ApiOutageFailsTheCycleAndLosesNothing) {
+  options_.cmc.base_url = "http://127.0.0.1:1";
+  options_.cmc.connect_timeout = std::chrono::milliseconds(200);
+  stop_.Stop();  // no backoff sleeps in this test: one attempt, then the cycle fails
+  Status s = RunFetch(options_, stop_);
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(db_.Scalar("SELECT outcome || ',' || error_class FROM runs"), "failed,UNAVAILABLE");
+}
+
+TEST_F(FetchTest, ErrorAnswerIsQuarantinedNotLoaded) {
+  options_.cmc.api_key = "wrong-key-abcdef";
+  Status s = RunFetch(options_, stop_);
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  auto lake = std::move(lake::OpenObjectStore(options_.lake_url)).value();
+  EXPECT_EQ(lake->ListAll("raw/")->size(), 0u);
+  EXPECT_EQ(lake->ListAll("quarantine/cmc/listings_latest/")->size(), 2u);
+  EXPECT_EQ(db_.Scalar("SELECT count(*) FROM quotes"), "0");
+}
+
+}  // namespace
+}  // namespace coinlake::pipeline

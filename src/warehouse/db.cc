@@ -1,0 +1,182 @@
+#include "warehouse/db.h"
+
+#include <fmt/format.h>
+#include <libpq-fe.h>
+
+#include <regex>
+
+#include "common/log.h"
+
+namespace coinlake::warehouse {
+namespace {
+
+// Classifies a failed statement by SQLSTATE: connection problems are transient, the rest is not.
+Status StatementError(PGconn* conn, PGresult* res, std::string_view what) {
+  const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  std::string message = res ? PQresultErrorMessage(res) : PQerrorMessage(conn);
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  std::string text = fmt::format("{}: {}", what, log::Redact(message));
+  if (PQstatus(conn) != CONNECTION_OK) return UnavailableError(text);
+  if (state != nullptr) {
+    std::string_view s(state);
+    if (s.starts_with("08") || s.starts_with("57P") || s == "40001" || s == "40P01" ||
+        s == "53300") {
+      return UnavailableError(text);  // connection, shutdown, serialization, deadlock, too many
+    }
+    if (s.starts_with("42501")) return PermissionDeniedError(text);
+    if (s == "23505") return AlreadyExistsError(text);
+  }
+  return InternalError(text);
+}
+
+}  // namespace
+
+struct Connection::Impl {
+  PGconn* conn = nullptr;
+  ~Impl() {
+    if (conn) PQfinish(conn);
+  }
+};
+
+Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Connection::~Connection() = default;
+
+std::string RedactDatabaseUrl(std::string_view url) {
+  std::string text(url);
+  // postgresql://user:secret@host -> postgresql://user:***@host
+  text = std::regex_replace(text, std::regex(R"(^(postgres(?:ql)?://[^:/@]*):[^@]*@)"), "$1:***@");
+  // password=secret in conninfo or in the query string
+  text = std::regex_replace(text, std::regex(R"((password=)('[^']*'|[^&\s]*))"), "$1***");
+  return text;
+}
+
+StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& url) {
+  if (url.empty()) {
+    return InvalidArgumentError("no database URL: set COINLAKE_DATABASE_URL or --database-url");
+  }
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (options == nullptr) {
+    std::string message = error ? error : "unparsable";
+    PQfreemem(error);
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    return InvalidArgumentError(
+        fmt::format("bad database URL '{}': {}", RedactDatabaseUrl(url), message));
+  }
+  bool has_timeout = false;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (std::string_view(o->keyword) == "password" && o->val && *o->val) {
+      log::RegisterSecret(o->val);
+    }
+    if (std::string_view(o->keyword) == "connect_timeout" && o->val && *o->val) has_timeout = true;
+  }
+  PQconninfoFree(options);
+
+  const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
+  const char* values[] = {url.c_str(), has_timeout ? nullptr : "10", "coinlake", nullptr};
+  if (has_timeout) {
+    keys[1] = "application_name";
+    values[1] = "coinlake";
+    keys[2] = nullptr;
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  if (PQstatus(impl->conn) != CONNECTION_OK) {
+    std::string message = PQerrorMessage(impl->conn);
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
+      message.pop_back();
+    }
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    std::string text = fmt::format("cannot connect to the database at '{}': {}",
+                                   RedactDatabaseUrl(url), log::Redact(message));
+    if (message.find("password authentication failed") != std::string::npos ||
+        message.find("no pg_hba.conf entry") != std::string::npos) {
+      return PermissionDeniedError(text);
+    }
+    if (message.find("does not exist") != std::string::npos) return InvalidArgumentError(text);
+    return UnavailableError(text);
+  }
+  // Keep logs and COPY text in UTF-8 and UTC whatever the server's defaults are.
+  PQsetClientEncoding(impl->conn, "UTF8");
+  auto connection = std::unique_ptr<Connection>(new Connection(std::move(impl)));
+  RETURN_IF_ERROR(connection->Execute("SET TIME ZONE 'UTC'"));
+  return connection;
+}
+
+Status Connection::Execute(std::string_view sql, const std::vector<Param>& params) {
+  auto rows = Query(sql, params);
+  return rows.status();
+}
+
+StatusOr<Rows> Connection::Query(std::string_view sql, const std::vector<Param>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
+  std::string statement(sql);
+  // Without parameters, the simple protocol: it accepts several statements (migrations).
+  PGresult* res = values.empty()
+                      ? PQexec(impl_->conn, statement.c_str())
+                      : PQexecParams(impl_->conn, statement.c_str(), static_cast<int>(values.size()),
+                                     nullptr, values.data(), nullptr, nullptr, 0);
+  ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+    Status error = StatementError(impl_->conn, res, "query failed");
+    PQclear(res);
+    return error;
+  }
+  std::vector<std::string> columns;
+  int ncols = PQnfields(res);
+  for (int c = 0; c < ncols; ++c) columns.emplace_back(PQfname(res, c));
+  std::vector<std::vector<std::optional<std::string>>> data(PQntuples(res));
+  for (int r = 0; r < PQntuples(res); ++r) {
+    data[r].reserve(ncols);
+    for (int c = 0; c < ncols; ++c) {
+      if (PQgetisnull(res, r, c)) {
+        data[r].emplace_back(std::nullopt);
+      } else {
+        data[r].emplace_back(std::string(PQgetvalue(res, r, c), PQgetlength(res, r, c)));
+      }
+    }
+  }
+  PQclear(res);
+  return Rows(std::move(columns), std::move(data));
+}
+
+Status Connection::CopyIn(std::string_view copy_sql, std::string_view data) {
+  std::string statement(copy_sql);
+  PGresult* res = PQexec(impl_->conn, statement.c_str());
+  if (PQresultStatus(res) != PGRES_COPY_IN) {
+    Status error = StatementError(impl_->conn, res, "COPY failed to start");
+    PQclear(res);
+    return error;
+  }
+  PQclear(res);
+  // Send in chunks so one huge buffer never sits twice in libpq's output queue.
+  constexpr size_t kChunk = 1 << 20;
+  for (size_t pos = 0; pos < data.size(); pos += kChunk) {
+    size_t n = std::min(kChunk, data.size() - pos);
+    if (PQputCopyData(impl_->conn, data.data() + pos, static_cast<int>(n)) != 1) {
+      return StatementError(impl_->conn, nullptr, "COPY data failed");
+    }
+  }
+  if (PQputCopyEnd(impl_->conn, nullptr) != 1) {
+    return StatementError(impl_->conn, nullptr, "COPY end failed");
+  }
+  Status status;
+  while ((res = PQgetResult(impl_->conn)) != nullptr) {
+    if (PQresultStatus(res) != PGRES_COMMAND_OK && status.ok()) {
+      status = StatementError(impl_->conn, res, "COPY failed");
+    }
+    PQclear(res);
+  }
+  return status;
+}
+
+void Connection::Rollback() {
+  PGresult* res = PQexec(impl_->conn, "ROLLBACK");
+  PQclear(res);
+}
+
+bool Connection::healthy() const { return PQstatus(impl_->conn) == CONNECTION_OK; }
+
+}  // namespace coinlake::warehouse

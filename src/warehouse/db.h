@@ -1,0 +1,67 @@
+// A PostgreSQL connection (libpq) with parameterised queries, COPY and transactions.
+// Every statement that takes a value takes it as a parameter; no value is spliced into SQL.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace coinlake::warehouse {
+
+// A query result as text, enough for the few values coinlake reads back.
+class Rows {
+ public:
+  Rows() = default;
+  Rows(std::vector<std::string> columns, std::vector<std::vector<std::optional<std::string>>> data)
+      : columns_(std::move(columns)), data_(std::move(data)) {}
+  size_t size() const { return data_.size(); }
+  bool empty() const { return data_.empty(); }
+  const std::vector<std::string>& columns() const { return columns_; }
+  // NULL is std::nullopt.
+  const std::optional<std::string>& at(size_t row, size_t col) const { return data_[row][col]; }
+  std::string text(size_t row, size_t col) const { return at(row, col).value_or(""); }
+
+ private:
+  std::vector<std::string> columns_;
+  std::vector<std::vector<std::optional<std::string>>> data_;
+};
+
+using Param = std::optional<std::string>;  // std::nullopt binds SQL NULL
+
+class Connection {
+ public:
+  // Connects with a libpq URI or conninfo string. A refused or timed-out connection is
+  // UNAVAILABLE; a bad URL or refused password is INVALID_ARGUMENT / PERMISSION_DENIED.
+  // connect_timeout defaults to 10 s unless the URL sets it.
+  static StatusOr<std::unique_ptr<Connection>> Open(const std::string& url);
+  ~Connection();
+
+  // With no parameters `sql` may hold several statements; with parameters, exactly one.
+  Status Execute(std::string_view sql, const std::vector<Param>& params = {});
+  StatusOr<Rows> Query(std::string_view sql, const std::vector<Param>& params = {});
+
+  // Runs `COPY ... FROM STDIN` with the given data (text or CSV per the statement).
+  Status CopyIn(std::string_view copy_sql, std::string_view data);
+
+  Status Begin() { return Execute("BEGIN"); }
+  Status Commit() { return Execute("COMMIT"); }
+  // Best effort: a failed rollback leaves a broken connection the caller drops anyway.
+  void Rollback();
+
+  // False once the server went away; the caller should reconnect.
+  bool healthy() const;
+
+ private:
+  struct Impl;
+  explicit Connection(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Removes the password from a connection URL or conninfo, for messages.
+std::string RedactDatabaseUrl(std::string_view url);
+
+}  // namespace coinlake::warehouse

@@ -1,0 +1,118 @@
+#include "tests/test_support.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "warehouse/migrations.h"
+
+namespace coinlake::testing {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in.good()) << "cannot read " << path;
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+std::string ReadFixture(const std::string& name) {
+  return ReadFile(std::string(COINLAKE_FIXTURES_DIR) + "/" + name);
+}
+
+namespace {
+
+std::string WithDatabase(const std::string& url, const std::string& db) {
+  // URLs from scripts/test look like postgresql://user@host:port/postgres?...
+  auto scheme = url.find("://");
+  auto slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  auto query = url.find('?');
+  if (slash == std::string::npos) return url + "/" + db;
+  std::string tail = query == std::string::npos ? "" : url.substr(query);
+  return url.substr(0, slash + 1) + db + tail;
+}
+
+}  // namespace
+
+TestDatabase::TestDatabase() {
+  const char* admin = std::getenv("COINLAKE_TEST_DATABASE_URL");
+  if (admin == nullptr || *admin == '\0') {
+    ADD_FAILURE() << "COINLAKE_TEST_DATABASE_URL is not set: run the tests through scripts/test, "
+                     "which starts a private PostgreSQL";
+    return;
+  }
+  admin_url_ = admin;
+  std::random_device rd;
+  name_ = "coinlake_test_" + std::to_string(::getpid()) + "_" + std::to_string(rd() % 1000000);
+  auto conn = warehouse::Connection::Open(admin_url_);
+  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+  if (!conn.ok()) return;
+  Status created = (*conn)->Execute("CREATE DATABASE " + name_);
+  EXPECT_TRUE(created.ok()) << created.ToString();
+  url_ = WithDatabase(admin_url_, name_);
+}
+
+TestDatabase::~TestDatabase() {
+  if (url_.empty()) return;
+  auto conn = warehouse::Connection::Open(admin_url_);
+  if (conn.ok()) (void)(*conn)->Execute("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+}
+
+std::unique_ptr<warehouse::Connection> TestDatabase::Connect() const {
+  auto conn = warehouse::Connection::Open(url_);
+  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+  return conn.ok() ? std::move(conn).value() : nullptr;
+}
+
+void TestDatabase::Migrate() const {
+  auto conn = Connect();
+  ASSERT_NE(conn, nullptr);
+  auto result = warehouse::Migrate(*conn, warehouse::EmbeddedMigrations());
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+}
+
+std::string TestDatabase::Scalar(const std::string& sql) const {
+  auto conn = Connect();
+  if (!conn) return "";
+  auto rows = conn->Query(sql);
+  EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+  if (!rows.ok() || rows->empty()) return "";
+  return rows->text(0, 0);
+}
+
+TempDir::TempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "coinlake-test-XXXXXX").string();
+  char* made = ::mkdtemp(pattern.data());
+  EXPECT_NE(made, nullptr);
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+CommandResult RunCommand(const std::string& command) {
+  TempDir dir;
+  std::string err_path = dir.path() + "/stderr";
+  CommandResult result;
+  FILE* pipe = ::popen((command + " 2>" + err_path).c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.out.append(buffer, n);
+  int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.err = ReadFile(err_path);
+  return result;
+}
+
+}  // namespace coinlake::testing

@@ -1,0 +1,55 @@
+// Helpers shared by the tests: fixtures, a private database per test, running the binary.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "warehouse/db.h"
+
+namespace coinlake::testing {
+
+// Reads ../shared/fixtures/cmc/<name>.
+std::string ReadFixture(const std::string& name);
+std::string ReadFile(const std::string& path);
+
+// A fresh, empty database on the test server (COINLAKE_TEST_DATABASE_URL, set by scripts/test),
+// dropped when the object goes. The test fails, never skips, when the server is not configured.
+class TestDatabase {
+ public:
+  TestDatabase();
+  ~TestDatabase();
+  const std::string& url() const { return url_; }
+  // A new connection to this database.
+  std::unique_ptr<warehouse::Connection> Connect() const;
+  // Runs the embedded migrations.
+  void Migrate() const;
+  // First column of the first row of `sql`, as text ("" for NULL).
+  std::string Scalar(const std::string& sql) const;
+
+ private:
+  std::string admin_url_;
+  std::string name_;
+  std::string url_;
+};
+
+// A temporary folder, removed with its contents when the object goes.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs a shell command and captures its output (stderr via a temporary file).
+CommandResult RunCommand(const std::string& command);
+
+}  // namespace coinlake::testing
