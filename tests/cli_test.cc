@@ -15,8 +15,8 @@ const std::string kBinary = COINLAKE_BINARY;
 TEST(CliTest, HelpListsEveryCommandOfTheContract) {
   auto r = RunCommand(kBinary + " --help");
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* command : {"migrate", "fetch", "run", "reprocess", "audit", "inspect", "plan",
-                              "serve", "sim"}) {
+  for (const char* command :
+       {"migrate", "fetch", "run", "reprocess", "audit", "inspect", "plan", "serve", "sim"}) {
     EXPECT_NE(r.out.find(std::string("  ") + command), std::string::npos) << command;
   }
 }
@@ -42,22 +42,25 @@ TEST(CliTest, MisuseIsOneClearLine) {
   ExpectOneLineError("", "subcommand");
   ExpectOneLineError("teleport", "teleport");
   ExpectOneLineError("serve --port 99999", "port");
-  ExpectOneLineError("--database-url 'postgresql://u:hunter22@127.0.0.1:1/x?connect_timeout=1' migrate",
-                     "cannot connect");
+  ExpectOneLineError(
+      "--database-url 'postgresql://u:hunter22@127.0.0.1:1/x?connect_timeout=1' migrate",
+      "cannot connect");
   ExpectOneLineError("--database-url 'postgres://[bad' migrate", "bad database URL");
   ExpectOneLineError("--database-url '' migrate", "COINLAKE_DATABASE_URL");
   ExpectOneLineError("inspect /nonexistent/file.json", "cannot read");
 }
 
 TEST(CliTest, PasswordsNeverReachTheTerminal) {
-  auto r = RunCommand(kBinary + " --database-url 'postgresql://u:hunter22@127.0.0.1:1/x?connect_timeout=1' migrate");
+  auto r = RunCommand(
+      kBinary +
+      " --database-url 'postgresql://u:hunter22@127.0.0.1:1/x?connect_timeout=1' migrate");
   EXPECT_EQ(r.err.find("hunter22"), std::string::npos) << r.err;
   EXPECT_EQ(r.out.find("hunter22"), std::string::npos) << r.out;
 }
 
 TEST(CliTest, InspectPrintsRowsAndRejectsBadInput) {
-  std::string fixture =
-      std::string(COINLAKE_FIXTURES_DIR) + "/listings_latest_v1_limit2_raw_underwater-cmc_2026-09-29.json";
+  std::string fixture = std::string(COINLAKE_FIXTURES_DIR) +
+                        "/listings_latest_v1_limit2_raw_underwater-cmc_2026-09-29.json";
   auto ok = RunCommand(kBinary + " inspect " + fixture);
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_EQ(std::count(ok.out.begin(), ok.out.end(), '\n'), 2);

@@ -94,7 +94,8 @@ Status Reprocess(const GlobalOptions& global, const ReprocessFlags& flags, StopS
 }
 
 Status Audit(const GlobalOptions&) {
-  return FailedPreconditionError("audit is not available in this version yet (see docs/roadmap.md)");
+  return FailedPreconditionError(
+      "audit is not available in this version yet (see docs/roadmap.md)");
 }
 
 Status Plan(const GlobalOptions&, const FetchFlags&) {
@@ -105,11 +106,13 @@ Status Inspect(const std::string& file) {
   ASSIGN_OR_RETURN(std::string data, ReadWholeFile(file));
   if (LooksGzipped(data)) {
     auto inflated = GzipDecompress(data);
-    if (!inflated.ok()) return InvalidArgumentError(fmt::format("{}: {}", file, inflated.status().message()));
+    if (!inflated.ok())
+      return InvalidArgumentError(fmt::format("{}: {}", file, inflated.status().message()));
     data = std::move(inflated).value();
   }
   auto payload = cmc::ParseListings(data);
-  if (!payload.ok()) return InvalidArgumentError(fmt::format("{}: {}", file, payload.status().message()));
+  if (!payload.ok())
+    return InvalidArgumentError(fmt::format("{}: {}", file, payload.status().message()));
   for (const cmc::QuoteRow& r : payload->rows) {
     nlohmann::ordered_json row;
     row["cmc_id"] = r.cmc_id;

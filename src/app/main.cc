@@ -58,7 +58,8 @@ int main(int argc, char** argv) {
   cli.add_option("--lake-url", global.lake_url, "file:///path or s3://bucket/prefix")
       ->envname("COINLAKE_LAKE_URL")
       ->capture_default_str();
-  cli.add_option("--spool-dir", global.spool_dir, "local folder that holds responses until the lake has them")
+  cli.add_option("--spool-dir", global.spool_dir,
+                 "local folder that holds responses until the lake has them")
       ->envname("COINLAKE_SPOOL_DIR")
       ->capture_default_str();
   cli.add_option("--log-level", global.log_level, "debug, info, warn or error")
@@ -81,8 +82,10 @@ int main(int argc, char** argv) {
         ->capture_default_str();
   };
 
-  auto* migrate = cli.add_subcommand("migrate", "create or upgrade the database schema; idempotent");
-  auto* fetch = cli.add_subcommand("fetch", "one extract -> spool -> lake -> load cycle, then exit");
+  auto* migrate =
+      cli.add_subcommand("migrate", "create or upgrade the database schema; idempotent");
+  auto* fetch =
+      cli.add_subcommand("fetch", "one extract -> spool -> lake -> load cycle, then exit");
   add_fetch_options(fetch);
   auto* run = cli.add_subcommand(
       "run", "fetch on a schedule, 24/7, until SIGTERM/SIGINT (finishes the cycle in flight)");
@@ -104,7 +107,8 @@ int main(int argc, char** argv) {
 
   std::string inspect_file;
   auto* inspect = cli.add_subcommand(
-      "inspect", "print the rows a raw payload yields, one JSON object per line; exit 2 on bad input");
+      "inspect",
+      "print the rows a raw payload yields, one JSON object per line; exit 2 on bad input");
   inspect->add_option("FILE", inspect_file, "a CMC response, gzip'd or plain")->required();
 
   auto* plan = cli.add_subcommand("plan", "credits, calls, storage and AWS cost per month");
@@ -128,7 +132,8 @@ int main(int argc, char** argv) {
       ->envname("COINLAKE_SIM_PORT")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
-  sim->add_option("--seed", sim_flags.seed, "random seed: same seed, same market")->capture_default_str();
+  sim->add_option("--seed", sim_flags.seed, "random seed: same seed, same market")
+      ->capture_default_str();
   sim->add_option("--coins", sim_flags.coins, "coins in the market")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
@@ -160,22 +165,31 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "coinlake: --log-level must be debug, info, warn or error\n");
     return 2;
   }
-  coinlake::log::Configure(level, data_on_stdout ? coinlake::log::Sink::kStderr
-                                                 : coinlake::log::Sink::kStdout);
+  coinlake::log::Configure(
+      level, data_on_stdout ? coinlake::log::Sink::kStderr : coinlake::log::Sink::kStdout);
 
   coinlake::StopSignal stop;
   InstallStopHandler(stop);
 
   Status status;
-  if (migrate->parsed()) status = coinlake::app::Migrate(global);
-  else if (fetch->parsed()) status = coinlake::app::Fetch(global, fetch_flags, stop, /*loop=*/false);
-  else if (run->parsed()) status = coinlake::app::Fetch(global, fetch_flags, stop, /*loop=*/true);
-  else if (reprocess->parsed()) status = coinlake::app::Reprocess(global, reprocess_flags, stop);
-  else if (audit->parsed()) status = coinlake::app::Audit(global);
-  else if (inspect->parsed()) status = coinlake::app::Inspect(inspect_file);
-  else if (plan->parsed()) status = coinlake::app::Plan(global, fetch_flags);
-  else if (serve->parsed()) status = coinlake::app::Serve(global, serve_flags, stop);
-  else if (sim->parsed()) status = coinlake::app::Sim(sim_flags, stop);
+  if (migrate->parsed())
+    status = coinlake::app::Migrate(global);
+  else if (fetch->parsed())
+    status = coinlake::app::Fetch(global, fetch_flags, stop, /*loop=*/false);
+  else if (run->parsed())
+    status = coinlake::app::Fetch(global, fetch_flags, stop, /*loop=*/true);
+  else if (reprocess->parsed())
+    status = coinlake::app::Reprocess(global, reprocess_flags, stop);
+  else if (audit->parsed())
+    status = coinlake::app::Audit(global);
+  else if (inspect->parsed())
+    status = coinlake::app::Inspect(inspect_file);
+  else if (plan->parsed())
+    status = coinlake::app::Plan(global, fetch_flags);
+  else if (serve->parsed())
+    status = coinlake::app::Serve(global, serve_flags, stop);
+  else if (sim->parsed())
+    status = coinlake::app::Sim(sim_flags, stop);
   if (!status.ok()) return Fail(status);
   return 0;
 }

@@ -43,7 +43,8 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (lower == kName) {
       std::string_view value = line.substr(kName.size());
-      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+        value.remove_prefix(1);
       int seconds = 0;
       auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
       if (ec == std::errc() && seconds >= 0) t->retry_after = seconds;
@@ -129,8 +130,8 @@ StatusOr<HttpResponse> CmcClient::Get(const std::string& path,
   CURLcode rc = curl_easy_perform(curl);
   response.finished = SystemNow();
   if (transfer.too_large) {
-    return UnavailableError(fmt::format("CMC response to {} exceeds {} bytes", path,
-                                        impl_->options.max_body_bytes));
+    return UnavailableError(
+        fmt::format("CMC response to {} exceeds {} bytes", path, impl_->options.max_body_bytes));
   }
   if (rc != CURLE_OK) {
     return UnavailableError(fmt::format("CMC request {} failed: {}", path, curl_easy_strerror(rc)));

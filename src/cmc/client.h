@@ -23,8 +23,8 @@ struct ClientOptions {
 
 struct HttpResponse {
   int http_status = 0;
-  std::string body;         // decoded (gzip removed): the bytes the lake keeps
-  std::string request;      // path and query, without the key
+  std::string body;                        // decoded (gzip removed): the bytes the lake keeps
+  std::string request;                     // path and query, without the key
   std::optional<int> retry_after_seconds;  // from a Retry-After header, if any
   TimePoint started{};
   TimePoint finished{};

@@ -34,15 +34,14 @@ const Seed kKnownCoins[] = {
     {2010, "Cardano", "ADA", "cardano", 0.81, 36000000000, 45000000000},
     {1958, "TRON", "TRX", "tron", 0.339, 94000000000, std::nullopt},
     {1700, "Æternity", "AE", "aeternity", 0.0213, 400000000, std::nullopt},
-    {8884, "İstanbul Başakşehir Fan Token", "IBFK", "istanbul-basaksehir-fan-token", 0.52,
-     3000000, 10000000},
+    {8884, "İstanbul Başakşehir Fan Token", "IBFK", "istanbul-basaksehir-fan-token", 0.52, 3000000,
+     10000000},
     {4571, "HDP.ф", "HDP.ф", "hdp", 0.00041, 1000000000, std::nullopt},
     {19714, "ℓUSD", "LUSD", "lusd", 0.998, 30000000, std::nullopt},
     {23853, "El Dorado Exchange（Arbitrum）", "EDE", "el-dorado-exchange-arb", 0.031, 50000000,
      std::nullopt},
     {36001, "币安人生", "币安人生", "binance-life", 0.0151, 1000000000, 1000000000},
-    {11810, "PirateCoin☠", "PirateCoin☠", "piratecoin", 0.0000082, 9000000000000,
-     std::nullopt},
+    {11810, "PirateCoin☠", "PirateCoin☠", "piratecoin", 0.0000082, 9000000000000, std::nullopt},
 };
 
 std::string SyntheticSymbol(int i) {
@@ -64,8 +63,8 @@ SimMarket::SimMarket(uint64_t seed, int coin_count, TimePoint start)
     SimCoin coin;
     if (i < static_cast<int>(std::size(kKnownCoins))) {
       const Seed& k = kKnownCoins[i];
-      coin = {k.id, k.name, k.symbol, k.slug, TimePoint{}, k.price, k.supply, k.supply,
-              k.max_supply, 0, 0, {}};
+      coin = {k.id,     k.name,   k.symbol,     k.slug, TimePoint{}, k.price,
+              k.supply, k.supply, k.max_supply, 0,      0,           {}};
       coin.num_market_pairs = 1000 + pairs_dist(rng_) * 10;
     } else {
       coin.id = 40000 + i;  // stable: a function of the position only

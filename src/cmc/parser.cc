@@ -1,9 +1,9 @@
 #include "cmc/parser.h"
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include <charconv>
-#include <simdjson.h>
 
 namespace coinlake::cmc {
 namespace {
@@ -116,18 +116,30 @@ void ParseQuoteFields(object obj, QuoteRow& row, JsonPath& path) {
     std::string_view key = field.unescaped_key();
     path.Push(key);
     value v = field.value();
-    if (key == "price") row.price = OptionalDouble(v);
-    else if (key == "volume_24h") row.volume_24h = OptionalDouble(v);
-    else if (key == "volume_change_24h") row.volume_change_24h = OptionalDouble(v);
-    else if (key == "market_cap") row.market_cap = OptionalDouble(v);
-    else if (key == "market_cap_dominance") row.market_cap_dominance = OptionalDouble(v);
-    else if (key == "fully_diluted_market_cap") row.fully_diluted_market_cap = OptionalDouble(v);
-    else if (key == "percent_change_1h") row.percent_change_1h = OptionalDouble(v);
-    else if (key == "percent_change_24h") row.percent_change_24h = OptionalDouble(v);
-    else if (key == "percent_change_7d") row.percent_change_7d = OptionalDouble(v);
-    else if (key == "percent_change_30d") row.percent_change_30d = OptionalDouble(v);
-    else if (key == "percent_change_60d") row.percent_change_60d = OptionalDouble(v);
-    else if (key == "percent_change_90d") row.percent_change_90d = OptionalDouble(v);
+    if (key == "price")
+      row.price = OptionalDouble(v);
+    else if (key == "volume_24h")
+      row.volume_24h = OptionalDouble(v);
+    else if (key == "volume_change_24h")
+      row.volume_change_24h = OptionalDouble(v);
+    else if (key == "market_cap")
+      row.market_cap = OptionalDouble(v);
+    else if (key == "market_cap_dominance")
+      row.market_cap_dominance = OptionalDouble(v);
+    else if (key == "fully_diluted_market_cap")
+      row.fully_diluted_market_cap = OptionalDouble(v);
+    else if (key == "percent_change_1h")
+      row.percent_change_1h = OptionalDouble(v);
+    else if (key == "percent_change_24h")
+      row.percent_change_24h = OptionalDouble(v);
+    else if (key == "percent_change_7d")
+      row.percent_change_7d = OptionalDouble(v);
+    else if (key == "percent_change_30d")
+      row.percent_change_30d = OptionalDouble(v);
+    else if (key == "percent_change_60d")
+      row.percent_change_60d = OptionalDouble(v);
+    else if (key == "percent_change_90d")
+      row.percent_change_90d = OptionalDouble(v);
     else if (key == "last_updated") {
       if (auto t = OptionalTime(v)) row.ts = *t;
     }
@@ -148,16 +160,26 @@ void ParseCoin(object obj, std::vector<QuoteRow>& rows, JsonPath& path) {
     if (key == "id") {
       coin.cmc_id = int64_t(v.get_int64());
       has_id = true;
-    } else if (key == "symbol") coin.symbol = OptionalString(v);
-    else if (key == "name") coin.name = OptionalString(v);
-    else if (key == "slug") coin.slug = OptionalString(v);
-    else if (key == "cmc_rank") coin.cmc_rank = OptionalInt(v);
-    else if (key == "num_market_pairs") coin.num_market_pairs = OptionalInt(v);
-    else if (key == "circulating_supply") coin.circulating_supply = OptionalDouble(v);
-    else if (key == "total_supply") coin.total_supply = OptionalDouble(v);
-    else if (key == "max_supply") coin.max_supply = OptionalDouble(v);
-    else if (key == "date_added") coin.date_added = OptionalTime(v);
-    else if (key == "last_updated") coin_updated = OptionalTime(v);
+    } else if (key == "symbol")
+      coin.symbol = OptionalString(v);
+    else if (key == "name")
+      coin.name = OptionalString(v);
+    else if (key == "slug")
+      coin.slug = OptionalString(v);
+    else if (key == "cmc_rank")
+      coin.cmc_rank = OptionalInt(v);
+    else if (key == "num_market_pairs")
+      coin.num_market_pairs = OptionalInt(v);
+    else if (key == "circulating_supply")
+      coin.circulating_supply = OptionalDouble(v);
+    else if (key == "total_supply")
+      coin.total_supply = OptionalDouble(v);
+    else if (key == "max_supply")
+      coin.max_supply = OptionalDouble(v);
+    else if (key == "date_added")
+      coin.date_added = OptionalTime(v);
+    else if (key == "last_updated")
+      coin_updated = OptionalTime(v);
     else if (key == "quote") {
       // Quotes come before or after the coin's own fields; fill those in afterwards.
       for (auto currency : v.get_object()) {
@@ -198,8 +220,8 @@ void ParseCoin(object obj, std::vector<QuoteRow>& rows, JsonPath& path) {
 }
 
 template <typename Fn>
-auto Guarded(std::string_view json, Fn&& fn) -> decltype(fn(std::declval<simdjson::ondemand::document&>(),
-                                                              std::declval<JsonPath&>())) {
+auto Guarded(std::string_view json, Fn&& fn)
+    -> decltype(fn(std::declval<simdjson::ondemand::document&>(), std::declval<JsonPath&>())) {
   JsonPath path;
   simdjson::padded_string padded(json);
   simdjson::ondemand::parser parser;
@@ -228,55 +250,55 @@ auto Guarded(std::string_view json, Fn&& fn) -> decltype(fn(std::declval<simdjso
 }  // namespace
 
 StatusOr<ResponseStatus> ParseStatus(std::string_view json) {
-  return Guarded(json, [](simdjson::ondemand::document& doc,
-                          JsonPath& path) -> StatusOr<ResponseStatus> {
-    for (auto field : doc.get_object()) {
-      std::string_view key = field.unescaped_key();
-      if (key == "status") {
-        path.Push("status");
-        return ParseStatusObject(field.value().get_object(), path);
-      }
-    }
-    return InvalidArgumentError("invalid CMC payload: no status object");
-  });
+  return Guarded(json,
+                 [](simdjson::ondemand::document& doc, JsonPath& path) -> StatusOr<ResponseStatus> {
+                   for (auto field : doc.get_object()) {
+                     std::string_view key = field.unescaped_key();
+                     if (key == "status") {
+                       path.Push("status");
+                       return ParseStatusObject(field.value().get_object(), path);
+                     }
+                   }
+                   return InvalidArgumentError("invalid CMC payload: no status object");
+                 });
 }
 
 StatusOr<QuotesPayload> ParseListings(std::string_view json) {
-  return Guarded(json, [](simdjson::ondemand::document& doc,
-                          JsonPath& path) -> StatusOr<QuotesPayload> {
-    QuotesPayload payload;
-    bool has_status = false;
-    bool has_data = false;
-    for (auto field : doc.get_object()) {
-      std::string_view key = field.unescaped_key();
-      path.Push(key);
-      if (key == "status") {
-        payload.status = ParseStatusObject(field.value().get_object(), path);
-        has_status = true;
-      } else if (key == "data") {
-        value data = field.value();
-        if (data.type() != json_type::array) throw ShapeError{"data is not an array"};
-        size_t index = 0;
-        for (auto coin : data.get_array()) {
-          path.PushIndex(index++);
-          ParseCoin(coin.get_object(), payload.rows, path);
+  return Guarded(
+      json, [](simdjson::ondemand::document& doc, JsonPath& path) -> StatusOr<QuotesPayload> {
+        QuotesPayload payload;
+        bool has_status = false;
+        bool has_data = false;
+        for (auto field : doc.get_object()) {
+          std::string_view key = field.unescaped_key();
+          path.Push(key);
+          if (key == "status") {
+            payload.status = ParseStatusObject(field.value().get_object(), path);
+            has_status = true;
+          } else if (key == "data") {
+            value data = field.value();
+            if (data.type() != json_type::array) throw ShapeError{"data is not an array"};
+            size_t index = 0;
+            for (auto coin : data.get_array()) {
+              path.PushIndex(index++);
+              ParseCoin(coin.get_object(), payload.rows, path);
+              path.Pop();
+            }
+            has_data = true;
+          }
           path.Pop();
         }
-        has_data = true;
-      }
-      path.Pop();
-    }
-    if (!has_status) return InvalidArgumentError("invalid CMC payload: no status object");
-    if (payload.status.error_code != 0) {
-      return FailedPreconditionError(fmt::format("CMC error {}: {}", payload.status.error_code,
-                                                 payload.status.error_message));
-    }
-    if (!has_data) return InvalidArgumentError("invalid CMC payload: no data");
-    for (QuoteRow& row : payload.rows) {
-      if (row.ts == TimePoint{}) row.ts = payload.status.timestamp;
-    }
-    return payload;
-  });
+        if (!has_status) return InvalidArgumentError("invalid CMC payload: no status object");
+        if (payload.status.error_code != 0) {
+          return FailedPreconditionError(fmt::format("CMC error {}: {}", payload.status.error_code,
+                                                     payload.status.error_message));
+        }
+        if (!has_data) return InvalidArgumentError("invalid CMC payload: no data");
+        for (QuoteRow& row : payload.rows) {
+          if (row.ts == TimePoint{}) row.ts = payload.status.timestamp;
+        }
+        return payload;
+      });
 }
 
 }  // namespace coinlake::cmc

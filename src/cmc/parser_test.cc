@@ -43,7 +43,8 @@ TEST(ParserTest, ListingsTop100MatchesTheFile) {
 }
 
 TEST(ParserTest, RawListingsWithLongNumbersAndStatusLast) {
-  auto payload = ParseListings(ReadFixture("listings_latest_v1_limit2_raw_underwater-cmc_2026-09-29.json"));
+  auto payload =
+      ParseListings(ReadFixture("listings_latest_v1_limit2_raw_underwater-cmc_2026-09-29.json"));
   ASSERT_TRUE(payload.ok()) << payload.status().ToString();
   ASSERT_EQ(payload->rows.size(), 2u);
   EXPECT_EQ(payload->status.total_count, 8161);
@@ -52,7 +53,7 @@ TEST(ParserTest, RawListingsWithLongNumbersAndStatusLast) {
   EXPECT_EQ(btc.cmc_id, 1);
   EXPECT_DOUBLE_EQ(*btc.price, 83117.4725372611);
   EXPECT_DOUBLE_EQ(*btc.market_cap, 1669902418592.1554534181);  // 20+ significant digits
-  EXPECT_DOUBLE_EQ(*btc.max_supply, 21000000);                   // an integer where a double goes
+  EXPECT_DOUBLE_EQ(*btc.max_supply, 21000000);                  // an integer where a double goes
   EXPECT_EQ(FormatIso8601(btc.ts), "2026-09-29T03:54:00.000Z");
   EXPECT_FALSE(payload->rows[1].max_supply.has_value());  // ETH: null
 }
@@ -70,13 +71,15 @@ TEST(ParserTest, ErrorBodyIsAnError) {
 }
 
 TEST(ParserTest, StringErrorCodeOfNewerEndpoints) {
-  auto status = ParseStatus(R"({"status":{"timestamp":"2026-09-24T16:03:47.699Z","error_code":"1002","error_message":"API key missing."}})");
+  auto status = ParseStatus(
+      R"({"status":{"timestamp":"2026-09-24T16:03:47.699Z","error_code":"1002","error_message":"API key missing."}})");
   ASSERT_TRUE(status.ok());
   EXPECT_EQ(status->error_code, 1002);
 }
 
 TEST(ParserTest, UnicodeEscapesAndRawUtf8Decode) {
-  std::string body = R"({"data":[{"id":7,"name":"\u00c6ternity \ud83d\ude80","symbol":"HDP.ф","slug":"x",
+  std::string body =
+      R"({"data":[{"id":7,"name":"\u00c6ternity \ud83d\ude80","symbol":"HDP.ф","slug":"x",
     "quote":{"USD":{"price":1e-7,"last_updated":"2026-01-01T00:00:00.000Z"}}}],
     "status":{"timestamp":"2026-01-01T00:00:05.000Z","error_code":0}})";
   auto payload = ParseListings(body);

@@ -36,8 +36,8 @@ void SendError(httplib::Response& res, int http_status, int64_t error_code,
 }
 
 // CMC accepts integers only in a range and answers 400 otherwise.
-bool IntParam(const httplib::Request& req, const char* name, int64_t lo, int64_t hi,
-              int64_t* out, httplib::Response& res) {
+bool IntParam(const httplib::Request& req, const char* name, int64_t lo, int64_t hi, int64_t* out,
+              httplib::Response& res) {
   if (!req.has_param(name)) return true;
   std::string text = req.get_param_value(name);
   int64_t value = 0;
@@ -160,8 +160,9 @@ StatusOr<std::unique_ptr<Simulator>> Simulator::Start(const SimOptions& options)
   }
   auto impl = std::make_unique<Impl>(options);
   Impl* p = impl.get();
-  p->server.Get("/v1/cryptocurrency/listings/latest",
-                [p](const httplib::Request& req, httplib::Response& res) { p->Listings(req, res); });
+  p->server.Get(
+      "/v1/cryptocurrency/listings/latest",
+      [p](const httplib::Request& req, httplib::Response& res) { p->Listings(req, res); });
   p->server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.status == 404 && res.body.empty()) SendError(res, 404, 404, "Not found");
   });

@@ -12,10 +12,10 @@ namespace coinlake::cmc {
 
 struct SimOptions {
   std::string host = "127.0.0.1";
-  int port = 8502;           // 0 picks a free port (tests)
-  uint64_t seed = 42;        // same seed, same market
-  int coins = 5000;          // coins in the market
-  std::string api_key;       // if set, only this key is accepted; otherwise any non-empty key
+  int port = 8502;      // 0 picks a free port (tests)
+  uint64_t seed = 42;   // same seed, same market
+  int coins = 5000;     // coins in the market
+  std::string api_key;  // if set, only this key is accepted; otherwise any non-empty key
 };
 
 class Simulator {

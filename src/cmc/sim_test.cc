@@ -30,7 +30,8 @@ std::unique_ptr<CmcClient> Client(const std::string& url, const std::string& key
 TEST(SimTest, ServesListingsInCmcShape) {
   auto sim = StartSim();
   auto client = Client(sim->base_url(), "test-key-123");
-  auto response = client->Get("/v1/cryptocurrency/listings/latest", {{"limit", "250"}, {"start", "1"}});
+  auto response =
+      client->Get("/v1/cryptocurrency/listings/latest", {{"limit", "250"}, {"start", "1"}});
   ASSERT_TRUE(response.ok()) << response.status().ToString();
   EXPECT_EQ(response->http_status, 200);
   EXPECT_EQ(response->request, "/v1/cryptocurrency/listings/latest?limit=250&start=1");

@@ -13,10 +13,10 @@ namespace coinlake::cmc {
 
 // The `status` envelope every CMC response carries.
 struct ResponseStatus {
-  TimePoint timestamp{};            // server time of the response: the lake key's data time
-  int64_t error_code = 0;           // 0 on success; CMC sends a number (v1/v2) or a string (v3+)
-  std::string error_message;        // empty when null
-  int64_t credit_count = 0;         // credits this call cost
+  TimePoint timestamp{};               // server time of the response: the lake key's data time
+  int64_t error_code = 0;              // 0 on success; CMC sends a number (v1/v2) or a string (v3+)
+  std::string error_message;           // empty when null
+  int64_t credit_count = 0;            // credits this call cost
   std::optional<int64_t> total_count;  // listings: number of active coins, for paging
 };
 

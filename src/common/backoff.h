@@ -21,7 +21,8 @@ struct BackoffPolicy {
 
 // The delay before retry number `retry` (0 for the first retry): uniform in
 // [0, min(max, initial * 2^retry)] ("full jitter", as the AWS SDKs do it).
-std::chrono::milliseconds BackoffDelay(const BackoffPolicy& policy, int retry, std::mt19937_64& rng);
+std::chrono::milliseconds BackoffDelay(const BackoffPolicy& policy, int retry,
+                                       std::mt19937_64& rng);
 
 // Calls `op` until it succeeds, returns a status `is_retryable` rejects, attempts run out, or
 // `stop` fires. Returns the last status. `describe` names the operation in the warning logged

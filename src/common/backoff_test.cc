@@ -24,24 +24,30 @@ TEST(BackoffTest, RetriesOnlyTransientErrors) {
   StopSignal stop;
   BackoffPolicy policy{milliseconds(1), milliseconds(2), 4};
   int calls = 0;
-  Status s = RetryWithBackoff(policy, stop, "test", [&] {
-    ++calls;
-    return UnavailableError("down");
-  }, IsTransient);
+  Status s = RetryWithBackoff(
+      policy, stop, "test",
+      [&] {
+        ++calls;
+        return UnavailableError("down");
+      },
+      IsTransient);
   EXPECT_EQ(calls, 4);
   EXPECT_EQ(s.code(), StatusCode::kUnavailable);
 
   calls = 0;
-  s = RetryWithBackoff(policy, stop, "test", [&] {
-    ++calls;
-    return PermissionDeniedError("bad key");
-  }, IsTransient);
+  s = RetryWithBackoff(
+      policy, stop, "test",
+      [&] {
+        ++calls;
+        return PermissionDeniedError("bad key");
+      },
+      IsTransient);
   EXPECT_EQ(calls, 1);
 
   calls = 0;
-  s = RetryWithBackoff(policy, stop, "test", [&] {
-    return ++calls < 3 ? UnavailableError("flaky") : Status::Ok();
-  }, IsTransient);
+  s = RetryWithBackoff(
+      policy, stop, "test", [&] { return ++calls < 3 ? UnavailableError("flaky") : Status::Ok(); },
+      IsTransient);
   EXPECT_TRUE(s.ok());
   EXPECT_EQ(calls, 3);
 }
@@ -52,10 +58,13 @@ TEST(BackoffTest, StopInterruptsTheWait) {
   BackoffPolicy policy{milliseconds(60000), milliseconds(60000), 0};
   int calls = 0;
   auto start = std::chrono::steady_clock::now();
-  Status s = RetryWithBackoff(policy, stop, "test", [&] {
-    ++calls;
-    return UnavailableError("down");
-  }, IsTransient);
+  Status s = RetryWithBackoff(
+      policy, stop, "test",
+      [&] {
+        ++calls;
+        return UnavailableError("down");
+      },
+      IsTransient);
   EXPECT_EQ(calls, 1);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }

@@ -54,8 +54,8 @@ StatusOr<std::string> GzipDecompress(std::string_view data, size_t max_output) {
   size_t written = zs.total_out;
   inflateEnd(&zs);
   if (rc != Z_STREAM_END) {
-    return InvalidArgumentError(fmt::format("corrupt or truncated gzip data after {} bytes of output",
-                                            written));
+    return InvalidArgumentError(
+        fmt::format("corrupt or truncated gzip data after {} bytes of output", written));
   }
   out.resize(written);
   return out;

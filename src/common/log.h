@@ -27,7 +27,8 @@ void RegisterSecret(std::string secret);
 // Replaces every registered secret in `text` by "***".
 std::string Redact(std::string_view text);
 
-void Write(Level level, std::string_view msg, const nlohmann::json& fields = nlohmann::json::object());
+void Write(Level level, std::string_view msg,
+           const nlohmann::json& fields = nlohmann::json::object());
 
 inline void Debug(std::string_view msg, const nlohmann::json& f = nlohmann::json::object()) {
   Write(Level::kDebug, msg, f);

@@ -51,9 +51,13 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status InvalidArgumentError(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status InvalidArgumentError(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
 inline Status NotFoundError(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
-inline Status AlreadyExistsError(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
+inline Status AlreadyExistsError(std::string m) {
+  return {StatusCode::kAlreadyExists, std::move(m)};
+}
 inline Status DataLossError(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
 inline Status UnavailableError(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
 inline Status ResourceExhaustedError(std::string m) {
@@ -72,7 +76,7 @@ template <typename T>
 class [[nodiscard]] StatusOr {
  public:
   StatusOr(const T& value) : rep_(value) {}  // NOLINT: implicit by design, like absl::StatusOr
-  StatusOr(T&& value) : rep_(std::move(value)) {}  // NOLINT
+  StatusOr(T&& value) : rep_(std::move(value)) {}      // NOLINT
   StatusOr(Status status) : rep_(std::move(status)) {  // NOLINT
     assert(!std::get<Status>(rep_).ok() && "StatusOr needs a value or an error");
   }
@@ -100,10 +104,10 @@ class [[nodiscard]] StatusOr {
 #define COINLAKE_CONCAT(a, b) COINLAKE_CONCAT_INNER(a, b)
 
 // Returns from the enclosing function if `expr` yields a non-OK Status.
-#define RETURN_IF_ERROR(expr)                        \
-  do {                                               \
-    ::coinlake::Status _status = (expr);             \
-    if (!_status.ok()) return _status;               \
+#define RETURN_IF_ERROR(expr)            \
+  do {                                   \
+    ::coinlake::Status _status = (expr); \
+    if (!_status.ok()) return _status;   \
   } while (0)
 
 // `ASSIGN_OR_RETURN(auto x, Foo());` declares x from Foo()'s value or returns its error.

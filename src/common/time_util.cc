@@ -33,10 +33,10 @@ TimePoint SystemNow() {
 StatusOr<TimePoint> ParseIso8601(std::string_view text) {
   // YYYY-MM-DDTHH:MM:SS[.fff...](Z|+00:00)
   int y, mo, d, h, mi, s, ms = 0;
-  if (text.size() < 19 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != ' ') ||
-      text[13] != ':' || text[16] != ':' || !ParseInt(text, 0, 4, &y) ||
-      !ParseInt(text, 5, 2, &mo) || !ParseInt(text, 8, 2, &d) || !ParseInt(text, 11, 2, &h) ||
-      !ParseInt(text, 14, 2, &mi) || !ParseInt(text, 17, 2, &s)) {
+  if (text.size() < 19 || text[4] != '-' || text[7] != '-' ||
+      (text[10] != 'T' && text[10] != ' ') || text[13] != ':' || text[16] != ':' ||
+      !ParseInt(text, 0, 4, &y) || !ParseInt(text, 5, 2, &mo) || !ParseInt(text, 8, 2, &d) ||
+      !ParseInt(text, 11, 2, &h) || !ParseInt(text, 14, 2, &mi) || !ParseInt(text, 17, 2, &s)) {
     return InvalidArgumentError(fmt::format("not an ISO-8601 time: '{}'", text));
   }
   size_t pos = 19;
@@ -70,9 +70,12 @@ Civil ToCivil(TimePoint t) {
   sys_days days = floor<std::chrono::days>(t);
   year_month_day ymd(days);
   hh_mm_ss<milliseconds> hms(t - days);
-  return {static_cast<int>(ymd.year()), static_cast<int>(static_cast<unsigned>(ymd.month())),
-          static_cast<int>(static_cast<unsigned>(ymd.day())), static_cast<int>(hms.hours().count()),
-          static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
+  return {static_cast<int>(ymd.year()),
+          static_cast<int>(static_cast<unsigned>(ymd.month())),
+          static_cast<int>(static_cast<unsigned>(ymd.day())),
+          static_cast<int>(hms.hours().count()),
+          static_cast<int>(hms.minutes().count()),
+          static_cast<int>(hms.seconds().count()),
           static_cast<int>(hms.subseconds().count())};
 }
 
@@ -97,8 +100,8 @@ std::string FormatKeyTime(TimePoint t) {
 
 StatusOr<TimePoint> ParseKeyTime(std::string_view text) {
   int y, mo, d, h, mi, s;
-  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
-      text[13] != '-' || text[16] != '-' || text[19] != 'Z' || !ParseInt(text, 0, 4, &y) ||
+  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != '-' ||
+      text[16] != '-' || text[19] != 'Z' || !ParseInt(text, 0, 4, &y) ||
       !ParseInt(text, 5, 2, &mo) || !ParseInt(text, 8, 2, &d) || !ParseInt(text, 11, 2, &h) ||
       !ParseInt(text, 14, 2, &mi) || !ParseInt(text, 17, 2, &s)) {
     return InvalidArgumentError(fmt::format("not a lake key time: '{}'", text));

@@ -66,7 +66,8 @@ StatusOr<LatestQuery> ParseLatestQuery(const std::multimap<std::string, std::str
       }
       q.sort = value;
     } else if (name == "order") {
-      if (value != "asc" && value != "desc") return InvalidArgumentError("order must be asc or desc");
+      if (value != "asc" && value != "desc")
+        return InvalidArgumentError("order must be asc or desc");
       q.descending = value == "desc";
       order_given = true;
     } else if (name == "currency") {
@@ -97,7 +98,8 @@ StatusOr<json> Latest(warehouse::Connection& db, const LatestQuery& query) {
     ORDER BY {} {} NULLS LAST, q.cmc_id
     LIMIT $2)sql",
                                 kLatestSnapshot, order_by, query.descending ? "DESC" : "ASC");
-  ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(sql, {query.currency, std::to_string(query.limit)}));
+  ASSIGN_OR_RETURN(warehouse::Rows rows,
+                   db.Query(sql, {query.currency, std::to_string(query.limit)}));
   json out;
   out["currency"] = query.currency;
   out["snapshot"] = nullptr;

@@ -14,9 +14,9 @@ namespace coinlake::dashboard {
 StatusOr<nlohmann::json> Health(warehouse::Connection& db);
 
 struct LatestQuery {
-  int limit = 100;             // 1..5000
-  std::string sort = "rank";   // rank | market_cap | price | volume_24h | percent_change_24h
-  bool descending = false;     // default per sort: rank ascending, the others descending
+  int limit = 100;            // 1..5000
+  std::string sort = "rank";  // rank | market_cap | price | volume_24h | percent_change_24h
+  bool descending = false;    // default per sort: rank ascending, the others descending
   std::string currency = "USD";
 };
 

@@ -17,10 +17,10 @@ TEST(ApiTest, LatestQueryDefaultsAndValidation) {
   ASSERT_TRUE(by_cap.ok());
   EXPECT_TRUE(by_cap->descending);
   EXPECT_EQ(by_cap->limit, 5);
-  for (const Params& bad : {Params{{"limit", "0"}}, Params{{"limit", "5001"}}, Params{{"limit", "1x"}},
-                            Params{{"sort", "price; DROP TABLE quotes"}}, Params{{"order", "up"}},
-                            Params{{"currency", "usd"}}, Params{{"currency", "USD'--"}},
-                            Params{{"colour", "red"}}}) {
+  for (const Params& bad :
+       {Params{{"limit", "0"}}, Params{{"limit", "5001"}}, Params{{"limit", "1x"}},
+        Params{{"sort", "price; DROP TABLE quotes"}}, Params{{"order", "up"}},
+        Params{{"currency", "usd"}}, Params{{"currency", "USD'--"}}, Params{{"colour", "red"}}}) {
     auto r = ParseLatestQuery(bad);
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad.begin()->second;
   }

@@ -46,15 +46,22 @@ void SendJson(httplib::Response& res, int status, const json& body) {
 void SendError(httplib::Response& res, const Status& status) {
   int http = 500;
   switch (status.code()) {
-    case StatusCode::kInvalidArgument: http = 400; break;
-    case StatusCode::kNotFound: http = 404; break;
-    case StatusCode::kUnavailable: http = 503; break;
-    default: http = 500;
+    case StatusCode::kInvalidArgument:
+      http = 400;
+      break;
+    case StatusCode::kNotFound:
+      http = 404;
+      break;
+    case StatusCode::kUnavailable:
+      http = 503;
+      break;
+    default:
+      http = 500;
   }
   if (http >= 500) log::Error("api error", {{"error", status.ToString()}});
   // Server-side details stay in the log; clients get the class and, for 4xx, the reason.
-  std::string message = http < 500 ? status.message()
-                                   : (http == 503 ? "database unavailable" : "internal error");
+  std::string message =
+      http < 500 ? status.message() : (http == 503 ? "database unavailable" : "internal error");
   SendJson(res, http, {{"error", message}});
 }
 
@@ -94,14 +101,16 @@ struct Server::Impl {
       SetSecurityHeaders(res);
       return httplib::Server::HandlerResponse::Unhandled;
     });
-    Api("/api/v1/health", [](warehouse::Connection& db, const httplib::Request& req) -> StatusOr<json> {
-      if (!req.params.empty()) return InvalidArgumentError("health takes no parameters");
-      return Health(db);
-    });
-    Api("/api/v1/latest", [](warehouse::Connection& db, const httplib::Request& req) -> StatusOr<json> {
-      ASSIGN_OR_RETURN(LatestQuery query, ParseLatestQuery(req.params));
-      return Latest(db, query);
-    });
+    Api("/api/v1/health",
+        [](warehouse::Connection& db, const httplib::Request& req) -> StatusOr<json> {
+          if (!req.params.empty()) return InvalidArgumentError("health takes no parameters");
+          return Health(db);
+        });
+    Api("/api/v1/latest",
+        [](warehouse::Connection& db, const httplib::Request& req) -> StatusOr<json> {
+          ASSIGN_OR_RETURN(LatestQuery query, ParseLatestQuery(req.params));
+          return Latest(db, query);
+        });
     // Static files come only from the embedded table: no path reaches the file system.
     http.Get(R"(/(.*))", [](const httplib::Request& req, httplib::Response& res) {
       std::string path = req.matches[1];
@@ -142,7 +151,8 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServeOptions& options) {
     p->port = options.port;
   }
   if (p->port <= 0) {
-    return UnavailableError(fmt::format("cannot listen on {}:{} (in use?)", options.host, options.port));
+    return UnavailableError(
+        fmt::format("cannot listen on {}:{} (in use?)", options.host, options.port));
   }
   p->thread = std::thread([p] { p->http.listen_after_bind(); });
   log::Info("dashboard listening", {{"url", fmt::format("http://{}:{}/", options.host, p->port)}});

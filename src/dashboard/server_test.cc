@@ -72,8 +72,8 @@ TEST_F(ServerTest, LatestServesTheLoadedSnapshot) {
   EXPECT_EQ(latest["data"][0]["rank"], 1);
   EXPECT_EQ(latest["data"][9]["rank"], 10);
   EXPECT_GT(latest["data"][0]["price"].get<double>(), 0);
-  auto by_change = nlohmann::json::parse(
-      client_->Get("/api/v1/latest?limit=100&sort=percent_change_24h")->body);
+  auto by_change =
+      nlohmann::json::parse(client_->Get("/api/v1/latest?limit=100&sort=percent_change_24h")->body);
   for (size_t i = 1; i < by_change["data"].size(); ++i) {
     EXPECT_GE(by_change["data"][i - 1]["percent_change_24h"].get<double>(),
               by_change["data"][i]["percent_change_24h"].get<double>());
@@ -86,8 +86,9 @@ TEST_F(ServerTest, LatestServesTheLoadedSnapshot) {
 TEST_F(ServerTest, BadInputIs400WithAJsonError) {
   db_.Migrate();
   StartServer();
-  for (const char* path : {"/api/v1/latest?limit=abc", "/api/v1/latest?sort=1%3BDROP%20TABLE%20quotes",
-                           "/api/v1/latest?currency=usd'", "/api/v1/health?x=1"}) {
+  for (const char* path :
+       {"/api/v1/latest?limit=abc", "/api/v1/latest?sort=1%3BDROP%20TABLE%20quotes",
+        "/api/v1/latest?currency=usd'", "/api/v1/health?x=1"}) {
     auto res = client_->Get(path);
     ASSERT_TRUE(res) << path;
     EXPECT_EQ(res->status, 400) << path;

@@ -91,11 +91,12 @@ StatusOr<std::unique_ptr<FileObjectStore>> FileObjectStore::Open(const std::stri
   std::error_code ec;
   fs::create_directories(root, ec);
   if (ec) {
-    return FailedPreconditionError(fmt::format("cannot create lake folder {}: {}", root, ec.message()));
+    return FailedPreconditionError(
+        fmt::format("cannot create lake folder {}: {}", root, ec.message()));
   }
   if (::access(root.c_str(), W_OK | X_OK) != 0) {
-    return FailedPreconditionError(fmt::format("lake folder {} is not writable: {}", root,
-                                               std::strerror(errno)));
+    return FailedPreconditionError(
+        fmt::format("lake folder {} is not writable: {}", root, std::strerror(errno)));
   }
   std::string canonical = fs::canonical(root, ec).string();
   if (ec) canonical = root;
@@ -157,7 +158,8 @@ StatusOr<ObjectInfo> FileObjectStore::Head(const std::string& key) {
 StatusOr<ListPage> FileObjectStore::List(const std::string& prefix,
                                          const std::optional<std::string>& token, int max_keys) {
   // Walk only the deepest folder that can hold keys with this prefix.
-  std::string dir_part = prefix.substr(0, prefix.rfind('/') == std::string::npos ? 0 : prefix.rfind('/'));
+  std::string dir_part =
+      prefix.substr(0, prefix.rfind('/') == std::string::npos ? 0 : prefix.rfind('/'));
   fs::path start = dir_part.empty() ? fs::path(root_) : fs::path(root_) / dir_part;
   std::vector<ObjectInfo> found;
   std::error_code ec;
@@ -171,7 +173,8 @@ StatusOr<ListPage> FileObjectStore::List(const std::string& prefix,
       if (token && key <= *token) continue;
       found.push_back({std::move(key), static_cast<int64_t>(it->file_size(ec))});
     }
-    if (ec) return UnavailableError(fmt::format("cannot list {}: {}", start.string(), ec.message()));
+    if (ec)
+      return UnavailableError(fmt::format("cannot list {}: {}", start.string(), ec.message()));
   }
   std::sort(found.begin(), found.end(), [](auto& a, auto& b) { return a.key < b.key; });
   ListPage page;

@@ -14,7 +14,8 @@ TEST(KeysTest, LayoutIsExactlyTheDocumentedOne) {
   EXPECT_EQ(RawMetaKey(kListingsLatest, t),
             "raw/cmc/listings_latest/dt=2026-09-29/listings_latest_2026-09-29T03-55-03Z.meta.json");
   EXPECT_EQ(QuarantineKey(kQuotesLatest, t, "0123456789abcdef0123"),
-            "quarantine/cmc/quotes_latest/dt=2026-09-29/quotes_latest_2026-09-29T03-55-03Z_0123456789ab.json.gz");
+            "quarantine/cmc/quotes_latest/dt=2026-09-29/"
+            "quotes_latest_2026-09-29T03-55-03Z_0123456789ab.json.gz");
   EXPECT_EQ(CuratedQuotesKey(t), "curated/quotes/dt=2026-09-29/quotes_2026-09-29T03-55-03Z.csv.gz");
   EXPECT_EQ(RawPrefix(kGlobalMetricsLatest), "raw/cmc/global_metrics_latest/");
 }
@@ -34,10 +35,17 @@ TEST(KeysTest, ParseInvertsTheLayout) {
 
 TEST(KeysTest, ParseRejectsOtherKeys) {
   EXPECT_FALSE(ParseRawKey("curated/quotes/dt=2026-09-29/quotes_2026-09-29T03-55-03Z.csv.gz").ok());
-  EXPECT_FALSE(ParseRawKey("raw/cmc/listings_latest/dt=2026-09-30/listings_latest_2026-09-29T03-55-03Z.json.gz").ok());
-  EXPECT_FALSE(ParseRawKey("raw/cmc/listings_latest/dt=2026-09-29/map_2026-09-29T03-55-03Z.json.gz").ok());
-  EXPECT_FALSE(ParseRawKey("raw/cmc/listings_latest/dt=2026-09-29/listings_latest_2026-09-29T03-55-03Z.json").ok());
-  EXPECT_FALSE(ParseRawKey("raw/cmc/listings_latest/listings_latest_2026-09-29T03-55-03Z.json.gz").ok());
+  EXPECT_FALSE(
+      ParseRawKey(
+          "raw/cmc/listings_latest/dt=2026-09-30/listings_latest_2026-09-29T03-55-03Z.json.gz")
+          .ok());
+  EXPECT_FALSE(
+      ParseRawKey("raw/cmc/listings_latest/dt=2026-09-29/map_2026-09-29T03-55-03Z.json.gz").ok());
+  EXPECT_FALSE(
+      ParseRawKey("raw/cmc/listings_latest/dt=2026-09-29/listings_latest_2026-09-29T03-55-03Z.json")
+          .ok());
+  EXPECT_FALSE(
+      ParseRawKey("raw/cmc/listings_latest/listings_latest_2026-09-29T03-55-03Z.json.gz").ok());
 }
 
 }  // namespace

@@ -9,7 +9,8 @@ Status MemoryObjectStore::Put(const std::string& key, std::string_view data) {
   std::lock_guard lock(mu_);
   auto [it, inserted] = objects_.try_emplace(key, data);
   if (!inserted && it->second != data) {
-    return DataLossError(fmt::format("object {} exists with different content; not overwritten", key));
+    return DataLossError(
+        fmt::format("object {} exists with different content; not overwritten", key));
   }
   return Status::Ok();
 }

@@ -21,7 +21,8 @@ StatusOr<std::vector<ObjectInfo>> ObjectStore::ListAll(const std::string& prefix
 }
 
 Status ValidateKey(const std::string& key) {
-  if (key.empty() || key.size() > 1024) return InvalidArgumentError("object key is empty or too long");
+  if (key.empty() || key.size() > 1024)
+    return InvalidArgumentError("object key is empty or too long");
   if (key.front() == '/' || key.back() == '/') {
     return InvalidArgumentError(fmt::format("object key '{}' starts or ends with '/'", key));
   }
@@ -31,7 +32,8 @@ Status ValidateKey(const std::string& key) {
     if (end == std::string::npos) end = key.size();
     std::string_view segment(key.data() + start, end - start);
     if (segment.empty() || segment == "." || segment == "..") {
-      return InvalidArgumentError(fmt::format("object key '{}' has an empty, '.' or '..' segment", key));
+      return InvalidArgumentError(
+          fmt::format("object key '{}' has an empty, '.' or '..' segment", key));
     }
     start = end + 1;
   }
@@ -55,12 +57,10 @@ StatusOr<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& url) {
   if (url.rfind("file://", 0) == 0) {
     path = url.substr(7);
     if (path.empty() || path.front() != '/') {
-      return InvalidArgumentError(
-          fmt::format("lake URL '{}' must be file:///absolute/path", url));
+      return InvalidArgumentError(fmt::format("lake URL '{}' must be file:///absolute/path", url));
     }
   } else if (url.find("://") != std::string::npos) {
-    return InvalidArgumentError(fmt::format(
-        "lake URL '{}' is not file://, s3:// or a path", url));
+    return InvalidArgumentError(fmt::format("lake URL '{}' is not file://, s3:// or a path", url));
   } else {
     path = std::filesystem::absolute(url).string();
   }

@@ -50,7 +50,8 @@ TEST_P(ObjectStoreConformance, EmptyObjectsAreObjects) {
 
 TEST_P(ObjectStoreConformance, ListIsSortedPaginatedAndPrefixed) {
   std::vector<std::string> keys;
-  for (int i = 0; i < 25; ++i) keys.push_back(fmt::format("raw/cmc/map/dt=2026-01-{:02d}/o", 25 - i));
+  for (int i = 0; i < 25; ++i)
+    keys.push_back(fmt::format("raw/cmc/map/dt=2026-01-{:02d}/o", 25 - i));
   keys.push_back("raw/cmc/mapx/other");
   keys.push_back("quarantine/cmc/map/q");
   for (const auto& k : keys) ASSERT_TRUE(store_->Put(k, k).ok());
@@ -96,13 +97,14 @@ TEST_P(ObjectStoreConformance, ConcurrentWritersOfOneKeyAgree) {
 
 INSTANTIATE_TEST_SUITE_P(
     Backends, ObjectStoreConformance,
-    ::testing::Values(
-        Backend{"memory", [](const std::string&) -> std::unique_ptr<ObjectStore> {
-                  return std::make_unique<MemoryObjectStore>();
-                }},
-        Backend{"file", [](const std::string& dir) -> std::unique_ptr<ObjectStore> {
-                  return std::move(FileObjectStore::Open(dir + "/lake")).value();
-                }}),
+    ::testing::Values(Backend{"memory",
+                              [](const std::string&) -> std::unique_ptr<ObjectStore> {
+                                return std::make_unique<MemoryObjectStore>();
+                              }},
+                      Backend{"file",
+                              [](const std::string& dir) -> std::unique_ptr<ObjectStore> {
+                                return std::move(FileObjectStore::Open(dir + "/lake")).value();
+                              }}),
     [](const auto& info) { return info.param.name; });
 
 TEST(FileObjectStoreTest, OpenFromUrls) {

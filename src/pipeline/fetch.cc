@@ -95,9 +95,9 @@ StatusOr<CycleReport> Pipeline::RunCycle(std::string_view command) {
 }
 
 Status Pipeline::Extract(CycleReport& report) {
-  std::map<std::string, std::string> params = {
-      {"start", "1"}, {"limit", std::to_string(options_.listings_limit)},
-      {"convert", options_.convert}};
+  std::map<std::string, std::string> params = {{"start", "1"},
+                                               {"limit", std::to_string(options_.listings_limit)},
+                                               {"convert", options_.convert}};
   cmc::HttpResponse response;
   Status fetched = RetryWithBackoff(
       BackoffPolicy{}, stop_, "GET listings",
@@ -133,8 +133,8 @@ Status Pipeline::Extract(CycleReport& report) {
     TimePoint when = status.ok() ? status->timestamp : response.finished;
     std::string key = lake::QuarantineKey(lake::kListingsLatest, when, body_sha);
     RETURN_IF_ERROR(spool_->Put(key, stored));
-    RETURN_IF_ERROR(spool_->Put(key.substr(0, key.size() - 8) + ".meta.json",
-                                MetaJson(response, body_sha)));
+    RETURN_IF_ERROR(
+        spool_->Put(key.substr(0, key.size() - 8) + ".meta.json", MetaJson(response, body_sha)));
     log::Error("response quarantined", {{"key", key}, {"reason", why}});
     report.quarantined = true;
     return FailedPreconditionError(why);
@@ -148,8 +148,9 @@ Status Pipeline::DrainSpool(CycleReport& report) {
   ASSIGN_OR_RETURN(auto spooled, spool_->ListAll(""));
   for (const lake::ObjectInfo& object : spooled) {
     ASSIGN_OR_RETURN(std::string data, spool_->Get(object.key));
-    Status put = RetryWithBackoff(BackoffPolicy{}, stop_, "lake put",
-                                  [&] { return lake_->Put(object.key, data); }, IsTransient);
+    Status put = RetryWithBackoff(
+        BackoffPolicy{}, stop_, "lake put", [&] { return lake_->Put(object.key, data); },
+        IsTransient);
     if (!put.ok()) return put.WithContext(fmt::format("lake put {}", object.key));
     report.objects += object.key.ends_with(".json.gz") ? 1 : 0;
     if (object.key.starts_with("raw/") && object.key.ends_with(".json.gz")) {
@@ -159,9 +160,9 @@ Status Pipeline::DrainSpool(CycleReport& report) {
       warehouse::Loader loader(*db);
       ASSIGN_OR_RETURN(warehouse::LoadResult loaded, LoadRawObject(loader, object.key, data));
       report.rows += loaded.rows;
-      log::Info("object loaded", {{"key", object.key},
-                                  {"rows", loaded.rows},
-                                  {"already_loaded", loaded.already_loaded}});
+      log::Info(
+          "object loaded",
+          {{"key", object.key}, {"rows", loaded.rows}, {"already_loaded", loaded.already_loaded}});
     }
     RETURN_IF_ERROR(spool_->Delete(object.key));
   }

@@ -17,9 +17,9 @@ namespace coinlake::pipeline {
 struct FetchOptions {
   std::string database_url;
   std::string lake_url;
-  std::string spool_dir;            // local folder; every response lands here first, fsync'd
+  std::string spool_dir;  // local folder; every response lands here first, fsync'd
   cmc::ClientOptions cmc;
-  int listings_limit = 100;         // top N coins by market cap (1..5000)
+  int listings_limit = 100;  // top N coins by market cap (1..5000)
   std::string convert = "USD";
   std::chrono::seconds interval{300};  // `run`: time between cycles, aligned to the wall clock
 };

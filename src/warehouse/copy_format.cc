@@ -15,11 +15,20 @@ void CopyRowWriter::Text(std::string_view value) {
   Separator();
   for (char c : value) {
     switch (c) {
-      case '\\': out_ += "\\\\"; break;
-      case '\t': out_ += "\\t"; break;
-      case '\n': out_ += "\\n"; break;
-      case '\r': out_ += "\\r"; break;
-      default: out_.push_back(c);
+      case '\\':
+        out_ += "\\\\";
+        break;
+      case '\t':
+        out_ += "\\t";
+        break;
+      case '\n':
+        out_ += "\\n";
+        break;
+      case '\r':
+        out_ += "\\r";
+        break;
+      default:
+        out_.push_back(c);
     }
   }
 }

@@ -29,7 +29,9 @@ TEST(CopyFormatTest, DoublesRoundTripAndNonFiniteIsNull) {
   w.OptionalInt(std::nullopt);
   w.Time(*ParseIso8601("2026-09-29T03:55:03.728Z"));
   w.End();
-  EXPECT_EQ(out, "0.1\t8.622024843438671e-07\t1669902418592.1555\t\\N\t\\N\t\\N\t2026-09-29T03:55:03.728Z\n");
+  EXPECT_EQ(
+      out,
+      "0.1\t8.622024843438671e-07\t1669902418592.1555\t\\N\t\\N\t\\N\t2026-09-29T03:55:03.728Z\n");
 }
 
 }  // namespace

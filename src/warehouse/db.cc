@@ -114,10 +114,10 @@ StatusOr<Rows> Connection::Query(std::string_view sql, const std::vector<Param>&
   for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
   std::string statement(sql);
   // Without parameters, the simple protocol: it accepts several statements (migrations).
-  PGresult* res = values.empty()
-                      ? PQexec(impl_->conn, statement.c_str())
-                      : PQexecParams(impl_->conn, statement.c_str(), static_cast<int>(values.size()),
-                                     nullptr, values.data(), nullptr, nullptr, 0);
+  PGresult* res =
+      values.empty() ? PQexec(impl_->conn, statement.c_str())
+                     : PQexecParams(impl_->conn, statement.c_str(), static_cast<int>(values.size()),
+                                    nullptr, values.data(), nullptr, nullptr, 0);
   ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
     Status error = StatementError(impl_->conn, res, "query failed");

@@ -177,15 +177,15 @@ StatusOr<LoadResult> Loader::LoadQuotes(const LakeObjectRef& object,
     db_.Rollback();
     if (!existing.ok()) return existing.status();
     if (!existing->empty() && existing->text(0, 0) != object.sha256) {
-      return DataLossError(fmt::format(
-          "lake object {} changed after it was loaded (ledger sha256 {}, now {})", object.key,
-          existing->text(0, 0), object.sha256));
+      return DataLossError(
+          fmt::format("lake object {} changed after it was loaded (ledger sha256 {}, now {})",
+                      object.key, existing->text(0, 0), object.sha256));
     }
     result.already_loaded = true;
     return result;
   }
-  Status s = db_.CopyIn(fmt::format("COPY staging_quotes ({}) FROM STDIN", kQuoteColumns),
-                        quotes_copy);
+  Status s =
+      db_.CopyIn(fmt::format("COPY staging_quotes ({}) FROM STDIN", kQuoteColumns), quotes_copy);
   if (!s.ok()) return fail(s);
   s = db_.CopyIn("COPY staging_assets FROM STDIN", assets_copy);
   if (!s.ok()) return fail(s);

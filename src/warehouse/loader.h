@@ -15,8 +15,8 @@ namespace coinlake::warehouse {
 // The identity of a lake object, as the ledger records it.
 struct LakeObjectRef {
   std::string key;
-  std::string sha256;   // hex, of the stored (compressed) bytes
-  int64_t size = 0;     // stored bytes
+  std::string sha256;  // hex, of the stored (compressed) bytes
+  int64_t size = 0;    // stored bytes
   std::string endpoint;
   TimePoint data_ts{};
 };

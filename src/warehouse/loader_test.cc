@@ -45,7 +45,10 @@ TEST(MigrationsTest, IdempotentAndRecorded) {
       WHERE c.table_schema = 'public' AND t.relname NOT LIKE 'quotes\_2%'
         AND col_description(t.oid, c.ordinal_position) IS NULL)sql"),
             "0");
-  EXPECT_EQ(db.Scalar("SELECT count(*) FROM pg_roles WHERE rolname IN ('coinlake_writer', 'coinlake_reader')"), "2");
+  EXPECT_EQ(
+      db.Scalar(
+          "SELECT count(*) FROM pg_roles WHERE rolname IN ('coinlake_writer', 'coinlake_reader')"),
+      "2");
 }
 
 TEST(MigrationsTest, RefusesAChangedMigration) {
@@ -79,7 +82,8 @@ TEST(LoaderTest, LoadsOnceAndReplaysAsNoOp) {
   // The price survives the trip exactly.
   auto doc = nlohmann::json::parse(body);
   double btc = 0;
-  for (auto& c : doc["data"]) if (c["id"] == 1) btc = c["quote"]["USD"]["price"].get<double>();
+  for (auto& c : doc["data"])
+    if (c["id"] == 1) btc = c["quote"]["USD"]["price"].get<double>();
   EXPECT_EQ(std::stod(db.Scalar("SELECT price FROM quotes WHERE cmc_id = 1")), btc);
 
   auto replay = loader.LoadQuotes(RefFor(*payload, stored), *payload);
@@ -140,7 +144,8 @@ TEST(LoaderTest, CandlesMergeSnapshotsInAnyOrder) {
   auto mid = make("2026-03-01T10:20:00Z", "2026-03-01T10:20:00Z", 50);
   for (auto* p : {&late, &early, &mid}) {
     std::string key = lake::RawBodyKey(lake::kListingsLatest, p->status.timestamp);
-    ASSERT_TRUE(loader.LoadQuotes({key, "h" + key, 1, "listings_latest", p->status.timestamp}, *p).ok());
+    ASSERT_TRUE(
+        loader.LoadQuotes({key, "h" + key, 1, "listings_latest", p->status.timestamp}, *p).ok());
   }
   EXPECT_EQ(db.Scalar("SELECT concat_ws(',', open, high, low, close, samples) FROM candles_hourly"),
             "10,50,10,30,3");

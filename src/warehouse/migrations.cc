@@ -45,7 +45,8 @@ StatusOr<MigrateResult> Migrate(Connection& db, const std::vector<Migration>& mi
     (void)db.Execute("SELECT pg_advisory_unlock(hashtext('coinlake_migrate'))");
   };
 
-  auto applied_rows = db.Query("SELECT version, name, sha256 FROM schema_migrations ORDER BY version");
+  auto applied_rows =
+      db.Query("SELECT version, name, sha256 FROM schema_migrations ORDER BY version");
   if (!applied_rows.ok()) {
     unlock();
     return applied_rows.status();
@@ -78,8 +79,9 @@ StatusOr<MigrateResult> Migrate(Connection& db, const std::vector<Migration>& mi
     Status status = db.Begin();
     if (status.ok()) status = db.Execute(m.sql);
     if (status.ok()) {
-      status = db.Execute("INSERT INTO schema_migrations (version, name, sha256) VALUES ($1, $2, $3)",
-                          {std::to_string(m.version), m.name, digest});
+      status =
+          db.Execute("INSERT INTO schema_migrations (version, name, sha256) VALUES ($1, $2, $3)",
+                     {std::to_string(m.version), m.name, digest});
     }
     if (status.ok()) status = db.Commit();
     if (!status.ok()) {
@@ -91,8 +93,8 @@ StatusOr<MigrateResult> Migrate(Connection& db, const std::vector<Migration>& mi
     result.applied.push_back(m.name);
   }
   result.to_version = known > result.from_version ? known : result.from_version;
-  Status partitions = db.Execute(
-      "SELECT coinlake_ensure_quote_partitions(now(), now() + interval '1 month')");
+  Status partitions =
+      db.Execute("SELECT coinlake_ensure_quote_partitions(now(), now() + interval '1 month')");
   unlock();
   RETURN_IF_ERROR(partitions);
   return result;
