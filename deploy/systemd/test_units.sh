@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Checks the systemd units offline: `systemd-analyze verify` must be silent, and
+# `systemd-analyze security` must rate every unit at exposure 2.0 or better. Also asserts the
+# settings the deployment depends on. Usage: test_units.sh UNIT_DIR COINLAKE_BINARY
+set -euo pipefail
+unit_dir="$1" binary="$2"
+fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
+command -v systemd-analyze >/dev/null || fail "systemd-analyze is missing (apt-get install systemd)"
+[ -x "$binary" ] || fail "$binary is not an executable coinlake"
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+# verify checks that ExecStart exists: point the units at the binary under test.
+for unit in "$unit_dir"/*.service; do
+  sed "s#/usr/bin/coinlake#$binary#" "$unit" >"$work/$(basename "$unit")"
+done
+units=("$work"/coinlake-migrate.service "$work"/coinlake-run.service "$work"/coinlake-serve.service)
+
+out="$(cd "$work" && systemd-analyze verify "${units[@]}" 2>&1)" || fail "verify: $out"
+[ -z "$out" ] || fail "verify printed warnings: $out"
+
+for unit in "${units[@]}"; do
+  name="$(basename "$unit")"
+  report="$(cd "$work" && systemd-analyze security --offline=yes --threshold=20 "$unit" 2>&1)" ||
+    fail "$name: exposure above 2.0: $(tail -1 <<<"$report")"
+  echo "$(tail -1 <<<"$report")"
+  for setting in User=coinlake Restart=on-failure EnvironmentFile=/etc/coinlake/coinlake.env \
+    StateDirectory=coinlake NoNewPrivileges=yes ProtectSystem=strict CapabilityBoundingSet= \
+    MemoryDenyWriteExecute=yes SystemCallFilter=@system-service 'Environment=PGPASSFILE=%d/pgpass'; do
+    grep -qxF "$setting" "$unit" || fail "$name lacks $setting"
+  done
+done
+
+run="$work/coinlake-run.service"
+for setting in 'Environment=CMC_API_KEY_FILE=%d/cmc_api_key' KillSignal=SIGTERM KillMode=mixed \
+  'ExecStart='"$binary"' run' 'After=network-online.target coinlake-migrate.service'; do
+  grep -qxF "$setting" "$run" || fail "coinlake-run.service lacks $setting"
+done
+grep -qxF 'Type=oneshot' "$work/coinlake-migrate.service" || fail "migrate must be a oneshot"
+grep -qxF 'ExecStart='"$binary"' serve' "$work/coinlake-serve.service" || fail "serve ExecStart"
+# The dashboard must never see the API key.
+! grep -q cmc_api_key "$work/coinlake-serve.service" || fail "serve must not load the API key"
+echo "units OK"
