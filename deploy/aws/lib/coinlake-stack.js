@@ -1,0 +1,296 @@
+'use strict';
+// coinlake on AWS, the cheap production layout: a VPC without NAT, an ETL instance that only
+// reaches out, a dashboard instance with 8501 open to one CIDR, RDS PostgreSQL 15 reachable only
+// from those two, and an S3 lake whose raw/ objects cannot be overwritten or deleted.
+// No assets and no custom resources, so the template deploys with `aws cloudformation deploy`.
+const cdk = require('aws-cdk-lib');
+const ec2 = require('aws-cdk-lib/aws-ec2');
+const iam = require('aws-cdk-lib/aws-iam');
+const logs = require('aws-cdk-lib/aws-logs');
+const rds = require('aws-cdk-lib/aws-rds');
+const s3 = require('aws-cdk-lib/aws-s3');
+const secretsmanager = require('aws-cdk-lib/aws-secretsmanager');
+const { Validations } = require('aws-cdk-lib');
+const { etlUserData, dashboardUserData } = require('./user-data');
+
+// Generated passwords go into libpq password files and URLs: keep them free of the characters
+// those formats treat specially.
+const PASSWORD_EXCLUDE = ' "\'@/\\:%#?&+=`;,$|<>[]{}()*!~^';
+
+function ack(construct, id, reason) {
+  Validations.of(construct).acknowledge({ id, reason });
+}
+
+class CoinlakeStack extends cdk.Stack {
+  constructor(scope, id, props) {
+    super(scope, id, props);
+
+    // ---- Parameters ----
+    const dashboardCidr = new cdk.CfnParameter(this, 'DashboardAllowedCidr', {
+      type: 'String',
+      description: 'The only IPv4 range that may reach the dashboard on port 8501 (e.g. your office /32).',
+      allowedPattern: '^(\\d{1,3}\\.){3}\\d{1,3}/(\\d|[12]\\d|3[0-2])$',
+      constraintDescription: 'an IPv4 CIDR such as 203.0.113.7/32',
+    });
+    new cdk.CfnRule(this, 'DashboardNotOpenToTheWorld', {
+      assertions: [{
+        assert: cdk.Fn.conditionNot(cdk.Fn.conditionEquals(dashboardCidr.valueAsString, '0.0.0.0/0')),
+        assertDescription: 'DashboardAllowedCidr must not be 0.0.0.0/0: the dashboard is plain HTTP.',
+      }],
+    });
+    const artifactBucket = new cdk.CfnParameter(this, 'ArtifactBucket', {
+      type: 'String',
+      description: 'S3 bucket holding the coinlake .deb (amd64) that the instances install.',
+      minLength: 3,
+    });
+    const artifactKey = new cdk.CfnParameter(this, 'ArtifactKey', {
+      type: 'String',
+      description: 'Key of the coinlake .deb in ArtifactBucket, e.g. releases/coinlake_0.1.0_amd64.deb',
+      minLength: 1,
+    });
+    const imageId = new cdk.CfnParameter(this, 'DebianImageId', {
+      type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
+      default: '/aws/service/debian/release/12/latest/amd64',
+      description: 'Debian 12 amd64 AMI (public SSM parameter published by Debian).',
+    });
+
+    // ---- Network: public + isolated subnets, no NAT gateway ----
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses: ec2.IpAddresses.cidr('10.42.0.0/16'),
+      maxAzs: 2,
+      natGateways: 0,
+      restrictDefaultSecurityGroup: false,
+      subnetConfiguration: [
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
+      ],
+      gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
+    });
+    const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+    });
+    vpc.addFlowLog('RejectedTraffic', {
+      trafficType: ec2.FlowLogTrafficType.REJECT,
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
+    });
+
+    const etlSg = new ec2.SecurityGroup(this, 'EtlSg', {
+      vpc, allowAllOutbound: false,
+      description: 'coinlake ETL: no ingress at all; egress HTTPS/HTTP and PostgreSQL only',
+    });
+    const dashboardSg = new ec2.SecurityGroup(this, 'DashboardSg', {
+      vpc, allowAllOutbound: false,
+      description: 'coinlake dashboard: 8501 from DashboardAllowedCidr only',
+    });
+    const dbSg = new ec2.SecurityGroup(this, 'DatabaseSg', {
+      vpc, allowAllOutbound: false,
+      description: 'coinlake RDS: 5432 from the ETL and dashboard security groups only',
+    });
+    for (const sg of [etlSg, dashboardSg]) {
+      // 443: CoinMarketCap, S3, Secrets Manager, SSM, CloudWatch Logs. 80: Debian's signed apt
+      // mirror at first boot.
+      sg.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS: CMC and AWS APIs');
+      sg.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'apt (signed packages)');
+      sg.addEgressRule(dbSg, ec2.Port.tcp(5432), 'PostgreSQL');
+      dbSg.addIngressRule(sg, ec2.Port.tcp(5432), 'PostgreSQL from coinlake');
+    }
+    dashboardSg.addIngressRule(ec2.Peer.ipv4(dashboardCidr.valueAsString), ec2.Port.tcp(8501),
+      'dashboard from the allowed CIDR');
+
+    // ---- The lake ----
+    const accessLogs = new s3.Bucket(this, 'LakeAccessLogs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      removalPolicy: cdk.RemovalPolicy.RETAIN,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: cdk.Duration.days(90) }],
+    });
+    ack(accessLogs, 'AwsSolutions-S1', 'This is the access-log bucket of the lake; logging it again would loop.');
+    const lake = new s3.Bucket(this, 'Lake', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: cdk.RemovalPolicy.RETAIN,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'lake/',
+      lifecycleRules: [
+        {
+          // Glacier Instant Retrieval: still readable at once by reprocess and Athena. S3 does
+          // not transition objects under 128 KB (they would cost more there).
+          id: 'raw-to-glacier-ir',
+          prefix: 'raw/',
+          transitions: [{ storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: cdk.Duration.days(90) }],
+        },
+        { id: 'noncurrent-versions', noncurrentVersionExpiration: cdk.Duration.days(30) },
+        { id: 'abort-multipart', abortIncompleteMultipartUploadAfter: cdk.Duration.days(7) },
+      ],
+    });
+    // raw/ is the source of truth: a PUT must carry If-None-Match (create only, never
+    // overwrite), and nobody deletes raw/ or quarantine/ objects or their versions.
+    lake.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'RawIsWriteOnce',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:PutObject'],
+      resources: [lake.arnForObjects('raw/*')],
+      conditions: { Null: { 's3:if-none-match': 'true' } },
+    }));
+    lake.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'RawAndQuarantineAreNeverDeleted',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+      resources: [lake.arnForObjects('raw/*'), lake.arnForObjects('quarantine/*')],
+    }));
+
+    // ---- Secrets ----
+    const cmcSecret = new secretsmanager.Secret(this, 'CmcApiKey', {
+      description: 'CoinMarketCap API key for coinlake. The generated value is a placeholder: set the real key with put-secret-value.',
+      generateSecretString: { passwordLength: 32, excludePunctuation: true },
+    });
+    const appUserSecret = (id, username) => new secretsmanager.Secret(this, id, {
+      description: `PostgreSQL login ${username} (coinlake)`,
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ username }),
+        generateStringKey: 'password',
+        passwordLength: 32,
+        excludeCharacters: PASSWORD_EXCLUDE,
+      },
+    });
+    const etlDbSecret = appUserSecret('EtlDbUser', 'coinlake_etl');
+    const webDbSecret = appUserSecret('DashboardDbUser', 'coinlake_web');
+    for (const s of [cmcSecret, etlDbSecret, webDbSecret]) {
+      ack(s, 'AwsSolutions-SMG4', 'Rotation needs a Lambda with network access to RDS (NAT or endpoints, which this cheap layout avoids). Rotate by hand: docs/deploy.md "Rotate secrets".');
+    }
+
+    // ---- Database ----
+    const parameterGroup = new rds.ParameterGroup(this, 'DbParameters', {
+      engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_15 }),
+      description: 'coinlake: TLS required',
+      parameters: { 'rds.force_ssl': '1' },
+    });
+    const db = new rds.DatabaseInstance(this, 'Database', {
+      engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_15 }),
+      instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MICRO),
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      securityGroups: [dbSg],
+      publiclyAccessible: false,
+      storageEncrypted: true,
+      storageType: rds.StorageType.GP3,
+      allocatedStorage: 20,
+      maxAllocatedStorage: 100,
+      multiAz: false,
+      databaseName: 'coinlake',
+      credentials: rds.Credentials.fromGeneratedSecret('coinlake_admin', { excludeCharacters: PASSWORD_EXCLUDE }),
+      parameterGroup,
+      caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
+      backupRetention: cdk.Duration.days(7),
+      deletionProtection: true,
+      removalPolicy: cdk.RemovalPolicy.SNAPSHOT,
+      autoMinorVersionUpgrade: true,
+      copyTagsToSnapshot: true,
+    });
+    ack(db, 'AwsSolutions-RDS3', 'Single-AZ halves the cost; the lake is the source of truth and rebuilds the database (migrate + reprocess), and backups cover 7 days.');
+    ack(db, 'AwsSolutions-RDS11', 'The default port is not a control: the database has no public address and its security group admits only the two coinlake instances.');
+    ack(db, 'AwsSolutions-SMG4', 'Admin password rotation needs a Lambda reaching RDS (NAT or endpoints); rotate by hand, see docs/deploy.md.');
+
+    // ---- Instances ----
+    const etlLogs = new logs.LogGroup(this, 'EtlLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: cdk.RemovalPolicy.RETAIN });
+    const dashboardLogs = new logs.LogGroup(this, 'DashboardLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: cdk.RemovalPolicy.RETAIN });
+    const artifactArn = `arn:${this.partition}:s3:::${artifactBucket.valueAsString}/${artifactKey.valueAsString}`;
+
+    const role = (id, logGroup, secrets) => {
+      const r = new iam.Role(this, id, {
+        assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+        managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
+      });
+      r.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [artifactArn] }));
+      r.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: secrets.map((s) => s.secretArn) }));
+      r.addToPolicy(new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        resources: [logGroup.logGroupArn, `${logGroup.logGroupArn}:log-stream:*`],
+      }));
+      ack(r, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+        'AmazonSSMManagedInstanceCore is the documented minimum for Session Manager (no SSH, no key pair).');
+      ack(r, `AwsSolutions-IAM5[Resource::<${this.getLogicalId(logGroup.node.defaultChild)}.Arn>:log-stream:*]`,
+        'The agent writes one stream per instance into this instance\'s own log group; stream names are not known in advance.');
+      return r;
+    };
+    const lakeWildcard = (prefix) => `AwsSolutions-IAM5[Resource::<${this.getLogicalId(lake.node.defaultChild)}.Arn>/${prefix}*]`;
+    const ackLakePrefixes = (r) => {
+      for (const p of ['raw/', 'quarantine/', 'curated/']) {
+        ack(r, lakeWildcard(p), `Object keys under ${p} are made by the ETL (dates and times); put and get only, never delete.`);
+      }
+      return r;
+    };
+    const etlRole = role('EtlRole', etlLogs, [cmcSecret, db.secret, etlDbSecret, webDbSecret]);
+    const lakePrefixes = ['raw/', 'quarantine/', 'curated/'];
+    etlRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'LakeObjectsNoDelete',
+      actions: ['s3:PutObject', 's3:GetObject'],
+      resources: lakePrefixes.map((p) => lake.arnForObjects(`${p}*`)),
+    }));
+    etlRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'LakeListWithinPrefixes',
+      actions: ['s3:ListBucket'],
+      resources: [lake.bucketArn],
+      conditions: { StringLike: { 's3:prefix': lakePrefixes.flatMap((p) => [p, `${p}*`]) } },
+    }));
+    ackLakePrefixes(etlRole);
+    const dashboardRole = role('DashboardRole', dashboardLogs, [webDbSecret]);
+
+    const common = {
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      associatePublicIpAddress: true,
+      machineImage: { getImage: () => ({ imageId: imageId.valueAsString, osType: ec2.OperatingSystemType.LINUX, userData: ec2.UserData.forLinux() }) },
+      httpTokens: ec2.HttpTokens.REQUIRED,
+      httpPutResponseHopLimit: 1,
+      httpEndpoint: true,
+      disableApiTermination: true,
+      detailedMonitoring: false,
+      ssmSessionPermissions: false,
+      blockDevices: [{
+        deviceName: '/dev/xvda',
+        volume: ec2.BlockDeviceVolume.ebs(8, { encrypted: true, volumeType: ec2.EbsDeviceVolumeType.GP3, deleteOnTermination: true }),
+      }],
+    };
+    const v = {
+      region: this.region, artifactBucket: artifactBucket.valueAsString, artifactKey: artifactKey.valueAsString,
+      dbHost: db.dbInstanceEndpointAddress, lakeBucket: lake.bucketName,
+      adminUser: 'coinlake_admin', webSecret: webDbSecret.secretArn,
+    };
+    const etl = new ec2.Instance(this, 'Etl', {
+      ...common,
+      instanceType: ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.NANO),
+      securityGroup: etlSg,
+      role: etlRole,
+      userData: etlUserData({ ...v, logGroup: etlLogs.logGroupName, cmcSecret: cmcSecret.secretArn, adminSecret: db.secret.secretArn, etlSecret: etlDbSecret.secretArn }),
+    });
+    const dashboard = new ec2.Instance(this, 'Dashboard', {
+      ...common,
+      instanceType: ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.NANO),
+      securityGroup: dashboardSg,
+      role: dashboardRole,
+      userData: dashboardUserData({ ...v, logGroup: dashboardLogs.logGroupName }),
+    });
+    for (const i of [etl, dashboard]) {
+      ack(i, 'AwsSolutions-EC28', 'Detailed monitoring costs about US$2 per instance a month; 5-minute metrics and the JSON logs suffice.');
+    }
+    ack(dashboardSg, 'AwsSolutions-EC23', 'The only ingress source is the DashboardAllowedCidr parameter; a template rule rejects 0.0.0.0/0.');
+
+    new cdk.CfnOutput(this, 'LakeBucketName', { value: lake.bucketName });
+    new cdk.CfnOutput(this, 'DatabaseEndpoint', { value: db.dbInstanceEndpointAddress });
+    new cdk.CfnOutput(this, 'EtlInstanceId', { value: etl.instanceId });
+    new cdk.CfnOutput(this, 'DashboardInstanceId', { value: dashboard.instanceId });
+    new cdk.CfnOutput(this, 'DashboardUrl', { value: `http://${dashboard.instancePublicDnsName}:8501` });
+    new cdk.CfnOutput(this, 'CmcApiKeySecretArn', { value: cmcSecret.secretArn });
+    new cdk.CfnOutput(this, 'AdminSecretArn', { value: db.secret.secretArn });
+  }
+}
+
+module.exports = { CoinlakeStack };

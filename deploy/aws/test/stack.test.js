@@ -1,0 +1,227 @@
+'use strict';
+// Offline checks of the synthesised template: every security property the deployment promises,
+// the bootstrap-free shape, and cdk-nag (synthesis throws on an unacknowledged finding).
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const cdk = require('aws-cdk-lib');
+const ec2 = require('aws-cdk-lib/aws-ec2');
+const { Template, Match } = require('aws-cdk-lib/assertions');
+const { buildApp } = require('../bin/app');
+
+const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'coinlake-cdk-test-'));
+test.after(() => fs.rmSync(outdir, { recursive: true, force: true }));
+const { app, stack } = buildApp(outdir);
+const assembly = app.synth(); // throws if cdk-nag reports anything unacknowledged
+const raw = assembly.getStackByName(stack.stackName).template;
+const template = Template.fromJSON(raw);
+const resources = (type) => Object.entries(raw.Resources).filter(([, r]) => r.Type === type);
+const one = (type, pred = () => true) => {
+  const found = resources(type).filter(([, r]) => pred(r));
+  assert.equal(found.length, 1, `exactly one ${type}`);
+  return found[0];
+};
+const sgId = (logicalPrefix) => resources('AWS::EC2::SecurityGroup').find(([k]) => k.startsWith(logicalPrefix))[0];
+const statements = (roleName) => {
+  const [roleId] = resources('AWS::IAM::Role').find(([k]) => k.startsWith(roleName));
+  return resources('AWS::IAM::Policy')
+    .filter(([, p]) => p.Properties.Roles.some((r) => r.Ref === roleId))
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+};
+const actionsOf = (st) => [].concat(st.Action);
+// Renders an instance's user data with placeholders for template values, for `bash -n`.
+const userData = (prefix) => {
+  const [, inst] = resources('AWS::EC2::Instance').find(([k]) => k.startsWith(prefix));
+  const join = inst.Properties.UserData['Fn::Base64']['Fn::Join'];
+  return join[1].map((p) => (typeof p === 'string' ? p : 'PLACEHOLDER')).join(join[0]);
+};
+
+test('template deploys without bootstrap: no BootstrapVersion, no assets, no custom resources, fits inline', () => {
+  assert.ok(!raw.Parameters.BootstrapVersion);
+  assert.ok(!raw.Rules || !raw.Rules.CheckBootstrapVersion);
+  const manifest = assembly.getStackByName(stack.stackName).assets;
+  assert.deepEqual(manifest, []);
+  for (const r of Object.values(raw.Resources)) {
+    assert.ok(!r.Type.startsWith('Custom::') && r.Type !== 'AWS::Lambda::Function' && r.Type !== 'AWS::CloudFormation::CustomResource', r.Type);
+  }
+  assert.ok(JSON.stringify(raw).length < 51200, 'minified template must fit the 51,200-byte inline limit');
+});
+
+test('network: public and isolated subnets, no NAT gateway, S3 gateway endpoint, reject flow logs', () => {
+  template.resourceCountIs('AWS::EC2::NatGateway', 0);
+  template.resourceCountIs('AWS::EC2::Subnet', 4);
+  template.resourcePropertiesCountIs('AWS::EC2::Subnet', { MapPublicIpOnLaunch: true }, 2);
+  template.resourcePropertiesCountIs('AWS::EC2::Subnet', { MapPublicIpOnLaunch: false }, 2);
+  template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+    VpcEndpointType: 'Gateway',
+    ServiceName: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith(['.s3'])]) }),
+  });
+  template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface' }, 0);
+  template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT' });
+});
+
+test('security groups: ETL has no ingress; dashboard 8501 from the parameter only; nothing open to the world or on 22', () => {
+  const etl = sgId('EtlSg');
+  const dash = sgId('DashboardSg');
+  const db = sgId('DatabaseSg');
+  const ingress = [];
+  for (const [id, sg] of resources('AWS::EC2::SecurityGroup')) {
+    for (const rule of sg.Properties.SecurityGroupIngress || []) ingress.push({ group: id, ...rule });
+  }
+  for (const [, r] of resources('AWS::EC2::SecurityGroupIngress')) ingress.push({ group: r.Properties.GroupId['Fn::GetAtt'][0], ...r.Properties });
+  assert.deepEqual(ingress.filter((r) => r.group === etl), []);
+  for (const r of ingress) {
+    assert.notEqual(r.CidrIp, '0.0.0.0/0');
+    assert.notEqual(r.CidrIpv6, '::/0');
+    assert.ok(!(r.FromPort <= 22 && r.ToPort >= 22), 'no port 22');
+    assert.notEqual(r.IpProtocol, '-1');
+  }
+  const dashRules = ingress.filter((r) => r.group === dash);
+  assert.deepEqual(dashRules.map((r) => [r.FromPort, r.ToPort, r.CidrIp]), [[8501, 8501, { Ref: 'DashboardAllowedCidr' }]]);
+  const dbRules = ingress.filter((r) => r.group === db);
+  assert.deepEqual(dbRules.map((r) => [r.FromPort, r.ToPort, r.SourceSecurityGroupId['Fn::GetAtt'][0]]).sort(),
+    [[5432, 5432, dash], [5432, 5432, etl]].sort());
+  assert.ok(dbRules.every((r) => !r.CidrIp));
+});
+
+test('the dashboard CIDR is a required parameter and 0.0.0.0/0 is rejected', () => {
+  const p = raw.Parameters.DashboardAllowedCidr;
+  assert.equal(p.Type, 'String');
+  assert.equal(p.Default, undefined);
+  assert.ok(new RegExp(p.AllowedPattern).test('203.0.113.7/32'));
+  assert.ok(!new RegExp(p.AllowedPattern).test('example.com'));
+  const rule = raw.Rules.DashboardNotOpenToTheWorld.Assertions[0].Assert;
+  assert.deepEqual(rule, { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'DashboardAllowedCidr' }, '0.0.0.0/0'] }] });
+});
+
+test('instances: IMDSv2 only with hop limit 1, no key pair, instance profile, encrypted disk, termination protection', () => {
+  const instances = resources('AWS::EC2::Instance');
+  assert.equal(instances.length, 2);
+  for (const [, i] of instances) {
+    const p = i.Properties;
+    assert.deepEqual(p.MetadataOptions, { HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1, HttpTokens: 'required' });
+    assert.equal(p.KeyName, undefined);
+    assert.ok(p.IamInstanceProfile);
+    assert.equal(p.DisableApiTermination, true);
+    assert.ok(p.BlockDeviceMappings.every((b) => b.Ebs.Encrypted === true));
+    assert.equal(p.NetworkInterfaces[0].AssociatePublicIpAddress, true);
+    assert.match(p.InstanceType, /^t3\.(nano|micro)$/, 'amd64, like the .deb');
+    assert.deepEqual(p.ImageId, { Ref: 'DebianImageId' });
+  }
+  for (const [, r] of resources('AWS::IAM::Role').filter(([k]) => !k.startsWith('VpcRejectedTraffic'))) {
+    assert.ok(JSON.stringify(r.Properties.ManagedPolicyArns).includes('AmazonSSMManagedInstanceCore'));
+  }
+  for (const [, g] of resources('AWS::Logs::LogGroup')) assert.ok(g.Properties.RetentionInDays > 0);
+});
+
+test('database: PostgreSQL 15, private, encrypted, TLS forced, protected, backed up, smallest class', () => {
+  const [, db] = one('AWS::RDS::DBInstance');
+  const p = db.Properties;
+  assert.equal(p.Engine, 'postgres');
+  assert.match(String(p.EngineVersion), /^15/);
+  assert.equal(p.DBInstanceClass, 'db.t4g.micro');
+  assert.equal(p.PubliclyAccessible, false);
+  assert.equal(p.StorageEncrypted, true);
+  assert.equal(p.DeletionProtection, true);
+  assert.ok(p.BackupRetentionPeriod >= 7);
+  assert.equal(p.CACertificateIdentifier, 'rds-ca-rsa2048-g1');
+  assert.equal(db.DeletionPolicy, 'Snapshot');
+  assert.deepEqual(p.VPCSecurityGroups, [{ 'Fn::GetAtt': [sgId('DatabaseSg'), 'GroupId'] }]);
+  template.hasResourceProperties('AWS::RDS::DBParameterGroup', { Parameters: { 'rds.force_ssl': '1' } });
+  const [, subnets] = one('AWS::RDS::DBSubnetGroup');
+  for (const ref of subnets.Properties.SubnetIds) assert.match(ref.Ref, /dbSubnet/);
+});
+
+test('lake bucket: public access blocked, encrypted, TLS only, versioned, raw/ lifecycle, write-once raw/, no deletes', () => {
+  const [lakeId, lake] = resources('AWS::S3::Bucket').find(([k]) => k.startsWith('Lake') && !k.startsWith('LakeAccessLogs'));
+  for (const [, b] of resources('AWS::S3::Bucket')) {
+    assert.deepEqual(b.Properties.PublicAccessBlockConfiguration,
+      { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    assert.ok(b.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm);
+  }
+  const p = lake.Properties;
+  assert.equal(p.VersioningConfiguration.Status, 'Enabled');
+  assert.equal(p.OwnershipControls.Rules[0].ObjectOwnership, 'BucketOwnerEnforced');
+  assert.equal(lake.DeletionPolicy, 'Retain');
+  const rawRule = p.LifecycleConfiguration.Rules.find((r) => r.Prefix === 'raw/');
+  assert.equal(rawRule.Status, 'Enabled');
+  assert.equal(rawRule.Transitions[0].StorageClass, 'GLACIER_IR');
+  const [, policy] = one('AWS::S3::BucketPolicy', (b) => b.Properties.Bucket.Ref === lakeId);
+  const st = policy.Properties.PolicyDocument.Statement;
+  assert.ok(st.some((s) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false'));
+  const writeOnce = st.find((s) => s.Sid === 'RawIsWriteOnce');
+  assert.equal(writeOnce.Effect, 'Deny');
+  assert.equal(writeOnce.Principal.AWS, '*');
+  assert.deepEqual(writeOnce.Condition, { Null: { 's3:if-none-match': 'true' } });
+  assert.match(JSON.stringify(writeOnce.Resource), /\/raw\/\*/);
+  const noDelete = st.find((s) => s.Sid === 'RawAndQuarantineAreNeverDeleted');
+  assert.equal(noDelete.Effect, 'Deny');
+  assert.deepEqual(actionsOf(noDelete).sort(), ['s3:DeleteObject', 's3:DeleteObjectVersion']);
+  assert.match(JSON.stringify(noDelete.Resource), /\/quarantine\/\*/);
+});
+
+test('IAM: ETL puts and gets lake prefixes, lists with a prefix condition, never deletes; dashboard has no lake access', () => {
+  const etl = statements('EtlRole');
+  const all = etl.flatMap(actionsOf);
+  assert.ok(all.every((a) => !/Delete|\*/.test(a)), `no delete, no wildcard action: ${all}`);
+  const objects = etl.find((s) => s.Sid === 'LakeObjectsNoDelete');
+  assert.deepEqual(actionsOf(objects).sort(), ['s3:GetObject', 's3:PutObject']);
+  assert.deepEqual(objects.Resource.map((r) => r['Fn::Join'][1].at(-1)), ['/raw/*', '/quarantine/*', '/curated/*']);
+  const list = etl.find((s) => s.Sid === 'LakeListWithinPrefixes');
+  assert.ok(list.Condition.StringLike['s3:prefix'].includes('raw/*'));
+  const secretsOf = (sts) => sts.filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue')).flatMap((s) => [].concat(s.Resource)).map((r) => r.Ref).sort();
+  const secretId = (prefix) => Object.keys(raw.Resources).find((k) => k.startsWith(prefix));
+  // The admin secret is referenced through its attachment to the database.
+  assert.deepEqual(secretsOf(etl), [secretId('CmcApiKey'), secretId('DashboardDbUser'), secretId('DatabaseSecretAttachment'), secretId('EtlDbUser')].sort());
+
+  const dash = statements('DashboardRole');
+  assert.deepEqual(secretsOf(dash), [secretId('DashboardDbUser')]);
+  const s3 = dash.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+  assert.equal(s3.length, 1, 'only the package download');
+  assert.deepEqual(actionsOf(s3[0]), ['s3:GetObject']);
+  assert.match(JSON.stringify(s3[0].Resource), /ArtifactBucket.*ArtifactKey/);
+  assert.ok(!JSON.stringify(dash).includes('Lake'), 'the dashboard role never names the lake');
+});
+
+test('secrets: the API key value is never in the template; passwords are generated', () => {
+  for (const [, s] of resources('AWS::SecretsManager::Secret')) {
+    assert.equal(s.Properties.SecretString, undefined);
+    assert.ok(s.Properties.GenerateSecretString);
+  }
+  assert.ok(!JSON.stringify(raw).match(/CMC_API_KEY=|X-CMC_PRO_API_KEY/));
+});
+
+test('user data: valid bash; installs the package; secrets into root-only credentials; migrate on the ETL only', () => {
+  const etl = userData('Etl');
+  const dash = userData('Dashboard');
+  for (const script of [etl, dash]) {
+    const r = spawnSync('bash', ['-n'], { input: script });
+    assert.equal(r.status, 0, r.stderr.toString());
+    assert.match(script, /apt-get install -y -q \/tmp\/ssm.deb \/tmp\/cwagent.deb \/tmp\/coinlake.deb/);
+    assert.match(script, /aws secretsmanager get-secret-value/);
+    assert.match(script, /umask 077/);
+    assert.match(script, /install -d -m 0700 \/etc\/coinlake\/credentials/);
+    assert.match(script, /sslmode=verify-full/);
+    assert.match(script, /amazon-cloudwatch-agent-ctl/);
+  }
+  assert.match(etl, /systemctl start coinlake-migrate.service/);
+  assert.match(etl, /GRANT coinlake_writer TO coinlake_etl/);
+  assert.match(dash, /systemctl mask coinlake-migrate.service/);
+  assert.ok(!dash.includes('CMC_SECRET=') || /CMC_SECRET=\n/.test(dash), 'the dashboard never learns the API key secret');
+});
+
+test('cdk-nag fails synthesis on an unacknowledged finding', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coinlake-cdk-nag-'));
+  try {
+    const { app: bad, stack: s } = buildApp(dir);
+    const sg = new ec2.SecurityGroup(s, 'WideOpen', { vpc: s.node.findChild('Vpc') });
+    sg.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(22));
+    assert.throws(() => bad.synth(), /Validation failed|ValidationFailed/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  assert.ok(cdk.Stack.isStack(stack));
+});
