@@ -7,6 +7,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <unistd.h>
 
 #include "cmc/parser.h"
 #include "cmc/sim.h"
@@ -14,6 +15,7 @@
 #include "common/log.h"
 #include "dashboard/server.h"
 #include "lake/keys.h"
+#include "pipeline/audit.h"
 #include "pipeline/fetch.h"
 #include "pipeline/reprocess.h"
 #include "warehouse/migrations.h"
@@ -86,6 +88,9 @@ Status Reprocess(const GlobalOptions& global, const ReprocessFlags& flags, StopS
   options.lake_url = global.lake_url;
   options.from_date = flags.from;
   options.to_date = flags.to;
+  options.jobs = flags.jobs;
+  options.force = flags.force;
+  options.progress_bar = isatty(STDERR_FILENO) != 0;
   ASSIGN_OR_RETURN(pipeline::ReprocessReport report, pipeline::RunReprocess(options, stop));
   log::Info("reprocess finished", {{"objects_seen", report.objects_seen},
                                    {"objects_loaded", report.objects_loaded},
@@ -93,9 +98,20 @@ Status Reprocess(const GlobalOptions& global, const ReprocessFlags& flags, StopS
   return Status::Ok();
 }
 
-Status Audit(const GlobalOptions&) {
-  return FailedPreconditionError(
-      "audit is not available in this version yet (see docs/roadmap.md)");
+Status Audit(const GlobalOptions& global, const AuditFlags& flags, StopSignal& stop) {
+  pipeline::AuditOptions options;
+  options.database_url = global.database_url;
+  options.lake_url = global.lake_url;
+  options.from_date = flags.from;
+  options.to_date = flags.to;
+  options.interval = std::chrono::seconds(flags.interval_seconds);
+  ASSIGN_OR_RETURN(pipeline::AuditReport report, pipeline::RunAudit(options, stop));
+  std::cout << (flags.json ? report.ToJson().dump() + "\n" : report.ToText()) << std::flush;
+  if (report.clean()) return Status::Ok();
+  const pipeline::AuditFinding& first = report.findings.front();
+  return DataLossError(fmt::format("audit: {} discrepancies (first: {} {} {})",
+                                   report.findings.size(), first.kind, first.date,
+                                   first.key.empty() ? first.detail : first.key));
 }
 
 Status Plan(const GlobalOptions&, const FetchFlags&) {

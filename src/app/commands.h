@@ -27,6 +27,15 @@ struct FetchFlags {
 struct ReprocessFlags {
   std::string from;
   std::string to;
+  int jobs = 2;
+  bool force = false;
+};
+
+struct AuditFlags {
+  std::string from;
+  std::string to;
+  int interval_seconds = 300;
+  bool json = false;
 };
 
 struct ServeFlags {
@@ -44,7 +53,8 @@ struct SimFlags {
 Status Migrate(const GlobalOptions& global);
 Status Fetch(const GlobalOptions& global, const FetchFlags& flags, StopSignal& stop, bool loop);
 Status Reprocess(const GlobalOptions& global, const ReprocessFlags& flags, StopSignal& stop);
-Status Audit(const GlobalOptions& global);
+// Prints the report on stdout; a discrepancy is DATA_LOSS (exit 1) after the report.
+Status Audit(const GlobalOptions& global, const AuditFlags& flags, StopSignal& stop);
 Status Inspect(const std::string& file);
 Status Plan(const GlobalOptions& global, const FetchFlags& flags);
 Status Serve(const GlobalOptions& global, const ServeFlags& flags, StopSignal& stop);

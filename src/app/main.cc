@@ -101,9 +101,21 @@ int main(int argc, char** argv) {
       "reprocess", "load lake objects into the database (all, or --from/--to); idempotent");
   reprocess->add_option("--from", reprocess_flags.from, "first data date, YYYY-MM-DD");
   reprocess->add_option("--to", reprocess_flags.to, "last data date, YYYY-MM-DD");
+  reprocess->add_option("--jobs", reprocess_flags.jobs, "parallel loaders (connections)")
+      ->check(CLI::Range(1, 64));
+  reprocess->add_flag("--force", reprocess_flags.force,
+                      "empty the data tables and the ledger, then reload everything");
 
   auto* audit = cli.add_subcommand(
       "audit", "reconcile lake and database, list gaps in the schedule; exit 1 on any discrepancy");
+  coinlake::app::AuditFlags audit_flags;
+  audit->add_option("--from", audit_flags.from, "first data date, YYYY-MM-DD");
+  audit->add_option("--to", audit_flags.to, "last data date, YYYY-MM-DD");
+  audit->add_option("--interval", audit_flags.interval_seconds,
+                    "expected seconds between snapshots")
+      ->check(CLI::Range(10, 86400))
+      ->capture_default_str();
+  audit->add_flag("--json", audit_flags.json, "print the report as JSON on stdout");
 
   std::string inspect_file;
   auto* inspect = cli.add_subcommand(
@@ -181,7 +193,7 @@ int main(int argc, char** argv) {
   else if (reprocess->parsed())
     status = coinlake::app::Reprocess(global, reprocess_flags, stop);
   else if (audit->parsed())
-    status = coinlake::app::Audit(global);
+    status = coinlake::app::Audit(global, audit_flags, stop);
   else if (inspect->parsed())
     status = coinlake::app::Inspect(inspect_file);
   else if (plan->parsed())

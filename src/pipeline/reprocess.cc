@@ -2,41 +2,259 @@
 
 #include <fmt/format.h>
 
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "common/backoff.h"
 #include "common/log.h"
 #include "lake/keys.h"
 #include "lake/object_store.h"
 #include "pipeline/load_object.h"
+#include "pipeline/progress.h"
 #include "warehouse/db.h"
 #include "warehouse/loader.h"
 
 namespace coinlake::pipeline {
+namespace {
 
-StatusOr<ReprocessReport> RunReprocess(const ReprocessOptions& options, StopSignal& stop) {
-  ASSIGN_OR_RETURN(auto lake, lake::OpenObjectStore(options.lake_url));
-  ASSIGN_OR_RETURN(auto db, warehouse::Connection::Open(options.database_url));
-  warehouse::Loader loader(*db);
-  ReprocessReport report;
-  std::optional<std::string> token;
-  std::string prefix = lake::RawPrefix(lake::kListingsLatest);
-  do {
-    ASSIGN_OR_RETURN(lake::ListPage page, lake->List(prefix, token, 1000));
-    for (const lake::ObjectInfo& object : page.objects) {
-      if (stop.stopped()) return report;
-      auto parts = lake::ParseRawKey(object.key);
-      if (!parts.ok() || parts->is_meta) continue;
-      std::string date = FormatDate(parts->data_time);
-      if ((!options.from_date.empty() && date < options.from_date) ||
-          (!options.to_date.empty() && date > options.to_date)) {
-        continue;
+constexpr int kListPage = 1000;
+
+// A queue that blocks producers when full and consumers when empty; Close() wakes both.
+// Its capacity is what bounds reprocess's memory: at most that many keys wait.
+class BoundedQueue {
+ public:
+  explicit BoundedQueue(size_t capacity) : capacity_(capacity) {}
+
+  bool Push(lake::ObjectInfo item) {
+    std::unique_lock lock(mu_);
+    not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
+    if (closed_) return false;
+    items_.push_back(std::move(item));
+    not_empty_.notify_one();
+    return true;
+  }
+  std::optional<lake::ObjectInfo> Pop() {
+    std::unique_lock lock(mu_);
+    not_empty_.wait(lock, [&] { return closed_ || !items_.empty(); });
+    if (items_.empty()) return std::nullopt;
+    lake::ObjectInfo item = std::move(items_.front());
+    items_.pop_front();
+    not_full_.notify_one();
+    return item;
+  }
+  void Close() {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    not_empty_.notify_all();
+    not_full_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable not_full_, not_empty_;
+  std::deque<lake::ObjectInfo> items_;
+  size_t capacity_;
+  bool closed_ = false;
+};
+
+bool InRange(const ReprocessOptions& options, const std::string& key) {
+  auto parts = lake::ParseRawKey(key);
+  if (!parts.ok() || parts->is_meta || !IsLoadableEndpoint(parts->endpoint)) return false;
+  std::string date = FormatDate(parts->data_time);
+  return (options.from_date.empty() || date >= options.from_date) &&
+         (options.to_date.empty() || date <= options.to_date);
+}
+
+// Calls `visit` with every page of in-range raw bodies of every loadable endpoint.
+Status ForEachPage(lake::ObjectStore& lake, const ReprocessOptions& options,
+                   const std::function<Status(std::vector<lake::ObjectInfo>&)>& visit) {
+  for (std::string_view endpoint : LoadableEndpoints()) {
+    std::optional<std::string> token;
+    do {
+      ASSIGN_OR_RETURN(lake::ListPage page, lake.List(lake::RawPrefix(endpoint), token, kListPage));
+      std::vector<lake::ObjectInfo> objects;
+      for (lake::ObjectInfo& o : page.objects) {
+        if (InRange(options, o.key)) objects.push_back(std::move(o));
       }
-      ++report.objects_seen;
-      ASSIGN_OR_RETURN(std::string data, lake->Get(object.key));
-      ASSIGN_OR_RETURN(warehouse::LoadResult loaded, LoadRawObject(loader, object.key, data));
+      if (!objects.empty()) RETURN_IF_ERROR(visit(objects));
+      token = std::move(page.next_token);
+    } while (token);
+  }
+  return Status::Ok();
+}
+
+const BackoffPolicy kDatabaseBackoff{std::chrono::milliseconds(500), std::chrono::seconds(10), 8};
+
+// Opens a connection for loading, retrying while the server is unreachable. The sessions skip
+// the wait for the WAL flush at commit: a commit lost to a server crash lost its ledger row
+// with its rows, so the next run loads that object again; nothing is ever half loaded.
+StatusOr<std::unique_ptr<warehouse::Connection>> OpenLoaderConnection(const std::string& url,
+                                                                      StopSignal& stop) {
+  std::unique_ptr<warehouse::Connection> conn;
+  Status status = RetryWithBackoff(
+      kDatabaseBackoff, stop, "connect to the database",
+      [&]() -> Status {
+        ASSIGN_OR_RETURN(conn, warehouse::Connection::Open(url));
+        return conn->Execute("SET synchronous_commit = off");
+      },
+      IsTransient);
+  if (!status.ok()) return status;
+  if (conn == nullptr) return UnavailableError("stopped before connecting to the database");
+  return conn;
+}
+
+// Empties everything derived from the lake, in one transaction: a reader sees the old data or
+// none, never a mix.
+Status Truncate(warehouse::Connection& db) {
+  RETURN_IF_ERROR(db.Begin());
+  Status s = db.Execute(
+      "TRUNCATE quotes, candles_hourly, candles_daily, asset_names, assets, global_metrics, "
+      "lake_objects");
+  if (s.ok()) s = db.Commit();
+  if (!s.ok()) db.Rollback();
+  return s;
+}
+
+// Drops the objects of `page` the ledger already has (checking their size on the way).
+Status DropLoaded(warehouse::Connection& db, std::vector<lake::ObjectInfo>& page) {
+  ASSIGN_OR_RETURN(warehouse::Rows rows,
+                   db.Query("SELECT key, size FROM lake_objects WHERE key BETWEEN $1 AND $2",
+                            {page.front().key, page.back().key}));
+  std::map<std::string, int64_t> loaded;
+  for (size_t i = 0; i < rows.size(); ++i) loaded[rows.text(i, 0)] = std::stoll(rows.text(i, 1));
+  std::vector<lake::ObjectInfo> missing;
+  for (lake::ObjectInfo& o : page) {
+    auto it = loaded.find(o.key);
+    if (it == loaded.end()) {
+      missing.push_back(std::move(o));
+    } else if (it->second != o.size) {
+      return DataLossError(
+          fmt::format("lake object {} changed after it was loaded (ledger size {}, now {})", o.key,
+                      it->second, o.size));
+    }
+  }
+  page = std::move(missing);
+  return Status::Ok();
+}
+
+// One loader thread: its own connection, objects from the queue until it closes.
+class Worker {
+ public:
+  Worker(const ReprocessOptions& options, lake::ObjectStore& lake, StopSignal& stop,
+         Progress& progress)
+      : options_(options), lake_(lake), stop_(stop), progress_(progress) {}
+
+  Status Run(BoundedQueue& queue, ReprocessReport& report, std::mutex& report_mu) {
+    while (std::optional<lake::ObjectInfo> object = queue.Pop()) {
+      if (stop_.stopped()) return Status::Ok();
+      std::string data;
+      RETURN_IF_ERROR(RetryWithBackoff(
+          kDatabaseBackoff, stop_, "read " + object->key,
+          [&]() -> Status {
+            ASSIGN_OR_RETURN(data, lake_.Get(object->key));
+            return Status::Ok();
+          },
+          IsTransient));
+      warehouse::LoadResult loaded;
+      RETURN_IF_ERROR(RetryWithBackoff(
+          kDatabaseBackoff, stop_, "load " + object->key,
+          [&]() -> Status {
+            if (db_ == nullptr || !db_->healthy()) {
+              loader_.reset();
+              ASSIGN_OR_RETURN(db_, OpenLoaderConnection(options_.database_url, stop_));
+              loader_ = std::make_unique<warehouse::Loader>(*db_);
+            }
+            ASSIGN_OR_RETURN(loaded, LoadRawObject(*loader_, object->key, data));
+            return Status::Ok();
+          },
+          IsTransient));
+      progress_.Add(1, loaded.rows);
+      std::lock_guard lock(report_mu);
       if (!loaded.already_loaded) ++report.objects_loaded;
       report.rows += loaded.rows;
     }
-    token = std::move(page.next_token);
-  } while (token);
+    return Status::Ok();
+  }
+
+ private:
+  const ReprocessOptions& options_;
+  lake::ObjectStore& lake_;
+  StopSignal& stop_;
+  Progress& progress_;
+  std::unique_ptr<warehouse::Connection> db_;
+  std::unique_ptr<warehouse::Loader> loader_;
+};
+
+}  // namespace
+
+StatusOr<ReprocessReport> RunReprocess(const ReprocessOptions& options, StopSignal& stop) {
+  if (options.jobs < 1) return InvalidArgumentError("--jobs must be at least 1");
+  ASSIGN_OR_RETURN(auto lake, lake::OpenObjectStore(options.lake_url));
+  ASSIGN_OR_RETURN(auto db, OpenLoaderConnection(options.database_url, stop));
+  if (options.force) {
+    RETURN_IF_ERROR(Truncate(*db));
+    log::Info("reprocess --force: emptied the data tables and the ledger");
+  }
+
+  // A first pass counts the work for the ETA; listing is cheap next to loading.
+  ReprocessReport report;
+  int64_t to_load = 0;
+  RETURN_IF_ERROR(ForEachPage(*lake, options, [&](std::vector<lake::ObjectInfo>& page) {
+    report.objects_seen += static_cast<int64_t>(page.size());
+    RETURN_IF_ERROR(DropLoaded(*db, page));
+    to_load += static_cast<int64_t>(page.size());
+    return Status::Ok();
+  }));
+  log::Info("reprocess starting", {{"lake", lake->url()},
+                                   {"objects_in_range", report.objects_seen},
+                                   {"objects_to_load", to_load},
+                                   {"jobs", options.jobs}});
+
+  Progress progress(to_load, options.progress_bar);
+  BoundedQueue queue(static_cast<size_t>(options.jobs) * 2);
+  std::mutex report_mu;
+  std::mutex error_mu;
+  Status first_error;
+  std::vector<std::thread> threads;
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (int i = 0; i < options.jobs; ++i) {
+    workers.push_back(std::make_unique<Worker>(options, *lake, stop, progress));
+    threads.emplace_back([&, w = workers.back().get()] {
+      Status s = w->Run(queue, report, report_mu);
+      if (!s.ok()) {
+        std::lock_guard lock(error_mu);
+        if (first_error.ok()) first_error = s;
+        queue.Close();  // the producer and the other workers stop too
+      }
+    });
+  }
+  std::atomic<bool> producing{true};
+  std::thread ticker([&] {
+    while (producing && !stop.stopped()) {
+      progress.Tick();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  Status listed = ForEachPage(*lake, options, [&](std::vector<lake::ObjectInfo>& page) {
+    RETURN_IF_ERROR(DropLoaded(*db, page));
+    for (lake::ObjectInfo& o : page) {
+      if (stop.stopped() || !queue.Push(std::move(o))) return Status::Ok();
+    }
+    return Status::Ok();
+  });
+  queue.Close();
+  for (std::thread& t : threads) t.join();
+  producing = false;
+  ticker.join();
+  progress.Finish();
+  if (!first_error.ok()) return first_error;
+  RETURN_IF_ERROR(listed);
   return report;
 }
 

@@ -1,4 +1,10 @@
 // `coinlake reprocess`: loads lake objects the ledger does not have yet.
+//
+// Streaming and bounded: the lake is listed page by page, each page's keys are checked against
+// the ledger in one query, and the objects to load pass through a small bounded queue to
+// `jobs` workers, each with its own database connection. Memory does not grow with the lake.
+// Exactly once: each object commits with its ledger row (warehouse::Loader), so a run killed at
+// any point (kill -9 included) resumes where it stopped when run again.
 #pragma once
 
 #include <cstdint>
@@ -14,15 +20,23 @@ struct ReprocessOptions {
   std::string lake_url;
   std::string from_date;  // YYYY-MM-DD, inclusive; empty: from the start
   std::string to_date;    // YYYY-MM-DD, inclusive; empty: to the end
+  int jobs = 2;           // parallel loaders (database connections), >= 1
+  // Empties the data tables and the ledger (one transaction), then loads everything.
+  bool force = false;
+  // A progress bar on stderr (for a TTY); otherwise a JSON progress log line every 10 s.
+  bool progress_bar = false;
 };
 
 struct ReprocessReport {
-  int64_t objects_seen = 0;
-  int64_t objects_loaded = 0;
-  int64_t rows = 0;
+  int64_t objects_seen = 0;    // raw bodies in range
+  int64_t objects_loaded = 0;  // newly loaded by this run
+  int64_t rows = 0;            // quote rows newly inserted
 };
 
-// Idempotent: objects already in the ledger are skipped (and checked for changes).
+// Idempotent: objects already in the ledger are skipped; one whose size differs from the
+// ledger's is DATA_LOSS (audit compares checksums). A transient database error (UNAVAILABLE,
+// deadlock) reconnects with backoff and retries the object. Returns early, with what was done,
+// when `stop` fires.
 StatusOr<ReprocessReport> RunReprocess(const ReprocessOptions& options, StopSignal& stop);
 
 }  // namespace coinlake::pipeline

@@ -189,12 +189,14 @@ StatusOr<LoadResult> Loader::LoadQuotes(const LakeObjectRef& object,
   if (!s.ok()) return fail(s);
   s = db_.CopyIn("COPY staging_assets FROM STDIN", assets_copy);
   if (!s.ok()) return fail(s);
-  s = db_.Execute(kUpsertAssets);
-  if (s.ok()) s = db_.Execute(kUpsertAssetNames);
-  if (!s.ok()) return fail(s);
   auto count = db_.Query(kInsertQuotes);
   if (!count.ok()) return fail(count.status());
   result.rows = std::stoll(count->text(0, 0));
+  // Every snapshot touches the same asset rows: upserting them last keeps the time this
+  // transaction holds their locks short, so parallel loaders overlap everything before.
+  s = db_.Execute(kUpsertAssets);
+  if (s.ok()) s = db_.Execute(kUpsertAssetNames);
+  if (!s.ok()) return fail(s);
   s = db_.Execute("UPDATE lake_objects SET rows = $2 WHERE key = $1",
                   {object.key, std::to_string(result.rows)});
   if (!s.ok()) return fail(s);

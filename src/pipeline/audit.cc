@@ -1,0 +1,259 @@
+#include "pipeline/audit.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <optional>
+#include <set>
+
+#include "common/bytes.h"
+#include "lake/keys.h"
+#include "lake/object_store.h"
+#include "pipeline/load_object.h"
+#include "warehouse/checksum.h"
+#include "warehouse/db.h"
+
+namespace coinlake::pipeline {
+namespace {
+
+struct LakeObject {
+  std::string key;
+  TimePoint time;
+};
+
+class Auditor {
+ public:
+  Auditor(const AuditOptions& options, lake::ObjectStore& lake, warehouse::Connection& db,
+          StopSignal& stop)
+      : options_(options), lake_(lake), db_(db), stop_(stop) {}
+
+  StatusOr<AuditReport> Run() {
+    bool schedule = true;  // the first loadable endpoint (listings) sets the schedule
+    for (std::string_view endpoint : LoadableEndpoints()) {
+      RETURN_IF_ERROR(AuditEndpoint(endpoint, schedule));
+      schedule = false;
+    }
+    return std::move(report_);
+  }
+
+ private:
+  bool InRange(const std::string& date) const {
+    return (options_.from_date.empty() || date >= options_.from_date) &&
+           (options_.to_date.empty() || date <= options_.to_date);
+  }
+
+  Status AuditEndpoint(std::string_view endpoint, bool schedule) {
+    std::string prefix = lake::RawPrefix(endpoint);
+    // Days the ledger knows: a day whose objects all left the lake still gets audited.
+    ASSIGN_OR_RETURN(warehouse::Rows ledger_days,
+                     db_.Query("SELECT DISTINCT to_char(data_ts AT TIME ZONE 'UTC', 'YYYY-MM-DD') "
+                               "FROM lake_objects WHERE endpoint = $1",
+                               {std::string(endpoint)}));
+    std::set<std::string> pending_days;
+    for (size_t i = 0; i < ledger_days.size(); ++i) {
+      if (InRange(ledger_days.text(i, 0))) pending_days.insert(ledger_days.text(i, 0));
+    }
+    std::string day;
+    std::vector<LakeObject> objects;
+    std::optional<TimePoint> previous;
+    std::optional<std::string> token;
+    do {
+      ASSIGN_OR_RETURN(lake::ListPage page, lake_.List(prefix, token, 1000));
+      for (const lake::ObjectInfo& info : page.objects) {
+        if (stop_.stopped()) return UnavailableError("audit interrupted");
+        auto parts = lake::ParseRawKey(info.key);
+        if (!parts.ok() || parts->is_meta) continue;
+        std::string date = FormatDate(parts->data_time);
+        if (!InRange(date)) continue;
+        if (date != day) {
+          if (!day.empty()) RETURN_IF_ERROR(AuditDayObjects(prefix, day, objects, schedule));
+          pending_days.erase(date);
+          day = date;
+          objects.clear();
+        }
+        objects.push_back({info.key, parts->data_time});
+        if (schedule) {
+          if (previous) RETURN_IF_ERROR(CheckGap(*previous, parts->data_time));
+          previous = parts->data_time;
+        }
+      }
+      token = std::move(page.next_token);
+    } while (token);
+    if (!day.empty()) RETURN_IF_ERROR(AuditDayObjects(prefix, day, objects, schedule));
+    for (const std::string& d : pending_days)
+      RETURN_IF_ERROR(AuditDayObjects(prefix, d, {}, schedule));
+    return Status::Ok();
+  }
+
+  AuditDay& Day(const std::string& date) {
+    for (auto it = report_.days.rbegin(); it != report_.days.rend(); ++it) {
+      if (it->date == date) return *it;
+    }
+    report_.days.push_back(AuditDay{date});
+    return report_.days.back();
+  }
+
+  void Find(std::string kind, std::string date, std::string key, std::string detail) {
+    report_.findings.push_back(
+        {std::move(kind), std::move(date), std::move(key), std::move(detail)});
+  }
+
+  Status AuditDayObjects(const std::string& prefix, const std::string& date,
+                         const std::vector<LakeObject>& objects, bool schedule) {
+    AuditDay& day = Day(date);
+    std::string day_prefix = prefix + "dt=" + date + "/";
+    ASSIGN_OR_RETURN(warehouse::Rows ledger,
+                     db_.Query("SELECT key, sha256 FROM lake_objects WHERE key >= $1 AND key < $2",
+                               {day_prefix, day_prefix + "\x7f"}));
+    std::map<std::string, std::string> ledger_sha;
+    for (size_t i = 0; i < ledger.size(); ++i) ledger_sha[ledger.text(i, 0)] = ledger.text(i, 1);
+    day.lake_objects += static_cast<int64_t>(objects.size());
+    day.ledger_objects += static_cast<int64_t>(ledger_sha.size());
+    if (schedule) day.snapshots += static_cast<int64_t>(objects.size());
+    for (const LakeObject& object : objects) {
+      auto sha = ledger_sha.find(object.key);
+      ASSIGN_OR_RETURN(std::string stored, lake_.Get(object.key));
+      auto rows = QuoteRowsOf(object.key, stored);
+      if (!rows.ok()) {
+        Find("unreadable", date, object.key, rows.status().message());
+        continue;
+      }
+      warehouse::RowsChecksum lake_sum = warehouse::ChecksumQuotes(*rows);
+      day.lake_rows += lake_sum.rows;
+      ASSIGN_OR_RETURN(warehouse::RowsChecksum db_sum, DatabaseChecksum(*rows));
+      day.db_rows += db_sum.rows;
+      if (sha == ledger_sha.end()) {
+        if (db_sum.rows > 0) {
+          Find("ledger_missing", date, object.key,
+               fmt::format("{} of its {} rows in the database, but no ledger row", db_sum.rows,
+                           lake_sum.rows));
+        } else {
+          Find("not_loaded", date, object.key,
+               fmt::format("{} rows in the lake, none in the database, no ledger row",
+                           lake_sum.rows));
+        }
+        continue;
+      }
+      if (sha->second != Sha256Hex(stored)) {
+        Find(
+            "changed", date, object.key,
+            fmt::format("sha256 {} in the ledger, {} in the lake", sha->second, Sha256Hex(stored)));
+      }
+      ledger_sha.erase(sha);
+      if (!(db_sum == lake_sum)) {
+        Find("rows_differ", date, object.key,
+             fmt::format("lake {} rows (md5 {}), database {} rows (md5 {})", lake_sum.rows,
+                         lake_sum.md5, db_sum.rows, db_sum.md5));
+      }
+    }
+    for (const auto& [key, sha] : ledger_sha) {
+      Find("not_in_lake", date, key, "in the ledger (loaded) but no longer in the lake");
+    }
+    return Status::Ok();
+  }
+
+  StatusOr<warehouse::RowsChecksum> DatabaseChecksum(const std::vector<cmc::QuoteRow>& rows) {
+    if (rows.empty()) return warehouse::RowsChecksum{};
+    std::vector<int64_t> ids;
+    std::vector<std::string> currencies, times;
+    TimePoint lo = rows.front().ts, hi = rows.front().ts;
+    for (const cmc::QuoteRow& r : rows) {
+      ids.push_back(r.cmc_id);
+      currencies.push_back(r.quote_currency);
+      times.push_back(FormatIso8601(r.ts));
+      lo = std::min(lo, r.ts);
+      hi = std::max(hi, r.ts);
+    }
+    ASSIGN_OR_RETURN(
+        warehouse::Rows result,
+        db_.Query(warehouse::kChecksumQuotesByIdentitySql,
+                  {warehouse::IntArrayLiteral(ids), warehouse::TextArrayLiteral(currencies),
+                   warehouse::TextArrayLiteral(times), FormatIso8601(lo), FormatIso8601(hi)}));
+    return warehouse::RowsChecksum{std::stoll(result.text(0, 0)), result.text(0, 1)};
+  }
+
+  // Snapshots at `previous` and `next`: the schedule slots strictly between them are missing.
+  Status CheckGap(TimePoint previous, TimePoint next) {
+    auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(options_.interval);
+    int64_t prev_slot = previous.time_since_epoch() / interval;
+    int64_t next_slot = next.time_since_epoch() / interval;
+    if (next_slot - prev_slot <= 1) return Status::Ok();
+    TimePoint from{interval * (prev_slot + 1)};
+    TimePoint to{interval * next_slot};
+    for (int64_t slot = prev_slot + 1; slot < next_slot; ++slot) {
+      ++Day(FormatDate(TimePoint{interval * slot})).expected_snapshots;
+    }
+    ASSIGN_OR_RETURN(std::string cause, GapCause(from, to));
+    Find("gap", FormatDate(from), "",
+         fmt::format("{} snapshot(s) missing from {} to {}: {}", next_slot - prev_slot - 1,
+                     FormatIso8601(from), FormatIso8601(to), cause));
+    return Status::Ok();
+  }
+
+  StatusOr<std::string> GapCause(TimePoint from, TimePoint to) {
+    ASSIGN_OR_RETURN(
+        warehouse::Rows runs,
+        db_.Query("SELECT started_at, outcome, coalesce(error_class, ''), coalesce(error, '') "
+                  "FROM runs WHERE started_at >= $1 AND started_at < $2 "
+                  "ORDER BY (outcome = 'ok'), started_at LIMIT 1",
+                  {FormatIso8601(from), FormatIso8601(to)}));
+    if (runs.empty()) return std::string("no run recorded (the ETL was not running)");
+    if (runs.text(0, 1) == "ok") return std::string("runs succeeded but stored no snapshot");
+    return fmt::format("{} run at {}: {} {}", runs.text(0, 1), runs.text(0, 0), runs.text(0, 2),
+                       runs.text(0, 3));
+  }
+
+  const AuditOptions& options_;
+  lake::ObjectStore& lake_;
+  warehouse::Connection& db_;
+  StopSignal& stop_;
+  AuditReport report_;
+};
+
+}  // namespace
+
+nlohmann::json AuditReport::ToJson() const {
+  nlohmann::json out{
+      {"clean", clean()}, {"days", nlohmann::json::array()}, {"findings", nlohmann::json::array()}};
+  for (const AuditDay& d : days) {
+    out["days"].push_back({{"date", d.date},
+                           {"lake_objects", d.lake_objects},
+                           {"ledger_objects", d.ledger_objects},
+                           {"lake_rows", d.lake_rows},
+                           {"db_rows", d.db_rows},
+                           {"expected_snapshots", d.expected_snapshots},
+                           {"snapshots", d.snapshots}});
+  }
+  for (const AuditFinding& f : findings) {
+    out["findings"].push_back(
+        {{"kind", f.kind}, {"date", f.date}, {"key", f.key}, {"detail", f.detail}});
+  }
+  return out;
+}
+
+std::string AuditReport::ToText() const {
+  std::string out;
+  for (const AuditDay& d : days) {
+    out += fmt::format("{}  objects lake {} ledger {}  rows lake {} database {}  snapshots {}/{}\n",
+                       d.date, d.lake_objects, d.ledger_objects, d.lake_rows, d.db_rows,
+                       d.snapshots, d.expected_snapshots);
+  }
+  for (const AuditFinding& f : findings) {
+    out +=
+        fmt::format("{}  {}  {}{}{}\n", f.date, f.kind, f.key, f.key.empty() ? "" : "  ", f.detail);
+  }
+  return out;
+}
+
+StatusOr<AuditReport> RunAudit(const AuditOptions& options, StopSignal& stop) {
+  if (options.interval.count() <= 0) return InvalidArgumentError("--interval must be positive");
+  ASSIGN_OR_RETURN(auto lake, lake::OpenObjectStore(options.lake_url));
+  ASSIGN_OR_RETURN(auto db, warehouse::Connection::Open(options.database_url));
+  Auditor auditor(options, *lake, *db, stop);
+  ASSIGN_OR_RETURN(AuditReport report, auditor.Run());
+  // expected = present + missing (CheckGap counted the missing slots).
+  for (AuditDay& d : report.days) d.expected_snapshots += d.snapshots;
+  return report;
+}
+
+}  // namespace coinlake::pipeline

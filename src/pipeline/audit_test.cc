@@ -1,0 +1,142 @@
+// audit against a real PostgreSQL: a clean load audits clean; each kind of damage is found and
+// named, and the binary exits 1 with a JSON report.
+#include "pipeline/audit.h"
+
+#include <gtest/gtest.h>
+
+#include "pipeline/reprocess.h"
+#include "pipeline/test_lake.h"
+#include "tests/test_support.h"
+
+namespace coinlake::pipeline {
+namespace {
+
+using coinlake::testing::TempDir;
+using coinlake::testing::TestDatabase;
+
+class AuditTest : public ::testing::Test {
+ protected:
+  void Load(const std::string& lake) {
+    db_.Migrate();
+    ReprocessOptions options;
+    options.database_url = db_.url();
+    options.lake_url = lake;
+    StopSignal stop;
+    auto loaded = RunReprocess(options, stop);
+    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  }
+  AuditReport Audit(const std::string& lake) {
+    AuditOptions options;
+    options.database_url = db_.url();
+    options.lake_url = lake;
+    StopSignal stop;
+    auto report = RunAudit(options, stop);
+    EXPECT_TRUE(report.ok()) << report.status().ToString();
+    return report.ok() ? *report : AuditReport{};
+  }
+  // The one finding of the report, which must be of `kind`.
+  AuditFinding Only(const AuditReport& report, const std::string& kind) {
+    EXPECT_EQ(report.findings.size(), 1u) << report.ToText();
+    if (report.findings.empty()) return {};
+    EXPECT_EQ(report.findings[0].kind, kind) << report.ToText();
+    return report.findings[0];
+  }
+  std::string FirstKey() { return db_.Scalar("SELECT min(key) FROM lake_objects"); }
+
+  TempDir lake_;
+  TestDatabase db_;
+};
+
+TEST_F(AuditTest, CleanLoadAuditsClean) {
+  testing::MakeLake(lake_.path(), 1);
+  Load(lake_.path());
+  AuditReport report = Audit(lake_.path());
+  EXPECT_TRUE(report.clean()) << report.ToText();
+  ASSERT_EQ(report.days.size(), 2u);
+  int64_t objects = 0;
+  for (const AuditDay& d : report.days) {
+    EXPECT_EQ(d.lake_objects, d.ledger_objects);
+    EXPECT_EQ(d.lake_rows, d.db_rows);
+    EXPECT_GT(d.db_rows, 0);
+    EXPECT_EQ(d.snapshots, d.expected_snapshots);
+    objects += d.lake_objects;
+  }
+  EXPECT_EQ(objects, testing::kSnapshots);
+}
+
+TEST_F(AuditTest, DeletedQuoteRowIsFound) {
+  testing::MakeLake(lake_.path(), 1);
+  Load(lake_.path());
+  std::string key = FirstKey();
+  db_.Scalar("DELETE FROM quotes WHERE lake_key = '" + key +
+             "' AND cmc_id = (SELECT min(cmc_id) FROM quotes) RETURNING 1");
+  AuditFinding f = Only(Audit(lake_.path()), "rows_differ");
+  EXPECT_EQ(f.key, key);
+}
+
+TEST_F(AuditTest, ChangedValueIsFound) {
+  testing::MakeLake(lake_.path(), 1);
+  Load(lake_.path());
+  std::string key = FirstKey();
+  db_.Scalar("UPDATE quotes SET price = price * 1.0000001 WHERE cmc_id = 1 AND lake_key = '" + key +
+             "' RETURNING 1");
+  EXPECT_EQ(Only(Audit(lake_.path()), "rows_differ").key, key);
+}
+
+TEST_F(AuditTest, MissingLedgerRowIsFound) {
+  testing::MakeLake(lake_.path(), 1);
+  Load(lake_.path());
+  std::string key = FirstKey();
+  db_.Scalar("DELETE FROM lake_objects WHERE key = '" + key + "' RETURNING 1");
+  EXPECT_EQ(Only(Audit(lake_.path()), "ledger_missing").key, key);
+}
+
+TEST_F(AuditTest, ObjectNotLoadedIsFound) {
+  testing::MakeLake(lake_.path(), 1, {5});
+  Load(lake_.path());
+  testing::MakeLake(lake_.path(), 1);  // snapshot 5 arrives after the load
+  AuditFinding f = Only(Audit(lake_.path()), "not_loaded");
+  EXPECT_NE(f.key.find("2026-03-31T22-55-00Z"), std::string::npos) << f.key;
+}
+
+TEST_F(AuditTest, GapIsNamedWithTheFailedRun) {
+  testing::MakeLake(lake_.path(), 1, {5, 6});
+  Load(lake_.path());
+  db_.Scalar(
+      "INSERT INTO runs (command, started_at, finished_at, outcome, error_class, error) VALUES "
+      "('run', '2026-03-31T22:55:00Z', '2026-03-31T22:55:30Z', 'failed', 'UNAVAILABLE', "
+      "'CMC answered 503') RETURNING 1");
+  AuditReport report = Audit(lake_.path());
+  AuditFinding f = Only(report, "gap");
+  EXPECT_NE(f.detail.find("2 snapshot(s) missing from 2026-03-31T22:55:00"), std::string::npos)
+      << f.detail;
+  EXPECT_NE(f.detail.find("UNAVAILABLE"), std::string::npos) << f.detail;
+  EXPECT_NE(f.detail.find("CMC answered 503"), std::string::npos) << f.detail;
+  EXPECT_EQ(report.days[0].expected_snapshots, report.days[0].snapshots + 2);
+}
+
+TEST_F(AuditTest, GapWithoutRunsSaysTheEtlWasNotRunning) {
+  testing::MakeLake(lake_.path(), 1, {10});
+  Load(lake_.path());
+  EXPECT_NE(Only(Audit(lake_.path()), "gap").detail.find("no run recorded"), std::string::npos);
+}
+
+TEST_F(AuditTest, BinaryExitsOneWithAJsonReport) {
+  testing::MakeLake(lake_.path(), 1);
+  Load(lake_.path());
+  std::string command = "COINLAKE_DATABASE_URL='" + db_.url() + "' COINLAKE_LAKE_URL='" +
+                        lake_.path() + "' " + COINLAKE_BINARY + " audit --json";
+  auto clean = coinlake::testing::RunCommand(command);
+  EXPECT_EQ(clean.exit_code, 0) << clean.err;
+  EXPECT_EQ(nlohmann::json::parse(clean.out)["clean"], true);
+  db_.Scalar("DELETE FROM lake_objects WHERE key = '" + FirstKey() + "' RETURNING 1");
+  auto dirty = coinlake::testing::RunCommand(command);
+  EXPECT_EQ(dirty.exit_code, 1);
+  auto json = nlohmann::json::parse(dirty.out);
+  EXPECT_EQ(json["clean"], false);
+  EXPECT_EQ(json["findings"][0]["kind"], "ledger_missing");
+  EXPECT_NE(dirty.err.find("audit: 1 discrepancies"), std::string::npos) << dirty.err;
+}
+
+}  // namespace
+}  // namespace coinlake::pipeline

@@ -1,0 +1,60 @@
+#include "pipeline/test_lake.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "common/bytes.h"
+#include "lake/file_object_store.h"
+#include "lake/keys.h"
+
+namespace coinlake::pipeline::testing {
+
+void MakeLake(const std::string& root, int copies, const std::set<int>& skip) {
+  auto store = lake::FileObjectStore::Open(root);
+  ASSERT_TRUE(store.ok());
+  auto base = nlohmann::json::parse(
+      coinlake::testing::ReadFixture("listings_latest_v1_top100_duedill_2025-02-08.json"));
+  TimePoint start = *ParseIso8601("2026-03-31T22:30:00Z");
+  for (int s = 0; s < kSnapshots; ++s) {
+    if (skip.count(s)) continue;
+    TimePoint now = start + std::chrono::minutes(5 * s);
+    std::string updated = FormatIso8601(now - std::chrono::minutes(1));
+    nlohmann::json body = base;
+    body["status"]["timestamp"] = FormatIso8601(now);
+    body["data"] = nlohmann::json::array();
+    for (int c = 0; c < copies; ++c) {
+      for (nlohmann::json coin : base["data"]) {
+        coin["id"] = coin["id"].get<int64_t>() + 1'000'000 * c;
+        coin["last_updated"] = updated;
+        for (auto& [currency, quote] : coin["quote"].items()) {
+          quote["last_updated"] = updated;
+          if (quote["price"].is_number()) {
+            quote["price"] = quote["price"].get<double>() * (1 + 0.001 * ((s * 7 + c) % 11));
+          }
+        }
+        body["data"].push_back(coin);
+      }
+    }
+    auto gz = GzipCompress(body.dump());
+    ASSERT_TRUE(gz.ok());
+    ASSERT_TRUE((*store)->Put(lake::RawBodyKey(lake::kListingsLatest, now), *gz).ok());
+  }
+}
+
+std::string TablesChecksum(const coinlake::testing::TestDatabase& db) {
+  std::string out;
+  for (const char* table : {"quotes", "assets", "asset_names", "candles_hourly", "candles_daily"}) {
+    out += db.Scalar(std::string("SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' "
+                                 "ORDER BY t::text)), '') FROM ") +
+                     table + " t") +
+           "\n";
+  }
+  out += db.Scalar(
+      "SELECT count(*) || ':' || coalesce(md5(string_agg(concat_ws(',', key, sha256, size, "
+      "endpoint, data_ts, rows), '|' ORDER BY key)), '') FROM lake_objects");
+  return out;
+}
+
+}  // namespace coinlake::pipeline::testing
