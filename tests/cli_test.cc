@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tests/test_support.h"
 
@@ -75,6 +76,75 @@ TEST(CliTest, InspectPrintsRowsAndRejectsBadInput) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_EQ(r.out, "");
+}
+
+// Every payload kind, plain or gzip'd, recorder envelopes unwrapped; one row per line.
+TEST(CliTest, InspectDetectsEveryPayloadKind) {
+  const std::string dir = COINLAKE_FIXTURES_DIR;
+  const std::pair<const char*, const char*> cases[] = {
+      {"quotes_latest_v1_by_symbol_BTC_ETH_consensus-cmc_2026-09-25.json", "quotes"},
+      {"quotes_latest_v2_by_symbol_BTC_cmc-rs_2022-06-16.json", "quotes"},
+      {"quotes_historical_v1_btc_daily_underwater-cmc_2026-09-29.json", "quotes_historical"},
+      {"global_metrics_quotes_latest_v1_underwater-cmc_2026-09-29.json", "global_metrics"},
+      {"key_info_v1_consensus-cmc_2026-09-27.json", "key_info"},
+      {"map_v1_symbol_BTC_PAXG_recorded_second-opinion_2026-09-24.json", "map"},
+      {"listings_latest_v1_top100_duedill_2025-02-08.json", "listings"},
+  };
+  coinlake::testing::TempDir tmp;
+  for (const auto& [file, kind] : cases) {
+    std::string gz = tmp.path() + "/" + file + ".gz";
+    RunCommand("gzip -c " + dir + "/" + file + " > " + gz);
+    for (const std::string& path : {dir + "/" + file, gz}) {
+      auto r = RunCommand(kBinary + " inspect " + path);
+      EXPECT_EQ(r.exit_code, 0) << path << "\n" << r.err;
+      ASSERT_FALSE(r.out.empty()) << path;
+      std::istringstream lines(r.out);
+      std::string line;
+      while (std::getline(lines, line)) {
+        auto row = nlohmann::json::parse(line);
+        EXPECT_EQ(row["kind"], kind) << path;
+      }
+    }
+  }
+  auto map = RunCommand(kBinary + " inspect " + dir +
+                        "/map_v1_symbol_BTC_PAXG_recorded_second-opinion_2026-09-24.json");
+  EXPECT_EQ(std::count(map.out.begin(), map.out.end(), '\n'), 14);
+}
+
+TEST(CliTest, InspectRejectsErrorBodiesAndGarbageWithOneLine) {
+  coinlake::testing::TempDir tmp;
+  std::string dir = COINLAKE_FIXTURES_DIR;
+  std::string garbage = tmp.path() + "/garbage.gz";
+  RunCommand("printf '\\037\\213not really gzip' > " + garbage);
+  std::string html = tmp.path() + "/html.json";
+  RunCommand("printf '<html>502 Bad Gateway</html>' > " + html);
+  for (const std::string& path :
+       {dir + "/error_403_1006_v2_market-pairs_recorded_second-opinion_2026-09-24.json", garbage,
+        html}) {
+    auto r = RunCommand(kBinary + " inspect " + path);
+    EXPECT_EQ(r.exit_code, 2) << path;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << path << "\n" << r.err;
+    EXPECT_EQ(r.out, "") << path;
+  }
+  auto error =
+      RunCommand(kBinary + " inspect " + dir +
+                 "/error_403_1006_v2_market-pairs_recorded_second-opinion_2026-09-24.json");
+  EXPECT_NE(error.err.find("1006"), std::string::npos) << error.err;
+}
+
+TEST(CliTest, PlanPrintsCostsAndWarnsBeyondThePlan) {
+  auto ok = RunCommand("env -u CMC_API_KEY -u CMC_API_KEY_FILE " + kBinary + " plan");
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("credits / month"), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("15000"), std::string::npos) << ok.out;  // the free plan by default
+  EXPECT_NE(ok.out.find("S3 storage"), std::string::npos) << ok.out;
+  auto over = RunCommand("env -u CMC_API_KEY -u CMC_API_KEY_FILE " + kBinary +
+                         " plan --limit 5000 --interval 60");
+  EXPECT_EQ(over.exit_code, 1) << over.err;
+  EXPECT_NE(over.err.find("credits a month"), std::string::npos) << over.err;
+  auto paid = RunCommand("env -u CMC_API_KEY -u CMC_API_KEY_FILE " + kBinary +
+                         " plan --limit 5000 --interval 60 --credits-per-month 2000000");
+  EXPECT_EQ(paid.exit_code, 0) << paid.err;
 }
 
 TEST(CliTest, FetchWithoutKeyExplainsWhatToSet) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -9,6 +10,8 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "cmc/inspect.h"
+#include "cmc/plan.h"
 #include "cmc/parser.h"
 #include "cmc/sim.h"
 #include "common/bytes.h"
@@ -45,10 +48,6 @@ StatusOr<std::string> ApiKey(const FetchFlags& flags) {
   }
   log::RegisterSecret(key);
   return key;
-}
-
-nlohmann::json OptionalNumber(std::optional<double> v) {
-  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
 }  // namespace
@@ -114,8 +113,43 @@ Status Audit(const GlobalOptions& global, const AuditFlags& flags, StopSignal& s
                                    first.key.empty() ? first.detail : first.key));
 }
 
-Status Plan(const GlobalOptions&, const FetchFlags&) {
-  return FailedPreconditionError("plan is not available in this version yet (see docs/roadmap.md)");
+Status Plan(const GlobalOptions&, const FetchFlags& flags) {
+  cmc::PlanInput in;
+  in.listings_limit = flags.limit;
+  in.convert_count =
+      1 + static_cast<int>(std::count(flags.convert.begin(), flags.convert.end(), ','));
+  in.interval = std::chrono::seconds(flags.interval_seconds);
+  if (flags.credits_per_month > 0) {
+    in.credits_per_month = flags.credits_per_month;
+    in.credits_source = "--credits-per-month";
+  } else if (auto key = ApiKey(flags); key.ok() && !key->empty()) {
+    // /v1/key/info costs no credits; without it the free plan is assumed.
+    cmc::ClientOptions options;
+    options.base_url = flags.cmc_url;
+    options.api_key = *key;
+    options.total_timeout = std::chrono::seconds(15);
+    auto client = cmc::CmcClient::Make(options);
+    auto response = client.ok() ? (*client)->Get("/v1/key/info", {})
+                                : StatusOr<cmc::HttpResponse>(client.status());
+    auto info = response.ok() ? cmc::ParseKeyInfo(response->body)
+                              : StatusOr<cmc::KeyInfo>(response.status());
+    if (info.ok() && info->credit_limit_monthly) {
+      in.credits_per_month = *info->credit_limit_monthly;
+      in.credits_source = "/v1/key/info";
+    } else {
+      log::Warn("key info unavailable; assuming the free plan",
+                {{"error", info.ok() ? "no credit_limit_monthly" : info.status().ToString()}});
+    }
+  }
+  cmc::PlanEstimate estimate = cmc::EstimatePlan(in);
+  std::cout << cmc::FormatPlan(in, estimate);
+  if (estimate.exceeds_plan) {
+    return ResourceExhaustedError(fmt::format(
+        "this configuration needs {:.0f} credits a month but the plan has {}: raise --interval "
+        "or lower --limit",
+        estimate.credits_per_month, in.credits_per_month));
+  }
+  return Status::Ok();
 }
 
 Status Inspect(const std::string& file) {
@@ -126,29 +160,8 @@ Status Inspect(const std::string& file) {
       return InvalidArgumentError(fmt::format("{}: {}", file, inflated.status().message()));
     data = std::move(inflated).value();
   }
-  auto payload = cmc::ParseListings(data);
-  if (!payload.ok())
-    return InvalidArgumentError(fmt::format("{}: {}", file, payload.status().message()));
-  for (const cmc::QuoteRow& r : payload->rows) {
-    nlohmann::ordered_json row;
-    row["cmc_id"] = r.cmc_id;
-    row["symbol"] = r.symbol;
-    row["name"] = r.name;
-    row["quote_currency"] = r.quote_currency;
-    row["ts"] = FormatIso8601(r.ts);
-    row["snapshot_ts"] = FormatIso8601(payload->status.timestamp);
-    row["cmc_rank"] = r.cmc_rank ? nlohmann::json(*r.cmc_rank) : nlohmann::json(nullptr);
-    row["price"] = OptionalNumber(r.price);
-    row["volume_24h"] = OptionalNumber(r.volume_24h);
-    row["market_cap"] = OptionalNumber(r.market_cap);
-    row["percent_change_1h"] = OptionalNumber(r.percent_change_1h);
-    row["percent_change_24h"] = OptionalNumber(r.percent_change_24h);
-    row["percent_change_7d"] = OptionalNumber(r.percent_change_7d);
-    row["circulating_supply"] = OptionalNumber(r.circulating_supply);
-    row["total_supply"] = OptionalNumber(r.total_supply);
-    row["max_supply"] = OptionalNumber(r.max_supply);
-    std::cout << row.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-  }
+  Status written = cmc::WritePayloadRows(data, std::cout);
+  if (!written.ok()) return InvalidArgumentError(fmt::format("{}: {}", file, written.message()));
   return Status::Ok();
 }
 

@@ -22,6 +22,7 @@ struct FetchFlags {
   int limit = 100;
   std::string convert = "USD";
   int interval_seconds = 300;
+  int64_t credits_per_month = 0;  // plan: 0 = ask /v1/key/info, else assume the free plan
 };
 
 struct ReprocessFlags {

@@ -125,6 +125,13 @@ int main(int argc, char** argv) {
 
   auto* plan = cli.add_subcommand("plan", "credits, calls, storage and AWS cost per month");
   add_fetch_options(plan);
+  plan->add_option("--interval", fetch_flags.interval_seconds, "seconds between cycles")
+      ->envname("COINLAKE_INTERVAL")
+      ->check(CLI::Range(10, 86400))
+      ->capture_default_str();
+  plan->add_option("--credits-per-month", fetch_flags.credits_per_month,
+                   "the plan's monthly credits (default: /v1/key/info, else 15000)")
+      ->envname("COINLAKE_CREDITS_PER_MONTH");
 
   coinlake::app::ServeFlags serve_flags;
   auto* serve = cli.add_subcommand("serve", "dashboard and JSON API, port 8501 by default");

@@ -3,7 +3,12 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <charconv>
+#include <mutex>
+#include <set>
+
+#include "common/log.h"
 
 namespace coinlake::cmc {
 namespace {
@@ -40,15 +45,71 @@ struct ShapeError {
   std::string what;
 };
 
+// Fields CMC sends that no row stores: skipped silently. Anything else unknown is noticed.
+constexpr std::string_view kStatusIgnored[] = {"elapsed", "notice"};
+constexpr std::string_view kCoinIgnored[] = {"tags",
+                                             "platform",
+                                             "infinite_supply",
+                                             "self_reported_circulating_supply",
+                                             "self_reported_market_cap",
+                                             "tvl_ratio",
+                                             "is_active",
+                                             "is_fiat",
+                                             "minted_market_cap",
+                                             "market_cap_by_total_supply",
+                                             "is_market_cap_included_in_calc"};
+constexpr std::string_view kQuoteIgnored[] = {"tvl",
+                                              "cex_volume_24h",
+                                              "dex_volume_24h",
+                                              "volume_24h_reported",
+                                              "volume_7d",
+                                              "volume_7d_reported",
+                                              "volume_30d",
+                                              "volume_30d_reported",
+                                              "market_cap_by_total_supply"};
+
+std::mutex noticed_mu;
+std::set<std::string, std::less<>>& Noticed() {
+  static auto* noticed = new std::set<std::string, std::less<>>();
+  return *noticed;
+}
+
+// Logs a field name the parser does not know, once per process per (object kind, name).
+template <size_t N>
+void Notice(std::string_view kind, std::string_view key, const std::string_view (&ignored)[N]) {
+  if (std::find(std::begin(ignored), std::end(ignored), key) != std::end(ignored)) return;
+  std::string name = fmt::format("{}.{}", kind, key);
+  std::lock_guard lock(noticed_mu);
+  if (Noticed().insert(name).second) {
+    log::Info("CMC payload has a new field", {{"field", name}});
+  }
+}
+void Notice(std::string_view kind, std::string_view key) {
+  constexpr std::string_view kNone[] = {""};
+  Notice(kind, key, kNone);
+}
+
 std::optional<double> OptionalDouble(value v) {
   if (v.is_null()) return std::nullopt;
   return double(v.get_double());
 }
 
+// Integers arrive as numbers, as exponent/float forms, and (in some endpoints) as strings.
 std::optional<int64_t> OptionalInt(value v) {
   if (v.is_null()) return std::nullopt;
-  if (v.get_number_type() == simdjson::ondemand::number_type::floating_point_number) {
-    return static_cast<int64_t>(double(v.get_double()));
+  if (v.type() == json_type::string) {
+    std::string_view text = v.get_string();
+    int64_t n = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || ptr != text.data() + text.size()) {
+      throw ShapeError{fmt::format("not an integer: '{}'", text)};
+    }
+    return n;
+  }
+  if (v.get_number_type() != simdjson::ondemand::number_type::signed_integer) {
+    double d = v.get_double();
+    if (!(d >= -9.2e18 && d <= 9.2e18)) throw ShapeError{"integer out of range"};
+    return static_cast<int64_t>(d);
   }
   return int64_t(v.get_int64());
 }
@@ -103,6 +164,8 @@ ResponseStatus ParseStatusObject(object obj, JsonPath& path) {
       status.credit_count = OptionalInt(v).value_or(0);
     } else if (key == "total_count") {
       status.total_count = OptionalInt(v);
+    } else {
+      Notice("status", key, kStatusIgnored);
     }
     path.Pop();
   }
@@ -140,8 +203,15 @@ void ParseQuoteFields(object obj, QuoteRow& row, JsonPath& path) {
       row.percent_change_60d = OptionalDouble(v);
     else if (key == "percent_change_90d")
       row.percent_change_90d = OptionalDouble(v);
-    else if (key == "last_updated") {
+    else if (key == "circulating_supply")  // historical quotes carry supplies per point
+      row.circulating_supply = OptionalDouble(v);
+    else if (key == "total_supply")
+      row.total_supply = OptionalDouble(v);
+    else if (key == "last_updated" || key == "timestamp") {
+      // latest quotes carry last_updated; historical quotes carry timestamp
       if (auto t = OptionalTime(v)) row.ts = *t;
+    } else {
+      Notice("quote", key, kQuoteIgnored);
     }
     path.Pop();
   }
@@ -191,6 +261,8 @@ void ParseCoin(object obj, std::vector<QuoteRow>& rows, JsonPath& path) {
         rows.push_back(std::move(row));
         path.Pop();
       }
+    } else {
+      Notice("coin", key, kCoinIgnored);
     }
     path.Pop();
   }
@@ -247,6 +319,318 @@ auto Guarded(std::string_view json, Fn&& fn)
   }
 }
 
+// Walks the envelope in any key order: `status` is parsed, `data` is handed to `on_data`
+// (which fills payload), and the error code is checked before the data is trusted.
+template <typename Payload, typename OnData>
+StatusOr<Payload> ParseEnvelope(std::string_view json, OnData&& on_data) {
+  return Guarded(json, [&](simdjson::ondemand::document& doc, JsonPath& path) -> StatusOr<Payload> {
+    Payload payload;
+    bool has_status = false;
+    bool has_data = false;
+    for (auto field : doc.get_object()) {
+      std::string_view key = field.unescaped_key();
+      path.Push(key);
+      if (key == "status") {
+        payload.status = ParseStatusObject(field.value().get_object(), path);
+        has_status = true;
+      } else if (key == "data") {
+        on_data(field.value(), payload, path);
+        has_data = true;
+      } else {
+        Notice("envelope", key);
+      }
+      path.Pop();
+    }
+    if (!has_status) return InvalidArgumentError("invalid CMC payload: no status object");
+    if (payload.status.error_code != 0) {
+      return FailedPreconditionError(
+          fmt::format("CMC error {}: {}", payload.status.error_code, payload.status.error_message));
+    }
+    if (!has_data) return InvalidArgumentError("invalid CMC payload: no data");
+    return payload;
+  });
+}
+
+void FillMissingTimes(QuotesPayload& payload) {
+  for (QuoteRow& row : payload.rows) {
+    if (row.ts == TimePoint{}) row.ts = payload.status.timestamp;
+  }
+}
+
+void ParseListingsData(value data, QuotesPayload& payload, JsonPath& path) {
+  if (data.type() != json_type::array) throw ShapeError{"data is not an array"};
+  size_t index = 0;
+  for (auto coin : data.get_array()) {
+    path.PushIndex(index++);
+    ParseCoin(coin.get_object(), payload.rows, path);
+    path.Pop();
+  }
+}
+
+void ParseQuotesData(value data, QuotesPayload& payload, JsonPath& path) {
+  if (data.type() != json_type::object) throw ShapeError{"data is not an object"};
+  for (auto entry : data.get_object()) {
+    path.Push(entry.unescaped_key());
+    value v = entry.value();
+    if (v.type() == json_type::array) {  // v2 by symbol: every coin using the symbol
+      size_t index = 0;
+      for (auto coin : v.get_array()) {
+        path.PushIndex(index++);
+        ParseCoin(coin.get_object(), payload.rows, path);
+        path.Pop();
+      }
+    } else {
+      ParseCoin(v.get_object(), payload.rows, path);
+    }
+    path.Pop();
+  }
+}
+
+void ParseQuotesHistoricalData(value data, QuotesPayload& payload, JsonPath& path) {
+  if (data.type() != json_type::object) throw ShapeError{"data is not an object"};
+  QuoteRow coin;
+  bool has_id = false;
+  size_t first = payload.rows.size();
+  for (auto field : data.get_object()) {
+    std::string_view key = field.unescaped_key();
+    path.Push(key);
+    value v = field.value();
+    if (key == "id") {
+      coin.cmc_id = int64_t(v.get_int64());
+      has_id = true;
+    } else if (key == "symbol") {
+      coin.symbol = OptionalString(v);
+    } else if (key == "name") {
+      coin.name = OptionalString(v);
+    } else if (key == "slug") {
+      coin.slug = OptionalString(v);
+    } else if (key == "quotes") {
+      size_t index = 0;
+      for (auto point : v.get_array()) {
+        path.PushIndex(index++);
+        for (auto pf : point.get_object()) {
+          std::string_view pkey = pf.unescaped_key();
+          if (pkey != "quote") continue;  // the point's own timestamp repeats the quote's
+          path.Push(pkey);
+          for (auto currency : pf.value().get_object()) {
+            std::string_view code = currency.unescaped_key();
+            path.Push(code);
+            QuoteRow row;
+            row.quote_currency = std::string(code);
+            ParseQuoteFields(currency.value().get_object(), row, path);
+            payload.rows.push_back(std::move(row));
+            path.Pop();
+          }
+          path.Pop();
+        }
+        path.Pop();
+      }
+    } else {
+      Notice("historical", key, kCoinIgnored);
+    }
+    path.Pop();
+  }
+  if (!has_id) throw ShapeError{"coin has no id"};
+  for (size_t i = first; i < payload.rows.size(); ++i) {
+    QuoteRow& row = payload.rows[i];
+    row.cmc_id = coin.cmc_id;
+    row.symbol = coin.symbol;
+    row.name = coin.name;
+    row.slug = coin.slug;
+  }
+}
+
+void ParseGlobalQuote(object obj, GlobalMetricsRow& row, JsonPath& path) {
+  for (auto field : obj) {
+    std::string_view key = field.unescaped_key();
+    path.Push(key);
+    value v = field.value();
+    if (key == "total_market_cap") {
+      row.total_market_cap = OptionalDouble(v);
+    } else if (key == "total_volume_24h") {
+      row.total_volume_24h = OptionalDouble(v);
+    } else if (key == "defi_market_cap") {
+      row.defi_market_cap = OptionalDouble(v);
+    } else if (key == "stablecoin_market_cap") {
+      row.stablecoin_market_cap = OptionalDouble(v);
+    } else if (key == "last_updated") {
+      if (auto t = OptionalTime(v)) row.ts = *t;
+    }
+    // The other quote figures (altcoin, derivatives, yesterday's) have no column yet.
+    path.Pop();
+  }
+}
+
+void ParseGlobalData(value data, GlobalMetricsPayload& payload, JsonPath& path) {
+  if (data.type() != json_type::object) throw ShapeError{"data is not an object"};
+  GlobalMetricsRow top;  // figures outside `quote` apply to every currency row
+  std::optional<TimePoint> updated;
+  for (auto field : data.get_object()) {
+    std::string_view key = field.unescaped_key();
+    path.Push(key);
+    value v = field.value();
+    if (key == "btc_dominance") {
+      top.btc_dominance = OptionalDouble(v);
+    } else if (key == "eth_dominance") {
+      top.eth_dominance = OptionalDouble(v);
+    } else if (key == "active_cryptocurrencies") {
+      top.active_cryptocurrencies = OptionalInt(v);
+    } else if (key == "active_exchanges") {
+      top.active_exchanges = OptionalInt(v);
+    } else if (key == "active_market_pairs") {
+      top.active_market_pairs = OptionalInt(v);
+    } else if (key == "defi_market_cap") {
+      top.defi_market_cap = OptionalDouble(v);  // USD; the quote's own figure wins
+    } else if (key == "stablecoin_market_cap") {
+      top.stablecoin_market_cap = OptionalDouble(v);
+    } else if (key == "last_updated") {
+      updated = OptionalTime(v);
+    } else if (key == "quote") {
+      for (auto currency : v.get_object()) {
+        std::string_view code = currency.unescaped_key();
+        path.Push(code);
+        GlobalMetricsRow row;
+        row.quote_currency = std::string(code);
+        ParseGlobalQuote(currency.value().get_object(), row, path);
+        payload.rows.push_back(std::move(row));
+        path.Pop();
+      }
+    } else if (key.find("dominance") == std::string_view::npos &&
+               key.find("volume") == std::string_view::npos &&
+               key.find("percentage_change") == std::string_view::npos &&
+               key != "total_cryptocurrencies" && key != "total_exchanges") {
+      Notice("global_metrics", key);
+    }
+    path.Pop();
+  }
+  for (GlobalMetricsRow& row : payload.rows) {
+    row.btc_dominance = top.btc_dominance;
+    row.eth_dominance = top.eth_dominance;
+    row.active_cryptocurrencies = top.active_cryptocurrencies;
+    row.active_exchanges = top.active_exchanges;
+    row.active_market_pairs = top.active_market_pairs;
+    if (!row.defi_market_cap && row.quote_currency == "USD")
+      row.defi_market_cap = top.defi_market_cap;
+    if (!row.stablecoin_market_cap && row.quote_currency == "USD")
+      row.stablecoin_market_cap = top.stablecoin_market_cap;
+    if (row.ts == TimePoint{} && updated) row.ts = *updated;
+  }
+}
+
+// Calls fn(key, value) for each field of an object, keeping the path right.
+template <typename Fn>
+void Fields(value v, JsonPath& path, Fn&& fn) {
+  for (auto field : v.get_object()) {
+    std::string_view key = field.unescaped_key();
+    path.Push(key);
+    fn(key, field.value());
+    path.Pop();
+  }
+}
+
+void ParseKeyInfoData(value data, KeyInfo& info, JsonPath& path) {
+  if (data.type() != json_type::object) throw ShapeError{"data is not an object"};
+  Fields(data, path, [&](std::string_view key, value v) {
+    if (key == "plan") {
+      Fields(v, path, [&](std::string_view k, value f) {
+        if (k == "credit_limit_monthly") {
+          info.credit_limit_monthly = OptionalInt(f);
+        } else if (k == "credit_limit_monthly_reset_timestamp") {
+          info.credit_limit_monthly_reset = OptionalTime(f);
+        } else if (k == "credit_limit_daily") {
+          info.credit_limit_daily = OptionalInt(f);
+        } else if (k == "credit_limit_daily_reset_timestamp") {
+          info.credit_limit_daily_reset = OptionalTime(f);
+        } else if (k == "rate_limit_minute") {
+          info.rate_limit_minute = OptionalInt(f);
+        } else if (k != "credit_limit_monthly_reset" && k != "credit_limit_daily_reset") {
+          Notice("key_info.plan", k);  // the *_reset texts are for humans ("In 3 days")
+        }
+      });
+    } else if (key == "usage") {
+      Fields(v, path, [&](std::string_view period, value p) {
+        Fields(p, path, [&](std::string_view k, value f) {
+          std::optional<int64_t> n = OptionalInt(f);
+          if (period == "current_minute" && k == "requests_made") {
+            info.minute_requests_made = n;
+          } else if (period == "current_minute" && k == "requests_left") {
+            info.minute_requests_left = n;
+          } else if (period == "current_day" && k == "credits_used") {
+            info.day_credits_used = n;
+          } else if (period == "current_day" && k == "credits_left") {
+            info.day_credits_left = n;
+          } else if (period == "current_month" && k == "credits_used") {
+            info.month_credits_used = n;
+          } else if (period == "current_month" && k == "credits_left") {
+            info.month_credits_left = n;
+          } else {
+            Notice("key_info.usage", fmt::format("{}.{}", period, k));
+          }
+        });
+      });
+    } else {
+      Notice("key_info", key);
+    }
+  });
+}
+
+void ParseMapPlatform(value v, MapRow& row, JsonPath& path) {
+  if (v.is_null()) return;
+  row.has_platform = true;
+  Fields(v, path, [&](std::string_view k, value f) {
+    if (k == "id") {
+      row.platform_id = OptionalInt(f);  // a string in some endpoints
+    } else if (k == "name") {
+      row.platform_name = OptionalString(f);
+    } else if (k == "symbol") {
+      row.platform_symbol = OptionalString(f);
+    } else if (k == "slug") {
+      row.platform_slug = OptionalString(f);
+    } else if (k == "token_address") {
+      row.token_address = OptionalString(f);
+    } else {
+      Notice("map.platform", k);
+    }
+  });
+}
+
+void ParseMapData(value data, MapPayload& payload, JsonPath& path) {
+  if (data.type() != json_type::array) throw ShapeError{"data is not an array"};
+  size_t index = 0;
+  for (auto entry : data.get_array()) {
+    path.PushIndex(index++);
+    MapRow row;
+    bool has_id = false;
+    Fields(entry.value(), path, [&](std::string_view k, value f) {
+      if (k == "id") {
+        row.cmc_id = int64_t(f.get_int64());
+        has_id = true;
+      } else if (k == "rank") {
+        row.rank = OptionalInt(f);
+      } else if (k == "name") {
+        row.name = OptionalString(f);
+      } else if (k == "symbol") {
+        row.symbol = OptionalString(f);
+      } else if (k == "slug") {
+        row.slug = OptionalString(f);
+      } else if (k == "is_active") {
+        row.is_active = OptionalInt(f);
+      } else if (k == "first_historical_data") {
+        row.first_historical_data = OptionalTime(f);
+      } else if (k == "last_historical_data") {
+        row.last_historical_data = OptionalTime(f);
+      } else if (k == "platform") {
+        ParseMapPlatform(f, row, path);
+      } else if (k != "status") {  // aux=status: "active" etc., same as is_active
+        Notice("map", k);
+      }
+    });
+    if (!has_id) throw ShapeError{"entry has no id"};
+    payload.rows.push_back(std::move(row));
+    path.Pop();
+  }
+}
+
 }  // namespace
 
 StatusOr<ResponseStatus> ParseStatus(std::string_view json) {
@@ -264,41 +648,97 @@ StatusOr<ResponseStatus> ParseStatus(std::string_view json) {
 }
 
 StatusOr<QuotesPayload> ParseListings(std::string_view json) {
-  return Guarded(
-      json, [](simdjson::ondemand::document& doc, JsonPath& path) -> StatusOr<QuotesPayload> {
-        QuotesPayload payload;
-        bool has_status = false;
-        bool has_data = false;
-        for (auto field : doc.get_object()) {
-          std::string_view key = field.unescaped_key();
-          path.Push(key);
-          if (key == "status") {
-            payload.status = ParseStatusObject(field.value().get_object(), path);
-            has_status = true;
-          } else if (key == "data") {
-            value data = field.value();
-            if (data.type() != json_type::array) throw ShapeError{"data is not an array"};
-            size_t index = 0;
-            for (auto coin : data.get_array()) {
-              path.PushIndex(index++);
-              ParseCoin(coin.get_object(), payload.rows, path);
-              path.Pop();
-            }
-            has_data = true;
-          }
-          path.Pop();
-        }
-        if (!has_status) return InvalidArgumentError("invalid CMC payload: no status object");
-        if (payload.status.error_code != 0) {
-          return FailedPreconditionError(fmt::format("CMC error {}: {}", payload.status.error_code,
-                                                     payload.status.error_message));
-        }
-        if (!has_data) return InvalidArgumentError("invalid CMC payload: no data");
-        for (QuoteRow& row : payload.rows) {
-          if (row.ts == TimePoint{}) row.ts = payload.status.timestamp;
-        }
-        return payload;
-      });
+  ASSIGN_OR_RETURN(QuotesPayload payload, ParseEnvelope<QuotesPayload>(json, ParseListingsData));
+  FillMissingTimes(payload);
+  return payload;
+}
+
+StatusOr<QuotesPayload> ParseQuotes(std::string_view json) {
+  ASSIGN_OR_RETURN(QuotesPayload payload, ParseEnvelope<QuotesPayload>(json, ParseQuotesData));
+  FillMissingTimes(payload);
+  return payload;
+}
+
+StatusOr<QuotesPayload> ParseQuotesHistorical(std::string_view json) {
+  return ParseEnvelope<QuotesPayload>(json, ParseQuotesHistoricalData);
+}
+
+StatusOr<GlobalMetricsPayload> ParseGlobalMetrics(std::string_view json) {
+  ASSIGN_OR_RETURN(GlobalMetricsPayload payload,
+                   ParseEnvelope<GlobalMetricsPayload>(json, ParseGlobalData));
+  for (GlobalMetricsRow& row : payload.rows) {
+    if (row.ts == TimePoint{}) row.ts = payload.status.timestamp;
+  }
+  return payload;
+}
+
+StatusOr<KeyInfo> ParseKeyInfo(std::string_view json) {
+  return ParseEnvelope<KeyInfo>(json, ParseKeyInfoData);
+}
+
+StatusOr<MapPayload> ParseMap(std::string_view json) {
+  return ParseEnvelope<MapPayload>(json, ParseMapData);
+}
+
+std::string_view PayloadKindName(PayloadKind kind) {
+  switch (kind) {
+    case PayloadKind::kError:
+      return "error";
+    case PayloadKind::kListings:
+      return "listings";
+    case PayloadKind::kQuotes:
+      return "quotes";
+    case PayloadKind::kQuotesHistorical:
+      return "quotes_historical";
+    case PayloadKind::kGlobalMetrics:
+      return "global_metrics";
+    case PayloadKind::kKeyInfo:
+      return "key_info";
+    case PayloadKind::kMap:
+      return "map";
+  }
+  return "unknown";
+}
+
+StatusOr<PayloadKind> DetectPayloadKind(std::string_view json) {
+  return Guarded(json,
+                 [](simdjson::ondemand::document& doc, JsonPath& path) -> StatusOr<PayloadKind> {
+                   for (auto field : doc.get_object()) {
+                     if (std::string_view(field.unescaped_key()) != "data") continue;
+                     path.Push("data");
+                     value data = field.value();
+                     if (data.type() == json_type::array) {
+                       // listings coins have a quote; map entries do not. An empty array is
+                       // listings.
+                       for (auto first : data.get_array()) {
+                         for (auto f : first.get_object()) {
+                           if (std::string_view(f.unescaped_key()) == "quote")
+                             return PayloadKind::kListings;
+                         }
+                         return PayloadKind::kMap;
+                       }
+                       return PayloadKind::kListings;
+                     }
+                     if (data.type() != json_type::object)
+                       throw ShapeError{"data is neither array nor object"};
+                     for (auto f : data.get_object()) {
+                       std::string_view key = f.unescaped_key();
+                       if (key == "plan" || key == "usage") return PayloadKind::kKeyInfo;
+                       if (key == "quotes") return PayloadKind::kQuotesHistorical;
+                       if (key == "btc_dominance" || key == "active_cryptocurrencies" ||
+                           key == "total_cryptocurrencies") {
+                         return PayloadKind::kGlobalMetrics;
+                       }
+                     }
+                     return PayloadKind::kQuotes;
+                   }
+                   return PayloadKind::kError;
+                 });
+}
+
+std::vector<std::string> NoticedUnknownFields() {
+  std::lock_guard lock(noticed_mu);
+  return {Noticed().begin(), Noticed().end()};
 }
 
 }  // namespace coinlake::cmc

@@ -54,4 +54,63 @@ struct QuotesPayload {
   std::vector<QuoteRow> rows;
 };
 
+// Whole-market figures in one currency: a row of the `global_metrics` table.
+struct GlobalMetricsRow {
+  TimePoint ts{};              // quote.<CUR>.last_updated, else data.last_updated
+  std::string quote_currency;  // "USD"
+  std::optional<double> total_market_cap;
+  std::optional<double> total_volume_24h;
+  std::optional<double> btc_dominance;
+  std::optional<double> eth_dominance;
+  std::optional<int64_t> active_cryptocurrencies;
+  std::optional<int64_t> active_exchanges;
+  std::optional<int64_t> active_market_pairs;
+  std::optional<double> defi_market_cap;        // in quote_currency
+  std::optional<double> stablecoin_market_cap;  // in quote_currency
+};
+
+struct GlobalMetricsPayload {
+  ResponseStatus status;
+  std::vector<GlobalMetricsRow> rows;  // one per quote currency
+};
+
+// /v1/key/info: the plan and what is used of it. Fields CMC stopped sending stay empty.
+struct KeyInfo {
+  ResponseStatus status;
+  std::optional<int64_t> credit_limit_monthly;
+  std::optional<TimePoint> credit_limit_monthly_reset;  // credit_limit_monthly_reset_timestamp
+  std::optional<int64_t> credit_limit_daily;
+  std::optional<TimePoint> credit_limit_daily_reset;
+  std::optional<int64_t> rate_limit_minute;
+  std::optional<int64_t> minute_requests_made;
+  std::optional<int64_t> minute_requests_left;
+  std::optional<int64_t> day_credits_used;
+  std::optional<int64_t> day_credits_left;
+  std::optional<int64_t> month_credits_used;
+  std::optional<int64_t> month_credits_left;
+};
+
+// One entry of /v1/cryptocurrency/map. platform_id there is a *platform* id, not a coin id.
+struct MapRow {
+  int64_t cmc_id = 0;
+  std::optional<int64_t> rank;  // null for inactive coins
+  std::string name;
+  std::string symbol;
+  std::string slug;
+  std::optional<int64_t> is_active;
+  std::optional<TimePoint> first_historical_data;  // absent for inactive coins
+  std::optional<TimePoint> last_historical_data;
+  bool has_platform = false;
+  std::optional<int64_t> platform_id;
+  std::string platform_name;
+  std::string platform_symbol;
+  std::string platform_slug;
+  std::string token_address;
+};
+
+struct MapPayload {
+  ResponseStatus status;
+  std::vector<MapRow> rows;
+};
+
 }  // namespace coinlake::cmc

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
+#include <random>
 
+#include "cmc/classify.h"
 #include "cmc/parser.h"
 #include "common/backoff.h"
 #include "common/bytes.h"
@@ -16,9 +18,6 @@ namespace coinlake::pipeline {
 namespace {
 
 constexpr const char* kListingsPath = "/v1/cryptocurrency/listings/latest";
-
-// Worth asking again: the server is overloaded, rate-limited per minute, or failing.
-bool IsRetryableHttp(int status) { return status == 429 || status >= 500; }
 
 std::string MetaJson(const cmc::HttpResponse& response, std::string_view body_sha256) {
   nlohmann::ordered_json meta;
@@ -98,25 +97,61 @@ Status Pipeline::Extract(CycleReport& report) {
   std::map<std::string, std::string> params = {{"start", "1"},
                                                {"limit", std::to_string(options_.listings_limit)},
                                                {"convert", options_.convert}};
+  if (SystemNow() < listings_stopped_until_) {
+    std::string until = listings_stopped_until_ == TimePoint::max()
+                            ? std::string("restart")
+                            : FormatIso8601(listings_stopped_until_);
+    return ResourceExhaustedError(
+        fmt::format("listings stopped until {}: {}", until, listings_stop_reason_));
+  }
   cmc::HttpResponse response;
-  Status fetched = RetryWithBackoff(
-      BackoffPolicy{}, stop_, "GET listings",
-      [&]() -> Status {
-        auto r = client_->Get(kListingsPath, params);
-        if (!r.ok()) return r.status();
-        response = std::move(r).value();
-        if (IsRetryableHttp(response.http_status)) {
-          return UnavailableError(fmt::format("CMC answered HTTP {}", response.http_status));
-        }
-        return Status::Ok();
-      },
-      IsTransient);
-  if (!fetched.ok()) return fetched;
+  std::optional<cmc::Decision> final_decision;
+  std::mt19937_64 rng(std::random_device{}());
+  BackoffPolicy policy;
+  for (int retry = 0;; ++retry) {
+    cmc::Answer answer;
+    auto r = client_->Get(kListingsPath, params);
+    if (r.ok()) {
+      response = std::move(r).value();
+      answer.http_status = response.http_status;
+      answer.retry_after_seconds = response.retry_after_seconds;
+      if (auto parsed = cmc::ParseStatus(response.body); parsed.ok()) {
+        answer.error_code = parsed->error_code;
+        answer.error_message = parsed->error_message;
+        report.credits += parsed->credit_count;  // errors cost 0, but trust what CMC says
+      }
+    } else {
+      answer.transport = r.status();
+    }
+    cmc::Decision decision = cmc::Classify(answer, retry, SystemNow(), policy, rng);
+    if (decision.action == cmc::Action::kRetry && retry + 1 < policy.max_attempts) {
+      log::Warn("retrying", {{"operation", "GET listings"},
+                             {"attempt", retry + 1},
+                             {"delay_ms", decision.delay.count()},
+                             {"reason", decision.reason}});
+      if (stop_.SleepFor(decision.delay)) continue;
+    }
+    if (decision.action == cmc::Action::kStopEndpoint ||
+        decision.action == cmc::Action::kStopUntil) {
+      listings_stopped_until_ =
+          decision.action == cmc::Action::kStopUntil ? decision.until : TimePoint::max();
+      listings_stop_reason_ = decision.reason;
+      log::Error("endpoint stopped",
+                 {{"endpoint", "listings_latest"},
+                  {"reason", decision.reason},
+                  {"until", decision.action == cmc::Action::kStopUntil
+                                ? FormatIso8601(decision.until)
+                                : "restart (needs a new key, plan or configuration)"}});
+    }
+    if (!r.ok()) return r.status();
+    final_decision = decision;
+    break;
+  }
 
   std::string body_sha = Sha256Hex(response.body);
   ASSIGN_OR_RETURN(std::string stored, GzipCompress(response.body));
   auto status = cmc::ParseStatus(response.body);
-  bool valid = status.ok() && response.http_status == 200 && status->error_code == 0;
+  bool valid = final_decision->action == cmc::Action::kOk;
   if (valid) {
     // Parse fully now, so a payload that would fail to load goes to quarantine, not raw/.
     auto rows = cmc::ParseListings(response.body);
@@ -125,11 +160,8 @@ Status Pipeline::Extract(CycleReport& report) {
       status = rows.status();
     }
   }
-  if (status.ok()) report.credits += status->credit_count;
   if (!valid) {
-    std::string why = !status.ok() ? status.status().ToString()
-                                   : fmt::format("HTTP {}, CMC error {}: {}", response.http_status,
-                                                 status->error_code, status->error_message);
+    std::string why = !status.ok() ? status.status().ToString() : final_decision->reason;
     TimePoint when = status.ok() ? status->timestamp : response.finished;
     std::string key = lake::QuarantineKey(lake::kListingsLatest, when, body_sha);
     RETURN_IF_ERROR(spool_->Put(key, stored));

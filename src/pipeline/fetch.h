@@ -8,6 +8,7 @@
 #include "cmc/client.h"
 #include "common/status.h"
 #include "common/stop_signal.h"
+#include "common/time_util.h"
 #include "lake/file_object_store.h"
 #include "lake/object_store.h"
 #include "warehouse/db.h"
@@ -56,6 +57,9 @@ class Pipeline {
   std::unique_ptr<lake::ObjectStore> lake_;
   std::unique_ptr<lake::FileObjectStore> spool_;
   std::unique_ptr<warehouse::Connection> db_;
+  // Set when CMC said retrying cannot help (bad key, plan, credits): no call before this time.
+  TimePoint listings_stopped_until_{};
+  std::string listings_stop_reason_;
 };
 
 // `coinlake fetch`: one cycle, then exit.

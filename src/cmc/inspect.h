@@ -1,0 +1,17 @@
+// `coinlake inspect`: the rows a raw CMC payload yields, as JSON lines.
+#pragma once
+
+#include <ostream>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace coinlake::cmc {
+
+// Detects the payload kind (listings, quotes v1/v2, quotes historical, global metrics, key info,
+// map; a recorder envelope's .response.body is unwrapped) and writes one JSON object per row,
+// each with a "kind" field. A payload that carries a CMC error, or is not a CMC payload, is
+// INVALID_ARGUMENT with one line saying why; nothing is written then.
+Status WritePayloadRows(std::string_view body, std::ostream& out);
+
+}  // namespace coinlake::cmc
