@@ -290,6 +290,8 @@ class CoinlakeStack extends cdk.Stack {
     new cdk.CfnOutput(this, 'DashboardUrl', { value: `http://${dashboard.instancePublicDnsName}:8501` });
     new cdk.CfnOutput(this, 'CmcApiKeySecretArn', { value: cmcSecret.secretArn });
     new cdk.CfnOutput(this, 'AdminSecretArn', { value: db.secret.secretArn });
+    new cdk.CfnOutput(this, 'EtlDbUserSecretArn', { value: etlDbSecret.secretArn });
+    new cdk.CfnOutput(this, 'DashboardDbUserSecretArn', { value: webDbSecret.secretArn });
   }
 }
 
