@@ -1,0 +1,34 @@
+# The Debian package: `cpack -G DEB` in a build folder makes coinlake_<version>_<arch>.deb with
+# /usr/bin/coinlake, the systemd units, a default /etc/coinlake/coinlake.env (a conffile) and
+# maintainer scripts that create the `coinlake` system user. Depends comes from dpkg-shlibdeps.
+set(COINLAKE_DEPLOY_DIR ${CMAKE_SOURCE_DIR}/deploy)
+
+install(FILES ${COINLAKE_DEPLOY_DIR}/systemd/coinlake-migrate.service
+              ${COINLAKE_DEPLOY_DIR}/systemd/coinlake-run.service
+              ${COINLAKE_DEPLOY_DIR}/systemd/coinlake-serve.service
+        DESTINATION /lib/systemd/system)
+install(FILES ${COINLAKE_DEPLOY_DIR}/coinlake.env DESTINATION /etc/coinlake
+        PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ)
+install(FILES ${CMAKE_SOURCE_DIR}/README.md ${CMAKE_SOURCE_DIR}/docs/deploy.md
+        DESTINATION share/doc/coinlake)
+
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME coinlake)
+set(CPACK_PACKAGE_VENDOR coinlake)
+set(CPACK_PACKAGE_CONTACT "coinlake maintainers <coinlake@localhost>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
+    "replayable crypto market history: CoinMarketCap -> S3 lake -> PostgreSQL -> dashboard")
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_STRIP_FILES ON)
+set(CPACK_WARN_ON_ABSOLUTE_INSTALL_DESTINATION OFF)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION net)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# Added to what dpkg-shlibdeps finds: the maintainer scripts call adduser.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "ca-certificates")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
+    ${COINLAKE_DEPLOY_DIR}/debian/conffiles ${COINLAKE_DEPLOY_DIR}/debian/postinst
+    ${COINLAKE_DEPLOY_DIR}/debian/prerm ${COINLAKE_DEPLOY_DIR}/debian/postrm)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+include(CPack)
