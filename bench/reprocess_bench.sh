@@ -7,6 +7,7 @@
 #   3. the seed's Python stack: json + psycopg2 COPY (bench/reprocess_python.py)
 # Prints rows/s for each, the ratios, and reprocess's peak RSS (/usr/bin/time -v).
 #
+# Debian's /usr/bin/python3 runs the Python parts (python3-psycopg2 is a Debian package).
 # Usage: bench/reprocess_bench.sh [SNAPSHOTS] [COINS] [JOBS]     (default 60 5000 2)
 # COINLAKE_BIN=path/to/coinlake uses that binary instead of building the release preset.
 set -euo pipefail
@@ -28,7 +29,8 @@ CSV="$LAKE.csv"
 if [ ! -f "$CSV" ]; then
   say "generating the lake: $SNAPSHOTS snapshots x $COINS coins in $LAKE"
   rm -rf "$LAKE"
-  python3 "$REPO_ROOT/bench/make_lake.py" "$LAKE" "$SNAPSHOTS" "$COINS" "$CSV.tmp"
+  mkdir -p "$WORK"
+  /usr/bin/python3 "$REPO_ROOT/bench/make_lake.py" "$LAKE" "$SNAPSHOTS" "$COINS" "$CSV.tmp"
   mv "$CSV.tmp" "$CSV"
 fi
 ROWS=$(wc -l <"$CSV")
@@ -75,7 +77,7 @@ check_rows "psql \\copy"
 
 say "Python: json + psycopg2 COPY"
 reset_tables
-T_PY=$(seconds python3 "$REPO_ROOT/bench/reprocess_python.py" "$LAKE" "$DB_URL")
+T_PY=$(seconds /usr/bin/python3 "$REPO_ROOT/bench/reprocess_python.py" "$LAKE" "$DB_URL")
 check_rows "reprocess_python.py"
 
 rate() { echo "$ROWS / $1" | bc -l; }

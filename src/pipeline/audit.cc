@@ -113,11 +113,13 @@ class Auditor {
     for (const LakeObject& object : objects) {
       auto sha = ledger_sha.find(object.key);
       ASSIGN_OR_RETURN(std::string stored, lake_.Get(object.key));
-      auto rows = QuoteRowsOf(object.key, stored);
-      if (!rows.ok()) {
-        Find("unreadable", date, object.key, rows.status().message());
+      auto parsed = ParseRawObject(object.key, stored);
+      if (!parsed.ok()) {
+        Find("unreadable", date, object.key, parsed.status().message());
         continue;
       }
+      const std::vector<cmc::QuoteRow> no_rows;
+      const std::vector<cmc::QuoteRow>* rows = parsed->quotes ? &parsed->quotes->rows : &no_rows;
       warehouse::RowsChecksum lake_sum = warehouse::ChecksumQuotes(*rows);
       day.lake_rows += lake_sum.rows;
       ASSIGN_OR_RETURN(warehouse::RowsChecksum db_sum, DatabaseChecksum(*rows));

@@ -9,48 +9,25 @@
 namespace coinlake::pipeline {
 namespace {
 
-// Parses one endpoint's JSON body and loads it as `ref` (whose data_ts it fills in).
-using KindLoader = StatusOr<warehouse::LoadResult> (*)(warehouse::Loader&,
-                                                       warehouse::LakeObjectRef&,
-                                                       std::string_view json);
-// Parses one endpoint's JSON body into the quote rows it loads.
-using KindQuotes = StatusOr<std::vector<cmc::QuoteRow>> (*)(std::string_view json);
+// Parses one endpoint's JSON body into `parsed` (whose ref.data_ts it sets).
+using KindParser = Status (*)(std::string_view json, ParsedObject& parsed);
 
-StatusOr<warehouse::LoadResult> LoadListings(warehouse::Loader& loader,
-                                             warehouse::LakeObjectRef& ref, std::string_view json) {
-  auto payload = cmc::ParseListings(json);
-  if (!payload.ok()) return payload.status().WithContext(ref.key);
-  // The ledger keeps the exact status.timestamp (the key has it to the second only).
-  ref.data_ts = payload->status.timestamp;
-  return loader.LoadQuotes(ref, *payload);
-}
-
-StatusOr<std::vector<cmc::QuoteRow>> ListingsQuotes(std::string_view json) {
+Status ParseListingsInto(std::string_view json, ParsedObject& parsed) {
   ASSIGN_OR_RETURN(cmc::QuotesPayload payload, cmc::ParseListings(json));
-  return std::move(payload.rows);
+  // The ledger keeps the exact status.timestamp (the key has it to the second only).
+  parsed.ref.data_ts = payload.status.timestamp;
+  parsed.quotes = std::move(payload);
+  return Status::Ok();
 }
 
 struct Kind {
   std::string_view endpoint;
-  KindLoader load;
-  KindQuotes quotes;
+  KindParser parse;
 };
 
 const std::vector<Kind>& Kinds() {
-  static const std::vector<Kind> kinds = {{lake::kListingsLatest, &LoadListings, &ListingsQuotes}};
+  static const std::vector<Kind> kinds = {{lake::kListingsLatest, &ParseListingsInto}};
   return kinds;
-}
-
-const Kind* KindOf(const lake::RawKey& parts) {
-  if (parts.is_meta) return nullptr;
-  auto kind = std::find_if(Kinds().begin(), Kinds().end(),
-                           [&](const Kind& k) { return k.endpoint == parts.endpoint; });
-  return kind == Kinds().end() ? nullptr : &*kind;
-}
-
-StatusOr<std::string> Inflate(std::string_view stored) {
-  if (LooksGzipped(stored)) return GzipDecompress(stored);
-  return std::string(stored);
 }
 
 }  // namespace
@@ -69,25 +46,47 @@ bool IsLoadableEndpoint(std::string_view endpoint) {
   return std::find(e.begin(), e.end(), endpoint) != e.end();
 }
 
-StatusOr<warehouse::LoadResult> LoadRawObject(warehouse::Loader& loader, const std::string& key,
-                                              std::string_view stored) {
+StatusOr<ParsedObject> ParseRawObject(const std::string& key, std::string_view stored) {
   ASSIGN_OR_RETURN(lake::RawKey parts, lake::ParseRawKey(key));
-  const Kind* kind = KindOf(parts);
-  if (kind == nullptr) return warehouse::LoadResult{};
-  ASSIGN_OR_RETURN(std::string json, Inflate(stored));
-  warehouse::LakeObjectRef ref{key, Sha256Hex(stored), static_cast<int64_t>(stored.size()),
-                               parts.endpoint, parts.data_time};
-  return kind->load(loader, ref, json);
+  ParsedObject parsed{{key, Sha256Hex(stored), static_cast<int64_t>(stored.size()), parts.endpoint,
+                       parts.data_time},
+                      std::nullopt};
+  auto kind = std::find_if(Kinds().begin(), Kinds().end(),
+                           [&](const Kind& k) { return k.endpoint == parts.endpoint; });
+  if (parts.is_meta || kind == Kinds().end()) return parsed;
+  std::string json;
+  if (LooksGzipped(stored)) {
+    ASSIGN_OR_RETURN(json, GzipDecompress(stored));
+  } else {
+    json = std::string(stored);
+  }
+  Status s = kind->parse(json, parsed);
+  if (!s.ok()) return s.WithContext(key);
+  return parsed;
 }
 
-StatusOr<std::vector<cmc::QuoteRow>> QuoteRowsOf(const std::string& key, std::string_view stored) {
-  ASSIGN_OR_RETURN(lake::RawKey parts, lake::ParseRawKey(key));
-  const Kind* kind = KindOf(parts);
-  if (kind == nullptr) return std::vector<cmc::QuoteRow>{};
-  ASSIGN_OR_RETURN(std::string json, Inflate(stored));
-  auto rows = kind->quotes(json);
-  if (!rows.ok()) return rows.status().WithContext(key);
-  return rows;
+StatusOr<std::vector<warehouse::LoadResult>> LoadParsedObjects(
+    warehouse::Loader& loader, const std::vector<ParsedObject>& objects) {
+  std::vector<warehouse::LoadResult> results(objects.size());
+  std::vector<warehouse::Loader::BatchItem> batch;
+  std::vector<size_t> where;
+  for (size_t i = 0; i < objects.size(); ++i) {
+    if (!objects[i].quotes) continue;
+    batch.push_back({objects[i].ref, &*objects[i].quotes});
+    where.push_back(i);
+  }
+  if (batch.empty()) return results;
+  ASSIGN_OR_RETURN(std::vector<warehouse::LoadResult> loaded, loader.LoadQuotesBatch(batch));
+  for (size_t j = 0; j < where.size(); ++j) results[where[j]] = loaded[j];
+  return results;
+}
+
+StatusOr<warehouse::LoadResult> LoadRawObject(warehouse::Loader& loader, const std::string& key,
+                                              std::string_view stored) {
+  ASSIGN_OR_RETURN(ParsedObject parsed, ParseRawObject(key, stored));
+  ASSIGN_OR_RETURN(std::vector<warehouse::LoadResult> results,
+                   LoadParsedObjects(loader, {std::move(parsed)}));
+  return results.front();
 }
 
 }  // namespace coinlake::pipeline

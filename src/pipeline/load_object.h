@@ -1,8 +1,10 @@
-// Loads one raw lake object into the database: the step `fetch`, `run` and `reprocess` share.
-// Each loadable endpoint has one function that parses its payload and hands it to the loader;
-// adding a kind (quotes_latest, global_metrics_latest) is one entry in load_object.cc.
+// Loads raw lake objects into the database: the step `fetch`, `run` and `reprocess` share.
+// Each loadable endpoint has one parse function in load_object.cc that turns its JSON body into
+// typed rows; adding a kind (quotes_latest, global_metrics_latest) is one entry there (and a
+// field in ParsedObject plus its loader call if it carries a new kind of row).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,14 +19,24 @@ namespace coinlake::pipeline {
 const std::vector<std::string_view>& LoadableEndpoints();
 bool IsLoadableEndpoint(std::string_view endpoint);
 
-// `stored` is the object's bytes as kept in the lake (gzip'd JSON). Sidecars (.meta.json) and
-// endpoints that carry no rows are skipped (rows = 0, nothing written).
-// INVALID_ARGUMENT: the object does not parse. DATA_LOSS: it differs from what was loaded.
+// A raw object parsed and ready to load. `quotes` is empty for sidecars (.meta.json) and
+// endpoints that carry no rows: loading those writes nothing.
+struct ParsedObject {
+  warehouse::LakeObjectRef ref;
+  std::optional<cmc::QuotesPayload> quotes;
+};
+
+// `stored` is the object's bytes as kept in the lake (gzip'd or plain JSON).
+// INVALID_ARGUMENT: the object does not parse.
+StatusOr<ParsedObject> ParseRawObject(const std::string& key, std::string_view stored);
+
+// Loads parsed objects in one transaction (warehouse::Loader::LoadQuotesBatch); results follow
+// `objects`. DATA_LOSS: one differs from what was loaded (nothing of the batch is written).
+StatusOr<std::vector<warehouse::LoadResult>> LoadParsedObjects(
+    warehouse::Loader& loader, const std::vector<ParsedObject>& objects);
+
+// Parse + load of one object.
 StatusOr<warehouse::LoadResult> LoadRawObject(warehouse::Loader& loader, const std::string& key,
                                               std::string_view stored);
-
-// The quote rows a raw object yields, as LoadRawObject would load them (none for a sidecar or
-// a kind without quotes): what `audit` compares with the database.
-StatusOr<std::vector<cmc::QuoteRow>> QuoteRowsOf(const std::string& key, std::string_view stored);
 
 }  // namespace coinlake::pipeline

@@ -24,6 +24,10 @@ namespace coinlake::pipeline {
 namespace {
 
 constexpr int kListPage = 1000;
+// A worker loads up to this many objects (or rows) per transaction: snapshots share their
+// candles and assets, which are then merged once per batch. It also bounds memory.
+constexpr size_t kBatchObjects = 12;
+constexpr int64_t kBatchRows = 60'000;
 
 // A queue that blocks producers when full and consumers when empty; Close() wakes both.
 // Its capacity is what bounds reprocess's memory: at most that many keys wait.
@@ -42,6 +46,15 @@ class BoundedQueue {
   std::optional<lake::ObjectInfo> Pop() {
     std::unique_lock lock(mu_);
     not_empty_.wait(lock, [&] { return closed_ || !items_.empty(); });
+    if (items_.empty()) return std::nullopt;
+    lake::ObjectInfo item = std::move(items_.front());
+    items_.pop_front();
+    not_full_.notify_one();
+    return item;
+  }
+  // Non-blocking: an item if one is waiting.
+  std::optional<lake::ObjectInfo> TryPop() {
+    std::lock_guard lock(mu_);
     if (items_.empty()) return std::nullopt;
     lake::ObjectInfo item = std::move(items_.front());
     items_.pop_front();
@@ -151,38 +164,53 @@ class Worker {
       : options_(options), lake_(lake), stop_(stop), progress_(progress) {}
 
   Status Run(BoundedQueue& queue, ReprocessReport& report, std::mutex& report_mu) {
-    while (std::optional<lake::ObjectInfo> object = queue.Pop()) {
-      if (stop_.stopped()) return Status::Ok();
-      std::string data;
+    while (std::optional<lake::ObjectInfo> first = queue.Pop()) {
+      std::vector<ParsedObject> batch;
+      int64_t rows = 0;
+      for (std::optional<lake::ObjectInfo> object = std::move(first); object;
+           object = batch.size() < kBatchObjects && rows < kBatchRows ? queue.TryPop()
+                                                                      : std::nullopt) {
+        if (stop_.stopped()) return Status::Ok();
+        ASSIGN_OR_RETURN(ParsedObject parsed, Read(object->key));
+        if (parsed.quotes) rows += static_cast<int64_t>(parsed.quotes->rows.size());
+        batch.push_back(std::move(parsed));
+      }
+      std::vector<warehouse::LoadResult> loaded;
       RETURN_IF_ERROR(RetryWithBackoff(
-          kDatabaseBackoff, stop_, "read " + object->key,
-          [&]() -> Status {
-            ASSIGN_OR_RETURN(data, lake_.Get(object->key));
-            return Status::Ok();
-          },
-          IsTransient));
-      warehouse::LoadResult loaded;
-      RETURN_IF_ERROR(RetryWithBackoff(
-          kDatabaseBackoff, stop_, "load " + object->key,
+          kDatabaseBackoff, stop_, "load " + batch.front().ref.key,
           [&]() -> Status {
             if (db_ == nullptr || !db_->healthy()) {
               loader_.reset();
               ASSIGN_OR_RETURN(db_, OpenLoaderConnection(options_.database_url, stop_));
               loader_ = std::make_unique<warehouse::Loader>(*db_);
             }
-            ASSIGN_OR_RETURN(loaded, LoadRawObject(*loader_, object->key, data));
+            ASSIGN_OR_RETURN(loaded, LoadParsedObjects(*loader_, batch));
             return Status::Ok();
           },
           IsTransient));
-      progress_.Add(1, loaded.rows);
       std::lock_guard lock(report_mu);
-      if (!loaded.already_loaded) ++report.objects_loaded;
-      report.rows += loaded.rows;
+      for (const warehouse::LoadResult& r : loaded) {
+        progress_.Add(1, r.rows);
+        if (!r.already_loaded) ++report.objects_loaded;
+        report.rows += r.rows;
+      }
     }
     return Status::Ok();
   }
 
  private:
+  StatusOr<ParsedObject> Read(const std::string& key) {
+    std::string data;
+    RETURN_IF_ERROR(RetryWithBackoff(
+        kDatabaseBackoff, stop_, "read " + key,
+        [&]() -> Status {
+          ASSIGN_OR_RETURN(data, lake_.Get(key));
+          return Status::Ok();
+        },
+        IsTransient));
+    return ParseRawObject(key, data);
+  }
+
   const ReprocessOptions& options_;
   lake::ObjectStore& lake_;
   StopSignal& stop_;
@@ -217,7 +245,7 @@ StatusOr<ReprocessReport> RunReprocess(const ReprocessOptions& options, StopSign
                                    {"jobs", options.jobs}});
 
   Progress progress(to_load, options.progress_bar);
-  BoundedQueue queue(static_cast<size_t>(options.jobs) * 2);
+  BoundedQueue queue(static_cast<size_t>(options.jobs) * kBatchObjects);
   std::mutex report_mu;
   std::mutex error_mu;
   Status first_error;

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
+#include <optional>
 
 #include "common/log.h"
 #include "warehouse/copy_format.h"
@@ -75,9 +77,10 @@ std::string AssetsCopyText(const cmc::QuotesPayload& payload) {
 // object, or overlapping snapshots) are skipped and leave the candles alone.
 constexpr const char* kInsertQuotes = R"sql(
 WITH ins AS (
-  INSERT INTO quotes SELECT * FROM staging_quotes ORDER BY cmc_id, quote_currency, ts
+  INSERT INTO quotes SELECT * FROM staging_quotes
+  ORDER BY cmc_id, quote_currency, ts, snapshot_ts  -- the earliest snapshot of a quote wins
   ON CONFLICT DO NOTHING
-  RETURNING cmc_id, quote_currency, ts, price, volume_24h
+  RETURNING cmc_id, quote_currency, ts, price, volume_24h, lake_key
 ), hourly AS (
   INSERT INTO candles_hourly AS c
   SELECT cmc_id, quote_currency, date_trunc('hour', ts, 'UTC'),
@@ -111,12 +114,16 @@ WITH ins AS (
     first_ts = least(c.first_ts, excluded.first_ts),
     last_ts = greatest(c.last_ts, excluded.last_ts)
 )
-SELECT count(*) FROM ins)sql";
+SELECT lake_key, count(*) FROM ins GROUP BY lake_key)sql";
 
-// Latest names win; first/last seen widen.
+// Latest names win; first/last seen widen. A batch stages a coin once per snapshot: it is
+// folded to one row first (the latest names, the latest known date_added, the seen range).
 constexpr const char* kUpsertAssets = R"sql(
 INSERT INTO assets AS t (cmc_id, symbol, name, slug, date_added, first_seen, last_seen)
-SELECT cmc_id, symbol, name, slug, date_added, seen, seen FROM staging_assets ORDER BY cmc_id
+SELECT DISTINCT ON (cmc_id) cmc_id, symbol, name, slug,
+       first_value(date_added) OVER (PARTITION BY cmc_id ORDER BY date_added IS NULL, seen DESC),
+       min(seen) OVER (PARTITION BY cmc_id), max(seen) OVER (PARTITION BY cmc_id)
+FROM staging_assets ORDER BY cmc_id, seen DESC
 ON CONFLICT (cmc_id) DO UPDATE SET
   symbol = CASE WHEN excluded.last_seen >= t.last_seen THEN excluded.symbol ELSE t.symbol END,
   name = CASE WHEN excluded.last_seen >= t.last_seen THEN excluded.name ELSE t.name END,
@@ -128,7 +135,8 @@ ON CONFLICT (cmc_id) DO UPDATE SET
 // Every (symbol, name, slug) a coin carried stays, with when it was seen.
 constexpr const char* kUpsertAssetNames = R"sql(
 INSERT INTO asset_names AS n (cmc_id, symbol, name, slug, first_seen, last_seen)
-SELECT cmc_id, symbol, name, slug, seen, seen FROM staging_assets ORDER BY cmc_id
+SELECT cmc_id, symbol, name, slug, min(seen), max(seen) FROM staging_assets
+GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
 ON CONFLICT (cmc_id, symbol, name, slug) DO UPDATE SET
   first_seen = least(n.first_seen, excluded.first_seen),
   last_seen = greatest(n.last_seen, excluded.last_seen))sql";
@@ -148,61 +156,84 @@ Status Loader::PrepareStaging() {
 
 StatusOr<LoadResult> Loader::LoadQuotes(const LakeObjectRef& object,
                                         const cmc::QuotesPayload& payload) {
+  ASSIGN_OR_RETURN(std::vector<LoadResult> results, LoadQuotesBatch({{object, &payload}}));
+  return results.front();
+}
+
+StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<BatchItem>& items) {
   RETURN_IF_ERROR(PrepareStaging());
-  LoadResult result;
-  if (!payload.rows.empty()) {
-    auto [lo, hi] = std::minmax_element(payload.rows.begin(), payload.rows.end(),
-                                        [](auto& a, auto& b) { return a.ts < b.ts; });
+  std::vector<LoadResult> results(items.size());
+  std::optional<TimePoint> lo, hi;
+  for (const BatchItem& item : items) {
+    for (const cmc::QuoteRow& r : item.payload->rows) {
+      if (!lo || r.ts < *lo) lo = r.ts;
+      if (!hi || r.ts > *hi) hi = r.ts;
+    }
+  }
+  if (lo) {
     // Outside the load transaction: creating a partition locks the parent table briefly.
     RETURN_IF_ERROR(db_.Execute("SELECT coinlake_ensure_quote_partitions($1, $2)",
-                                {FormatIso8601(lo->ts), FormatIso8601(hi->ts)}));
+                                {FormatIso8601(*lo), FormatIso8601(*hi)}));
   }
-  std::string quotes_copy = QuotesCopyText(payload, object.key);
-  std::string assets_copy = AssetsCopyText(payload);
 
   RETURN_IF_ERROR(db_.Begin());
   auto fail = [this](Status s) {
     db_.Rollback();
     return s;
   };
-  // The ledger row goes first: a concurrent loader of the same key waits here, then sees it.
-  auto inserted = db_.Query(
-      "INSERT INTO lake_objects (key, sha256, size, endpoint, data_ts, rows) "
-      "VALUES ($1, $2, $3, $4, $5, 0) ON CONFLICT (key) DO NOTHING RETURNING key",
-      {object.key, object.sha256, std::to_string(object.size), object.endpoint,
-       FormatIso8601(object.data_ts)});
-  if (!inserted.ok()) return fail(inserted.status());
-  if (inserted->empty()) {
-    auto existing = db_.Query("SELECT sha256 FROM lake_objects WHERE key = $1", {object.key});
-    db_.Rollback();
-    if (!existing.ok()) return existing.status();
-    if (!existing->empty() && existing->text(0, 0) != object.sha256) {
-      return DataLossError(
-          fmt::format("lake object {} changed after it was loaded (ledger sha256 {}, now {})",
-                      object.key, existing->text(0, 0), object.sha256));
+  // The ledger rows go first: a concurrent loader of the same key waits here, then sees it.
+  std::string quotes_copy, assets_copy;
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const LakeObjectRef& object = items[i].object;
+    auto inserted = db_.Query(
+        "INSERT INTO lake_objects (key, sha256, size, endpoint, data_ts, rows) "
+        "VALUES ($1, $2, $3, $4, $5, 0) ON CONFLICT (key) DO NOTHING RETURNING key",
+        {object.key, object.sha256, std::to_string(object.size), object.endpoint,
+         FormatIso8601(object.data_ts)});
+    if (!inserted.ok()) return fail(inserted.status());
+    if (inserted->empty()) {
+      auto existing = db_.Query("SELECT sha256 FROM lake_objects WHERE key = $1", {object.key});
+      if (!existing.ok()) return fail(existing.status());
+      if (!existing->empty() && existing->text(0, 0) != object.sha256) {
+        return fail(DataLossError(
+            fmt::format("lake object {} changed after it was loaded (ledger sha256 {}, now {})",
+                        object.key, existing->text(0, 0), object.sha256)));
+      }
+      results[i].already_loaded = true;
+      continue;
     }
-    result.already_loaded = true;
-    return result;
+    index[object.key] = i;
+    quotes_copy += QuotesCopyText(*items[i].payload, object.key);
+    assets_copy += AssetsCopyText(*items[i].payload);
+  }
+  if (index.empty()) {
+    db_.Rollback();
+    return results;
   }
   Status s =
       db_.CopyIn(fmt::format("COPY staging_quotes ({}) FROM STDIN", kQuoteColumns), quotes_copy);
   if (!s.ok()) return fail(s);
   s = db_.CopyIn("COPY staging_assets FROM STDIN", assets_copy);
   if (!s.ok()) return fail(s);
-  auto count = db_.Query(kInsertQuotes);
-  if (!count.ok()) return fail(count.status());
-  result.rows = std::stoll(count->text(0, 0));
+  auto counts = db_.Query(kInsertQuotes);
+  if (!counts.ok()) return fail(counts.status());
+  for (size_t r = 0; r < counts->size(); ++r) {
+    auto it = index.find(counts->text(r, 0));
+    if (it == index.end()) continue;
+    LoadResult& result = results[it->second];
+    result.rows = std::stoll(counts->text(r, 1));
+    s = db_.Execute("UPDATE lake_objects SET rows = $2 WHERE key = $1",
+                    {it->first, std::to_string(result.rows)});
+    if (!s.ok()) return fail(s);
+  }
   // Every snapshot touches the same asset rows: upserting them last keeps the time this
   // transaction holds their locks short, so parallel loaders overlap everything before.
   s = db_.Execute(kUpsertAssets);
   if (s.ok()) s = db_.Execute(kUpsertAssetNames);
+  if (s.ok()) s = db_.Commit();
   if (!s.ok()) return fail(s);
-  s = db_.Execute("UPDATE lake_objects SET rows = $2 WHERE key = $1",
-                  {object.key, std::to_string(result.rows)});
-  if (!s.ok()) return fail(s);
-  s = db_.Commit();
-  if (!s.ok()) return fail(s);
-  return result;
+  return results;
 }
 
 }  // namespace coinlake::warehouse

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "cmc/types.h"
 #include "common/status.h"
@@ -33,6 +34,16 @@ class Loader {
   // Loads a listings or quotes payload. On any error the transaction is rolled back: either
   // every row and the ledger row are in, or none is.
   StatusOr<LoadResult> LoadQuotes(const LakeObjectRef& object, const cmc::QuotesPayload& payload);
+
+  // Loads several objects in one transaction (reprocess): the same per-object guarantees
+  // (each object's rows commit with its ledger row; a loaded one is skipped, a changed one is
+  // DATA_LOSS and nothing of the batch is written), but the candles and assets each snapshot
+  // shares are merged once per batch instead of once per object. Results follow `objects`.
+  struct BatchItem {
+    LakeObjectRef object;
+    const cmc::QuotesPayload* payload;
+  };
+  StatusOr<std::vector<LoadResult>> LoadQuotesBatch(const std::vector<BatchItem>& items);
 
  private:
   Status PrepareStaging();
