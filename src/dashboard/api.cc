@@ -3,36 +3,12 @@
 #include <fmt/format.h>
 
 #include <charconv>
-#include <optional>
 
-#include "common/time_util.h"
+#include "dashboard/api_util.h"
 
 namespace coinlake::dashboard {
-namespace {
 
 using nlohmann::json;
-
-json NumberOrNull(const std::optional<std::string>& text) {
-  if (!text) return nullptr;
-  double value = 0;
-  auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc()) return nullptr;
-  return value;
-}
-
-// PostgreSQL prints timestamptz as "2026-09-29 03:55:03.728+00"; the API speaks ISO-8601.
-json TimeOrNull(const std::optional<std::string>& text) {
-  if (!text) return nullptr;
-  auto parsed = ParseIso8601(text->substr(0, text->find('+')));
-  if (!parsed.ok()) return *text;
-  return FormatIso8601(*parsed);
-}
-
-// The newest listings snapshot, from the ledger's index rather than a scan of quotes.
-constexpr const char* kLatestSnapshot =
-    "SELECT max(data_ts) FROM lake_objects WHERE endpoint = 'listings_latest'";
-
-}  // namespace
 
 StatusOr<json> Health(warehouse::Connection& db) {
   ASSIGN_OR_RETURN(warehouse::Rows rows,

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "dashboard/params.h"
 #include "warehouse/db.h"
 
 namespace coinlake::dashboard {
@@ -25,5 +26,40 @@ StatusOr<LatestQuery> ParseLatestQuery(const std::multimap<std::string, std::str
 
 // GET /api/v1/latest: the latest snapshot's quotes, top N.
 StatusOr<nlohmann::json> Latest(warehouse::Connection& db, const LatestQuery& query);
+
+// The handlers below read their parameters from `params` (validated, unknown ones rejected:
+// INVALID_ARGUMENT) before they touch the database. docs/api.md describes each.
+
+// GET /api/v1/assets?q=prefix | ids=1,1027: assets by symbol/name/slug prefix, or by id.
+StatusOr<nlohmann::json> Assets(warehouse::Connection& db, QueryParams& params);
+
+// GET /api/v1/series?ids=...: price series, downsampled server-side to at most `width` points
+// per asset (last price, min and max per time bucket), with the gaps in the data.
+StatusOr<nlohmann::json> Series(warehouse::Connection& db, QueryParams& params);
+
+// GET /api/v1/candles?id=...&interval=1h|1d: OHLC from candles_hourly / candles_daily.
+StatusOr<nlohmann::json> Candles(warehouse::Connection& db, QueryParams& params);
+
+// GET /api/v1/sparklines?ids=...: 7 days of hourly closes per asset (candles_hourly).
+StatusOr<nlohmann::json> Sparklines(warehouse::Connection& db, QueryParams& params);
+
+// GET /api/v1/movers?window=24h: gainers and losers of the latest snapshot over a window.
+StatusOr<nlohmann::json> Movers(warehouse::Connection& db, QueryParams& params);
+
+// GET /api/v1/global: whole-market figures, from global_metrics or computed from the latest
+// snapshot when global_metrics is empty ("source" says which).
+StatusOr<nlohmann::json> Global(warehouse::Connection& db, QueryParams& params);
+
+// GET /api/v1/pipeline: freshness, last runs, credits this month, errors by class, gaps.
+StatusOr<nlohmann::json> Pipeline(warehouse::Connection& db, QueryParams& params);
+
+// Time buckets for downsampling [from, to] into at most `width` buckets: the bucket length in
+// seconds (>= 1) such that floor((t - from) / length) < width for every t in [from, to].
+int64_t BucketSeconds(int64_t from, int64_t to, int64_t width);
+
+// Renders the JSON of series, candles or latest as CSV (RFC 4180, header row first).
+std::string SeriesCsv(const nlohmann::json& series);
+std::string CandlesCsv(const nlohmann::json& candles);
+std::string LatestCsv(const nlohmann::json& latest);
 
 }  // namespace coinlake::dashboard

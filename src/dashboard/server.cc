@@ -3,9 +3,12 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include <cstdlib>
 #include <map>
+#include <mutex>
 #include <thread>
 
+#include "common/bytes.h"
 #include "common/log.h"
 #include "dashboard/api.h"
 #include "warehouse/db.h"
@@ -65,13 +68,86 @@ void SendError(httplib::Response& res, const Status& status) {
   SendJson(res, http, {{"error", message}});
 }
 
+// Compares secrets in time independent of where they differ.
+bool SecretEquals(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < a.size(); ++i) diff |= a[i] ^ b[i % std::max<size_t>(1, b.size())];
+  return diff == 0;
+}
+
+using Handler = std::function<StatusOr<json>(warehouse::Connection&, QueryParams&)>;
+using CsvWriter = std::string (*)(const json&);
+
+// A short-lived cache of whole answers keyed by path and query string: under load every
+// client asks for the same latest snapshot, which changes every few minutes.
+class AnswerCache {
+ public:
+  explicit AnswerCache(int ttl_ms) : ttl_(ttl_ms) {}
+  bool Get(const std::string& key, std::string& body) {
+    if (ttl_.count() <= 0) return false;
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(key);
+    if (it == entries_.end() || it->second.expires < std::chrono::steady_clock::now()) {
+      return false;
+    }
+    body = it->second.body;
+    return true;
+  }
+  void Put(const std::string& key, std::string body) {
+    if (ttl_.count() <= 0) return;
+    std::lock_guard lock(mu_);
+    if (entries_.size() >= 256) entries_.clear();  // bounded: many distinct queries just miss
+    entries_[key] = {std::chrono::steady_clock::now() + ttl_, std::move(body)};
+  }
+
+ private:
+  struct Entry {
+    std::chrono::steady_clock::time_point expires;
+    std::string body;
+  };
+  std::chrono::milliseconds ttl_;
+  std::mutex mu_;
+  std::map<std::string, Entry> entries_;
+};
+
 }  // namespace
+
+Status ApplyServeEnvironment(ServeOptions& options) {
+  auto env = [](const char* name) -> std::optional<std::string> {
+    const char* v = std::getenv(name);
+    if (v == nullptr || *v == '\0') return std::nullopt;
+    return std::string(v);
+  };
+  auto number = [&](const char* name, int min, int max, int& out) -> Status {
+    auto v = env(name);
+    if (!v) return Status::Ok();
+    int64_t n = 0;
+    if (!ParseInt(*v, n) || n < min || n > max) {
+      return InvalidArgumentError(
+          fmt::format("{} must be an integer from {} to {}", name, min, max));
+    }
+    out = static_cast<int>(n);
+    return Status::Ok();
+  };
+  RETURN_IF_ERROR(number("COINLAKE_DASHBOARD_THREADS", 1, 256, options.threads));
+  RETURN_IF_ERROR(number("COINLAKE_DASHBOARD_CACHE_MS", 0, 60000, options.cache_ms));
+  if (auto v = env("COINLAKE_DASHBOARD_TOKEN")) options.token = *v;
+  if (auto v = env("COINLAKE_DASHBOARD_USER")) options.user = *v;
+  if (auto v = env("COINLAKE_DASHBOARD_PASSWORD")) options.password = *v;
+  if (options.user.empty() != options.password.empty()) {
+    return InvalidArgumentError(
+        "set both COINLAKE_DASHBOARD_USER and COINLAKE_DASHBOARD_PASSWORD, or neither");
+  }
+  return Status::Ok();
+}
 
 struct Server::Impl {
   ServeOptions options;
   httplib::Server http;
   std::thread thread;
   int port = 0;
+  std::unique_ptr<AnswerCache> cache;
+  std::string basic_expected;  // "Basic base64(user:password)"
 
   // One connection per server thread, reopened when it breaks: no locking on the hot path.
   StatusOr<warehouse::Connection*> Database() {
@@ -85,32 +161,95 @@ struct Server::Impl {
     return conn.get();
   }
 
-  template <typename Handler>
-  void Api(const std::string& path, Handler handler) {
-    http.Get(path, [this, handler](const httplib::Request& req, httplib::Response& res) {
+  // True if the request may proceed; otherwise answers 401.
+  bool Authorized(const httplib::Request& req, httplib::Response& res) const {
+    bool api = req.path.starts_with("/api/");
+    bool needs_basic = !basic_expected.empty();
+    bool needs_token = !options.token.empty() && api;
+    if (!needs_basic && !needs_token) return true;
+    std::string auth = req.get_header_value("Authorization");
+    if (needs_basic && SecretEquals(auth, basic_expected)) return true;
+    if (!options.token.empty() && (SecretEquals(auth, "Bearer " + options.token) ||
+                                   SecretEquals(req.get_param_value("token"), options.token))) {
+      return true;
+    }
+    if (needs_basic) res.set_header("WWW-Authenticate", "Basic realm=\"coinlake\"");
+    SendJson(res, 401, {{"error", "unauthorized"}});
+    return false;
+  }
+
+  // An API route: validates the format, strips the access token, serves cached answers.
+  void Api(const std::string& path, Handler handler, CsvWriter csv = nullptr,
+           bool cacheable = false) {
+    http.Get(path, [this, path, handler, csv, cacheable](const httplib::Request& req,
+                                                         httplib::Response& res) {
+      std::multimap<std::string, std::string> params;
+      bool as_csv = false;
+      for (const auto& [name, value] : req.params) {
+        if (name == "token") continue;
+        if (name == "format" && csv != nullptr) {
+          if (value != "json" && value != "csv") {
+            return SendError(res, InvalidArgumentError("format must be json or csv"));
+          }
+          as_csv = value == "csv";
+          continue;
+        }
+        params.emplace(name, value);
+      }
+      std::string key;
+      if (cacheable) {
+        key = path;
+        for (const auto& [name, value] : params) key += "\n" + name + "=" + value;
+        std::string body;
+        if (!as_csv && cache->Get(key, body)) {
+          res.set_header("Cache-Control", "no-store");
+          res.set_content(std::move(body), "application/json");
+          return;
+        }
+      }
       auto db = Database();
       if (!db.ok()) return SendError(res, db.status());
-      StatusOr<json> body = handler(**db, req);
+      QueryParams query(params);
+      StatusOr<json> body = handler(**db, query);
       if (!body.ok()) return SendError(res, body.status());
+      if (as_csv) {
+        res.set_header("Cache-Control", "no-store");
+        std::string name = path.substr(path.rfind('/') + 1);
+        res.set_header("Content-Disposition",
+                       fmt::format("attachment; filename=\"coinlake-{}.csv\"", name));
+        res.set_content(csv(*body), "text/csv; charset=utf-8");
+        return;
+      }
       SendJson(res, 200, *body);
+      if (cacheable) cache->Put(key, res.body);
     });
   }
 
   void Routes() {
-    http.set_pre_routing_handler([](const httplib::Request&, httplib::Response& res) {
+    http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       SetSecurityHeaders(res);
-      return httplib::Server::HandlerResponse::Unhandled;
+      return Authorized(req, res) ? httplib::Server::HandlerResponse::Unhandled
+                                  : httplib::Server::HandlerResponse::Handled;
     });
-    Api("/api/v1/health",
-        [](warehouse::Connection& db, const httplib::Request& req) -> StatusOr<json> {
-          if (!req.params.empty()) return InvalidArgumentError("health takes no parameters");
-          return Health(db);
-        });
-    Api("/api/v1/latest",
-        [](warehouse::Connection& db, const httplib::Request& req) -> StatusOr<json> {
-          ASSIGN_OR_RETURN(LatestQuery query, ParseLatestQuery(req.params));
+    Api("/api/v1/health", [](warehouse::Connection& db, QueryParams& params) -> StatusOr<json> {
+      RETURN_IF_ERROR(params.Finish());
+      return Health(db);
+    });
+    Api(
+        "/api/v1/latest",
+        [](warehouse::Connection& db, QueryParams& params) -> StatusOr<json> {
+          // ParseLatestQuery validates the whole query string itself.
+          ASSIGN_OR_RETURN(LatestQuery query, ParseLatestQuery(params.all()));
           return Latest(db, query);
-        });
+        },
+        LatestCsv, true);
+    Api("/api/v1/assets", Assets);
+    Api("/api/v1/series", Series, SeriesCsv);
+    Api("/api/v1/candles", Candles, CandlesCsv);
+    Api("/api/v1/sparklines", Sparklines, nullptr, true);
+    Api("/api/v1/movers", Movers, nullptr, true);
+    Api("/api/v1/global", Global, nullptr, true);
+    Api("/api/v1/pipeline", Pipeline);
     // Static files come only from the embedded table: no path reaches the file system.
     http.Get(R"(/(.*))", [](const httplib::Request& req, httplib::Response& res) {
       std::string path = req.matches[1];
@@ -126,9 +265,21 @@ struct Server::Impl {
       res.set_header("Cache-Control", "no-cache");
       res.set_content(std::string(it->second), ContentType(path));
     });
+    // Only GET: anything else is refused before a body is read.
+    auto refuse = [](const httplib::Request&, httplib::Response& res) {
+      SendJson(res, 405, {{"error", "method not allowed"}});
+    };
+    http.Post(".*", refuse);
+    http.Put(".*", refuse);
+    http.Delete(".*", refuse);
+    http.Patch(".*", refuse);
     http.set_payload_max_length(64 * 1024);
     http.set_read_timeout(10, 0);
     http.set_write_timeout(10, 0);
+    http.set_keep_alive_max_count(1000);
+    http.set_keep_alive_timeout(5);
+    int threads = options.threads;
+    http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
       if (res.status >= 500) {
         log::Warn("request failed", {{"path", req.path}, {"status", res.status}});
@@ -141,8 +292,15 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() { Stop(); }
 
 StatusOr<std::unique_ptr<Server>> Server::Start(const ServeOptions& options) {
+  if (options.threads < 1) return InvalidArgumentError("threads must be at least 1");
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  impl->cache = std::make_unique<AnswerCache>(options.cache_ms);
+  if (!options.token.empty()) log::RegisterSecret(options.token);
+  if (!options.password.empty()) {
+    log::RegisterSecret(options.password);
+    impl->basic_expected = "Basic " + Base64Encode(options.user + ":" + options.password);
+  }
   impl->Routes();
   Impl* p = impl.get();
   if (options.port == 0) {
@@ -155,7 +313,11 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServeOptions& options) {
         fmt::format("cannot listen on {}:{} (in use?)", options.host, options.port));
   }
   p->thread = std::thread([p] { p->http.listen_after_bind(); });
-  log::Info("dashboard listening", {{"url", fmt::format("http://{}:{}/", options.host, p->port)}});
+  log::Info("dashboard listening", {{"url", fmt::format("http://{}:{}/", options.host, p->port)},
+                                    {"threads", options.threads},
+                                    {"auth", !p->basic_expected.empty() ? "basic"
+                                             : options.token.empty()    ? "none"
+                                                                        : "token"}});
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -167,7 +329,9 @@ void Server::Stop() {
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 
-Status RunServe(const ServeOptions& options, StopSignal& stop) {
+Status RunServe(const ServeOptions& given, StopSignal& stop) {
+  ServeOptions options = given;
+  RETURN_IF_ERROR(ApplyServeEnvironment(options));
   // Fail fast on a bad URL or unreachable database rather than serving 503s forever.
   auto probe = warehouse::Connection::Open(options.database_url);
   if (!probe.ok()) return probe.status();

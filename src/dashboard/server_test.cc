@@ -18,8 +18,7 @@ using coinlake::testing::TestDatabase;
 
 class ServerTest : public ::testing::Test {
  protected:
-  void StartServer() {
-    ServeOptions options;
+  void StartServer(ServeOptions options = {}) {
     options.host = "127.0.0.1";
     options.port = 0;
     options.database_url = db_.url();
@@ -108,6 +107,10 @@ TEST_F(ServerTest, PageAndHeaders) {
             std::string::npos);
   EXPECT_EQ(page->get_header_value("X-Content-Type-Options"), "nosniff");
   EXPECT_EQ(client_->Get("/app.js")->status, 200);
+  auto vendored = client_->Get("/vendor/lightweight-charts.js");
+  ASSERT_TRUE(vendored);
+  EXPECT_EQ(vendored->status, 200);
+  EXPECT_NE(vendored->body.find("createChart"), std::string::npos);
   for (const char* path : {"/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/nope.html"}) {
     auto res = client_->Get(path);
     ASSERT_TRUE(res);
@@ -115,6 +118,192 @@ TEST_F(ServerTest, PageAndHeaders) {
     EXPECT_EQ(res->body.find("root:"), std::string::npos);
   }
   EXPECT_EQ(client_->Get("/api/v1/nope")->status, 404);
+}
+
+nlohmann::json GetJson(httplib::Client& client, const std::string& path) {
+  auto res = client.Get(path);
+  EXPECT_TRUE(res) << path;
+  if (!res) return {};
+  EXPECT_EQ(res->status, 200) << path << ": " << res->body;
+  return nlohmann::json::parse(res->body);
+}
+
+TEST_F(ServerTest, MarketEndpointsOverLoadedData) {
+  db_.Migrate();
+  Fill();
+  StartServer();
+  auto search = GetJson(*client_, "/api/v1/assets?q=btc");
+  ASSERT_GE(search["count"].get<int>(), 1);
+  EXPECT_EQ(search["data"][0]["cmc_id"], 1);  // an exact symbol comes first
+  EXPECT_GE(GetJson(*client_, "/api/v1/assets?q=Bit")["count"].get<int>(), 1);  // name prefix
+  auto by_ids = GetJson(*client_, "/api/v1/assets?ids=1027,1");
+  ASSERT_EQ(by_ids["count"], 2);
+  EXPECT_EQ(by_ids["data"][0]["symbol"], "BTC");
+  EXPECT_EQ(GetJson(*client_, "/api/v1/assets?q=%25")["count"], 0);  // % is not a wildcard
+
+  auto series = GetJson(*client_, "/api/v1/series?ids=1,1027&range=1h&width=10");
+  ASSERT_EQ(series["series"].size(), 2u);
+  EXPECT_EQ(series["series"][0]["symbol"], "BTC");
+  EXPECT_GE(series["series"][0]["points"].size(), 1u);
+  EXPECT_LE(series["series"][0]["points"].size(), 10u);
+  auto point = series["series"][0]["points"][0];
+  EXPECT_GT(point["price"].get<double>(), 0);
+  EXPECT_LE(point["min"].get<double>(), point["max"].get<double>());
+  auto all = GetJson(*client_, "/api/v1/series?ids=1&range=all&width=1");
+  EXPECT_EQ(all["series"][0]["points"].size(), 1u);
+
+  auto candles = GetJson(*client_, "/api/v1/candles?id=1&interval=1h&range=2d");
+  ASSERT_GE(candles["count"].get<int>(), 1);
+  EXPECT_GE(candles["data"][0]["high"].get<double>(), candles["data"][0]["low"].get<double>());
+  EXPECT_GE(GetJson(*client_, "/api/v1/candles?id=1&interval=1d&range=all")["count"].get<int>(), 1);
+
+  auto movers = GetJson(*client_, "/api/v1/movers?window=24h&limit=3");
+  EXPECT_EQ(movers["source"], "cmc");
+  EXPECT_LE(movers["gainers"].size(), 3u);
+  for (const auto& g : movers["gainers"]) EXPECT_GT(g["percent_change"].get<double>(), 0);
+  for (const auto& l : movers["losers"]) EXPECT_LT(l["percent_change"].get<double>(), 0);
+  EXPECT_EQ(GetJson(*client_, "/api/v1/movers?window=6h")["source"], "history");
+
+  auto spark = GetJson(*client_, "/api/v1/sparklines?ids=1,1027");
+  EXPECT_GE(spark["data"]["1"].size(), 1u);
+
+  auto global = GetJson(*client_, "/api/v1/global");
+  EXPECT_EQ(global["source"], "computed_from_snapshot");
+  EXPECT_GT(global["total_market_cap"].get<double>(), 0);
+  EXPECT_GT(global["btc_dominance"].get<double>(), 0);
+  EXPECT_LT(global["btc_dominance"].get<double>(), 100);
+}
+
+TEST_F(ServerTest, GlobalMetricsWinWhenLoaded) {
+  db_.Migrate();
+  ServeOptions options;
+  options.cache_ms = 0;  // the answer changes within the test
+  StartServer(options);
+  EXPECT_TRUE(GetJson(*client_, "/api/v1/global")["source"].is_null());
+  db_.Scalar(
+      "INSERT INTO global_metrics (ts, quote_currency, total_market_cap, btc_dominance, "
+      "lake_key) VALUES (now(), 'USD', 3.1e12, 57.5, 'k') RETURNING 1");
+  auto global = GetJson(*client_, "/api/v1/global");
+  EXPECT_EQ(global["source"], "global_metrics");
+  EXPECT_EQ(global["btc_dominance"], 57.5);
+}
+
+TEST_F(ServerTest, PipelineStatus) {
+  db_.Migrate();
+  StartServer();
+  auto empty = GetJson(*client_, "/api/v1/pipeline");
+  EXPECT_TRUE(empty["freshness"]["latest_snapshot"].is_null());
+  EXPECT_EQ(empty["gaps"]["expected"], 0);
+  EXPECT_EQ(empty["runs"].size(), 0u);
+  Fill();
+  db_.Scalar(
+      "INSERT INTO runs (command, started_at, finished_at, outcome, error_class, error) "
+      "VALUES ('fetch', now(), now(), 'failed', 'UNAVAILABLE', 'sim down') RETURNING 1");
+  // A snapshot an hour ago and none since then but the one just loaded: gaps in between.
+  db_.Scalar(
+      "INSERT INTO lake_objects (key, sha256, size, endpoint, data_ts, rows) VALUES "
+      "('k-old', 'x', 1, 'listings_latest', now() - interval '1 hour', 0) RETURNING 1");
+  auto p = GetJson(*client_, "/api/v1/pipeline?runs=5");
+  EXPECT_FALSE(p["freshness"]["latest_snapshot"].is_null());
+  EXPECT_FALSE(p["freshness"]["stale"].get<bool>());
+  EXPECT_EQ(p["runs"].size(), 2u);
+  EXPECT_EQ(p["runs"][0]["outcome"], "failed");
+  EXPECT_GE(p["credits"]["used_this_month"].get<int>(), 1);
+  ASSERT_EQ(p["errors"]["by_class"].size(), 1u);
+  EXPECT_EQ(p["errors"]["by_class"][0]["error_class"], "UNAVAILABLE");
+  EXPECT_GE(p["gaps"]["expected"].get<int>(), 11);
+  // Only the slot of the old snapshot holds one; the slot in progress is not expected yet.
+  EXPECT_EQ(p["gaps"]["missing"].get<int>(), p["gaps"]["expected"].get<int>() - 1);
+  ASSERT_EQ(p["gaps"]["ranges"].size(), 1u);
+}
+
+TEST_F(ServerTest, CsvDownloads) {
+  db_.Migrate();
+  Fill();
+  StartServer();
+  auto res = client_->Get("/api/v1/series?ids=1&range=1h&format=csv");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(res->get_header_value("Content-Type"), "text/csv; charset=utf-8");
+  EXPECT_NE(res->get_header_value("Content-Disposition").find("coinlake-series.csv"),
+            std::string::npos);
+  EXPECT_EQ(res->body.rfind("cmc_id,symbol,t,price,", 0), 0u);
+  EXPECT_NE(res->body.find("\r\n1,BTC,"), std::string::npos);
+  auto candles = client_->Get("/api/v1/candles?id=1&format=csv");
+  ASSERT_TRUE(candles);
+  EXPECT_EQ(candles->body.rfind("cmc_id,t,open,high,low,close,", 0), 0u);
+  auto latest = client_->Get("/api/v1/latest?limit=3&format=csv");
+  ASSERT_TRUE(latest);
+  EXPECT_EQ(std::count(latest->body.begin(), latest->body.end(), '\n'), 4);
+}
+
+TEST_F(ServerTest, NewEndpointsRejectBadInput) {
+  db_.Migrate();
+  StartServer();
+  for (const char* path :
+       {"/api/v1/series",
+        "/api/v1/series?ids=abc",
+        "/api/v1/series?ids=1&width=0",
+        "/api/v1/series?ids=1&width=2001",
+        "/api/v1/series?ids=1&from=20&to=10",
+        "/api/v1/series?ids=1&from=0&to=4000000000",
+        "/api/v1/series?ids=1&range=1y",
+        "/api/v1/series?ids=1&range=1h&from=0",
+        "/api/v1/series?ids=1&format=xml",
+        "/api/v1/series?ids=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21",
+        "/api/v1/series?ids=1,2,3,4,5,6,7,8,9,10,11&width=2000",
+        "/api/v1/candles?id=1,2",
+        "/api/v1/candles?id=1&interval=5m",
+        "/api/v1/movers?window=abc",
+        "/api/v1/movers?window=1s",
+        "/api/v1/movers?limit=101",
+        "/api/v1/assets",
+        "/api/v1/assets?q=a&ids=1",
+        "/api/v1/assets?q=",
+        "/api/v1/pipeline?runs=0",
+        "/api/v1/global?currency=usd",
+        "/api/v1/global?format=csv",
+        "/api/v1/pipeline?x=1"}) {
+    auto res = client_->Get(path);
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 400) << path << ": " << res->body;
+    EXPECT_TRUE(nlohmann::json::parse(res->body).contains("error")) << path;
+  }
+  auto post = client_->Post("/api/v1/latest", "x", "text/plain");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 405);
+}
+
+TEST_F(ServerTest, TokenProtectsTheApi) {
+  db_.Migrate();
+  ServeOptions options;
+  options.token = "s3cret-token";
+  StartServer(options);
+  EXPECT_EQ(client_->Get("/api/v1/health")->status, 401);
+  EXPECT_EQ(client_->Get("/api/v1/health?token=wrong")->status, 401);
+  EXPECT_EQ(client_->Get("/api/v1/health?token=s3cret-token")->status, 200);
+  EXPECT_EQ(client_->Get("/api/v1/health", {{"Authorization", "Bearer s3cret-token"}})->status,
+            200);
+  EXPECT_EQ(client_->Get("/api/v1/health", {{"Authorization", "Bearer s3cret-tokeN"}})->status,
+            401);
+  EXPECT_EQ(client_->Get("/")->status, 200);  // the page itself holds no data
+}
+
+TEST_F(ServerTest, BasicAuthProtectsEverything) {
+  db_.Migrate();
+  ServeOptions options;
+  options.user = "ana";
+  options.password = "pw";
+  StartServer(options);
+  auto denied = client_->Get("/");
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->status, 401);
+  EXPECT_EQ(denied->get_header_value("WWW-Authenticate"), "Basic realm=\"coinlake\"");
+  client_->set_basic_auth("ana", "pw");
+  EXPECT_EQ(client_->Get("/")->status, 200);
+  EXPECT_EQ(client_->Get("/api/v1/health")->status, 200);
+  client_->set_basic_auth("ana", "nope");
+  EXPECT_EQ(client_->Get("/api/v1/health")->status, 401);
 }
 
 TEST_F(ServerTest, DatabaseDownIs503NotACrash) {

@@ -1,0 +1,461 @@
+// Market endpoints: asset search, price series, candles, movers, global metrics.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "common/time_util.h"
+#include "dashboard/api.h"
+#include "dashboard/api_util.h"
+
+namespace coinlake::dashboard {
+namespace {
+
+using nlohmann::json;
+
+constexpr int64_t kMaxRangeSeconds = 10LL * 366 * 86400;  // bounds the rows one request scans
+constexpr int64_t kMaxWidth = 2000;
+constexpr size_t kMaxSeriesIds = 20;
+constexpr int64_t kMaxPoints = 20000;  // per response, over all series
+
+std::string Iso(int64_t seconds) { return FormatIso8601(TimePoint(std::chrono::seconds(seconds))); }
+
+int64_t ToInt(const std::optional<std::string>& text) {
+  int64_t n = 0;
+  return text && ParseInt(*text, n) ? n : 0;
+}
+
+// The time range of a series or candles request: `to` defaults to the latest snapshot (so stale
+// data still shows), `from` to `range` before `to` (range=all: the asset's first data).
+struct Range {
+  int64_t from = 0;
+  int64_t to = 0;
+  bool all = false;
+};
+
+StatusOr<Range> ParseRange(warehouse::Connection& db, QueryParams& params) {
+  ASSIGN_OR_RETURN(auto from, params.Time("from"));
+  ASSIGN_OR_RETURN(auto to, params.Time("to"));
+  ASSIGN_OR_RETURN(auto range_text, params.Text("range", 8));
+  Range r;
+  if (range_text && *range_text == "all") {
+    r.all = true;
+  } else if (range_text) {
+    std::multimap<std::string, std::string> one{{"range", *range_text}};
+    QueryParams duration(one);
+    ASSIGN_OR_RETURN(auto seconds, duration.Duration("range", 60, kMaxRangeSeconds));
+    range_text = std::to_string(*seconds);
+  }
+  if (from && range_text) return InvalidArgumentError("give from or range, not both");
+  if (to) {
+    r.to = *to;
+  } else {
+    ASSIGN_OR_RETURN(warehouse::Rows rows,
+                     db.Query(fmt::format("SELECT floor(extract(epoch FROM coalesce(({}), now())))",
+                                          kLatestSnapshot)));
+    r.to = ToInt(rows.at(0, 0));
+  }
+  if (from) {
+    r.from = *from;
+  } else if (range_text && !r.all) {
+    r.from = r.to - std::stoll(*range_text);
+  } else if (!r.all) {
+    r.from = r.to - 86400;
+  }
+  if (!r.all) {
+    if (r.from >= r.to) return InvalidArgumentError("from must be before to");
+    if (r.to - r.from > kMaxRangeSeconds) {
+      return InvalidArgumentError(
+          fmt::format("the range may span at most {} days", kMaxRangeSeconds / 86400));
+    }
+  }
+  return r;
+}
+
+json AssetJson(const warehouse::Rows& rows, size_t r, size_t first_col) {
+  return {{"cmc_id", ToInt(rows.at(r, first_col))},
+          {"symbol", rows.text(r, first_col + 1)},
+          {"name", rows.text(r, first_col + 2)},
+          {"slug", rows.text(r, first_col + 3)}};
+}
+
+// Escapes LIKE's wildcards so a user's "%" or "_" matches only itself.
+std::string LikePrefix(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + '%';
+}
+
+std::string CsvField(const json& value) {
+  if (value.is_null()) return "";
+  if (value.is_string()) {
+    const auto& s = value.get_ref<const std::string&>();
+    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+    std::string out = "\"";
+    for (char c : s) {
+      if (c == '"') out += '"';
+      out += c;
+    }
+    return out + '"';
+  }
+  return value.dump();
+}
+
+std::string CsvLine(const std::vector<json>& fields) {
+  std::string line;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i) line += ',';
+    line += CsvField(fields[i]);
+  }
+  return line + "\r\n";
+}
+
+}  // namespace
+
+int64_t BucketSeconds(int64_t from, int64_t to, int64_t width) {
+  return std::max<int64_t>(1, (to - from) / std::max<int64_t>(1, width) + 1);
+}
+
+StatusOr<json> Assets(warehouse::Connection& db, QueryParams& params) {
+  ASSIGN_OR_RETURN(auto q, params.Text("q", 64));
+  ASSIGN_OR_RETURN(int64_t limit, params.Int("limit", 1, 100, 20));
+  bool by_ids = params.Has("ids");
+  std::vector<int64_t> ids;
+  if (by_ids) {
+    ASSIGN_OR_RETURN(ids, params.Ids("ids", 100));
+  }
+  RETURN_IF_ERROR(params.Finish());
+  if (by_ids == q.has_value()) return InvalidArgumentError("give either q or ids");
+  warehouse::Rows rows;
+  if (by_ids) {
+    std::string id_array = fmt::format("{{{}}}", fmt::join(ids, ","));
+    ASSIGN_OR_RETURN(rows, db.Query("SELECT cmc_id, symbol, name, slug, last_seen FROM assets "
+                                    "WHERE cmc_id = ANY($1::bigint[]) ORDER BY cmc_id",
+                                    {id_array}));
+  } else {
+    // Symbols are not unique: every match is returned with its id, exact symbols first, then
+    // the coins seen most recently.
+    ASSIGN_OR_RETURN(rows, db.Query(R"sql(
+      SELECT cmc_id, symbol, name, slug, last_seen FROM assets
+      WHERE lower(symbol) LIKE lower($1) ESCAPE '\' OR lower(name) LIKE lower($1) ESCAPE '\'
+         OR lower(slug) LIKE lower($1) ESCAPE '\'
+      ORDER BY lower(symbol) = lower($2) DESC, last_seen DESC, cmc_id
+      LIMIT $3)sql",
+                                    {LikePrefix(*q), *q, std::to_string(limit)}));
+  }
+  json data = json::array();
+  for (size_t r = 0; r < rows.size(); ++r) {
+    json item = AssetJson(rows, r, 0);
+    item["last_seen"] = TimeOrNull(rows.at(r, 4));
+    data.push_back(std::move(item));
+  }
+  return json{{"count", data.size()}, {"data", std::move(data)}};
+}
+
+StatusOr<json> Series(warehouse::Connection& db, QueryParams& params) {
+  ASSIGN_OR_RETURN(std::vector<int64_t> ids, params.Ids("ids", kMaxSeriesIds));
+  ASSIGN_OR_RETURN(int64_t width, params.Int("width", 1, kMaxWidth, 500));
+  if (width * static_cast<int64_t>(ids.size()) > kMaxPoints) {
+    return InvalidArgumentError(
+        fmt::format("width times the number of ids may be at most {}", kMaxPoints));
+  }
+  ASSIGN_OR_RETURN(std::string currency, params.Currency());
+  ASSIGN_OR_RETURN(Range range, ParseRange(db, params));
+  RETURN_IF_ERROR(params.Finish());
+  std::string id_array = fmt::format("{{{}}}", fmt::join(ids, ","));
+  if (range.all) {
+    ASSIGN_OR_RETURN(warehouse::Rows first, db.Query(R"sql(
+      SELECT floor(extract(epoch FROM min(ts))) FROM quotes
+      WHERE cmc_id = ANY($1::bigint[]) AND quote_currency = $2)sql",
+                                                     {id_array, currency}));
+    range.from = first.at(0, 0) ? ToInt(first.at(0, 0)) : range.to - 86400;
+    range.from = std::max(std::min(range.from, range.to - 60), range.to - kMaxRangeSeconds);
+  }
+  int64_t bucket = BucketSeconds(range.from, range.to, width);
+  // One row per (asset, bucket): the bucket's last price and volume, its min and max, and the
+  // time of its last sample. The primary key (cmc_id, quote_currency, ts) drives the scan.
+  ASSIGN_OR_RETURN(warehouse::Rows rows,
+                   db.Query(R"sql(
+    SELECT cmc_id, (floor((extract(epoch FROM ts) - $3) / $5))::bigint AS b,
+           extract(epoch FROM max(ts)),
+           (array_agg(price ORDER BY ts DESC))[1], min(price), max(price),
+           (array_agg(volume_24h ORDER BY ts DESC))[1], (array_agg(market_cap ORDER BY ts DESC))[1],
+           count(*)
+    FROM quotes
+    WHERE cmc_id = ANY($1::bigint[]) AND quote_currency = $2
+      AND ts >= to_timestamp($3) AND ts <= to_timestamp($4)
+    GROUP BY 1, 2 ORDER BY 1, 2)sql",
+                            {id_array, currency, std::to_string(range.from),
+                             std::to_string(range.to), std::to_string(bucket)}));
+  ASSIGN_OR_RETURN(warehouse::Rows names, db.Query("SELECT cmc_id, symbol, name, slug FROM assets "
+                                                   "WHERE cmc_id = ANY($1::bigint[])",
+                                                   {id_array}));
+  // A gap: consecutive points further apart than two buckets and than 15 minutes (the
+  // pipeline's 5-minute schedule missed at least two snapshots).
+  const double gap_seconds = std::max<double>(2.0 * bucket, 900);
+  json series = json::array();
+  for (int64_t id : ids) {
+    json s = {{"cmc_id", id}, {"symbol", nullptr}, {"name", nullptr}, {"slug", nullptr}};
+    for (size_t r = 0; r < names.size(); ++r) {
+      if (ToInt(names.at(r, 0)) == id) s = AssetJson(names, r, 0);
+    }
+    json points = json::array();
+    json gaps = json::array();
+    double previous = -1;
+    for (size_t r = 0; r < rows.size(); ++r) {
+      if (ToInt(rows.at(r, 0)) != id) continue;
+      json t = NumberOrNull(rows.at(r, 2));
+      double seconds = t.is_number() ? t.get<double>() : 0;
+      if (previous >= 0 && seconds - previous > gap_seconds) {
+        gaps.push_back({{"from", Iso(static_cast<int64_t>(previous))},
+                        {"to", Iso(static_cast<int64_t>(seconds))}});
+      }
+      previous = seconds;
+      points.push_back({{"t", Iso(static_cast<int64_t>(seconds))},
+                        {"price", NumberOrNull(rows.at(r, 3))},
+                        {"min", NumberOrNull(rows.at(r, 4))},
+                        {"max", NumberOrNull(rows.at(r, 5))},
+                        {"volume_24h", NumberOrNull(rows.at(r, 6))},
+                        {"market_cap", NumberOrNull(rows.at(r, 7))},
+                        {"samples", ToInt(rows.at(r, 8))}});
+    }
+    s["points"] = std::move(points);
+    s["gaps"] = std::move(gaps);
+    series.push_back(std::move(s));
+  }
+  return json{{"currency", currency},     {"from", Iso(range.from)}, {"to", Iso(range.to)},
+              {"bucket_seconds", bucket}, {"width", width},          {"series", std::move(series)}};
+}
+
+StatusOr<json> Candles(warehouse::Connection& db, QueryParams& params) {
+  ASSIGN_OR_RETURN(std::vector<int64_t> ids, params.Ids("id", 1));
+  ASSIGN_OR_RETURN(std::string interval, params.OneOf("interval", {"1h", "1d"}, "1h"));
+  ASSIGN_OR_RETURN(std::string currency, params.Currency());
+  ASSIGN_OR_RETURN(Range range, ParseRange(db, params));
+  RETURN_IF_ERROR(params.Finish());
+  if (range.all) range.from = 0;
+  // The table name comes from the fixed choice above, never from the request text. At most
+  // kMaxWidth candles: the newest ones when the range holds more.
+  std::string table = interval == "1h" ? "candles_hourly" : "candles_daily";
+  ASSIGN_OR_RETURN(warehouse::Rows rows,
+                   db.Query(fmt::format(R"sql(
+    SELECT * FROM (
+      SELECT bucket, open, high, low, close, volume_24h, samples FROM {}
+      WHERE cmc_id = $1 AND quote_currency = $2
+        AND bucket >= to_timestamp($3) AND bucket <= to_timestamp($4)
+      ORDER BY bucket DESC LIMIT {}) c
+    ORDER BY bucket)sql",
+                                        table, kMaxWidth),
+                            {std::to_string(ids[0]), currency, std::to_string(range.from),
+                             std::to_string(range.to)}));
+  json data = json::array();
+  for (size_t r = 0; r < rows.size(); ++r) {
+    data.push_back({{"t", TimeOrNull(rows.at(r, 0))},
+                    {"open", NumberOrNull(rows.at(r, 1))},
+                    {"high", NumberOrNull(rows.at(r, 2))},
+                    {"low", NumberOrNull(rows.at(r, 3))},
+                    {"close", NumberOrNull(rows.at(r, 4))},
+                    {"volume_24h", NumberOrNull(rows.at(r, 5))},
+                    {"samples", ToInt(rows.at(r, 6))}});
+  }
+  return json{{"cmc_id", ids[0]},       {"currency", currency},
+              {"interval", interval},   {"from", range.all ? json(nullptr) : json(Iso(range.from))},
+              {"to", Iso(range.to)},    {"count", data.size()},
+              {"data", std::move(data)}};
+}
+
+StatusOr<json> Sparklines(warehouse::Connection& db, QueryParams& params) {
+  ASSIGN_OR_RETURN(std::vector<int64_t> ids, params.Ids("ids", 200));
+  ASSIGN_OR_RETURN(std::string currency, params.Currency());
+  RETURN_IF_ERROR(params.Finish());
+  std::string id_array = fmt::format("{{{}}}", fmt::join(ids, ","));
+  // The last 7 days of hourly closes before the latest snapshot, one array per asset.
+  ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(fmt::format(R"sql(
+    WITH snap AS (SELECT coalesce(({}), now()) AS max)
+    SELECT c.cmc_id, json_agg(c.close ORDER BY c.bucket)
+    FROM candles_hourly c, snap
+    WHERE c.cmc_id = ANY($1::bigint[]) AND c.quote_currency = $2
+      AND c.bucket > snap.max - interval '7 days' AND c.bucket <= snap.max
+    GROUP BY c.cmc_id)sql",
+                                                              kLatestSnapshot),
+                                                  {id_array, currency}));
+  json data = json::object();
+  for (size_t r = 0; r < rows.size(); ++r) {
+    data[rows.text(r, 0)] = json::parse(rows.text(r, 1), nullptr, false);
+  }
+  return json{{"currency", currency}, {"range", "7d"}, {"interval", "1h"}, {"data", data}};
+}
+
+StatusOr<json> Movers(warehouse::Connection& db, QueryParams& params) {
+  // CMC's own changes for its windows; any other window is computed from the stored history.
+  static const std::map<std::string, std::string> kCmcWindows = {
+      {"1h", "percent_change_1h"},   {"24h", "percent_change_24h"}, {"7d", "percent_change_7d"},
+      {"30d", "percent_change_30d"}, {"60d", "percent_change_60d"}, {"90d", "percent_change_90d"}};
+  ASSIGN_OR_RETURN(auto window_text, params.Text("window", 8));
+  std::string window = window_text.value_or("24h");
+  ASSIGN_OR_RETURN(int64_t limit, params.Int("limit", 1, 100, 10));
+  ASSIGN_OR_RETURN(int64_t universe, params.Int("universe", 1, 5000, 500));
+  ASSIGN_OR_RETURN(std::string currency, params.Currency());
+  RETURN_IF_ERROR(params.Finish());
+  auto cmc = kCmcWindows.find(window);
+  warehouse::Rows rows;
+  if (cmc != kCmcWindows.end()) {
+    ASSIGN_OR_RETURN(rows, db.Query(fmt::format(R"sql(
+      WITH snap AS ({0})
+      SELECT q.cmc_id, a.symbol, a.name, a.slug, q.cmc_rank, q.price, q.{1}
+      FROM quotes q JOIN assets a USING (cmc_id), snap
+      WHERE q.snapshot_ts = snap.max AND q.quote_currency = $1 AND q.cmc_rank <= $2
+        AND q.ts > snap.max - interval '1 day' AND q.ts <= snap.max AND q.{1} IS NOT NULL
+      ORDER BY q.{1} DESC, q.cmc_id)sql",
+                                                kLatestSnapshot, cmc->second),
+                                    {currency, std::to_string(universe)}));
+  } else {
+    std::multimap<std::string, std::string> one{{"window", window}};
+    QueryParams duration(one);
+    auto seconds = duration.Duration("window", 300, kMaxRangeSeconds);
+    if (!seconds.ok()) {
+      return InvalidArgumentError(
+          "window must be 1h, 24h, 7d, 30d, 60d, 90d or a duration such as 15m, 6h, 3d");
+    }
+    // The past price is the last one at or before (snapshot - window), if it is not much older.
+    ASSIGN_OR_RETURN(rows,
+                     db.Query(fmt::format(R"sql(
+      WITH snap AS ({0})
+      SELECT q.cmc_id, a.symbol, a.name, a.slug, q.cmc_rank, q.price,
+             100 * (q.price / past.price - 1) AS change
+      FROM quotes q JOIN assets a USING (cmc_id), snap
+      CROSS JOIN LATERAL (
+        SELECT p.price FROM quotes p
+        WHERE p.cmc_id = q.cmc_id AND p.quote_currency = q.quote_currency
+          AND p.ts <= snap.max - make_interval(secs => $3)
+          AND p.ts >= snap.max - make_interval(secs => $3 * 1.1 + 900)
+        ORDER BY p.ts DESC LIMIT 1) past
+      WHERE q.snapshot_ts = snap.max AND q.quote_currency = $1 AND q.cmc_rank <= $2
+        AND q.ts > snap.max - interval '1 day' AND q.ts <= snap.max AND past.price > 0
+        AND q.price IS NOT NULL
+      ORDER BY change DESC, q.cmc_id)sql",
+                                          kLatestSnapshot),
+                              {currency, std::to_string(universe), std::to_string(**seconds)}));
+  }
+  auto item = [&](size_t r) {
+    json m = AssetJson(rows, r, 0);
+    m["rank"] = NumberOrNull(rows.at(r, 4));
+    m["price"] = NumberOrNull(rows.at(r, 5));
+    m["percent_change"] = NumberOrNull(rows.at(r, 6));
+    return m;
+  };
+  json gainers = json::array();
+  json losers = json::array();
+  size_t n = std::min<size_t>(limit, rows.size());
+  for (size_t r = 0; r < n; ++r) {
+    if (NumberOrNull(rows.at(r, 6)).get<double>() > 0) gainers.push_back(item(r));
+  }
+  for (size_t r = 0; r < n; ++r) {
+    size_t from_end = rows.size() - 1 - r;
+    if (NumberOrNull(rows.at(from_end, 6)).get<double>() < 0) losers.push_back(item(from_end));
+  }
+  return json{{"window", window},
+              {"source", cmc != kCmcWindows.end() ? "cmc" : "history"},
+              {"currency", currency},
+              {"gainers", std::move(gainers)},
+              {"losers", std::move(losers)}};
+}
+
+StatusOr<json> Global(warehouse::Connection& db, QueryParams& params) {
+  ASSIGN_OR_RETURN(std::string currency, params.Currency());
+  RETURN_IF_ERROR(params.Finish());
+  ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(R"sql(
+    SELECT ts, total_market_cap, total_volume_24h, btc_dominance, eth_dominance,
+           active_cryptocurrencies, defi_market_cap, stablecoin_market_cap
+    FROM global_metrics WHERE quote_currency = $1 ORDER BY ts DESC LIMIT 1)sql",
+                                                  {currency}));
+  json out = {{"currency", currency}};
+  if (!rows.empty()) {
+    out["source"] = "global_metrics";
+    out["ts"] = TimeOrNull(rows.at(0, 0));
+    out["total_market_cap"] = NumberOrNull(rows.at(0, 1));
+    out["total_volume_24h"] = NumberOrNull(rows.at(0, 2));
+    out["btc_dominance"] = NumberOrNull(rows.at(0, 3));
+    out["eth_dominance"] = NumberOrNull(rows.at(0, 4));
+    out["active_cryptocurrencies"] = NumberOrNull(rows.at(0, 5));
+    out["defi_market_cap"] = NumberOrNull(rows.at(0, 6));
+    out["stablecoin_market_cap"] = NumberOrNull(rows.at(0, 7));
+    return out;
+  }
+  // No global metrics loaded: sum the latest snapshot (only the coins it lists, so "coins"
+  // says how many the figures cover). BTC is CMC id 1, ETH 1027.
+  ASSIGN_OR_RETURN(rows, db.Query(fmt::format(R"sql(
+    WITH snap AS ({})
+    SELECT snap.max, sum(q.market_cap), sum(q.volume_24h),
+           100 * sum(q.market_cap) FILTER (WHERE q.cmc_id = 1) / nullif(sum(q.market_cap), 0),
+           100 * sum(q.market_cap) FILTER (WHERE q.cmc_id = 1027) / nullif(sum(q.market_cap), 0),
+           count(*)
+    FROM quotes q, snap
+    WHERE q.snapshot_ts = snap.max AND q.quote_currency = $1
+      AND q.ts > snap.max - interval '1 day' AND q.ts <= snap.max
+    GROUP BY snap.max)sql",
+                                              kLatestSnapshot),
+                                  {currency}));
+  if (rows.empty()) {
+    out["source"] = nullptr;  // no data yet
+    return out;
+  }
+  out["source"] = "computed_from_snapshot";
+  out["ts"] = TimeOrNull(rows.at(0, 0));
+  out["total_market_cap"] = NumberOrNull(rows.at(0, 1));
+  out["total_volume_24h"] = NumberOrNull(rows.at(0, 2));
+  out["btc_dominance"] = NumberOrNull(rows.at(0, 3));
+  out["eth_dominance"] = NumberOrNull(rows.at(0, 4));
+  out["coins"] = ToInt(rows.at(0, 5));
+  return out;
+}
+
+std::string SeriesCsv(const json& body) {
+  std::string out = CsvLine(
+      {"cmc_id", "symbol", "t", "price", "min", "max", "volume_24h", "market_cap", "samples"});
+  for (const auto& s : body["series"]) {
+    for (const auto& p : s["points"]) {
+      out += CsvLine({s["cmc_id"], s["symbol"], p["t"], p["price"], p["min"], p["max"],
+                      p["volume_24h"], p["market_cap"], p["samples"]});
+    }
+  }
+  return out;
+}
+
+std::string CandlesCsv(const json& body) {
+  std::string out =
+      CsvLine({"cmc_id", "t", "open", "high", "low", "close", "volume_24h", "samples"});
+  for (const auto& c : body["data"]) {
+    out += CsvLine({body["cmc_id"], c["t"], c["open"], c["high"], c["low"], c["close"],
+                    c["volume_24h"], c["samples"]});
+  }
+  return out;
+}
+
+std::string LatestCsv(const json& body) {
+  std::vector<json> header = {"rank",
+                              "cmc_id",
+                              "symbol",
+                              "name",
+                              "slug",
+                              "price",
+                              "market_cap",
+                              "volume_24h",
+                              "percent_change_1h",
+                              "percent_change_24h",
+                              "percent_change_7d",
+                              "circulating_supply",
+                              "last_updated"};
+  std::string out = CsvLine(header);
+  for (const auto& q : body["data"]) {
+    std::vector<json> fields;
+    for (const auto& h : header) fields.push_back(q[h.get<std::string>()]);
+    out += CsvLine(fields);
+  }
+  return out;
+}
+
+}  // namespace coinlake::dashboard

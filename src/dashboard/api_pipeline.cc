@@ -1,0 +1,131 @@
+// GET /api/v1/pipeline: is the pipeline healthy? Freshness, runs, credits, errors and gaps.
+#include <fmt/format.h>
+
+#include "dashboard/api.h"
+#include "dashboard/api_util.h"
+
+namespace coinlake::dashboard {
+namespace {
+
+using nlohmann::json;
+
+// Data older than this is stale: three missed 5-minute cycles.
+constexpr int kStaleAfterSeconds = 15 * 60;
+
+StatusOr<json> Freshness(warehouse::Connection& db) {
+  ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(fmt::format(R"sql(
+    SELECT ({0}), extract(epoch FROM now() - ({0})), max(loaded_at), count(*)
+    FROM lake_objects)sql",
+                                                              kLatestSnapshot)));
+  json age = NumberOrNull(rows.at(0, 1));
+  return json{{"latest_snapshot", TimeOrNull(rows.at(0, 0))},
+              {"snapshot_age_seconds", age},
+              {"last_loaded_at", TimeOrNull(rows.at(0, 2))},
+              {"objects_loaded", NumberOrNull(rows.at(0, 3))},
+              {"stale_after_seconds", kStaleAfterSeconds},
+              {"stale", age.is_number() && age.get<double>() > kStaleAfterSeconds}};
+}
+
+StatusOr<json> Runs(warehouse::Connection& db, int64_t limit) {
+  ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(R"sql(
+    SELECT id, command, started_at, finished_at, outcome, credits, objects, rows, error_class,
+           error, extract(epoch FROM finished_at - started_at)
+    FROM runs ORDER BY started_at DESC, id DESC LIMIT $1)sql",
+                                                  {std::to_string(limit)}));
+  json runs = json::array();
+  for (size_t r = 0; r < rows.size(); ++r) {
+    runs.push_back({{"id", NumberOrNull(rows.at(r, 0))},
+                    {"command", rows.text(r, 1)},
+                    {"started_at", TimeOrNull(rows.at(r, 2))},
+                    {"finished_at", TimeOrNull(rows.at(r, 3))},
+                    {"outcome", rows.text(r, 4)},
+                    {"credits", NumberOrNull(rows.at(r, 5))},
+                    {"objects", NumberOrNull(rows.at(r, 6))},
+                    {"rows", NumberOrNull(rows.at(r, 7))},
+                    {"error_class", rows.at(r, 8) ? json(*rows.at(r, 8)) : json(nullptr)},
+                    {"error", rows.at(r, 9) ? json(*rows.at(r, 9)) : json(nullptr)},
+                    {"duration_seconds", NumberOrNull(rows.at(r, 10))}});
+  }
+  return runs;
+}
+
+StatusOr<json> Credits(warehouse::Connection& db) {
+  // The CMC plan's month is the calendar month in UTC (the session's time zone is UTC).
+  ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(R"sql(
+    SELECT date_trunc('month', now()), coalesce(sum(credits), 0), count(*)
+    FROM runs WHERE started_at >= date_trunc('month', now()))sql"));
+  return json{{"month_start", TimeOrNull(rows.at(0, 0))},
+              {"used_this_month", NumberOrNull(rows.at(0, 1))},
+              {"runs_this_month", NumberOrNull(rows.at(0, 2))}};
+}
+
+StatusOr<json> Errors(warehouse::Connection& db) {
+  ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(R"sql(
+    SELECT error_class, count(*), max(started_at),
+           (array_agg(error ORDER BY started_at DESC))[1]
+    FROM runs
+    WHERE error_class IS NOT NULL AND started_at >= now() - interval '7 days'
+    GROUP BY error_class ORDER BY count(*) DESC, error_class)sql"));
+  json errors = json::array();
+  for (size_t r = 0; r < rows.size(); ++r) {
+    errors.push_back({{"error_class", rows.text(r, 0)},
+                      {"count", NumberOrNull(rows.at(r, 1))},
+                      {"last_at", TimeOrNull(rows.at(r, 2))},
+                      {"last_error", rows.at(r, 3) ? json(*rows.at(r, 3)) : json(nullptr)}});
+  }
+  return json{{"window", "7d"}, {"by_class", std::move(errors)}};
+}
+
+// The 5-minute slots of the last 24 hours (from the first snapshot ever, if later) that hold
+// no listings snapshot. The slot in progress is not expected yet.
+StatusOr<json> Gaps(warehouse::Connection& db) {
+  ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(R"sql(
+    WITH first AS (
+      SELECT min(data_ts) AS ts FROM lake_objects WHERE endpoint = 'listings_latest'),
+    bounds AS (
+      SELECT greatest(now() - interval '24 hours', first.ts) AS lo FROM first
+      WHERE first.ts IS NOT NULL),
+    slots AS (
+      SELECT generate_series(to_timestamp(floor(extract(epoch FROM lo) / 300) * 300),
+                             now() - interval '5 minutes', interval '5 minutes') AS slot
+      FROM bounds)
+    SELECT s.slot, EXISTS (
+      SELECT 1 FROM lake_objects o
+      WHERE o.endpoint = 'listings_latest' AND o.data_ts >= s.slot
+        AND o.data_ts < s.slot + interval '5 minutes')
+    FROM slots s ORDER BY s.slot)sql"));
+  json ranges = json::array();
+  size_t missing = 0;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    if (rows.text(r, 1) == "t") continue;
+    ++missing;
+    json start = TimeOrNull(rows.at(r, 0));
+    bool extends = !ranges.empty() && r > 0 && rows.text(r - 1, 1) == "f";
+    if (extends) {
+      ranges.back()["slots"] = ranges.back()["slots"].get<int>() + 1;
+    } else {
+      ranges.push_back({{"from", start}, {"slots", 1}});
+    }
+  }
+  return json{{"window", "24h"},
+              {"slot_seconds", 300},
+              {"expected", rows.size()},
+              {"missing", missing},
+              {"ranges", std::move(ranges)}};
+}
+
+}  // namespace
+
+StatusOr<json> Pipeline(warehouse::Connection& db, QueryParams& params) {
+  ASSIGN_OR_RETURN(int64_t runs, params.Int("runs", 1, 200, 20));
+  RETURN_IF_ERROR(params.Finish());
+  json out;
+  ASSIGN_OR_RETURN(out["freshness"], Freshness(db));
+  ASSIGN_OR_RETURN(out["runs"], Runs(db, runs));
+  ASSIGN_OR_RETURN(out["credits"], Credits(db));
+  ASSIGN_OR_RETURN(out["errors"], Errors(db));
+  ASSIGN_OR_RETURN(out["gaps"], Gaps(db));
+  return out;
+}
+
+}  // namespace coinlake::dashboard

@@ -1,0 +1,25 @@
+#include "dashboard/api_util.h"
+
+#include <charconv>
+
+#include "common/time_util.h"
+
+namespace coinlake::dashboard {
+
+nlohmann::json NumberOrNull(const std::optional<std::string>& text) {
+  if (!text) return nullptr;
+  double value = 0;
+  auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc()) return nullptr;
+  return value;
+}
+
+// PostgreSQL prints timestamptz as "2026-09-29 03:55:03.728+00"; the API speaks ISO-8601.
+nlohmann::json TimeOrNull(const std::optional<std::string>& text) {
+  if (!text) return nullptr;
+  auto parsed = ParseIso8601(text->substr(0, text->find('+')));
+  if (!parsed.ok()) return *text;
+  return FormatIso8601(*parsed);
+}
+
+}  // namespace coinlake::dashboard

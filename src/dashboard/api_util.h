@@ -1,0 +1,21 @@
+// Helpers shared by the API handlers: libpq text to JSON, and common SQL.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+namespace coinlake::dashboard {
+
+// A number, or null for SQL NULL (and for text that is not a number).
+nlohmann::json NumberOrNull(const std::optional<std::string>& text);
+
+// An ISO-8601 UTC time ("2026-11-27T21:50:00.000Z") from PostgreSQL's timestamptz text in a
+// UTC session, or null for SQL NULL.
+nlohmann::json TimeOrNull(const std::optional<std::string>& text);
+
+// The newest listings snapshot time, from the ledger's index rather than a scan of quotes.
+inline constexpr const char* kLatestSnapshot =
+    "SELECT max(data_ts) FROM lake_objects WHERE endpoint = 'listings_latest'";
+
+}  // namespace coinlake::dashboard
