@@ -1,0 +1,193 @@
+// The dashboard in Debian's chromium (headless), against `coinlake serve` over a database the
+// pipeline filled (run.sh sets it up). Screenshots go to $BROWSER_ARTIFACTS.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const URL_FULL = process.env.DASHBOARD_URL;
+const URL_EMPTY = process.env.EMPTY_DASHBOARD_URL;
+const ARTIFACTS = process.env.BROWSER_ARTIFACTS;
+const CHROMIUM = '/usr/bin/chromium';
+
+let context;
+let profile;
+const problems = [];
+
+before(async () => {
+  assert.ok(URL_FULL && URL_EMPTY && ARTIFACTS, 'run through tests/browser/run.sh');
+  profile = mkdtempSync(path.join(tmpdir(), 'coinlake-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    acceptDownloads: true,
+    viewport: { width: 1280, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await context?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+// A new page that records console errors, page errors and CSP violations.
+async function open(url) {
+  const page = await context.newPage();
+  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`${url}: ${msg.text()}`); });
+  page.on('pageerror', (err) => problems.push(`${url}: ${err.message}`));
+  await page.goto(url);
+  return page;
+}
+
+async function loaded(page, name) {
+  await page.waitForSelector(`body[data-loaded="${name}"]`, { timeout: 15_000 });
+}
+
+// Pixels of the chart's canvases that are clearly coloured (not white, grey or transparent).
+async function colouredPixels(page) {
+  return page.$$eval('#chart canvas', (canvases) => canvases.reduce((sum, c) => {
+    if (!c.width || !c.height) return sum;
+    const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const max = Math.max(data[i], data[i + 1], data[i + 2]);
+      const min = Math.min(data[i], data[i + 1], data[i + 2]);
+      if (data[i + 3] > 0 && max - min > 60) n += 1;
+    }
+    return sum + n;
+  }, 0));
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+describe('dashboard over a filled database', () => {
+  test('market overview shows global figures, movers and the top 100 with sparklines', async () => {
+    const page = await open(`${URL_FULL}/#/market`);
+    await loaded(page, 'market');
+    assert.equal(await page.locator('#latest tbody tr').count(), 100);
+    assert.match(await page.textContent('#latest tbody tr:first-child'), /BTC|Bitcoin/);
+    assert.match(await page.textContent('#g-mcap'), /\d/);
+    assert.match(await page.textContent('#g-btc'), /%$/);
+    assert.match(await page.textContent('#g-source'), /Computed from the latest snapshot/);
+    assert.match(await page.textContent('#health'), /latest snapshot/);
+    const sparkPixels = await page.$eval('#latest tbody tr:first-child canvas.spark', (c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n += 1;
+      return n;
+    });
+    assert.ok(sparkPixels > 20, `sparkline drawn (${sparkPixels} pixels)`);
+    await page.selectOption('#movers-window', '2h');
+    await page.waitForFunction(() => document.querySelectorAll('#gainers li a').length > 0
+      && document.querySelectorAll('#losers li a').length > 0);
+    await shot(page, 'market');
+    await page.close();
+  });
+
+  test('asset page draws a chart; ranges, candles, UTC toggle and compare work', async () => {
+    const page = await open(`${URL_FULL}/#/asset/1`);
+    await loaded(page, 'asset');
+    await page.waitForFunction(() => document.querySelector('#chart-note').textContent.includes('UTC'));
+    assert.ok(await colouredPixels(page) > 100, 'the line is drawn');
+    assert.match(await page.getAttribute('#csv', 'href'), /ids=1&.*range=24h/);
+
+    await page.click('#ranges button[data-range="7d"]');
+    await page.waitForFunction(() => document.querySelector('#csv').href.includes('range=7d'));
+    assert.equal(await page.getAttribute('#ranges button.on', 'data-range'), '7d');
+    await page.waitForSelector('.gap', { timeout: 10_000 });
+    assert.ok(await page.locator('.gap').count() >= 1, 'the fetch pause is shaded as a gap');
+
+    await page.click('#tz');
+    await page.waitForFunction(() => document.querySelector('#chart-note').textContent.includes('local time'));
+    assert.equal(await page.textContent('#tz'), 'Local');
+    await page.click('#tz');
+    await page.waitForFunction(() => document.querySelector('#chart-note').textContent.includes('UTC'));
+
+    await page.click('#modes button[data-mode="candles"]');
+    await page.waitForFunction(() => document.querySelector('#chart-note').textContent.includes('candles'));
+    assert.ok(await colouredPixels(page) > 100, 'candles are drawn');
+    assert.match(await page.getAttribute('#csv', 'href'), /candles\?id=1/);
+    await shot(page, 'asset-candles');
+
+    await page.click('#modes button[data-mode="line"]');
+    await page.fill('#search', 'eth');
+    await page.waitForSelector('#search-results button[data-cmc-id="1027"]');
+    await page.click('#search-results button[data-cmc-id="1027"]');
+    await page.waitForFunction(() => document.querySelector('#chart-note').textContent.includes('Change since'));
+    assert.equal(await page.locator('#selected .chip').count(), 2);
+    assert.match(await page.getAttribute('#csv', 'href'), /ids=1%2C1027/);
+    assert.ok(await colouredPixels(page) > 100, 'two lines drawn');
+    await shot(page, 'asset-compare');
+    await page.close();
+  });
+
+  test('CSV download holds the series', async () => {
+    const page = await open(`${URL_FULL}/#/asset/1`);
+    await loaded(page, 'asset');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#csv')]);
+    const file = await download.path();
+    const lines = readFileSync(file, 'utf8').trim().split('\r\n');
+    assert.equal(lines[0], 'cmc_id,symbol,t,price,min,max,volume_24h,market_cap,samples');
+    assert.ok(lines.length > 5, `rows in the CSV (${lines.length})`);
+    const fields = lines[1].split(',');
+    assert.equal(fields[0], '1');
+    assert.equal(fields[1], 'BTC');
+    assert.ok(Number(fields[3]) > 0, 'a price');
+    assert.match(fields[2], /^\d{4}-\d\d-\d\dT/);
+    await page.close();
+  });
+
+  test('pipeline page shows freshness, runs, credits and gaps', async () => {
+    const page = await open(`${URL_FULL}/#/pipeline`);
+    await loaded(page, 'pipeline');
+    assert.doesNotMatch(await page.textContent('#p-fresh'), /no data yet/);
+    assert.match(await page.textContent('#p-credits'), /^\d+ in \d+ runs$/);
+    assert.match(await page.textContent('#p-gaps'), /snapshots missing/);
+    assert.ok(await page.locator('#p-runs tbody tr').count() >= 10);
+    assert.ok(await page.locator('#p-runs .outcome-ok').count() >= 10);
+    await shot(page, 'pipeline');
+    await page.close();
+  });
+
+  test('fits a phone-sized screen', async () => {
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 375, height: 740 });
+    await page.goto(`${URL_FULL}/#/market`);
+    await loaded(page, 'market');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `no horizontal scrolling (${overflow}px too wide)`);
+    await shot(page, 'market-phone');
+    await page.goto(`${URL_FULL}/#/asset/1`);
+    await loaded(page, 'asset');
+    await shot(page, 'asset-phone');
+    await page.close();
+  });
+});
+
+describe('dashboard over an empty database', () => {
+  test('says there is no data yet instead of failing', async () => {
+    const page = await open(`${URL_EMPTY}/#/market`);
+    await loaded(page, 'market');
+    assert.equal(await page.isVisible('#empty'), true);
+    assert.match(await page.textContent('#g-mcap'), /no data yet/);
+    assert.match(await page.textContent('#health'), /no data yet/);
+    await page.goto(`${URL_EMPTY}/#/pipeline`);
+    await loaded(page, 'pipeline');
+    assert.match(await page.textContent('#p-fresh'), /no data yet/);
+    await page.goto(`${URL_EMPTY}/#/asset/1`);
+    await loaded(page, 'asset');
+    assert.match(await page.textContent('#chart-note'), /No data yet/);
+    await shot(page, 'empty');
+    await page.close();
+  });
+});
+
+test('no console errors and no CSP violations', () => {
+  assert.deepEqual(problems, []);
+});

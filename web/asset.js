@@ -1,0 +1,216 @@
+// Asset page: one or more assets over a range, as a line (several assets: % change) or as
+// candles with volume; gaps in the data shaded; UTC or local time; CSV download.
+import { CandlestickSeries, HistogramSeries, LineSeries, createChart } from './vendor/lightweight-charts.js';
+import { apiUrl, getJson } from './api.js';
+import { el } from './format.js';
+
+const COLORS = ['#2563eb', '#f59e0b', '#16a34a', '#dc2626', '#7c3aed', '#0891b2'];
+const state = { ids: [1], range: '24h', mode: 'line', utc: true, names: {} };
+let chart = null;
+let gaps = [];
+let shades = [];
+
+function secondsOf(iso) {
+  return Math.floor(Date.parse(iso) / 1000);
+}
+
+// lightweight-charts shows times as UTC; local time shifts them by the zone offset.
+function chartTime(seconds) {
+  if (state.utc) return seconds;
+  return seconds - new Date(seconds * 1000).getTimezoneOffset() * 60;
+}
+
+function ensureChart() {
+  if (chart) return chart;
+  const box = document.getElementById('chart');
+  chart = createChart(box, {
+    autoSize: true,
+    layout: { background: { color: '#ffffff' }, textColor: '#1f2937' },
+    timeScale: { timeVisible: true, secondsVisible: false },
+    rightPriceScale: { borderVisible: false },
+  });
+  chart.timeScale().subscribeVisibleTimeRangeChange(placeShades);
+  chart.timeScale().subscribeSizeChange(placeShades);
+  return chart;
+}
+
+function clearChart() {
+  if (chart) {
+    chart.remove();
+    chart = null;
+  }
+  for (const s of shades) s.remove();
+  shades = [];
+}
+
+// Shaded boxes over the chart where the pipeline missed snapshots.
+function placeShades() {
+  for (const s of shades) s.remove();
+  shades = [];
+  if (!chart) return;
+  const box = document.getElementById('chart');
+  for (const g of gaps) {
+    const x1 = chart.timeScale().timeToCoordinate(chartTime(secondsOf(g.from)));
+    const x2 = chart.timeScale().timeToCoordinate(chartTime(secondsOf(g.to)));
+    if (x1 === null || x2 === null) continue;
+    const shade = el('div', null, 'gap');
+    shade.title = `no data ${g.from} – ${g.to}`;
+    shade.style.left = `${Math.min(x1, x2)}px`;
+    shade.style.width = `${Math.max(2, Math.abs(x2 - x1))}px`;
+    box.append(shade);
+    shades.push(shade);
+  }
+}
+
+function seriesParams() {
+  const params = { ids: state.ids.join(','), width: 800 };
+  if (state.range === 'all') params.range = 'all';
+  else params.range = state.range;
+  return params;
+}
+
+async function drawLine() {
+  const body = await getJson('/api/v1/series', seriesParams());
+  clearChart();
+  const c = ensureChart();
+  const compare = state.ids.length > 1;
+  let points = 0;
+  gaps = [];
+  body.series.forEach((s, i) => {
+    state.names[s.cmc_id] = s.symbol || `#${s.cmc_id}`;
+    const line = c.addSeries(LineSeries, {
+      color: COLORS[i % COLORS.length], lineWidth: 2, title: state.names[s.cmc_id],
+      priceFormat: compare ? { type: 'percent' } : { type: 'price', precision: 4, minMove: 0.0001 },
+    });
+    const first = s.points.find((p) => p.price !== null);
+    line.setData(s.points.filter((p) => p.price !== null).map((p) => ({
+      time: chartTime(secondsOf(p.t)),
+      value: compare ? (p.price / first.price - 1) * 100 : p.price,
+    })));
+    points += s.points.length;
+    gaps.push(...s.gaps);
+  });
+  c.timeScale().fitContent();
+  renderChips();
+  return { points, note: compare ? 'Change since the start of the range, %.' : '' };
+}
+
+async function drawCandles() {
+  const id = state.ids[0];
+  const long = state.range === 'all' || ['30d', '365d'].includes(state.range);
+  const params = { id, interval: long ? '1d' : '1h', range: state.range };
+  const body = await getJson('/api/v1/candles', params);
+  clearChart();
+  const c = ensureChart();
+  gaps = [];
+  const candles = c.addSeries(CandlestickSeries, {
+    upColor: '#16a34a', downColor: '#dc2626', wickUpColor: '#16a34a', wickDownColor: '#dc2626',
+    borderVisible: false,
+  });
+  candles.setData(body.data.map((k) => ({
+    time: chartTime(secondsOf(k.t)), open: k.open, high: k.high, low: k.low, close: k.close,
+  })));
+  const volume = c.addSeries(HistogramSeries, { priceScaleId: 'volume', priceFormat: { type: 'volume' }, color: '#93c5fd' });
+  c.priceScale('volume').applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
+  volume.setData(body.data.map((k) => ({ time: chartTime(secondsOf(k.t)), value: k.volume_24h ?? 0 })));
+  c.timeScale().fitContent();
+  renderChips();
+  return { points: body.data.length, note: `${params.interval} candles of ${state.names[id] || `#${id}`}; volume is CMC's rolling 24h volume.` };
+}
+
+function csvHref() {
+  if (state.mode === 'candles') {
+    const long = state.range === 'all' || ['30d', '365d'].includes(state.range);
+    return apiUrl('/api/v1/candles', { id: state.ids[0], interval: long ? '1d' : '1h', range: state.range, format: 'csv' });
+  }
+  return apiUrl('/api/v1/series', { ...seriesParams(), format: 'csv' });
+}
+
+function renderChips() {
+  const chips = state.ids.map((id, i) => {
+    const chip = el('span', state.names[id] || `#${id}`, 'chip');
+    chip.dataset.color = String(i % COLORS.length);
+    chip.style.borderColor = COLORS[i % COLORS.length];
+    if (state.ids.length > 1) {
+      const remove = el('button', '×');
+      remove.setAttribute('aria-label', `remove ${state.names[id] || id}`);
+      remove.addEventListener('click', () => {
+        state.ids = state.ids.filter((x) => x !== id);
+        refreshAsset();
+      });
+      chip.append(remove);
+    }
+    return chip;
+  });
+  document.getElementById('selected').replaceChildren(...chips);
+}
+
+export async function refreshAsset() {
+  const draw = state.mode === 'candles' ? drawCandles : drawLine;
+  const { points, note } = await draw();
+  document.getElementById('csv').href = csvHref();
+  document.getElementById('chart-note').textContent = points === 0
+    ? 'No data yet for this range.'
+    : `${note} Times in ${state.utc ? 'UTC' : 'local time'}.`;
+  placeShades();
+}
+
+export function showAsset(id) {
+  if (id && !state.ids.includes(id)) state.ids = [id];
+}
+
+function pick(group, attr, onPick) {
+  const box = document.getElementById(group);
+  box.addEventListener('click', (event) => {
+    const button = event.target.closest(`button[${attr}]`);
+    if (!button) return;
+    for (const b of box.querySelectorAll('button')) b.classList.toggle('on', b === button);
+    onPick(button.getAttribute(attr));
+  });
+}
+
+let searchTimer = null;
+async function search(text, onError) {
+  const list = document.getElementById('search-results');
+  if (!text.trim()) {
+    list.replaceChildren();
+    return;
+  }
+  try {
+    const result = await getJson('/api/v1/assets', { q: text.trim(), limit: 10 });
+    list.replaceChildren(...result.data.map((a) => {
+      const li = el('li');
+      const add = el('button', `${a.symbol} · ${a.name} (#${a.cmc_id})`);
+      add.dataset.cmcId = a.cmc_id;
+      add.addEventListener('click', () => {
+        state.names[a.cmc_id] = a.symbol;
+        if (!state.ids.includes(a.cmc_id)) state.ids = [...state.ids, a.cmc_id].slice(-6);
+        list.replaceChildren();
+        document.getElementById('search').value = '';
+        refreshAsset().catch(onError);
+      });
+      li.append(add);
+      return li;
+    }));
+    if (!result.data.length) list.replaceChildren(el('li', 'no match', 'note'));
+  } catch (err) {
+    onError(err);
+  }
+}
+
+export function initAsset(onError) {
+  const redraw = () => refreshAsset().catch(onError);
+  pick('ranges', 'data-range', (range) => { state.range = range; redraw(); });
+  pick('modes', 'data-mode', (mode) => { state.mode = mode; redraw(); });
+  const tz = document.getElementById('tz');
+  tz.addEventListener('click', () => {
+    state.utc = !state.utc;
+    tz.textContent = state.utc ? 'UTC' : 'Local';
+    tz.setAttribute('aria-pressed', String(state.utc));
+    redraw();
+  });
+  document.getElementById('search').addEventListener('input', (event) => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => search(event.target.value, onError), 200);
+  });
+}

@@ -1,0 +1,59 @@
+// Number and time formatting, and small DOM helpers shared by the pages.
+export const money = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 6 });
+export const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 2 });
+
+export function el(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+export function price(value) {
+  return value === null || value === undefined ? '–' : money.format(value);
+}
+
+export function big(value) {
+  return value === null || value === undefined ? '–' : compact.format(value);
+}
+
+export function percentCell(value) {
+  if (value === null || value === undefined) return el('td', '–', 'num');
+  return el('td', `${value.toFixed(2)}%`, `num ${value >= 0 ? 'up' : 'down'}`);
+}
+
+export function when(iso) {
+  return iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '–';
+}
+
+export function ago(seconds) {
+  if (seconds === null || seconds === undefined) return 'never';
+  if (seconds < 120) return `${Math.round(seconds)} s ago`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 172800) return `${Math.round(seconds / 3600)} h ago`;
+  return `${Math.round(seconds / 86400)} days ago`;
+}
+
+// Draws a sparkline of `values` on a canvas (green if it ended higher, red otherwise).
+export function sparkline(values) {
+  const canvas = document.createElement('canvas');
+  canvas.width = 120;
+  canvas.height = 32;
+  canvas.className = 'spark';
+  const points = (values || []).filter((v) => v !== null);
+  if (points.length < 2) return canvas;
+  const min = Math.min(...points);
+  const max = Math.max(...points);
+  const ctx = canvas.getContext('2d');
+  ctx.strokeStyle = points[points.length - 1] >= points[0] ? '#16a34a' : '#dc2626';
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  points.forEach((v, i) => {
+    const x = (i / (points.length - 1)) * (canvas.width - 2) + 1;
+    const y = max === min ? canvas.height / 2 : (1 - (v - min) / (max - min)) * (canvas.height - 4) + 2;
+    if (i === 0) ctx.moveTo(x, y);
+    else ctx.lineTo(x, y);
+  });
+  ctx.stroke();
+  return canvas;
+}

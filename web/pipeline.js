@@ -1,0 +1,39 @@
+// Pipeline page: freshness, credits, errors by class, missing snapshots, last runs.
+import { getJson } from './api.js';
+import { ago, el, when } from './format.js';
+
+export async function refreshPipeline() {
+  const p = await getJson('/api/v1/pipeline', { runs: 20 });
+  const fresh = document.getElementById('p-fresh');
+  if (p.freshness.latest_snapshot === null) {
+    fresh.textContent = 'no data yet';
+    fresh.className = '';
+  } else {
+    fresh.textContent = `${when(p.freshness.latest_snapshot)} (${ago(p.freshness.snapshot_age_seconds)})${p.freshness.stale ? ' · stale' : ''}`;
+    fresh.className = p.freshness.stale ? 'stale' : 'ok';
+  }
+  document.getElementById('p-credits').textContent =
+    `${p.credits.used_this_month} in ${p.credits.runs_this_month} runs`;
+  document.getElementById('p-gaps').textContent = p.gaps.expected === 0
+    ? 'no data yet'
+    : `${p.gaps.missing} of ${p.gaps.expected} 5-minute snapshots missing`;
+  const errors = p.errors.by_class.map((e) => {
+    const tr = el('tr');
+    tr.append(el('td', e.error_class), el('td', e.count, 'num'), el('td', when(e.last_at)), el('td', e.last_error || ''));
+    return tr;
+  });
+  document.getElementById('p-errors-empty').hidden = errors.length > 0;
+  document.querySelector('#p-errors tbody').replaceChildren(...errors);
+  document.getElementById('p-gap-list').replaceChildren(...(p.gaps.ranges.length
+    ? p.gaps.ranges.map((g) => el('li', `${when(g.from)}: ${g.slots} × 5 min`))
+    : [el('li', 'none', 'note')]));
+  const runs = p.runs.map((r) => {
+    const tr = el('tr');
+    tr.append(el('td', r.id), el('td', when(r.started_at)), el('td', r.outcome, `outcome-${r.outcome}`),
+      el('td', r.credits, 'num'), el('td', r.rows, 'num'),
+      el('td', r.duration_seconds === null ? '–' : r.duration_seconds.toFixed(1), 'num'),
+      el('td', r.error_class ? `${r.error_class}: ${r.error || ''}` : ''));
+    return tr;
+  });
+  document.querySelector('#p-runs tbody').replaceChildren(...(runs.length ? runs : [el('tr', 'no runs yet', 'note')]));
+}
