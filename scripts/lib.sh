@@ -16,6 +16,7 @@ BUILD_PACKAGES=(
   libcurl4-openssl-dev libpq-dev libsimdjson-dev libcpp-httplib-dev libcli11-dev libspdlog-dev
   libfmt-dev nlohmann-json3-dev libssl-dev zlib1g-dev libgtest-dev libgmock-dev
   libbenchmark-dev postgresql-15 postgresql-client-15 curl ca-certificates
+  libexpat1-dev awscli
 )
 
 ensure_packages() {

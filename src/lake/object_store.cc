@@ -6,6 +6,7 @@
 
 #include "lake/file_object_store.h"
 #include "lake/memory_object_store.h"
+#include "lake/s3_object_store.h"
 
 namespace coinlake::lake {
 
@@ -50,8 +51,13 @@ StatusOr<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& url) {
     return std::unique_ptr<ObjectStore>(std::make_unique<MemoryObjectStore>());
   }
   if (url.rfind("s3://", 0) == 0) {
-    return InvalidArgumentError(fmt::format(
-        "lake URL '{}': the S3 backend is not built into this version yet; use file://", url));
+    ASSIGN_OR_RETURN(S3Location location, ParseS3Url(url));
+    AwsEnvironment env = AwsEnvironment::FromEnvironment();
+    if (location.region.empty()) location.region = ResolveRegion(env);
+    if (location.region.empty()) location.region = "us-east-1";
+    ASSIGN_OR_RETURN(auto store,
+                     S3ObjectStore::Open(std::move(location), MakeDefaultCredentialChain(env)));
+    return std::unique_ptr<ObjectStore>(std::move(store));
   }
   std::string path;
   if (url.rfind("file://", 0) == 0) {

@@ -53,7 +53,8 @@ class ObjectStore {
 // Checks a key against the rules above; INVALID_ARGUMENT says why it is refused.
 Status ValidateKey(const std::string& key);
 
-// Opens a store from a lake URL: file:///abs/path, a plain path, or memory:// (tests).
+// Opens a store from a lake URL: file:///abs/path, a plain path, s3://bucket/prefix (see
+// s3_object_store.h; credentials from the AWS chain in aws_credentials.h), or memory:// (tests).
 StatusOr<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& url);
 
 }  // namespace coinlake::lake

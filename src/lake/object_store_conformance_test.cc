@@ -1,4 +1,7 @@
-// One suite, every backend: the ObjectStore contract in object_store.h.
+// One suite, every backend: the ObjectStore contract in object_store.h. Memory and file are
+// instantiated here; S3 (against the fake S3) in s3_integration_test.cc.
+#include "lake/object_store_conformance.h"
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -8,22 +11,9 @@
 
 #include "lake/file_object_store.h"
 #include "lake/memory_object_store.h"
-#include "tests/test_support.h"
 
 namespace coinlake::lake {
 namespace {
-
-struct Backend {
-  std::string name;
-  std::function<std::unique_ptr<ObjectStore>(const std::string& dir)> make;
-};
-
-class ObjectStoreConformance : public ::testing::TestWithParam<Backend> {
- protected:
-  void SetUp() override { store_ = GetParam().make(dir_.path()); }
-  coinlake::testing::TempDir dir_;
-  std::unique_ptr<ObjectStore> store_;
-};
 
 TEST_P(ObjectStoreConformance, PutThenGetAndHead) {
   std::string key = "raw/cmc/listings_latest/dt=2026-09-29/a b+c:d=e~.json.gz";

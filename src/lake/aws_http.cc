@@ -1,0 +1,102 @@
+#include "lake/aws_http.h"
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+
+#include <cstring>
+#include <memory>
+#include <mutex>
+
+namespace coinlake::lake {
+namespace {
+
+struct Upload {
+  std::string_view data;
+  size_t offset = 0;
+};
+
+size_t ReadBody(char* buffer, size_t size, size_t count, void* user) {
+  auto* upload = static_cast<Upload*>(user);
+  size_t n = std::min(size * count, upload->data.size() - upload->offset);
+  std::memcpy(buffer, upload->data.data() + upload->offset, n);
+  upload->offset += n;
+  return n;
+}
+
+size_t WriteBody(char* data, size_t size, size_t count, void* user) {
+  static_cast<std::string*>(user)->append(data, size * count);
+  return size * count;
+}
+
+size_t ReadHeader(char* data, size_t size, size_t count, void* user) {
+  std::string_view line(data, size * count);
+  constexpr std::string_view kRequestId = "x-amz-request-id:";
+  if (line.size() > kRequestId.size() &&
+      strncasecmp(line.data(), kRequestId.data(), kRequestId.size()) == 0) {
+    std::string_view value = line.substr(kRequestId.size());
+    while (!value.empty() && (value.front() == ' ')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.remove_suffix(1);
+    *static_cast<std::string*>(user) = std::string(value);
+  }
+  return size * count;
+}
+
+}  // namespace
+
+StatusOr<AwsHttpResponse> PerformAwsHttp(const AwsHttpRequest& request) {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
+  if (!curl) return InternalError("curl_easy_init failed");
+  CURL* h = curl.get();
+  AwsHttpResponse response;
+  Upload upload;
+  curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(request.connect_timeout.count()));
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.total_timeout.count()));
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, WriteBody);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, ReadHeader);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &response.request_id);
+  if (request.no_proxy) curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+  if (request.method == "HEAD") {
+    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  } else if (request.method == "PUT") {
+    upload.data = request.body.value_or(std::string_view());
+    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, ReadBody);
+    curl_easy_setopt(h, CURLOPT_READDATA, &upload);
+    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(upload.data.size()));
+  } else if (request.method != "GET") {
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
+  curl_slist* headers = nullptr;
+  for (const std::string& header : request.headers)
+    headers = curl_slist_append(headers, header.c_str());
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_guard(headers,
+                                                                           &curl_slist_free_all);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+  std::string sigv4;
+  if (request.signing) {
+    sigv4 = fmt::format("aws:amz:{}:{}", request.signing->region, request.signing->service);
+    curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4.c_str());
+    curl_easy_setopt(h, CURLOPT_USERNAME, request.signing->access_key_id.c_str());
+    curl_easy_setopt(h, CURLOPT_PASSWORD, request.signing->secret_access_key.c_str());
+  }
+  CURLcode rc = curl_easy_perform(h);
+  if (rc != CURLE_OK) {
+    return UnavailableError(
+        fmt::format("{} {}: {}", request.method, request.url, curl_easy_strerror(rc)));
+  }
+  long status = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  response.http_status = static_cast<int>(status);
+  curl_off_t length = -1;
+  if (curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK && length >= 0)
+    response.content_length = length;
+  return response;
+}
+
+}  // namespace coinlake::lake

@@ -1,0 +1,19 @@
+// curated/quotes: flat CSV rows derived from a raw listings/quotes payload, for Athena, DuckDB or
+// Spark (docs/athena.sql). Deterministic: the same payload always yields the same bytes, so
+// writing it under CuratedQuotesKey() is idempotent like every lake write.
+#pragma once
+
+#include <string>
+
+#include "cmc/types.h"
+
+namespace coinlake::lake {
+
+// The CSV header line (no trailing newline), in column order.
+extern const char kCuratedQuotesHeader[];
+
+// RFC 4180 CSV with a header row: one line per QuoteRow, snapshot time first. Times are
+// ISO-8601 UTC; missing values are empty fields; numbers use the shortest exact form.
+std::string CuratedQuotesCsv(const cmc::QuotesPayload& payload);
+
+}  // namespace coinlake::lake

@@ -1,0 +1,41 @@
+#include "lake/curated.h"
+
+#include <gtest/gtest.h>
+
+namespace coinlake::lake {
+namespace {
+
+TEST(CuratedQuotesTest, OneLinePerRowWithAHeaderAndEmptyNulls) {
+  cmc::QuotesPayload payload;
+  payload.status.timestamp = *ParseIso8601("2026-09-29T03:55:03.728Z");
+  cmc::QuoteRow btc;
+  btc.cmc_id = 1;
+  btc.symbol = "BTC";
+  btc.name = "Bitcoin";
+  btc.slug = "bitcoin";
+  btc.quote_currency = "USD";
+  btc.ts = *ParseIso8601("2026-09-29T03:54:00Z");
+  btc.cmc_rank = 1;
+  btc.price = 65432.1;
+  btc.max_supply = 21000000;
+  cmc::QuoteRow odd;
+  odd.cmc_id = 99;
+  odd.symbol = "A,B";
+  odd.name = "Say \"hi\"";
+  odd.quote_currency = "USD";
+  odd.ts = btc.ts;
+  payload.rows = {btc, odd};
+  std::string csv = CuratedQuotesCsv(payload);
+  std::string expected = std::string(kCuratedQuotesHeader) + "\n" +
+                         "2026-09-29T03:55:03.728Z,1,BTC,Bitcoin,bitcoin,USD,"
+                         "2026-09-29T03:54:00.000Z,1,,65432.1,,,,,,,,,,,,,,21000000,\n"
+                         "2026-09-29T03:55:03.728Z,99,\"A,B\",\"Say \"\"hi\"\"\",,USD,"
+                         "2026-09-29T03:54:00.000Z,,,,,,,,,,,,,,,,,,\n";
+  EXPECT_EQ(csv, expected);
+  EXPECT_EQ(CuratedQuotesCsv(payload), csv);  // deterministic
+  cmc::QuotesPayload empty;
+  EXPECT_EQ(CuratedQuotesCsv(empty), std::string(kCuratedQuotesHeader) + "\n");
+}
+
+}  // namespace
+}  // namespace coinlake::lake

@@ -1,0 +1,235 @@
+// The S3 store against real servers started by scripts/test (scripts/lib-s3.sh):
+// - the strict fake S3 (tests/s3/fake_s3.mjs, COINLAKE_TEST_S3_ENDPOINT): the conformance suite,
+//   fault injection, the credential chain over its fake IMDSv2 and container endpoints;
+// - s3rver 3.7.1 (COINLAKE_TEST_S3RVER_ENDPOINT): a round trip with an independent server;
+// - Debian's awscli (/usr/bin/aws): an independent client reads what coinlake wrote and back.
+// A missing server is a failure, never a skip.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "lake/object_store_conformance.h"
+#include "lake/s3_object_store.h"
+
+namespace coinlake::lake {
+namespace {
+
+const AwsCredentials kTestKeys{"COINLAKETESTKEYID", "coinlake-test-secret-0123456789", "",
+                               std::nullopt, "test"};
+
+std::string RequireEnv(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) {
+    ADD_FAILURE() << name << " is not set: run the tests through scripts/test, which starts the "
+                  << "fake S3 servers (scripts/lib-s3.sh)";
+    return "http://127.0.0.1:1";
+  }
+  return v;
+}
+
+std::string FakeEndpoint() { return RequireEnv("COINLAKE_TEST_S3_ENDPOINT"); }
+
+// A prefix no other test uses, so tests share the fake's bucket safely.
+std::string UniquePrefix() {
+  static std::mt19937_64 rng(std::random_device{}());
+  return fmt::format("t{:016x}", rng());
+}
+
+BackoffPolicy FastRetry(int attempts = 6) {
+  return BackoffPolicy{std::chrono::milliseconds(5), std::chrono::milliseconds(50), attempts};
+}
+
+std::unique_ptr<S3ObjectStore> FakeStore(const std::string& prefix,
+                                         std::shared_ptr<CredentialProvider> creds = nullptr,
+                                         BackoffPolicy retry = FastRetry()) {
+  S3Location loc{"lake", prefix, "eu-west-3", FakeEndpoint(), true};
+  auto store = S3ObjectStore::Open(loc, creds ? creds : MakeStaticCredentials(kTestKeys), retry);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  return std::move(store).value();
+}
+
+nlohmann::json Control(const std::string& path, const nlohmann::json& body = nullptr) {
+  httplib::Client client(FakeEndpoint());
+  auto res = body.is_null() ? client.Get(path) : client.Post(path, body.dump(), "application/json");
+  EXPECT_TRUE(res && res->status == 200) << "fake S3 control " << path;
+  return res ? nlohmann::json::parse(res->body, nullptr, false) : nlohmann::json();
+}
+
+INSTANTIATE_TEST_SUITE_P(S3, ObjectStoreConformance,
+                         ::testing::Values(Backend{
+                             "fake_s3",
+                             [](const std::string&) -> std::unique_ptr<ObjectStore> {
+                               return FakeStore(UniquePrefix());
+                             }}),
+                         [](const auto& info) { return info.param.name; });
+
+TEST(S3FakeTest, OpenObjectStoreFromAnS3UrlWithEnvironmentCredentials) {
+  setenv("AWS_ACCESS_KEY_ID", kTestKeys.access_key_id.c_str(), 1);
+  setenv("AWS_SECRET_ACCESS_KEY", kTestKeys.secret_access_key.c_str(), 1);
+  auto store = OpenObjectStore(
+      fmt::format("s3://lake/{}?region=ap-south-1&endpoint={}", UniquePrefix(), FakeEndpoint()));
+  unsetenv("AWS_ACCESS_KEY_ID");
+  unsetenv("AWS_SECRET_ACCESS_KEY");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_TRUE((*store)->url().starts_with("s3://lake/t"));
+  Status put = (*store)->Put("raw/k=v/x", "bytes");
+  ASSERT_TRUE(put.ok()) << put.ToString();
+  EXPECT_EQ(*(*store)->Get("raw/k=v/x"), "bytes");
+}
+
+TEST(S3FakeTest, TransientFaultsAreRetried) {
+  auto store = FakeStore(UniquePrefix());
+  Control(
+      "/__fault",
+      {{"queue", {{{"kind", "503"}}, {{"kind", "500"}}, {{"kind", "reset"}}, {{"kind", "409"}}}}});
+  int before = Control("/__stats")["faults_applied"];
+  ASSERT_TRUE(store->Put("raw/a", "A").ok());
+  EXPECT_EQ(Control("/__stats")["faults_applied"].get<int>() - before, 4);
+  Control("/__fault", {{"queue", {{{"kind", "badxml"}}}}});
+  auto all = store->ListAll("raw/");
+  ASSERT_TRUE(all.ok()) << all.status().ToString();  // an unparsable 200 listing is retried
+  EXPECT_EQ(all->size(), 1u);
+  EXPECT_EQ(Control("/__stats")["faults_applied"].get<int>() - before, 5);
+}
+
+TEST(S3FakeTest, RetriesGiveUpAsUnavailable) {
+  auto store = FakeStore(UniquePrefix(), nullptr, FastRetry(3));
+  Control("/__fault", {{"down", true}});
+  Status put = store->Put("raw/a", "A");
+  Control("/__fault", {{"down", false}});
+  EXPECT_EQ(put.code(), StatusCode::kUnavailable) << put.ToString();
+  EXPECT_TRUE(store->Put("raw/a", "A").ok());
+}
+
+TEST(S3FakeTest, RefusedCredentialsAreNotRetried) {
+  AwsCredentials wrong = kTestKeys;
+  wrong.secret_access_key = "not-the-secret-0000";
+  auto store = FakeStore(UniquePrefix(), MakeStaticCredentials(wrong));
+  int before = Control("/__stats")["requests"];
+  Status put = store->Put("raw/a", "A");
+  EXPECT_EQ(put.code(), StatusCode::kPermissionDenied) << put.ToString();
+  EXPECT_NE(put.message().find("SignatureDoesNotMatch"), std::string::npos);
+  EXPECT_EQ(Control("/__stats")["requests"].get<int>() - before, 1);
+  AwsCredentials unknown = kTestKeys;
+  unknown.access_key_id = "AKIDUNKNOWN";
+  EXPECT_EQ(FakeStore(UniquePrefix(), MakeStaticCredentials(unknown))->Get("raw/a").status().code(),
+            StatusCode::kPermissionDenied);
+}
+
+AwsEnvironment MetadataOnlyEnvironment(const std::string& dir) {
+  AwsEnvironment env;
+  env.credentials_file = dir + "/none";
+  env.config_file = dir + "/none";
+  env.imds_endpoint = FakeEndpoint();
+  return env;
+}
+
+TEST(S3CredentialsTest, Imdsv2SessionCredentialsSignRequestsAndRefreshBeforeExpiry) {
+  coinlake::testing::TempDir dir;
+  Control("/__imds", {{"expires_in_s", 3600}, {"fail", false}});
+  auto chain = MakeDefaultCredentialChain(MetadataOnlyEnvironment(dir.path()));
+  nlohmann::json before = Control("/__stats");
+  auto store = FakeStore(UniquePrefix(), chain);
+  ASSERT_TRUE(store->Put("raw/imds", "signed with a session token").ok());
+  ASSERT_TRUE(store->Get("raw/imds").ok());
+  nlohmann::json after = Control("/__stats");
+  EXPECT_EQ(
+      after["imds_credential_fetches"].get<int>() - before["imds_credential_fetches"].get<int>(),
+      1);
+  EXPECT_EQ(after["imds_v1_attempts"], before["imds_v1_attempts"]);  // never without a token
+
+  // Credentials 6 minutes from expiry are refreshed on every use...
+  Control("/__imds", {{"expires_in_s", 360}});
+  chain->Invalidate();
+  ASSERT_TRUE(chain->Get().ok());
+  int fetches = Control("/__stats")["imds_credential_fetches"];
+  auto c = chain->Get();
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(Control("/__stats")["imds_credential_fetches"].get<int>(), fetches + 1);
+  // ...but while IMDS fails the cached ones are used until they really expire.
+  Control("/__imds", {{"fail", true}});
+  auto cached = chain->Get();
+  Control("/__imds", {{"fail", false}, {"expires_in_s", 3600}});
+  ASSERT_TRUE(cached.ok()) << cached.status().ToString();
+  EXPECT_EQ(cached->access_key_id, c->access_key_id);
+  EXPECT_TRUE(cached->source.starts_with("imds role coinlake-role"));
+}
+
+TEST(S3CredentialsTest, ContainerCredentialsAndOneRefreshOnExpiredToken) {
+  coinlake::testing::TempDir dir;
+  AwsEnvironment env = MetadataOnlyEnvironment(dir.path());
+  env.container_full_uri = FakeEndpoint() + "/__container/creds";
+  std::ofstream(dir.path() + "/token") << "container-token-1234\n";
+  env.container_token_file = dir.path() + "/token";
+  auto chain = MakeDefaultCredentialChain(env);
+  auto store = FakeStore(UniquePrefix(), chain);
+  int before = Control("/__stats")["container_fetches"];
+  ASSERT_TRUE(store->Put("raw/c", "C").ok());
+  Control("/__fault", {{"queue", {{{"kind", "expired"}}}}});
+  ASSERT_TRUE(store->Get("raw/c").ok());
+  EXPECT_EQ(Control("/__stats")["container_fetches"].get<int>() - before, 2);
+  env.container_token_file.clear();
+  env.container_token = "wrong-token-0000";
+  EXPECT_FALSE(MakeDefaultCredentialChain(env)->Get().ok());
+}
+
+TEST(S3RverTest, RoundTripAgainstAnIndependentServer) {
+  S3Location loc{"coinlake", UniquePrefix(), "us-east-1",
+                 RequireEnv("COINLAKE_TEST_S3RVER_ENDPOINT"), true};
+  auto store = S3ObjectStore::Open(loc, MakeStaticCredentials({"S3RVER", "S3RVER", "", {}, "t"}),
+                                   FastRetry());
+  ASSERT_TRUE(store.ok());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE((*store)
+                    ->Put(fmt::format("raw/dt=2026-01-0{}/o+{}.json.gz", i + 1, i),
+                          std::string(100 + i, 'x'))
+                    .ok());
+  }
+  EXPECT_EQ((*store)->Get("raw/dt=2026-01-03/o+2.json.gz")->size(), 102u);
+  EXPECT_EQ((*store)->Head("raw/dt=2026-01-05/o+4.json.gz")->size, 104);
+  auto page = (*store)->List("raw/", std::nullopt, 2);  // s3rver's own continuation tokens
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  EXPECT_EQ(page->objects.size(), 2u);
+  EXPECT_EQ((*store)->ListAll("raw/")->size(), 5u);
+}
+
+TEST(S3AwsCliTest, AwscliReadsWhatCoinlakeWroteAndBack) {
+  ASSERT_TRUE(std::filesystem::exists("/usr/bin/aws")) << "install Debian's awscli";
+  coinlake::testing::TempDir dir;
+  std::string prefix = UniquePrefix();
+  auto store = FakeStore(prefix);
+  ASSERT_TRUE(store->Put("raw/cmc/dt=2026-01-01/a+b.json.gz", "coinlake wrote this").ok());
+  std::string aws = fmt::format(
+      "AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} AWS_DEFAULT_REGION=eu-west-3 "
+      "AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null "
+      "/usr/bin/aws --endpoint-url {} s3api ",
+      kTestKeys.access_key_id, kTestKeys.secret_access_key, FakeEndpoint());
+  auto listed = coinlake::testing::RunCommand(
+      aws + fmt::format("list-objects-v2 --bucket lake --prefix {}/raw/ --output json", prefix));
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  auto json = nlohmann::json::parse(listed.out);
+  ASSERT_EQ(json["Contents"].size(), 1u);
+  EXPECT_EQ(json["Contents"][0]["Key"], prefix + "/raw/cmc/dt=2026-01-01/a+b.json.gz");
+  auto got = coinlake::testing::RunCommand(
+      aws + fmt::format("get-object --bucket lake --key '{}/raw/cmc/dt=2026-01-01/a+b.json.gz' {}",
+                        prefix, dir.path() + "/out"));
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_EQ(coinlake::testing::ReadFile(dir.path() + "/out"), "coinlake wrote this");
+
+  std::ofstream(dir.path() + "/in") << "awscli wrote this";
+  auto put = coinlake::testing::RunCommand(
+      aws + fmt::format("put-object --bucket lake --key '{}/raw/from cli/x=1' --body {}", prefix,
+                        dir.path() + "/in"));
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  EXPECT_EQ(*store->Get("raw/from cli/x=1"), "awscli wrote this");
+  EXPECT_EQ(store->ListAll("raw/")->size(), 2u);
+}
+
+}  // namespace
+}  // namespace coinlake::lake

@@ -1,0 +1,223 @@
+// A strict fake S3 (and fake EC2 IMDSv2 / container credentials endpoint) for coinlake's tests.
+//
+//   node fake_s3.mjs PORT
+//
+// S3 (path-style, buckets exist on first use): PutObject, GetObject, HeadObject, ListObjectsV2.
+// Every request's SigV4 signature is verified with @smithy/signature-v4 (AWS's own signer) after
+// recomputing the canonical path and query the way S3 does; x-amz-content-sha256 and
+// x-amz-checksum-sha256 are checked against the body; If-None-Match: * gives 412; x-amz-date
+// more than 15 minutes off gives RequestTimeTooSkewed; listings paginate with opaque tokens
+// that contain '/', '+' and '='.
+//
+// Control (unsigned, for tests):
+//   POST /__fault {"queue":[{"kind":"503"|"500"|"reset"|"badxml"|"expired"|"409"}, ...]}
+//        faults applied to the next S3 requests in order ("badxml" waits for a listing);
+//   POST /__fault {"down":true|false}: while down every S3 request's connection is reset;
+//   POST /__imds {"expires_in_s":N,"fail":true|false}: credentials lifetime, IMDS 500s;
+//   GET  /__stats: request counts, successful PUTs per key, IMDS/container counters.
+// Credentials: COINLAKETESTKEYID / coinlake-test-secret-0123456789, plus the temporary
+// credentials this server hands out over IMDS (/latest/...) and the container endpoint
+// (/__container/creds, Authorization: container-token-1234).
+import http from 'node:http';
+import crypto from 'node:crypto';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { Hash } from '@smithy/hash-node';
+
+const port = Number(process.argv[2] || 0);
+const STATIC_KEYS = new Map([['COINLAKETESTKEYID', { secret: 'coinlake-test-secret-0123456789', token: '' }]]);
+const buckets = new Map(); // bucket -> Map(key -> {body, sha256hex, checksum})
+const stats = { requests: 0, signature_failures: 0, puts: {}, imds_token_puts: 0, imds_credential_fetches: 0,
+  imds_v1_attempts: 0, container_fetches: 0, faults_applied: 0 };
+let faults = [];
+let down = false;
+const imds = { expires_in_s: 6 * 3600, fail: false, tokens: new Set(), issued: 0 };
+const temporary = new Map(); // access key -> {secret, token}
+
+const sha256 = (b) => crypto.createHash('sha256').update(b).digest();
+const xmlEscape = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+// AWS UriEncode: only A-Za-z0-9-_.~ (and '/' in paths) stay.
+const awsEncode = (s, keepSlash) => Array.from(Buffer.from(s, 'utf8')).map((c) => {
+  const ch = String.fromCharCode(c);
+  return /[A-Za-z0-9\-_.~]/.test(ch) || (keepSlash && ch === '/') ? ch : '%' + c.toString(16).toUpperCase().padStart(2, '0');
+}).join('');
+
+function send(res, status, body = '', headers = {}) {
+  res.writeHead(status, { 'x-amz-request-id': crypto.randomBytes(8).toString('hex'), ...headers,
+    'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+function error(res, status, code, message) {
+  send(res, status, `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message><RequestId>fake</RequestId></Error>`,
+    { 'content-type': 'application/xml' });
+}
+
+// Recomputes the signature with AWS's signer over exactly the headers the client signed.
+async function verifySignature(req, rawPath, rawQuery) {
+  const auth = req.headers.authorization || '';
+  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
+  if (!m) return ['AccessDenied', 'missing or malformed SigV4 Authorization header'];
+  const [, keyId, , region, service, signedList, signature] = m;
+  const creds = STATIC_KEYS.get(keyId) || temporary.get(keyId);
+  if (!creds) return ['InvalidAccessKeyId', `unknown access key ${keyId}`];
+  if (creds.token && req.headers['x-amz-security-token'] !== creds.token) return ['InvalidToken', 'session token mismatch'];
+  const amzDate = req.headers['x-amz-date'] || '';
+  const dm = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/.exec(amzDate);
+  if (!dm) return ['AccessDenied', 'missing x-amz-date'];
+  const signingDate = new Date(Date.UTC(+dm[1], dm[2] - 1, +dm[3], +dm[4], +dm[5], +dm[6]));
+  if (Math.abs(Date.now() - signingDate.getTime()) > 15 * 60 * 1000) return ['RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.'];
+  const signed = signedList.split(';');
+  const headers = {};
+  for (const name of signed) {
+    if (req.headers[name] === undefined) return ['SignatureDoesNotMatch', `signed header ${name} not sent`];
+    headers[name] = String(req.headers[name]).trim().replace(/\s+/g, ' ');
+  }
+  const query = {};
+  if (rawQuery) {
+    for (const part of rawQuery.split('&')) {
+      const eq = part.indexOf('=');
+      const k = decodeURIComponent(eq < 0 ? part : part.slice(0, eq));
+      query[k] = eq < 0 ? '' : decodeURIComponent(part.slice(eq + 1).replace(/\+/g, '%20'));
+    }
+  }
+  const signer = new SignatureV4({ credentials: { accessKeyId: keyId, secretAccessKey: creds.secret,
+    sessionToken: headers['x-amz-security-token'] }, region, service, sha256: Hash.bind(null, 'sha256'), uriEscapePath: false });
+  const path = awsEncode(decodeURIComponent(rawPath), true); // what S3 signs: decode once, encode once
+  const out = await signer.sign({ method: req.method, protocol: 'http:', hostname: req.headers.host, path, query, headers },
+    { signingDate, signableHeaders: new Set(signed), signingRegion: region, signingService: service });
+  const expected = /Signature=([0-9a-f]{64})/.exec(out.headers.authorization)[1];
+  const expectedSigned = /SignedHeaders=([^,]+)/.exec(out.headers.authorization)[1];
+  if (expected !== signature || expectedSigned !== signedList) return ['SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.'];
+  return null;
+}
+
+function issueTemporary() {
+  imds.issued += 1;
+  const id = `ASIAFAKE${String(imds.issued).padStart(8, '0')}`;
+  const c = { secret: crypto.randomBytes(20).toString('hex'), token: 'tok-' + crypto.randomBytes(24).toString('base64') };
+  temporary.set(id, c);
+  return JSON.stringify({ Code: 'Success', Type: 'AWS-HMAC', AccessKeyId: id, SecretAccessKey: c.secret, Token: c.token,
+    Expiration: new Date(Date.now() + imds.expires_in_s * 1000).toISOString().replace(/\.\d+Z$/, 'Z') });
+}
+
+function handleImds(req, res, path) {
+  if (req.method === 'PUT' && path === '/latest/api/token') {
+    if (req.headers['x-forwarded-for']) return send(res, 403, 'Forbidden');
+    if (!req.headers['x-aws-ec2-metadata-token-ttl-seconds']) return send(res, 400, 'Missing TTL');
+    stats.imds_token_puts += 1;
+    if (imds.fail) return send(res, 500, 'Internal error');
+    const token = crypto.randomBytes(16).toString('hex');
+    imds.tokens.add(token);
+    return send(res, 200, token);
+  }
+  if (!imds.tokens.has(req.headers['x-aws-ec2-metadata-token'])) { stats.imds_v1_attempts += 1; return send(res, 401, 'Unauthorized'); }
+  if (imds.fail) return send(res, 500, 'Internal error');
+  if (path === '/latest/meta-data/iam/security-credentials/') return send(res, 200, 'coinlake-role');
+  if (path === '/latest/meta-data/iam/security-credentials/coinlake-role') { stats.imds_credential_fetches += 1; return send(res, 200, issueTemporary()); }
+  return send(res, 404, 'Not Found');
+}
+
+function listObjects(res, bucket, query) {
+  const prefix = query.get('prefix') || '';
+  const max = Math.min(Math.max(Number(query.get('max-keys') || 1000), 1), 1000);
+  const token = query.get('continuation-token');
+  let after = query.get('start-after') || '';
+  if (token !== null) {
+    const tm = /^v1\/(.*)\+=$/.exec(token);
+    if (!tm) return error(res, 400, 'InvalidArgument', 'The continuation token provided is incorrect');
+    after = Buffer.from(tm[1], 'base64').toString('utf8');
+  }
+  const encode = query.get('encoding-type') === 'url';
+  const keys = [...(buckets.get(bucket) || new Map()).keys()].filter((k) => k.startsWith(prefix) && k > after).sort();
+  const page = keys.slice(0, max);
+  const truncated = keys.length > max;
+  const objects = buckets.get(bucket) || new Map();
+  const contents = page.map((k) => `<Contents><Key>${xmlEscape(encode ? awsEncode(k, true) : k)}</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>&quot;${objects.get(k).sha256hex.slice(0, 32)}&quot;</ETag><Size>${objects.get(k).body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`).join('');
+  // Opaque, and deliberately full of characters that must be percent-encoded when sent back.
+  const next = truncated ? `<NextContinuationToken>${xmlEscape('v1/' + Buffer.from(page[page.length - 1]).toString('base64') + '+=')}</NextContinuationToken>` : '';
+  send(res, 200, `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${bucket}</Name><Prefix>${xmlEscape(prefix)}</Prefix><KeyCount>${page.length}</KeyCount><MaxKeys>${max}</MaxKeys>${encode ? '<EncodingType>url</EncodingType>' : ''}<IsTruncated>${truncated}</IsTruncated>${contents}${next}</ListBucketResult>`,
+    { 'content-type': 'application/xml' });
+}
+
+async function handle(req, res, body) {
+  const [rawPath, rawQuery = ''] = req.url.split(/\?(.*)/s);
+  const url = new URL(req.url, 'http://fake');
+  if (rawPath === '/__fault' && req.method === 'POST') {
+    const cmd = JSON.parse(body.toString() || '{}');
+    if (cmd.queue) faults.push(...cmd.queue);
+    if (typeof cmd.down === 'boolean') down = cmd.down;
+    if (cmd.clear) faults = [];
+    return send(res, 200, '{}');
+  }
+  if (rawPath === '/__imds' && req.method === 'POST') {
+    Object.assign(imds, JSON.parse(body.toString() || '{}'));
+    return send(res, 200, '{}');
+  }
+  if (rawPath === '/__stats') return send(res, 200, JSON.stringify(stats), { 'content-type': 'application/json' });
+  if (rawPath.startsWith('/latest/')) return handleImds(req, res, rawPath);
+  if (rawPath === '/__container/creds') {
+    if (req.headers.authorization !== 'container-token-1234') return send(res, 403, '{"message":"bad token"}');
+    stats.container_fetches += 1;
+    return send(res, 200, issueTemporary());
+  }
+
+  if (down) return req.socket.destroy(); // the control endpoints above stay reachable
+  stats.requests += 1;
+  const isList = req.method === 'GET' && url.searchParams.get('list-type') === '2';
+  const fi = faults.findIndex((f) => f.kind !== 'badxml' || isList);
+  if (fi >= 0) {
+    const [f] = faults.splice(fi, 1);
+    stats.faults_applied += 1;
+    if (f.kind === '503') return error(res, 503, 'SlowDown', 'Please reduce your request rate.');
+    if (f.kind === '500') return error(res, 500, 'InternalError', 'We encountered an internal error. Please try again.');
+    if (f.kind === '409') return error(res, 409, 'ConditionalRequestConflict', 'A conflicting operation occurred.');
+    if (f.kind === 'expired') return error(res, 400, 'ExpiredToken', 'The provided token has expired.');
+    if (f.kind === 'reset') return req.socket.destroy();
+    if (f.kind === 'badxml') return send(res, 200, '<?xml version="1.0"?><ListBucketResult><IsTrunc', { 'content-type': 'application/xml' });
+  }
+  const bad = await verifySignature(req, rawPath, rawQuery);
+  if (bad) { stats.signature_failures += 1; return error(res, bad[0] === 'RequestTimeTooSkewed' ? 403 : (bad[0] === 'InvalidToken' ? 400 : 403), bad[0], bad[1]); }
+  const contentSha = req.headers['x-amz-content-sha256'];
+  if (!contentSha) return error(res, 400, 'InvalidRequest', 'Missing required header for this request: x-amz-content-sha256');
+  if (contentSha !== 'UNSIGNED-PAYLOAD' && contentSha !== sha256(body).toString('hex')) {
+    return error(res, 400, 'XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.");
+  }
+
+  const parts = decodeURIComponent(rawPath).slice(1);
+  const slash = parts.indexOf('/');
+  const bucket = slash < 0 ? parts : parts.slice(0, slash);
+  const key = slash < 0 ? '' : parts.slice(slash + 1);
+  if (!buckets.has(bucket)) buckets.set(bucket, new Map());
+  const objects = buckets.get(bucket);
+  if (key === '') {
+    if (isList) return listObjects(res, bucket, url.searchParams);
+    if (req.method === 'PUT' || req.method === 'HEAD') return send(res, 200);
+    return error(res, 400, 'NotImplemented', 'only ListObjectsV2 on buckets');
+  }
+  if (req.method === 'PUT') {
+    const digest = sha256(body);
+    const checksum = req.headers['x-amz-checksum-sha256'];
+    if (checksum !== undefined && checksum !== digest.toString('base64')) return error(res, 400, 'BadDigest', 'The SHA256 you specified did not match the calculated checksum.');
+    if (req.headers['if-none-match'] === '*' && objects.has(key)) return error(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+    objects.set(key, { body, sha256hex: digest.toString('hex'), checksum: digest.toString('base64') });
+    stats.puts[`${bucket}/${key}`] = (stats.puts[`${bucket}/${key}`] || 0) + 1;
+    return send(res, 200, '', { etag: `"${digest.toString('hex').slice(0, 32)}"` });
+  }
+  const object = objects.get(key);
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    if (!object) return req.method === 'HEAD' ? send(res, 404) : error(res, 404, 'NoSuchKey', 'The specified key does not exist.');
+    const headers = { etag: `"${object.sha256hex.slice(0, 32)}"`, 'content-type': 'application/octet-stream', 'last-modified': 'Thu, 01 Jan 2026 00:00:00 GMT' };
+    if (req.headers['x-amz-checksum-mode'] === 'ENABLED') headers['x-amz-checksum-sha256'] = object.checksum;
+    if (req.method === 'HEAD') { res.writeHead(200, { ...headers, 'content-length': object.body.length }); return res.end(); }
+    res.writeHead(200, { ...headers, 'content-length': object.body.length });
+    return res.end(object.body);
+  }
+  return error(res, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
+}
+
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => handle(req, res, Buffer.concat(chunks)).catch((e) => { console.error(e); error(res, 500, 'InternalError', String(e)); }));
+});
+server.listen(port, '127.0.0.1', () => console.log(`fake S3 listening on 127.0.0.1:${server.address().port}`));
+for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => process.exit(0));
