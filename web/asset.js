@@ -25,7 +25,8 @@ function ensureChart() {
   const box = document.getElementById('chart');
   chart = createChart(box, {
     autoSize: true,
-    layout: { background: { color: '#ffffff' }, textColor: '#1f2937' },
+    // The logo injects an inline <style>, which the CSP forbids; the footer credits TradingView.
+    layout: { background: { color: '#ffffff' }, textColor: '#1f2937', attributionLogo: false },
     timeScale: { timeVisible: true, secondsVisible: false },
     rightPriceScale: { borderVisible: false },
   });
