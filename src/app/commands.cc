@@ -179,6 +179,9 @@ Status Sim(const SimFlags& flags, StopSignal& stop) {
   options.port = flags.port;
   options.seed = flags.seed;
   options.coins = flags.coins;
+  options.calls_per_minute = flags.calls_per_minute;
+  options.credits_per_day = flags.credits_per_day;
+  options.credits_per_month = flags.credits_per_month;
   if (const char* key = std::getenv("CMC_API_KEY")) options.api_key = key;
   ASSIGN_OR_RETURN(auto sim, cmc::Simulator::Start(options));
   while (!stop.SleepFor(std::chrono::hours(1))) {

@@ -49,6 +49,9 @@ struct SimFlags {
   int port = 8502;
   uint64_t seed = 42;
   int coins = 5000;
+  int64_t calls_per_minute = 0;
+  int64_t credits_per_day = 0;
+  int64_t credits_per_month = 0;
 };
 
 Status Migrate(const GlobalOptions& global);

@@ -156,6 +156,12 @@ int main(int argc, char** argv) {
   sim->add_option("--coins", sim_flags.coins, "coins in the market")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  sim->add_option("--calls-per-minute", sim_flags.calls_per_minute,
+                  "plan: calls a minute before 429/1008 (0: unlimited)");
+  sim->add_option("--credits-per-day", sim_flags.credits_per_day,
+                  "plan: daily credits before 429/1009 (0: unlimited)");
+  sim->add_option("--credits-per-month", sim_flags.credits_per_month,
+                  "plan: monthly credits before 429/1010 (0: unlimited)");
 
   try {
     cli.parse(argc, argv);

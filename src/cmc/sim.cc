@@ -4,10 +4,14 @@
 #include <httplib.h>
 
 #include <charconv>
+#include <deque>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "cmc/market.h"
+#include "common/bytes.h"
 #include "common/log.h"
 
 namespace coinlake::cmc {
@@ -64,7 +68,15 @@ Json CoinJson(const SimQuote& q, TimePoint updated) {
   coin["circulating_supply"] = c.circulating_supply;
   coin["total_supply"] = c.total_supply;
   coin["infinite_supply"] = !c.max_supply.has_value();
-  coin["platform"] = nullptr;
+  if (c.id >= 40000 && c.id % 3 == 0) {  // a third of the synthetic coins are ERC-20 tokens
+    coin["platform"] = {{"id", 1027},
+                        {"name", "Ethereum"},
+                        {"symbol", "ETH"},
+                        {"slug", "ethereum"},
+                        {"token_address", fmt::format("0x{:040x}", c.id * 2654435761ULL)}};
+  } else {
+    coin["platform"] = nullptr;
+  }
   coin["cmc_rank"] = 0;  // filled by the caller, which knows the position
   coin["self_reported_circulating_supply"] = nullptr;
   coin["self_reported_market_cap"] = nullptr;
@@ -86,6 +98,69 @@ Json CoinJson(const SimQuote& q, TimePoint updated) {
   return coin;
 }
 
+// One scripted fault (see sim.h).
+struct Fault {
+  std::string kind;
+  std::string path;  // empty: any endpoint
+  int count = 1;
+  int http = 500;
+  int64_t error_code = 0;
+  std::optional<int> retry_after;
+  int delay_ms = 0;
+};
+
+StatusOr<std::vector<Fault>> ParseFaults(std::string_view text) {
+  auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_array()) {
+    return InvalidArgumentError("faults must be a JSON array");
+  }
+  std::vector<Fault> faults;
+  try {
+    for (const auto& f : doc) {
+      Fault fault;
+      fault.kind = f.at("fault").get<std::string>();
+      static const char* kKinds[] = {"status",    "error_200", "slow",     "reset",
+                                     "truncated", "malformed", "new_field"};
+      if (std::find(std::begin(kKinds), std::end(kKinds), fault.kind) == std::end(kKinds)) {
+        return InvalidArgumentError(fmt::format("unknown fault '{}'", fault.kind));
+      }
+      fault.path = f.value("path", "");
+      fault.count = f.value("count", 1);
+      fault.http = f.value("http", 500);
+      fault.error_code = f.value("error_code", int64_t{0});
+      if (f.contains("retry_after")) fault.retry_after = f["retry_after"].get<int>();
+      fault.delay_ms = f.value("delay_ms", 0);
+      faults.push_back(std::move(fault));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return InvalidArgumentError(fmt::format("bad fault: {}", e.what()));
+  }
+  return faults;
+}
+
+// CMC's message for each error code the sim produces.
+std::string_view ErrorMessage(int64_t code) {
+  switch (code) {
+    case 1001:
+      return "This API Key is invalid.";
+    case 1002:
+      return "API key missing.";
+    case 1006:
+      return "Your API Key subscription plan doesn't support this endpoint.";
+    case 1008:
+      return "You've exceeded your API Key's HTTP request rate limit. Rate limits reset every "
+             "minute.";
+    case 1009:
+      return "You've exceeded your API Key's daily rate limit.";
+    case 1010:
+      return "You've exceeded your API Key's monthly rate limit.";
+    case 1011:
+      return "You've hit an IP rate limit.";
+    default:
+      return "Internal Server Error";
+  }
+}
+
 }  // namespace
 
 struct Simulator::Impl {
@@ -94,6 +169,16 @@ struct Simulator::Impl {
   httplib::Server server;
   std::thread thread;
   int port = 0;
+
+  std::mutex mu;  // guards everything below
+  std::deque<Fault> faults;
+  Json served = Json::array();
+  TimePoint minute{};
+  int64_t minute_calls = 0;
+  TimePoint day{};
+  int64_t day_credits = 0;
+  TimePoint month{};
+  int64_t month_credits = 0;
 
   explicit Impl(const SimOptions& o) : options(o), market(o.seed, o.coins, SystemNow()) {}
 
@@ -112,41 +197,318 @@ struct Simulator::Impl {
     return true;
   }
 
-  void Listings(const httplib::Request& req, httplib::Response& res) {
-    if (!Authorised(req, res)) return;
-    int64_t start = 1, limit = 100;
-    if (!IntParam(req, "start", 1, INT32_MAX, &start, res) ||
-        !IntParam(req, "limit", 1, 5000, &limit, res)) {
+  std::optional<Fault> TakeFault(const std::string& path) {
+    std::lock_guard lock(mu);
+    for (auto it = faults.begin(); it != faults.end(); ++it) {
+      if (!it->path.empty() && it->path != path) continue;
+      Fault f = *it;
+      if (--it->count <= 0) faults.erase(it);
+      return f;
+    }
+    return std::nullopt;
+  }
+
+  // The minute rate limit: counts every authorised call, as CMC does (key/info included).
+  bool AdmitCall(httplib::Response& res) {
+    std::lock_guard lock(mu);
+    TimePoint now = SystemNow();
+    if (std::chrono::floor<std::chrono::minutes>(now) != minute) {
+      minute = std::chrono::floor<std::chrono::minutes>(now);
+      minute_calls = 0;
+    }
+    if (options.calls_per_minute > 0 && minute_calls >= options.calls_per_minute) {
+      SendError(res, 429, 1008, ErrorMessage(1008));
+      return false;
+    }
+    ++minute_calls;
+    return true;
+  }
+
+  // Charges `credits` against the daily and monthly budgets, or answers 1009/1010.
+  bool Charge(int64_t credits, httplib::Response& res) {
+    std::lock_guard lock(mu);
+    TimePoint now = SystemNow();
+    auto today = std::chrono::time_point_cast<std::chrono::milliseconds>(
+        std::chrono::floor<std::chrono::days>(now));
+    if (today != day) {
+      day = today;
+      day_credits = 0;
+    }
+    std::chrono::year_month_day ymd{std::chrono::floor<std::chrono::days>(now)};
+    auto this_month = std::chrono::time_point_cast<std::chrono::milliseconds>(
+        std::chrono::sys_days(ymd.year() / ymd.month() / 1));
+    if (this_month != month) {
+      month = this_month;
+      month_credits = 0;
+    }
+    if (options.credits_per_day > 0 && day_credits + credits > options.credits_per_day) {
+      SendError(res, 429, 1009, ErrorMessage(1009));
+      return false;
+    }
+    if (options.credits_per_month > 0 && month_credits + credits > options.credits_per_month) {
+      SendError(res, 429, 1010, ErrorMessage(1010));
+      return false;
+    }
+    day_credits += credits;
+    month_credits += credits;
+    return true;
+  }
+
+  // Runs one API request: key, rate limit, faults, then `build` (which fills data and returns
+  // the credit cost, or answers an error itself and returns nullopt).
+  template <typename Build>
+  void Serve(const httplib::Request& req, httplib::Response& res, Build&& build) {
+    if (!Authorised(req, res) || !AdmitCall(res)) return;
+    std::optional<Fault> fault = TakeFault(req.path);
+    if (fault && fault->kind == "status") {
+      SendError(res, fault->http, fault->error_code, ErrorMessage(fault->error_code));
+      if (fault->retry_after) res.set_header("Retry-After", std::to_string(*fault->retry_after));
       return;
     }
-    std::string convert = req.has_param("convert") ? req.get_param_value("convert") : "USD";
-    if (convert != "USD") {
-      SendError(res, 400, 400, fmt::format("Invalid value for \"convert\": \"{}\"", convert));
+    if (fault && fault->kind == "error_200") {
+      SendError(res, 200, fault->error_code, ErrorMessage(fault->error_code));
       return;
+    }
+    if (fault && fault->kind == "reset") {
+      res.set_chunked_content_provider("application/json",
+                                       [](size_t, httplib::DataSink&) { return false; });
+      return;
+    }
+    if (fault && fault->kind == "slow") {
+      std::this_thread::sleep_for(std::chrono::milliseconds(fault->delay_ms));
     }
     TimePoint now = SystemNow();
-    TimePoint updated;
-    Json data = Json::array();
-    double total_cap = 0;
-    {
+    Json body;
+    std::optional<int64_t> credits = build(now, body);
+    if (!credits) return;
+    if (!Charge(*credits, res)) return;
+    Json status =
+        StatusEnvelope(now, 0, "", *credits, static_cast<int>((SystemNow() - now).count()));
+    if (body.contains("total_count")) {
+      status["total_count"] = body["total_count"];
+      body.erase("total_count");
+    }
+    if (fault && fault->kind == "new_field") {
+      status["sim_new_status_field"] = "surprise";
+      body["sim_new_envelope_field"] = {{"nested", Json::array({1, 2})}};
+    }
+    body["status"] = std::move(status);
+    std::string text = body.dump();
+    if (fault && fault->kind == "malformed") text.resize(text.size() / 2);
+    if (fault && fault->kind == "truncated") {
+      auto shared = std::make_shared<std::string>(std::move(text));
+      res.set_content_provider(shared->size(), "application/json; charset=utf-8",
+                               [shared](size_t offset, size_t, httplib::DataSink& sink) {
+                                 if (offset >= shared->size() / 2) return false;
+                                 sink.write(shared->data(), shared->size() / 2);
+                                 return true;
+                               });
+      return;
+    }
+    if (!fault || fault->kind != "malformed") {
+      std::lock_guard lock(mu);
+      served.push_back(
+          {{"endpoint", req.path}, {"timestamp", FormatIso8601(now)}, {"sha256", Sha256Hex(text)}});
+    }
+    res.set_content(std::move(text), "application/json; charset=utf-8");
+  }
+
+  void Listings(const httplib::Request& req, httplib::Response& res) {
+    Serve(req, res, [&](TimePoint now, Json& body) -> std::optional<int64_t> {
+      int64_t start = 1, limit = 100;
+      if (!IntParam(req, "start", 1, INT32_MAX, &start, res) ||
+          !IntParam(req, "limit", 1, 5000, &limit, res) || !UsdOnly(req, res)) {
+        return std::nullopt;
+      }
+      TimePoint updated;
+      Json data = Json::array();
+      double total_cap = 0;
+      {
+        auto lock = market.Lock();
+        std::vector<SimQuote> quotes = market.Snapshot(now, &updated);
+        for (const SimQuote& q : quotes) total_cap += q.market_cap;
+        for (int64_t i = start - 1;
+             i < static_cast<int64_t>(quotes.size()) && i < start - 1 + limit; ++i) {
+          Json coin = CoinJson(quotes[i], updated);
+          coin["cmc_rank"] = i + 1;
+          coin["quote"]["USD"]["market_cap_dominance"] = quotes[i].market_cap / total_cap * 100.0;
+          data.push_back(std::move(coin));
+        }
+      }
+      int64_t credits = (static_cast<int64_t>(data.size()) + 199) / 200;
+      body["data"] = std::move(data);
+      body["total_count"] = market.coin_count();
+      return std::max<int64_t>(credits, 1);
+    });
+  }
+
+  // /v2/cryptocurrency/quotes/latest: by id or slug -> keyed by id; by symbol -> array per symbol.
+  void Quotes(const httplib::Request& req, httplib::Response& res) {
+    Serve(req, res, [&](TimePoint now, Json& body) -> std::optional<int64_t> {
+      std::string by = req.has_param("id")       ? "id"
+                       : req.has_param("slug")   ? "slug"
+                       : req.has_param("symbol") ? "symbol"
+                                                 : "";
+      if (by.empty()) {
+        SendError(res, 400, 400, "\"value\" must contain at least one of [id, symbol, slug]");
+        return std::nullopt;
+      }
+      if (!UsdOnly(req, res)) return std::nullopt;
+      std::vector<std::string> wanted;
+      std::stringstream list(req.get_param_value(by.c_str()));
+      for (std::string item; std::getline(list, item, ',');) {
+        if (!item.empty()) wanted.push_back(item);
+      }
+      TimePoint updated;
+      Json data = Json::object();
+      int64_t coins = 0;
       auto lock = market.Lock();
       std::vector<SimQuote> quotes = market.Snapshot(now, &updated);
-      for (const SimQuote& q : quotes) total_cap += q.market_cap;
-      for (int64_t i = start - 1; i < static_cast<int64_t>(quotes.size()) && i < start - 1 + limit;
-           ++i) {
-        Json coin = CoinJson(quotes[i], updated);
-        coin["cmc_rank"] = i + 1;
-        coin["quote"]["USD"]["market_cap_dominance"] = quotes[i].market_cap / total_cap * 100.0;
-        data.push_back(std::move(coin));
+      for (const std::string& w : wanted) {
+        bool found = false;
+        for (size_t i = 0; i < quotes.size(); ++i) {
+          const SimCoin& c = *quotes[i].coin;
+          bool match = by == "id"     ? std::to_string(c.id) == w
+                       : by == "slug" ? c.slug == w
+                                      : c.symbol == w;
+          if (!match) continue;
+          found = true;
+          Json coin = CoinJson(quotes[i], updated);
+          coin["cmc_rank"] = static_cast<int64_t>(i + 1);
+          coin["is_active"] = 1;
+          coin["is_fiat"] = 0;
+          coin["tags"] =
+              Json::array({{{"slug", "simulated"}, {"name", "Simulated"}, {"category", "OTHERS"}}});
+          ++coins;
+          if (by == "symbol") {
+            data[w].push_back(std::move(coin));
+          } else {
+            data[std::to_string(c.id)] = std::move(coin);
+            break;
+          }
+        }
+        if (!found && by != "symbol" && req.get_param_value("skip_invalid") == "false") {
+          SendError(res, 400, 400, fmt::format("Invalid value for \"{}\": \"{}\"", by, w));
+          return std::nullopt;
+        }
       }
-    }
-    int64_t credits = (static_cast<int64_t>(data.size()) + 199) / 200;
-    Json body;
-    body["status"] = StatusEnvelope(now, 0, "", std::max<int64_t>(credits, 1),
-                                    static_cast<int>((SystemNow() - now).count()));
-    body["status"]["total_count"] = market.coin_count();
-    body["data"] = std::move(data);
-    res.set_content(body.dump(), "application/json; charset=utf-8");
+      body["data"] = std::move(data);
+      return std::max<int64_t>((coins + 99) / 100, 1);
+    });
+  }
+
+  void GlobalMetrics(const httplib::Request& req, httplib::Response& res) {
+    Serve(req, res, [&](TimePoint now, Json& body) -> std::optional<int64_t> {
+      if (!UsdOnly(req, res)) return std::nullopt;
+      TimePoint updated;
+      double total_cap = 0, total_volume = 0, btc = 0, eth = 0;
+      {
+        auto lock = market.Lock();
+        for (const SimQuote& q : market.Snapshot(now, &updated)) {
+          total_cap += q.market_cap;
+          total_volume += q.coin->volume_24h;
+          if (q.coin->id == 1) btc = q.market_cap;
+          if (q.coin->id == 1027) eth = q.market_cap;
+        }
+      }
+      Json d;
+      d["active_cryptocurrencies"] = market.coin_count();
+      d["total_cryptocurrencies"] = market.coin_count() * 4;
+      d["active_market_pairs"] = market.coin_count() * 12;
+      d["active_exchanges"] = 780;
+      d["total_exchanges"] = 11000;
+      d["eth_dominance"] = eth / total_cap * 100;
+      d["btc_dominance"] = btc / total_cap * 100;
+      d["defi_market_cap"] = total_cap * 0.03;
+      d["stablecoin_market_cap"] = total_cap * 0.08;
+      d["last_updated"] = FormatIso8601(updated);
+      Json usd;
+      usd["total_market_cap"] = total_cap;
+      usd["total_volume_24h"] = total_volume;
+      usd["defi_market_cap"] = total_cap * 0.03;
+      usd["stablecoin_market_cap"] = total_cap * 0.08;
+      usd["last_updated"] = FormatIso8601(updated);
+      d["quote"]["USD"] = std::move(usd);
+      body["data"] = std::move(d);
+      return 1;
+    });
+  }
+
+  void KeyInfo(const httplib::Request& req, httplib::Response& res) {
+    Serve(req, res, [&](TimePoint now, Json& body) -> std::optional<int64_t> {
+      std::lock_guard lock(mu);
+      std::chrono::year_month_day ymd{std::chrono::floor<std::chrono::days>(now)};
+      auto next = std::chrono::sys_days((ymd.year() / ymd.month() / 1) + std::chrono::months(1));
+      Json plan;
+      plan["credit_limit_monthly"] =
+          options.credits_per_month > 0 ? Json(options.credits_per_month) : Json(nullptr);
+      plan["credit_limit_monthly_reset"] = "at the start of next month";
+      plan["credit_limit_monthly_reset_timestamp"] =
+          FormatIso8601(std::chrono::time_point_cast<std::chrono::milliseconds>(next));
+      plan["rate_limit_minute"] =
+          options.calls_per_minute > 0 ? Json(options.calls_per_minute) : Json(nullptr);
+      if (options.credits_per_day > 0) plan["credit_limit_daily"] = options.credits_per_day;
+      Json usage;
+      usage["current_minute"] = {
+          {"requests_made", minute_calls},
+          {"requests_left", std::max<int64_t>(options.calls_per_minute - minute_calls, 0)}};
+      usage["current_day"] = {{"credits_used", day_credits}};
+      usage["current_month"] = {
+          {"credits_used", month_credits},
+          {"credits_left", std::max<int64_t>(options.credits_per_month - month_credits, 0)}};
+      body["data"] = {{"plan", std::move(plan)}, {"usage", std::move(usage)}};
+      return 0;
+    });
+  }
+
+  void Map(const httplib::Request& req, httplib::Response& res) {
+    Serve(req, res, [&](TimePoint now, Json& body) -> std::optional<int64_t> {
+      int64_t start = 1, limit = 5000;
+      if (!IntParam(req, "start", 1, INT32_MAX, &start, res) ||
+          !IntParam(req, "limit", 1, 5000, &limit, res)) {
+        return std::nullopt;
+      }
+      TimePoint updated;
+      Json data = Json::array();
+      auto lock = market.Lock();
+      std::vector<SimQuote> quotes = market.Snapshot(now, &updated);
+      std::vector<size_t> order(quotes.size());
+      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::sort(order.begin(), order.end(),  // sort=id, CMC's default
+                [&](size_t a, size_t b) { return quotes[a].coin->id < quotes[b].coin->id; });
+      for (int64_t n = start - 1; n < static_cast<int64_t>(order.size()) && n < start - 1 + limit;
+           ++n) {
+        size_t i = order[n];
+        const SimCoin& c = *quotes[i].coin;
+        Json e;
+        e["id"] = c.id;
+        e["rank"] = static_cast<int64_t>(i + 1);
+        e["name"] = c.name;
+        e["symbol"] = c.symbol;
+        e["slug"] = c.slug;
+        e["is_active"] = 1;
+        e["first_historical_data"] = FormatIso8601(c.date_added);
+        e["last_historical_data"] = FormatIso8601(updated);
+        Json coin = CoinJson(quotes[i], updated);
+        e["platform"] = coin["platform"].is_null()
+                            ? Json(nullptr)
+                            : Json({{"id", 1},  // /map uses platform ids (Ethereum = 1)
+                                    {"name", "Ethereum"},
+                                    {"symbol", "ETH"},
+                                    {"slug", "ethereum"},
+                                    {"token_address", coin["platform"]["token_address"]}});
+        data.push_back(std::move(e));
+      }
+      body["data"] = std::move(data);
+      return 0;
+    });
+  }
+
+  static bool UsdOnly(const httplib::Request& req, httplib::Response& res) {
+    std::string convert = req.has_param("convert") ? req.get_param_value("convert") : "USD";
+    if (convert == "USD") return true;
+    SendError(res, 400, 400, fmt::format("Invalid value for \"convert\": \"{}\"", convert));
+    return false;
   }
 };
 
@@ -160,9 +522,35 @@ StatusOr<std::unique_ptr<Simulator>> Simulator::Start(const SimOptions& options)
   }
   auto impl = std::make_unique<Impl>(options);
   Impl* p = impl.get();
-  p->server.Get(
-      "/v1/cryptocurrency/listings/latest",
-      [p](const httplib::Request& req, httplib::Response& res) { p->Listings(req, res); });
+  using Req = const httplib::Request&;
+  using Res = httplib::Response&;
+  p->server.Get("/v1/cryptocurrency/listings/latest",
+                [p](Req req, Res res) { p->Listings(req, res); });
+  p->server.Get("/v2/cryptocurrency/quotes/latest", [p](Req req, Res res) { p->Quotes(req, res); });
+  p->server.Get("/v1/global-metrics/quotes/latest",
+                [p](Req req, Res res) { p->GlobalMetrics(req, res); });
+  p->server.Get("/v1/key/info", [p](Req req, Res res) { p->KeyInfo(req, res); });
+  p->server.Get("/v1/cryptocurrency/map", [p](Req req, Res res) { p->Map(req, res); });
+  p->server.Post("/__sim/faults", [p](Req req, Res res) {
+    auto faults = ParseFaults(req.body);
+    if (!faults.ok()) {
+      res.status = 400;
+      res.set_content(faults.status().message() + "\n", "text/plain");
+      return;
+    }
+    std::lock_guard lock(p->mu);
+    for (Fault& f : *faults) p->faults.push_back(std::move(f));
+    res.set_content(fmt::format("{{\"pending\":{}}}", p->faults.size()), "application/json");
+  });
+  p->server.Delete("/__sim/faults", [p](Req, Res res) {
+    std::lock_guard lock(p->mu);
+    p->faults.clear();
+    res.set_content("{\"pending\":0}", "application/json");
+  });
+  p->server.Get("/__sim/served", [p](Req, Res res) {
+    std::lock_guard lock(p->mu);
+    res.set_content(p->served.dump(), "application/json");
+  });
   p->server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.status == 404 && res.body.empty()) SendError(res, 404, 404, "Not found");
   });

@@ -1,5 +1,23 @@
 // `coinlake sim`: an HTTP server that answers like the CoinMarketCap Pro API (same paths,
 // parameters, headers, status envelope and error bodies) over a simulated market.
+//
+// Endpoints: /v1/cryptocurrency/listings/latest, /v2/cryptocurrency/quotes/latest (id, slug or
+// symbol), /v1/global-metrics/quotes/latest, /v1/key/info, /v1/cryptocurrency/map. Credits are
+// charged like CMC (listings 1 per 200 coins, quotes 1 per 100, global 1, key info and map 0)
+// and the plan is enforced (minute limit -> 429/1008, daily -> 429/1009, monthly -> 429/1010).
+//
+// Control API (no key needed; tests and chaos runs):
+//   POST /__sim/faults   JSON array of faults, each applied to the next matching request(s):
+//     {"fault": "status", "http": 503, "error_code": 0, "retry_after": 2}   an error answer
+//     {"fault": "error_200", "error_code": 1006}   HTTP 200 whose status carries an error code
+//     {"fault": "slow", "delay_ms": 3000}           the real answer, late
+//     {"fault": "reset"}                            headers, then the connection drops
+//     {"fault": "truncated"}                        Content-Length promises more than is sent
+//     {"fault": "malformed"}                        HTTP 200, body cut in half (invalid JSON)
+//     {"fault": "new_field"}                        the real answer plus unknown fields
+//   optional in each: "path" (only requests to that path), "count" (default 1).
+//   DELETE /__sim/faults  drops pending faults.
+//   GET /__sim/served     [{"endpoint", "timestamp", "sha256"}] of every HTTP 200 answered.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +34,10 @@ struct SimOptions {
   uint64_t seed = 42;   // same seed, same market
   int coins = 5000;     // coins in the market
   std::string api_key;  // if set, only this key is accepted; otherwise any non-empty key
+  // The plan enforced; 0 means unlimited.
+  int64_t calls_per_minute = 0;
+  int64_t credits_per_day = 0;
+  int64_t credits_per_month = 0;
 };
 
 class Simulator {
