@@ -27,7 +27,7 @@ constexpr int kListPage = 1000;
 // A worker loads up to this many objects (or rows) per transaction: snapshots share their
 // candles and assets, which are then merged once per batch. It also bounds memory.
 constexpr size_t kBatchObjects = 12;
-constexpr int64_t kBatchRows = 60'000;
+constexpr int64_t kBatchRows = 30'000;
 
 // A queue that blocks producers when full and consumers when empty; Close() wakes both.
 // Its capacity is what bounds reprocess's memory: at most that many keys wait.
