@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include "cmc/parser.h"
+#include "common/bytes.h"
+#include "lake/keys.h"
+
 namespace coinlake::lake {
 namespace {
 
@@ -45,6 +49,24 @@ std::string CuratedQuotesCsv(const cmc::QuotesPayload& payload) {
         Opt(r.max_supply), OptTime(r.date_added));
   }
   return out;
+}
+
+Status PutCuratedQuotes(ObjectStore& lake, const std::string& raw_key, std::string_view stored) {
+  ASSIGN_OR_RETURN(RawKey key, ParseRawKey(raw_key));
+  if (key.is_meta || (key.endpoint != kListingsLatest && key.endpoint != kQuotesLatest)) {
+    return Status::Ok();
+  }
+  std::string json;
+  if (LooksGzipped(stored)) {
+    ASSIGN_OR_RETURN(json, GzipDecompress(stored));
+  } else {
+    json = std::string(stored);
+  }
+  ASSIGN_OR_RETURN(cmc::QuotesPayload payload, key.endpoint == kListingsLatest
+                                                   ? cmc::ParseListings(json)
+                                                   : cmc::ParseQuotes(json));
+  ASSIGN_OR_RETURN(std::string gz, GzipCompress(CuratedQuotesCsv(payload)));
+  return lake.Put(CuratedQuotesKey(key.data_time), gz);
 }
 
 }  // namespace coinlake::lake

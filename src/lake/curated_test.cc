@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "cmc/parser.h"
+#include "common/bytes.h"
+#include "lake/keys.h"
+#include "lake/memory_object_store.h"
+#include "tests/test_support.h"
+
 namespace coinlake::lake {
 namespace {
 
@@ -35,6 +41,25 @@ TEST(CuratedQuotesTest, OneLinePerRowWithAHeaderAndEmptyNulls) {
   EXPECT_EQ(CuratedQuotesCsv(payload), csv);  // deterministic
   cmc::QuotesPayload empty;
   EXPECT_EQ(CuratedQuotesCsv(empty), std::string(kCuratedQuotesHeader) + "\n");
+}
+
+TEST(CuratedQuotesTest, PutCuratedQuotesForARawListingsObjectIsIdempotent) {
+  std::string body = coinlake::testing::ReadFixture(
+      "listings_latest_v1_limit2_raw_underwater-cmc_2026-09-29.json");
+  auto status = cmc::ParseStatus(body);
+  ASSERT_TRUE(status.ok());
+  std::string raw_key = RawBodyKey(kListingsLatest, status->timestamp);
+  MemoryObjectStore lake;
+  ASSERT_TRUE(PutCuratedQuotes(lake, raw_key, *GzipCompress(body)).ok());
+  ASSERT_TRUE(PutCuratedQuotes(lake, raw_key, body).ok());  // same CSV again: a no-op
+  auto stored = lake.Get(CuratedQuotesKey(status->timestamp));
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  std::string csv = *GzipDecompress(*stored);
+  EXPECT_TRUE(csv.starts_with(std::string(kCuratedQuotesHeader) + "\n"));
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);  // header + 2 coins
+  // Sidecars and other endpoints are not curated.
+  ASSERT_TRUE(PutCuratedQuotes(lake, RawMetaKey(kListingsLatest, status->timestamp), "{}").ok());
+  EXPECT_EQ(lake.ListAll("")->size(), 1u);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "common/backoff.h"
 #include "common/bytes.h"
 #include "common/log.h"
+#include "lake/curated.h"
 #include "lake/keys.h"
 #include "pipeline/load_object.h"
 #include "warehouse/loader.h"
@@ -195,6 +196,8 @@ Status Pipeline::DrainSpool(CycleReport& report) {
       log::Info(
           "object loaded",
           {{"key", object.key}, {"rows", loaded.rows}, {"already_loaded", loaded.already_loaded}});
+      // The curated CSV is deterministic, so a retry after a failure here is a no-op put.
+      RETURN_IF_ERROR(lake::PutCuratedQuotes(*lake_, object.key, data));
     }
     RETURN_IF_ERROR(spool_->Delete(object.key));
   }

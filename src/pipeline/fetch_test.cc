@@ -60,6 +60,11 @@ TEST_F(FetchTest, OneCycleLandsInLakeAndDatabase) {
   EXPECT_EQ(meta["http_status"], 200);
   EXPECT_EQ(db_.Scalar("SELECT count(*) FROM quotes"), "200");
   EXPECT_EQ(db_.Scalar("SELECT outcome || ',' || rows || ',' || credits FROM runs"), "ok,200,1");
+  // The curated CSV: a header and one line per quote row.
+  auto curated = lake->ListAll("curated/quotes/");
+  ASSERT_EQ(curated->size(), 1u);
+  std::string csv = *GzipDecompress(*lake->Get((*curated)[0].key));
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 201);
   // The spool is empty once the lake has everything.
   auto spool = std::move(lake::OpenObjectStore("file://" + options_.spool_dir)).value();
   EXPECT_EQ(spool->ListAll("")->size(), 0u);
