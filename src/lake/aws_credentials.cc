@@ -106,10 +106,27 @@ StatusOr<std::string> MetadataGet(const std::string& url, std::vector<std::strin
   return response.body;
 }
 
+// AWS_CONTAINER_CREDENTIALS_FULL_URI may only name https or a local/link-local host, so a
+// tampered environment cannot send the token to an arbitrary server over plain http.
+bool AllowedContainerUri(const std::string& url) {
+  if (url.rfind("https://", 0) == 0) return true;
+  for (const char* host :
+       {"http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/",
+        "http://[::1]", "http://169.254.170.2/", "http://169.254.170.2:", "http://169.254.170.23/",
+        "http://169.254.170.23:", "http://[fd00:ec2::23]"}) {
+    if (url.rfind(host, 0) == 0) return true;
+  }
+  return false;
+}
+
 StatusOr<AwsCredentials> FromContainer(const AwsEnvironment& env) {
   std::string url = !env.container_relative_uri.empty()
                         ? "http://169.254.170.2" + env.container_relative_uri
                         : env.container_full_uri;
+  if (!AllowedContainerUri(url)) {
+    return PermissionDeniedError(
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https or a loopback/ECS/EKS link-local host");
+  }
   std::vector<std::string> headers;
   std::string token = env.container_token;
   if (!env.container_token_file.empty()) {  // re-read on every refresh: it rotates

@@ -102,5 +102,15 @@ TEST_F(AwsChainTest, NothingConfiguredIsPermissionDenied) {
   EXPECT_EQ(c.status().code(), StatusCode::kPermissionDenied);
 }
 
+TEST_F(AwsChainTest, ContainerFullUriMustBeHttpsOrLocal) {
+  AwsEnvironment env;
+  env.credentials_file = dir_.path() + "/missing";
+  env.config_file = dir_.path() + "/missing";
+  env.container_full_uri = "http://attacker.example/creds";
+  auto c = MakeDefaultCredentialChain(env)->Get();
+  EXPECT_EQ(c.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(c.status().message().find("FULL_URI"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace coinlake::lake
