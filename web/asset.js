@@ -81,7 +81,9 @@ async function drawLine() {
     state.names[s.cmc_id] = s.symbol || `#${s.cmc_id}`;
     const line = c.addSeries(LineSeries, {
       color: COLORS[i % COLORS.length], lineWidth: 2, title: state.names[s.cmc_id],
-      priceFormat: compare ? { type: 'percent' } : { type: 'price', precision: 4, minMove: 0.0001 },
+      priceFormat: compare
+        ? { type: 'custom', minMove: 0.01, formatter: (v) => `${v.toFixed(2)}%` }
+        : { type: 'price', precision: 4, minMove: 0.0001 },
     });
     const first = s.points.find((p) => p.price !== null);
     line.setData(s.points.filter((p) => p.price !== null).map((p) => ({

@@ -23,6 +23,7 @@ export async function refreshPipeline() {
     return tr;
   });
   document.getElementById('p-errors-empty').hidden = errors.length > 0;
+  document.getElementById('p-errors').hidden = errors.length === 0;
   document.querySelector('#p-errors tbody').replaceChildren(...errors);
   document.getElementById('p-gap-list').replaceChildren(...(p.gaps.ranges.length
     ? p.gaps.ranges.map((g) => el('li', `${when(g.from)}: ${g.slots} × 5 min`))
