@@ -22,8 +22,11 @@ TEST(SpoolS3Test, LakeOutageLosesNothingAndWritesEachKeyOnce) {
   ASSERT_TRUE(endpoint && *endpoint)
       << "COINLAKE_TEST_S3_ENDPOINT is not set: run through scripts/test (scripts/lib-s3.sh)";
   httplib::Client control(endpoint);
+  // A bucket of its own: the fake scopes the outage to it, so parallel tests are unaffected.
+  std::string bucket = fmt::format("spool{:016x}", std::random_device{}());
   auto set_down = [&](bool down) {
-    auto res = control.Post("/__fault", nlohmann::json{{"down", down}}.dump(), "application/json");
+    auto res = control.Post("/__fault", nlohmann::json{{"bucket", bucket}, {"down", down}}.dump(),
+                            "application/json");
     ASSERT_TRUE(res && res->status == 200);
   };
   coinlake::testing::TestDatabase db;
@@ -36,10 +39,10 @@ TEST(SpoolS3Test, LakeOutageLosesNothingAndWritesEachKeyOnce) {
   auto sim = std::move(cmc::Simulator::Start(sim_options)).value();
   setenv("AWS_ACCESS_KEY_ID", "COINLAKETESTKEYID", 1);
   setenv("AWS_SECRET_ACCESS_KEY", "coinlake-test-secret-0123456789", 1);
-  std::string prefix = fmt::format("spool{:016x}", std::random_device{}());
+  std::string prefix = "coinlake";
   FetchOptions options;
   options.database_url = db.url();
-  options.lake_url = fmt::format("s3://lake/{}?endpoint={}", prefix, endpoint);
+  options.lake_url = fmt::format("s3://{}/{}?endpoint={}", bucket, prefix, endpoint);
   options.spool_dir = dir.path() + "/spool";
   options.cmc.base_url = sim->base_url();
   options.cmc.api_key = "sim-key-0123456789";
@@ -68,7 +71,7 @@ TEST(SpoolS3Test, LakeOutageLosesNothingAndWritesEachKeyOnce) {
   auto puts = nlohmann::ordered_json::parse(stats->body)["puts"];
   std::vector<std::string> order;
   for (auto& [key, count] : puts.items()) {
-    if (!key.starts_with("lake/" + prefix + "/raw/")) continue;
+    if (!key.starts_with(bucket + "/" + prefix + "/raw/")) continue;
     order.push_back(key);
     EXPECT_EQ(count.get<int>(), 1) << key;
   }

@@ -13,6 +13,8 @@
 //   POST /__fault {"queue":[{"kind":"503"|"500"|"reset"|"badxml"|"expired"|"409"}, ...]}
 //        faults applied to the next S3 requests in order ("badxml" waits for a listing);
 //   POST /__fault {"down":true|false}: while down every S3 request's connection is reset;
+//   either may add "bucket":"name" to affect only that bucket, so tests running in parallel
+//   each inject faults into their own bucket;
 //   POST /__imds {"expires_in_s":N,"fail":true|false}: credentials lifetime, IMDS 500s;
 //   GET  /__stats: request counts, successful PUTs per key, IMDS/container counters.
 // Credentials: COINLAKETESTKEYID / coinlake-test-secret-0123456789, plus the temporary
@@ -26,10 +28,11 @@ import { Hash } from '@smithy/hash-node';
 const port = Number(process.argv[2] || 0);
 const STATIC_KEYS = new Map([['COINLAKETESTKEYID', { secret: 'coinlake-test-secret-0123456789', token: '' }]]);
 const buckets = new Map(); // bucket -> Map(key -> {body, sha256hex, checksum})
-const stats = { requests: 0, signature_failures: 0, puts: {}, imds_token_puts: 0, imds_credential_fetches: 0,
+const stats = { requests: 0, requests_by_bucket: {}, signature_failures: 0, puts: {}, imds_token_puts: 0, imds_credential_fetches: 0,
   imds_v1_attempts: 0, container_fetches: 0, faults_applied: 0 };
 let faults = [];
 let down = false;
+const downBuckets = new Set();
 const imds = { expires_in_s: 6 * 3600, fail: false, tokens: new Set(), issued: 0 };
 const temporary = new Map(); // access key -> {secret, token}
 
@@ -143,8 +146,10 @@ async function handle(req, res, body) {
   const url = new URL(req.url, 'http://fake');
   if (rawPath === '/__fault' && req.method === 'POST') {
     const cmd = JSON.parse(body.toString() || '{}');
-    if (cmd.queue) faults.push(...cmd.queue);
-    if (typeof cmd.down === 'boolean') down = cmd.down;
+    if (cmd.queue) faults.push(...cmd.queue.map((f) => ({ bucket: cmd.bucket, ...f })));
+    if (typeof cmd.down === 'boolean') {
+      if (cmd.bucket) { if (cmd.down) downBuckets.add(cmd.bucket); else downBuckets.delete(cmd.bucket); } else down = cmd.down;
+    }
     if (cmd.clear) faults = [];
     return send(res, 200, '{}');
   }
@@ -160,10 +165,15 @@ async function handle(req, res, body) {
     return send(res, 200, issueTemporary());
   }
 
-  if (down) return req.socket.destroy(); // the control endpoints above stay reachable
+  const parts = decodeURIComponent(rawPath).slice(1);
+  const slash = parts.indexOf('/');
+  const bucket = slash < 0 ? parts : parts.slice(0, slash);
+  const key = slash < 0 ? '' : parts.slice(slash + 1);
+  if (down || downBuckets.has(bucket)) return req.socket.destroy(); // control endpoints stay reachable
   stats.requests += 1;
+  stats.requests_by_bucket[bucket] = (stats.requests_by_bucket[bucket] || 0) + 1;
   const isList = req.method === 'GET' && url.searchParams.get('list-type') === '2';
-  const fi = faults.findIndex((f) => f.kind !== 'badxml' || isList);
+  const fi = faults.findIndex((f) => (!f.bucket || f.bucket === bucket) && (f.kind !== 'badxml' || isList));
   if (fi >= 0) {
     const [f] = faults.splice(fi, 1);
     stats.faults_applied += 1;
@@ -182,10 +192,6 @@ async function handle(req, res, body) {
     return error(res, 400, 'XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.");
   }
 
-  const parts = decodeURIComponent(rawPath).slice(1);
-  const slash = parts.indexOf('/');
-  const bucket = slash < 0 ? parts : parts.slice(0, slash);
-  const key = slash < 0 ? '' : parts.slice(slash + 1);
   if (!buckets.has(bucket)) buckets.set(bucket, new Map());
   const objects = buckets.get(bucket);
   if (key === '') {
