@@ -21,28 +21,31 @@ else
   cmake --build "$REPO_ROOT/$BUILD_DIR" -j"$(nproc)" --target coinlake --target parse_bench
 fi
 BIN="$REPO_ROOT/$BUILD_DIR"
+COINLAKE="$BIN/src/app/coinlake"
+[ -x "$COINLAKE" ] || COINLAKE="$BIN/coinlake"
+PARSE_BENCH="$BIN/bench/parse_bench"
+[ -x "$PARSE_BENCH" ] || PARSE_BENCH="$BIN/parse_bench"
 
 WORK="$RUN_DIR/bench"
 mkdir -p "$WORK"
 PAYLOAD="$WORK/listings_${COINS}.json"
 PORT=$(free_port 18502)
 say "generating $PAYLOAD from the sim (seed 42, $COINS coins)"
-start_bg "$BIN/coinlake" sim --port "$PORT" --seed 42 --coins "$COINS" >/dev/null 2>&1
-for _ in $(seq 1 100); do port_busy "$PORT" && break; sleep 0.1; done
-curl -sf -H 'X-CMC_PRO_API_KEY: bench' \
+start_bg "$COINLAKE" sim --port "$PORT" --seed 42 --coins "$COINS" >/dev/null 2>&1
+curl -sf --retry 30 --retry-delay 1 --retry-connrefused -H 'X-CMC_PRO_API_KEY: bench' \
   "http://127.0.0.1:$PORT/v1/cryptocurrency/listings/latest?limit=$COINS" -o "$PAYLOAD"
 cleanup_started
 printf '%s bytes\n' "$(stat -c %s "$PAYLOAD")" >&2
 
 say "coinlake parser and simdjson raw walk"
-"$BIN/parse_bench" "$PAYLOAD" --benchmark_format=json --benchmark_out="$WORK/parse_bench.json" \
+"$PARSE_BENCH" "$PAYLOAD" --benchmark_format=json --benchmark_out="$WORK/parse_bench.json" \
   --benchmark_out_format=json >/dev/null
 say "python json + flatten"
 python3 "$(dirname "$0")/parse_python.py" "$PAYLOAD" 5 >"$WORK/parse_python.json"
 
 python3 - "$WORK/parse_bench.json" "$WORK/parse_python.json" <<'PY'
 import json, sys
-bench = {b["name"]: b for b in json.load(open(sys.argv[1]))["benchmarks"]}
+bench = {b["name"].split("/")[0]: b for b in json.load(open(sys.argv[1]))["benchmarks"]}
 py = json.load(open(sys.argv[2]))
 ours, raw = bench["BM_CoinlakeParseListings"], bench["BM_SimdjsonRawWalk"]
 mb = lambda b: b["bytes_per_second"] / 1e6
