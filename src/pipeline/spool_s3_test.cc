@@ -81,5 +81,21 @@ TEST(SpoolS3Test, LakeOutageLosesNothingAndWritesEachKeyOnce) {
   unsetenv("AWS_SECRET_ACCESS_KEY");
 }
 
+TEST(SpoolTest, AnUnwritableSpoolIsALoudError) {
+  coinlake::testing::TestDatabase db;
+  db.Migrate();
+  coinlake::testing::TempDir dir;
+  FetchOptions options;
+  options.database_url = db.url();
+  options.lake_url = "file://" + dir.path() + "/lake";
+  options.spool_dir = "/proc/coinlake-spool";  // unwritable even for root
+  options.cmc.base_url = "http://127.0.0.1:1";
+  options.cmc.api_key = "sim-key-0123456789";
+  StopSignal stop;
+  Status s = RunFetch(options, stop);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("spool"), std::string::npos) << s.ToString();
+}
+
 }  // namespace
 }  // namespace coinlake::pipeline
