@@ -184,7 +184,7 @@ Status Sim(const SimFlags& flags, StopSignal& stop) {
   options.credits_per_month = flags.credits_per_month;
   if (const char* key = std::getenv("CMC_API_KEY")) options.api_key = key;
   ASSIGN_OR_RETURN(auto sim, cmc::Simulator::Start(options));
-  while (!stop.SleepFor(std::chrono::hours(1))) {
+  while (stop.SleepFor(std::chrono::hours(1))) {  // false once stopped
   }
   sim->Stop();
   return Status::Ok();
