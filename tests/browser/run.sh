@@ -13,7 +13,8 @@ source "$HERE/../../scripts/lib.sh"
 [ -n "${COINLAKE_TEST_DATABASE_URL:-}" ] || die "COINLAKE_TEST_DATABASE_URL is not set (scripts/test sets it)"
 [ -x /usr/bin/chromium ] || die "/usr/bin/chromium is missing: apt-get install chromium (scripts/test does)"
 [ -d "$HERE/node_modules/playwright-core" ] || die "run 'npm ci' in tests/browser (scripts/test does)"
-command -v faketime >/dev/null || die "faketime is missing: apt-get install faketime (scripts/test does)"
+FAKETIME_LIB=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1
+[ -f "$FAKETIME_LIB" ] || die "libfaketime is missing: apt-get install faketime (scripts/test does)"
 
 WORK="$(mktemp -d)"
 DB="coinlake_browser_$$"
@@ -43,7 +44,10 @@ wait_port() {
 # 3 hours of history ending about now. A pause of 6 seconds leaves a gap of about 36 minutes.
 SIM_PORT=$(free_port 18700)
 sim_start=$(date +%s)
-start_bg env FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f '-3h x360' "$BIN" sim --port "$SIM_PORT" --coins 300
+# libfaketime preloaded directly (not the faketime wrapper, which forks) so the recorded pid is
+# the simulator's own and cleanup stops it.
+start_bg env LD_PRELOAD="$FAKETIME_LIB" FAKETIME='-3h x360' FAKETIME_DONT_FAKE_MONOTONIC=1 \
+  "$BIN" sim --port "$SIM_PORT" --coins 300
 wait_port "$SIM_PORT"
 fetch() {
   COINLAKE_DATABASE_URL="$(db_url "$DB")" COINLAKE_CMC_URL="http://127.0.0.1:$SIM_PORT" \
