@@ -1,6 +1,7 @@
 #include "app/commands.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -8,11 +9,10 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <unistd.h>
 
 #include "cmc/inspect.h"
-#include "cmc/plan.h"
 #include "cmc/parser.h"
+#include "cmc/plan.h"
 #include "cmc/sim.h"
 #include "common/bytes.h"
 #include "common/log.h"

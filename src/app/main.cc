@@ -111,8 +111,8 @@ int main(int argc, char** argv) {
   coinlake::app::AuditFlags audit_flags;
   audit->add_option("--from", audit_flags.from, "first data date, YYYY-MM-DD");
   audit->add_option("--to", audit_flags.to, "last data date, YYYY-MM-DD");
-  audit->add_option("--interval", audit_flags.interval_seconds,
-                    "expected seconds between snapshots")
+  audit
+      ->add_option("--interval", audit_flags.interval_seconds, "expected seconds between snapshots")
       ->check(CLI::Range(10, 86400))
       ->capture_default_str();
   audit->add_flag("--json", audit_flags.json, "print the report as JSON on stdout");
