@@ -564,6 +564,9 @@ StatusOr<std::unique_ptr<Simulator>> Simulator::Start(const SimOptions& options)
         fmt::format("sim cannot listen on {}:{} (in use?)", options.host, options.port));
   }
   p->thread = std::thread([p] { p->server.listen_after_bind(); });
+  // Wait until the accept loop runs: httplib's stop() is a no-op before that, so an early
+  // Stop() would leave the thread listening forever and the join would hang.
+  while (!p->server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   log::Info("sim listening", {{"url", fmt::format("http://{}:{}", options.host, p->port)},
                               {"coins", options.coins},
                               {"seed", options.seed}});

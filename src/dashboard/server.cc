@@ -313,6 +313,9 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServeOptions& options) {
         fmt::format("cannot listen on {}:{} (in use?)", options.host, options.port));
   }
   p->thread = std::thread([p] { p->http.listen_after_bind(); });
+  // Wait until the accept loop runs: httplib's stop() is a no-op before that, so an early
+  // Stop() would leave the thread listening forever and the join would hang.
+  while (!p->http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   log::Info("dashboard listening", {{"url", fmt::format("http://{}:{}/", options.host, p->port)},
                                     {"threads", options.threads},
                                     {"auth", !p->basic_expected.empty() ? "basic"
