@@ -74,6 +74,7 @@ Status Fetch(const GlobalOptions& global, const FetchFlags& flags, StopSignal& s
   }
   options.listings_limit = flags.limit;
   options.convert = flags.convert;
+  options.schedule = {{lake::kListingsLatest, options.interval}};
   options.interval = std::chrono::seconds(flags.interval_seconds);
   // Fail on a bad database URL before the first call costs credits.
   ASSIGN_OR_RETURN(auto probe, warehouse::Connection::Open(options.database_url));

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "cmc/client.h"
 #include "common/status.h"
@@ -15,6 +17,13 @@
 
 namespace coinlake::pipeline {
 
+// How often one endpoint is fetched. `endpoint` is its lake name (lake/keys.h:
+// listings_latest, quotes_latest, global_metrics_latest, key_info, map); 0 s = off.
+struct EndpointSchedule {
+  std::string_view endpoint;
+  std::chrono::seconds interval;
+};
+
 struct FetchOptions {
   std::string database_url;
   std::string lake_url;
@@ -23,7 +32,12 @@ struct FetchOptions {
   int listings_limit = 100;  // top N coins by market cap (1..5000)
   std::string convert = "USD";
   std::chrono::seconds interval{300};  // `run`: time between cycles, aligned to the wall clock
+  // One entry per endpoint, filled from the options by commands.cc.
+  std::vector<EndpointSchedule> schedule = {{"listings_latest", std::chrono::seconds(300)}};
 };
+
+// The endpoints `schedule` turns on (interval > 0), in schedule order.
+std::vector<std::string_view> EnabledEndpoints(const FetchOptions& options);
 
 struct CycleReport {
   int objects = 0;   // lake objects written (bodies and quarantined answers)
@@ -38,9 +52,11 @@ class Pipeline {
  public:
   static StatusOr<std::unique_ptr<Pipeline>> Make(const FetchOptions& options, StopSignal& stop);
 
-  // Runs one cycle and records it in `runs`. An API, lake or database outage is returned as an
-  // error; what was fetched stays in the spool or the lake for the next cycle.
-  StatusOr<CycleReport> RunCycle(std::string_view command);
+  // Runs one cycle over the `due` endpoints (one call each: classified, governed, spooled, put
+  // in the lake, loaded) and records it in `runs`. An API, lake or database outage is returned
+  // as an error; what was fetched stays in the spool or the lake for the next cycle.
+  StatusOr<CycleReport> RunCycle(std::string_view command,
+                                 const std::vector<std::string_view>& due);
 
   // Moves spooled objects to the lake in key order, oldest first, then loads them.
   Status DrainSpool(CycleReport& report);
@@ -48,8 +64,8 @@ class Pipeline {
  private:
   Pipeline(const FetchOptions& options, StopSignal& stop) : options_(options), stop_(stop) {}
   StatusOr<warehouse::Connection*> Database();
-  // Fetches, classifies and spools one response (raw/ or quarantine/).
-  Status Extract(CycleReport& report);
+  // Fetches, classifies and spools one endpoint's response (raw/ or quarantine/).
+  Status Extract(std::string_view endpoint, CycleReport& report);
 
   FetchOptions options_;
   StopSignal& stop_;
@@ -62,7 +78,7 @@ class Pipeline {
   std::string listings_stop_reason_;
 };
 
-// `coinlake fetch`: one cycle, then exit.
+// `coinlake fetch`: one cycle of every enabled endpoint, then exit.
 Status RunFetch(const FetchOptions& options, StopSignal& stop);
 
 // `coinlake run`: a cycle at every multiple of options.interval (wall clock) until `stop`.
