@@ -32,6 +32,15 @@ class StopSignal {
     return !cv_.wait_for(lock, duration, [this] { return stopped_; });
   }
 
+  // Sleeps until the wall-clock time `deadline` or until Stop(). Returns false if stopped.
+  // Waits on the system clock itself (not a duration on the monotonic one), so a process whose
+  // clock runs fast (libfaketime in the soak test) wakes on its own clock's schedule.
+  template <typename Duration>
+  bool SleepUntil(std::chrono::time_point<std::chrono::system_clock, Duration> deadline) {
+    std::unique_lock lock(mu_);
+    return !cv_.wait_until(lock, deadline, [this] { return stopped_; });
+  }
+
  private:
   mutable std::mutex mu_;
   std::condition_variable cv_;
