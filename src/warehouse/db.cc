@@ -5,6 +5,7 @@
 
 #include <regex>
 
+#include "common/crash_point.h"
 #include "common/log.h"
 
 namespace coinlake::warehouse {
@@ -169,6 +170,9 @@ Status Connection::CopyIn(std::string_view copy_sql, std::string_view data) {
     }
     PQclear(res);
   }
+  // Fault injection (tests only): the loader copies inside its transaction, so dying here leaves
+  // an open transaction that PostgreSQL must roll back.
+  if (status.ok()) CrashPoint("mid_load");
   return status;
 }
 
