@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -50,6 +51,46 @@ StatusOr<std::string> ApiKey(const FetchFlags& flags) {
   return key;
 }
 
+std::vector<std::string> SplitList(std::string_view list) {
+  std::vector<std::string> out;
+  for (size_t start = 0; start <= list.size();) {
+    size_t comma = std::min(list.find(',', start), list.size());
+    std::string_view item = list.substr(start, comma - start);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    start = comma + 1;
+  }
+  return out;
+}
+
+// What to fetch, for `fetch`, `run` and `plan` alike: endpoints, intervals, coins, currency.
+Status ApplyEndpointFlags(const FetchFlags& flags, pipeline::FetchOptions& options) {
+  options.listings_limit = flags.limit;
+  options.convert = flags.convert;
+  options.interval = std::chrono::seconds(flags.interval_seconds);
+  options.quotes_ids.clear();
+  for (const std::string& id : SplitList(flags.quotes_ids)) {
+    int64_t value = 0;
+    auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), value);
+    if (ec != std::errc() || end != id.data() + id.size() || value <= 0) {
+      return InvalidArgumentError(fmt::format("--quotes-ids: '{}' is not a CMC id", id));
+    }
+    options.quotes_ids.push_back(value);
+  }
+  options.quotes_symbols = SplitList(flags.quotes_symbols);
+  bool watchlist = !options.quotes_ids.empty() || !options.quotes_symbols.empty();
+  using std::chrono::seconds;
+  options.schedule = {
+      {lake::kListingsLatest, seconds(flags.interval_seconds)},
+      {lake::kQuotesLatest, seconds(watchlist ? flags.quotes_interval : 0)},
+      {lake::kGlobalMetricsLatest, seconds(flags.global_metrics_interval)},
+      {lake::kKeyInfo, seconds(flags.key_info_interval)},
+      {lake::kMap, seconds(flags.map_interval)},
+  };
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status Migrate(const GlobalOptions& global) {
@@ -72,10 +113,7 @@ Status Fetch(const GlobalOptions& global, const FetchFlags& flags, StopSignal& s
   if (options.cmc.api_key.empty()) {
     return InvalidArgumentError("no CoinMarketCap API key: set CMC_API_KEY or CMC_API_KEY_FILE");
   }
-  options.listings_limit = flags.limit;
-  options.convert = flags.convert;
-  options.schedule = {{lake::kListingsLatest, options.interval}};
-  options.interval = std::chrono::seconds(flags.interval_seconds);
+  RETURN_IF_ERROR(ApplyEndpointFlags(flags, options));
   // Fail on a bad database URL before the first call costs credits.
   ASSIGN_OR_RETURN(auto probe, warehouse::Connection::Open(options.database_url));
   probe.reset();
@@ -115,11 +153,10 @@ Status Audit(const GlobalOptions& global, const AuditFlags& flags, StopSignal& s
 }
 
 Status Plan(const GlobalOptions&, const FetchFlags& flags) {
+  pipeline::FetchOptions fetch;
+  RETURN_IF_ERROR(ApplyEndpointFlags(flags, fetch));
   cmc::PlanInput in;
-  in.listings_limit = flags.limit;
-  in.convert_count =
-      1 + static_cast<int>(std::count(flags.convert.begin(), flags.convert.end(), ','));
-  in.interval = std::chrono::seconds(flags.interval_seconds);
+  in.calls = pipeline::PlanCalls(fetch);
   if (flags.credits_per_month > 0) {
     in.credits_per_month = flags.credits_per_month;
     in.credits_source = "--credits-per-month";
@@ -146,8 +183,8 @@ Status Plan(const GlobalOptions&, const FetchFlags& flags) {
   std::cout << cmc::FormatPlan(in, estimate);
   if (estimate.exceeds_plan) {
     return ResourceExhaustedError(fmt::format(
-        "this configuration needs {:.0f} credits a month but the plan has {}: raise --interval "
-        "or lower --limit",
+        "this configuration needs {:.0f} credits a month but the plan has {}: raise the "
+        "intervals (--listings-interval, --global-metrics-interval, ...) or lower --limit",
         estimate.credits_per_month, in.credits_per_month));
   }
   return Status::Ok();
@@ -183,6 +220,11 @@ Status Sim(const SimFlags& flags, StopSignal& stop) {
   options.calls_per_minute = flags.calls_per_minute;
   options.credits_per_day = flags.credits_per_day;
   options.credits_per_month = flags.credits_per_month;
+  if (flags.faults.starts_with("@")) {
+    ASSIGN_OR_RETURN(options.faults, ReadWholeFile(flags.faults.substr(1)));
+  } else {
+    options.faults = flags.faults;
+  }
   if (const char* key = std::getenv("CMC_API_KEY")) options.api_key = key;
   ASSIGN_OR_RETURN(auto sim, cmc::Simulator::Start(options));
   while (stop.SleepFor(std::chrono::hours(1))) {  // false once stopped

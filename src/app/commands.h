@@ -21,7 +21,15 @@ struct FetchFlags {
   std::string api_key_file;
   int limit = 100;
   std::string convert = "USD";
-  int interval_seconds = 300;
+  // Seconds between calls of each endpoint; 0 turns it off (docs/cmc.md, "Endpoints").
+  // The defaults fit the free plan (15,000 credits a month): see `coinlake plan`.
+  int interval_seconds = 300;  // listings_latest (--listings-interval, alias --interval)
+  std::string quotes_ids;      // quotes_latest watchlist: CMC ids, comma-separated
+  std::string quotes_symbols;  // ... and symbols, resolved to ids once through the map
+  int quotes_interval = 300;   // only with a watchlist
+  int global_metrics_interval = 900;
+  int key_info_interval = 3600;
+  int map_interval = 86400;
   int64_t credits_per_month = 0;  // plan: 0 = ask /v1/key/info, else assume the free plan
 };
 
@@ -52,6 +60,7 @@ struct SimFlags {
   int64_t calls_per_minute = 0;
   int64_t credits_per_day = 0;
   int64_t credits_per_month = 0;
+  std::string faults;  // JSON array as for POST /__sim/faults, or @FILE holding one
 };
 
 Status Migrate(const GlobalOptions& global);

@@ -77,9 +77,33 @@ int main(int argc, char** argv) {
     cmd->add_option("--limit", fetch_flags.limit, "top N coins by market cap, 1..5000")
         ->envname("COINLAKE_LISTINGS_LIMIT")
         ->capture_default_str();
-    cmd->add_option("--convert", fetch_flags.convert, "quote currency")
+    cmd->add_option("--convert", fetch_flags.convert,
+                    "quote currencies, comma-separated (each extra one costs credits)")
         ->envname("COINLAKE_CONVERT")
         ->capture_default_str();
+    // Which endpoints run and how often (docs/cmc.md, "Endpoints"); 0 turns one off.
+    auto interval = [&](const char* names, int& value, const char* env, const char* what) {
+      cmd->add_option(names, value, what)
+          ->envname(env)
+          ->check(CLI::Range(0, 31 * 86400))
+          ->capture_default_str();
+    };
+    interval("--listings-interval,--interval", fetch_flags.interval_seconds, "COINLAKE_INTERVAL",
+             "seconds between listings calls (top --limit coins), on the wall clock; 0: off");
+    cmd->add_option("--quotes-ids", fetch_flags.quotes_ids,
+                    "quotes watchlist: CMC ids, comma-separated (ids are unique; symbols repeat)")
+        ->envname("COINLAKE_QUOTES_IDS");
+    cmd->add_option("--quotes-symbols", fetch_flags.quotes_symbols,
+                    "quotes watchlist: symbols, resolved once to the best-ranked coin's id")
+        ->envname("COINLAKE_QUOTES_SYMBOLS");
+    interval("--quotes-interval", fetch_flags.quotes_interval, "COINLAKE_QUOTES_INTERVAL",
+             "seconds between quotes calls for the watchlist; 0: off");
+    interval("--global-metrics-interval", fetch_flags.global_metrics_interval,
+             "COINLAKE_GLOBAL_METRICS_INTERVAL", "seconds between global metrics calls; 0: off");
+    interval("--key-info-interval", fetch_flags.key_info_interval, "COINLAKE_KEY_INFO_INTERVAL",
+             "seconds between key info calls (plan and usage, free); 0: off");
+    interval("--map-interval", fetch_flags.map_interval, "COINLAKE_MAP_INTERVAL",
+             "seconds between map calls (ids, names; free); 0: off");
   };
 
   auto* migrate =
@@ -90,11 +114,6 @@ int main(int argc, char** argv) {
   auto* run = cli.add_subcommand(
       "run", "fetch on a schedule, 24/7, until SIGTERM/SIGINT (finishes the cycle in flight)");
   add_fetch_options(run);
-  run->add_option("--interval", fetch_flags.interval_seconds,
-                  "seconds between cycles, aligned to the wall clock")
-      ->envname("COINLAKE_INTERVAL")
-      ->check(CLI::Range(10, 86400))
-      ->capture_default_str();
 
   coinlake::app::ReprocessFlags reprocess_flags;
   auto* reprocess = cli.add_subcommand(
@@ -125,10 +144,6 @@ int main(int argc, char** argv) {
 
   auto* plan = cli.add_subcommand("plan", "credits, calls, storage and AWS cost per month");
   add_fetch_options(plan);
-  plan->add_option("--interval", fetch_flags.interval_seconds, "seconds between cycles")
-      ->envname("COINLAKE_INTERVAL")
-      ->check(CLI::Range(10, 86400))
-      ->capture_default_str();
   plan->add_option("--credits-per-month", fetch_flags.credits_per_month,
                    "the plan's monthly credits (default: /v1/key/info, else 15000)")
       ->envname("COINLAKE_CREDITS_PER_MONTH");
@@ -162,6 +177,10 @@ int main(int argc, char** argv) {
                   "plan: daily credits before 429/1009 (0: unlimited)");
   sim->add_option("--credits-per-month", sim_flags.credits_per_month,
                   "plan: monthly credits before 429/1010 (0: unlimited)");
+  sim->add_option("--faults", sim_flags.faults,
+                  "faults pending from the start: a JSON array as for POST /__sim/faults, or "
+                  "@FILE holding one (docs/cmc.md)")
+      ->envname("COINLAKE_SIM_FAULTS");
 
   try {
     cli.parse(argc, argv);

@@ -2,29 +2,45 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace coinlake::cmc {
 namespace {
 
 // An average month (365.25 / 12 days).
 constexpr double kSecondsPerMonth = 365.25 / 12 * 86'400;
-// Measured on sim listings payloads (bench/parse.sh): about 180 bytes a coin once gzip'd, plus
-// the .meta.json beside every body. Real CMC coins carry a few more fields; round up.
-constexpr double kGzipBytesPerCoin = 200;
-constexpr double kMetaBytes = 450;
 // S3 Standard, us-east-1: storage per GB-month and PUT requests per 1,000.
 constexpr double kS3UsdPerGbMonth = 0.023;
 constexpr double kS3UsdPerThousandPuts = 0.005;
 
+int64_t Extra(int convert_count) { return std::max(convert_count - 1, 0); }
+
 }  // namespace
+
+int64_t ListingsCredits(int coins, int convert_count) {
+  return std::max((coins + 199) / 200, 1) + Extra(convert_count);
+}
+
+int64_t QuotesCredits(int coins, int convert_count) {
+  return std::max((coins + 99) / 100, 1) + Extra(convert_count);
+}
+
+int64_t GlobalMetricsCredits(int convert_count) { return 1 + Extra(convert_count); }
 
 PlanEstimate EstimatePlan(const PlanInput& in) {
   PlanEstimate e;
-  e.calls_per_month = kSecondsPerMonth / static_cast<double>(in.interval.count());
-  e.credits_per_call = (in.listings_limit + 199) / 200 + std::max(in.convert_count - 1, 0);
-  e.credits_per_month = e.calls_per_month * static_cast<double>(e.credits_per_call);
-  double bytes_per_call =
-      kGzipBytesPerCoin * in.listings_limit * std::max(in.convert_count, 1) + kMetaBytes;
-  e.lake_bytes_per_month = e.calls_per_month * bytes_per_call;
+  for (const PlanCall& call : in.calls) {
+    PlanLine line;
+    if (call.interval.count() > 0) {
+      line.calls_per_month = kSecondsPerMonth / static_cast<double>(call.interval.count());
+    }
+    line.credits_per_month = line.calls_per_month * static_cast<double>(call.credits_per_call);
+    line.lake_bytes_per_month = line.calls_per_month * call.stored_bytes_per_call;
+    e.calls_per_month += line.calls_per_month;
+    e.credits_per_month += line.credits_per_month;
+    e.lake_bytes_per_month += line.lake_bytes_per_month;
+    e.lines.push_back(line);
+  }
   e.s3_put_requests_per_month = e.calls_per_month * 2;  // body + meta
   double gb_per_month = e.lake_bytes_per_month / 1e9;
   e.s3_storage_usd_first_month = gb_per_month * kS3UsdPerGbMonth;
@@ -35,12 +51,15 @@ PlanEstimate EstimatePlan(const PlanInput& in) {
 }
 
 std::string FormatPlan(const PlanInput& in, const PlanEstimate& e) {
-  std::string out;
-  out += fmt::format("configuration       --limit {} every {} s, {} convert currenc{}\n",
-                     in.listings_limit, in.interval.count(), in.convert_count,
-                     in.convert_count == 1 ? "y" : "ies");
+  std::string out = fmt::format("{:<22} {:>9} {:>7} {:>8} {:>10}  {}\n", "endpoint", "every",
+                                "credits", "calls/mo", "credits/mo", "what");
+  for (size_t i = 0; i < in.calls.size(); ++i) {
+    const PlanCall& c = in.calls[i];
+    out += fmt::format("{:<22} {:>8}s {:>7} {:>8.0f} {:>10.0f}  {}\n", c.endpoint,
+                       c.interval.count(), c.credits_per_call, e.lines[i].calls_per_month,
+                       e.lines[i].credits_per_month, c.detail);
+  }
   out += fmt::format("calls / month       {:.0f}\n", e.calls_per_month);
-  out += fmt::format("credits / call      {}\n", e.credits_per_call);
   out += fmt::format("credits / month     {:.0f} of {} ({:.0f}%; plan: {})\n", e.credits_per_month,
                      in.credits_per_month,
                      e.credits_per_month / static_cast<double>(in.credits_per_month) * 100,

@@ -522,6 +522,11 @@ StatusOr<std::unique_ptr<Simulator>> Simulator::Start(const SimOptions& options)
   }
   auto impl = std::make_unique<Impl>(options);
   Impl* p = impl.get();
+  if (!options.faults.empty()) {
+    auto faults = ParseFaults(options.faults);
+    if (!faults.ok()) return faults.status().WithContext("--faults");
+    p->faults.assign(faults->begin(), faults->end());
+  }
   using Req = const httplib::Request&;
   using Res = httplib::Response&;
   p->server.Get("/v1/cryptocurrency/listings/latest",

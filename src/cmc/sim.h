@@ -38,6 +38,8 @@ struct SimOptions {
   int64_t calls_per_minute = 0;
   int64_t credits_per_day = 0;
   int64_t credits_per_month = 0;
+  // Faults pending from the start, in the POST /__sim/faults JSON format (`sim --faults`).
+  std::string faults;
 };
 
 class Simulator {

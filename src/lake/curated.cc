@@ -66,7 +66,7 @@ Status PutCuratedQuotes(ObjectStore& lake, const std::string& raw_key, std::stri
                                                    ? cmc::ParseListings(json)
                                                    : cmc::ParseQuotes(json));
   ASSIGN_OR_RETURN(std::string gz, GzipCompress(CuratedQuotesCsv(payload)));
-  return lake.Put(CuratedQuotesKey(key.data_time), gz);
+  return lake.Put(CuratedQuotesKey(key.data_time, key.endpoint), gz);
 }
 
 }  // namespace coinlake::lake

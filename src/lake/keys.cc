@@ -29,9 +29,9 @@ std::string QuarantineKey(std::string_view endpoint, TimePoint time, std::string
   return fmt::format("{}_{}.json.gz", Stem("quarantine", endpoint, time), sha256_hex.substr(0, 12));
 }
 
-std::string CuratedQuotesKey(TimePoint data_time) {
-  return fmt::format("curated/quotes/dt={}/quotes_{}.csv.gz", FormatDate(data_time),
-                     FormatKeyTime(data_time));
+std::string CuratedQuotesKey(TimePoint data_time, std::string_view source) {
+  return fmt::format("curated/quotes/dt={}/{}_{}.csv.gz", FormatDate(data_time),
+                     source == kQuotesLatest ? kQuotesLatest : "quotes", FormatKeyTime(data_time));
 }
 
 std::string RawPrefix(std::string_view endpoint) { return fmt::format("raw/cmc/{}/", endpoint); }

@@ -3,7 +3,8 @@
 //   raw/cmc/<endpoint>/dt=YYYY-MM-DD/<endpoint>_YYYY-MM-DDTHH-MM-SSZ.json.gz
 //   raw/cmc/<endpoint>/dt=YYYY-MM-DD/<endpoint>_YYYY-MM-DDTHH-MM-SSZ.meta.json
 //   quarantine/cmc/<endpoint>/dt=YYYY-MM-DD/<endpoint>_YYYY-MM-DDTHH-MM-SSZ_<sha12>.json.gz
-//   curated/quotes/dt=YYYY-MM-DD/quotes_YYYY-MM-DDTHH-MM-SSZ.csv.gz
+//   curated/quotes/dt=YYYY-MM-DD/quotes_YYYY-MM-DDTHH-MM-SSZ.csv.gz          (from listings)
+//   curated/quotes/dt=YYYY-MM-DD/quotes_latest_YYYY-MM-DDTHH-MM-SSZ.csv.gz   (from quotes_latest)
 //
 // The time is the payload's own status.timestamp (data time), so the same response always gets
 // the same key, whichever run fetched it.
@@ -31,7 +32,8 @@ std::string RawMetaKey(std::string_view endpoint, TimePoint data_time);
 // Quarantined bodies may not have a data time (unparsable): `time` is then the fetch time, and
 // the body's hash keeps two different bad answers in the same second apart.
 std::string QuarantineKey(std::string_view endpoint, TimePoint time, std::string_view sha256_hex);
-std::string CuratedQuotesKey(TimePoint data_time);
+// `source`: the raw endpoint the rows come from (listings and the watchlist can share a second).
+std::string CuratedQuotesKey(TimePoint data_time, std::string_view source = kListingsLatest);
 
 // "raw/cmc/listings_latest/" : the prefix that holds one endpoint's raw objects.
 std::string RawPrefix(std::string_view endpoint);

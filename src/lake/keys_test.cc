@@ -17,6 +17,9 @@ TEST(KeysTest, LayoutIsExactlyTheDocumentedOne) {
             "quarantine/cmc/quotes_latest/dt=2026-09-29/"
             "quotes_latest_2026-09-29T03-55-03Z_0123456789ab.json.gz");
   EXPECT_EQ(CuratedQuotesKey(t), "curated/quotes/dt=2026-09-29/quotes_2026-09-29T03-55-03Z.csv.gz");
+  // The watchlist's rows beside the listings' (both may carry the same second).
+  EXPECT_EQ(CuratedQuotesKey(t, kQuotesLatest),
+            "curated/quotes/dt=2026-09-29/quotes_latest_2026-09-29T03-55-03Z.csv.gz");
   EXPECT_EQ(RawPrefix(kGlobalMetricsLatest), "raw/cmc/global_metrics_latest/");
 }
 

@@ -1,7 +1,9 @@
 #include "pipeline/fetch.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -18,7 +20,13 @@
 namespace coinlake::pipeline {
 namespace {
 
-constexpr const char* kListingsPath = "/v1/cryptocurrency/listings/latest";
+// A governor wait longer than this defers the endpoint to a later cycle instead.
+constexpr auto kMaxGovernorWait = std::chrono::minutes(1);
+
+std::string UntilText(TimePoint until) {
+  return until == TimePoint::max() ? std::string("restart (needs a new key, plan or configuration)")
+                                   : FormatIso8601(until);
+}
 
 std::string MetaJson(const cmc::HttpResponse& response, std::string_view body_sha256) {
   nlohmann::ordered_json meta;
@@ -42,11 +50,35 @@ std::vector<std::string_view> EnabledEndpoints(const FetchOptions& options) {
   return out;
 }
 
+std::vector<cmc::PlanCall> PlanCalls(const FetchOptions& options) {
+  EndpointConfig config{options.listings_limit, options.convert, options.quotes_ids};
+  config.quote_ids.resize(options.quotes_ids.size() + options.quotes_symbols.size());
+  std::vector<cmc::PlanCall> calls;
+  for (const EndpointSchedule& e : options.schedule) {
+    const Endpoint* endpoint = FindEndpoint(e.endpoint);
+    if (endpoint == nullptr || e.interval.count() <= 0) continue;
+    calls.push_back({std::string(e.endpoint), e.interval, endpoint->credits(config),
+                     endpoint->stored_bytes(config), endpoint->describe(config)});
+  }
+  return calls;
+}
+
 StatusOr<std::unique_ptr<Pipeline>> Pipeline::Make(const FetchOptions& options, StopSignal& stop) {
   if (options.listings_limit < 1 || options.listings_limit > 5000) {
     return InvalidArgumentError("--limit must be between 1 and 5000");
   }
+  if (options.quotes_ids.size() + options.quotes_symbols.size() > kMaxQuoteIds) {
+    return InvalidArgumentError(
+        fmt::format("the quotes watchlist holds at most {} coins", kMaxQuoteIds));
+  }
+  for (const EndpointSchedule& e : options.schedule) {
+    if (FindEndpoint(e.endpoint) == nullptr) {
+      return InvalidArgumentError(fmt::format("unknown endpoint '{}'", e.endpoint));
+    }
+  }
   std::unique_ptr<Pipeline> p(new Pipeline(options, stop));
+  p->quote_ids_ = options.quotes_ids;
+  p->symbols_resolved_ = options.quotes_symbols.empty();
   ASSIGN_OR_RETURN(p->client_, cmc::CmcClient::Make(options.cmc));
   ASSIGN_OR_RETURN(p->lake_, lake::OpenObjectStore(options.lake_url));
   auto spool = lake::FileObjectStore::Open(options.spool_dir);
@@ -63,7 +95,7 @@ StatusOr<warehouse::Connection*> Pipeline::Database() {
 }
 
 StatusOr<CycleReport> Pipeline::RunCycle(std::string_view command,
-                                          const std::vector<std::string_view>& due) {
+                                         const std::vector<std::string_view>& due) {
   TimePoint started = SystemNow();
   std::optional<std::string> run_id;
   if (auto db = Database(); db.ok()) {
@@ -73,9 +105,18 @@ StatusOr<CycleReport> Pipeline::RunCycle(std::string_view command,
   }
   CycleReport result;
   Status status;
-  for (std::string_view endpoint : due) {
-    Status s = Extract(endpoint, result);
-    if (status.ok()) status = s;  // the first failure is the cycle's; the others are logged
+  int succeeded = 0;
+  auto steps = PlanCycle(due);
+  if (!steps.ok()) status = steps.status();
+  for (const Step& step : steps.ok() ? *steps : std::vector<Step>{}) {
+    Status s = Extract(*step.endpoint, result);
+    if (s.ok()) {
+      succeeded += step.required ? 1 : 0;
+    } else if (!step.required) {
+      log::Warn("endpoint failed", {{"endpoint", step.endpoint->name}, {"error", s.ToString()}});
+    } else if (status.ok()) {
+      status = s;  // the first failure is the cycle's; each one was logged where it happened
+    }
   }
   // Drain whatever happened: a quarantined answer, or objects left by an earlier outage.
   Status drained = DrainSpool(result);
@@ -84,7 +125,7 @@ StatusOr<CycleReport> Pipeline::RunCycle(std::string_view command,
   TimePoint finished = SystemNow();
   if (run_id) {
     if (auto db = Database(); db.ok()) {
-      std::string outcome = status.ok() ? (result.quarantined ? "partial" : "ok") : "failed";
+      std::string outcome = status.ok() ? "ok" : succeeded > 0 ? "partial" : "failed";
       Status recorded = (*db)->Execute(
           "UPDATE runs SET finished_at = $2, outcome = $3, credits = $4, objects = $5, rows = $6, "
           "error_class = $7, error = $8 WHERE id = $1",
@@ -97,7 +138,7 @@ StatusOr<CycleReport> Pipeline::RunCycle(std::string_view command,
   }
   log::Write(status.ok() ? log::Level::kInfo : log::Level::kError, "cycle finished",
              {{"command", command},
-              {"outcome", status.ok() ? "ok" : "failed"},
+              {"outcome", status.ok() ? "ok" : (succeeded > 0 ? "partial" : "failed")},
               {"duration_ms", (finished - started).count()},
               {"objects", result.objects},
               {"rows", result.rows},
@@ -107,42 +148,125 @@ StatusOr<CycleReport> Pipeline::RunCycle(std::string_view command,
   return result;
 }
 
-Status Pipeline::Extract(std::string_view endpoint, CycleReport& report) {
-  if (endpoint != lake::kListingsLatest) {
-    return InvalidArgumentError(fmt::format("endpoint {} is not fetched yet", endpoint));
+StatusOr<std::vector<Pipeline::Step>> Pipeline::PlanCycle(
+    const std::vector<std::string_view>& due) const {
+  std::vector<Step> steps;
+  auto add = [&](std::string_view name, bool required) -> Status {
+    const Endpoint* endpoint = FindEndpoint(name);
+    if (endpoint == nullptr) {
+      return InvalidArgumentError(fmt::format("unknown endpoint '{}'", name));
+    }
+    auto same = [&](const Step& s) { return s.endpoint == endpoint; };
+    if (std::none_of(steps.begin(), steps.end(), same)) steps.push_back({endpoint, required});
+    return Status::Ok();
+  };
+  for (std::string_view name : due) RETURN_IF_ERROR(add(name, true));
+  // The plan comes from /v1/key/info (free) before the first call that costs credits.
+  if (!governor_ready_) RETURN_IF_ERROR(add(lake::kKeyInfo, false));
+  // Watchlist symbols resolve through the map, once.
+  bool quotes_due = std::find(due.begin(), due.end(), lake::kQuotesLatest) != due.end();
+  if (quotes_due && !symbols_resolved_) RETURN_IF_ERROR(add(lake::kMap, false));
+  std::stable_sort(steps.begin(), steps.end(), [](const Step& a, const Step& b) {
+    return a.endpoint->fetch_order < b.endpoint->fetch_order;
+  });
+  return steps;
+}
+
+Status Pipeline::AwaitCredits(std::string_view endpoint, int64_t credits) {
+  for (;;) {
+    cmc::Admission admission = governor_.Admit(credits, SystemNow());
+    if (admission.allowed) return Status::Ok();
+    auto wait = admission.not_before - SystemNow();
+    if (wait > kMaxGovernorWait) {
+      log::Warn("endpoint deferred by the credit governor",
+                {{"endpoint", endpoint},
+                 {"credits", credits},
+                 {"until", FormatIso8601(admission.not_before)},
+                 {"reason", admission.reason}});
+      return ResourceExhaustedError(fmt::format("{} deferred by the credit governor until {}: {}",
+                                                endpoint, FormatIso8601(admission.not_before),
+                                                admission.reason));
+    }
+    if (!stop_.SleepFor(wait)) return UnavailableError("stopped while waiting for the rate limit");
   }
-  std::map<std::string, std::string> params = {{"start", "1"},
-                                               {"limit", std::to_string(options_.listings_limit)},
-                                               {"convert", options_.convert}};
-  if (SystemNow() < listings_stopped_until_) {
-    std::string until = listings_stopped_until_ == TimePoint::max()
-                            ? std::string("restart")
-                            : FormatIso8601(listings_stopped_until_);
-    return ResourceExhaustedError(
-        fmt::format("listings stopped until {}: {}", until, listings_stop_reason_));
+}
+
+void Pipeline::Absorb(const ParsedObject& parsed) {
+  if (parsed.key_info) {
+    governor_.Update(*parsed.key_info, SystemNow());
+    governor_ready_ = true;
+    const cmc::CreditPlan& plan = governor_.plan();
+    log::Info("credit plan", {{"credits_per_month", plan.credits_per_month},
+                              {"month_used", governor_.month_used()},
+                              {"calls_per_minute", plan.calls_per_minute}});
   }
+  if (parsed.map && !symbols_resolved_) {
+    symbols_resolved_ = true;
+    auto ids = ResolveSymbols(options_.quotes_symbols, *parsed.map);
+    if (!ids.ok()) {
+      watchlist_error_ = ids.status().message();
+      log::Error("endpoint stopped", {{"endpoint", lake::kQuotesLatest},
+                                      {"reason", watchlist_error_},
+                                      {"until", UntilText(TimePoint::max())}});
+      return;
+    }
+    for (int64_t id : *ids) {
+      if (std::find(quote_ids_.begin(), quote_ids_.end(), id) == quote_ids_.end()) {
+        quote_ids_.push_back(id);
+      }
+    }
+    log::Info("watchlist resolved",
+              {{"symbols", fmt::format("{}", fmt::join(options_.quotes_symbols, ","))},
+               {"ids", fmt::format("{}", fmt::join(*ids, ","))}});
+  }
+}
+
+Status Pipeline::Extract(const Endpoint& endpoint, CycleReport& report) {
+  const std::string_view name = endpoint.name;
+  if (auto it = stopped_.find(name); it != stopped_.end()) {
+    if (SystemNow() < it->second.until) {
+      return ResourceExhaustedError(fmt::format("{} stopped until {}: {}", name,
+                                                UntilText(it->second.until), it->second.reason));
+    }
+    stopped_.erase(it);
+  }
+  if (name == lake::kQuotesLatest) {  // the one endpoint that needs a watchlist
+    if (!watchlist_error_.empty()) return FailedPreconditionError(watchlist_error_);
+    if (quote_ids_.empty()) {
+      return FailedPreconditionError("quotes_latest: the watchlist is empty or not resolved yet");
+    }
+  }
+  EndpointConfig config{options_.listings_limit, options_.convert, quote_ids_};
+  EndpointRequest request = MakeRequest(endpoint, config);
+  const int64_t cost = endpoint.credits(config);
+  const std::string operation = fmt::format("GET {}", name);
+
   cmc::HttpResponse response;
   std::optional<cmc::Decision> final_decision;
   std::mt19937_64 rng(std::random_device{}());
   BackoffPolicy policy;
   for (int retry = 0;; ++retry) {
+    RETURN_IF_ERROR(AwaitCredits(name, cost));
     cmc::Answer answer;
-    auto r = client_->Get(kListingsPath, params);
+    auto r = client_->Get(request.path, request.params);
     if (r.ok()) {
       response = std::move(r).value();
       answer.http_status = response.http_status;
       answer.retry_after_seconds = response.retry_after_seconds;
+      int64_t charged = 0;
       if (auto parsed = cmc::ParseStatus(response.body); parsed.ok()) {
         answer.error_code = parsed->error_code;
         answer.error_message = parsed->error_message;
-        report.credits += parsed->credit_count;  // errors cost 0, but trust what CMC says
+        charged = parsed->credit_count;  // errors cost 0, but trust what CMC says
       }
+      report.credits += charged;
+      governor_.Record(charged, SystemNow());
     } else {
       answer.transport = r.status();
     }
     cmc::Decision decision = cmc::Classify(answer, retry, SystemNow(), policy, rng);
     if (decision.action == cmc::Action::kRetry && retry + 1 < policy.max_attempts) {
-      log::Warn("retrying", {{"operation", "GET listings"},
+      log::Warn("retrying", {{"operation", operation},
                              {"attempt", retry + 1},
                              {"delay_ms", decision.delay.count()},
                              {"reason", decision.reason}});
@@ -150,15 +274,11 @@ Status Pipeline::Extract(std::string_view endpoint, CycleReport& report) {
     }
     if (decision.action == cmc::Action::kStopEndpoint ||
         decision.action == cmc::Action::kStopUntil) {
-      listings_stopped_until_ =
-          decision.action == cmc::Action::kStopUntil ? decision.until : TimePoint::max();
-      listings_stop_reason_ = decision.reason;
+      Stopped stop{decision.action == cmc::Action::kStopUntil ? decision.until : TimePoint::max(),
+                   decision.reason};
       log::Error("endpoint stopped",
-                 {{"endpoint", "listings_latest"},
-                  {"reason", decision.reason},
-                  {"until", decision.action == cmc::Action::kStopUntil
-                                ? FormatIso8601(decision.until)
-                                : "restart (needs a new key, plan or configuration)"}});
+                 {{"endpoint", name}, {"reason", stop.reason}, {"until", UntilText(stop.until)}});
+      stopped_[name] = std::move(stop);
     }
     if (!r.ok()) return r.status();
     final_decision = decision;
@@ -169,28 +289,31 @@ Status Pipeline::Extract(std::string_view endpoint, CycleReport& report) {
   ASSIGN_OR_RETURN(std::string stored, GzipCompress(response.body));
   auto status = cmc::ParseStatus(response.body);
   bool valid = final_decision->action == cmc::Action::kOk;
+  ParsedObject parsed;
   if (valid) {
     // Parse fully now, so a payload that would fail to load goes to quarantine, not raw/.
-    auto rows = cmc::ParseListings(response.body);
+    Status rows = endpoint.parse(response.body, parsed);
     if (!rows.ok()) {
       valid = false;
-      status = rows.status();
+      status = rows;
     }
   }
   if (!valid) {
     std::string why = !status.ok() ? status.status().ToString() : final_decision->reason;
     TimePoint when = status.ok() ? status->timestamp : response.finished;
-    std::string key = lake::QuarantineKey(lake::kListingsLatest, when, body_sha);
+    std::string key = lake::QuarantineKey(name, when, body_sha);
     RETURN_IF_ERROR(spool_->Put(key, stored));
     RETURN_IF_ERROR(
         spool_->Put(key.substr(0, key.size() - 8) + ".meta.json", MetaJson(response, body_sha)));
-    log::Error("response quarantined", {{"key", key}, {"reason", why}});
+    log::Error("response quarantined", {{"endpoint", name}, {"key", key}, {"reason", why}});
     report.quarantined = true;
-    return FailedPreconditionError(why);
+    return FailedPreconditionError(fmt::format("{}: {}", name, why));
   }
-  RETURN_IF_ERROR(spool_->Put(lake::RawBodyKey(lake::kListingsLatest, status->timestamp), stored));
-  return spool_->Put(lake::RawMetaKey(lake::kListingsLatest, status->timestamp),
-                     MetaJson(response, body_sha));
+  RETURN_IF_ERROR(spool_->Put(lake::RawBodyKey(name, status->timestamp), stored));
+  RETURN_IF_ERROR(
+      spool_->Put(lake::RawMetaKey(name, status->timestamp), MetaJson(response, body_sha)));
+  Absorb(parsed);
+  return Status::Ok();
 }
 
 Status Pipeline::DrainSpool(CycleReport& report) {
@@ -207,7 +330,7 @@ Status Pipeline::DrainSpool(CycleReport& report) {
       // lake and the next cycle's catch-up (or reprocess) loads it.
       ASSIGN_OR_RETURN(warehouse::Connection * db, Database());
       warehouse::Loader loader(*db);
-      ASSIGN_OR_RETURN(warehouse::LoadResult loaded, LoadRawObject(loader, object.key, data));
+      ASSIGN_OR_RETURN(warehouse::LoadResult loaded, LoadRawObject(*db, loader, object.key, data));
       report.rows += loaded.rows;
       log::Info(
           "object loaded",

@@ -2,17 +2,21 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "cmc/client.h"
+#include "cmc/credit_governor.h"
+#include "cmc/plan.h"
 #include "common/status.h"
 #include "common/stop_signal.h"
 #include "common/time_util.h"
 #include "lake/file_object_store.h"
 #include "lake/object_store.h"
+#include "pipeline/endpoints.h"
 #include "warehouse/db.h"
 
 namespace coinlake::pipeline {
@@ -29,8 +33,12 @@ struct FetchOptions {
   std::string lake_url;
   std::string spool_dir;  // local folder; every response lands here first, fsync'd
   cmc::ClientOptions cmc;
-  int listings_limit = 100;  // top N coins by market cap (1..5000)
-  std::string convert = "USD";
+  int listings_limit = 100;     // top N coins by market cap (1..5000)
+  std::string convert = "USD";  // quote currencies, comma-separated, for every endpoint
+  // The quotes_latest watchlist: CMC ids, and symbols resolved to ids once through the map
+  // (the best-ranked active coin of each symbol). At most kMaxQuoteIds in all.
+  std::vector<int64_t> quotes_ids;
+  std::vector<std::string> quotes_symbols;
   std::chrono::seconds interval{300};  // `run`: time between cycles, aligned to the wall clock
   // One entry per endpoint, filled from the options by commands.cc.
   std::vector<EndpointSchedule> schedule = {{"listings_latest", std::chrono::seconds(300)}};
@@ -38,6 +46,10 @@ struct FetchOptions {
 
 // The endpoints `schedule` turns on (interval > 0), in schedule order.
 std::vector<std::string_view> EnabledEndpoints(const FetchOptions& options);
+
+// What `coinlake plan` prices: one line per enabled endpoint. Symbols in the watchlist count as
+// one coin each (they resolve to one id each).
+std::vector<cmc::PlanCall> PlanCalls(const FetchOptions& options);
 
 struct CycleReport {
   int objects = 0;   // lake objects written (bodies and quarantined answers)
@@ -64,8 +76,22 @@ class Pipeline {
  private:
   Pipeline(const FetchOptions& options, StopSignal& stop) : options_(options), stop_(stop) {}
   StatusOr<warehouse::Connection*> Database();
-  // Fetches, classifies and spools one endpoint's response (raw/ or quarantine/).
-  Status Extract(std::string_view endpoint, CycleReport& report);
+  struct Step {
+    const Endpoint* endpoint;
+    bool required;  // false: added by the cycle itself (key_info for the governor, map for the
+                    // watchlist); its failure is logged, not the cycle's
+  };
+  // The due endpoints in fetch order, with what they need first.
+  StatusOr<std::vector<Step>> PlanCycle(const std::vector<std::string_view>& due) const;
+  // Fetches one endpoint: governed, classified (with retries), spooled under raw/ or
+  // quarantine/; then what the fetch itself needs from the body (plan, watchlist ids).
+  Status Extract(const Endpoint& endpoint, CycleReport& report);
+  // Waits (up to a minute) until the credit governor admits a call costing `credits`;
+  // RESOURCE_EXHAUSTED when it would take longer (the endpoint is deferred to a later cycle).
+  Status AwaitCredits(std::string_view endpoint, int64_t credits);
+  // Takes what the fetch cycle uses from a good body: the plan from key_info, the watchlist ids
+  // from the map.
+  void Absorb(const ParsedObject& parsed);
 
   FetchOptions options_;
   StopSignal& stop_;
@@ -73,9 +99,17 @@ class Pipeline {
   std::unique_ptr<lake::ObjectStore> lake_;
   std::unique_ptr<lake::FileObjectStore> spool_;
   std::unique_ptr<warehouse::Connection> db_;
-  // Set when CMC said retrying cannot help (bad key, plan, credits): no call before this time.
-  TimePoint listings_stopped_until_{};
-  std::string listings_stop_reason_;
+  // Endpoints CMC said retrying cannot help (bad key, plan, credits): no call before `until`.
+  struct Stopped {
+    TimePoint until;  // TimePoint::max(): until restart
+    std::string reason;
+  };
+  std::map<std::string_view, Stopped> stopped_;
+  cmc::CreditGovernor governor_{cmc::CreditPlan{}};
+  bool governor_ready_ = false;  // the plan came from /v1/key/info
+  std::vector<int64_t> quote_ids_;
+  bool symbols_resolved_ = false;
+  std::string watchlist_error_;  // symbols the map could not resolve: quotes stop until restart
 };
 
 // `coinlake fetch`: one cycle of every enabled endpoint, then exit.

@@ -1,7 +1,6 @@
 // Loads raw lake objects into the database: the step `fetch`, `run` and `reprocess` share.
-// Each loadable endpoint has one parse function in load_object.cc that turns its JSON body into
-// typed rows; adding a kind (quotes_latest, global_metrics_latest) is one entry there (and a
-// field in ParsedObject plus its loader call if it carries a new kind of row).
+// Each endpoint's parse function and whether it loads are in the endpoint table
+// (endpoints.h); a new kind of row is a field in ParsedObject plus its loader call here.
 #pragma once
 
 #include <optional>
@@ -19,24 +18,30 @@ namespace coinlake::pipeline {
 const std::vector<std::string_view>& LoadableEndpoints();
 bool IsLoadableEndpoint(std::string_view endpoint);
 
-// A raw object parsed and ready to load. `quotes` is empty for sidecars (.meta.json) and
-// endpoints that carry no rows: loading those writes nothing.
+// A raw object parsed and ready to load: at most one payload is set, by its endpoint. None is
+// set for sidecars (.meta.json) and endpoints that do not load (key_info): loading those writes
+// nothing.
 struct ParsedObject {
   warehouse::LakeObjectRef ref;
-  std::optional<cmc::QuotesPayload> quotes;
+  std::optional<cmc::QuotesPayload> quotes;                 // listings_latest, quotes_latest
+  std::optional<cmc::GlobalMetricsPayload> global_metrics;  // global_metrics_latest
+  std::optional<cmc::MapPayload> map;                       // map
+  std::optional<cmc::KeyInfo> key_info;  // key_info: read by the fetch cycle, never loaded
 };
 
 // `stored` is the object's bytes as kept in the lake (gzip'd or plain JSON).
 // INVALID_ARGUMENT: the object does not parse.
 StatusOr<ParsedObject> ParseRawObject(const std::string& key, std::string_view stored);
 
-// Loads parsed objects in one transaction (warehouse::Loader::LoadQuotesBatch); results follow
-// `objects`. DATA_LOSS: one differs from what was loaded (nothing of the batch is written).
+// Loads parsed objects; results follow `objects`. The quotes load in one transaction
+// (warehouse::Loader::LoadQuotesBatch: DATA_LOSS if one differs from what was loaded, and then
+// nothing of them is written); global metrics and maps each in their own (reference_loader.h).
+// `loader` works on `db`.
 StatusOr<std::vector<warehouse::LoadResult>> LoadParsedObjects(
-    warehouse::Loader& loader, const std::vector<ParsedObject>& objects);
+    warehouse::Connection& db, warehouse::Loader& loader, const std::vector<ParsedObject>& objects);
 
 // Parse + load of one object.
-StatusOr<warehouse::LoadResult> LoadRawObject(warehouse::Loader& loader, const std::string& key,
-                                              std::string_view stored);
+StatusOr<warehouse::LoadResult> LoadRawObject(warehouse::Connection& db, warehouse::Loader& loader,
+                                              const std::string& key, std::string_view stored);
 
 }  // namespace coinlake::pipeline

@@ -184,7 +184,7 @@ class Worker {
               ASSIGN_OR_RETURN(db_, OpenLoaderConnection(options_.database_url, stop_));
               loader_ = std::make_unique<warehouse::Loader>(*db_);
             }
-            ASSIGN_OR_RETURN(loaded, LoadParsedObjects(*loader_, batch));
+            ASSIGN_OR_RETURN(loaded, LoadParsedObjects(*db_, *loader_, batch));
             return Status::Ok();
           },
           IsTransient));

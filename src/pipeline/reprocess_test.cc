@@ -146,7 +146,7 @@ TEST_F(ReprocessTest, BatchesEqualLoadingOneObjectAtATime) {
   for (const lake::ObjectInfo& o : *objects) {
     auto data = (*store)->Get(o.key);
     ASSERT_TRUE(data.ok());
-    auto loaded = LoadRawObject(loader, o.key, *data);
+    auto loaded = LoadRawObject(*conn, loader, o.key, *data);
     ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   }
   EXPECT_EQ(Checksum(db), *expected_);

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Soak test (ctest soak_short, label integration): `coinlake run --interval 1` on a clock that
+# runs SPEED times as fast (libfaketime, preloaded into coinlake and the simulator; the run loop
+# sleeps until wall-clock slots, so it keeps pace), for SECONDS real seconds: thousands of
+# cycles. Samples VmRSS and open file descriptors of the process from /proc and requires them
+# flat: after a warm-up (the first fifth), the last quarter's maximum stays within
+# max(RSS_MARGIN_KB, 10%) of the first quarter's, and the fd count does not grow. Then the
+# exactly-once checks of the crash tests.
+# Usage: soak.sh COINLAKE_BINARY [SECONDS=45] [SPEED=20] [MIN_CYCLES=300]
+# Prints: cycles, samples, RSS and fd figures (first/last quarter), and the verifier's summary.
+set -euo pipefail
+source "$(dirname "$0")/lib-crash.sh"
+crash_setup "$1" soak
+SECONDS_WANTED="${2:-45}"
+SPEED="${3:-20}"
+MIN_CYCLES="${4:-300}"
+RSS_MARGIN_KB="${RSS_MARGIN_KB:-2048}"
+FAKETIME_LIB=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1
+[ -f "$FAKETIME_LIB" ] || fail "libfaketime is missing: apt-get install faketime (scripts/test does)"
+FAST_CLOCK=(LD_PRELOAD="$FAKETIME_LIB" FAKETIME="+0 x$SPEED" FAKETIME_DONT_FAKE_MONOTONIC=1)
+
+pg_private
+SIM_ENV=("${FAST_CLOCK[@]}")
+sim_start --coins 300 --seed 9
+file_lake
+export COINLAKE_LISTINGS_LIMIT=100 COINLAKE_LOG_LEVEL=warn
+
+run_start "${FAST_CLOCK[@]}"
+: >"$WORK/samples"
+end=$(($(date +%s) + SECONDS_WANTED))
+while [ "$(date +%s)" -lt "$end" ]; do
+  run_assert_alive "during the soak"
+  rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$RUN_PID/status")"
+  fds="$(ls "/proc/$RUN_PID/fd" | wc -l)"
+  echo "$(date +%s.%N) $rss $fds" >>"$WORK/samples"
+  sleep 0.25
+done
+run_stop
+cycles="$(sql "SELECT count(*) FROM runs WHERE command = 'run'")"
+failed="$(sql "SELECT count(*) FROM runs WHERE command = 'run' AND outcome <> 'ok'")"
+
+# Flatness: warm-up = first fifth; compare the first and last quarters of the rest.
+read -r n rss_first rss_last fd_first fd_last rss_min < <(awk '
+  { t[NR] = $1; r[NR] = $2; f[NR] = $3 }
+  END {
+    w = int(NR / 5); m = NR - w; q = int(m / 4);
+    rf = 0; rl = 0; ff = 0; fl = 0; rmin = 1e12
+    for (i = w + 1; i <= w + q; i++) { if (r[i] > rf) rf = r[i]; if (f[i] > ff) ff = f[i] }
+    for (i = NR - q + 1; i <= NR; i++) { if (r[i] > rl) rl = r[i]; if (f[i] > fl) fl = f[i] }
+    for (i = w + 1; i <= NR; i++) if (r[i] < rmin) rmin = r[i]
+    print NR, rf, rl, ff, fl, rmin
+  }' "$WORK/samples")
+echo "soak: ${SECONDS_WANTED}s at x$SPEED: cycles=$cycles (not ok: $failed) samples=$n" \
+  "rss_kb first_quarter_max=$rss_first last_quarter_max=$rss_last min=$rss_min" \
+  "fds first_quarter_max=$fd_first last_quarter_max=$fd_last"
+[ "$n" -ge 20 ] || fail "only $n samples"
+[ "$cycles" -ge "$MIN_CYCLES" ] ||
+  fail "only $cycles cycles in ${SECONDS_WANTED}s at x$SPEED (want >= $MIN_CYCLES): the run loop did not keep pace with the fast clock"
+[ "$failed" = 0 ] || fail "$failed cycles did not end ok during the soak"
+margin=$((rss_first / 10 > RSS_MARGIN_KB ? rss_first / 10 : RSS_MARGIN_KB))
+[ "$rss_last" -le $((rss_first + margin)) ] ||
+  fail "RSS grew: last quarter max ${rss_last} kB > first quarter max ${rss_first} kB + ${margin} kB"
+[ "$fd_last" -le "$fd_first" ] || fail "open file descriptors grew: $fd_first -> $fd_last"
+crash_verify
