@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "dashboard/api_util.h"
+#include "dashboard/json_out.h"
 
 namespace coinlake::dashboard {
 
@@ -60,47 +61,64 @@ StatusOr<LatestQuery> ParseLatestQuery(const std::multimap<std::string, std::str
   return q;
 }
 
-StatusOr<json> Latest(warehouse::Connection& db, const LatestQuery& query) {
-  // The sort column comes from a fixed list (validated above), never from the request text.
+StatusOr<std::string> Latest(warehouse::Connection& db, const LatestQuery& query) {
+  // One prepared statement per sort and order; the sort column comes from a fixed list
+  // (validated above), never from the request text. The snapshot time comes from the ledger's
+  // index as an init plan; the quotes of that snapshot are then read straight off each monthly
+  // partition's (snapshot_ts, quote_currency, cmc_rank) index, the top N only when sorting by
+  // rank. (A ts range next to it would prune partitions, but PostgreSQL cannot estimate a range
+  // between two unknown values and then prefers reading the whole snapshot.)
+  std::string name = fmt::format("latest_{}_{}", query.sort, query.descending ? "desc" : "asc");
   std::string order_by = query.sort == "rank" ? "q.cmc_rank" : "q." + query.sort;
-  std::string sql = fmt::format(R"sql(
-    WITH snap AS ({})
+  RETURN_IF_ERROR(
+      db.Prepare(name, fmt::format(R"sql(
     SELECT q.cmc_id, a.symbol, a.name, a.slug, q.cmc_rank, q.price, q.market_cap,
            q.volume_24h, q.percent_change_1h, q.percent_change_24h, q.percent_change_7d,
            q.circulating_supply, q.ts, q.snapshot_ts
-    FROM quotes q JOIN assets a USING (cmc_id), snap
-    WHERE q.snapshot_ts = snap.max AND q.quote_currency = $1
-      AND q.ts > snap.max - interval '1 day' AND q.ts <= snap.max
+    FROM quotes q JOIN assets a USING (cmc_id)
+    WHERE q.snapshot_ts = ({}) AND q.quote_currency = $1
     ORDER BY {} {} NULLS LAST, q.cmc_id
     LIMIT $2)sql",
-                                kLatestSnapshot, order_by, query.descending ? "DESC" : "ASC");
-  ASSIGN_OR_RETURN(warehouse::Rows rows,
-                   db.Query(sql, {query.currency, std::to_string(query.limit)}));
-  json out;
-  out["currency"] = query.currency;
-  out["snapshot"] = nullptr;
-  json items = json::array();
-  for (size_t r = 0; r < rows.size(); ++r) {
-    json item;
-    item["cmc_id"] = std::stoll(rows.text(r, 0));
-    item["symbol"] = rows.text(r, 1);
-    item["name"] = rows.text(r, 2);
-    item["slug"] = rows.text(r, 3);
-    item["rank"] = NumberOrNull(rows.at(r, 4));
-    item["price"] = NumberOrNull(rows.at(r, 5));
-    item["market_cap"] = NumberOrNull(rows.at(r, 6));
-    item["volume_24h"] = NumberOrNull(rows.at(r, 7));
-    item["percent_change_1h"] = NumberOrNull(rows.at(r, 8));
-    item["percent_change_24h"] = NumberOrNull(rows.at(r, 9));
-    item["percent_change_7d"] = NumberOrNull(rows.at(r, 10));
-    item["circulating_supply"] = NumberOrNull(rows.at(r, 11));
-    item["last_updated"] = TimeOrNull(rows.at(r, 12));
-    out["snapshot"] = TimeOrNull(rows.at(r, 13));
-    items.push_back(std::move(item));
+                                   kLatestSnapshot, order_by, query.descending ? "DESC" : "ASC")));
+  ASSIGN_OR_RETURN(warehouse::Result rows,
+                   db.ExecPrepared(name, {query.currency, std::to_string(query.limit)}));
+  std::string body;
+  body.reserve(256 + 400 * static_cast<size_t>(rows.rows()));
+  JsonOut out(body);
+  out.BeginObject().Key("currency").String(query.currency).Key("snapshot");
+  if (rows.rows() > 0) {
+    out.Time(rows.value(0, 13));
+  } else {
+    out.Null();
   }
-  out["count"] = items.size();
-  out["data"] = std::move(items);
-  return out;
+  out.Key("count").Int(rows.rows()).Key("data").BeginArray();
+  auto number = [&](int r, int c) -> JsonOut& {
+    return rows.null(r, c) ? out.Null() : out.Number(rows.value(r, c));
+  };
+  for (int r = 0; r < rows.rows(); ++r) {
+    out.BeginObject();
+    out.Key("cmc_id").Number(rows.value(r, 0));
+    out.Key("symbol").String(rows.value(r, 1));
+    out.Key("name").String(rows.value(r, 2));
+    out.Key("slug").String(rows.value(r, 3));
+    out.Key("rank");
+    number(r, 4);
+    static constexpr const char* kNumbers[] = {"price",
+                                               "market_cap",
+                                               "volume_24h",
+                                               "percent_change_1h",
+                                               "percent_change_24h",
+                                               "percent_change_7d",
+                                               "circulating_supply"};
+    for (int i = 0; i < 7; ++i) {
+      out.Key(kNumbers[i]);
+      number(r, 5 + i);
+    }
+    out.Key("last_updated").Time(rows.value(r, 12));
+    out.EndObject();
+  }
+  out.EndArray().EndObject();
+  return body;
 }
 
 }  // namespace coinlake::dashboard

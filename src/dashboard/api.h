@@ -24,8 +24,9 @@ struct LatestQuery {
 // Parses and validates the query string of /api/v1/latest; INVALID_ARGUMENT names the problem.
 StatusOr<LatestQuery> ParseLatestQuery(const std::multimap<std::string, std::string>& params);
 
-// GET /api/v1/latest: the latest snapshot's quotes, top N.
-StatusOr<nlohmann::json> Latest(warehouse::Connection& db, const LatestQuery& query);
+// GET /api/v1/latest: the latest snapshot's quotes, top N, as JSON text (the busiest endpoint:
+// one prepared statement, written without a document tree).
+StatusOr<std::string> Latest(warehouse::Connection& db, const LatestQuery& query);
 
 // The handlers below read their parameters from `params` (validated, unknown ones rejected:
 // INVALID_ARGUMENT) before they touch the database. docs/api.md describes each.
@@ -34,8 +35,9 @@ StatusOr<nlohmann::json> Latest(warehouse::Connection& db, const LatestQuery& qu
 StatusOr<nlohmann::json> Assets(warehouse::Connection& db, QueryParams& params);
 
 // GET /api/v1/series?ids=...: price series, downsampled server-side to at most `width` points
-// per asset (last price, min and max per time bucket), with the gaps in the data.
-StatusOr<nlohmann::json> Series(warehouse::Connection& db, QueryParams& params);
+// per asset (last price, min and max per time bucket), with the gaps in the data, as JSON text
+// (one prepared statement when from and to are given).
+StatusOr<std::string> Series(warehouse::Connection& db, QueryParams& params);
 
 // GET /api/v1/candles?id=...&interval=1h|1d: OHLC from candles_hourly / candles_daily.
 StatusOr<nlohmann::json> Candles(warehouse::Connection& db, QueryParams& params);

@@ -7,6 +7,7 @@
 #include "common/time_util.h"
 #include "dashboard/api.h"
 #include "dashboard/api_util.h"
+#include "dashboard/json_out.h"
 
 namespace coinlake::dashboard {
 namespace {
@@ -155,7 +156,32 @@ StatusOr<json> Assets(warehouse::Connection& db, QueryParams& params) {
   return json{{"count", data.size()}, {"data", std::move(data)}};
 }
 
-StatusOr<json> Series(warehouse::Connection& db, QueryParams& params) {
+// One row per (asset, bucket): the bucket's last sample (time, price, volume, market cap) with
+// the bucket's min and max price and sample count, computed by one window over the bucket; the
+// asset's names ride along on every row, so one statement answers the whole request. An id
+// without data still yields one row (points NULL). The primary key (cmc_id, quote_currency, ts)
+// drives the scan and the ts bounds prune the monthly partitions. (OFFSET 0 keeps the names an
+// index lookup per id: flattened, the planner hashes the whole assets table.)
+constexpr const char* kSeriesSql = R"sql(
+    SELECT i.id, a.symbol, a.name, a.slug, p.t, p.epoch, p.price, p.min, p.max, p.volume_24h,
+           p.market_cap, p.samples
+    FROM unnest($1::bigint[]) WITH ORDINALITY AS i (id, n)
+    LEFT JOIN LATERAL (SELECT symbol, name, slug FROM assets WHERE cmc_id = i.id OFFSET 0) a ON true
+    LEFT JOIN LATERAL (
+      SELECT DISTINCT ON (b) ts AS t, floor(date_part('epoch', ts))::bigint AS epoch, price,
+             min(price) OVER w AS min, max(price) OVER w AS max, volume_24h, market_cap,
+             count(*) OVER w AS samples
+      FROM (SELECT floor((date_part('epoch', ts) - $3::float8) / $5::float8) AS b, ts,
+                   price, volume_24h, market_cap
+            FROM quotes
+            WHERE cmc_id = i.id AND quote_currency = $2
+              AND ts >= to_timestamp($3::float8) AND ts <= to_timestamp($4::float8)) x
+      WINDOW w AS (PARTITION BY b ORDER BY ts DESC
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+      ORDER BY b, ts DESC) p ON true
+    ORDER BY i.n, p.t)sql";
+
+StatusOr<std::string> Series(warehouse::Connection& db, QueryParams& params) {
   ASSIGN_OR_RETURN(std::vector<int64_t> ids, params.Ids("ids", kMaxSeriesIds));
   ASSIGN_OR_RETURN(int64_t width, params.Int("width", 1, kMaxWidth, 500));
   if (width * static_cast<int64_t>(ids.size()) > kMaxPoints) {
@@ -175,59 +201,58 @@ StatusOr<json> Series(warehouse::Connection& db, QueryParams& params) {
     range.from = std::max(std::min(range.from, range.to - 60), range.to - kMaxRangeSeconds);
   }
   int64_t bucket = BucketSeconds(range.from, range.to, width);
-  // One row per (asset, bucket): the bucket's last price and volume, its min and max, and the
-  // time of its last sample. The primary key (cmc_id, quote_currency, ts) drives the scan.
-  ASSIGN_OR_RETURN(warehouse::Rows rows,
-                   db.Query(R"sql(
-    SELECT cmc_id, (floor((extract(epoch FROM ts) - $3) / $5))::bigint AS b,
-           extract(epoch FROM max(ts)),
-           (array_agg(price ORDER BY ts DESC))[1], min(price), max(price),
-           (array_agg(volume_24h ORDER BY ts DESC))[1], (array_agg(market_cap ORDER BY ts DESC))[1],
-           count(*)
-    FROM quotes
-    WHERE cmc_id = ANY($1::bigint[]) AND quote_currency = $2
-      AND ts >= to_timestamp($3) AND ts <= to_timestamp($4)
-    GROUP BY 1, 2 ORDER BY 1, 2)sql",
-                            {id_array, currency, std::to_string(range.from),
-                             std::to_string(range.to), std::to_string(bucket)}));
-  ASSIGN_OR_RETURN(warehouse::Rows names, db.Query("SELECT cmc_id, symbol, name, slug FROM assets "
-                                                   "WHERE cmc_id = ANY($1::bigint[])",
-                                                   {id_array}));
+  RETURN_IF_ERROR(db.Prepare("series", kSeriesSql));
+  ASSIGN_OR_RETURN(warehouse::Result rows,
+                   db.ExecPrepared("series", {id_array, currency, std::to_string(range.from),
+                                              std::to_string(range.to), std::to_string(bucket)}));
+  std::string body;
+  body.reserve(512 + 200 * static_cast<size_t>(rows.rows()));
+  JsonOut out(body);
+  out.BeginObject().Key("currency").String(currency);
+  out.Key("from").TimeSeconds(range.from).Key("to").TimeSeconds(range.to);
+  out.Key("bucket_seconds").Int(bucket).Key("width").Int(width);
+  out.Key("series").BeginArray();
+  auto number = [&](int r, int c) -> JsonOut& {
+    return rows.null(r, c) ? out.Null() : out.Number(rows.value(r, c));
+  };
+  auto text = [&](int r, int c) -> JsonOut& {
+    return rows.null(r, c) ? out.Null() : out.String(rows.value(r, c));
+  };
   // A gap: consecutive points further apart than two buckets and than 15 minutes (the
   // pipeline's 5-minute schedule missed at least two snapshots).
-  const double gap_seconds = std::max<double>(2.0 * bucket, 900);
-  json series = json::array();
-  for (int64_t id : ids) {
-    json s = {{"cmc_id", id}, {"symbol", nullptr}, {"name", nullptr}, {"slug", nullptr}};
-    for (size_t r = 0; r < names.size(); ++r) {
-      if (ToInt(names.at(r, 0)) == id) s = AssetJson(names, r, 0);
-    }
-    json points = json::array();
-    json gaps = json::array();
-    double previous = -1;
-    for (size_t r = 0; r < rows.size(); ++r) {
-      if (ToInt(rows.at(r, 0)) != id) continue;
-      json t = NumberOrNull(rows.at(r, 2));
-      double seconds = t.is_number() ? t.get<double>() : 0;
-      if (previous >= 0 && seconds - previous > gap_seconds) {
-        gaps.push_back({{"from", Iso(static_cast<int64_t>(previous))},
-                        {"to", Iso(static_cast<int64_t>(seconds))}});
-      }
+  const int64_t gap_seconds = std::max<int64_t>(2 * bucket, 900);
+  std::vector<std::pair<int64_t, int64_t>> gaps;
+  for (int r = 0; r < rows.rows();) {
+    const std::string_view id = rows.value(r, 0);
+    out.BeginObject().Key("cmc_id").Number(id);
+    out.Key("symbol");
+    text(r, 1).Key("name");
+    text(r, 2).Key("slug");
+    text(r, 3).Key("points").BeginArray();
+    gaps.clear();
+    int64_t previous = -1;
+    for (; r < rows.rows() && rows.value(r, 0) == id; ++r) {
+      if (rows.null(r, 4)) continue;  // the asset has no data in the range
+      int64_t seconds = 0;
+      ParseInt(std::string(rows.value(r, 5)), seconds);
+      if (previous >= 0 && seconds - previous > gap_seconds) gaps.emplace_back(previous, seconds);
       previous = seconds;
-      points.push_back({{"t", Iso(static_cast<int64_t>(seconds))},
-                        {"price", NumberOrNull(rows.at(r, 3))},
-                        {"min", NumberOrNull(rows.at(r, 4))},
-                        {"max", NumberOrNull(rows.at(r, 5))},
-                        {"volume_24h", NumberOrNull(rows.at(r, 6))},
-                        {"market_cap", NumberOrNull(rows.at(r, 7))},
-                        {"samples", ToInt(rows.at(r, 8))}});
+      out.BeginObject().Key("t").TimeSeconds(seconds).Key("price");
+      number(r, 6).Key("min");
+      number(r, 7).Key("max");
+      number(r, 8).Key("volume_24h");
+      number(r, 9).Key("market_cap");
+      number(r, 10).Key("samples");
+      number(r, 11).EndObject();
     }
-    s["points"] = std::move(points);
-    s["gaps"] = std::move(gaps);
-    series.push_back(std::move(s));
+    out.EndArray().Key("gaps").BeginArray();
+    for (const auto& [from, to] : gaps) {
+      out.BeginObject().Key("from").TimeSeconds(from).Key("to").TimeSeconds(to).EndObject();
+    }
+    out.EndArray().EndObject();
   }
-  return json{{"currency", currency},     {"from", Iso(range.from)}, {"to", Iso(range.to)},
-              {"bucket_seconds", bucket}, {"width", width},          {"series", std::move(series)}};
+  out.EndArray().EndObject();
+  return body;
 }
 
 StatusOr<json> Candles(warehouse::Connection& db, QueryParams& params) {

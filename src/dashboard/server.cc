@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 #include <httplib.h>
+#include <sys/socket.h>
 
+#include <atomic>
+#include <charconv>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -11,6 +14,7 @@
 #include "common/bytes.h"
 #include "common/log.h"
 #include "dashboard/api.h"
+#include "dashboard/db_pool.h"
 #include "warehouse/db.h"
 
 namespace coinlake::embedded {
@@ -40,10 +44,18 @@ void SetSecurityHeaders(httplib::Response& res) {
   res.set_header("Referrer-Policy", "no-referrer");
 }
 
-void SendJson(httplib::Response& res, int status, const json& body) {
+std::string Dump(const json& body) {
+  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+void SendBody(httplib::Response& res, int status, std::string body) {
   res.status = status;
   res.set_header("Cache-Control", "no-store");
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+  res.set_content(std::move(body), "application/json");
+}
+
+void SendJson(httplib::Response& res, int status, const json& body) {
+  SendBody(res, status, Dump(body));
 }
 
 void SendError(httplib::Response& res, const Status& status) {
@@ -68,6 +80,19 @@ void SendError(httplib::Response& res, const Status& status) {
   SendJson(res, http, {{"error", message}});
 }
 
+// The largest request body read (only GET is served: bodies are refused, this bounds the read).
+constexpr uint64_t kMaxBodyBytes = 64 * 1024;
+
+// True if the request announces a body over kMaxBodyBytes (or a Content-Length that is not a
+// number).
+bool BodyTooLarge(const httplib::Request& req) {
+  std::string length = req.get_header_value("Content-Length");
+  if (length.empty()) return false;
+  uint64_t n = 0;
+  auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), n);
+  return ec != std::errc() || end != length.data() + length.size() || n > kMaxBodyBytes;
+}
+
 // Compares secrets in time independent of where they differ.
 bool SecretEquals(std::string_view a, std::string_view b) {
   unsigned char diff = a.size() == b.size() ? 0 : 1;
@@ -75,8 +100,42 @@ bool SecretEquals(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-using Handler = std::function<StatusOr<json>(warehouse::Connection&, QueryParams&)>;
+// Every API handler answers with the JSON text: the busiest ones write it directly, the others
+// build a document (Dom) and dump it.
+using Handler = std::function<StatusOr<std::string>(warehouse::Connection&, QueryParams&)>;
 using CsvWriter = std::string (*)(const json&);
+
+Handler Dom(StatusOr<json> (*handler)(warehouse::Connection&, QueryParams&)) {
+  return [handler](warehouse::Connection& db, QueryParams& params) -> StatusOr<std::string> {
+    ASSIGN_OR_RETURN(json body, handler(db, params));
+    return Dump(body);
+  };
+}
+
+// Set on a server thread while it serves a connection beyond the limit; that connection is
+// answered 503 and closed.
+thread_local bool t_over_limit = false;
+
+// httplib's thread pool, plus a connection limit: up to `max` connections are served at once,
+// and a few spare threads turn away the ones beyond (a connection queued behind busy
+// keep-alive connections would otherwise wait for seconds, unanswered).
+class LimitedPool : public httplib::ThreadPool {
+ public:
+  static constexpr int kSpare = 4;
+  explicit LimitedPool(int max) : httplib::ThreadPool(max + kSpare), max_(max) {}
+  void enqueue(std::function<void()> fn) override {
+    httplib::ThreadPool::enqueue([this, fn = std::move(fn)] {
+      t_over_limit = active_.fetch_add(1) >= max_;
+      fn();
+      t_over_limit = false;
+      active_.fetch_sub(1);
+    });
+  }
+
+ private:
+  const int max_;
+  std::atomic<int> active_{0};
+};
 
 // A short-lived cache of whole answers keyed by path and query string: under load every
 // client asks for the same latest snapshot, which changes every few minutes.
@@ -112,6 +171,15 @@ class AnswerCache {
 
 }  // namespace
 
+// Static files come only from the embedded table: no path reaches the file system.
+std::optional<StaticFile> FindStaticFile(std::string_view path) {
+  if (path.empty()) path = "index.html";
+  const auto& files = embedded::web();
+  auto it = files.find(std::string(path));
+  if (it == files.end()) return std::nullopt;
+  return StaticFile{it->second, ContentType(it->first)};
+}
+
 Status ApplyServeEnvironment(ServeOptions& options) {
   auto env = [](const char* name) -> std::optional<std::string> {
     const char* v = std::getenv(name);
@@ -129,7 +197,8 @@ Status ApplyServeEnvironment(ServeOptions& options) {
     out = static_cast<int>(n);
     return Status::Ok();
   };
-  RETURN_IF_ERROR(number("COINLAKE_DASHBOARD_THREADS", 1, 256, options.threads));
+  RETURN_IF_ERROR(number("COINLAKE_DASHBOARD_MAX_CONNECTIONS", 1, 4096, options.max_connections));
+  RETURN_IF_ERROR(number("COINLAKE_DASHBOARD_DB_CONNECTIONS", 1, 256, options.db_connections));
   RETURN_IF_ERROR(number("COINLAKE_DASHBOARD_CACHE_MS", 0, 60000, options.cache_ms));
   if (auto v = env("COINLAKE_DASHBOARD_TOKEN")) options.token = *v;
   if (auto v = env("COINLAKE_DASHBOARD_USER")) options.user = *v;
@@ -147,19 +216,9 @@ struct Server::Impl {
   std::thread thread;
   int port = 0;
   std::unique_ptr<AnswerCache> cache;
+  std::unique_ptr<DbPool> db;
   std::string basic_expected;  // "Basic base64(user:password)"
-
-  // One connection per server thread, reopened when it breaks: no locking on the hot path.
-  StatusOr<warehouse::Connection*> Database() {
-    thread_local std::unique_ptr<warehouse::Connection> conn;
-    thread_local std::string conn_url;
-    if (conn && conn->healthy() && conn_url == options.database_url) return conn.get();
-    conn.reset();
-    ASSIGN_OR_RETURN(conn, warehouse::Connection::Open(options.database_url));
-    conn_url = options.database_url;
-    (void)conn->Execute("SET default_transaction_read_only = on");
-    return conn.get();
-  }
+  int listen_socket = -1;
 
   // True if the request may proceed; otherwise answers 401.
   bool Authorized(const httplib::Request& req, httplib::Response& res) const {
@@ -207,63 +266,83 @@ struct Server::Impl {
           return;
         }
       }
-      auto db = Database();
-      if (!db.ok()) return SendError(res, db.status());
-      QueryParams query(params);
-      StatusOr<json> body = handler(**db, query);
+      StatusOr<std::string> body = [&]() -> StatusOr<std::string> {
+        ASSIGN_OR_RETURN(DbPool::Lease lease, db->Acquire(std::chrono::seconds(10)));
+        QueryParams query(params);
+        return handler(*lease, query);
+      }();
       if (!body.ok()) return SendError(res, body.status());
       if (as_csv) {
+        // Downloads are rare: the CSV is rendered from the parsed JSON answer.
         res.set_header("Cache-Control", "no-store");
         std::string name = path.substr(path.rfind('/') + 1);
         res.set_header("Content-Disposition",
                        fmt::format("attachment; filename=\"coinlake-{}.csv\"", name));
-        res.set_content(csv(*body), "text/csv; charset=utf-8");
+        res.set_content(csv(json::parse(*body)), "text/csv; charset=utf-8");
         return;
       }
-      SendJson(res, 200, *body);
-      if (cacheable) cache->Put(key, res.body);
+      if (cacheable) cache->Put(key, *body);
+      SendBody(res, 200, std::move(*body));
     });
   }
 
   void Routes() {
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       SetSecurityHeaders(res);
+      if (t_over_limit) {
+        res.set_header("Connection", "close");
+        res.set_header("Retry-After", "1");
+        SendJson(res, 503, {{"error", "too many connections"}});
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      // Bodies are refused here, before httplib reads them: it would read a chunked body whole
+      // whatever its size (its limit applies to Content-Length only), and skip an oversized
+      // Content-Length body byte by byte before answering.
+      if (req.has_header("Transfer-Encoding")) {
+        res.set_header("Connection", "close");
+        SendJson(res, 411, {{"error", "chunked request bodies are not accepted"}});
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      if (BodyTooLarge(req)) {
+        res.set_header("Connection", "close");
+        SendJson(res, 413, {{"error", "request body too large"}});
+        return httplib::Server::HandlerResponse::Handled;
+      }
       return Authorized(req, res) ? httplib::Server::HandlerResponse::Unhandled
                                   : httplib::Server::HandlerResponse::Handled;
     });
-    Api("/api/v1/health", [](warehouse::Connection& db, QueryParams& params) -> StatusOr<json> {
-      RETURN_IF_ERROR(params.Finish());
-      return Health(db);
-    });
+    Api("/api/v1/health",
+        [](warehouse::Connection& db, QueryParams& params) -> StatusOr<std::string> {
+          RETURN_IF_ERROR(params.Finish());
+          ASSIGN_OR_RETURN(json body, Health(db));
+          return Dump(body);
+        });
     Api(
         "/api/v1/latest",
-        [](warehouse::Connection& db, QueryParams& params) -> StatusOr<json> {
+        [](warehouse::Connection& db, QueryParams& params) -> StatusOr<std::string> {
           // ParseLatestQuery validates the whole query string itself.
           ASSIGN_OR_RETURN(LatestQuery query, ParseLatestQuery(params.all()));
           return Latest(db, query);
         },
         LatestCsv, true);
-    Api("/api/v1/assets", Assets);
+    Api("/api/v1/assets", Dom(Assets));
     Api("/api/v1/series", Series, SeriesCsv);
-    Api("/api/v1/candles", Candles, CandlesCsv);
-    Api("/api/v1/sparklines", Sparklines, nullptr, true);
-    Api("/api/v1/movers", Movers, nullptr, true);
-    Api("/api/v1/global", Global, nullptr, true);
-    Api("/api/v1/pipeline", Pipeline);
-    // Static files come only from the embedded table: no path reaches the file system.
+    Api("/api/v1/candles", Dom(Candles), CandlesCsv);
+    Api("/api/v1/sparklines", Dom(Sparklines), nullptr, true);
+    Api("/api/v1/movers", Dom(Movers), nullptr, true);
+    Api("/api/v1/global", Dom(Global), nullptr, true);
+    Api("/api/v1/pipeline", Dom(Pipeline));
     http.Get(R"(/(.*))", [](const httplib::Request& req, httplib::Response& res) {
       std::string path = req.matches[1];
-      if (path.empty()) path = "index.html";
-      const auto& files = embedded::web();
-      auto it = files.find(path);
-      if (it == files.end()) {
+      auto file = FindStaticFile(path);
+      if (!file) {
         if (path.starts_with("api/")) return SendJson(res, 404, {{"error", "no such endpoint"}});
         res.status = 404;
         res.set_content("not found\n", "text/plain; charset=utf-8");
         return;
       }
       res.set_header("Cache-Control", "no-cache");
-      res.set_content(std::string(it->second), ContentType(path));
+      res.set_content(std::string(file->body), file->content_type);
     });
     // Only GET: anything else is refused before a body is read.
     auto refuse = [](const httplib::Request&, httplib::Response& res) {
@@ -273,13 +352,31 @@ struct Server::Impl {
     http.Put(".*", refuse);
     http.Delete(".*", refuse);
     http.Patch(".*", refuse);
-    http.set_payload_max_length(64 * 1024);
+    // httplib's own refusals (a bad request line or header: 400, a body over the limit: 413, a
+    // request line over 8 KiB: 414) come without a body: give them the API's JSON error.
+    http.set_error_handler(
+        httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+          if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+          SendJson(res, res.status,
+                   {{"error", res.status == 413   ? "request body too large"
+                              : res.status == 414 ? "request line too long"
+                              : res.status < 500  ? "bad request"
+                                                  : "internal error"}});
+          return httplib::Server::HandlerResponse::Handled;
+        }));
+    http.set_payload_max_length(kMaxBodyBytes);
     http.set_read_timeout(10, 0);
     http.set_write_timeout(10, 0);
     http.set_keep_alive_max_count(1000);
     http.set_keep_alive_timeout(5);
-    int threads = options.threads;
-    http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    int max_connections = options.max_connections;
+    http.new_task_queue = [max_connections] { return new LimitedPool(max_connections); };
+    // Keep the listening socket (to widen its backlog after bind) and httplib's reuse option.
+    http.set_socket_options([this](int sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+      listen_socket = sock;
+    });
     http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
       if (res.status >= 500) {
         log::Warn("request failed", {{"path", req.path}, {"status", res.status}});
@@ -292,10 +389,17 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() { Stop(); }
 
 StatusOr<std::unique_ptr<Server>> Server::Start(const ServeOptions& options) {
-  if (options.threads < 1) return InvalidArgumentError("threads must be at least 1");
+  if (options.max_connections < 1) {
+    return InvalidArgumentError("max_connections must be at least 1");
+  }
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  if (impl->options.db_connections <= 0) {
+    impl->options.db_connections =
+        std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()));
+  }
   impl->cache = std::make_unique<AnswerCache>(options.cache_ms);
+  impl->db = std::make_unique<DbPool>(options.database_url, impl->options.db_connections);
   if (!options.token.empty()) log::RegisterSecret(options.token);
   if (!options.password.empty()) {
     log::RegisterSecret(options.password);
@@ -312,12 +416,17 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServeOptions& options) {
     return UnavailableError(
         fmt::format("cannot listen on {}:{} (in use?)", options.host, options.port));
   }
+  // httplib listens with a backlog of 5: a burst of new connections (64 clients starting at
+  // once) would overflow it, and each dropped SYN costs its client a one-second retransmit.
+  // Listening again on a listening socket only changes the backlog.
+  if (p->listen_socket >= 0) ::listen(p->listen_socket, SOMAXCONN);
   p->thread = std::thread([p] { p->http.listen_after_bind(); });
   // Wait until the accept loop runs: httplib's stop() is a no-op before that, so an early
   // Stop() would leave the thread listening forever and the join would hang.
   while (!p->http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   log::Info("dashboard listening", {{"url", fmt::format("http://{}:{}/", options.host, p->port)},
-                                    {"threads", options.threads},
+                                    {"max_connections", options.max_connections},
+                                    {"db_connections", p->options.db_connections},
                                     {"auth", !p->basic_expected.empty() ? "basic"
                                              : options.token.empty()    ? "none"
                                                                         : "token"}});

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/status.h"
 #include "common/stop_signal.h"
@@ -13,9 +15,12 @@ struct ServeOptions {
   std::string host = "0.0.0.0";
   int port = 8501;  // 0 picks a free port (tests)
   std::string database_url;
-  // Requests served at once (each thread holds one read-only database connection); further
-  // connections wait for a free thread.
-  int threads = 16;
+  // Client connections served at once, one thread each (keep-alive connections keep theirs);
+  // a connection beyond the limit gets 503 and is closed.
+  int max_connections = 256;
+  // Read-only database connections shared by those threads; 0: two per core (at least 4).
+  // Requests beyond it wait for a free one, briefly: the database is the bottleneck.
+  int db_connections = 0;
   // How long an identical /latest, /global or /movers answer is reused; 0 disables the cache.
   int cache_ms = 1000;
   // Access control; all empty: open. With a token, /api/ needs "Authorization: Bearer <token>"
@@ -25,7 +30,15 @@ struct ServeOptions {
   std::string password;
 };
 
-// Fills threads, cache_ms, token, user and password from COINLAKE_DASHBOARD_THREADS,
+// A file of the embedded web UI for a request path without its leading '/' ("" is index.html):
+// its bytes and content type, or nothing. Pure: no request path reaches the file system.
+struct StaticFile {
+  std::string_view body;
+  std::string content_type;
+};
+std::optional<StaticFile> FindStaticFile(std::string_view path);
+
+// Fills the options from COINLAKE_DASHBOARD_MAX_CONNECTIONS, COINLAKE_DASHBOARD_DB_CONNECTIONS,
 // COINLAKE_DASHBOARD_CACHE_MS, COINLAKE_DASHBOARD_TOKEN, COINLAKE_DASHBOARD_USER and
 // COINLAKE_DASHBOARD_PASSWORD when set; INVALID_ARGUMENT for a bad value.
 Status ApplyServeEnvironment(ServeOptions& options);

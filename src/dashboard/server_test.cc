@@ -5,6 +5,7 @@
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cmc/sim.h"
 #include "pipeline/fetch.h"
@@ -318,6 +319,46 @@ TEST_F(ServerTest, DatabaseDownIs503NotACrash) {
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 503);
   EXPECT_EQ(nlohmann::json::parse(res->body)["error"], "database unavailable");
+}
+
+TEST_F(ServerTest, OversizedRequestsAreRefused) {
+  db_.Migrate();
+  StartServer();
+  auto long_uri = client_->Get("/api/v1/assets?q=" + std::string(20000, 'a'));
+  ASSERT_TRUE(long_uri);
+  EXPECT_EQ(long_uri->status, 414);
+  auto big_body = client_->Post("/api/v1/latest", std::string(200 * 1024, 'x'), "text/plain");
+  ASSERT_TRUE(big_body);
+  EXPECT_EQ(big_body->status, 413);
+}
+
+TEST_F(ServerTest, ConnectionsBeyondTheLimitGet503) {
+  db_.Migrate();
+  ServeOptions options;
+  options.max_connections = 2;
+  StartServer(options);
+  // Two keep-alive clients hold both slots; a third connection is turned away at once.
+  std::vector<std::unique_ptr<httplib::Client>> holders;
+  for (int i = 0; i < 2; ++i) {
+    holders.push_back(std::make_unique<httplib::Client>("127.0.0.1", server_->port()));
+    holders.back()->set_keep_alive(true);
+    auto res = holders.back()->Get("/api/v1/health");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200);
+  }
+  auto refused = client_->Get("/api/v1/health");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(nlohmann::json::parse(refused->body)["error"], "too many connections");
+  // Once a holder leaves, its slot serves again.
+  holders.pop_back();
+  int status = 0;
+  for (int attempt = 0; attempt < 50 && status != 200; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto res = client_->Get("/api/v1/health");
+    status = res ? res->status : 0;
+  }
+  EXPECT_EQ(status, 200);
 }
 
 }  // namespace

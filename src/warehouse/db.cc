@@ -4,6 +4,7 @@
 #include <libpq-fe.h>
 
 #include <regex>
+#include <unordered_set>
 
 #include "common/crash_point.h"
 #include "common/log.h"
@@ -34,6 +35,7 @@ Status StatementError(PGconn* conn, PGresult* res, std::string_view what) {
 
 struct Connection::Impl {
   PGconn* conn = nullptr;
+  std::unordered_set<std::string> prepared;  // statement names prepared on this connection
   ~Impl() {
     if (conn) PQfinish(conn);
   }
@@ -141,6 +143,54 @@ StatusOr<Rows> Connection::Query(std::string_view sql, const std::vector<Param>&
   }
   PQclear(res);
   return Rows(std::move(columns), std::move(data));
+}
+
+Result& Result::operator=(Result&& other) noexcept {
+  if (this != &other) {
+    PQclear(static_cast<PGresult*>(res_));
+    res_ = std::exchange(other.res_, nullptr);
+  }
+  return *this;
+}
+Result::~Result() { PQclear(static_cast<PGresult*>(res_)); }
+int Result::rows() const { return PQntuples(static_cast<PGresult*>(res_)); }
+int Result::columns() const { return PQnfields(static_cast<PGresult*>(res_)); }
+bool Result::null(int row, int col) const {
+  return PQgetisnull(static_cast<PGresult*>(res_), row, col) != 0;
+}
+std::string_view Result::value(int row, int col) const {
+  auto* res = static_cast<PGresult*>(res_);
+  return {PQgetvalue(res, row, col), static_cast<size_t>(PQgetlength(res, row, col))};
+}
+
+Status Connection::Prepare(const std::string& name, std::string_view sql) {
+  if (impl_->prepared.contains(name)) return Status::Ok();
+  std::string statement(sql);
+  PGresult* res = PQprepare(impl_->conn, name.c_str(), statement.c_str(), 0, nullptr);
+  if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+    Status error = StatementError(impl_->conn, res, "prepare failed");
+    PQclear(res);
+    return error;
+  }
+  PQclear(res);
+  impl_->prepared.insert(name);
+  return Status::Ok();
+}
+
+StatusOr<Result> Connection::ExecPrepared(const std::string& name,
+                                          const std::vector<Param>& params) {
+  const char* values[16];
+  if (params.size() > std::size(values)) return InvalidArgumentError("too many parameters");
+  for (size_t i = 0; i < params.size(); ++i) values[i] = params[i] ? params[i]->c_str() : nullptr;
+  PGresult* res = PQexecPrepared(impl_->conn, name.c_str(), static_cast<int>(params.size()), values,
+                                 nullptr, nullptr, 0);
+  ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+    Status error = StatementError(impl_->conn, res, "query failed");
+    PQclear(res);
+    return error;
+  }
+  return Result(res);
 }
 
 Status Connection::CopyIn(std::string_view copy_sql, std::string_view data) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -32,6 +33,26 @@ class Rows {
 
 using Param = std::optional<std::string>;  // std::nullopt binds SQL NULL
 
+// A query result read in place from libpq's memory, without a copy per value (hot paths).
+class Result {
+ public:
+  Result(Result&& other) noexcept : res_(std::exchange(other.res_, nullptr)) {}
+  Result& operator=(Result&& other) noexcept;
+  Result(const Result&) = delete;
+  Result& operator=(const Result&) = delete;
+  ~Result();
+  int rows() const;
+  int columns() const;
+  bool null(int row, int col) const;
+  // The value as text, "" for NULL; valid while the Result lives.
+  std::string_view value(int row, int col) const;
+
+ private:
+  friend class Connection;
+  explicit Result(void* res) : res_(res) {}
+  void* res_ = nullptr;  // PGresult*, kept opaque so libpq stays out of this header
+};
+
 class Connection {
  public:
   // Connects with a libpq URI or conninfo string. A refused or timed-out connection is
@@ -43,6 +64,12 @@ class Connection {
   // With no parameters `sql` may hold several statements; with parameters, exactly one.
   Status Execute(std::string_view sql, const std::vector<Param>& params = {});
   StatusOr<Rows> Query(std::string_view sql, const std::vector<Param>& params = {});
+
+  // Prepares `sql` as the named statement on this connection, once: later calls with a name
+  // already prepared here return at once (so give each distinct statement its own name).
+  Status Prepare(const std::string& name, std::string_view sql);
+  // Runs a statement prepared by Prepare on this connection (its plan is cached by the server).
+  StatusOr<Result> ExecPrepared(const std::string& name, const std::vector<Param>& params = {});
 
   // Runs `COPY ... FROM STDIN` with the given data (text or CSV per the statement).
   Status CopyIn(std::string_view copy_sql, std::string_view data);

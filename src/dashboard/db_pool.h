@@ -1,0 +1,53 @@
+// The dashboard's database connections: a small fixed pool shared by all HTTP threads.
+// PostgreSQL does its best work with about two busy backends per core, while the server keeps
+// many more client connections open (one thread each); a request holds a connection only
+// while its statements run.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "warehouse/db.h"
+
+namespace coinlake::dashboard {
+
+class DbPool {
+ public:
+  // At most `size` connections to `url`, opened on first use, read-only, in UTC.
+  DbPool(std::string url, int size);
+
+  // A connection on loan; returned to the pool (or dropped if it broke) when destroyed.
+  class Lease {
+   public:
+    Lease(DbPool* pool, std::unique_ptr<warehouse::Connection> conn)
+        : pool_(pool), conn_(std::move(conn)) {}
+    Lease(Lease&&) = default;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+    warehouse::Connection& operator*() const { return *conn_; }
+
+   private:
+    DbPool* pool_;
+    std::unique_ptr<warehouse::Connection> conn_;
+  };
+
+  // Waits up to `wait` for a free connection. UNAVAILABLE if none frees up in time or the
+  // database cannot be reached.
+  StatusOr<Lease> Acquire(std::chrono::milliseconds wait);
+
+ private:
+  void Release(std::unique_ptr<warehouse::Connection> conn);
+  const std::string url_;
+  const int size_;
+  std::mutex mu_;
+  std::condition_variable freed_;
+  std::vector<std::unique_ptr<warehouse::Connection>> idle_;
+  int open_ = 0;  // connections idle, on loan or being opened
+};
+
+}  // namespace coinlake::dashboard
