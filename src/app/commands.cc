@@ -15,7 +15,6 @@
 #include "cmc/parser.h"
 #include "cmc/plan.h"
 #include "cmc/sim.h"
-#include "common/bytes.h"
 #include "common/log.h"
 #include "dashboard/server.h"
 #include "lake/keys.h"
@@ -192,13 +191,7 @@ Status Plan(const GlobalOptions&, const FetchFlags& flags) {
 
 Status Inspect(const std::string& file) {
   ASSIGN_OR_RETURN(std::string data, ReadWholeFile(file));
-  if (LooksGzipped(data)) {
-    auto inflated = GzipDecompress(data);
-    if (!inflated.ok())
-      return InvalidArgumentError(fmt::format("{}: {}", file, inflated.status().message()));
-    data = std::move(inflated).value();
-  }
-  Status written = cmc::WritePayloadRows(data, std::cout);
+  Status written = cmc::WriteStoredPayloadRows(data, std::cout);
   if (!written.ok()) return InvalidArgumentError(fmt::format("{}: {}", file, written.message()));
   return Status::Ok();
 }

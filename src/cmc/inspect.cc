@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cmc/parser.h"
+#include "common/bytes.h"
 
 namespace coinlake::cmc {
 namespace {
@@ -177,6 +178,13 @@ Status WritePayloadRows(std::string_view body, std::ostream& out) {
   }
   out << rows.str();
   return Status::Ok();
+}
+
+Status WriteStoredPayloadRows(std::string_view stored, std::ostream& out) {
+  if (!LooksGzipped(stored)) return WritePayloadRows(stored, out);
+  auto inflated = GzipDecompress(stored);
+  if (!inflated.ok()) return InvalidArgumentError(inflated.status().message());
+  return WritePayloadRows(*inflated, out);
 }
 
 }  // namespace coinlake::cmc

@@ -14,4 +14,8 @@ namespace coinlake::cmc {
 // INVALID_ARGUMENT with one line saying why; nothing is written then.
 Status WritePayloadRows(std::string_view body, std::ostream& out);
 
+// `coinlake inspect FILE`: as WritePayloadRows, on bytes as stored in the lake or a spool, gzip'd
+// (detected by its magic bytes) or plain. Corrupt gzip is INVALID_ARGUMENT too.
+Status WriteStoredPayloadRows(std::string_view stored, std::ostream& out);
+
 }  // namespace coinlake::cmc

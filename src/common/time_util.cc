@@ -103,7 +103,8 @@ StatusOr<TimePoint> ParseKeyTime(std::string_view text) {
   if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != '-' ||
       text[16] != '-' || text[19] != 'Z' || !ParseInt(text, 0, 4, &y) ||
       !ParseInt(text, 5, 2, &mo) || !ParseInt(text, 8, 2, &d) || !ParseInt(text, 11, 2, &h) ||
-      !ParseInt(text, 14, 2, &mi) || !ParseInt(text, 17, 2, &s)) {
+      !ParseInt(text, 14, 2, &mi) || !ParseInt(text, 17, 2, &s) || s > 59) {
+    // FormatKeyTime never writes second 60: accepting it would give one time two keys.
     return InvalidArgumentError(fmt::format("not a lake key time: '{}'", text));
   }
   return FromFields(y, mo, d, h, mi, s, 0, text);

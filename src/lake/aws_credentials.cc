@@ -68,27 +68,6 @@ AwsCredentials Registered(AwsCredentials c) {
   return c;
 }
 
-// {"AccessKeyId","SecretAccessKey","Token","Expiration"}: the container and IMDS answer.
-StatusOr<AwsCredentials> ParseTemporaryCredentials(const std::string& body, std::string source) {
-  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
-  if (!j.is_object() || !j.contains("AccessKeyId") || !j.contains("SecretAccessKey") ||
-      !j["AccessKeyId"].is_string() || !j["SecretAccessKey"].is_string()) {
-    return UnavailableError(fmt::format("{}: the credentials document is incomplete", source));
-  }
-  AwsCredentials c;
-  c.access_key_id = j["AccessKeyId"].get<std::string>();
-  c.secret_access_key = j["SecretAccessKey"].get<std::string>();
-  if (j.contains("Token") && j["Token"].is_string())
-    c.session_token = j["Token"].get<std::string>();
-  if (j.contains("Expiration") && j["Expiration"].is_string()) {
-    auto when = ParseIso8601(j["Expiration"].get<std::string>());
-    if (!when.ok()) return UnavailableError(fmt::format("{}: bad Expiration", source));
-    c.expiration = std::chrono::time_point_cast<Clock::duration>(*when);
-  }
-  c.source = std::move(source);
-  return Registered(std::move(c));
-}
-
 StatusOr<std::string> MetadataGet(const std::string& url, std::vector<std::string> headers,
                                   const std::string& what, const std::string& method = "GET") {
   AwsHttpRequest request;
@@ -284,6 +263,31 @@ StatusOr<AwsCredentials> CredentialsFromProfile(std::string_view file_text,
   if (section->count("aws_session_token")) c.session_token = section->at("aws_session_token");
   c.source = "profile " + profile;
   return c;
+}
+
+StatusOr<AwsCredentials> ParseTemporaryCredentials(const std::string& body, std::string source) {
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+  if (!j.is_object() || !j.contains("AccessKeyId") || !j.contains("SecretAccessKey") ||
+      !j["AccessKeyId"].is_string() || !j["SecretAccessKey"].is_string()) {
+    return UnavailableError(fmt::format("{}: the credentials document is incomplete", source));
+  }
+  AwsCredentials c;
+  c.access_key_id = j["AccessKeyId"].get<std::string>();
+  c.secret_access_key = j["SecretAccessKey"].get<std::string>();
+  if (j.contains("Token") && j["Token"].is_string())
+    c.session_token = j["Token"].get<std::string>();
+  if (j.contains("Expiration") && j["Expiration"].is_string()) {
+    auto when = ParseIso8601(j["Expiration"].get<std::string>());
+    // system_clock counts nanoseconds (years 1678..2262): a time outside 1970..2200 is refused
+    // rather than overflowed in the cast below (found by fuzz/aws_credentials_fuzzer.cc).
+    constexpr auto kLatest = std::chrono::sys_days(std::chrono::year(2200) / 1 / 1);
+    if (!when.ok() || *when < TimePoint() || *when > kLatest) {
+      return UnavailableError(fmt::format("{}: bad Expiration", source));
+    }
+    c.expiration = std::chrono::time_point_cast<Clock::duration>(*when);
+  }
+  c.source = std::move(source);
+  return Registered(std::move(c));
 }
 
 std::shared_ptr<CredentialProvider> MakeDefaultCredentialChain(AwsEnvironment env) {

@@ -67,4 +67,8 @@ std::shared_ptr<CredentialProvider> MakeStaticCredentials(AwsCredentials credent
 StatusOr<AwsCredentials> CredentialsFromProfile(std::string_view file_text,
                                                 const std::string& profile, bool config_style);
 
+// The container endpoint's and IMDS's answer, {"AccessKeyId", "SecretAccessKey", "Token",
+// "Expiration"}; `source` names it in logs. UNAVAILABLE when incomplete or malformed.
+StatusOr<AwsCredentials> ParseTemporaryCredentials(const std::string& body, std::string source);
+
 }  // namespace coinlake::lake

@@ -3,7 +3,8 @@
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
-#include <regex>
+#include <algorithm>
+#include <cctype>
 #include <unordered_set>
 
 #include "common/crash_point.h"
@@ -44,12 +45,45 @@ struct Connection::Impl {
 Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Connection::~Connection() = default;
 
+// A scan rather than std::regex: libstdc++'s regex recurses per character and overflowed the
+// stack on a 200 kB URL (found by fuzz/config_fuzzer.cc).
 std::string RedactDatabaseUrl(std::string_view url) {
   std::string text(url);
+  auto space = [&](size_t i) { return std::isspace(static_cast<unsigned char>(text[i])) != 0; };
   // postgresql://user:secret@host -> postgresql://user:***@host
-  text = std::regex_replace(text, std::regex(R"(^(postgres(?:ql)?://[^:/@]*):[^@]*@)"), "$1:***@");
-  // password=secret in conninfo or in the query string
-  text = std::regex_replace(text, std::regex(R"((password=)('[^']*'|[^&\s]*))"), "$1***");
+  for (std::string_view scheme : {"postgresql://", "postgres://"}) {
+    if (!text.starts_with(scheme)) continue;
+    size_t colon = text.find_first_of(":/@", scheme.size());
+    size_t at = colon != std::string::npos && text[colon] == ':' ? text.find('@', colon)
+                                                                 : std::string::npos;
+    if (at != std::string::npos) text.replace(colon + 1, at - colon - 1, "***");
+    break;
+  }
+  // password=secret in a query string, or in conninfo, where spaces may surround '=' and a
+  // value may be quoted ('...') and hold backslash escapes.
+  constexpr std::string_view kKey = "password";
+  for (size_t pos = text.find(kKey); pos != std::string::npos; pos = text.find(kKey, pos)) {
+    size_t i = pos + kKey.size();
+    while (i < text.size() && space(i)) ++i;
+    if (i == text.size() || text[i] != '=') {
+      pos += kKey.size();
+      continue;
+    }
+    ++i;
+    while (i < text.size() && space(i)) ++i;
+    size_t end = i;
+    if (end < text.size() && text[end] == '\'') {
+      for (++end; end < text.size() && text[end] != '\''; ++end) {
+        if (text[end] == '\\') ++end;
+      }
+      end = std::min(end + 1, text.size());
+    } else {  // unquoted, up to a space (conninfo) or '&' (URI); \ escapes the next character
+      while (end < text.size() && text[end] != '&' && !space(end)) end += text[end] == '\\' ? 2 : 1;
+      end = std::min(end, text.size());
+    }
+    text.replace(i, end - i, "***");
+    pos = i + 3;
+  }
   return text;
 }
 
