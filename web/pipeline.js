@@ -17,6 +17,13 @@ export async function refreshPipeline() {
   document.getElementById('p-gaps').textContent = p.gaps.expected === 0
     ? 'no data yet'
     : `${p.gaps.missing} of ${p.gaps.expected} 5-minute snapshots missing`;
+  // One line per ETL host (`coinlake run`): alive, stopped, or stale (a cycle long overdue).
+  const beat = document.getElementById('p-heartbeat');
+  beat.replaceChildren(...(p.heartbeats.length ? p.heartbeats.map((h) => {
+    const state = h.state === 'stopped' ? 'stopped' : (h.stale ? 'stale' : 'ok');
+    const success = h.last_success_at ? `last ok ${when(h.last_success_at)}` : 'no ok cycle yet';
+    return el('div', `${h.host}: ${h.state}${h.stale ? ' · stale' : ''}, beat ${ago(h.beat_age_seconds)}, ${success}`, state);
+  }) : [el('span', 'no run process yet', 'note')]));
   const errors = p.errors.by_class.map((e) => {
     const tr = el('tr');
     tr.append(el('td', e.error_class), el('td', e.count, 'num'), el('td', when(e.last_at)), el('td', e.last_error || ''));

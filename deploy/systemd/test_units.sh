@@ -33,7 +33,8 @@ done
 
 run="$work/coinlake-run.service"
 for setting in 'Environment=CMC_API_KEY_FILE=%d/cmc_api_key' KillSignal=SIGTERM KillMode=mixed \
-  'ExecStart='"$binary"' run' 'After=network-online.target coinlake-migrate.service'; do
+  'ExecStart='"$binary"' run' 'After=network-online.target coinlake-migrate.service' \
+  'ExecReload=/bin/kill -HUP $MAINPID'; do
   grep -qxF "$setting" "$run" || fail "coinlake-run.service lacks $setting"
 done
 grep -qxF 'Type=oneshot' "$work/coinlake-migrate.service" || fail "migrate must be a oneshot"

@@ -21,6 +21,7 @@
 #include "pipeline/audit.h"
 #include "pipeline/fetch.h"
 #include "pipeline/reprocess.h"
+#include "pipeline/run_loop.h"
 #include "warehouse/migrations.h"
 
 namespace coinlake::app {
@@ -102,7 +103,12 @@ Status Migrate(const GlobalOptions& global) {
   return Status::Ok();
 }
 
-Status Fetch(const GlobalOptions& global, const FetchFlags& flags, StopSignal& stop, bool loop) {
+namespace {
+
+// The options `fetch` and `run` share, from the flags (the API key read anew each time, so a
+// SIGHUP picks up a rotated key file).
+StatusOr<pipeline::FetchOptions> MakeFetchOptions(const GlobalOptions& global,
+                                                  const FetchFlags& flags) {
   pipeline::FetchOptions options;
   options.database_url = global.database_url;
   options.lake_url = global.lake_url;
@@ -113,10 +119,33 @@ Status Fetch(const GlobalOptions& global, const FetchFlags& flags, StopSignal& s
     return InvalidArgumentError("no CoinMarketCap API key: set CMC_API_KEY or CMC_API_KEY_FILE");
   }
   RETURN_IF_ERROR(ApplyEndpointFlags(flags, options));
+  return options;
+}
+
+}  // namespace
+
+Status Fetch(const GlobalOptions& global, const FetchFlags& flags, StopSignal& stop) {
+  ASSIGN_OR_RETURN(pipeline::FetchOptions options, MakeFetchOptions(global, flags));
   // Fail on a bad database URL before the first call costs credits.
   ASSIGN_OR_RETURN(auto probe, warehouse::Connection::Open(options.database_url));
   probe.reset();
-  return loop ? pipeline::RunLoop(options, stop) : pipeline::RunFetch(options, stop);
+  return pipeline::RunFetch(options, stop);
+}
+
+Status Run(const GlobalOptions& global, const FetchFlags& flags, const RunFlags& run_flags,
+           StopSignal& stop, ReloadSignal& reload_signal, const std::function<Status()>& reparse) {
+  // `reparse` refills global, flags and run_flags in place (SIGHUP), so this reads them anew.
+  auto options = [&]() -> StatusOr<pipeline::RunOptions> {
+    pipeline::RunOptions out;
+    ASSIGN_OR_RETURN(out.fetch, MakeFetchOptions(global, flags));
+    out.metrics_textfile = run_flags.metrics_textfile;
+    return out;
+  };
+  ASSIGN_OR_RETURN(pipeline::RunOptions initial, options());
+  return pipeline::RunLoop(initial, stop, reload_signal, [&]() -> StatusOr<pipeline::RunOptions> {
+    RETURN_IF_ERROR(reparse());
+    return options();
+  });
 }
 
 Status Reprocess(const GlobalOptions& global, const ReprocessFlags& flags, StopSignal& stop) {

@@ -2,8 +2,10 @@
 // does the work.
 #pragma once
 
+#include <functional>
 #include <string>
 
+#include "common/reload_signal.h"
 #include "common/status.h"
 #include "common/stop_signal.h"
 
@@ -31,6 +33,10 @@ struct FetchFlags {
   int key_info_interval = 3600;
   int map_interval = 86400;
   int64_t credits_per_month = 0;  // plan: 0 = ask /v1/key/info, else assume the free plan
+};
+
+struct RunFlags {
+  std::string metrics_textfile;  // Prometheus textfile for node_exporter; empty: none
 };
 
 struct ReprocessFlags {
@@ -64,7 +70,12 @@ struct SimFlags {
 };
 
 Status Migrate(const GlobalOptions& global);
-Status Fetch(const GlobalOptions& global, const FetchFlags& flags, StopSignal& stop, bool loop);
+Status Fetch(const GlobalOptions& global, const FetchFlags& flags, StopSignal& stop);
+// `run` until `stop` (docs/operations.md). On a reload request it calls `reparse`, which must
+// re-read the command line and the --config file into `global`, `flags` and `run_flags`; an
+// error keeps the running configuration.
+Status Run(const GlobalOptions& global, const FetchFlags& flags, const RunFlags& run_flags,
+           StopSignal& stop, ReloadSignal& reload_signal, const std::function<Status()>& reparse);
 Status Reprocess(const GlobalOptions& global, const ReprocessFlags& flags, StopSignal& stop);
 // Prints the report on stdout; a discrepancy is DATA_LOSS (exit 1) after the report.
 Status Audit(const GlobalOptions& global, const AuditFlags& flags, StopSignal& stop);

@@ -12,6 +12,7 @@
 
 #include "app/commands.h"
 #include "common/log.h"
+#include "common/reload_signal.h"
 #include "common/stop_signal.h"
 
 namespace {
@@ -19,20 +20,30 @@ namespace {
 using coinlake::Status;
 
 // SIGINT/SIGTERM stop the process gracefully: a thread waits for them and fires the StopSignal,
-// so the cycle in flight finishes. A second signal exits at once.
-void InstallStopHandler(coinlake::StopSignal& stop) {
+// so the cycle in flight finishes. A second signal exits at once. With `reload` (run), SIGHUP
+// requests a configuration reload; other commands keep SIGHUP's default (terminate).
+void InstallStopHandler(coinlake::StopSignal& stop, coinlake::ReloadSignal* reload) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  if (reload != nullptr) sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);  // inherited by every thread started after this
-  std::thread([set, &stop]() mutable {
+  std::thread([set, &stop, reload]() mutable {
     int sig = 0;
-    sigwait(&set, &sig);
-    coinlake::log::Info("stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
-    stop.Stop();
-    sigwait(&set, &sig);
-    std::_Exit(130);
+    bool stopping = false;
+    while (sigwait(&set, &sig) == 0) {
+      if (sig == SIGHUP) {
+        coinlake::log::Info("reload requested", {{"signal", "SIGHUP"}});
+        reload->Request();
+      } else if (!stopping) {
+        coinlake::log::Info("stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+        stop.Stop();
+        stopping = true;
+      } else {
+        std::_Exit(130);
+      }
+    }
   }).detach();
 }
 
@@ -52,6 +63,14 @@ int main(int argc, char** argv) {
   cli.set_version_flag("--version", std::string("coinlake ") + COINLAKE_VERSION);
   cli.require_subcommand(1);
   cli.fallthrough();
+  // Any option may come from a TOML or INI file: global ones at the top, a command's under
+  // [run], [fetch], ... (docs/operations.md). `run` re-reads it on SIGHUP.
+  const char* config_env = std::getenv("COINLAKE_CONFIG");
+  cli.set_config("--config", config_env ? config_env : "",
+                 "read options from a TOML/INI file (env COINLAKE_CONFIG); run re-reads it on "
+                 "SIGHUP",
+                 /*config_required=*/config_env != nullptr && *config_env != '\0');
+  cli.allow_config_extras(CLI::config_extras_mode::error);  // a typo in the file is an error
   cli.add_option("--database-url", global.database_url,
                  "PostgreSQL URI or conninfo (sslmode/sslrootcert honoured)")
       ->envname("COINLAKE_DATABASE_URL");
@@ -114,6 +133,11 @@ int main(int argc, char** argv) {
   auto* run = cli.add_subcommand(
       "run", "fetch on a schedule, 24/7, until SIGTERM/SIGINT (finishes the cycle in flight)");
   add_fetch_options(run);
+  coinlake::app::RunFlags run_flags;
+  run->add_option("--metrics-textfile", run_flags.metrics_textfile,
+                  "write Prometheus metrics to this file after every cycle (node_exporter's "
+                  "textfile collector: a *.prom file in its folder)")
+      ->envname("COINLAKE_METRICS_TEXTFILE");
 
   coinlake::app::ReprocessFlags reprocess_flags;
   auto* reprocess = cli.add_subcommand(
@@ -213,15 +237,35 @@ int main(int argc, char** argv) {
       level, data_on_stdout ? coinlake::log::Sink::kStderr : coinlake::log::Sink::kStdout);
 
   coinlake::StopSignal stop;
-  InstallStopHandler(stop);
+  coinlake::ReloadSignal reload;
+  InstallStopHandler(stop, run->parsed() ? &reload : nullptr);
+  // SIGHUP (run): the command line and the --config file are parsed again into fresh option
+  // values; on an error `run` keeps the configuration it has.
+  auto reparse = [&]() -> Status {
+    global = {};
+    fetch_flags = {};
+    run_flags = {};
+    cli.clear();
+    try {
+      cli.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+      return coinlake::InvalidArgumentError(std::string("configuration: ") + e.what());
+    }
+    coinlake::log::Level new_level;
+    if (!coinlake::log::ParseLevel(global.log_level, &new_level)) {
+      return coinlake::InvalidArgumentError("--log-level must be debug, info, warn or error");
+    }
+    coinlake::log::Configure(new_level, coinlake::log::Sink::kStdout);
+    return Status::Ok();
+  };
 
   Status status;
   if (migrate->parsed())
     status = coinlake::app::Migrate(global);
   else if (fetch->parsed())
-    status = coinlake::app::Fetch(global, fetch_flags, stop, /*loop=*/false);
+    status = coinlake::app::Fetch(global, fetch_flags, stop);
   else if (run->parsed())
-    status = coinlake::app::Fetch(global, fetch_flags, stop, /*loop=*/true);
+    status = coinlake::app::Run(global, fetch_flags, run_flags, stop, reload, reparse);
   else if (reprocess->parsed())
     status = coinlake::app::Reprocess(global, reprocess_flags, stop);
   else if (audit->parsed())

@@ -114,6 +114,36 @@ StatusOr<json> Gaps(warehouse::Connection& db) {
               {"ranges", std::move(ranges)}};
 }
 
+// The `coinlake run` processes' heartbeats (migrations/0002): one row per ETL host. A running
+// host is stale when its next planned cycle is more than 10 minutes overdue (a cycle with
+// retries takes a few minutes at most).
+StatusOr<json> Heartbeats(warehouse::Connection& db) {
+  ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(R"sql(
+    SELECT host, pid, version, state, beat_at, extract(epoch FROM now() - beat_at),
+           last_outcome, last_success_at, lag_seconds, next_cycle_at, cycles, failed_cycles,
+           skipped_slots,
+           state = 'running' AND now() > coalesce(next_cycle_at, beat_at) + interval '10 minutes'
+    FROM pipeline_heartbeat ORDER BY beat_at DESC)sql"));
+  json hosts = json::array();
+  for (size_t r = 0; r < rows.size(); ++r) {
+    hosts.push_back({{"host", rows.text(r, 0)},
+                     {"pid", NumberOrNull(rows.at(r, 1))},
+                     {"version", rows.text(r, 2)},
+                     {"state", rows.text(r, 3)},
+                     {"beat_at", TimeOrNull(rows.at(r, 4))},
+                     {"beat_age_seconds", NumberOrNull(rows.at(r, 5))},
+                     {"last_outcome", rows.at(r, 6) ? json(*rows.at(r, 6)) : json(nullptr)},
+                     {"last_success_at", TimeOrNull(rows.at(r, 7))},
+                     {"lag_seconds", NumberOrNull(rows.at(r, 8))},
+                     {"next_cycle_at", TimeOrNull(rows.at(r, 9))},
+                     {"cycles", NumberOrNull(rows.at(r, 10))},
+                     {"failed_cycles", NumberOrNull(rows.at(r, 11))},
+                     {"skipped_slots", NumberOrNull(rows.at(r, 12))},
+                     {"stale", rows.text(r, 13) == "t"}});
+  }
+  return hosts;
+}
+
 }  // namespace
 
 StatusOr<json> Pipeline(warehouse::Connection& db, QueryParams& params) {
@@ -125,6 +155,7 @@ StatusOr<json> Pipeline(warehouse::Connection& db, QueryParams& params) {
   ASSIGN_OR_RETURN(out["credits"], Credits(db));
   ASSIGN_OR_RETURN(out["errors"], Errors(db));
   ASSIGN_OR_RETURN(out["gaps"], Gaps(db));
+  ASSIGN_OR_RETURN(out["heartbeats"], Heartbeats(db));
   return out;
 }
 

@@ -11,10 +11,12 @@
 #include "cmc/parser.h"
 #include "common/backoff.h"
 #include "common/bytes.h"
+#include "common/crash_point.h"
 #include "common/log.h"
 #include "lake/curated.h"
 #include "lake/keys.h"
 #include "pipeline/load_object.h"
+#include "pipeline/raw_put.h"
 #include "warehouse/loader.h"
 
 namespace coinlake::pipeline {
@@ -38,6 +40,12 @@ std::string MetaJson(const cmc::HttpResponse& response, std::string_view body_sh
   meta["body_size"] = response.body.size();
   meta["coinlake_version"] = COINLAKE_VERSION;
   return meta.dump(2) + "\n";
+}
+
+// Time since `start` on the monotonic clock, for stage timings.
+std::chrono::milliseconds Since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start);
 }
 
 }  // namespace
@@ -90,7 +98,11 @@ StatusOr<std::unique_ptr<Pipeline>> Pipeline::Make(const FetchOptions& options, 
 StatusOr<warehouse::Connection*> Pipeline::Database() {
   if (db_ && db_->healthy()) return db_.get();
   db_.reset();
-  ASSIGN_OR_RETURN(db_, warehouse::Connection::Open(options_.database_url));
+  ASSIGN_OR_RETURN(auto db, warehouse::Connection::Open(options_.database_url));
+  // A cycle's statements take well under a second; a lock held by someone else (a migration, a
+  // reprocess --force) must not stall the loop forever: the server cancels after this.
+  RETURN_IF_ERROR(db->Execute("SET statement_timeout = '120s'"));
+  db_ = std::move(db);
   return db_.get();
 }
 
@@ -109,7 +121,10 @@ StatusOr<CycleReport> Pipeline::RunCycle(std::string_view command,
   auto steps = PlanCycle(due);
   if (!steps.ok()) status = steps.status();
   for (const Step& step : steps.ok() ? *steps : std::vector<Step>{}) {
+    auto t0 = std::chrono::steady_clock::now();
+    std::chrono::milliseconds spooling = result.stages.spool;
     Status s = Extract(*step.endpoint, result);
+    result.stages.extract += Since(t0) - (result.stages.spool - spooling);
     if (s.ok()) {
       succeeded += step.required ? 1 : 0;
     } else if (!step.required) {
@@ -118,14 +133,15 @@ StatusOr<CycleReport> Pipeline::RunCycle(std::string_view command,
       status = s;  // the first failure is the cycle's; each one was logged where it happened
     }
   }
+  CrashPoint("after_spool");
   // Drain whatever happened: a quarantined answer, or objects left by an earlier outage.
   Status drained = DrainSpool(result);
   if (status.ok()) status = drained;
 
   TimePoint finished = SystemNow();
+  std::string outcome = status.ok() ? "ok" : succeeded > 0 ? "partial" : "failed";
   if (run_id) {
     if (auto db = Database(); db.ok()) {
-      std::string outcome = status.ok() ? "ok" : succeeded > 0 ? "partial" : "failed";
       Status recorded = (*db)->Execute(
           "UPDATE runs SET finished_at = $2, outcome = $3, credits = $4, objects = $5, rows = $6, "
           "error_class = $7, error = $8 WHERE id = $1",
@@ -136,14 +152,22 @@ StatusOr<CycleReport> Pipeline::RunCycle(std::string_view command,
       if (!recorded.ok()) log::Warn("could not record the run", {{"error", recorded.ToString()}});
     }
   }
+  // The one line per cycle that log pipelines (journald, CloudWatch) alert and graph on.
   log::Write(status.ok() ? log::Level::kInfo : log::Level::kError, "cycle finished",
              {{"command", command},
-              {"outcome", status.ok() ? "ok" : (succeeded > 0 ? "partial" : "failed")},
+              {"endpoints", due},
+              {"outcome", outcome},
               {"duration_ms", (finished - started).count()},
+              {"extract_ms", result.stages.extract.count()},
+              {"spool_ms", result.stages.spool.count()},
+              {"lake_ms", result.stages.lake.count()},
+              {"load_ms", result.stages.load.count()},
               {"objects", result.objects},
               {"rows", result.rows},
               {"credits", result.credits},
+              {"error_class", status.ok() ? "" : StatusCodeName(status.code())},
               {"error", status.ok() ? "" : status.ToString()}});
+  last_report_ = result;
   if (!status.ok()) return status;
   return result;
 }
@@ -302,41 +326,66 @@ Status Pipeline::Extract(const Endpoint& endpoint, CycleReport& report) {
     std::string why = !status.ok() ? status.status().ToString() : final_decision->reason;
     TimePoint when = status.ok() ? status->timestamp : response.finished;
     std::string key = lake::QuarantineKey(name, when, body_sha);
-    RETURN_IF_ERROR(spool_->Put(key, stored));
+    RETURN_IF_ERROR(Spool(key, stored, report));
     RETURN_IF_ERROR(
-        spool_->Put(key.substr(0, key.size() - 8) + ".meta.json", MetaJson(response, body_sha)));
+        Spool(key.substr(0, key.size() - 8) + ".meta.json", MetaJson(response, body_sha), report));
     log::Error("response quarantined", {{"endpoint", name}, {"key", key}, {"reason", why}});
     report.quarantined = true;
     return FailedPreconditionError(fmt::format("{}: {}", name, why));
   }
-  RETURN_IF_ERROR(spool_->Put(lake::RawBodyKey(name, status->timestamp), stored));
+  RETURN_IF_ERROR(Spool(lake::RawBodyKey(name, status->timestamp), stored, report));
   RETURN_IF_ERROR(
-      spool_->Put(lake::RawMetaKey(name, status->timestamp), MetaJson(response, body_sha)));
+      Spool(lake::RawMetaKey(name, status->timestamp), MetaJson(response, body_sha), report));
   Absorb(parsed);
   return Status::Ok();
+}
+
+Status Pipeline::Spool(const std::string& key, std::string_view data, CycleReport& report) {
+  auto t0 = std::chrono::steady_clock::now();
+  // An earlier, different response of the same second may still wait in the spool: the
+  // tie-break of raw_put.h applies here as in the lake.
+  auto written = PutRawObject(*spool_, key, data);
+  report.stages.spool += Since(t0);
+  return written.status();
 }
 
 Status Pipeline::DrainSpool(CycleReport& report) {
   ASSIGN_OR_RETURN(auto spooled, spool_->ListAll(""));
   for (const lake::ObjectInfo& object : spooled) {
     ASSIGN_OR_RETURN(std::string data, spool_->Get(object.key));
+    auto t0 = std::chrono::steady_clock::now();
+    std::string written;  // the key the lake holds it under (quarantine/ if it lost a tie-break)
     Status put = RetryWithBackoff(
-        BackoffPolicy{}, stop_, "lake put", [&] { return lake_->Put(object.key, data); },
+        BackoffPolicy{}, stop_, "lake put",
+        [&] {
+          auto key = PutRawObject(*lake_, object.key, data);
+          if (key.ok()) written = *key;
+          return key.status();
+        },
         IsTransient);
+    report.stages.lake += Since(t0);
     if (!put.ok()) return put.WithContext(fmt::format("lake put {}", object.key));
+    CrashPoint("after_lake_put");
     report.objects += object.key.ends_with(".json.gz") ? 1 : 0;
-    if (object.key.starts_with("raw/") && object.key.ends_with(".json.gz")) {
+    if (written.starts_with("raw/") && written.ends_with(".json.gz")) {
       // Load before the spool copy goes: if the database is down, the object is safe in the
       // lake and the next cycle's catch-up (or reprocess) loads it.
+      t0 = std::chrono::steady_clock::now();
       ASSIGN_OR_RETURN(warehouse::Connection * db, Database());
       warehouse::Loader loader(*db);
-      ASSIGN_OR_RETURN(warehouse::LoadResult loaded, LoadRawObject(*db, loader, object.key, data));
-      report.rows += loaded.rows;
-      log::Info(
-          "object loaded",
-          {{"key", object.key}, {"rows", loaded.rows}, {"already_loaded", loaded.already_loaded}});
+      auto loaded = LoadRawObject(*db, loader, written, data);
+      report.stages.load += Since(t0);
+      if (!loaded.ok()) return loaded.status();
+      CrashPoint("after_load_commit");
+      report.rows += loaded->rows;
+      log::Info("object loaded", {{"key", written},
+                                  {"rows", loaded->rows},
+                                  {"already_loaded", loaded->already_loaded}});
       // The curated CSV is deterministic, so a retry after a failure here is a no-op put.
-      RETURN_IF_ERROR(lake::PutCuratedQuotes(*lake_, object.key, data));
+      t0 = std::chrono::steady_clock::now();
+      Status curated = lake::PutCuratedQuotes(*lake_, written, data);
+      report.stages.lake += Since(t0);
+      RETURN_IF_ERROR(curated);
     }
     RETURN_IF_ERROR(spool_->Delete(object.key));
   }
@@ -346,24 +395,6 @@ Status Pipeline::DrainSpool(CycleReport& report) {
 Status RunFetch(const FetchOptions& options, StopSignal& stop) {
   ASSIGN_OR_RETURN(auto pipeline, Pipeline::Make(options, stop));
   return pipeline->RunCycle("fetch", EnabledEndpoints(options)).status();
-}
-
-Status RunLoop(const FetchOptions& options, StopSignal& stop) {
-  ASSIGN_OR_RETURN(auto pipeline, Pipeline::Make(options, stop));
-  log::Info("run started", {{"interval_s", options.interval.count()},
-                            {"lake", options.lake_url},
-                            {"cmc", options.cmc.base_url}});
-  while (!stop.stopped()) {
-    // logged and recorded inside; the loop goes on
-    (void)pipeline->RunCycle("run", EnabledEndpoints(options));
-    auto now = std::chrono::system_clock::now();
-    auto next = std::chrono::ceil<std::chrono::seconds>(now.time_since_epoch());
-    auto interval = options.interval;
-    auto slot = (next / interval + 1) * interval;  // the next wall-clock multiple of interval
-    stop.SleepFor(slot - now.time_since_epoch());
-  }
-  log::Info("run stopped");
-  return Status::Ok();
 }
 
 }  // namespace coinlake::pipeline

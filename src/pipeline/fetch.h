@@ -1,4 +1,4 @@
-// One fetch cycle: extract -> spool -> lake -> load, and the `run` loop around it.
+// One fetch cycle: extract -> spool -> lake -> load (the `run` loop is in run_loop.h).
 #pragma once
 
 #include <chrono>
@@ -51,7 +51,16 @@ std::vector<std::string_view> EnabledEndpoints(const FetchOptions& options);
 // one coin each (they resolve to one id each).
 std::vector<cmc::PlanCall> PlanCalls(const FetchOptions& options);
 
+// Where a cycle's time went (the JSON cycle log line and the metrics textfile show them).
+struct StageTimes {
+  std::chrono::milliseconds extract{0};  // HTTP calls, retries and backoff included
+  std::chrono::milliseconds spool{0};    // compress and fsync into the spool
+  std::chrono::milliseconds lake{0};     // puts into the lake (and curated CSVs)
+  std::chrono::milliseconds load{0};     // parse and load into PostgreSQL
+};
+
 struct CycleReport {
+  StageTimes stages;
   int objects = 0;   // lake objects written (bodies and quarantined answers)
   int64_t rows = 0;  // quote rows loaded
   int64_t credits = 0;
@@ -73,6 +82,9 @@ class Pipeline {
   // Moves spooled objects to the lake in key order, oldest first, then loads them.
   Status DrainSpool(CycleReport& report);
 
+  // What the last RunCycle did, also when it failed.
+  const CycleReport& last_report() const { return last_report_; }
+
  private:
   Pipeline(const FetchOptions& options, StopSignal& stop) : options_(options), stop_(stop) {}
   StatusOr<warehouse::Connection*> Database();
@@ -86,13 +98,15 @@ class Pipeline {
   // Fetches one endpoint: governed, classified (with retries), spooled under raw/ or
   // quarantine/; then what the fetch itself needs from the body (plan, watchlist ids).
   Status Extract(const Endpoint& endpoint, CycleReport& report);
+  // Writes one object into the spool (fsync'd), timed as the spool stage; a raw key already
+  // spooled with different bytes follows the tie-break of raw_put.h.
+  Status Spool(const std::string& key, std::string_view data, CycleReport& report);
   // Waits (up to a minute) until the credit governor admits a call costing `credits`;
   // RESOURCE_EXHAUSTED when it would take longer (the endpoint is deferred to a later cycle).
   Status AwaitCredits(std::string_view endpoint, int64_t credits);
   // Takes what the fetch cycle uses from a good body: the plan from key_info, the watchlist ids
   // from the map.
   void Absorb(const ParsedObject& parsed);
-
   FetchOptions options_;
   StopSignal& stop_;
   std::unique_ptr<cmc::CmcClient> client_;
@@ -110,13 +124,10 @@ class Pipeline {
   std::vector<int64_t> quote_ids_;
   bool symbols_resolved_ = false;
   std::string watchlist_error_;  // symbols the map could not resolve: quotes stop until restart
+  CycleReport last_report_;
 };
 
 // `coinlake fetch`: one cycle of every enabled endpoint, then exit.
 Status RunFetch(const FetchOptions& options, StopSignal& stop);
-
-// `coinlake run`: a cycle at every multiple of options.interval (wall clock) until `stop`.
-// A failed cycle is logged and the loop goes on; a cycle that overruns skips the missed slots.
-Status RunLoop(const FetchOptions& options, StopSignal& stop);
 
 }  // namespace coinlake::pipeline

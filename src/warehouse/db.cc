@@ -100,22 +100,21 @@ StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& url) {
     return InvalidArgumentError(
         fmt::format("bad database URL '{}': {}", RedactDatabaseUrl(url), message));
   }
-  bool has_timeout = false;
   for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
     if (std::string_view(o->keyword) == "password" && o->val && *o->val) {
       log::RegisterSecret(o->val);
     }
-    if (std::string_view(o->keyword) == "connect_timeout" && o->val && *o->val) has_timeout = true;
   }
   PQconninfoFree(options);
 
-  const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
-  const char* values[] = {url.c_str(), has_timeout ? nullptr : "10", "coinlake", nullptr};
-  if (has_timeout) {
-    keys[1] = "application_name";
-    values[1] = "coinlake";
-    keys[2] = nullptr;
-  }
+  // Defaults the URL may override (libpq keeps the last value of a keyword, and the URL in
+  // dbname comes last): a 10 s connect timeout, and TCP keepalives plus a TCP user timeout, so
+  // a server or network that vanishes mid-statement fails the call within about a minute
+  // instead of the kernel's two hours.
+  const char* keys[] = {"connect_timeout",     "keepalives",       "keepalives_idle",
+                        "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+                        "application_name",    "dbname",           nullptr};
+  const char* values[] = {"10", "1", "30", "10", "3", "60000", "coinlake", url.c_str(), nullptr};
   auto impl = std::make_unique<Impl>();
   impl->conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (PQstatus(impl->conn) != CONNECTION_OK) {

@@ -57,7 +57,8 @@ class Connection {
  public:
   // Connects with a libpq URI or conninfo string. A refused or timed-out connection is
   // UNAVAILABLE; a bad URL or refused password is INVALID_ARGUMENT / PERMISSION_DENIED.
-  // connect_timeout defaults to 10 s unless the URL sets it.
+  // Unless the URL says otherwise: connect_timeout 10 s, TCP keepalives (30 s idle, 3 probes
+  // 10 s apart) and tcp_user_timeout 60 s, so no call waits forever on a vanished server.
   static StatusOr<std::unique_ptr<Connection>> Open(const std::string& url);
   ~Connection();
 

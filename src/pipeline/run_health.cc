@@ -1,0 +1,152 @@
+#include "pipeline/run_health.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+namespace coinlake::pipeline {
+namespace {
+
+warehouse::Param TimeOrNull(TimePoint t) {
+  if (t == TimePoint{}) return std::nullopt;
+  return FormatIso8601(t);
+}
+
+double Seconds(TimePoint t) { return std::chrono::duration<double>(t.time_since_epoch()).count(); }
+
+double Seconds(std::chrono::milliseconds d) { return std::chrono::duration<double>(d).count(); }
+
+}  // namespace
+
+void RunHealth::Record(const CycleReport& report, std::string_view outcome, TimePoint started,
+                       TimePoint finished) {
+  ++cycles;
+  if (outcome == "failed") ++failed_cycles;
+  rows_total += report.rows;
+  credits_total += report.credits;
+  objects_total += report.objects;
+  last_cycle_started = started;
+  last_cycle_finished = finished;
+  if (outcome == "ok") last_success = finished;
+  last_outcome = std::string(outcome);
+  last = report;
+}
+
+Status WriteHeartbeat(warehouse::Connection& db, const RunHealth& h, std::string_view state) {
+  return db.Execute(
+      R"sql(
+    INSERT INTO pipeline_heartbeat (host, pid, version, state, started_at, beat_at,
+        last_cycle_started_at, last_cycle_finished_at, last_outcome, last_success_at, lag_seconds,
+        next_cycle_at, cycles, failed_cycles, skipped_slots)
+    VALUES ($1, $2, $3, $4, $5, now(), $6, $7, $8, $9, $10, $11, $12, $13, $14)
+    ON CONFLICT (host) DO UPDATE SET pid = EXCLUDED.pid, version = EXCLUDED.version,
+        state = EXCLUDED.state, started_at = EXCLUDED.started_at, beat_at = EXCLUDED.beat_at,
+        last_cycle_started_at = EXCLUDED.last_cycle_started_at,
+        last_cycle_finished_at = EXCLUDED.last_cycle_finished_at,
+        last_outcome = EXCLUDED.last_outcome,
+        -- a restarted process has no success yet: keep the host's last one
+        last_success_at = coalesce(EXCLUDED.last_success_at, pipeline_heartbeat.last_success_at),
+        lag_seconds = EXCLUDED.lag_seconds, next_cycle_at = EXCLUDED.next_cycle_at,
+        cycles = EXCLUDED.cycles, failed_cycles = EXCLUDED.failed_cycles,
+        skipped_slots = EXCLUDED.skipped_slots)sql",
+      {h.host, std::to_string(h.pid), std::string(COINLAKE_VERSION), std::string(state),
+       FormatIso8601(h.started), TimeOrNull(h.last_cycle_started),
+       TimeOrNull(h.last_cycle_finished),
+       h.last_outcome.empty() ? warehouse::Param() : h.last_outcome, TimeOrNull(h.last_success),
+       h.cycles > 0 ? warehouse::Param(fmt::format("{:.3f}", h.lag_seconds)) : std::nullopt,
+       h.next_cycle == TimePoint::max() ? warehouse::Param() : TimeOrNull(h.next_cycle),
+       std::to_string(h.cycles), std::to_string(h.failed_cycles), std::to_string(h.skipped_slots)});
+}
+
+std::string PrometheusText(const RunHealth& h) {
+  std::string out;
+  auto metric = [&](std::string_view name, std::string_view type, std::string_view help) {
+    out += fmt::format("# HELP coinlake_{} {}\n# TYPE coinlake_{} {}\n", name, help, name, type);
+  };
+  metric("cycles_total", "counter", "Fetch cycles run by this process, by outcome.");
+  out += fmt::format("coinlake_cycles_total{{outcome=\"ok\"}} {}\n", h.cycles - h.failed_cycles);
+  out += fmt::format("coinlake_cycles_total{{outcome=\"failed\"}} {}\n", h.failed_cycles);
+  metric("skipped_slots_total", "counter", "Schedule slots skipped because a cycle overran them.");
+  out += fmt::format("coinlake_skipped_slots_total {}\n", h.skipped_slots);
+  metric("rows_loaded_total", "counter", "Rows loaded into PostgreSQL.");
+  out += fmt::format("coinlake_rows_loaded_total {}\n", h.rows_total);
+  metric("credits_used_total", "counter", "CoinMarketCap credits used.");
+  out += fmt::format("coinlake_credits_used_total {}\n", h.credits_total);
+  metric("objects_written_total", "counter", "Objects written to the lake.");
+  out += fmt::format("coinlake_objects_written_total {}\n", h.objects_total);
+  metric("last_cycle_timestamp_seconds", "gauge", "When the last cycle ended (Unix time).");
+  out +=
+      fmt::format("coinlake_last_cycle_timestamp_seconds {:.3f}\n", Seconds(h.last_cycle_finished));
+  metric("last_success_timestamp_seconds", "gauge",
+         "When the last successful cycle ended (Unix time; 0: none yet).");
+  out += fmt::format("coinlake_last_success_timestamp_seconds {:.3f}\n", Seconds(h.last_success));
+  metric("last_cycle_ok", "gauge", "1 if the last cycle ended ok, else 0.");
+  out += fmt::format("coinlake_last_cycle_ok {}\n", h.last_outcome == "ok" ? 1 : 0);
+  metric("last_cycle_stage_seconds", "gauge", "Time the last cycle spent in each stage.");
+  const StageTimes& s = h.last.stages;
+  for (auto [stage, d] : {std::pair{"extract", s.extract}, std::pair{"spool", s.spool},
+                          std::pair{"lake", s.lake}, std::pair{"load", s.load}}) {
+    out += fmt::format("coinlake_last_cycle_stage_seconds{{stage=\"{}\"}} {:.3f}\n", stage,
+                       Seconds(d));
+  }
+  metric("last_cycle_duration_seconds", "gauge", "Wall time of the last cycle.");
+  out += fmt::format(
+      "coinlake_last_cycle_duration_seconds {:.3f}\n",
+      std::chrono::duration<double>(h.last_cycle_finished - h.last_cycle_started).count());
+  metric("schedule_lag_seconds", "gauge", "How late the last cycle started after its slot.");
+  out += fmt::format("coinlake_schedule_lag_seconds {:.3f}\n", h.lag_seconds);
+  metric("next_cycle_timestamp_seconds", "gauge", "The next scheduled slot (Unix time).");
+  out += fmt::format("coinlake_next_cycle_timestamp_seconds {:.3f}\n",
+                     h.next_cycle == TimePoint::max() ? 0.0 : Seconds(h.next_cycle));
+  metric("run_lock_held", "gauge", "1 while this process holds the database's run lock.");
+  out += fmt::format("coinlake_run_lock_held {}\n", h.lock_held ? 1 : 0);
+  metric("resident_memory_bytes", "gauge", "Resident set size after the last cycle.");
+  out += fmt::format("coinlake_resident_memory_bytes {}\n", h.rss_bytes);
+  metric("start_timestamp_seconds", "gauge", "When this process started (Unix time).");
+  out += fmt::format("coinlake_start_timestamp_seconds {:.3f}\n", Seconds(h.started));
+  return out;
+}
+
+Status WriteFileAtomically(const std::string& path, std::string_view text) {
+  // Not "<path>.tmp.prom": node_exporter reads only *.prom, so the temporary name must not match.
+  std::string tmp = fmt::format("{}.{}.tmp", path, getpid());
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return UnavailableError(fmt::format("cannot write {}: {}", tmp, std::strerror(errno)));
+  }
+  // node_exporter runs as another user: metrics are not secret, whatever the service's UMask.
+  fchmod(fd, 0644);
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  bool ok = done == text.size() && fsync(fd) == 0;
+  int saved = errno;
+  ok = close(fd) == 0 && ok;
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    if (ok) saved = errno;
+    unlink(tmp.c_str());
+    return UnavailableError(fmt::format("cannot write {}: {}", path, std::strerror(saved)));
+  }
+  return Status::Ok();
+}
+
+int64_t ResidentSetBytes() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with("VmRSS:")) return std::atoll(line.c_str() + 6) * 1024;  // "… kB"
+  }
+  return 0;
+}
+
+}  // namespace coinlake::pipeline

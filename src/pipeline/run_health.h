@@ -1,0 +1,56 @@
+// Health of `coinlake run` without a listening port: the numbers the loop keeps, written as a
+// heartbeat row in the database (pipeline_heartbeat, migrations/0002) and, behind
+// --metrics-textfile, as a Prometheus textfile for node_exporter's textfile collector.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "common/time_util.h"
+#include "pipeline/fetch.h"
+#include "warehouse/db.h"
+
+namespace coinlake::pipeline {
+
+struct RunHealth {
+  std::string host;  // gethostname
+  int pid = 0;
+  TimePoint started{};
+  int64_t cycles = 0;
+  int64_t failed_cycles = 0;
+  int64_t skipped_slots = 0;
+  int64_t rows_total = 0;
+  int64_t credits_total = 0;
+  int64_t objects_total = 0;
+  // The last cycle; unset (epoch) before the first one ends.
+  TimePoint last_cycle_started{};
+  TimePoint last_cycle_finished{};
+  TimePoint last_success{};
+  std::string last_outcome;  // ok, partial, failed
+  CycleReport last;          // its stage timings, rows, credits
+  double lag_seconds = 0;    // how late the last cycle started after its slot
+  TimePoint next_cycle{};
+  bool lock_held = false;
+  int64_t rss_bytes = 0;  // VmRSS after the last cycle
+
+  // Folds a finished cycle in.
+  void Record(const CycleReport& report, std::string_view outcome, TimePoint started,
+              TimePoint finished);
+};
+
+// Upserts this host's pipeline_heartbeat row; `state` is running or stopped.
+Status WriteHeartbeat(warehouse::Connection& db, const RunHealth& health, std::string_view state);
+
+// The Prometheus text exposition of `health` (metric names prefixed coinlake_).
+std::string PrometheusText(const RunHealth& health);
+
+// Writes `text` to `path` atomically: a temporary file in the same folder, fsync'd, renamed over
+// `path`, so node_exporter never reads half a file.
+Status WriteFileAtomically(const std::string& path, std::string_view text);
+
+// The process's resident set size from /proc/self/status (0 if unknown).
+int64_t ResidentSetBytes();
+
+}  // namespace coinlake::pipeline

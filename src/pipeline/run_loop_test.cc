@@ -1,0 +1,213 @@
+// `coinlake run` end to end against the simulator and a real PostgreSQL: the run lock, the
+// heartbeat, the metrics textfile, SIGHUP reloads (good and bad) and SIGTERM; and a database
+// that accepts connections but never answers.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <thread>
+
+#include "cmc/sim.h"
+#include "pipeline/fetch.h"
+#include "tests/test_support.h"
+
+namespace coinlake::pipeline {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A `coinlake run` child process with its output in files.
+class RunProcess {
+ public:
+  RunProcess(const std::vector<std::string>& args, const std::string& dir, const std::string& name)
+      : out_(dir + "/" + name + ".out"), err_(dir + "/" + name + ".err") {
+    pid_ = fork();
+    if (pid_ == 0) {
+      int out = open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      int err = open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(out, 1);
+      dup2(err, 2);
+      std::vector<char*> argv;
+      for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+  }
+  ~RunProcess() {
+    if (pid_ > 0 && !exited_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  void Signal(int sig) { kill(pid_, sig); }
+  // Exit code, or -1 if it did not exit within `timeout`.
+  int Wait(std::chrono::seconds timeout) {
+    for (auto end = std::chrono::steady_clock::now() + timeout;
+         std::chrono::steady_clock::now() < end; std::this_thread::sleep_for(50ms)) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        exited_ = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+    }
+    return -1;
+  }
+  std::string out() const { return Slurp(out_); }
+  std::string err() const { return Slurp(err_); }
+
+ private:
+  std::string out_, err_;
+  pid_t pid_ = -1;
+  bool exited_ = false;
+};
+
+bool Eventually(const std::function<bool()>& condition, std::chrono::seconds timeout = 60s) {
+  for (auto end = std::chrono::steady_clock::now() + timeout;
+       std::chrono::steady_clock::now() < end; std::this_thread::sleep_for(100ms)) {
+    if (condition()) return true;
+  }
+  return condition();
+}
+
+class RunLoopTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_.Migrate();
+    cmc::SimOptions sim;
+    sim.port = 0;
+    sim.coins = 300;
+    auto started = cmc::Simulator::Start(sim);
+    ASSERT_TRUE(started.ok()) << started.status().ToString();
+    sim_ = std::move(started).value();
+    config_ = dir_.path() + "/coinlake.toml";
+    WriteConfig("limit = 200\n");
+    setenv("CMC_API_KEY", "test-key", 1);
+  }
+  void TearDown() override { sim_->Stop(); }
+
+  void WriteConfig(const std::string& run_section) {
+    std::ofstream(config_) << "lake-url = \"" << dir_.path() << "/lake\"\n"
+                           << "spool-dir = \"" << dir_.path() << "/spool\"\n"
+                           << "[run]\n"
+                           << "cmc-url = \"" << sim_->base_url() << "\"\n"
+                           << "metrics-textfile = \"" << dir_.path() << "/coinlake.prom\"\n"
+                           << run_section;
+  }
+  std::vector<std::string> Args() const {
+    return {COINLAKE_BINARY, "--database-url", db_.url(), "--config", config_, "run"};
+  }
+
+  testing::TestDatabase db_;
+  testing::TempDir dir_;
+  std::unique_ptr<cmc::Simulator> sim_;
+  std::string config_;
+};
+
+TEST_F(RunLoopTest, OneRunPerDatabaseHeartbeatMetricsReloadAndStop) {
+  RunProcess first(Args(), dir_.path(), "first");
+  ASSERT_TRUE(Eventually([&] {
+    return db_.Scalar("SELECT count(*) FROM pipeline_heartbeat WHERE cycles >= 1") == "1";
+  })) << first.out()
+      << first.err();
+  EXPECT_EQ(db_.Scalar("SELECT state || ' ' || last_outcome FROM pipeline_heartbeat"),
+            "running ok");
+  EXPECT_EQ(db_.Scalar("SELECT count(*) FROM quotes"), "200");
+
+  // A second run against the same database refuses, with one clear line, and exits 1.
+  RunProcess second(Args(), dir_.path(), "second");
+  EXPECT_EQ(second.Wait(60s), 1) << second.out();
+  std::string refusal = second.err();
+  EXPECT_NE(refusal.find("already holds this database's run lock"), std::string::npos) << refusal;
+  EXPECT_EQ(std::count(refusal.begin(), refusal.end(), '\n'), 1) << refusal;
+
+  // The textfile is there and complete.
+  std::string metrics = Slurp(dir_.path() + "/coinlake.prom");
+  EXPECT_NE(metrics.find("coinlake_cycles_total{outcome=\"ok\"} 1\n"), std::string::npos)
+      << metrics;
+  EXPECT_EQ(metrics.find("coinlake_rows_loaded_total 0\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("coinlake_run_lock_held 1\n"), std::string::npos) << metrics;
+
+  // A bad file on SIGHUP: logged, the running configuration kept, the process alive.
+  std::ofstream(config_) << "[run]\nno-such-option = 1\n";
+  first.Signal(SIGHUP);
+  ASSERT_TRUE(Eventually([&] {
+    return first.out().find("configuration not reloaded") != std::string::npos;
+  })) << first.out();
+  EXPECT_EQ(first.Wait(1s), -1) << "run exited on a bad reload";
+
+  // A good file on SIGHUP: reloaded (listings every 60 s now, global metrics on).
+  WriteConfig("limit = 100\nlistings-interval = 60\nglobal-metrics-interval = 60\n");
+  first.Signal(SIGHUP);
+  ASSERT_TRUE(Eventually([&] {
+    return first.out().find("configuration reloaded") != std::string::npos;
+  })) << first.out();
+  EXPECT_NE(first.out().find("\"global_metrics_latest\":60"), std::string::npos) << first.out();
+
+  // SIGTERM: exit 0, the heartbeat says stopped, and the lock is free for the next run.
+  first.Signal(SIGTERM);
+  EXPECT_EQ(first.Wait(60s), 0) << first.out() << first.err();
+  EXPECT_EQ(db_.Scalar("SELECT state FROM pipeline_heartbeat"), "stopped");
+  auto conn = db_.Connect();
+  EXPECT_EQ(conn->Query("SELECT pg_try_advisory_lock(7165061455155391333)")->text(0, 0), "t");
+}
+
+// A database that accepts TCP connections and never answers: each cycle ends with an error
+// (connect_timeout), the response still lands in the lake, and the next cycle runs.
+TEST_F(RunLoopTest, HungDatabaseFailsTheCycleAndTheNextOneRuns) {
+  int listener = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  socklen_t len = sizeof(addr);
+  getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  ASSERT_EQ(listen(listener, 16), 0);  // the kernel accepts; nobody ever answers
+
+  FetchOptions options;
+  options.database_url = "postgresql://coinlake@127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) +
+                         "/x?connect_timeout=2";
+  options.lake_url = dir_.path() + "/lake";
+  options.spool_dir = dir_.path() + "/spool";
+  options.cmc.base_url = sim_->base_url();
+  options.cmc.api_key = "test-key";
+  options.schedule = {{"listings_latest", std::chrono::seconds(300)}};
+  StopSignal stop;
+  auto pipeline = Pipeline::Make(options, stop);
+  ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+  for (int cycle = 0; cycle < 2; ++cycle) {
+    auto started = std::chrono::steady_clock::now();
+    auto result = (*pipeline)->RunCycle("run", {"listings_latest"});
+    EXPECT_FALSE(result.ok());
+    EXPECT_EQ(result.status().code(), StatusCode::kUnavailable) << result.status().ToString();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 30s);
+  }
+  // Fetched all the same: the lake has the snapshots, waiting to be loaded.
+  int bodies = 0;
+  for (auto& f : std::filesystem::recursive_directory_iterator(dir_.path() + "/lake/raw")) {
+    bodies += f.path().string().ends_with(".json.gz") ? 1 : 0;
+  }
+  EXPECT_GE(bodies, 1);
+  close(listener);
+}
+
+}  // namespace
+}  // namespace coinlake::pipeline
