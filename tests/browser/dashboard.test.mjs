@@ -9,6 +9,7 @@ import { chromium } from 'playwright-core';
 
 const URL_FULL = process.env.DASHBOARD_URL;
 const URL_EMPTY = process.env.EMPTY_DASHBOARD_URL;
+const URL_STALE = process.env.STALE_DASHBOARD_URL;
 const ARTIFACTS = process.env.BROWSER_ARTIFACTS;
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -17,7 +18,7 @@ let profile;
 const problems = [];
 
 before(async () => {
-  assert.ok(URL_FULL && URL_EMPTY && ARTIFACTS, 'run through tests/browser/run.sh');
+  assert.ok(URL_FULL && URL_EMPTY && URL_STALE && ARTIFACTS, 'run through tests/browser/run.sh');
   profile = mkdtempSync(path.join(tmpdir(), 'coinlake-chromium-'));
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -34,11 +35,13 @@ after(async () => {
   if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
-// A new page that records console errors, page errors and CSP violations.
-async function open(url) {
+// A new page that records console errors, page errors and CSP violations; `prepare` runs
+// before the first navigation.
+async function open(url, prepare = async () => {}) {
   const page = await context.newPage();
   page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`${url}: ${msg.text()}`); });
   page.on('pageerror', (err) => problems.push(`${url}: ${err.message}`));
+  await prepare(page);
   await page.goto(url);
   return page;
 }
@@ -74,7 +77,9 @@ describe('dashboard over a filled database', () => {
     assert.match(await page.textContent('#latest tbody tr:first-child'), /BTC|Bitcoin/);
     assert.match(await page.textContent('#g-mcap'), /\d/);
     assert.match(await page.textContent('#g-btc'), /%$/);
-    assert.match(await page.textContent('#g-source'), /Computed from the latest snapshot/);
+    // Global metrics once the pipeline fetches them, else summed from the snapshot: either is named.
+    assert.match(await page.textContent('#g-source'),
+      /Computed from the latest snapshot|From CoinMarketCap global metrics/);
     assert.match(await page.textContent('#health'), /latest snapshot/);
     const sparkPixels = await page.$eval('#latest tbody tr:first-child canvas.spark', (c) => {
       const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -155,6 +160,24 @@ describe('dashboard over a filled database', () => {
     await page.close();
   });
 
+  test('refreshes itself every 30 seconds without reloading the page', async () => {
+    const page = await open(`${URL_FULL}/#/market`, (p) => p.clock.install());
+    await loaded(page, 'market');
+    await page.evaluate(() => { window.notReloaded = true; });
+    const asked = [];
+    page.on('request', (r) => asked.push(new URL(r.url()).pathname));
+    await page.clock.runFor(31_000);
+    const wanted = ['/api/v1/health', '/api/v1/latest', '/api/v1/global'];
+    for (let i = 0; i < 100 && !wanted.every((e) => asked.includes(e)); i += 1) {
+      await new Promise((resolve) => { setTimeout(resolve, 100); });
+    }
+    for (const endpoint of wanted) {
+      assert.ok(asked.includes(endpoint), `${endpoint} asked again (asked: ${asked.join(' ')})`);
+    }
+    assert.equal(await page.evaluate(() => window.notReloaded), true, 'same document');
+    await page.close();
+  });
+
   test('fits a phone-sized screen', async () => {
     const page = await context.newPage();
     await page.setViewportSize({ width: 375, height: 740 });
@@ -184,6 +207,23 @@ describe('dashboard over an empty database', () => {
     await loaded(page, 'asset');
     assert.match(await page.textContent('#chart-note'), /No data yet/);
     await shot(page, 'empty');
+    await page.close();
+  });
+});
+
+describe('dashboard over stale data', () => {
+  test('says the data is stale and still shows it', async () => {
+    const page = await open(`${URL_STALE}/#/market`);
+    await loaded(page, 'market');
+    assert.match(await page.textContent('#health'), /· stale/);
+    assert.equal(await page.getAttribute('#health', 'class'), 'health stale');
+    assert.equal(await page.locator('#latest tbody tr').count(), 100);
+    assert.equal(await page.isVisible('#empty'), false);
+    await page.goto(`${URL_STALE}/#/pipeline`);
+    await loaded(page, 'pipeline');
+    assert.match(await page.textContent('#p-fresh'), /· stale/);
+    assert.equal(await page.getAttribute('#p-fresh', 'class'), 'stale');
+    await shot(page, 'stale-pipeline');
     await page.close();
   });
 });

@@ -19,12 +19,14 @@ FAKETIME_LIB=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1
 WORK="$(mktemp -d)"
 DB="coinlake_browser_$$"
 EMPTY_DB="coinlake_browser_empty_$$"
+STALE_DB="coinlake_browser_stale_$$"
 admin_psql() { psql "$COINLAKE_TEST_DATABASE_URL" -v ON_ERROR_STOP=1 -qAt -c "$1" >/dev/null; }
 db_url() { echo "${COINLAKE_TEST_DATABASE_URL%/*}/$1"; }
 finish() {
   cleanup_started
   admin_psql "DROP DATABASE IF EXISTS $DB WITH (FORCE)" || true
   admin_psql "DROP DATABASE IF EXISTS $EMPTY_DB WITH (FORCE)" || true
+  admin_psql "DROP DATABASE IF EXISTS $STALE_DB WITH (FORCE)" || true
   rm -rf "$WORK"
 }
 trap finish EXIT
@@ -59,14 +61,26 @@ fetch_until 14
 sleep 6
 fetch_until 29
 
+# A copy of the filled database whose data is two days old: the pages must say it is stale.
+admin_psql "CREATE DATABASE $STALE_DB TEMPLATE $DB"
+psql "$(db_url "$STALE_DB")" -v ON_ERROR_STOP=1 -qAt >/dev/null <<'SQL'
+SELECT coinlake_ensure_quote_partitions(now() - interval '3 days', now());
+UPDATE lake_objects SET data_ts = data_ts - interval '2 days';
+UPDATE quotes SET ts = ts - interval '2 days', snapshot_ts = snapshot_ts - interval '2 days';
+SQL
+
 SERVE_PORT=$(free_port 18800)
 start_bg env COINLAKE_DATABASE_URL="$(db_url "$DB")" "$BIN" serve --host 127.0.0.1 --port "$SERVE_PORT"
 EMPTY_PORT=$(free_port $((SERVE_PORT + 1)))
 start_bg env COINLAKE_DATABASE_URL="$(db_url "$EMPTY_DB")" "$BIN" serve --host 127.0.0.1 --port "$EMPTY_PORT"
+STALE_PORT=$(free_port $((EMPTY_PORT + 1)))
+start_bg env COINLAKE_DATABASE_URL="$(db_url "$STALE_DB")" "$BIN" serve --host 127.0.0.1 --port "$STALE_PORT"
 wait_port "$SERVE_PORT"
 wait_port "$EMPTY_PORT"
+wait_port "$STALE_PORT"
 
 mkdir -p "$ARTIFACTS"
 cd "$HERE"
 DASHBOARD_URL="http://127.0.0.1:$SERVE_PORT" EMPTY_DASHBOARD_URL="http://127.0.0.1:$EMPTY_PORT" \
+  STALE_DASHBOARD_URL="http://127.0.0.1:$STALE_PORT" \
   BROWSER_ARTIFACTS="$ARTIFACTS" node --test --test-reporter=spec dashboard.test.mjs
