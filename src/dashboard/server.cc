@@ -448,7 +448,7 @@ Status RunServe(const ServeOptions& given, StopSignal& stop) {
   auto probe = warehouse::Connection::Open(options.database_url);
   if (!probe.ok()) return probe.status();
   ASSIGN_OR_RETURN(auto server, Server::Start(options));
-  while (!stop.SleepFor(std::chrono::hours(1))) {
+  while (stop.SleepFor(std::chrono::hours(1))) {  // false once stopped
   }
   server->Stop();
   log::Info("dashboard stopped");
