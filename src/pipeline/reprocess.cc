@@ -127,8 +127,8 @@ StatusOr<std::unique_ptr<warehouse::Connection>> OpenLoaderConnection(const std:
 Status Truncate(warehouse::Connection& db) {
   RETURN_IF_ERROR(db.Begin());
   Status s = db.Execute(
-      "TRUNCATE quotes, candles_hourly, candles_daily, asset_names, assets, global_metrics, "
-      "lake_objects");
+      "TRUNCATE quotes, candles_hourly, candles_daily, candles_pending, asset_names, assets, "
+      "global_metrics, lake_objects");
   if (s.ok()) s = db.Commit();
   if (!s.ok()) db.Rollback();
   return s;
@@ -182,7 +182,8 @@ class Worker {
             if (db_ == nullptr || !db_->healthy()) {
               loader_.reset();
               ASSIGN_OR_RETURN(db_, OpenLoaderConnection(options_.database_url, stop_));
-              loader_ = std::make_unique<warehouse::Loader>(*db_);
+              loader_ =
+                  std::make_unique<warehouse::Loader>(*db_, warehouse::Loader::Candles::kDefer);
             }
             ASSIGN_OR_RETURN(loaded, LoadParsedObjects(*db_, *loader_, batch));
             return Status::Ok();
@@ -283,6 +284,22 @@ StatusOr<ReprocessReport> RunReprocess(const ReprocessOptions& options, StopSign
   progress.Finish();
   if (!first_error.ok()) return first_error;
   RETURN_IF_ERROR(listed);
+  if (stop.stopped()) return report;
+  // The workers deferred the candles of what they loaded (and a run killed earlier may have
+  // left some): build them now, once per hour, from the quotes.
+  int64_t hours = 0;
+  RETURN_IF_ERROR(RetryWithBackoff(
+      kDatabaseBackoff, stop, "rebuild candles",
+      [&]() -> Status {
+        if (!db->healthy()) {
+          ASSIGN_OR_RETURN(db, OpenLoaderConnection(options.database_url, stop));
+        }
+        ASSIGN_OR_RETURN(hours, warehouse::RebuildPendingCandles(*db));
+        return Status::Ok();
+      },
+      IsTransient));
+  report.candle_hours = hours;
+  log::Info("reprocess candles rebuilt", {{"hours", hours}});
   return report;
 }
 

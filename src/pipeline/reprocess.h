@@ -5,6 +5,9 @@
 // `jobs` workers, each with its own database connection. Memory does not grow with the lake.
 // Exactly once: each object commits with its ledger row (warehouse::Loader), so a run killed at
 // any point (kill -9 included) resumes where it stopped when run again.
+// Candles are deferred (warehouse::Loader::Candles::kDefer): the workers only record the hours
+// they load, and the run ends by rebuilding those hours' candles from the quotes, once
+// (warehouse::RebuildPendingCandles), including hours an earlier, killed run left pending.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +34,7 @@ struct ReprocessReport {
   int64_t objects_seen = 0;    // raw bodies in range
   int64_t objects_loaded = 0;  // newly loaded by this run
   int64_t rows = 0;            // quote rows newly inserted
+  int64_t candle_hours = 0;    // hours whose candles were rebuilt at the end
 };
 
 // Idempotent: objects already in the ledger are skipped; one whose size differs from the

@@ -74,6 +74,8 @@ TEST_F(ReprocessTest, SecondRunIsANoOp) {
   EXPECT_EQ(again->objects_seen, kSnapshots);
   EXPECT_EQ(again->objects_loaded, 0);
   EXPECT_EQ(Checksum(db), *expected_);
+  // Every deferred candle was built by the end of the run.
+  EXPECT_EQ(db.Scalar("SELECT count(*) FROM candles_pending"), "0");
 }
 
 TEST_F(ReprocessTest, AnyOrderGivesTheSameRows) {
@@ -208,7 +210,10 @@ TEST(ReprocessKillTest, KillNineMidLoadThenRerunMatchesACleanLoad) {
   auto rerun = RunReprocess(Options(db, lake.path(), 2), stop);
   ASSERT_TRUE(rerun.ok()) << rerun.status().ToString();
   EXPECT_EQ(rerun->objects_loaded, kSnapshots - loaded);
+  // The killed run's candles were never built; the rerun builds them with its own.
+  EXPECT_GT(rerun->candle_hours, 0);
   EXPECT_EQ(Checksum(db), expected);
+  EXPECT_EQ(db.Scalar("SELECT count(*) FROM candles_pending"), "0");
 }
 
 }  // namespace

@@ -1,6 +1,12 @@
-// Loads parsed lake objects into PostgreSQL: COPY into staging tables, then one set-based
-// insert into the real tables, together with the object's ledger row, in one transaction.
-// A replayed object is a no-op; a different object under a loaded key is DATA_LOSS.
+// Loads parsed lake objects into PostgreSQL: binary COPY of the quotes, together with the
+// object's ledger row, in one transaction. A replayed object is a no-op; a different object
+// under a loaded key is DATA_LOSS.
+//
+// Candles follow the quotes in one of two ways (Loader::Candles): merged in the load
+// transaction (fetch, run: a snapshot is queryable, candles included, when its load commits),
+// or deferred (reprocess): the load records the hours it touched in `candles_pending`, and
+// RebuildPendingCandles later recomputes those hours' candles from the quotes, once, set-based.
+// Both give the same candles: a candle is a pure function of the quotes in its hour or day.
 #pragma once
 
 #include <cstdint>
@@ -29,7 +35,14 @@ struct LoadResult {
 
 class Loader {
  public:
-  explicit Loader(Connection& db) : db_(db) {}
+  enum class Candles {
+    // Merged from the newly inserted quotes in the load transaction.
+    kMerge,
+    // The quotes are COPY'd straight into `quotes` (no staging); the candles of their hours
+    // wait in `candles_pending` for RebuildPendingCandles.
+    kDefer,
+  };
+  explicit Loader(Connection& db, Candles candles = Candles::kMerge) : db_(db), candles_(candles) {}
 
   // Loads a listings or quotes payload. On any error the transaction is rolled back: either
   // every row and the ledger row are in, or none is.
@@ -38,7 +51,7 @@ class Loader {
   // Loads several objects in one transaction (reprocess): the same per-object guarantees
   // (each object's rows commit with its ledger row; a loaded one is skipped, a changed one is
   // DATA_LOSS and nothing of the batch is written), but the candles and assets each snapshot
-  // shares are merged once per batch instead of once per object. Results follow `objects`.
+  // shares are merged once per batch instead of once per object. Results follow `items`.
   struct BatchItem {
     LakeObjectRef object;
     const cmc::QuotesPayload* payload;
@@ -47,8 +60,18 @@ class Loader {
 
  private:
   Status PrepareStaging();
+  // Inserts the staged quotes (ON CONFLICT DO NOTHING); returns rows inserted per lake key.
+  StatusOr<Rows> InsertStagedQuotes(std::string_view quotes_copy);
   Connection& db_;
+  Candles candles_;
   bool staging_ready_ = false;
 };
+
+// Recomputes the hourly and daily candles of every hour in `candles_pending` (left there by
+// Candles::kDefer loads of this or any earlier process, e.g. one killed mid-way) from the
+// quotes, one month per transaction, and empties it. Loads wait while a month is rebuilt (a
+// transaction-level advisory lock orders them), so none of their quotes is missed. Returns the
+// number of hours rebuilt.
+StatusOr<int64_t> RebuildPendingCandles(Connection& db);
 
 }  // namespace coinlake::warehouse
