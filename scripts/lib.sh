@@ -56,12 +56,13 @@ free_port() {
   echo "$p"
 }
 
-# pg_start NAME [fsync]: starts a private PostgreSQL 15 cluster whose data lives in
-# $RUN_DIR/NAME (the system cluster is never touched). Sets PG_PORT and PG_ADMIN_URL.
+# pg_start NAME [fsync] [SERVER_OPTIONS]: starts a private PostgreSQL 15 cluster whose data lives
+# in $RUN_DIR/NAME (the system cluster is never touched). Sets PG_PORT and PG_ADMIN_URL.
+# SERVER_OPTIONS are more postgres options, e.g. "-c ssl=on -c ssl_cert_file=..." (TLS tests).
 # initdb refuses root, so the cluster runs as the 'postgres' user; if that user cannot reach
 # the working tree (a private temp folder), the cluster goes under /var/tmp instead.
 pg_start() {
-  local name="$1" fsync="${2:-on}"
+  local name="$1" fsync="${2:-on}" extra="${3:-}"
   local dir="$RUN_DIR/$name"
   mkdir -p "$dir"
   if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -w "$dir" 2>/dev/null; then
@@ -87,7 +88,7 @@ pg_start() {
     PG_PORT=$(free_port "${COINLAKE_PG_PORT:-55432}")
     say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
     "${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$data" -l "$dir/postgresql.log" -w -t 60 \
-      -o "-p $PG_PORT -k $dir -c listen_addresses=127.0.0.1 -c fsync=$fsync -c max_connections=200" \
+      -o "-p $PG_PORT -k $dir -c listen_addresses=127.0.0.1 -c fsync=$fsync -c max_connections=200 $extra" \
       start >/dev/null || { tail -20 "$dir/postgresql.log" >&2; die "PostgreSQL did not start"; }
     STARTED_PG_DATA+=("$data")
   fi

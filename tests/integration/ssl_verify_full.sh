@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# TLS to PostgreSQL as on RDS (ctest, label integration): starts a private PostgreSQL with
+# ssl=on and a server certificate for "localhost" signed by a CA generated here with openssl,
+# accepting TLS connections only. Then, with sslmode=verify-full and sslrootcert=<that CA>:
+# `coinlake migrate` and a load (`coinlake reprocess` of a one-object lake) succeed, and the
+# server log shows coinlake's sessions used TLS. With another CA, or a host name the
+# certificate does not name, the connection is refused with a clear message and a non-zero exit.
+# Usage: ssl_verify_full.sh COINLAKE_BINARY FIXTURES_DIR
+set -euo pipefail
+COINLAKE="$1"
+FIXTURES="$2"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+command -v openssl >/dev/null || fail "openssl is needed (apt-get install openssl)"
+
+WORK="$(mktemp -d)"
+chmod 755 "$WORK"  # the server runs as the postgres user and reads its certificate here
+export COINLAKE_RUN_DIR="$WORK/run"
+source "$(dirname "$0")/../../scripts/lib.sh"
+trap 'cleanup_started; rm -rf "$WORK"' EXIT
+
+# A test CA, a server certificate for localhost signed by it, and an unrelated CA.
+CERTS="$WORK/certs"
+mkdir -p "$CERTS"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=coinlake test CA" \
+  -keyout "$CERTS/ca.key" -out "$CERTS/ca.crt" 2>/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=coinlake other CA" \
+  -keyout "$CERTS/other-ca.key" -out "$CERTS/other-ca.crt" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+  -keyout "$CERTS/server.key" -out "$CERTS/server.csr" 2>/dev/null
+printf 'subjectAltName=DNS:localhost\n' >"$CERTS/san.ext"
+openssl x509 -req -in "$CERTS/server.csr" -CA "$CERTS/ca.crt" -CAkey "$CERTS/ca.key" \
+  -CAcreateserial -days 2 -extfile "$CERTS/san.ext" -out "$CERTS/server.crt" 2>/dev/null
+chmod 600 "$CERTS/server.key"
+[ "$(id -u)" = 0 ] && chown postgres: "$CERTS/server.key" "$CERTS/server.crt"
+
+pg_start ssl-pg off "-c ssl=on -c ssl_cert_file=$CERTS/server.crt \
+  -c ssl_key_file=$CERTS/server.key -c log_connections=on"
+DATA="${STARTED_PG_DATA[-1]}"
+# TLS only: replace the plain-TCP rules initdb wrote (local socket stays for psql below).
+sed -i 's/^host /hostssl /' "$DATA/pg_hba.conf"
+psql -q -h "$(dirname "$DATA")" -p "$PG_PORT" -U postgres -d postgres \
+  -c "SELECT pg_reload_conf()" -c "CREATE DATABASE coinlake_ssl" >/dev/null
+
+URL="postgresql://postgres@localhost:$PG_PORT/coinlake_ssl?sslmode=verify-full&sslrootcert=$CERTS/ca.crt"
+[ "$(psql -tA "${URL/sslmode=verify-full/sslmode=disable}" -c 'SELECT 1' 2>/dev/null)" != 1 ] ||
+  fail "the server accepted a connection without TLS: the test would prove nothing"
+
+# A one-object lake: the listings fixture under its key (time = status.timestamp).
+LAKE="$WORK/lake"
+BODY="$FIXTURES/listings_latest_v1_top100_duedill_2025-02-08.json"
+TS=$(sed -n 's/.*"timestamp" *: *"\([0-9-]*\)T\([0-9]*\):\([0-9]*\):\([0-9]*\)[^"]*".*/\1T\2-\3-\4Z/p' "$BODY" | head -1)
+[ -n "$TS" ] || fail "no status.timestamp in $BODY"
+DIR="$LAKE/raw/cmc/listings_latest/dt=${TS%%T*}"
+mkdir -p "$DIR"
+gzip -c "$BODY" >"$DIR/listings_latest_$TS.json.gz"
+
+echo "verify-full with the right CA: migrate, reprocess"
+COINLAKE_DATABASE_URL="$URL" "$COINLAKE" migrate --log-level warn >"$WORK/out" 2>&1 ||
+  { cat "$WORK/out" >&2; fail "migrate over verify-full failed"; }
+COINLAKE_DATABASE_URL="$URL" COINLAKE_LAKE_URL="$LAKE" "$COINLAKE" reprocess --log-level warn \
+  >"$WORK/out" 2>&1 || { cat "$WORK/out" >&2; fail "reprocess over verify-full failed"; }
+ROWS=$(psql -tA "$URL" -c "SELECT count(*) FROM quotes")
+[ "$ROWS" = 100 ] || fail "expected the fixture's 100 quotes, found $ROWS"
+LOG="$(dirname "$DATA")/postgresql.log"
+grep -q "application_name=coinlake SSL enabled" "$LOG" ||
+  fail "no coinlake session over TLS in the server log ($LOG)"
+! grep "application_name=coinlake" "$LOG" | grep -v "SSL enabled" | grep -q "connection authorized" ||
+  fail "a coinlake session connected without TLS"
+
+echo "verify-full with another CA: refused, clearly"
+set +e
+COINLAKE_DATABASE_URL="${URL/ca.crt/other-ca.crt}" "$COINLAKE" migrate >"$WORK/out" 2>&1
+STATUS=$?
+set -e
+[ "$STATUS" != 0 ] || { cat "$WORK/out" >&2; fail "migrate with a wrong CA exited 0"; }
+grep -q "certificate verify failed" "$WORK/out" ||
+  { cat "$WORK/out" >&2; fail "the wrong-CA error does not say the certificate failed verification"; }
+
+echo "verify-full to a host name the certificate does not name: refused, clearly"
+set +e
+COINLAKE_DATABASE_URL="${URL/@localhost:/@127.0.0.1:}" "$COINLAKE" migrate >"$WORK/out" 2>&1
+STATUS=$?
+set -e
+[ "$STATUS" != 0 ] || { cat "$WORK/out" >&2; fail "migrate to 127.0.0.1 exited 0"; }
+grep -q 'does not match host name' "$WORK/out" ||
+  { cat "$WORK/out" >&2; fail "the host-name error does not say the name does not match"; }
+echo "PASS"
