@@ -56,7 +56,9 @@ crash_finish() {
 
 # pg_private: this test's own cluster and a migrated database "coinlake".
 pg_private() {
-  pg_start pg off >/dev/null 2>&1 || fail "could not start a private PostgreSQL (see $WORK/pg/postgresql.log)"
+  # Tests run in parallel (ctest -j): each starts its port search at its own place, so two
+  # clusters do not race for the same free port. pg_start dies with a message if it fails.
+  COINLAKE_PG_PORT="${COINLAKE_PG_PORT:-$((56000 + $$ % 4000))}" pg_start pg off >/dev/null
   PG_DATA="${STARTED_PG_DATA[0]}"
   PG_SOCKET_DIR="$(dirname "$PG_DATA")"
   psql -qAt "$PG_ADMIN_URL" -c "CREATE DATABASE coinlake" >/dev/null || fail "CREATE DATABASE failed"
