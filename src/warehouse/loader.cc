@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 
 #include "common/log.h"
 #include "warehouse/copy_format.h"
@@ -64,27 +65,82 @@ Status AppendQuotes(BinaryCopyWriter& w, const cmc::QuotesPayload& payload,
   return Status::Ok();
 }
 
-std::string AssetsCopyText(const cmc::QuotesPayload& payload) {
-  std::string out;
-  CopyRowWriter w(out);
-  int64_t previous = -1;
-  std::vector<const cmc::QuoteRow*> coins;
-  for (const cmc::QuoteRow& r : payload.rows) coins.push_back(&r);
-  // Sorted by id, so concurrent loaders lock asset rows in the same order (no deadlocks).
-  std::sort(coins.begin(), coins.end(), [](auto* a, auto* b) { return a->cmc_id < b->cmc_id; });
-  for (const cmc::QuoteRow* r : coins) {
-    if (r->cmc_id == previous) continue;  // one row per coin, whatever the currencies
-    previous = r->cmc_id;
-    w.Int(r->cmc_id);
-    w.Text(r->symbol);
-    w.Text(r->name);
-    w.Text(r->slug);
-    w.OptionalTime(r->date_added);
-    w.Time(payload.status.timestamp);
-    w.End();
+// The assets a batch saw, folded in the client to what the upserts need: one row per coin
+// (the names of the latest snapshot that listed it, the latest date_added CMC sent, the first
+// and last snapshot times) and one per (coin, symbol, name, slug) with its seen range. Staging
+// these instead of one row per coin per snapshot makes the staged data and the upserts' input
+// a batch's number of snapshots smaller. Views point into the payloads, which outlive it.
+class AssetFold {
+ public:
+  void Add(const cmc::QuotesPayload& payload) {
+    const TimePoint seen = payload.status.timestamp;
+    for (const cmc::QuoteRow& r : payload.rows) {
+      auto [it, fresh] = coins_.try_emplace(r.cmc_id, Coin{&r, seen, seen});
+      Coin& c = it->second;
+      if (!fresh) {
+        if (seen > c.last) {
+          c.latest = &r;
+          c.last = seen;
+        }
+        c.first = std::min(c.first, seen);
+      }
+      if (r.date_added && (!c.date_added || seen > c.date_added_seen)) {
+        c.date_added = r.date_added;
+        c.date_added_seen = seen;
+      }
+      auto [n, fresh_name] =
+          names_.try_emplace(NameKey{r.cmc_id, r.symbol, r.name, r.slug}, std::pair{seen, seen});
+      if (!fresh_name) {
+        n->second.first = std::min(n->second.first, seen);
+        n->second.second = std::max(n->second.second, seen);
+      }
+    }
   }
-  return out;
-}
+
+  // Binary COPY data for staging_assets and staging_asset_names.
+  std::string AssetsCopy() const {
+    std::string out;
+    BinaryCopyWriter w(out);
+    for (const auto& [id, c] : coins_) {
+      w.Row(7);
+      w.Int8(id);
+      w.Text(c.latest->symbol);
+      w.Text(c.latest->name);
+      w.Text(c.latest->slug);
+      w.OptionalTimestamptz(c.date_added);
+      w.Timestamptz(c.first);
+      w.Timestamptz(c.last);
+    }
+    w.Finish();
+    return out;
+  }
+  std::string NamesCopy() const {
+    std::string out;
+    BinaryCopyWriter w(out);
+    for (const auto& [key, range] : names_) {
+      w.Row(6);
+      w.Int8(std::get<0>(key));
+      w.Text(std::get<1>(key));
+      w.Text(std::get<2>(key));
+      w.Text(std::get<3>(key));
+      w.Timestamptz(range.first);
+      w.Timestamptz(range.second);
+    }
+    w.Finish();
+    return out;
+  }
+
+ private:
+  struct Coin {
+    const cmc::QuoteRow* latest;
+    TimePoint first, last;
+    std::optional<TimePoint> date_added;
+    TimePoint date_added_seen{};
+  };
+  using NameKey = std::tuple<int64_t, std::string_view, std::string_view, std::string_view>;
+  std::map<int64_t, Coin> coins_;
+  std::map<NameKey, std::pair<TimePoint, TimePoint>> names_;
+};
 
 // The candle of a group of quotes: first and last by time, extremes, sample count. Shared by
 // the in-transaction merge and the rebuild, so both compute the same candle. The first and
@@ -187,14 +243,11 @@ SELECT count(DISTINCT hour) FROM hours)sql",
 // adding quotes to a pending hour) is uncommitted, so it never misses or overwrites one.
 constexpr std::string_view kCandleLock = "hashtext('coinlake_candles')";
 
-// Latest names win; first/last seen widen. A batch stages a coin once per snapshot: it is
-// folded to one row first (the latest names, the latest known date_added, the seen range).
+// Latest names win; first/last seen widen. Rows come folded (AssetFold), in id order so
+// concurrent loaders lock asset rows in the same order (no deadlocks).
 constexpr const char* kUpsertAssets = R"sql(
 INSERT INTO assets AS t (cmc_id, symbol, name, slug, date_added, first_seen, last_seen)
-SELECT DISTINCT ON (cmc_id) cmc_id, symbol, name, slug,
-       first_value(date_added) OVER (PARTITION BY cmc_id ORDER BY date_added IS NULL, seen DESC),
-       min(seen) OVER (PARTITION BY cmc_id), max(seen) OVER (PARTITION BY cmc_id)
-FROM staging_assets ORDER BY cmc_id, seen DESC
+SELECT * FROM staging_assets ORDER BY cmc_id
 ON CONFLICT (cmc_id) DO UPDATE SET
   symbol = CASE WHEN excluded.last_seen >= t.last_seen THEN excluded.symbol ELSE t.symbol END,
   name = CASE WHEN excluded.last_seen >= t.last_seen THEN excluded.name ELSE t.name END,
@@ -206,8 +259,7 @@ ON CONFLICT (cmc_id) DO UPDATE SET
 // Every (symbol, name, slug) a coin carried stays, with when it was seen.
 constexpr const char* kUpsertAssetNames = R"sql(
 INSERT INTO asset_names AS n (cmc_id, symbol, name, slug, first_seen, last_seen)
-SELECT cmc_id, symbol, name, slug, min(seen), max(seen) FROM staging_assets
-GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+SELECT * FROM staging_asset_names ORDER BY 1, 2, 3, 4
 ON CONFLICT (cmc_id, symbol, name, slug) DO UPDATE SET
   first_seen = least(n.first_seen, excluded.first_seen),
   last_seen = greatest(n.last_seen, excluded.last_seen))sql";
@@ -220,7 +272,12 @@ Status Loader::PrepareStaging() {
       "CREATE TEMP TABLE IF NOT EXISTS staging_quotes (LIKE quotes) ON COMMIT DELETE ROWS"));
   RETURN_IF_ERROR(db_.Execute(
       "CREATE TEMP TABLE IF NOT EXISTS staging_assets (cmc_id bigint, symbol text, name text, "
-      "slug text, date_added timestamptz, seen timestamptz) ON COMMIT DELETE ROWS"));
+      "slug text, date_added timestamptz, first_seen timestamptz, last_seen timestamptz) "
+      "ON COMMIT DELETE ROWS"));
+  RETURN_IF_ERROR(db_.Execute(
+      "CREATE TEMP TABLE IF NOT EXISTS staging_asset_names (cmc_id bigint, symbol text, "
+      "name text, slug text, first_seen timestamptz, last_seen timestamptz) "
+      "ON COMMIT DELETE ROWS"));
   staging_ready_ = true;
   return Status::Ok();
 }
@@ -265,7 +322,8 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
   // The ledger rows go first: a concurrent loader of the same key waits here, then sees it.
   // Each says the object added all its rows; the few objects where that is not so (a quote
   // already present) are corrected below.
-  std::string quotes_copy, assets_copy;
+  std::string quotes_copy;
+  AssetFold assets;
   BinaryCopyWriter quotes(quotes_copy);
   std::map<std::string, size_t> index;
   std::set<TimePoint> hours;
@@ -293,7 +351,7 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
     results[i].rows = static_cast<int64_t>(payload.rows.size());
     s = AppendQuotes(quotes, payload, object.key);
     if (!s.ok()) return fail(s);
-    assets_copy += AssetsCopyText(payload);
+    assets.Add(payload);
     if (candles_ == Candles::kDefer) {
       for (const cmc::QuoteRow& r : payload.rows) {
         hours.insert(std::chrono::floor<std::chrono::hours>(r.ts));
@@ -352,7 +410,10 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
   }
   // Every snapshot touches the same asset rows: upserting them last keeps the time this
   // transaction holds their locks short, so parallel loaders overlap everything before.
-  s = db_.CopyIn("COPY staging_assets FROM STDIN", assets_copy);
+  s = db_.CopyIn("COPY staging_assets FROM STDIN (FORMAT binary)", assets.AssetsCopy());
+  if (s.ok()) {
+    s = db_.CopyIn("COPY staging_asset_names FROM STDIN (FORMAT binary)", assets.NamesCopy());
+  }
   if (s.ok()) s = db_.Execute(kUpsertAssets);
   if (s.ok()) s = db_.Execute(kUpsertAssetNames);
   if (s.ok()) s = db_.Commit();
