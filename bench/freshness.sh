@@ -20,7 +20,8 @@ if [ -z "${COINLAKE_BIN:-}" ]; then
   if [ "$BUILD_DIR" = build/release ]; then
     (source "$REPO/scripts/lib.sh" && build release coinlake)
   fi
-  COINLAKE_BIN="$REPO/$BUILD_DIR/coinlake"
+  COINLAKE_BIN="$REPO/$BUILD_DIR/src/app/coinlake"
+  [ -x "$COINLAKE_BIN" ] || COINLAKE_BIN="$REPO/$BUILD_DIR/coinlake"
 fi
 source "$REPO/tests/crash/lib-crash.sh"
 crash_setup "$COINLAKE_BIN" freshness

@@ -6,14 +6,14 @@
 # flat: after a warm-up (the first fifth), the last quarter's maximum stays within
 # max(RSS_MARGIN_KB, 10%) of the first quarter's, and the fd count does not grow. Then the
 # exactly-once checks of the crash tests.
-# Usage: soak.sh COINLAKE_BINARY [SECONDS=45] [SPEED=20] [MIN_CYCLES=300]
+# Usage: soak.sh COINLAKE_BINARY [SECONDS=45] [SPEED=20] [MIN_CYCLES=150]
 # Prints: cycles, samples, RSS and fd figures (first/last quarter), and the verifier's summary.
 set -euo pipefail
 source "$(dirname "$0")/lib-crash.sh"
 crash_setup "$1" soak
 SECONDS_WANTED="${2:-45}"
 SPEED="${3:-20}"
-MIN_CYCLES="${4:-300}"
+MIN_CYCLES="${4:-150}"
 RSS_MARGIN_KB="${RSS_MARGIN_KB:-2048}"
 FAKETIME_LIB=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1
 [ -f "$FAKETIME_LIB" ] || fail "libfaketime is missing: apt-get install faketime (scripts/test does)"
