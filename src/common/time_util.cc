@@ -7,8 +7,13 @@
 namespace coinlake {
 namespace {
 
+// Digits only: from_chars alone would take "-0" as a field (found by fuzz/lake_keys_fuzzer.cc:
+// "21--0-00Z" parsed as 21:00:00, a second key for one time) and "-001" as a year.
 bool ParseInt(std::string_view text, size_t pos, size_t len, int* out) {
   if (pos + len > text.size()) return false;
+  for (size_t i = pos; i < pos + len; ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
+  }
   const char* first = text.data() + pos;
   auto [ptr, ec] = std::from_chars(first, first + len, *out);
   return ec == std::errc() && ptr == first + len;
