@@ -213,28 +213,39 @@ const std::string& InsertStagedQuotesAndMergeCandlesSql() {
   return sql;
 }
 
-// Rebuilds the candles of the pending hours of one month ($1) from its quotes and empties
-// those pending rows; returns how many distinct hours that was.
-const std::string& RebuildMonthSql() {
+// Rebuilds the hourly candles of the pending hours of one month ($1) from its quotes and
+// empties those pending rows; returns how many distinct hours that was and their days.
+const std::string& RebuildHoursSql() {
   static const std::string sql = fmt::format(
       R"sql(WITH hours AS (
   DELETE FROM candles_pending
   WHERE hour >= $1::timestamptz AND hour < $1::timestamptz + interval '1 month' RETURNING hour
-), hourly AS ({}), daily AS ({})
-SELECT count(DISTINCT hour) FROM hours)sql",
+), hourly AS ({})
+SELECT count(DISTINCT hour), array_agg(DISTINCT {})::text FROM hours)sql",
       CandleUpsert("candles_hourly", "hour",
                    "FROM quotes WHERE ts >= $1::timestamptz "
                    "AND ts < $1::timestamptz + interval '1 month' "
                    "AND " +
                        Bucket("hour", "ts") + " IN (SELECT hour FROM hours)",
                    kReplaceCandle),
-      CandleUpsert("candles_daily", "day",
-                   "FROM quotes WHERE ts >= $1::timestamptz "
-                   "AND ts < $1::timestamptz + interval '1 month' "
-                   "AND " +
-                       Bucket("day", "ts") + " IN (SELECT " + Bucket("day", "hour") +
-                       " FROM hours)",
-                   kReplaceCandle));
+      Bucket("day", "hour"));
+  return sql;
+}
+
+// Rebuilds the daily candles of the days $2 (of the month $1) from their hourly candles, just
+// rebuilt: a tenth of the rows the quotes would be, and the same candles (the first hour's
+// open, the last hour's close, the extremes of the extremes, the sum of the samples).
+const std::string& RebuildDaysSql() {
+  static const std::string sql = fmt::format(
+      "INSERT INTO candles_daily AS c SELECT cmc_id, quote_currency, {0}, "
+      "(min(ARRAY[date_part('epoch', first_ts), open]))[2], max(high), min(low), "
+      "(max(ARRAY[date_part('epoch', last_ts), close]))[2], "
+      "(max(ARRAY[date_part('epoch', last_ts), volume_24h]))[2], sum(samples), min(first_ts), "
+      "max(last_ts) FROM candles_hourly WHERE bucket >= $1::timestamptz "
+      "AND bucket < $1::timestamptz + interval '1 month' AND {0} = ANY($2::timestamptz[]) "
+      "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 "
+      "ON CONFLICT (cmc_id, quote_currency, bucket) DO UPDATE SET {1}",
+      Bucket("day", "bucket"), kReplaceCandle);
   return sql;
 }
 
@@ -435,8 +446,10 @@ StatusOr<int64_t> RebuildPendingCandles(Connection& db) {
     Status s = db.Execute(fmt::format(
         "BEGIN; SET LOCAL work_mem = '256MB'; SELECT pg_advisory_xact_lock({})", kCandleLock));
     if (!s.ok()) return fail(s);
-    auto rebuilt = db.Query(RebuildMonthSql(), {months.at(m, 0)});
+    auto rebuilt = db.Query(RebuildHoursSql(), {months.at(m, 0)});
     if (!rebuilt.ok()) return fail(rebuilt.status());
+    s = db.Execute(RebuildDaysSql(), {months.at(m, 0), rebuilt->at(0, 1)});
+    if (!s.ok()) return fail(s);
     s = db.Commit();
     if (!s.ok()) return fail(s);
     hours += std::stoll(rebuilt->text(0, 0));
