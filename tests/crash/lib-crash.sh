@@ -41,6 +41,8 @@ crash_setup() {
 
 crash_finish() {
   local rc=$?
+  trap - ERR  # cleanup must run to the end, whatever fails in it
+  set +e
   if [ -n "$RUN_PID" ] && kill -0 "$RUN_PID" 2>/dev/null; then
     kill -KILL "$RUN_PID" 2>/dev/null
     wait "$RUN_PID" 2>/dev/null
