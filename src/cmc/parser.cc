@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <mutex>
 #include <set>
@@ -29,16 +30,17 @@ using simdjson::ondemand::value;
 
 // Where the parser is, for error messages: "data[42].quote.USD.price". Pushing is the hot path
 // (every field of every coin), so parts are views into simdjson's string buffer, which outlives
-// the walk; the text is built only when an error needs it.
+// the walk, kept in a fixed array (no capacity checks); the text is built only when an error
+// needs it. Parts deeper than kMaxDepth are counted but not kept: CMC payloads are 5 deep.
 class JsonPath {
  public:
-  JsonPath() { parts_.reserve(16); }
-  void Push(std::string_view key) { parts_.push_back({key, kNoIndex}); }
-  void PushIndex(size_t index) { parts_.push_back({{}, index}); }
-  void Pop() { parts_.pop_back(); }
+  void Push(std::string_view key) { PushPart({key, kNoIndex}); }
+  void PushIndex(size_t index) { PushPart({{}, index}); }
+  void Pop() { --depth_; }
   std::string str() const {
     std::string text;
-    for (const Part& part : parts_) {
+    for (size_t i = 0; i < std::min(depth_, kMaxDepth); ++i) {
+      const Part& part = parts_[i];
       if (part.index != kNoIndex) {
         text += fmt::format("[{}]", part.index);
       } else {
@@ -46,16 +48,23 @@ class JsonPath {
         text += part.key;
       }
     }
+    if (depth_ > kMaxDepth) text += "...";
     return text;
   }
 
  private:
   static constexpr size_t kNoIndex = static_cast<size_t>(-1);
+  static constexpr size_t kMaxDepth = 16;
   struct Part {
     std::string_view key;
     size_t index;
   };
-  std::vector<Part> parts_;
+  void PushPart(Part part) {
+    if (depth_ < kMaxDepth) parts_[depth_] = part;
+    ++depth_;
+  }
+  std::array<Part, kMaxDepth> parts_;
+  size_t depth_ = 0;
 };
 
 // Thrown inside this file only, for type errors simdjson itself would not report.
@@ -139,8 +148,15 @@ std::string OptionalString(value v) {
 
 TimePoint RequiredTime(value v) {
   std::string_view text = v.get_string();
+  // Coins of one snapshot share most of their last_updated values: remembering the last text
+  // parsed spares an eighth of a listings parse.
+  thread_local std::string last_text;
+  thread_local TimePoint last_time;
+  if (text == last_text) return last_time;
   auto parsed = ParseIso8601(text);
   if (!parsed.ok()) throw ShapeError{parsed.status().message()};
+  last_text.assign(text);
+  last_time = *parsed;
   return *parsed;
 }
 
@@ -314,7 +330,10 @@ auto Guarded(std::string_view json, Fn&& fn)
     -> decltype(fn(std::declval<simdjson::ondemand::document&>(), std::declval<JsonPath&>())) {
   JsonPath path;
   simdjson::padded_string padded(json);
-  simdjson::ondemand::parser parser;
+  // Reused per thread: a fresh parser allocates buffers of a few times the document's size,
+  // and first-touching those pages cost a third of the parse of a 5000-coin listing
+  // (docs/benchmarks.md). reprocess workers parse object after object on the same thread.
+  thread_local simdjson::ondemand::parser parser;
   simdjson::ondemand::document doc;
   bool iterating = false;  // current_location() is only valid once iterate() succeeded
   auto where = [&]() -> std::string {
@@ -343,6 +362,10 @@ template <typename Payload, typename OnData>
 StatusOr<Payload> ParseEnvelope(std::string_view json, OnData&& on_data) {
   return Guarded(json, [&](simdjson::ondemand::document& doc, JsonPath& path) -> StatusOr<Payload> {
     Payload payload;
+    if constexpr (std::is_same_v<Payload, QuotesPayload>) {
+      // A coin takes 700 to 1200 bytes of JSON: reserving spares regrowing (and moving) the rows.
+      payload.rows.reserve(json.size() / 700);
+    }
     bool has_status = false;
     bool has_data = false;
     for (auto field : doc.get_object()) {
