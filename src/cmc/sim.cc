@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <httplib.h>
+#include <zlib.h>
 
 #include <charconv>
 #include <deque>
@@ -107,6 +108,10 @@ struct Fault {
   int64_t error_code = 0;
   std::optional<int> retry_after;
   int delay_ms = 0;
+  int64_t bytes = int64_t{1} << 30;  // huge, gzip_bomb: decoded body size
+  int depth = 100'000;               // deep_nesting
+  int chunk_bytes = 64;              // drip
+  int interval_ms = 250;             // drip
 };
 
 StatusOr<std::vector<Fault>> ParseFaults(std::string_view text) {
@@ -119,8 +124,9 @@ StatusOr<std::vector<Fault>> ParseFaults(std::string_view text) {
     for (const auto& f : doc) {
       Fault fault;
       fault.kind = f.at("fault").get<std::string>();
-      static const char* kKinds[] = {"status",    "error_200", "slow",     "reset",
-                                     "truncated", "malformed", "new_field"};
+      static const char* kKinds[] = {"status",    "error_200", "slow",         "reset",
+                                     "truncated", "malformed", "new_field",    "huge",
+                                     "endless",   "gzip_bomb", "deep_nesting", "drip"};
       if (std::find(std::begin(kKinds), std::end(kKinds), fault.kind) == std::end(kKinds)) {
         return InvalidArgumentError(fmt::format("unknown fault '{}'", fault.kind));
       }
@@ -130,12 +136,86 @@ StatusOr<std::vector<Fault>> ParseFaults(std::string_view text) {
       fault.error_code = f.value("error_code", int64_t{0});
       if (f.contains("retry_after")) fault.retry_after = f["retry_after"].get<int>();
       fault.delay_ms = f.value("delay_ms", 0);
+      fault.bytes = f.value("bytes", fault.bytes);
+      fault.depth = f.value("depth", fault.depth);
+      fault.chunk_bytes = std::max(1, f.value("chunk_bytes", fault.chunk_bytes));
+      fault.interval_ms = f.value("interval_ms", fault.interval_ms);
       faults.push_back(std::move(fault));
     }
   } catch (const nlohmann::json::exception& e) {
     return InvalidArgumentError(fmt::format("bad fault: {}", e.what()));
   }
   return faults;
+}
+
+// Hostile bodies are generated piece by piece as the client reads, so the sim's own memory
+// stays flat however much it sends.
+constexpr size_t kPieceBytes = 64 << 10;
+const char* Whitespace() {
+  static const std::string spaces(kPieceBytes, ' ');
+  return spaces.data();
+}
+
+// A gzip stream of `size` spaces, deflated as the client reads: about 1 KB on the wire per
+// MB inflated, so a client that limits only the compressed size inflates gigabytes.
+class GzipBomb {
+ public:
+  explicit GzipBomb(int64_t size) : left_(size) {
+    deflateInit2(&z_, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY);
+  }
+  ~GzipBomb() { deflateEnd(&z_); }
+  GzipBomb(const GzipBomb&) = delete;
+  GzipBomb& operator=(const GzipBomb&) = delete;
+
+  // Sends the next compressed piece (1 MB inflated); false once the client is gone.
+  bool Next(httplib::DataSink& sink) {
+    std::string out;
+    for (int i = 0; i < 16 && !finished_; ++i) {
+      size_t n = static_cast<size_t>(std::min<int64_t>(left_, kPieceBytes));
+      left_ -= static_cast<int64_t>(n);
+      z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(Whitespace()));
+      z_.avail_in = static_cast<uInt>(n);
+      int flush = left_ == 0 ? Z_FINISH : Z_NO_FLUSH;
+      do {
+        z_.next_out = out_;
+        z_.avail_out = sizeof out_;
+        if (deflate(&z_, flush) == Z_STREAM_END) finished_ = true;
+        out.append(reinterpret_cast<char*>(out_), sizeof out_ - z_.avail_out);
+      } while (z_.avail_out == 0 || (flush == Z_FINISH && !finished_));
+    }
+    if (!out.empty() && !sink.write(out.data(), out.size())) return false;
+    if (finished_) sink.done();
+    return true;
+  }
+
+ private:
+  z_stream z_{};
+  int64_t left_;
+  bool finished_ = false;
+  Bytef out_[16 << 10];
+};
+
+// Answers a flood fault: "huge" (a Content-Length of `bytes` whitespace), "endless" (chunked
+// whitespace until the client hangs up) or "gzip_bomb".
+void ServeFlood(const Fault& fault, httplib::Response& res) {
+  if (fault.kind == "huge") {
+    res.set_content_provider(static_cast<size_t>(std::max<int64_t>(fault.bytes, 0)),
+                             "application/json; charset=utf-8",
+                             [](size_t, size_t length, httplib::DataSink& sink) {
+                               return sink.write(Whitespace(), std::min(length, kPieceBytes));
+                             });
+  } else if (fault.kind == "endless") {
+    // Not a JSON content type: httplib would spend its time compressing the flood.
+    res.set_chunked_content_provider(
+        "application/octet-stream",
+        [](size_t, httplib::DataSink& sink) { return sink.write(Whitespace(), kPieceBytes); });
+  } else {
+    auto bomb = std::make_shared<GzipBomb>(std::max<int64_t>(fault.bytes, 0));
+    res.set_header("Content-Encoding", "gzip");
+    res.set_chunked_content_provider(
+        "application/octet-stream",
+        [bomb](size_t, httplib::DataSink& sink) { return bomb->Next(sink); });
+  }
 }
 
 // CMC's message for each error code the sim produces.
@@ -274,6 +354,11 @@ struct Simulator::Impl {
                                        [](size_t, httplib::DataSink&) { return false; });
       return;
     }
+    if (fault &&
+        (fault->kind == "huge" || fault->kind == "endless" || fault->kind == "gzip_bomb")) {
+      ServeFlood(*fault, res);
+      return;
+    }
     if (fault && fault->kind == "slow") {
       std::this_thread::sleep_for(std::chrono::milliseconds(fault->delay_ms));
     }
@@ -295,6 +380,25 @@ struct Simulator::Impl {
     body["status"] = std::move(status);
     std::string text = body.dump();
     if (fault && fault->kind == "malformed") text.resize(text.size() / 2);
+    if (fault && fault->kind == "deep_nesting") {
+      // A valid status, then data nested `depth` arrays deep: syntactically valid JSON.
+      int depth = std::max(fault->depth, 1);
+      text = fmt::format(R"({{"status":{},"data":{}{}}})", body["status"].dump(),
+                         std::string(depth, '['), std::string(depth, ']'));
+    }
+    if (fault && fault->kind == "drip") {
+      // The real answer, `chunk_bytes` every `interval_ms`: only a total deadline ends it soon.
+      auto shared = std::make_shared<std::string>(std::move(text));
+      size_t chunk = static_cast<size_t>(fault->chunk_bytes);
+      auto interval = std::chrono::milliseconds(fault->interval_ms);
+      res.set_content_provider(
+          shared->size(), "application/json; charset=utf-8",
+          [shared, chunk, interval](size_t offset, size_t length, httplib::DataSink& sink) {
+            std::this_thread::sleep_for(interval);
+            return sink.write(shared->data() + offset, std::min(chunk, length));
+          });
+      return;
+    }
     if (fault && fault->kind == "truncated") {
       auto shared = std::make_shared<std::string>(std::move(text));
       res.set_content_provider(shared->size(), "application/json; charset=utf-8",
@@ -305,7 +409,7 @@ struct Simulator::Impl {
                                });
       return;
     }
-    if (!fault || fault->kind != "malformed") {
+    if (!fault || (fault->kind != "malformed" && fault->kind != "deep_nesting")) {
       std::lock_guard lock(mu);
       served.push_back(
           {{"endpoint", req.path}, {"timestamp", FormatIso8601(now)}, {"sha256", Sha256Hex(text)}});

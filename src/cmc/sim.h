@@ -15,6 +15,13 @@
 //     {"fault": "truncated"}                        Content-Length promises more than is sent
 //     {"fault": "malformed"}                        HTTP 200, body cut in half (invalid JSON)
 //     {"fault": "new_field"}                        the real answer plus unknown fields
+//     {"fault": "huge", "bytes": 1073741824}        Content-Length `bytes` of whitespace
+//     {"fault": "endless"}                          chunked whitespace until the client hangs up
+//     {"fault": "gzip_bomb", "bytes": 1073741824}   Content-Encoding gzip, ~1 MB on the wire,
+//                                                   inflating to `bytes`
+//     {"fault": "deep_nesting", "depth": 100000}    a valid status, then "data" nested `depth`
+//                                                   arrays deep
+//     {"fault": "drip", "chunk_bytes": 64, "interval_ms": 250}   the real answer, dripped
 //   optional in each: "path" (only requests to that path), "count" (default 1).
 //   DELETE /__sim/faults  drops pending faults.
 //   GET /__sim/served     [{"endpoint", "timestamp", "sha256"}] of every HTTP 200 answered.

@@ -8,6 +8,33 @@
 #include "common/time_util.h"
 
 namespace coinlake::dashboard {
+namespace {
+
+// Strict UTF-8 (no overlong forms, surrogates or code points above U+10FFFF), as PostgreSQL
+// requires of text: anything else would reach the database and come back as a 500.
+bool ValidUtf8(std::string_view text) {
+  static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+  for (size_t i = 0; i < text.size();) {
+    auto c = static_cast<unsigned char>(text[i]);
+    size_t n = c < 0x80             ? 0
+               : (c & 0xE0) == 0xC0 ? 1
+               : (c & 0xF0) == 0xE0 ? 2
+               : (c & 0xF8) == 0xF0 ? 3
+                                    : 4;
+    if (n == 4 || text.size() - i <= n) return false;
+    uint32_t cp = c & (0x7F >> (n == 0 ? 0 : n + 1));
+    for (size_t k = 1; k <= n; ++k) {
+      auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (next & 0x3F);
+    }
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+}  // namespace
 
 bool ParseInt(const std::string& text, int64_t& out) {
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -135,9 +162,9 @@ StatusOr<std::optional<std::string>> QueryParams::Text(const std::string& name, 
   if (!value) return value;
   bool printable = std::none_of(value->begin(), value->end(),
                                 [](char c) { return static_cast<unsigned char>(c) < 0x20; });
-  if (value->empty() || value->size() > max_length || !printable) {
+  if (value->empty() || value->size() > max_length || !printable || !ValidUtf8(*value)) {
     return InvalidArgumentError(
-        fmt::format("{} must be 1 to {} printable characters", name, max_length));
+        fmt::format("{} must be 1 to {} printable UTF-8 characters", name, max_length));
   }
   return value;
 }
