@@ -325,15 +325,20 @@ void ParseCoin(object obj, std::vector<QuoteRow>& rows, JsonPath& path) {
   }
 }
 
+// Reused per thread: a fresh parser allocates buffers of a few times the document's size, and
+// first-touching those pages cost a third of the parse of a 5000-coin listing
+// (docs/benchmarks.md). reprocess workers parse object after object on the same thread.
+simdjson::ondemand::parser& ThreadParser() {
+  thread_local simdjson::ondemand::parser parser;
+  return parser;
+}
+
 template <typename Fn>
 auto Guarded(std::string_view json, Fn&& fn)
     -> decltype(fn(std::declval<simdjson::ondemand::document&>(), std::declval<JsonPath&>())) {
   JsonPath path;
   simdjson::padded_string padded(json);
-  // Reused per thread: a fresh parser allocates buffers of a few times the document's size,
-  // and first-touching those pages cost a third of the parse of a 5000-coin listing
-  // (docs/benchmarks.md). reprocess workers parse object after object on the same thread.
-  thread_local simdjson::ondemand::parser parser;
+  simdjson::ondemand::parser& parser = ThreadParser();
   simdjson::ondemand::document doc;
   bool iterating = false;  // current_location() is only valid once iterate() succeeded
   auto where = [&]() -> std::string {
@@ -781,5 +786,7 @@ std::vector<std::string> NoticedUnknownFields() {
   std::lock_guard lock(noticed_mu);
   return {Noticed().begin(), Noticed().end()};
 }
+
+void ReleaseThreadParser() { ThreadParser() = simdjson::ondemand::parser(); }
 
 }  // namespace coinlake::cmc

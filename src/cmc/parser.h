@@ -60,4 +60,9 @@ StatusOr<PayloadKind> DetectPayloadKind(std::string_view json);
 // "coin.minted_market_cap", ...: the new field names noticed so far in this process.
 std::vector<std::string> NoticedUnknownFields();
 
+// The parsers keep one simdjson parser per thread, sized for the largest payload seen, so
+// parsing object after object (reprocess) allocates nothing. A long-lived process that parses
+// rarely (`run`) calls this between cycles to hand those buffers back.
+void ReleaseThreadParser();
+
 }  // namespace coinlake::cmc

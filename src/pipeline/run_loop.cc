@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "cmc/parser.h"
 #include "common/log.h"
 #include "pipeline/run_health.h"
 #include "pipeline/run_lock.h"
@@ -94,6 +95,7 @@ class Loop {
     health_.next_cycle = scheduler_.NextTick();
     // A 5000-coin cycle peaks at tens of MB of buffers (body, gzip, rows, COPY text) that the
     // allocator would otherwise keep: hand them back so the idle loop stays small.
+    cmc::ReleaseThreadParser();
     malloc_trim(0);
     health_.rss_bytes = ResidentSetBytes();
     Publish("running");
