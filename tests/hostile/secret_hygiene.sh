@@ -24,7 +24,9 @@ PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  psql -q "$COINLAKE_TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+  for d in "$DB" "${DB}_s3"; do
+    psql -q "$COINLAKE_TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $d WITH (FORCE)" >/dev/null 2>&1 || true
+  done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -39,11 +41,15 @@ DASH_TOKEN="SECRETDASHTOKEN-$(rand)"
 SECRETS=("$CMC_KEY" "$WRONG_CMC_KEY" "$AWS_SECRET" "$WRONG_AWS_SECRET" "$DB_PASSWORD" "$DASH_TOKEN")
 
 psql -q "$COINLAKE_TEST_DATABASE_URL" -c "CREATE DATABASE $DB" >/dev/null
+# The S3 lake gets a database of its own: one ledger per lake (the same second's snapshot differs
+# between lakes fetched at different times).
+psql -q "$COINLAKE_TEST_DATABASE_URL" -c "CREATE DATABASE ${DB}_s3" >/dev/null
 # The test cluster trusts local connections, so the password is configured but not checked:
 # what matters is where coinlake might copy the URL to.
 base="${COINLAKE_TEST_DATABASE_URL%/*}"             # postgresql://postgres@127.0.0.1:PORT
 hostport="${base#*@}"
 DB_URL="postgresql://postgres:$DB_PASSWORD@$hostport/$DB"
+S3_DB_URL="postgresql://postgres:$DB_PASSWORD@$hostport/${DB}_s3"
 BAD_ROLE_URL="postgresql://nobody_$$:$DB_PASSWORD@$hostport/$DB?connect_timeout=3"
 REFUSED_URL="postgresql://postgres:$DB_PASSWORD@127.0.0.1:1/$DB?connect_timeout=3"
 mkdir -p "$WORK/logs" "$WORK/cmdline" "$WORK/api" "$WORK/snapshots"
@@ -97,15 +103,17 @@ CMC_API_KEY="$WRONG_CMC_KEY" cl bad_key fetch && fail "a fetch with a wrong API 
 grep -q '1001' "$WORK/logs/bad_key.out" || fail "the wrong-key fetch did not report 1001: $(tail -3 "$WORK/logs/bad_key.out")"
 
 # A wrong AWS secret: the fake S3 refuses the signature; the response waits in the spool.
-s3_lake="s3://secrets$(rand)/lake?endpoint=$COINLAKE_TEST_S3_ENDPOINT&path_style=true"
-AWS_SECRET_ACCESS_KEY="$WRONG_AWS_SECRET" COINLAKE_LAKE_URL="$s3_lake" \
+s3_bucket="secrets$(rand)"
+s3_lake="s3://$s3_bucket/lake?endpoint=$COINLAKE_TEST_S3_ENDPOINT&path_style=true"
+COINLAKE_DATABASE_URL="$S3_DB_URL" cl migrate_s3 migrate || fail "migrate of the S3 database failed"
+AWS_SECRET_ACCESS_KEY="$WRONG_AWS_SECRET" COINLAKE_LAKE_URL="$s3_lake" COINLAKE_DATABASE_URL="$S3_DB_URL" \
   COINLAKE_SPOOL_DIR="$WORK/spool-s3" cl bad_aws fetch && fail "a fetch with a wrong AWS secret succeeded"
 grep -q 'SignatureDoesNotMatch\|403' "$WORK/logs/bad_aws.out" ||
   fail "the wrong-secret fetch did not report the S3 refusal: $(tail -3 "$WORK/logs/bad_aws.out")"
 [ -n "$(ls -A "$WORK/spool-s3")" ] || fail "the S3 outage left nothing in the spool"
 cp -r "$WORK/spool-s3" "$WORK/snapshots/spool-during-s3-outage"
 # The right secret: the spool drains into the S3 lake.
-COINLAKE_LAKE_URL="$s3_lake" COINLAKE_SPOOL_DIR="$WORK/spool-s3" cl good_aws fetch ||
+COINLAKE_LAKE_URL="$s3_lake" COINLAKE_DATABASE_URL="$S3_DB_URL" COINLAKE_SPOOL_DIR="$WORK/spool-s3" cl good_aws fetch ||
   fail "the S3 fetch failed: $(tail -3 "$WORK/logs/good_aws.out")"
 
 # A role that does not exist, and a database that refuses connections, password in the URL.
@@ -141,6 +149,7 @@ wait "$run_pid" || fail "run did not stop cleanly on SIGTERM"
 wait "$serve_pid" || fail "serve did not stop cleanly on SIGTERM"
 
 pg_dump --no-owner "$DB_URL" >"$WORK/snapshots/pg_dump.sql" || fail "pg_dump failed"
+pg_dump --no-owner "$S3_DB_URL" >"$WORK/snapshots/pg_dump_s3.sql" || fail "pg_dump of the S3 database failed"
 rows=$(psql -qtA "$DB_URL" -c "SELECT count(*) FROM quotes")
 [ "$rows" -gt 0 ] || fail "nothing was loaded"
 psql -qtA "$DB_URL" -c "SELECT count(*) FROM runs WHERE outcome = 'failed'" | grep -qv '^0$' ||
@@ -148,10 +157,7 @@ psql -qtA "$DB_URL" -c "SELECT count(*) FROM runs WHERE outcome = 'failed'" | gr
 
 mkdir -p "$WORK/s3"
 aws --endpoint-url "$COINLAKE_TEST_S3_ENDPOINT" s3 cp --recursive --only-show-errors \
-  "s3://${s3_lake#s3://}" "$WORK/s3" >/dev/null 2>&1 ||
-  aws --endpoint-url "$COINLAKE_TEST_S3_ENDPOINT" s3 cp --recursive --only-show-errors \
-    "s3://$(echo "${s3_lake#s3://}" | cut -d/ -f1)/lake" "$WORK/s3" ||
-  fail "could not read the S3 lake back"
+  "s3://$s3_bucket/lake" "$WORK/s3" || fail "could not read the S3 lake back"
 s3_objects=$(find "$WORK/s3" -type f | wc -l)
 [ "$s3_objects" -ge 2 ] || fail "the S3 lake holds $s3_objects objects, expected the spooled ones"
 
