@@ -211,7 +211,10 @@ Status Pipeline::AwaitCredits(std::string_view endpoint, int64_t credits) {
                                                 endpoint, FormatIso8601(admission.not_before),
                                                 admission.reason));
     }
-    if (!stop_.SleepFor(wait)) return UnavailableError("stopped while waiting for the rate limit");
+    // not_before is wall-clock time: wait on that clock (it runs fast in the soak test).
+    if (!stop_.SleepUntil(admission.not_before)) {
+      return UnavailableError("stopped while waiting for the rate limit");
+    }
   }
 }
 
@@ -326,39 +329,54 @@ Status Pipeline::Extract(const Endpoint& endpoint, CycleReport& report) {
     std::string why = !status.ok() ? status.status().ToString() : final_decision->reason;
     TimePoint when = status.ok() ? status->timestamp : response.finished;
     std::string key = lake::QuarantineKey(name, when, body_sha);
-    RETURN_IF_ERROR(Spool(key, stored, report));
+    RETURN_IF_ERROR(Spool(key, stored, report).status());
     RETURN_IF_ERROR(
-        Spool(key.substr(0, key.size() - 8) + ".meta.json", MetaJson(response, body_sha), report));
+        Spool(key.substr(0, key.size() - 8) + ".meta.json", MetaJson(response, body_sha), report)
+            .status());
     log::Error("response quarantined", {{"endpoint", name}, {"key", key}, {"reason", why}});
     report.quarantined = true;
     return FailedPreconditionError(fmt::format("{}: {}", name, why));
   }
-  RETURN_IF_ERROR(Spool(lake::RawBodyKey(name, status->timestamp), stored, report));
-  RETURN_IF_ERROR(
-      Spool(lake::RawMetaKey(name, status->timestamp), MetaJson(response, body_sha), report));
+  ASSIGN_OR_RETURN(std::string body_written,
+                   Spool(lake::RawBodyKey(name, status->timestamp), stored, report));
+  RETURN_IF_ERROR(Spool(lake::RawMetaKey(name, status->timestamp), MetaJson(response, body_sha),
+                        report, body_written)
+                      .status());
   Absorb(parsed);
   return Status::Ok();
 }
 
-Status Pipeline::Spool(const std::string& key, std::string_view data, CycleReport& report) {
+StatusOr<std::string> Pipeline::Spool(const std::string& key, std::string_view data,
+                                      CycleReport& report, std::string_view body_written) {
   auto t0 = std::chrono::steady_clock::now();
   // An earlier, different response of the same second may still wait in the spool: the
   // tie-break of raw_put.h applies here as in the lake.
-  auto written = PutRawObject(*spool_, key, data);
+  auto written = body_written.empty() ? PutRawObject(*spool_, key, data)
+                                      : PutRawSidecar(*spool_, key, data, body_written);
   report.stages.spool += Since(t0);
-  return written.status();
+  return written;
 }
 
 Status Pipeline::DrainSpool(CycleReport& report) {
   ASSIGN_OR_RETURN(auto spooled, spool_->ListAll(""));
+  // Key order puts a body (.json.gz) right before its sidecar (.meta.json): the sidecar follows
+  // wherever the lake put the body (raw_put.h).
+  std::string last_body_key, last_body_written;
   for (const lake::ObjectInfo& object : spooled) {
     ASSIGN_OR_RETURN(std::string data, spool_->Get(object.key));
     auto t0 = std::chrono::steady_clock::now();
     std::string written;  // the key the lake holds it under (quarantine/ if it lost a tie-break)
+    std::string_view body_written;
+    if (object.key.ends_with(".meta.json") && !last_body_key.empty() &&
+        object.key.substr(0, object.key.size() - 10) ==
+            last_body_key.substr(0, last_body_key.size() - 8)) {
+      body_written = last_body_written;
+    }
     Status put = RetryWithBackoff(
         BackoffPolicy{}, stop_, "lake put",
         [&] {
-          auto key = PutRawObject(*lake_, object.key, data);
+          auto key = body_written.empty() ? PutRawObject(*lake_, object.key, data)
+                                          : PutRawSidecar(*lake_, object.key, data, body_written);
           if (key.ok()) written = *key;
           return key.status();
         },
@@ -366,7 +384,11 @@ Status Pipeline::DrainSpool(CycleReport& report) {
     report.stages.lake += Since(t0);
     if (!put.ok()) return put.WithContext(fmt::format("lake put {}", object.key));
     CrashPoint("after_lake_put");
-    report.objects += object.key.ends_with(".json.gz") ? 1 : 0;
+    if (object.key.ends_with(".json.gz")) {
+      ++report.objects;
+      last_body_key = object.key;
+      last_body_written = written;
+    }
     if (written.starts_with("raw/") && written.ends_with(".json.gz")) {
       // Load before the spool copy goes: if the database is down, the object is safe in the
       // lake and the next cycle's catch-up (or reprocess) loads it.
@@ -378,9 +400,9 @@ Status Pipeline::DrainSpool(CycleReport& report) {
       if (!loaded.ok()) return loaded.status();
       CrashPoint("after_load_commit");
       report.rows += loaded->rows;
-      log::Info("object loaded", {{"key", written},
-                                  {"rows", loaded->rows},
-                                  {"already_loaded", loaded->already_loaded}});
+      log::Info(
+          "object loaded",
+          {{"key", written}, {"rows", loaded->rows}, {"already_loaded", loaded->already_loaded}});
       // The curated CSV is deterministic, so a retry after a failure here is a no-op put.
       t0 = std::chrono::steady_clock::now();
       Status curated = lake::PutCuratedQuotes(*lake_, written, data);

@@ -100,7 +100,10 @@ class Pipeline {
   Status Extract(const Endpoint& endpoint, CycleReport& report);
   // Writes one object into the spool (fsync'd), timed as the spool stage; a raw key already
   // spooled with different bytes follows the tie-break of raw_put.h.
-  Status Spool(const std::string& key, std::string_view data, CycleReport& report);
+  // Spools one object; `body_written`, for a sidecar, is where its body went (raw_put.h).
+  // Returns the key written.
+  StatusOr<std::string> Spool(const std::string& key, std::string_view data, CycleReport& report,
+                              std::string_view body_written = {});
   // Waits (up to a minute) until the credit governor admits a call costing `credits`;
   // RESOURCE_EXHAUSTED when it would take longer (the endpoint is deferred to a later cycle).
   Status AwaitCredits(std::string_view endpoint, int64_t credits);

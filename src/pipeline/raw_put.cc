@@ -42,4 +42,14 @@ StatusOr<std::string> PutRawObject(lake::ObjectStore& store, const std::string& 
   return other;
 }
 
+StatusOr<std::string> PutRawSidecar(lake::ObjectStore& store, const std::string& meta_key,
+                                    std::string_view stored, std::string_view body_written) {
+  if (!meta_key.starts_with("raw/") || !body_written.starts_with("quarantine/")) {
+    return PutRawObject(store, meta_key, stored);
+  }
+  ASSIGN_OR_RETURN(std::string key, CollisionKey(meta_key, stored));
+  RETURN_IF_ERROR(store.Put(key, stored));
+  return key;
+}
+
 }  // namespace coinlake::pipeline

@@ -22,6 +22,14 @@ namespace coinlake::pipeline {
 StatusOr<std::string> PutRawObject(lake::ObjectStore& store, const std::string& key,
                                    std::string_view stored);
 
+// Puts a body's sidecar where its body went: under `meta_key` when PutRawObject wrote the body
+// under its raw/ key, under the collision key when the body lost the tie-break
+// (`body_written` starts with quarantine/). Without this, a body that reached raw/ without its
+// sidecar (a kill between the two puts) would get the sidecar of a later response. Returns the
+// key written.
+StatusOr<std::string> PutRawSidecar(lake::ObjectStore& store, const std::string& meta_key,
+                                    std::string_view stored, std::string_view body_written);
+
 // The quarantine/ key for a raw/ object that lost the tie-break: a body's suffix is the SHA-256
 // of its (uncompressed) body; a sidecar's is the body_sha256 it records, so the pair stays
 // together. INVALID_ARGUMENT if `raw_key` is not a raw key.

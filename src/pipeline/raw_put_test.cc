@@ -53,6 +53,30 @@ TEST(RawPutTest, ADifferentResponseOfTheSameSecondGoesToQuarantineWithItsSidecar
   EXPECT_EQ(store.ListAll("")->size(), 4u);
 }
 
+// A kill between a body's put and its sidecar's leaves raw/ with a body and no sidecar. A later,
+// different response of that second must not slip its sidecar in beside the first body.
+TEST(RawPutTest, ASidecarFollowsItsBodyWhenTheRawSidecarKeyIsFree) {
+  lake::MemoryObjectStore store;
+  std::string body_key = lake::RawBodyKey(lake::kListingsLatest, Second());
+  std::string meta_key = lake::RawMetaKey(lake::kListingsLatest, Second());
+  ASSERT_TRUE(PutRawObject(store, body_key, Gz("{\"a\":1}")).ok());  // its sidecar never came
+
+  std::string second = "{\"a\":2}";
+  auto body = PutRawObject(store, body_key, Gz(second));
+  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  auto meta = PutRawSidecar(store, meta_key, Meta(second), *body);
+  ASSERT_TRUE(meta.ok()) << meta.status().ToString();
+  EXPECT_TRUE(meta->starts_with("quarantine/")) << *meta;
+  EXPECT_EQ(meta->substr(0, meta->size() - 10), body->substr(0, body->size() - 8));
+  EXPECT_EQ(store.Get(meta_key).status().code(), StatusCode::kNotFound);
+
+  // A body that kept its raw/ key keeps its sidecar beside it.
+  std::string other_key = lake::RawBodyKey(lake::kQuotesLatest, Second());
+  std::string other_meta = lake::RawMetaKey(lake::kQuotesLatest, Second());
+  auto kept = PutRawObject(store, other_key, Gz(second));
+  EXPECT_EQ(*PutRawSidecar(store, other_meta, Meta(second), *kept), other_meta);
+}
+
 TEST(RawPutTest, OtherKeysKeepDataLoss) {
   lake::MemoryObjectStore store;
   ASSERT_TRUE(store.Put("curated/quotes/x.csv.gz", "one").ok());
