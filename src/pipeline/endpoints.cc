@@ -26,44 +26,13 @@ constexpr int kMapLimit = 5000;
 
 int64_t Free(const EndpointConfig&) { return 0; }
 
-// Sets the ledger's data time: the exact status.timestamp (the key has it to the second only).
-template <typename Payload>
-void SetDataTime(const Payload& payload, ParsedObject& parsed) {
+// Parses `json` with `Parse` into the ParsedObject field `Field`, and sets the ledger's data time:
+// the exact status.timestamp (the key has it to the second only).
+template <auto Parse, auto Field>
+Status ParseInto(std::string_view json, ParsedObject& parsed) {
+  ASSIGN_OR_RETURN(auto payload, Parse(json));
   parsed.ref.data_ts = payload.status.timestamp;
-}
-
-Status ParseListingsInto(std::string_view json, ParsedObject& parsed) {
-  ASSIGN_OR_RETURN(cmc::QuotesPayload payload, cmc::ParseListings(json));
-  SetDataTime(payload, parsed);
-  parsed.quotes = std::move(payload);
-  return Status::Ok();
-}
-
-Status ParseQuotesInto(std::string_view json, ParsedObject& parsed) {
-  ASSIGN_OR_RETURN(cmc::QuotesPayload payload, cmc::ParseQuotes(json));
-  SetDataTime(payload, parsed);
-  parsed.quotes = std::move(payload);
-  return Status::Ok();
-}
-
-Status ParseGlobalMetricsInto(std::string_view json, ParsedObject& parsed) {
-  ASSIGN_OR_RETURN(cmc::GlobalMetricsPayload payload, cmc::ParseGlobalMetrics(json));
-  SetDataTime(payload, parsed);
-  parsed.global_metrics = std::move(payload);
-  return Status::Ok();
-}
-
-Status ParseMapInto(std::string_view json, ParsedObject& parsed) {
-  ASSIGN_OR_RETURN(cmc::MapPayload payload, cmc::ParseMap(json));
-  SetDataTime(payload, parsed);
-  parsed.map = std::move(payload);
-  return Status::Ok();
-}
-
-Status ParseKeyInfoInto(std::string_view json, ParsedObject& parsed) {
-  ASSIGN_OR_RETURN(cmc::KeyInfo info, cmc::ParseKeyInfo(json));
-  SetDataTime(info, parsed);
-  parsed.key_info = std::move(info);
+  parsed.*Field = std::move(payload);
   return Status::Ok();
 }
 
@@ -83,7 +52,7 @@ const std::vector<Endpoint>& Table() {
        [](const EndpointConfig& c) {
          return fmt::format("top {}, {}", c.listings_limit, c.convert);
        },
-       &ParseListingsInto, /*loads=*/true, /*fetch_order=*/2},
+       &ParseInto<cmc::ParseListings, &ParsedObject::quotes>, /*loads=*/true, /*fetch_order=*/2},
       {lake::kQuotesLatest, "/v2/cryptocurrency/quotes/latest",
        [](const EndpointConfig& c) {
          return Params{{"id", fmt::format("{}", fmt::join(c.quote_ids, ","))},
@@ -99,7 +68,7 @@ const std::vector<Endpoint>& Table() {
        [](const EndpointConfig& c) {
          return fmt::format("watchlist of {}, {}", c.quote_ids.size(), c.convert);
        },
-       &ParseQuotesInto, true, 3},
+       &ParseInto<cmc::ParseQuotes, &ParsedObject::quotes>, true, 3},
       {lake::kGlobalMetricsLatest, "/v1/global-metrics/quotes/latest",
        [](const EndpointConfig& c) {
          return Params{{"convert", c.convert}};
@@ -109,7 +78,7 @@ const std::vector<Endpoint>& Table() {
          return kGzipBytesGlobalMetrics * c.convert_count() + kMetaBytes;
        },
        [](const EndpointConfig& c) { return fmt::format("whole market, {}", c.convert); },
-       &ParseGlobalMetricsInto, true, 4},
+       &ParseInto<cmc::ParseGlobalMetrics, &ParsedObject::global_metrics>, true, 4},
       {lake::kMap, "/v1/cryptocurrency/map",
        [](const EndpointConfig&) {
          return Params{{"listing_status", "active"},
@@ -120,11 +89,11 @@ const std::vector<Endpoint>& Table() {
        [](const EndpointConfig&) {
          return fmt::format("ids of the {} best-ranked active coins", kMapLimit);
        },
-       &ParseMapInto, true, 1},
+       &ParseInto<cmc::ParseMap, &ParsedObject::map>, true, 1},
       {lake::kKeyInfo, "/v1/key/info", [](const EndpointConfig&) { return Params{}; }, &Free,
        [](const EndpointConfig&) { return kGzipBytesKeyInfo + kMetaBytes; },
        [](const EndpointConfig&) { return std::string("plan and usage (sets the governor)"); },
-       &ParseKeyInfoInto, false, 0},
+       &ParseInto<cmc::ParseKeyInfo, &ParsedObject::key_info>, false, 0},
   };
   return table;
 }
