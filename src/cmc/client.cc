@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <mutex>
 
@@ -29,6 +30,11 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
   if (t->body.size() + n > t->max_bytes) {
     t->too_large = true;
     return 0;  // aborts the transfer
+  }
+  if (t->body.size() + n > t->body.capacity()) {
+    // Grow by doubling, but never past the cap: plain doubling would reserve up to twice
+    // max_bytes just before refusing the body, and peak at three times it while copying.
+    t->body.reserve(std::min(std::max(2 * t->body.capacity(), t->body.size() + n), t->max_bytes));
   }
   t->body.append(data, n);
   return n;
