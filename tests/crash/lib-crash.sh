@@ -59,8 +59,11 @@ crash_finish() {
 # pg_private: this test's own cluster and a migrated database "coinlake".
 pg_private() {
   # Tests run in parallel (ctest -j): each starts its port search at its own place, so two
-  # clusters do not race for the same free port. pg_start dies with a message if it fails.
-  COINLAKE_PG_PORT="${COINLAKE_PG_PORT:-$((56000 + $$ % 4000))}" pg_start pg off >/dev/null
+  # clusters do not race for the same free port. Below Linux's ephemeral range (32768-60999):
+  # there, any outgoing connection of another test could take the port between the search and
+  # the bind, or during an outage before pg_restart (seen in CI). pg_start dies with a message
+  # if it fails.
+  COINLAKE_PG_PORT="${COINLAKE_PG_PORT:-$((21000 + $$ % 9000))}" pg_start pg off >/dev/null
   PG_DATA="${STARTED_PG_DATA[0]}"
   PG_SOCKET_DIR="$(dirname "$PG_DATA")"
   psql -qAt "$PG_ADMIN_URL" -c "CREATE DATABASE coinlake" >/dev/null || fail "CREATE DATABASE failed"
