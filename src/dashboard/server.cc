@@ -369,6 +369,10 @@ struct Server::Impl {
     http.set_write_timeout(10, 0);
     http.set_keep_alive_max_count(1000);
     http.set_keep_alive_timeout(5);
+    // An answer is written as headers then body; with Nagle on, the body waits for the client's
+    // delayed ACK of the headers (40 ms on Linux), which capped 64 keep-alive clients at ~1450
+    // req/s with the CPU half idle (docs/benchmarks.md, "Dashboard").
+    http.set_tcp_nodelay(true);
     int max_connections = options.max_connections;
     http.new_task_queue = [max_connections] { return new LimitedPool(max_connections); };
     // Keep the listening socket (to widen its backlog after bind) and httplib's reuse option.
