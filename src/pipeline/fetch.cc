@@ -102,6 +102,9 @@ StatusOr<warehouse::Connection*> Pipeline::Database() {
   // A cycle's statements take well under a second; a lock held by someone else (a migration, a
   // reprocess --force) must not stall the loop forever: the server cancels after this.
   RETURN_IF_ERROR(db->Execute("SET statement_timeout = '120s'"));
+  // And a server that stops answering altogether (frozen, not gone) cannot cancel anything:
+  // past this the connection is dropped client-side and the cycle goes on without the database.
+  db->SetCallTimeout(std::chrono::seconds(150));
   db_ = std::move(db);
   return db_.get();
 }

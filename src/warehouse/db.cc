@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <unordered_set>
 
 #include "common/crash_point.h"
 #include "common/log.h"
+#include "warehouse/call_deadline.h"
 
 namespace coinlake::warehouse {
 namespace {
@@ -37,6 +39,16 @@ Status StatementError(PGconn* conn, PGresult* res, std::string_view what) {
 struct Connection::Impl {
   PGconn* conn = nullptr;
   std::unordered_set<std::string> prepared;  // statement names prepared on this connection
+  std::chrono::milliseconds call_timeout{0};  // SetCallTimeout; 0: none
+
+  CallDeadline ArmDeadline() const { return CallDeadline(PQsocket(conn), call_timeout); }
+  // The error of a call cut by its deadline says so (libpq only sees a lost connection).
+  Status Failed(const CallDeadline& deadline, Status error) const {
+    if (!deadline.expired()) return error;
+    return UnavailableError(fmt::format(
+        "the database did not answer within {} ms, so the connection was dropped ({})",
+        call_timeout.count(), error.message()));
+  }
   ~Impl() {
     if (conn) PQfinish(conn);
   }
@@ -144,7 +156,10 @@ Status Connection::Execute(std::string_view sql, const std::vector<Param>& param
   return rows.status();
 }
 
+void Connection::SetCallTimeout(std::chrono::milliseconds limit) { impl_->call_timeout = limit; }
+
 StatusOr<Rows> Connection::Query(std::string_view sql, const std::vector<Param>& params) {
+  CallDeadline deadline = impl_->ArmDeadline();
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
@@ -158,7 +173,7 @@ StatusOr<Rows> Connection::Query(std::string_view sql, const std::vector<Param>&
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
     Status error = StatementError(impl_->conn, res, "query failed");
     PQclear(res);
-    return error;
+    return impl_->Failed(deadline, error);
   }
   std::vector<std::string> columns;
   int ncols = PQnfields(res);
@@ -199,11 +214,12 @@ std::string_view Result::value(int row, int col) const {
 Status Connection::Prepare(const std::string& name, std::string_view sql) {
   if (impl_->prepared.contains(name)) return Status::Ok();
   std::string statement(sql);
+  CallDeadline deadline = impl_->ArmDeadline();
   PGresult* res = PQprepare(impl_->conn, name.c_str(), statement.c_str(), 0, nullptr);
   if (PQresultStatus(res) != PGRES_COMMAND_OK) {
     Status error = StatementError(impl_->conn, res, "prepare failed");
     PQclear(res);
-    return error;
+    return impl_->Failed(deadline, error);
   }
   PQclear(res);
   impl_->prepared.insert(name);
@@ -215,24 +231,26 @@ StatusOr<Result> Connection::ExecPrepared(const std::string& name,
   const char* values[16];
   if (params.size() > std::size(values)) return InvalidArgumentError("too many parameters");
   for (size_t i = 0; i < params.size(); ++i) values[i] = params[i] ? params[i]->c_str() : nullptr;
+  CallDeadline deadline = impl_->ArmDeadline();
   PGresult* res = PQexecPrepared(impl_->conn, name.c_str(), static_cast<int>(params.size()), values,
                                  nullptr, nullptr, 0);
   ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
     Status error = StatementError(impl_->conn, res, "query failed");
     PQclear(res);
-    return error;
+    return impl_->Failed(deadline, error);
   }
   return Result(res);
 }
 
 Status Connection::CopyIn(std::string_view copy_sql, std::string_view data) {
   std::string statement(copy_sql);
+  CallDeadline deadline = impl_->ArmDeadline();
   PGresult* res = PQexec(impl_->conn, statement.c_str());
   if (PQresultStatus(res) != PGRES_COPY_IN) {
     Status error = StatementError(impl_->conn, res, "COPY failed to start");
     PQclear(res);
-    return error;
+    return impl_->Failed(deadline, error);
   }
   PQclear(res);
   // Send in chunks so one huge buffer never sits twice in libpq's output queue.
@@ -240,16 +258,16 @@ Status Connection::CopyIn(std::string_view copy_sql, std::string_view data) {
   for (size_t pos = 0; pos < data.size(); pos += kChunk) {
     size_t n = std::min(kChunk, data.size() - pos);
     if (PQputCopyData(impl_->conn, data.data() + pos, static_cast<int>(n)) != 1) {
-      return StatementError(impl_->conn, nullptr, "COPY data failed");
+      return impl_->Failed(deadline, StatementError(impl_->conn, nullptr, "COPY data failed"));
     }
   }
   if (PQputCopyEnd(impl_->conn, nullptr) != 1) {
-    return StatementError(impl_->conn, nullptr, "COPY end failed");
+    return impl_->Failed(deadline, StatementError(impl_->conn, nullptr, "COPY end failed"));
   }
   Status status;
   while ((res = PQgetResult(impl_->conn)) != nullptr) {
     if (PQresultStatus(res) != PGRES_COMMAND_OK && status.ok()) {
-      status = StatementError(impl_->conn, res, "COPY failed");
+      status = impl_->Failed(deadline, StatementError(impl_->conn, res, "COPY failed"));
     }
     PQclear(res);
   }
@@ -260,6 +278,7 @@ Status Connection::CopyIn(std::string_view copy_sql, std::string_view data) {
 }
 
 void Connection::Rollback() {
+  CallDeadline deadline = impl_->ArmDeadline();
   PGresult* res = PQexec(impl_->conn, "ROLLBACK");
   PQclear(res);
 }

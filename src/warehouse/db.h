@@ -2,6 +2,7 @@
 // Every statement that takes a value takes it as a parameter; no value is spliced into SQL.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -63,6 +64,11 @@ class Connection {
   ~Connection();
 
   // With no parameters `sql` may hold several statements; with parameters, exactly one.
+  // Limits every later call on this connection to `limit` (0, the default: no limit). A call
+  // still waiting then has its connection dropped and returns UNAVAILABLE (call_deadline.h): for
+  // the unattended loop, which must never wait forever on a server that stopped answering.
+  void SetCallTimeout(std::chrono::milliseconds limit);
+
   Status Execute(std::string_view sql, const std::vector<Param>& params = {});
   StatusOr<Rows> Query(std::string_view sql, const std::vector<Param>& params = {});
 
