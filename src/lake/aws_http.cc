@@ -41,6 +41,11 @@ size_t ReadHeader(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
+// libcurl calls this about once a second even while nothing moves; non-zero aborts.
+int AbortWhenStopped(void* stop, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<StopSignal*>(stop)->stopped() ? 1 : 0;
+}
+
 }  // namespace
 
 StatusOr<AwsHttpResponse> PerformAwsHttp(const AwsHttpRequest& request) {
@@ -61,6 +66,11 @@ StatusOr<AwsHttpResponse> PerformAwsHttp(const AwsHttpRequest& request) {
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, ReadHeader);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &response.request_id);
   if (request.no_proxy) curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+  if (request.stop != nullptr) {
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, AbortWhenStopped);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, request.stop);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  }
   if (request.method == "HEAD") {
     curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
   } else if (request.method == "PUT") {

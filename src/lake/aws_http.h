@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/stop_signal.h"
 
 namespace coinlake::lake {
 
@@ -28,6 +29,9 @@ struct AwsHttpRequest {
   std::chrono::milliseconds connect_timeout{5'000};
   std::chrono::milliseconds total_timeout{60'000};
   bool no_proxy = false;  // metadata endpoints are never reached through a proxy
+  // When set and stopped, the transfer is abandoned within about a second (UNAVAILABLE), so a
+  // shutdown does not wait out a hanging endpoint's timeout.
+  StopSignal* stop = nullptr;
 };
 
 struct AwsHttpResponse {

@@ -46,7 +46,7 @@ Status ValidateKey(const std::string& key) {
   return Status::Ok();
 }
 
-StatusOr<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& url) {
+StatusOr<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& url, StopSignal* stop) {
   if (url == "memory://" || url.rfind("memory://", 0) == 0) {
     return std::unique_ptr<ObjectStore>(std::make_unique<MemoryObjectStore>());
   }
@@ -56,7 +56,8 @@ StatusOr<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& url) {
     if (location.region.empty()) location.region = ResolveRegion(env);
     if (location.region.empty()) location.region = "us-east-1";
     ASSIGN_OR_RETURN(auto store,
-                     S3ObjectStore::Open(std::move(location), MakeDefaultCredentialChain(env)));
+                     S3ObjectStore::Open(std::move(location), MakeDefaultCredentialChain(env),
+                                         BackoffPolicy{}, stop));
     return std::unique_ptr<ObjectStore>(std::move(store));
   }
   std::string path;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/stop_signal.h"
 
 namespace coinlake::lake {
 
@@ -55,6 +56,8 @@ Status ValidateKey(const std::string& key);
 
 // Opens a store from a lake URL: file:///abs/path, a plain path, s3://bucket/prefix (see
 // s3_object_store.h; credentials from the AWS chain in aws_credentials.h), or memory:// (tests).
-StatusOr<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& url);
+// `stop`, when given, interrupts an S3 store's retries and requests in flight.
+StatusOr<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& url,
+                                                       StopSignal* stop = nullptr);
 
 }  // namespace coinlake::lake

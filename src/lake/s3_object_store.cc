@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <charconv>
+
 #include "common/bytes.h"
 #include "common/log.h"
 #include "lake/aws_http.h"
@@ -82,9 +85,19 @@ StatusOr<S3Location> ParseS3Url(const std::string& url) {
         return InvalidArgumentError(fmt::format("lake URL '{}': path_style is true or false", url));
       }
       path_style = value == "true";
+    } else if (name == "timeout") {
+      int seconds = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+      if (ec != std::errc() || end != value.data() + value.size() || seconds < 1 ||
+          seconds > 3600) {
+        return InvalidArgumentError(
+            fmt::format("lake URL '{}': timeout is whole seconds, 1 to 3600", url));
+      }
+      loc.request_timeout = std::chrono::seconds(seconds);
     } else {
       return InvalidArgumentError(fmt::format(
-          "lake URL '{}': unknown parameter '{}' (region, endpoint, path_style)", url, name));
+          "lake URL '{}': unknown parameter '{}' (region, endpoint, path_style, timeout)", url,
+          name));
     }
   }
   loc.path_style = path_style.value_or(!loc.endpoint.empty());
@@ -138,7 +151,8 @@ struct S3ObjectStore::Impl {
   S3Location loc;
   std::shared_ptr<CredentialProvider> credentials;
   BackoffPolicy retry;
-  StopSignal never_stopped;  // requests are short; a shutdown waits for the retry budget
+  StopSignal never_stopped;
+  StopSignal* stop = &never_stopped;
 
   std::string FullKey(const std::string& key) const {
     return loc.prefix.empty() ? key : loc.prefix + "/" + key;
@@ -156,7 +170,7 @@ struct S3ObjectStore::Impl {
     std::optional<AwsHttpResponse> result;
     bool refreshed = false;
     Status status = RetryWithBackoff(
-        retry, never_stopped, fmt::format("s3 {} {}", method, url),
+        retry, *stop, fmt::format("s3 {} {}", method, url),
         [&]() -> Status {
           ASSIGN_OR_RETURN(AwsCredentials creds, credentials->Get());
           AwsHttpRequest request;
@@ -167,6 +181,9 @@ struct S3ObjectStore::Impl {
             request.headers.push_back("x-amz-security-token: " + creds.session_token);
           }
           request.body = body;
+          request.total_timeout = loc.request_timeout;
+          request.connect_timeout = std::min(loc.request_timeout, request.connect_timeout);
+          request.stop = stop;
           request.signing =
               AwsSigning{loc.region, "s3", creds.access_key_id, creds.secret_access_key};
           ASSIGN_OR_RETURN(AwsHttpResponse response, PerformAwsHttp(request));
@@ -198,12 +215,14 @@ struct S3ObjectStore::Impl {
 };
 
 StatusOr<std::unique_ptr<S3ObjectStore>> S3ObjectStore::Open(
-    S3Location location, std::shared_ptr<CredentialProvider> credentials, BackoffPolicy retry) {
+    S3Location location, std::shared_ptr<CredentialProvider> credentials, BackoffPolicy retry,
+    StopSignal* stop) {
   if (location.region.empty()) return InvalidArgumentError("S3 store needs a region");
   auto impl = std::make_unique<Impl>();
   impl->loc = std::move(location);
   impl->credentials = std::move(credentials);
   impl->retry = retry;
+  if (stop != nullptr) impl->stop = stop;
   return std::unique_ptr<S3ObjectStore>(new S3ObjectStore(std::move(impl)));
 }
 

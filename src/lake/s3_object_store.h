@@ -1,10 +1,12 @@
 // The S3 backend of ObjectStore (object_store.h), on libcurl's SigV4 signer. Works with AWS
 // (virtual-hosted or path-style, any region) and S3-compatible endpoints.
 //
-// URL: s3://bucket[/prefix][?region=R&endpoint=http://host:port&path_style=true]
+// URL: s3://bucket[/prefix][?region=R&endpoint=http://host:port&path_style=true&timeout=60]
 // - region: default from AWS_REGION / AWS_DEFAULT_REGION / the profile's config, else us-east-1.
 // - endpoint: default https://s3.<region>.amazonaws.com; path_style defaults to true when an
 //   endpoint is given (local fakes), false otherwise (bucket.s3.<region>.amazonaws.com).
+// - timeout: seconds one request may take in all (default 60; connecting takes at most 5 of
+//   them). With the retries, a hanging lake costs a cycle at most about 5 timeouts.
 // Put is create-only: PUT with If-None-Match: *, x-amz-content-sha256 (the real payload hash)
 // and x-amz-checksum-sha256, so S3 checks the bytes. A 412 means the key exists: the stored
 // bytes are fetched and compared (equal: OK; different: DATA_LOSS, nothing overwritten).
@@ -13,6 +15,7 @@
 // ExpiredToken refreshes the credentials once; RequestTimeTooSkewed says to fix the clock.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -28,6 +31,7 @@ struct S3Location {
   std::string region;    // empty: resolve from the AWS environment
   std::string endpoint;  // scheme://host[:port], no trailing '/'; empty: AWS
   bool path_style = false;
+  std::chrono::milliseconds request_timeout{60'000};
 };
 
 // Parses an s3:// URL (above). INVALID_ARGUMENT says what is wrong.
@@ -43,10 +47,11 @@ Status ClassifyS3Error(int http_status, const std::string& code, const std::stri
 
 class S3ObjectStore : public ObjectStore {
  public:
-  // `location.region` must be set.
+  // `location.region` must be set. When `stop` is given and fires, retries end and a request in
+  // flight is abandoned (UNAVAILABLE): the caller's spool keeps what was not stored.
   static StatusOr<std::unique_ptr<S3ObjectStore>> Open(
       S3Location location, std::shared_ptr<CredentialProvider> credentials,
-      BackoffPolicy retry = BackoffPolicy{});
+      BackoffPolicy retry = BackoffPolicy{}, StopSignal* stop = nullptr);
   ~S3ObjectStore() override;
 
   Status Put(const std::string& key, std::string_view data) override;

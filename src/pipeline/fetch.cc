@@ -88,7 +88,7 @@ StatusOr<std::unique_ptr<Pipeline>> Pipeline::Make(const FetchOptions& options, 
   p->quote_ids_ = options.quotes_ids;
   p->symbols_resolved_ = options.quotes_symbols.empty();
   ASSIGN_OR_RETURN(p->client_, cmc::CmcClient::Make(options.cmc));
-  ASSIGN_OR_RETURN(p->lake_, lake::OpenObjectStore(options.lake_url));
+  ASSIGN_OR_RETURN(p->lake_, lake::OpenObjectStore(options.lake_url, &stop));
   auto spool = lake::FileObjectStore::Open(options.spool_dir);
   if (!spool.ok()) return spool.status().WithContext("spool");
   p->spool_ = std::move(spool).value();
