@@ -16,8 +16,10 @@ TimePoint NextSlotAfter(TimePoint t, std::chrono::seconds interval) {
 Scheduler::Scheduler(const std::vector<EndpointSchedule>& schedule, TimePoint start) {
   for (const EndpointSchedule& e : schedule) {
     if (e.interval.count() <= 0) continue;
-    // The slot in progress at start: due at once.
-    entries_.push_back({e.endpoint, e.interval, NextSlotAfter(start, e.interval) - e.interval});
+    // The slot in progress at start: due at once, and on time (its lag counts from `start`, not
+    // from the slot's beginning, or a restart at 13:00 would report a daily map as 13 hours late).
+    entries_.push_back(
+        {e.endpoint, e.interval, NextSlotAfter(start, e.interval) - e.interval, start});
   }
 }
 
@@ -31,7 +33,7 @@ std::vector<std::string_view> Scheduler::TakeDue(TimePoint now) {
     // Slots between e.next and the latest one at or before `now` were missed.
     skipped_ += (following - e.next) / e.interval - 1;
     e.next = following;
-    latest = std::max(latest, following - e.interval);
+    latest = std::max(latest, std::max(following - e.interval, e.on_time_from));
   }
   if (!due.empty()) last_slot_ = latest;
   return due;
@@ -51,7 +53,8 @@ void Scheduler::Replace(const std::vector<EndpointSchedule>& schedule, TimePoint
       return old.endpoint == e.endpoint && old.interval == e.interval;
     });
     entries.push_back({e.endpoint, e.interval,
-                       same != entries_.end() ? same->next : NextSlotAfter(now, e.interval)});
+                       same != entries_.end() ? same->next : NextSlotAfter(now, e.interval),
+                       TimePoint{}});
   }
   entries_ = std::move(entries);
 }

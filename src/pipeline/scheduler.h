@@ -44,7 +44,8 @@ class Scheduler {
   struct Entry {
     std::string_view endpoint;
     std::chrono::seconds interval;
-    TimePoint next;  // the next slot to fire
+    TimePoint next;          // the next slot to fire
+    TimePoint on_time_from;  // the first slot fired at start is on time from the start itself
   };
   std::vector<Entry> entries_;
   int64_t skipped_ = 0;

@@ -33,7 +33,7 @@ TEST(SchedulerTest, SlotsAreWallClockMultiples) {
 TEST(SchedulerTest, FiresAtOnceOnStartThenOnTheWallClock) {
   Scheduler s(kListings5m, At(123));
   EXPECT_EQ(s.TakeDue(At(123)), Names{"listings_latest"});
-  EXPECT_EQ(s.last_slot(), At(0));
+  EXPECT_EQ(s.last_slot(), At(123)) << "the start cycle is on time, not 123 s late";
   EXPECT_EQ(s.NextTick(), At(300));
   EXPECT_TRUE(s.TakeDue(At(299)).empty());
   EXPECT_TRUE(s.TakeDue(AtMs(299'999)).empty());
@@ -43,6 +43,17 @@ TEST(SchedulerTest, FiresAtOnceOnStartThenOnTheWallClock) {
   EXPECT_EQ(s.TakeDue(AtMs(600'250)), Names{"listings_latest"});
   EXPECT_EQ(s.NextTick(), At(900));
   EXPECT_EQ(s.skipped(), 0);
+}
+
+TEST(SchedulerTest, ARestartIsNotReportedAsHoursOfLag) {
+  // A daily map and 5-minute listings, restarted at 13:00:07: the start cycle's lag is how long
+  // the first TakeDue came after the start, not the time since midnight's slot began.
+  Scheduler s({{"map", seconds(86400)}, {"listings_latest", seconds(300)}}, At(13 * 3600 + 7));
+  EXPECT_EQ(s.TakeDue(At(13 * 3600 + 9)), (Names{"map", "listings_latest"}));
+  EXPECT_EQ(s.last_slot(), At(13 * 3600 + 7));
+  // Later slots count from the slot itself again.
+  EXPECT_EQ(s.TakeDue(At(13 * 3600 + 300 + 4)), Names{"listings_latest"});
+  EXPECT_EQ(s.last_slot(), At(13 * 3600 + 300));
 }
 
 TEST(SchedulerTest, AnOverrunFiresOnceAndCountsTheSkippedSlots) {
