@@ -12,8 +12,11 @@ export async function refreshPipeline() {
     fresh.textContent = `${when(p.freshness.latest_snapshot)} (${ago(p.freshness.snapshot_age_seconds)})${p.freshness.stale ? ' · stale' : ''}`;
     fresh.className = p.freshness.stale ? 'stale' : 'ok';
   }
-  document.getElementById('p-credits').textContent =
-    `${p.credits.used_this_month} in ${p.credits.runs_this_month} runs`;
+  // CMC's own figures (every use of the key) when the ETL has read its plan; else our runs only.
+  const plan = p.credits.plan;
+  document.getElementById('p-credits').textContent = plan
+    ? `${plan.left_this_month.toLocaleString('en-US')} left of ${plan.credits_per_month.toLocaleString('en-US')} · ${plan.used_this_month.toLocaleString('en-US')} used (${p.credits.used_this_month} by ${p.credits.runs_this_month} runs)`
+    : `${p.credits.used_this_month} used in ${p.credits.runs_this_month} runs · plan not read yet`;
   document.getElementById('p-gaps').textContent = p.gaps.expected === 0
     ? 'no data yet'
     : `${p.gaps.missing} of ${p.gaps.expected} 5-minute snapshots missing`;

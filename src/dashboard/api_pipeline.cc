@@ -1,6 +1,9 @@
 // GET /api/v1/pipeline: is the pipeline healthy? Freshness, runs, credits, errors and gaps.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <string>
+
 #include "dashboard/api.h"
 #include "dashboard/api_util.h"
 
@@ -51,12 +54,30 @@ StatusOr<json> Runs(warehouse::Connection& db, int64_t limit) {
 
 StatusOr<json> Credits(warehouse::Connection& db) {
   // The CMC plan's month is the calendar month in UTC (the session's time zone is UTC).
+  // What coinlake spent comes from runs; the plan and CMC's own count (every use of the key)
+  // from the freshest heartbeat whose ETL has read /v1/key/info.
   ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(R"sql(
-    SELECT date_trunc('month', now()), coalesce(sum(credits), 0), count(*)
-    FROM runs WHERE started_at >= date_trunc('month', now()))sql"));
+    SELECT date_trunc('month', now()), spent.credits, spent.runs, plan.*
+    FROM (SELECT coalesce(sum(credits), 0) AS credits, count(*) AS runs
+          FROM runs WHERE started_at >= date_trunc('month', now())) spent
+    LEFT JOIN LATERAL (
+      SELECT credits_plan_month, credits_used_month, credits_reset_at, beat_at
+      FROM pipeline_heartbeat WHERE credits_plan_month IS NOT NULL
+      ORDER BY beat_at DESC LIMIT 1) plan ON true)sql"));
+  json plan = nullptr;
+  if (rows.at(0, 3)) {
+    int64_t limit = std::stoll(*rows.at(0, 3));
+    int64_t used = std::stoll(rows.text(0, 4));
+    plan = json{{"credits_per_month", limit},
+                {"used_this_month", used},
+                {"left_this_month", std::max<int64_t>(0, limit - used)},
+                {"resets_at", TimeOrNull(rows.at(0, 5))},
+                {"as_of", TimeOrNull(rows.at(0, 6))}};
+  }
   return json{{"month_start", TimeOrNull(rows.at(0, 0))},
               {"used_this_month", NumberOrNull(rows.at(0, 1))},
-              {"runs_this_month", NumberOrNull(rows.at(0, 2))}};
+              {"runs_this_month", NumberOrNull(rows.at(0, 2))},
+              {"plan", plan}};
 }
 
 StatusOr<json> Errors(warehouse::Connection& db) {

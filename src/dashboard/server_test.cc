@@ -210,12 +210,24 @@ TEST_F(ServerTest, PipelineStatus) {
   EXPECT_EQ(p["runs"].size(), 2u);
   EXPECT_EQ(p["runs"][0]["outcome"], "failed");
   EXPECT_GE(p["credits"]["used_this_month"].get<int>(), 1);
+  EXPECT_TRUE(p["credits"]["plan"].is_null()) << "no ETL has read its plan yet";
   ASSERT_EQ(p["errors"]["by_class"].size(), 1u);
   EXPECT_EQ(p["errors"]["by_class"][0]["error_class"], "UNAVAILABLE");
   EXPECT_GE(p["gaps"]["expected"].get<int>(), 11);
   // Only the slot of the old snapshot holds one; the slot in progress is not expected yet.
   EXPECT_EQ(p["gaps"]["missing"].get<int>(), p["gaps"]["expected"].get<int>() - 1);
   ASSERT_EQ(p["gaps"]["ranges"].size(), 1u);
+
+  // A run process's heartbeat carries the plan as CMC counts it: credits left are shown.
+  db_.Scalar(
+      "INSERT INTO pipeline_heartbeat (host, pid, version, state, started_at, beat_at, "
+      "credits_plan_month, credits_used_month, credits_reset_at) VALUES ('etl-1', 1, 'v', "
+      "'running', now(), now(), 10000, 2512, '2026-12-01T00:00:00Z') RETURNING 1");
+  auto plan = GetJson(*client_, "/api/v1/pipeline")["credits"]["plan"];
+  EXPECT_EQ(plan["credits_per_month"], 10000);
+  EXPECT_EQ(plan["used_this_month"], 2512);
+  EXPECT_EQ(plan["left_this_month"], 7488);
+  EXPECT_EQ(plan["resets_at"], "2026-12-01T00:00:00.000Z");
 }
 
 TEST_F(ServerTest, CsvDownloads) {

@@ -84,6 +84,8 @@ class Pipeline {
 
   // What the last RunCycle did, also when it failed.
   const CycleReport& last_report() const { return last_report_; }
+  // The credit governor, once it holds the plan from /v1/key/info; nullptr before.
+  const cmc::CreditGovernor* governor() const { return governor_ready_ ? &governor_ : nullptr; }
 
  private:
   Pipeline(const FetchOptions& options, StopSignal& stop) : options_(options), stop_(stop) {}
@@ -99,9 +101,8 @@ class Pipeline {
   // quarantine/; then what the fetch itself needs from the body (plan, watchlist ids).
   Status Extract(const Endpoint& endpoint, CycleReport& report);
   // Writes one object into the spool (fsync'd), timed as the spool stage; a raw key already
-  // spooled with different bytes follows the tie-break of raw_put.h.
-  // Spools one object; `body_written`, for a sidecar, is where its body went (raw_put.h).
-  // Returns the key written.
+  // spooled with different bytes follows the tie-break of raw_put.h. `body_written`, for a
+  // sidecar, is where its body went. Returns the key written.
   StatusOr<std::string> Spool(const std::string& key, std::string_view data, CycleReport& report,
                               std::string_view body_written = {});
   // Waits (up to a minute) until the credit governor admits a call costing `credits`;

@@ -43,8 +43,9 @@ Status WriteHeartbeat(warehouse::Connection& db, const RunHealth& h, std::string
       R"sql(
     INSERT INTO pipeline_heartbeat (host, pid, version, state, started_at, beat_at,
         last_cycle_started_at, last_cycle_finished_at, last_outcome, last_success_at, lag_seconds,
-        next_cycle_at, cycles, failed_cycles, skipped_slots)
-    VALUES ($1, $2, $3, $4, $5, now(), $6, $7, $8, $9, $10, $11, $12, $13, $14)
+        next_cycle_at, cycles, failed_cycles, skipped_slots, credits_plan_month,
+        credits_used_month, credits_reset_at)
+    VALUES ($1, $2, $3, $4, $5, now(), $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
     ON CONFLICT (host) DO UPDATE SET pid = EXCLUDED.pid, version = EXCLUDED.version,
         state = EXCLUDED.state, started_at = EXCLUDED.started_at, beat_at = EXCLUDED.beat_at,
         last_cycle_started_at = EXCLUDED.last_cycle_started_at,
@@ -54,14 +55,20 @@ Status WriteHeartbeat(warehouse::Connection& db, const RunHealth& h, std::string
         last_success_at = coalesce(EXCLUDED.last_success_at, pipeline_heartbeat.last_success_at),
         lag_seconds = EXCLUDED.lag_seconds, next_cycle_at = EXCLUDED.next_cycle_at,
         cycles = EXCLUDED.cycles, failed_cycles = EXCLUDED.failed_cycles,
-        skipped_slots = EXCLUDED.skipped_slots)sql",
+        skipped_slots = EXCLUDED.skipped_slots,
+        credits_plan_month = EXCLUDED.credits_plan_month,
+        credits_used_month = EXCLUDED.credits_used_month,
+        credits_reset_at = EXCLUDED.credits_reset_at)sql",
       {h.host, std::to_string(h.pid), std::string(COINLAKE_VERSION), std::string(state),
        FormatIso8601(h.started), TimeOrNull(h.last_cycle_started),
        TimeOrNull(h.last_cycle_finished),
        h.last_outcome.empty() ? warehouse::Param() : h.last_outcome, TimeOrNull(h.last_success),
        h.cycles > 0 ? warehouse::Param(fmt::format("{:.3f}", h.lag_seconds)) : std::nullopt,
        h.next_cycle == TimePoint::max() ? warehouse::Param() : TimeOrNull(h.next_cycle),
-       std::to_string(h.cycles), std::to_string(h.failed_cycles), std::to_string(h.skipped_slots)});
+       std::to_string(h.cycles), std::to_string(h.failed_cycles), std::to_string(h.skipped_slots),
+       h.credits ? warehouse::Param(std::to_string(h.credits->plan_month)) : std::nullopt,
+       h.credits ? warehouse::Param(std::to_string(h.credits->used_month)) : std::nullopt,
+       h.credits && h.credits->reset_at ? TimeOrNull(*h.credits->reset_at) : std::nullopt});
 }
 
 std::string PrometheusText(const RunHealth& h) {
@@ -108,6 +115,12 @@ std::string PrometheusText(const RunHealth& h) {
   out += fmt::format("coinlake_run_lock_held {}\n", h.lock_held ? 1 : 0);
   metric("resident_memory_bytes", "gauge", "Resident set size after the last cycle.");
   out += fmt::format("coinlake_resident_memory_bytes {}\n", h.rss_bytes);
+  if (h.credits) {
+    metric("credits_plan_month", "gauge", "Credits the CMC plan allows per month (key info).");
+    out += fmt::format("coinlake_credits_plan_month {}\n", h.credits->plan_month);
+    metric("credits_used_month", "gauge", "Credits used this month, as CMC counts them.");
+    out += fmt::format("coinlake_credits_used_month {}\n", h.credits->used_month);
+  }
   metric("start_timestamp_seconds", "gauge", "When this process started (Unix time).");
   out += fmt::format("coinlake_start_timestamp_seconds {:.3f}\n", Seconds(h.started));
   return out;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,13 @@ struct RunHealth {
   TimePoint next_cycle{};
   bool lock_held = false;
   int64_t rss_bytes = 0;  // VmRSS after the last cycle
+  // The CMC plan as the credit governor sees it; unset until it has read /v1/key/info.
+  struct Credits {
+    int64_t plan_month = 0;
+    int64_t used_month = 0;
+    std::optional<TimePoint> reset_at;
+  };
+  std::optional<Credits> credits;
 
   // Folds a finished cycle in.
   void Record(const CycleReport& report, std::string_view outcome, TimePoint started,

@@ -93,6 +93,10 @@ class Loop {
     health_.Record(report, outcome, started, finished);
     health_.skipped_slots = scheduler_.skipped();
     health_.next_cycle = scheduler_.NextTick();
+    if (const cmc::CreditGovernor* governor = pipeline_->governor()) {
+      health_.credits = RunHealth::Credits{governor->plan().credits_per_month,
+                                           governor->month_used(), governor->plan().month_reset};
+    }
     // A 5000-coin cycle peaks at tens of MB of buffers (body, gzip, rows, COPY text) that the
     // allocator would otherwise keep: hand them back so the idle loop stays small.
     cmc::ReleaseThreadParser();

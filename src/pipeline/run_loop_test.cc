@@ -128,6 +128,10 @@ TEST_F(RunLoopTest, OneRunPerDatabaseHeartbeatMetricsReloadAndStop) {
     return db_.Scalar("SELECT count(*) FROM pipeline_heartbeat WHERE cycles >= 1") == "1";
   })) << first.out()
       << first.err();
+  // The governor read the sim's plan from /v1/key/info and counted what it spent since.
+  EXPECT_EQ(db_.Scalar("SELECT credits_plan_month > 0 AND credits_used_month >= 1 "
+                       "FROM pipeline_heartbeat"),
+            "t");
   EXPECT_EQ(db_.Scalar("SELECT state || ' ' || last_outcome FROM pipeline_heartbeat"),
             "running ok");
   EXPECT_EQ(db_.Scalar("SELECT count(*) FROM quotes"), "200");
