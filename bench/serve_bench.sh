@@ -99,6 +99,7 @@ say "$CONNS connections, ${DURATION}s each"
   pgbench_run pgbench-latest "$HERE/serve/latest.sql"
   pgbench_run pgbench-latest-c$DB_CONNS "$HERE/serve/latest.sql" "$DB_CONNS"
   wrk_run coinlake-series "http://127.0.0.1:$NC_PORT/api/v1/series?$SERIES_Q"
+  wrk_run coinlake-series-cached "http://127.0.0.1:$C_PORT/api/v1/series?$SERIES_Q"
   wrk_run flask-series "http://127.0.0.1:$FL_PORT/api/v1/series"
   pgbench_run pgbench-series "$HERE/serve/series.sql"
   pgbench_run pgbench-series-c$DB_CONNS "$HERE/serve/series.sql" "$DB_CONNS"
@@ -108,5 +109,6 @@ awk -v n="$DB_CONNS" '{v[$1] = $2}
   END {
     printf "latest uncached: %.1fx Flask, %.2fx pgbench, %.2fx pgbench with %d clients\n", v["coinlake-latest-nocache"] / v["flask-latest"], v["coinlake-latest-nocache"] / v["pgbench-latest"], v["coinlake-latest-nocache"] / v["pgbench-latest-c" n], n
     printf "latest cached:   %.1fx Flask, %.2fx pgbench\n", v["coinlake-latest-cached"] / v["flask-latest"], v["coinlake-latest-cached"] / v["pgbench-latest"]
-    printf "series:          %.1fx Flask, %.2fx pgbench, %.2fx pgbench with %d clients\n", v["coinlake-series"] / v["flask-series"], v["coinlake-series"] / v["pgbench-series"], v["coinlake-series"] / v["pgbench-series-c" n], n
+    printf "series uncached: %.1fx Flask, %.2fx pgbench, %.2fx pgbench with %d clients\n", v["coinlake-series"] / v["flask-series"], v["coinlake-series"] / v["pgbench-series"], v["coinlake-series"] / v["pgbench-series-c" n], n
+    printf "series cached:   %.1fx Flask, %.2fx pgbench\n", v["coinlake-series-cached"] / v["flask-series"], v["coinlake-series-cached"] / v["pgbench-series"]
   }' "$OUT/summary.txt" | tee -a "$OUT/summary.txt"

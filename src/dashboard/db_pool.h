@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,16 +37,31 @@ class DbPool {
     std::unique_ptr<warehouse::Connection> conn_;
   };
 
-  // Waits up to `wait` for a free connection. UNAVAILABLE if none frees up in time or the
-  // database cannot be reached.
+  // Waits up to `wait` for a free connection, first come first served: a connection released
+  // while requests wait goes to the one that has waited longest, never to a later arrival.
+  // UNAVAILABLE if none frees up in time or the database cannot be reached.
   StatusOr<Lease> Acquire(std::chrono::milliseconds wait);
 
+  // Requests waiting in Acquire now (tests, metrics).
+  int waiting();
+
  private:
+  // A request queued in Acquire; Release hands it a connection, or the right to open one.
+  struct Waiter {
+    std::condition_variable handed;
+    std::unique_ptr<warehouse::Connection> conn;
+    bool may_open = false;
+  };
+  // Opens a connection for a slot already counted in open_ (outside the lock).
+  StatusOr<Lease> Open();
   void Release(std::unique_ptr<warehouse::Connection> conn);
+  // Gives a slot that has no connection (broken, or failed to open) to the first waiter, or
+  // frees it. Under mu_.
+  void PassSlot();
   const std::string url_;
   const int size_;
   std::mutex mu_;
-  std::condition_variable freed_;
+  std::deque<Waiter*> waiters_;  // oldest first; each lives on its Acquire's stack
   std::vector<std::unique_ptr<warehouse::Connection>> idle_;
   int open_ = 0;  // connections idle, on loan or being opened
 };

@@ -13,6 +13,7 @@
 
 #include "common/bytes.h"
 #include "common/log.h"
+#include "dashboard/answer_cache.h"
 #include "dashboard/api.h"
 #include "dashboard/db_pool.h"
 #include "warehouse/db.h"
@@ -137,38 +138,6 @@ class LimitedPool : public httplib::ThreadPool {
   std::atomic<int> active_{0};
 };
 
-// A short-lived cache of whole answers keyed by path and query string: under load every
-// client asks for the same latest snapshot, which changes every few minutes.
-class AnswerCache {
- public:
-  explicit AnswerCache(int ttl_ms) : ttl_(ttl_ms) {}
-  bool Get(const std::string& key, std::string& body) {
-    if (ttl_.count() <= 0) return false;
-    std::lock_guard lock(mu_);
-    auto it = entries_.find(key);
-    if (it == entries_.end() || it->second.expires < std::chrono::steady_clock::now()) {
-      return false;
-    }
-    body = it->second.body;
-    return true;
-  }
-  void Put(const std::string& key, std::string body) {
-    if (ttl_.count() <= 0) return;
-    std::lock_guard lock(mu_);
-    if (entries_.size() >= 256) entries_.clear();  // bounded: many distinct queries just miss
-    entries_[key] = {std::chrono::steady_clock::now() + ttl_, std::move(body)};
-  }
-
- private:
-  struct Entry {
-    std::chrono::steady_clock::time_point expires;
-    std::string body;
-  };
-  std::chrono::milliseconds ttl_;
-  std::mutex mu_;
-  std::map<std::string, Entry> entries_;
-};
-
 }  // namespace
 
 // Static files come only from the embedded table: no path reaches the file system.
@@ -255,22 +224,18 @@ struct Server::Impl {
         }
         params.emplace(name, value);
       }
-      std::string key;
-      if (cacheable) {
-        key = path;
-        for (const auto& [name, value] : params) key += "\n" + name + "=" + value;
-        std::string body;
-        if (!as_csv && cache->Get(key, body)) {
-          res.set_header("Cache-Control", "no-store");
-          res.set_content(std::move(body), "application/json");
-          return;
-        }
-      }
-      StatusOr<std::string> body = [&]() -> StatusOr<std::string> {
+      auto compute = [&]() -> StatusOr<std::string> {
         ASSIGN_OR_RETURN(DbPool::Lease lease, db->Acquire(std::chrono::seconds(10)));
         QueryParams query(params);
         return handler(*lease, query);
-      }();
+      };
+      // The cache key is the query without the token: every client shares one answer.
+      auto key = [&] {
+        std::string key = path;
+        for (const auto& [name, value] : params) key += "\n" + name + "=" + value;
+        return key;
+      };
+      StatusOr<std::string> body = cacheable && !as_csv ? cache->Get(key(), compute) : compute();
       if (!body.ok()) return SendError(res, body.status());
       if (as_csv) {
         // Downloads are rare: the CSV is rendered from the parsed JSON answer.
@@ -281,7 +246,6 @@ struct Server::Impl {
         res.set_content(csv(json::parse(*body)), "text/csv; charset=utf-8");
         return;
       }
-      if (cacheable) cache->Put(key, *body);
       SendBody(res, 200, std::move(*body));
     });
   }
@@ -326,8 +290,8 @@ struct Server::Impl {
         },
         LatestCsv, true);
     Api("/api/v1/assets", Dom(Assets));
-    Api("/api/v1/series", Series, SeriesCsv);
-    Api("/api/v1/candles", Dom(Candles), CandlesCsv);
+    Api("/api/v1/series", Series, SeriesCsv, true);
+    Api("/api/v1/candles", Dom(Candles), CandlesCsv, true);
     Api("/api/v1/sparklines", Dom(Sparklines), nullptr, true);
     Api("/api/v1/movers", Dom(Movers), nullptr, true);
     Api("/api/v1/global", Dom(Global), nullptr, true);
@@ -402,7 +366,8 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServeOptions& options) {
     impl->options.db_connections =
         std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()));
   }
-  impl->cache = std::make_unique<AnswerCache>(options.cache_ms);
+  impl->cache = std::make_unique<AnswerCache>(
+      AnswerCache::Limits{.ttl = std::chrono::milliseconds(options.cache_ms)});
   impl->db = std::make_unique<DbPool>(options.database_url, impl->options.db_connections);
   if (!options.token.empty()) log::RegisterSecret(options.token);
   if (!options.password.empty()) {

@@ -21,7 +21,9 @@ struct ServeOptions {
   // Read-only database connections shared by those threads; 0: two per core (at least 4).
   // Requests beyond it wait for a free one, briefly: the database is the bottleneck.
   int db_connections = 0;
-  // How long an identical /latest, /global or /movers answer is reused; 0 disables the cache.
+  // How long an identical /latest, /series, /candles, /sparklines, /movers or /global answer
+  // is reused (one query per distinct query string; answers are at most 2x this old, see
+  // answer_cache.h); 0 disables the cache.
   int cache_ms = 1000;
   // Access control; all empty: open. With a token, /api/ needs "Authorization: Bearer <token>"
   // or ?token=<token>; with a user and password, every path needs HTTP basic auth.

@@ -1,0 +1,88 @@
+// The dashboard's connection pool over a real database: first come, first served.
+#include "dashboard/db_pool.h"
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <optional>
+#include <thread>
+
+#include "tests/test_support.h"
+
+namespace coinlake::dashboard {
+namespace {
+
+using coinlake::testing::TestDatabase;
+using std::chrono::milliseconds;
+
+// Polls until `pool` has `n` requests waiting (a precondition of the next step, not a timing
+// assertion).
+void WaitForWaiting(DbPool& pool, int n) {
+  while (pool.waiting() != n) std::this_thread::sleep_for(milliseconds(1));
+}
+
+TEST(DbPoolTest, WaitersAreServedInArrivalOrder) {
+  TestDatabase db;
+  DbPool pool(db.url(), 1);
+  std::optional<DbPool::Lease> held = std::move(pool.Acquire(milliseconds(5000))).value();
+  std::mutex mu;
+  std::vector<int> order;
+  std::vector<std::future<void>> waiters;
+  for (int i = 0; i < 4; ++i) {
+    waiters.push_back(std::async(std::launch::async, [&, i] {
+      auto lease = pool.Acquire(milliseconds(60'000));
+      ASSERT_TRUE(lease.ok()) << lease.status().ToString();
+      std::lock_guard lock(mu);
+      order.push_back(i);
+    }));
+    WaitForWaiting(pool, i + 1);
+  }
+  held.reset();
+  for (auto& w : waiters) w.get();
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3}));
+}
+
+TEST(DbPoolTest, AReleasedConnectionGoesToTheWaiterNotToALaterArrival) {
+  TestDatabase db;
+  DbPool pool(db.url(), 1);
+  std::optional<DbPool::Lease> held = std::move(pool.Acquire(milliseconds(5000))).value();
+  std::promise<void> release_waiter;
+  auto waiter = std::async(std::launch::async, [&] {
+    auto lease = pool.Acquire(milliseconds(60'000));
+    release_waiter.get_future().wait();
+    return lease.ok();
+  });
+  WaitForWaiting(pool, 1);
+  // The releasing thread asks again at once, as a keep-alive client's next request does: the
+  // connection is already the waiter's.
+  held.reset();
+  auto again = pool.Acquire(milliseconds(0));
+  EXPECT_EQ(again.status().code(), StatusCode::kUnavailable);
+  release_waiter.set_value();
+  EXPECT_TRUE(waiter.get());
+  EXPECT_TRUE(pool.Acquire(milliseconds(5000)).ok());  // and back in the pool afterwards
+}
+
+TEST(DbPoolTest, AWaiterThatTimesOutLeavesTheQueue) {
+  TestDatabase db;
+  DbPool pool(db.url(), 1);
+  std::optional<DbPool::Lease> held = std::move(pool.Acquire(milliseconds(5000))).value();
+  EXPECT_EQ(pool.Acquire(milliseconds(10)).status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(pool.waiting(), 0);
+  held.reset();
+  EXPECT_TRUE(pool.Acquire(milliseconds(0)).ok());  // nobody left in front
+}
+
+TEST(DbPoolTest, AFailedOpenFreesItsSlot) {
+  DbPool pool("postgresql://coinlake@127.0.0.1:1/nothing?connect_timeout=2", 1);
+  auto first = pool.Acquire(milliseconds(0));
+  ASSERT_FALSE(first.ok());
+  EXPECT_NE(first.status().message(), "all database connections are busy");
+  // Had the slot stayed taken, this would be "busy" instead of another attempt to connect.
+  auto second = pool.Acquire(milliseconds(0));
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.status().message(), "all database connections are busy");
+}
+
+}  // namespace
+}  // namespace coinlake::dashboard
