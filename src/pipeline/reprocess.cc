@@ -127,7 +127,8 @@ StatusOr<std::unique_ptr<warehouse::Connection>> OpenLoaderConnection(const std:
 Status Truncate(warehouse::Connection& db) {
   RETURN_IF_ERROR(db.Begin());
   Status s = db.Execute(
-      "TRUNCATE quotes, candles_hourly, candles_daily, candles_pending, asset_names, assets, "
+      "TRUNCATE quotes, candles_hourly, candles_daily, candles_pending, asset_names_pending, "
+      "assets_pending, asset_names, assets, "
       "global_metrics, lake_objects");
   if (s.ok()) s = db.Commit();
   if (!s.ok()) db.Rollback();
@@ -285,10 +286,21 @@ StatusOr<ReprocessReport> RunReprocess(const ReprocessOptions& options, StopSign
   if (!first_error.ok()) return first_error;
   RETURN_IF_ERROR(listed);
   if (stop.stopped()) return report;
-  // The workers deferred the candles of what they loaded (and a run killed earlier may have
-  // left some): build them now, once per hour, from the quotes.
+  // The workers deferred the candles and assets of what they loaded (and a run killed earlier
+  // may have left some): build the candles now, once per hour, from the quotes, while another
+  // connection merges the assets (the two touch different tables).
+  Status assets_merged;
+  std::thread assets([&] {
+    assets_merged = RetryWithBackoff(
+        kDatabaseBackoff, stop, "merge assets",
+        [&]() -> Status {
+          ASSIGN_OR_RETURN(auto conn, OpenLoaderConnection(options.database_url, stop));
+          return warehouse::MergePendingAssets(*conn);
+        },
+        IsTransient);
+  });
   int64_t hours = 0;
-  RETURN_IF_ERROR(RetryWithBackoff(
+  Status rebuilt = RetryWithBackoff(
       kDatabaseBackoff, stop, "rebuild candles",
       [&]() -> Status {
         if (!db->healthy()) {
@@ -297,7 +309,10 @@ StatusOr<ReprocessReport> RunReprocess(const ReprocessOptions& options, StopSign
         ASSIGN_OR_RETURN(hours, warehouse::RebuildPendingCandles(*db));
         return Status::Ok();
       },
-      IsTransient));
+      IsTransient);
+  assets.join();
+  RETURN_IF_ERROR(rebuilt);
+  RETURN_IF_ERROR(assets_merged);
   report.candle_hours = hours;
   log::Info("reprocess candles rebuilt", {{"hours", hours}});
   return report;

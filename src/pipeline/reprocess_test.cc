@@ -76,6 +76,7 @@ TEST_F(ReprocessTest, SecondRunIsANoOp) {
   EXPECT_EQ(Checksum(db), *expected_);
   // Every deferred candle was built by the end of the run.
   EXPECT_EQ(db.Scalar("SELECT count(*) FROM candles_pending"), "0");
+  EXPECT_EQ(db.Scalar("SELECT count(*) FROM assets_pending"), "0");
 }
 
 TEST_F(ReprocessTest, AnyOrderGivesTheSameRows) {
@@ -214,6 +215,7 @@ TEST(ReprocessKillTest, KillNineMidLoadThenRerunMatchesACleanLoad) {
   EXPECT_GT(rerun->candle_hours, 0);
   EXPECT_EQ(Checksum(db), expected);
   EXPECT_EQ(db.Scalar("SELECT count(*) FROM candles_pending"), "0");
+  EXPECT_EQ(db.Scalar("SELECT count(*) FROM assets_pending"), "0");
 }
 
 }  // namespace

@@ -256,9 +256,10 @@ constexpr std::string_view kCandleLock = "hashtext('coinlake_candles')";
 
 // Latest names win; first/last seen widen. Rows come folded (AssetFold), in id order so
 // concurrent loaders lock asset rows in the same order (no deadlocks).
-constexpr const char* kUpsertAssets = R"sql(
+// `{0}`: CTEs before the INSERT, `{1}`: the folded rows.
+constexpr std::string_view kUpsertAssets = R"sql({0}
 INSERT INTO assets AS t (cmc_id, symbol, name, slug, date_added, first_seen, last_seen)
-SELECT * FROM staging_assets ORDER BY cmc_id
+SELECT * FROM {1} ORDER BY cmc_id
 ON CONFLICT (cmc_id) DO UPDATE SET
   symbol = CASE WHEN excluded.last_seen >= t.last_seen THEN excluded.symbol ELSE t.symbol END,
   name = CASE WHEN excluded.last_seen >= t.last_seen THEN excluded.name ELSE t.name END,
@@ -268,12 +269,37 @@ ON CONFLICT (cmc_id) DO UPDATE SET
   last_seen = greatest(t.last_seen, excluded.last_seen))sql";
 
 // Every (symbol, name, slug) a coin carried stays, with when it was seen.
-constexpr const char* kUpsertAssetNames = R"sql(
+constexpr std::string_view kUpsertAssetNames = R"sql({0}
 INSERT INTO asset_names AS n (cmc_id, symbol, name, slug, first_seen, last_seen)
-SELECT * FROM staging_asset_names ORDER BY 1, 2, 3, 4
+SELECT * FROM {1} ORDER BY 1, 2, 3, 4
 ON CONFLICT (cmc_id, symbol, name, slug) DO UPDATE SET
   first_seen = least(n.first_seen, excluded.first_seen),
   last_seen = greatest(n.last_seen, excluded.last_seen))sql";
+
+// Deferred assets (Candles::kDefer): each load transaction appends its fold to the pending
+// tables, then RebuildPendingCandles folds all of them (the same fold as AssetFold: the names
+// of the latest sighting, the latest date_added, the widest seen range) and upserts the result
+// with kUpsertAssets and kUpsertAssetNames. Those upserts are merges that give the same rows
+// in any order and when repeated, so merging once at the end equals merging every batch.
+const std::string& MergePendingAssetsSql() {
+  static const std::string sql =
+      fmt::format(kUpsertAssets, "WITH p AS (DELETE FROM assets_pending RETURNING *)", R"sql((
+  SELECT DISTINCT ON (cmc_id) cmc_id, symbol, name, slug,
+    (array_agg(date_added) FILTER (WHERE date_added IS NOT NULL) OVER w)[1],
+    min(first_seen) OVER w, max(last_seen) OVER w
+  FROM p
+  WINDOW w AS (PARTITION BY cmc_id ORDER BY last_seen DESC
+               ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+  ORDER BY cmc_id, last_seen DESC) f)sql");
+  return sql;
+}
+const std::string& MergePendingAssetNamesSql() {
+  static const std::string sql =
+      fmt::format(kUpsertAssetNames, "WITH p AS (DELETE FROM asset_names_pending RETURNING *)",
+                  "(SELECT cmc_id, symbol, name, slug, min(first_seen), max(last_seen) FROM p "
+                  "GROUP BY 1, 2, 3, 4) f");
+  return sql;
+}
 
 }  // namespace
 
@@ -419,14 +445,24 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
       if (!s.ok()) return fail(s);
     }
   }
-  // Every snapshot touches the same asset rows: upserting them last keeps the time this
-  // transaction holds their locks short, so parallel loaders overlap everything before.
-  s = db_.CopyIn("COPY staging_assets FROM STDIN (FORMAT binary)", assets.AssetsCopy());
-  if (s.ok()) {
-    s = db_.CopyIn("COPY staging_asset_names FROM STDIN (FORMAT binary)", assets.NamesCopy());
+  if (candles_ == Candles::kDefer) {
+    // Every snapshot touches every coin's asset row: upserting them per batch rewrote all of
+    // them each time and made parallel loaders queue on their locks. Appended to the pending
+    // tables (no index, no conflict), they are merged once by RebuildPendingCandles.
+    s = db_.CopyIn("COPY assets_pending FROM STDIN (FORMAT binary)", assets.AssetsCopy());
+    if (s.ok()) {
+      s = db_.CopyIn("COPY asset_names_pending FROM STDIN (FORMAT binary)", assets.NamesCopy());
+    }
+  } else {
+    // Every snapshot touches the same asset rows: upserting them last keeps the time this
+    // transaction holds their locks short.
+    s = db_.CopyIn("COPY staging_assets FROM STDIN (FORMAT binary)", assets.AssetsCopy());
+    if (s.ok()) {
+      s = db_.CopyIn("COPY staging_asset_names FROM STDIN (FORMAT binary)", assets.NamesCopy());
+    }
+    if (s.ok()) s = db_.Execute(fmt::format(kUpsertAssets, "", "staging_assets"));
+    if (s.ok()) s = db_.Execute(fmt::format(kUpsertAssetNames, "", "staging_asset_names"));
   }
-  if (s.ok()) s = db_.Execute(kUpsertAssets);
-  if (s.ok()) s = db_.Execute(kUpsertAssetNames);
   if (s.ok()) s = db_.Commit();
   if (!s.ok()) return fail(s);
   return results;
@@ -455,6 +491,17 @@ StatusOr<int64_t> RebuildPendingCandles(Connection& db) {
     hours += std::stoll(rebuilt->text(0, 0));
   }
   return hours;
+}
+
+Status MergePendingAssets(Connection& db) {
+  // Assets first: asset_names references them. No lock: the merges give the same rows in any
+  // order, and rows appended meanwhile wait for the next merge.
+  RETURN_IF_ERROR(db.Begin());
+  Status s = db.Execute(MergePendingAssetsSql());
+  if (s.ok()) s = db.Execute(MergePendingAssetNamesSql());
+  if (s.ok()) s = db.Commit();
+  if (!s.ok()) db.Rollback();
+  return s;
 }
 
 }  // namespace coinlake::warehouse

@@ -2,10 +2,12 @@
 // object's ledger row, in one transaction. A replayed object is a no-op; a different object
 // under a loaded key is DATA_LOSS.
 //
-// Candles follow the quotes in one of two ways (Loader::Candles): merged in the load
-// transaction (fetch, run: a snapshot is queryable, candles included, when its load commits),
-// or deferred (reprocess): the load records the hours it touched in `candles_pending`, and
-// RebuildPendingCandles later recomputes those hours' candles from the quotes, once, set-based.
+// Candles and assets follow the quotes in one of two ways (Loader::Candles): merged in the
+// load transaction (fetch, run: a snapshot is queryable, candles and assets included, when its
+// load commits), or deferred (reprocess): the load records the hours it touched in
+// `candles_pending` and appends its folded assets to `assets_pending`/`asset_names_pending`;
+// RebuildPendingCandles later recomputes those hours' candles from the quotes, once,
+// set-based, and MergePendingAssets merges the assets once.
 // Both give the same candles: a candle is a pure function of the quotes in its hour or day.
 #pragma once
 
@@ -36,10 +38,11 @@ struct LoadResult {
 class Loader {
  public:
   enum class Candles {
-    // Merged from the newly inserted quotes in the load transaction.
+    // Merged from the newly inserted quotes in the load transaction (assets too).
     kMerge,
     // The quotes are COPY'd straight into `quotes` (no staging); the candles of their hours
-    // wait in `candles_pending` for RebuildPendingCandles.
+    // wait in `candles_pending` for RebuildPendingCandles, the assets in the pending tables
+    // for MergePendingAssets.
     kDefer,
   };
   explicit Loader(Connection& db, Candles candles = Candles::kMerge) : db_(db), candles_(candles) {}
@@ -73,5 +76,12 @@ class Loader {
 // transaction-level advisory lock orders them), so none of their quotes is missed. Returns the
 // number of hours rebuilt.
 StatusOr<int64_t> RebuildPendingCandles(Connection& db);
+
+// Merges the assets that Candles::kDefer loads appended to `assets_pending` and
+// `asset_names_pending` into `assets` and `asset_names`, in one transaction, and empties them
+// (rows appended meanwhile wait for the next call). The merges are order-independent and
+// idempotent, so this equals upserting every load's assets as it committed. Safe to run
+// concurrently with RebuildPendingCandles on another connection.
+Status MergePendingAssets(Connection& db);
 
 }  // namespace coinlake::warehouse

@@ -193,6 +193,15 @@ TEST(LoaderTest, DeferredCandlesAndSharedQuotesMatchMergedLoads) {
   EXPECT_EQ(*hours, 2);
   EXPECT_EQ(deferred_db.Scalar("SELECT count(*) FROM candles_pending"), "0");
   EXPECT_EQ(*RebuildPendingCandles(*deferred_conn), 0);
+  // The assets wait too, until merged (a second merge finds nothing and changes nothing).
+  EXPECT_EQ(deferred_db.Scalar("SELECT count(*) FROM assets"), "0");
+  EXPECT_NE(deferred_db.Scalar("SELECT count(*) FROM assets_pending"), "0");
+  for (int i = 0; i < 2; ++i) {
+    Status merged_assets = MergePendingAssets(*deferred_conn);
+    ASSERT_TRUE(merged_assets.ok()) << merged_assets.ToString();
+  }
+  EXPECT_EQ(deferred_db.Scalar("SELECT count(*) FROM assets_pending"), "0");
+  EXPECT_EQ(deferred_db.Scalar("SELECT count(*) FROM asset_names_pending"), "0");
   for (const char* sql :
        {"SELECT string_agg(t::text, '|' ORDER BY t::text) FROM candles_hourly t",
         "SELECT string_agg(t::text, '|' ORDER BY t::text) FROM candles_daily t",
