@@ -289,10 +289,9 @@ void ParseCoin(object obj, std::vector<QuoteRow>& rows, JsonPath& path) {
       for (auto currency : v.get_object()) {
         std::string_view code = currency.unescaped_key();
         path.Push(code);
-        QuoteRow row;
+        QuoteRow& row = rows.emplace_back();
         row.quote_currency = std::string(code);
         ParseQuoteFields(currency.value().get_object(), row, path);
-        rows.push_back(std::move(row));
         path.Pop();
       }
     } else {
@@ -301,26 +300,21 @@ void ParseCoin(object obj, std::vector<QuoteRow>& rows, JsonPath& path) {
     path.Pop();
   }
   if (!has_id) throw ShapeError{"coin has no id"};
+  // Each currency's quote was parsed into its own row; the coin's fields join them here, in
+  // place (the coin's supplies win over a quote's), moved into the last row.
   for (size_t i = first; i < rows.size(); ++i) {
     QuoteRow& row = rows[i];
-    TimePoint ts = row.ts;
-    std::string currency = std::move(row.quote_currency);
-    QuoteRow quote = std::move(row);
-    row = coin;
-    row.quote_currency = std::move(currency);
-    row.ts = ts;
-    row.price = quote.price;
-    row.volume_24h = quote.volume_24h;
-    row.volume_change_24h = quote.volume_change_24h;
-    row.market_cap = quote.market_cap;
-    row.market_cap_dominance = quote.market_cap_dominance;
-    row.fully_diluted_market_cap = quote.fully_diluted_market_cap;
-    row.percent_change_1h = quote.percent_change_1h;
-    row.percent_change_24h = quote.percent_change_24h;
-    row.percent_change_7d = quote.percent_change_7d;
-    row.percent_change_30d = quote.percent_change_30d;
-    row.percent_change_60d = quote.percent_change_60d;
-    row.percent_change_90d = quote.percent_change_90d;
+    bool last = i + 1 == rows.size();
+    row.cmc_id = coin.cmc_id;
+    row.symbol = last ? std::move(coin.symbol) : coin.symbol;
+    row.name = last ? std::move(coin.name) : coin.name;
+    row.slug = last ? std::move(coin.slug) : coin.slug;
+    row.cmc_rank = coin.cmc_rank;
+    row.num_market_pairs = coin.num_market_pairs;
+    row.circulating_supply = coin.circulating_supply;
+    row.total_supply = coin.total_supply;
+    row.max_supply = coin.max_supply;
+    row.date_added = coin.date_added;
     if (row.ts == TimePoint{} && coin_updated) row.ts = *coin_updated;
   }
 }
