@@ -3,7 +3,6 @@
 #include <curl/curl.h>
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <charconv>
 #include <mutex>
 
@@ -24,6 +23,12 @@ struct Transfer {
   std::optional<int> retry_after;
 };
 
+// The body buffer is reserved once, at the cap, on the first bytes: address space, not memory
+// (only the pages the body fills become resident), and it goes back to the system as a whole
+// when freed. Growing it by doubling instead left every smaller buffer behind: glibc raises
+// its mmap threshold (up to 32 MiB) as large blocks are freed, so from the second attempt on
+// the 128 KiB..16 MiB steps came from the heap and stayed resident, and a body cut at 64 MiB
+// cost up to 3x that (docs/reliability.md). Get() trims the buffer to the body's size.
 size_t OnBody(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   size_t n = size * count;
@@ -31,11 +36,7 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
     t->too_large = true;
     return 0;  // aborts the transfer
   }
-  if (t->body.size() + n > t->body.capacity()) {
-    // Grow by doubling, but never past the cap: plain doubling would reserve up to twice
-    // max_bytes just before refusing the body, and peak at three times it while copying.
-    t->body.reserve(std::min(std::max(2 * t->body.capacity(), t->body.size() + n), t->max_bytes));
-  }
+  if (t->body.capacity() < t->max_bytes) t->body.reserve(t->max_bytes);
   t->body.append(data, n);
   return n;
 }
@@ -131,11 +132,14 @@ StatusOr<HttpResponse> CmcClient::Get(const std::string& path,
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "coinlake/" COINLAKE_VERSION);
+  // A Content-Length over the cap is refused before any of the body is read.
+  curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
+                   static_cast<curl_off_t>(impl_->options.max_body_bytes));
 
   response.started = SystemNow();
   CURLcode rc = curl_easy_perform(curl);
   response.finished = SystemNow();
-  if (transfer.too_large) {
+  if (transfer.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
     return UnavailableError(
         fmt::format("CMC response to {} exceeds {} bytes", path, impl_->options.max_body_bytes));
   }
@@ -145,6 +149,7 @@ StatusOr<HttpResponse> CmcClient::Get(const std::string& path,
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   response.http_status = static_cast<int>(status);
+  transfer.body.shrink_to_fit();  // from the cap's reservation to the body's size
   response.body = std::move(transfer.body);
   response.retry_after_seconds = transfer.retry_after;
   return response;

@@ -18,7 +18,11 @@ struct ClientOptions {
   std::string api_key;  // sent as X-CMC_PRO_API_KEY; never logged
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds total_timeout{60'000};
-  size_t max_body_bytes = 64 << 20;  // a larger answer is an error, not an allocation
+  // A larger answer (decoded: gzip counts inflated) is an error, UNAVAILABLE; a Content-Length
+  // over it is refused before the body is read. Each request reserves this much address space
+  // for the body, of which only what arrives becomes memory; peak memory for a cut body is
+  // about 1x this.
+  size_t max_body_bytes = 64 << 20;
 };
 
 struct HttpResponse {

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <mutex>
 #include <set>
+#include <utility>
 
 #include "common/log.h"
 
@@ -101,13 +102,24 @@ std::set<std::string, std::less<>>& Noticed() {
   return *noticed;
 }
 
-// Logs a field name the parser does not know, once per process per (object kind, name).
+// Logs a field name the parser does not know, once per process per (object kind, name). Names
+// come from the payload, so a hostile or broken answer could bring millions: after
+// kMaxNoticedFields names the parser stops remembering (and logging) new ones, and says so once.
 template <size_t N>
 void Notice(std::string_view kind, std::string_view key, const std::string_view (&ignored)[N]) {
   if (std::find(std::begin(ignored), std::end(ignored), key) != std::end(ignored)) return;
   std::string name = fmt::format("{}.{}", kind, key);
   std::lock_guard lock(noticed_mu);
-  if (Noticed().insert(name).second) {
+  auto& noticed = Noticed();
+  if (noticed.size() >= kMaxNoticedFields) {
+    static bool said = false;
+    if (!noticed.contains(name) && !std::exchange(said, true)) {
+      log::Warn("CMC payloads carry too many new fields; no longer noticing new ones",
+                {{"remembered", noticed.size()}, {"first_unremembered", name}});
+    }
+    return;
+  }
+  if (noticed.insert(name).second) {
     log::Info("CMC payload has a new field", {{"field", name}});
   }
 }

@@ -57,7 +57,9 @@ std::string_view PayloadKindName(PayloadKind kind);
 // beside them when the .meta.json is missing).
 StatusOr<PayloadKind> DetectPayloadKind(std::string_view json);
 
-// "coin.minted_market_cap", ...: the new field names noticed so far in this process.
+// "coin.minted_market_cap", ...: the new field names noticed so far in this process, at most
+// kMaxNoticedFields of them (names come from the payload: hostile input must not grow memory).
+inline constexpr size_t kMaxNoticedFields = 256;
 std::vector<std::string> NoticedUnknownFields();
 
 // The parsers keep one simdjson parser per thread, sized for the largest payload seen, so

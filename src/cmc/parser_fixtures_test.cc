@@ -1,5 +1,6 @@
 // Every real CMC fixture in /work/shared/fixtures/cmc, parsed by our simdjson parser and checked
 // against the same values read independently with nlohmann::json.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -305,6 +306,31 @@ TEST(ParserFixturesTest, UnknownFieldsAreIgnoredButNoticed) {
   }
   // Known-but-unstored fields are not "new".
   EXPECT_EQ(std::find(noticed.begin(), noticed.end(), "coin.tags"), noticed.end());
+}
+
+// Field names come from the payload: a hostile answer with thousands of new names must not
+// grow the noticed set (or the log) without bound.
+TEST(ParserFixturesTest, NoticedFieldsAreCapped) {
+  std::string coin = R"({"id":1,"quote":{"USD":{"price":1}}})";
+  for (int i = 0; i < 3 * static_cast<int>(kMaxNoticedFields); ++i) {
+    coin.insert(1, fmt::format(R"("hostile_field_{}":0,)", i));
+  }
+  std::string body = fmt::format(
+      R"({{"status":{{"timestamp":"2026-01-01T00:00:00.000Z","error_code":0}},"data":[{}]}})",
+      coin);
+  ::testing::internal::CaptureStdout();
+  auto first = ParseListings(body);
+  auto second = ParseListings(body);
+  std::string log = ::testing::internal::GetCapturedStdout();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(NoticedUnknownFields().size(), kMaxNoticedFields);
+  size_t said = 0;
+  for (size_t pos = log.find("no longer noticing"); pos != std::string::npos;
+       pos = log.find("no longer noticing", pos + 1)) {
+    ++said;
+  }
+  EXPECT_EQ(said, 1u) << "the cap is said once";
 }
 
 TEST(ParserFixturesTest, NumbersInEveryForm) {

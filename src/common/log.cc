@@ -4,16 +4,25 @@
 #include <spdlog/spdlog.h>
 
 #include <mutex>
-#include <vector>
+#include <set>
 
 #include "common/time_util.h"
 
 namespace coinlake::log {
 namespace {
 
+struct LongestFirst {
+  bool operator()(const std::string& a, const std::string& b) const {
+    return a.size() != b.size() ? a.size() > b.size() : a < b;
+  }
+};
+
 struct State {
   std::mutex mu;
-  std::vector<std::string> secrets;
+  // Longest first, so a secret that contains a shorter one is masked whole (masking the short
+  // one first would leave the rest of the long one readable). A set: registering the same
+  // secret again (each client or server that starts registers its key) adds nothing.
+  std::set<std::string, LongestFirst> secrets;
   std::shared_ptr<spdlog::logger> logger;
   Level min_level = Level::kInfo;
 };
@@ -76,11 +85,11 @@ bool ParseLevel(std::string_view text, Level* level) {
   return true;
 }
 
-void RegisterSecret(std::string secret) {
-  if (secret.size() < 4) return;
+bool RegisterSecret(std::string secret) {
+  if (secret.size() < 4) return false;
   State& s = GetState();
   std::lock_guard lock(s.mu);
-  s.secrets.push_back(std::move(secret));
+  return s.secrets.insert(std::move(secret)).second;
 }
 
 std::string Redact(std::string_view text) {

@@ -20,9 +20,11 @@ void Configure(Level min_level, Sink sink);
 // Parses "debug", "info", "warn" or "error".
 bool ParseLevel(std::string_view text, Level* level);
 
-// Adds a string that must never appear in a log line (an API key, a password).
-// Strings shorter than 4 bytes are ignored: masking them would mangle ordinary text.
-void RegisterSecret(std::string secret);
+// Adds a string that must never appear in a log line (an API key, a password). Idempotent:
+// registering a secret again (every client that starts registers its key) keeps one copy.
+// Returns true if the secret was new. Strings shorter than 4 bytes are ignored (false):
+// masking them would mangle ordinary text.
+bool RegisterSecret(std::string secret);
 
 // Replaces every registered secret in `text` by "***".
 std::string Redact(std::string_view text);

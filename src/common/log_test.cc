@@ -14,6 +14,22 @@ TEST(LogTest, RedactsRegisteredSecrets) {
   EXPECT_EQ(log::Redact("about abba"), "about abba");
 }
 
+// Every client that starts registers its key again: the list must not grow with each one.
+TEST(LogTest, RegisteringASecretAgainAddsNothing) {
+  EXPECT_TRUE(log::RegisterSecret("repeated-secret-7c1f"));
+  for (int i = 0; i < 1000; ++i) EXPECT_FALSE(log::RegisterSecret("repeated-secret-7c1f"));
+  EXPECT_FALSE(log::RegisterSecret("abc"));  // too short: never registered
+  EXPECT_EQ(log::Redact("x repeated-secret-7c1f y"), "x *** y");
+}
+
+// A secret that contains a shorter registered one is masked whole, whatever the order of
+// registration.
+TEST(LogTest, ALongerSecretIsMaskedWhole) {
+  log::RegisterSecret("hunter22");
+  log::RegisterSecret("hunter22-and-more-9d");
+  EXPECT_EQ(log::Redact("pw=hunter22-and-more-9d or hunter22"), "pw=*** or ***");
+}
+
 TEST(LogTest, WritesOneJsonObjectPerLine) {
   log::Configure(log::Level::kInfo, log::Sink::kStdout);
   ::testing::internal::CaptureStdout();

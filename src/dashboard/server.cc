@@ -16,6 +16,7 @@
 #include "dashboard/answer_cache.h"
 #include "dashboard/api.h"
 #include "dashboard/db_pool.h"
+#include "dashboard/guarded_http.h"
 #include "warehouse/db.h"
 
 namespace coinlake::embedded {
@@ -83,6 +84,8 @@ void SendError(httplib::Response& res, const Status& status) {
 
 // The largest request body read (only GET is served: bodies are refused, this bounds the read).
 constexpr uint64_t kMaxBodyBytes = 64 * 1024;
+// The most a request line and its headers may take together (a browser sends 1-2 KiB).
+constexpr uint64_t kMaxHeadBytes = 64 * 1024;
 
 // True if the request announces a body over kMaxBodyBytes (or a Content-Length that is not a
 // number).
@@ -181,7 +184,7 @@ Status ApplyServeEnvironment(ServeOptions& options) {
 
 struct Server::Impl {
   ServeOptions options;
-  httplib::Server http;
+  GuardedHttpServer http;
   std::thread thread;
   int port = 0;
   std::unique_ptr<AnswerCache> cache;
@@ -317,13 +320,21 @@ struct Server::Impl {
     http.Delete(".*", refuse);
     http.Patch(".*", refuse);
     // httplib's own refusals (a bad request line or header: 400, a body over the limit: 413, a
-    // request line over 8 KiB: 414) come without a body: give them the API's JSON error.
+    // request line over 8 KiB: 414) come without a body: give them the API's JSON error. A
+    // request GuardedHttpServer cut (too slow, too big) reads to httplib as a bad request: say
+    // which, and close.
     http.set_error_handler(
         httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
           if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+          if (auto cut = GuardedHttpServer::CutStatus(); cut && res.status == 400) {
+            res.status = *cut;
+            res.set_header("Connection", "close");
+          }
           SendJson(res, res.status,
-                   {{"error", res.status == 413   ? "request body too large"
+                   {{"error", res.status == 408   ? "request not received in time"
+                              : res.status == 413 ? "request body too large"
                               : res.status == 414 ? "request line too long"
+                              : res.status == 431 ? "request headers too large"
                               : res.status < 500  ? "bad request"
                                                   : "internal error"}});
           return httplib::Server::HandlerResponse::Handled;
@@ -337,6 +348,8 @@ struct Server::Impl {
     // delayed ACK of the headers (40 ms on Linux), which capped 64 keep-alive clients at ~1450
     // req/s with the CPU half idle (docs/benchmarks.md, "Dashboard").
     http.set_tcp_nodelay(true);
+    http.set_request_limits(
+        {std::chrono::milliseconds(options.request_timeout_ms), kMaxHeadBytes + kMaxBodyBytes});
     int max_connections = options.max_connections;
     http.new_task_queue = [max_connections] { return new LimitedPool(max_connections); };
     // Keep the listening socket (to widen its backlog after bind) and httplib's reuse option.

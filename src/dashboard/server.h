@@ -25,6 +25,9 @@ struct ServeOptions {
   // is reused (one query per distinct query string; answers are at most 2x this old, see
   // answer_cache.h); 0 disables the cache.
   int cache_ms = 1000;
+  // A request (line, headers, body) must arrive within this of its first byte, or it is
+  // answered 408 and its connection closed: a client dripping bytes cannot hold a thread.
+  int request_timeout_ms = 10'000;
   // Access control; all empty: open. With a token, /api/ needs "Authorization: Bearer <token>"
   // or ?token=<token>; with a user and password, every path needs HTTP basic auth.
   std::string token;
