@@ -42,7 +42,7 @@ COINLAKE_DATABASE_URL="$DB_URL" "$COINLAKE_BIN" migrate --log-level warn >/dev/n
 psql -q "$DB_URL" -c "SELECT coinlake_ensure_quote_partitions('2026-01-01', '2026-12-31')"
 
 reset_tables() {
-  psql -q "$DB_URL" -c "TRUNCATE quotes, candles_hourly, candles_daily, asset_names, assets, lake_objects" \
+  psql -q "$DB_URL" -c "TRUNCATE quotes, candles_hourly, candles_daily, candles_pending, assets_pending, asset_names_pending, asset_names, assets, lake_objects" \
     -c "CHECKPOINT"
 }
 # seconds COMMAND...: runs it, prints the wall time in seconds.
