@@ -2,7 +2,8 @@
 
 namespace coinlake::dashboard {
 
-DbPool::DbPool(std::string url, int size) : url_(std::move(url)), size_(size) {}
+DbPool::DbPool(std::string url, int size, std::chrono::milliseconds call_timeout)
+    : url_(std::move(url)), size_(size), call_timeout_(call_timeout) {}
 
 DbPool::Lease::~Lease() {
   if (conn_) pool_->Release(std::move(conn_));
@@ -47,6 +48,7 @@ StatusOr<DbPool::Lease> DbPool::Open() {
     PassSlot();
     return setup;
   }
+  (*conn)->SetCallTimeout(call_timeout_);
   return Lease(this, std::move(*conn));
 }
 

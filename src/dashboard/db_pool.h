@@ -19,8 +19,10 @@ namespace coinlake::dashboard {
 
 class DbPool {
  public:
-  // At most `size` connections to `url`, opened on first use, read-only, in UTC.
-  DbPool(std::string url, int size);
+  // At most `size` connections to `url`, opened on first use, read-only, in UTC. With a
+  // `call_timeout`, a statement still running after it is cut client-side (its connection
+  // dropped, warehouse/call_deadline.h): a frozen database answers 503s, not hung threads.
+  DbPool(std::string url, int size, std::chrono::milliseconds call_timeout = {});
 
   // A connection on loan; returned to the pool (or dropped if it broke) when destroyed.
   class Lease {
@@ -60,6 +62,7 @@ class DbPool {
   void PassSlot();
   const std::string url_;
   const int size_;
+  const std::chrono::milliseconds call_timeout_;
   std::mutex mu_;
   std::deque<Waiter*> waiters_;  // oldest first; each lives on its Acquire's stack
   std::vector<std::unique_ptr<warehouse::Connection>> idle_;

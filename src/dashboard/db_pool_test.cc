@@ -2,6 +2,7 @@
 #include "dashboard/db_pool.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <future>
 #include <optional>
@@ -82,6 +83,29 @@ TEST(DbPoolTest, AFailedOpenFreesItsSlot) {
   auto second = pool.Acquire(milliseconds(0));
   ASSERT_FALSE(second.ok());
   EXPECT_NE(second.status().message(), "all database connections are busy");
+}
+
+TEST(DbPoolTest, AFrozenDatabaseFailsTheCallAndTheNextLeaseIsFresh) {
+  TestDatabase db;
+  DbPool pool(db.url(), 1, milliseconds(1000));
+  int backend = 0;
+  {
+    auto lease = pool.Acquire(milliseconds(5000));
+    ASSERT_TRUE(lease.ok()) << lease.status().ToString();
+    auto pid = (**lease).Query("SELECT pg_backend_pid()");
+    ASSERT_TRUE(pid.ok()) << pid.status().ToString();
+    backend = std::stoi(pid->text(0, 0));
+    ASSERT_EQ(kill(backend, SIGSTOP), 0);
+    Status frozen = (**lease).Execute("SELECT 1");
+    kill(backend, SIGCONT);
+    EXPECT_EQ(frozen.code(), StatusCode::kUnavailable) << frozen.ToString();
+  }
+  // The broken connection gave its slot back: the next request gets a new backend.
+  auto lease = pool.Acquire(milliseconds(5000));
+  ASSERT_TRUE(lease.ok()) << lease.status().ToString();
+  auto pid = (**lease).Query("SELECT pg_backend_pid()");
+  ASSERT_TRUE(pid.ok()) << pid.status().ToString();
+  EXPECT_NE(std::stoi(pid->text(0, 0)), backend);
 }
 
 }  // namespace

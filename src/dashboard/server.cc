@@ -381,7 +381,10 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServeOptions& options) {
   }
   impl->cache = std::make_unique<AnswerCache>(
       AnswerCache::Limits{.ttl = std::chrono::milliseconds(options.cache_ms)});
-  impl->db = std::make_unique<DbPool>(options.database_url, impl->options.db_connections);
+  // No dashboard statement takes more than a fraction of a second; one still waiting after 20 s
+  // is on a database that stopped answering.
+  impl->db = std::make_unique<DbPool>(options.database_url, impl->options.db_connections,
+                                      std::chrono::seconds(20));
   if (!options.token.empty()) log::RegisterSecret(options.token);
   if (!options.password.empty()) {
     log::RegisterSecret(options.password);
