@@ -44,12 +44,20 @@ StatusOr<std::string> PutRawObject(lake::ObjectStore& store, const std::string& 
 
 StatusOr<std::string> PutRawSidecar(lake::ObjectStore& store, const std::string& meta_key,
                                     std::string_view stored, std::string_view body_written) {
-  if (!meta_key.starts_with("raw/") || !body_written.starts_with("quarantine/")) {
-    return PutRawObject(store, meta_key, stored);
+  if (meta_key.starts_with("raw/") && body_written.starts_with("quarantine/")) {
+    ASSIGN_OR_RETURN(std::string key, CollisionKey(meta_key, stored));
+    // Only the quarantined body's own sidecar follows it. The sidecar of the response that kept
+    // the raw/ key can come right after another response's body (a kill between that body's
+    // put and its sidecar's, then a restart within the same second): it belongs beside its
+    // body in raw/.
+    constexpr std::string_view kMeta = ".meta.json", kBody = ".json.gz";
+    if (std::string_view(key).substr(0, key.size() - kMeta.size()) ==
+        body_written.substr(0, body_written.size() - kBody.size())) {
+      RETURN_IF_ERROR(store.Put(key, stored));
+      return key;
+    }
   }
-  ASSIGN_OR_RETURN(std::string key, CollisionKey(meta_key, stored));
-  RETURN_IF_ERROR(store.Put(key, stored));
-  return key;
+  return PutRawObject(store, meta_key, stored);
 }
 
 }  // namespace coinlake::pipeline

@@ -24,9 +24,10 @@ StatusOr<std::string> PutRawObject(lake::ObjectStore& store, const std::string& 
 
 // Puts a body's sidecar where its body went: under `meta_key` when PutRawObject wrote the body
 // under its raw/ key, under the collision key when the body lost the tie-break
-// (`body_written` starts with quarantine/). Without this, a body that reached raw/ without its
-// sidecar (a kill between the two puts) would get the sidecar of a later response. Returns the
-// key written.
+// (`body_written` starts with quarantine/ and is that sidecar's own body, by body_sha256).
+// Without this, a body that reached raw/ without its sidecar (a kill between the two puts)
+// would get the sidecar of a later response. A sidecar that does not belong to the body in
+// `body_written` is put as PutRawObject would. Returns the key written.
 StatusOr<std::string> PutRawSidecar(lake::ObjectStore& store, const std::string& meta_key,
                                     std::string_view stored, std::string_view body_written);
 

@@ -77,6 +77,26 @@ TEST(RawPutTest, ASidecarFollowsItsBodyWhenTheRawSidecarKeyIsFree) {
   EXPECT_EQ(*PutRawSidecar(store, other_meta, Meta(second), *kept), other_meta);
 }
 
+// The same kill seen from the spool: the first body reached raw/ and left the spool, its
+// sidecar did not. After a restart within that second, the drain meets a later response's body
+// (quarantined) right before the first body's sidecar: that sidecar still goes beside its body.
+TEST(RawPutTest, AnotherResponsesSidecarDoesNotFollowAQuarantinedBody) {
+  lake::MemoryObjectStore store;
+  std::string body_key = lake::RawBodyKey(lake::kListingsLatest, Second());
+  std::string meta_key = lake::RawMetaKey(lake::kListingsLatest, Second());
+  std::string first = "{\"a\":1}", second = "{\"a\":2}";
+  ASSERT_TRUE(PutRawObject(store, body_key, Gz(first)).ok());
+
+  auto later_body = PutRawObject(store, body_key, Gz(second));
+  ASSERT_TRUE(later_body.ok()) << later_body.status().ToString();
+  ASSERT_TRUE(later_body->starts_with("quarantine/")) << *later_body;
+  auto first_meta = PutRawSidecar(store, meta_key, Meta(first), *later_body);
+  ASSERT_TRUE(first_meta.ok()) << first_meta.status().ToString();
+  EXPECT_EQ(*first_meta, meta_key);
+  EXPECT_EQ(*store.Get(meta_key), Meta(first));
+  EXPECT_EQ(store.ListAll("quarantine/")->size(), 1u);  // the later body; its sidecar is to come
+}
+
 TEST(RawPutTest, OtherKeysKeepDataLoss) {
   lake::MemoryObjectStore store;
   ASSERT_TRUE(store.Put("curated/quotes/x.csv.gz", "one").ok());
