@@ -360,61 +360,85 @@ StatusOr<std::string> Pipeline::Spool(const std::string& key, std::string_view d
   return written;
 }
 
+StatusOr<std::string> Pipeline::PutInLake(const std::string& key, std::string_view data,
+                                          std::string_view body_written, CycleReport& report) {
+  auto t0 = std::chrono::steady_clock::now();
+  std::string written;
+  Status put = RetryWithBackoff(
+      BackoffPolicy{}, stop_, "lake put",
+      [&] {
+        auto key_written = body_written.empty() ? PutRawObject(*lake_, key, data)
+                                                : PutRawSidecar(*lake_, key, data, body_written);
+        if (key_written.ok()) written = *key_written;
+        return key_written.status();
+      },
+      IsTransient);
+  report.stages.lake += Since(t0);
+  if (!put.ok()) return put.WithContext(fmt::format("lake put {}", key));
+  return written;
+}
+
 Status Pipeline::DrainSpool(CycleReport& report) {
   ASSIGN_OR_RETURN(auto spooled, spool_->ListAll(""));
+  Status set_aside;  // the first object set aside in this drain: the cycle reports it
   // Key order puts a body (.json.gz) right before its sidecar (.meta.json): the sidecar follows
   // wherever the lake put the body (raw_put.h).
   std::string last_body_key, last_body_written;
   for (const lake::ObjectInfo& object : spooled) {
     ASSIGN_OR_RETURN(std::string data, spool_->Get(object.key));
-    auto t0 = std::chrono::steady_clock::now();
-    std::string written;  // the key the lake holds it under (quarantine/ if it lost a tie-break)
     std::string_view body_written;
     if (object.key.ends_with(".meta.json") && !last_body_key.empty() &&
         object.key.substr(0, object.key.size() - 10) ==
             last_body_key.substr(0, last_body_key.size() - 8)) {
       body_written = last_body_written;
     }
-    Status put = RetryWithBackoff(
-        BackoffPolicy{}, stop_, "lake put",
-        [&] {
-          auto key = body_written.empty() ? PutRawObject(*lake_, object.key, data)
-                                          : PutRawSidecar(*lake_, object.key, data, body_written);
-          if (key.ok()) written = *key;
-          return key.status();
-        },
-        IsTransient);
-    report.stages.lake += Since(t0);
-    if (!put.ok()) return put.WithContext(fmt::format("lake put {}", object.key));
+    // The key the lake holds it under (quarantine/ if it lost a tie-break).
+    ASSIGN_OR_RETURN(std::string written, PutInLake(object.key, data, body_written, report));
     CrashPoint("after_lake_put");
-    if (object.key.ends_with(".json.gz")) {
-      ++report.objects;
-      last_body_key = object.key;
-      last_body_written = written;
-    }
+    if (object.key.ends_with(".json.gz")) ++report.objects;
     if (written.starts_with("raw/") && written.ends_with(".json.gz")) {
       // Load before the spool copy goes: if the database is down, the object is safe in the
       // lake and the next cycle's catch-up (or reprocess) loads it.
-      t0 = std::chrono::steady_clock::now();
+      auto t0 = std::chrono::steady_clock::now();
       ASSIGN_OR_RETURN(warehouse::Connection * db, Database());
       warehouse::Loader loader(*db);
       auto loaded = LoadRawObject(*db, loader, written, data);
       report.stages.load += Since(t0);
-      if (!loaded.ok()) return loaded.status();
-      CrashPoint("after_load_commit");
-      report.rows += loaded->rows;
-      log::Info(
-          "object loaded",
-          {{"key", written}, {"rows", loaded->rows}, {"already_loaded", loaded->already_loaded}});
-      // The curated CSV is deterministic, so a retry after a failure here is a no-op put.
-      t0 = std::chrono::steady_clock::now();
-      Status curated = lake::PutCuratedQuotes(*lake_, written, data);
-      report.stages.lake += Since(t0);
-      RETURN_IF_ERROR(curated);
+      if (loaded.status().code() == StatusCode::kDataLoss) {
+        // The ledger holds this key with other bytes: the lake under it changed after the load
+        // (a store that ignored If-None-Match, a bucket restored from elsewhere). No retry can
+        // load it, and kept in the spool it would fail every later cycle; so its bytes go to
+        // quarantine/ like a tie-break loser, with an alert, and the drain goes on. `audit`
+        // reports the raw/ key that no longer matches its ledger row.
+        ASSIGN_OR_RETURN(std::string aside, CollisionKey(written, data));
+        log::Error(
+            "lake object changed after it was loaded: the spooled copy is kept in quarantine",
+            {{"key", written}, {"written_as", aside}, {"error", loaded.status().ToString()}});
+        ASSIGN_OR_RETURN(written, PutInLake(aside, data, {}, report));
+        report.quarantined = true;
+        if (set_aside.ok()) set_aside = loaded.status();
+      } else if (!loaded.ok()) {
+        return loaded.status();
+      } else {
+        CrashPoint("after_load_commit");
+        report.rows += loaded->rows;
+        log::Info(
+            "object loaded",
+            {{"key", written}, {"rows", loaded->rows}, {"already_loaded", loaded->already_loaded}});
+        // The curated CSV is deterministic, so a retry after a failure here is a no-op put.
+        t0 = std::chrono::steady_clock::now();
+        Status curated = lake::PutCuratedQuotes(*lake_, written, data);
+        report.stages.lake += Since(t0);
+        RETURN_IF_ERROR(curated);
+      }
+    }
+    if (object.key.ends_with(".json.gz")) {
+      last_body_key = object.key;
+      last_body_written = written;
     }
     RETURN_IF_ERROR(spool_->Delete(object.key));
   }
-  return Status::Ok();
+  return set_aside;
 }
 
 Status RunFetch(const FetchOptions& options, StopSignal& stop) {

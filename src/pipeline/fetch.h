@@ -79,7 +79,9 @@ class Pipeline {
   StatusOr<CycleReport> RunCycle(std::string_view command,
                                  const std::vector<std::string_view>& due);
 
-  // Moves spooled objects to the lake in key order, oldest first, then loads them.
+  // Moves spooled objects to the lake in key order, oldest first, then loads them. An object
+  // the ledger already holds with other bytes is set aside in quarantine/ and the drain goes
+  // on; the first such is returned as DATA_LOSS once the rest is drained.
   Status DrainSpool(CycleReport& report);
 
   // What the last RunCycle did, also when it failed.
@@ -105,6 +107,11 @@ class Pipeline {
   // sidecar, is where its body went. Returns the key written.
   StatusOr<std::string> Spool(const std::string& key, std::string_view data, CycleReport& report,
                               std::string_view body_written = {});
+  // Puts one spooled object into the lake (the tie-break of raw_put.h; `body_written`, for a
+  // sidecar, is where its body went), retrying transient failures until the stop signal.
+  // Timed as the lake stage. Returns the key written.
+  StatusOr<std::string> PutInLake(const std::string& key, std::string_view data,
+                                  std::string_view body_written, CycleReport& report);
   // Waits (up to a minute) until the credit governor admits a call costing `credits`;
   // RESOURCE_EXHAUSTED when it would take longer (the endpoint is deferred to a later cycle).
   Status AwaitCredits(std::string_view endpoint, int64_t credits);
