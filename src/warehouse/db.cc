@@ -29,7 +29,7 @@ Status StatementError(PGconn* conn, PGresult* res, std::string_view what) {
       return UnavailableError(text);  // connection, shutdown, serialization, deadlock, too many
     }
     if (s.starts_with("42501")) return PermissionDeniedError(text);
-    if (s == "23505") return AlreadyExistsError(text);
+    if (s == "23505" || s == "42710") return AlreadyExistsError(text);  // unique, duplicate object
   }
   return InternalError(text);
 }

@@ -1,7 +1,9 @@
 // Loader and migrations against a real PostgreSQL (scripts/test starts one).
 #include "warehouse/loader.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -54,10 +56,35 @@ TEST(MigrationsTest, IdempotentAndRecorded) {
 TEST(MigrationsTest, RefusesAChangedMigration) {
   TestDatabase db;
   auto conn = db.Connect();
-  ASSERT_TRUE(Migrate(*conn, EmbeddedMigrations()).ok());
+  auto migrated = Migrate(*conn, EmbeddedMigrations());
+  ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
   auto changed = EmbeddedMigrations();
   changed[0].sql += "\n-- edited";
   EXPECT_EQ(Migrate(*conn, changed).status().code(), StatusCode::kFailedPrecondition);
+}
+
+// Roles belong to the cluster, not the database: two databases on one server migrated at once
+// both find a role missing, and the second CREATE ROLE fails once the first commits. Each
+// migration here waits between its check and its CREATE ROLE, so the two always collide.
+TEST(MigrationsTest, TwoDatabasesOfOneServerCreateTheSameRoleAtOnce) {
+  std::string role = fmt::format("coinlake_race_test_{}", ::getpid());
+  std::vector<Migration> migrations = EmbeddedMigrations();
+  migrations[0].sql = fmt::format(
+                          "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = "
+                          "'{0}') THEN PERFORM pg_sleep(0.5); CREATE ROLE {0} NOLOGIN; END IF; "
+                          "END $$;\n",
+                          role) +
+                      migrations[0].sql;
+  TestDatabase first, second;
+  StatusOr<MigrateResult> results[2] = {InternalError("not run"), InternalError("not run")};
+  std::thread other([&] { results[1] = Migrate(*second.Connect(), migrations); });
+  results[0] = Migrate(*first.Connect(), migrations);
+  other.join();
+  (void)first.Connect()->Execute("DROP ROLE IF EXISTS " + role);
+  for (const auto& result : results) {
+    ASSERT_TRUE(result.ok()) << result.status().ToString();
+    EXPECT_EQ(result->applied.size(), migrations.size());
+  }
 }
 
 TEST(LoaderTest, LoadsOnceAndReplaysAsNoOp) {

@@ -25,25 +25,48 @@ std::vector<Migration> EmbeddedMigrations() {
   return out;
 }
 
+namespace {
+
+// Applies one migration in its own transaction with its schema_migrations row.
+Status Apply(Connection& db, const Migration& m, const std::string& digest) {
+  Status status = db.Begin();
+  if (status.ok()) status = db.Execute(m.sql);
+  if (status.ok()) {
+    status = db.Execute("INSERT INTO schema_migrations (version, name, sha256) VALUES ($1, $2, $3)",
+                        {std::to_string(m.version), m.name, digest});
+  }
+  if (status.ok()) status = db.Commit();
+  if (!status.ok()) db.Rollback();
+  return status;
+}
+
+}  // namespace
+
 StatusOr<MigrateResult> Migrate(Connection& db, const std::vector<Migration>& migrations) {
-  RETURN_IF_ERROR(db.Execute(R"sql(
+  // Session-level lock: held across the per-migration transactions below, and taken before
+  // schema_migrations is created (CREATE TABLE IF NOT EXISTS races with itself).
+  RETURN_IF_ERROR(db.Execute("SELECT pg_advisory_lock(hashtext('coinlake_migrate'))"));
+  auto unlock = [&db] {
+    (void)db.Execute("SELECT pg_advisory_unlock(hashtext('coinlake_migrate'))");
+  };
+  Status created = db.Execute(R"sql(
     CREATE TABLE IF NOT EXISTS schema_migrations (
       version    integer PRIMARY KEY,
       name       text NOT NULL,
       sha256     text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now()
-    ))sql"));
-  RETURN_IF_ERROR(db.Execute(R"sql(
+    ))sql");
+  if (created.ok())
+    created = db.Execute(R"sql(
     COMMENT ON TABLE schema_migrations IS 'Schema versions applied by coinlake migrate.';
     COMMENT ON COLUMN schema_migrations.version IS 'Migration number (the file''s NNNN prefix).';
     COMMENT ON COLUMN schema_migrations.name IS 'Migration file name.';
     COMMENT ON COLUMN schema_migrations.sha256 IS 'SHA-256 of the migration text: an applied migration must never change.';
-    COMMENT ON COLUMN schema_migrations.applied_at IS 'When it was applied.')sql"));
-  // Session-level lock: held across the per-migration transactions below.
-  RETURN_IF_ERROR(db.Execute("SELECT pg_advisory_lock(hashtext('coinlake_migrate'))"));
-  auto unlock = [&db] {
-    (void)db.Execute("SELECT pg_advisory_unlock(hashtext('coinlake_migrate'))");
-  };
+    COMMENT ON COLUMN schema_migrations.applied_at IS 'When it was applied.')sql");
+  if (!created.ok()) {
+    unlock();
+    return created;
+  }
 
   auto applied_rows =
       db.Query("SELECT version, name, sha256 FROM schema_migrations ORDER BY version");
@@ -76,16 +99,16 @@ StatusOr<MigrateResult> Migrate(Connection& db, const std::vector<Migration>& mi
       }
       continue;
     }
-    Status status = db.Begin();
-    if (status.ok()) status = db.Execute(m.sql);
-    if (status.ok()) {
-      status =
-          db.Execute("INSERT INTO schema_migrations (version, name, sha256) VALUES ($1, $2, $3)",
-                     {std::to_string(m.version), m.name, digest});
+    Status status = Apply(db, m, digest);
+    if (status.code() == StatusCode::kAlreadyExists) {
+      // The lock above is per database, but roles are the cluster's: `migrate` of another
+      // database on the same server can create a role between our IF NOT EXISTS and our CREATE
+      // ROLE. The transaction was rolled back; once more, the role is there and is skipped.
+      log::Warn("migration raced with another database's on a cluster-wide object; retrying",
+                {{"name", m.name}, {"error", status.ToString()}});
+      status = Apply(db, m, digest);
     }
-    if (status.ok()) status = db.Commit();
     if (!status.ok()) {
-      db.Rollback();
       unlock();
       return status.WithContext(fmt::format("migration {} failed and was rolled back", m.name));
     }
