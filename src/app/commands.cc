@@ -18,10 +18,12 @@
 #include "common/log.h"
 #include "dashboard/server.h"
 #include "lake/keys.h"
+#include "lake/rds_auth_token.h"
 #include "pipeline/audit.h"
 #include "pipeline/fetch.h"
 #include "pipeline/reprocess.h"
 #include "pipeline/run_loop.h"
+#include "warehouse/db.h"
 #include "warehouse/migrations.h"
 
 namespace coinlake::app {
@@ -92,6 +94,14 @@ Status ApplyEndpointFlags(const FetchFlags& flags, pipeline::FetchOptions& optio
 }
 
 }  // namespace
+
+void ConfigureDatabaseAuth(const GlobalOptions& global) {
+  if (!global.database_iam_auth) return;
+  lake::AwsEnvironment env = lake::AwsEnvironment::FromEnvironment();
+  std::string region = lake::ResolveRegion(env);
+  warehouse::UseIamAuthentication(
+      lake::MakeRdsAuthTokenGenerator(lake::MakeDefaultCredentialChain(std::move(env)), region));
+}
 
 Status Migrate(const GlobalOptions& global) {
   ASSIGN_OR_RETURN(auto db, warehouse::Connection::Open(global.database_url));

@@ -16,6 +16,7 @@ struct GlobalOptions {
   std::string lake_url = "lake";    // a folder under the working directory
   std::string spool_dir = "spool";  // likewise
   std::string log_level = "info";
+  bool database_iam_auth = false;  // RDS IAM tokens as database passwords (docs/deploy.md)
 };
 
 struct FetchFlags {
@@ -68,6 +69,11 @@ struct SimFlags {
   int64_t credits_per_month = 0;
   std::string faults;  // JSON array as for POST /__sim/faults, or @FILE holding one
 };
+
+// With --database-iam-auth, every database connection of this process signs in with an RDS IAM
+// token made from the AWS credential chain (region: AWS_REGION, else the RDS host name). Read at
+// start only: a SIGHUP reload does not change it.
+void ConfigureDatabaseAuth(const GlobalOptions& global);
 
 Status Migrate(const GlobalOptions& global);
 Status Fetch(const GlobalOptions& global, const FetchFlags& flags, StopSignal& stop);

@@ -84,6 +84,10 @@ int main(int argc, char** argv) {
   cli.add_option("--log-level", global.log_level, "debug, info, warn or error")
       ->envname("COINLAKE_LOG_LEVEL")
       ->capture_default_str();
+  cli.add_flag("--database-iam-auth", global.database_iam_auth,
+               "sign in to the database with RDS IAM tokens (AWS credential chain; the URL "
+               "needs sslmode=verify-full)")
+      ->envname("COINLAKE_DATABASE_IAM_AUTH");
 
   coinlake::app::FetchFlags fetch_flags;
   auto add_fetch_options = [&](CLI::App* cmd) {
@@ -235,6 +239,7 @@ int main(int argc, char** argv) {
   }
   coinlake::log::Configure(
       level, data_on_stdout ? coinlake::log::Sink::kStderr : coinlake::log::Sink::kStdout);
+  coinlake::app::ConfigureDatabaseAuth(global);
 
   coinlake::StopSignal stop;
   coinlake::ReloadSignal reload;

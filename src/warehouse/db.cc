@@ -5,11 +5,14 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
+#include <mutex>
 #include <unordered_set>
 
 #include "common/crash_point.h"
 #include "common/log.h"
+#include "lake/rds_auth_token.h"
 #include "warehouse/call_deadline.h"
 
 namespace coinlake::warehouse {
@@ -34,7 +37,56 @@ Status StatementError(PGconn* conn, PGresult* res, std::string_view what) {
   return InternalError(text);
 }
 
+std::mutex iam_mu;
+std::shared_ptr<lake::RdsAuthTokenGenerator> iam_generator;  // guarded by iam_mu
+
+std::shared_ptr<lake::RdsAuthTokenGenerator> IamGenerator() {
+  std::lock_guard lock(iam_mu);
+  return iam_generator;
+}
+
+// A fresh RDS token for the connection the URL describes. The token is never registered with
+// log::RegisterSecret (a new one per connection would grow that list for ever) and never enters a
+// message: it travels as its own libpq keyword, not in the URL that messages quote.
+StatusOr<std::string> IamPassword(lake::RdsAuthTokenGenerator& generator, const std::string& url,
+                                  const std::string& host, const std::string& port,
+                                  const std::string& user, const std::string& sslmode) {
+  auto refuse = [&](std::string_view why) {
+    return InvalidArgumentError(
+        fmt::format("IAM database authentication for '{}': {}", RedactDatabaseUrl(url), why));
+  };
+  // Not `require`: it encrypts but does not check who answers, and whoever answers receives a
+  // password that lets them in for 15 minutes.
+  if (sslmode != "verify-full" && sslmode != "verify-ca") {
+    return refuse(
+        "the URL must set sslmode=verify-full (or verify-ca): the token is a password and must "
+        "go only to a server whose certificate was verified");
+  }
+  if (host.empty() || host.starts_with('/') || host.find(',') != std::string::npos) {
+    return refuse("the URL must name one TCP host (the token is signed for it)");
+  }
+  if (user.empty()) return refuse("the URL must name the database user");
+  int port_number = 5432;
+  if (!port.empty()) {
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), port_number);
+    if (ec != std::errc() || end != port.data() + port.size() || port_number <= 0) {
+      return refuse("bad port");
+    }
+  }
+  auto token = generator.Generate(host, port_number, user);
+  if (!token.ok()) {
+    return Status(token.status().code(),
+                  fmt::format("IAM database authentication: {}", token.status().message()));
+  }
+  return token;
+}
+
 }  // namespace
+
+void UseIamAuthentication(std::shared_ptr<lake::RdsAuthTokenGenerator> generator) {
+  std::lock_guard lock(iam_mu);
+  iam_generator = std::move(generator);
+}
 
 struct Connection::Impl {
   PGconn* conn = nullptr;
@@ -112,21 +164,36 @@ StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& url) {
     return InvalidArgumentError(
         fmt::format("bad database URL '{}': {}", RedactDatabaseUrl(url), message));
   }
+  std::string host, port, user, sslmode;
   for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
-    if (std::string_view(o->keyword) == "password" && o->val && *o->val) {
-      log::RegisterSecret(o->val);
-    }
+    std::string_view keyword(o->keyword);
+    if (keyword == "password" && o->val && *o->val) log::RegisterSecret(o->val);
+    if (o->val == nullptr) continue;
+    if (keyword == "host") host = o->val;
+    if (keyword == "port") port = o->val;
+    if (keyword == "user") user = o->val;
+    if (keyword == "sslmode") sslmode = o->val;
   }
   PQconninfoFree(options);
+  std::string password;
+  if (auto generator = IamGenerator()) {
+    ASSIGN_OR_RETURN(password, IamPassword(*generator, url, host, port, user, sslmode));
+  }
 
   // Defaults the URL may override (libpq keeps the last value of a keyword, and the URL in
   // dbname comes last): a 10 s connect timeout, and TCP keepalives plus a TCP user timeout, so
   // a server or network that vanishes mid-statement fails the call within about a minute
   // instead of the kernel's two hours.
-  const char* keys[] = {"connect_timeout",     "keepalives",       "keepalives_idle",
-                        "keepalives_interval", "keepalives_count", "tcp_user_timeout",
-                        "application_name",    "dbname",           nullptr};
-  const char* values[] = {"10", "1", "30", "10", "3", "60000", "coinlake", url.c_str(), nullptr};
+  // An IAM token comes after the URL, so it wins over any password there.
+  const char* keys[] = {"connect_timeout",  "keepalives",
+                        "keepalives_idle",  "keepalives_interval",
+                        "keepalives_count", "tcp_user_timeout",
+                        "application_name", "dbname",
+                        "password",         nullptr};
+  const char* values[] = {"10",       "1",         "30",
+                          "10",       "3",         "60000",
+                          "coinlake", url.c_str(), password.empty() ? nullptr : password.c_str(),
+                          nullptr};
   auto impl = std::make_unique<Impl>();
   impl->conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (PQstatus(impl->conn) != CONNECTION_OK) {
@@ -138,6 +205,7 @@ StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& url) {
     std::string text = fmt::format("cannot connect to the database at '{}': {}",
                                    RedactDatabaseUrl(url), log::Redact(message));
     if (message.find("password authentication failed") != std::string::npos ||
+        message.find("PAM authentication failed") != std::string::npos ||  // RDS IAM
         message.find("no pg_hba.conf entry") != std::string::npos) {
       return PermissionDeniedError(text);
     }

@@ -12,6 +12,10 @@
 
 #include "common/status.h"
 
+namespace coinlake::lake {
+class RdsAuthTokenGenerator;
+}  // namespace coinlake::lake
+
 namespace coinlake::warehouse {
 
 // A query result as text, enough for the few values coinlake reads back.
@@ -94,6 +98,13 @@ class Connection {
   explicit Connection(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// IAM database authentication (RDS, docs/deploy.md): while a generator is set, every connection
+// opened afterwards (loader, dashboard pool, reconnects) gets a freshly made token as its
+// password, whatever the URL or a password file says. The URL must then name the host, the user
+// and sslmode=verify-full or verify-ca (a token goes only to a verified server, over TLS);
+// Open refuses it with INVALID_ARGUMENT otherwise. nullptr turns it off. Thread-safe.
+void UseIamAuthentication(std::shared_ptr<lake::RdsAuthTokenGenerator> generator);
 
 // Removes the password from a connection URL or conninfo, for messages.
 std::string RedactDatabaseUrl(std::string_view url);
