@@ -10,40 +10,19 @@ set -euo pipefail
 COINLAKE="$1"
 FIXTURES="$2"
 fail() { echo "FAIL: $*" >&2; exit 1; }
-command -v openssl >/dev/null || fail "openssl is needed (apt-get install openssl)"
 
 WORK="$(mktemp -d)"
-chmod 755 "$WORK"  # the server runs as the postgres user and reads its certificate here
 export COINLAKE_RUN_DIR="$WORK/run"
 source "$(dirname "$0")/../../scripts/lib.sh"
+source "$(dirname "$0")/tls_pg.sh"
 trap 'cleanup_started; rm -rf "$WORK"' EXIT
 
-# A test CA, a server certificate for localhost signed by it, and an unrelated CA.
-CERTS="$WORK/certs"
-mkdir -p "$CERTS"
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=coinlake test CA" \
-  -keyout "$CERTS/ca.key" -out "$CERTS/ca.crt" 2>/dev/null
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=coinlake other CA" \
-  -keyout "$CERTS/other-ca.key" -out "$CERTS/other-ca.crt" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
-  -keyout "$CERTS/server.key" -out "$CERTS/server.csr" 2>/dev/null
-printf 'subjectAltName=DNS:localhost\n' >"$CERTS/san.ext"
-openssl x509 -req -in "$CERTS/server.csr" -CA "$CERTS/ca.crt" -CAkey "$CERTS/ca.key" \
-  -CAcreateserial -days 2 -extfile "$CERTS/san.ext" -out "$CERTS/server.crt" 2>/dev/null
-chmod 600 "$CERTS/server.key"
-[ "$(id -u)" = 0 ] && chown postgres: "$CERTS/server.key" "$CERTS/server.crt"
-
-pg_start ssl-pg off "-c ssl=on -c ssl_cert_file=$CERTS/server.crt \
-  -c ssl_key_file=$CERTS/server.key -c log_connections=on"
-DATA="${STARTED_PG_DATA[-1]}"
-# TLS only: replace the plain-TCP rules initdb wrote (local socket stays for psql below).
-sed -i 's/^host /hostssl /' "$DATA/pg_hba.conf"
-psql -q -h "$(dirname "$DATA")" -p "$PG_PORT" -U postgres -d postgres \
-  -c "SELECT pg_reload_conf()" -c "CREATE DATABASE coinlake_ssl" >/dev/null
+tls_pg_start ssl-pg trust "-c log_connections=on"
+CERTS="$TLS_CERTS"
+DATA="$TLS_PG_DATA"
+psql -q -h "$TLS_PG_SOCKET" -p "$PG_PORT" -U postgres -d postgres -c "CREATE DATABASE coinlake_ssl" >/dev/null
 
 URL="postgresql://postgres@localhost:$PG_PORT/coinlake_ssl?sslmode=verify-full&sslrootcert=$CERTS/ca.crt"
-[ "$(psql -tA "${URL/sslmode=verify-full/sslmode=disable}" -c 'SELECT 1' 2>/dev/null)" != 1 ] ||
-  fail "the server accepted a connection without TLS: the test would prove nothing"
 
 # A one-object lake: the listings fixture under its key (time = status.timestamp).
 LAKE="$WORK/lake"
