@@ -48,11 +48,30 @@ class CoinlakeStack extends cdk.Stack {
       description: 'Key of the coinlake .deb in ArtifactBucket, e.g. releases/coinlake_0.1.0_amd64.deb',
       minLength: 1,
     });
+    // Debian publishes its AMIs as public SSM parameters /aws/service/debian/release/<12|bookworm>/
+    // latest/<amd64|arm64> (wiki.debian.org/Cloud/AmazonEC2Image). Checked 2026-11-28 against
+    // several independent public templates and scripts that resolve this exact name; not against
+    // a live account (docs/deploy.md, "Checked facts").
     const imageId = new cdk.CfnParameter(this, 'DebianImageId', {
       type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
       default: '/aws/service/debian/release/12/latest/amd64',
       description: 'Debian 12 amd64 AMI (public SSM parameter published by Debian).',
     });
+
+    // Spot for the ETL instance (docs/deploy.md, "Options"): off by default. The ETL is
+    // crash-safe (spool fsync'd to the root volume first, one transaction per lake object with
+    // its ledger row, spool drained at start) and the volume survives a stop, so an interruption
+    // costs a gap in the schedule, never data. Not the default because a persistent request
+    // outlives its instance: terminating it (stack deletion, or a replacement when the Debian AMI
+    // changed) re-opens the request, which launches an instance outside the stack unless it is
+    // cancelled first.
+    const etlSpot = new cdk.CfnParameter(this, 'EtlSpot', {
+      type: 'String',
+      default: 'false',
+      allowedValues: ['false', 'true'],
+      description: 'true: run the ETL instance on Spot (persistent request, stopped on interruption, started again when capacity returns; cancel the request before deleting or replacing the instance, docs/deploy.md).',
+    });
+    const useSpot = new cdk.CfnCondition(this, 'EtlOnSpot', { expression: cdk.Fn.conditionEquals(etlSpot.valueAsString, 'true') });
 
     // ---- Network: public + isolated subnets, no NAT gateway ----
     const vpc = new ec2.Vpc(this, 'Vpc', {
@@ -151,27 +170,23 @@ class CoinlakeStack extends cdk.Stack {
       description: 'CoinMarketCap API key for coinlake. The generated value is a placeholder: set the real key with put-secret-value.',
       generateSecretString: { passwordLength: 32, excludePunctuation: true },
     });
-    const appUserSecret = (id, username) => new secretsmanager.Secret(this, id, {
-      description: `PostgreSQL login ${username} (coinlake)`,
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify({ username }),
-        generateStringKey: 'password',
-        passwordLength: 32,
-        excludeCharacters: PASSWORD_EXCLUDE,
-      },
-    });
-    const etlDbSecret = appUserSecret('EtlDbUser', 'coinlake_etl');
-    const webDbSecret = appUserSecret('DashboardDbUser', 'coinlake_web');
-    for (const s of [cmcSecret, etlDbSecret, webDbSecret]) {
-      ack(s, 'AwsSolutions-SMG4', 'Rotation needs a Lambda with network access to RDS (NAT or endpoints, which this cheap layout avoids). Rotate by hand: docs/deploy.md "Rotate secrets".');
-    }
+    ack(cmcSecret, 'AwsSolutions-SMG4', 'The CoinMarketCap key is rotated at CoinMarketCap, then put here by hand: docs/deploy.md "Rotate secrets".');
 
     // ---- Database ----
+    // rds.force_ssl=1 refuses every connection without TLS. It is already the default from
+    // PostgreSQL 15 on ("By default, RDS for PostgreSQL uses and expects all clients to connect
+    // using SSL/TLS", docs.aws.amazon.com/AmazonRDS/latest/UserGuide/PostgreSQL.Concepts.General.SSL.html),
+    // set here so that it stays on whatever the default becomes. rds-ca-rsa2048-g1 is one of the
+    // current RDS CAs (with rds-ca-rsa4096-g1 and rds-ca-ecc384-g1; UsingWithRDS.SSL.html), in
+    // the global-bundle.pem the clients verify against. Checked 2026-11-28.
     const parameterGroup = new rds.ParameterGroup(this, 'DbParameters', {
       engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_15 }),
       description: 'coinlake: TLS required',
       parameters: { 'rds.force_ssl': '1' },
     });
+    // The application users coinlake_etl and coinlake_web have no password: they sign in with
+    // IAM tokens (15 minutes, made from the instance role for every new connection), so there
+    // is no long-lived password to store, pay for or rotate. Only the admin keeps a secret.
     const db = new rds.DatabaseInstance(this, 'Database', {
       engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_15 }),
       instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MICRO),
@@ -187,6 +202,7 @@ class CoinlakeStack extends cdk.Stack {
       databaseName: 'coinlake',
       credentials: rds.Credentials.fromGeneratedSecret('coinlake_admin', { excludeCharacters: PASSWORD_EXCLUDE }),
       parameterGroup,
+      iamAuthentication: true,
       caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
       backupRetention: cdk.Duration.days(7),
       deletionProtection: true,
@@ -203,13 +219,17 @@ class CoinlakeStack extends cdk.Stack {
     const dashboardLogs = new logs.LogGroup(this, 'DashboardLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: cdk.RemovalPolicy.RETAIN });
     const artifactArn = `arn:${this.partition}:s3:::${artifactBucket.valueAsString}/${artifactKey.valueAsString}`;
 
-    const role = (id, logGroup, secrets) => {
+    const role = (id, logGroup, secrets, dbUser) => {
       const r = new iam.Role(this, id, {
         assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
         managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
       });
       r.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [artifactArn] }));
-      r.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: secrets.map((s) => s.secretArn) }));
+      if (secrets.length > 0) {
+        r.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: secrets.map((s) => s.secretArn) }));
+      }
+      // rds-db:connect as this one database user only (arn:...:dbuser:<DbiResourceId>/<user>).
+      db.grantConnect(r, dbUser);
       r.addToPolicy(new iam.PolicyStatement({
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
         resources: [logGroup.logGroupArn, `${logGroup.logGroupArn}:log-stream:*`],
@@ -227,7 +247,7 @@ class CoinlakeStack extends cdk.Stack {
       }
       return r;
     };
-    const etlRole = role('EtlRole', etlLogs, [cmcSecret, db.secret, etlDbSecret, webDbSecret]);
+    const etlRole = role('EtlRole', etlLogs, [cmcSecret, db.secret], 'coinlake_etl');
     const lakePrefixes = ['raw/', 'quarantine/', 'curated/'];
     etlRole.addToPolicy(new iam.PolicyStatement({
       sid: 'LakeObjectsNoDelete',
@@ -241,7 +261,7 @@ class CoinlakeStack extends cdk.Stack {
       conditions: { StringLike: { 's3:prefix': lakePrefixes.flatMap((p) => [p, `${p}*`]) } },
     }));
     ackLakePrefixes(etlRole);
-    const dashboardRole = role('DashboardRole', dashboardLogs, [webDbSecret]);
+    const dashboardRole = role('DashboardRole', dashboardLogs, [], 'coinlake_web');
 
     const common = {
       vpc,
@@ -253,6 +273,10 @@ class CoinlakeStack extends cdk.Stack {
       httpEndpoint: true,
       disableApiTermination: true,
       detailedMonitoring: false,
+      // T3 instances start in "unlimited" mode, where a CPU average above the baseline (5% of a
+      // vCPU for a nano) is billed extra; "standard" throttles to the baseline instead, so the
+      // bill is what the cost table says.
+      creditSpecification: ec2.CpuCredits.STANDARD,
       ssmSessionPermissions: false,
       blockDevices: [{
         deviceName: '/dev/xvda',
@@ -262,15 +286,30 @@ class CoinlakeStack extends cdk.Stack {
     const v = {
       region: this.region, artifactBucket: artifactBucket.valueAsString, artifactKey: artifactKey.valueAsString,
       dbHost: db.dbInstanceEndpointAddress, lakeBucket: lake.bucketName,
-      adminUser: 'coinlake_admin', webSecret: webDbSecret.secretArn,
+      adminUser: 'coinlake_admin',
     };
     const etl = new ec2.Instance(this, 'Etl', {
       ...common,
       instanceType: ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.NANO),
       securityGroup: etlSg,
       role: etlRole,
-      userData: etlUserData({ ...v, logGroup: etlLogs.logGroupName, cmcSecret: cmcSecret.secretArn, adminSecret: db.secret.secretArn, etlSecret: etlDbSecret.secretArn }),
+      userData: etlUserData({ ...v, logGroup: etlLogs.logGroupName, cmcSecret: cmcSecret.secretArn, adminSecret: db.secret.secretArn }),
     });
+    // With EtlSpot=true the instance takes its market options from a launch template; EC2 does
+    // not allow termination protection on a Spot instance.
+    const spotTemplate = new ec2.CfnLaunchTemplate(this, 'EtlSpotTemplate', {
+      launchTemplateData: {
+        instanceMarketOptions: {
+          marketType: 'spot',
+          spotOptions: { spotInstanceType: 'persistent', instanceInterruptionBehavior: 'stop' },
+        },
+      },
+    });
+    spotTemplate.cfnOptions.condition = useSpot;
+    const etlInstance = etl.node.defaultChild;
+    etlInstance.addPropertyOverride('LaunchTemplate', cdk.Fn.conditionIf(useSpot.logicalId,
+      { LaunchTemplateId: spotTemplate.ref, Version: spotTemplate.attrLatestVersionNumber }, cdk.Aws.NO_VALUE));
+    etlInstance.addPropertyOverride('DisableApiTermination', cdk.Fn.conditionIf(useSpot.logicalId, false, true));
     const dashboard = new ec2.Instance(this, 'Dashboard', {
       ...common,
       instanceType: ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.NANO),
@@ -280,6 +319,7 @@ class CoinlakeStack extends cdk.Stack {
     });
     for (const i of [etl, dashboard]) {
       ack(i, 'AwsSolutions-EC28', 'Detailed monitoring costs about US$2 per instance a month; 5-minute metrics and the JSON logs suffice.');
+      ack(i, 'AwsSolutions::AwsSolutions-EC26', 'Both root volumes are encrypted (BlockDeviceMappings, asserted in test/stack.test.js); the rule cannot evaluate the conditional Spot launch template (EtlSpot).');
     }
     ack(dashboardSg, 'AwsSolutions-EC23', 'The only ingress source is the DashboardAllowedCidr parameter; a template rule rejects 0.0.0.0/0.');
 
@@ -290,8 +330,6 @@ class CoinlakeStack extends cdk.Stack {
     new cdk.CfnOutput(this, 'DashboardUrl', { value: `http://${dashboard.instancePublicDnsName}:8501` });
     new cdk.CfnOutput(this, 'CmcApiKeySecretArn', { value: cmcSecret.secretArn });
     new cdk.CfnOutput(this, 'AdminSecretArn', { value: db.secret.secretArn });
-    new cdk.CfnOutput(this, 'EtlDbUserSecretArn', { value: etlDbSecret.secretArn });
-    new cdk.CfnOutput(this, 'DashboardDbUserSecretArn', { value: webDbSecret.secretArn });
   }
 }
 

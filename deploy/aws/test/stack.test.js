@@ -87,6 +87,22 @@ test('security groups: ETL has no ingress; dashboard 8501 from the parameter onl
   assert.ok(dbRules.every((r) => !r.CidrIp));
 });
 
+test('Spot for the ETL only, off by default: persistent, stopped (not terminated) on interruption', () => {
+  const p = raw.Parameters.EtlSpot;
+  assert.equal(p.Default, 'false');
+  assert.deepEqual(p.AllowedValues, ['false', 'true']);
+  assert.deepEqual(raw.Conditions.EtlOnSpot, { 'Fn::Equals': [{ Ref: 'EtlSpot' }, 'true'] });
+  const [ltId, lt] = one('AWS::EC2::LaunchTemplate');
+  assert.equal(lt.Condition, 'EtlOnSpot');
+  assert.deepEqual(lt.Properties.LaunchTemplateData.InstanceMarketOptions,
+    { MarketType: 'spot', SpotOptions: { SpotInstanceType: 'persistent', InstanceInterruptionBehavior: 'stop' } });
+  const [, etl] = resources('AWS::EC2::Instance').find(([k]) => k.startsWith('Etl'));
+  assert.deepEqual(etl.Properties.LaunchTemplate, { 'Fn::If': ['EtlOnSpot',
+    { LaunchTemplateId: { Ref: ltId }, Version: { 'Fn::GetAtt': [ltId, 'LatestVersionNumber'] } }, { Ref: 'AWS::NoValue' }] });
+  const [, dash] = resources('AWS::EC2::Instance').find(([k]) => k.startsWith('Dashboard'));
+  assert.equal(dash.Properties.LaunchTemplate, undefined, 'the dashboard stays on-demand');
+});
+
 test('the dashboard CIDR is a required parameter and 0.0.0.0/0 is rejected', () => {
   const p = raw.Parameters.DashboardAllowedCidr;
   assert.equal(p.Type, 'String');
@@ -100,16 +116,18 @@ test('the dashboard CIDR is a required parameter and 0.0.0.0/0 is rejected', () 
 test('instances: IMDSv2 only with hop limit 1, no key pair, instance profile, encrypted disk, termination protection', () => {
   const instances = resources('AWS::EC2::Instance');
   assert.equal(instances.length, 2);
-  for (const [, i] of instances) {
+  for (const [id, i] of instances) {
     const p = i.Properties;
     assert.deepEqual(p.MetadataOptions, { HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1, HttpTokens: 'required' });
     assert.equal(p.KeyName, undefined);
     assert.ok(p.IamInstanceProfile);
-    assert.equal(p.DisableApiTermination, true);
+    // On by default; off only for the ETL on Spot (EtlSpot=true), where EC2 forbids it.
+    assert.deepEqual(p.DisableApiTermination, id.startsWith('Etl') ? { 'Fn::If': ['EtlOnSpot', false, true] } : true);
     assert.ok(p.BlockDeviceMappings.every((b) => b.Ebs.Encrypted === true));
     assert.equal(p.NetworkInterfaces[0].AssociatePublicIpAddress, true);
     assert.match(p.InstanceType, /^t3\.(nano|micro)$/, 'amd64, like the .deb');
     assert.deepEqual(p.ImageId, { Ref: 'DebianImageId' });
+    assert.deepEqual(p.CreditSpecification, { CPUCredits: 'standard' }, 'no surplus CPU credits billed');
   }
   for (const [, r] of resources('AWS::IAM::Role').filter(([k]) => !k.startsWith('VpcRejectedTraffic'))) {
     assert.ok(JSON.stringify(r.Properties.ManagedPolicyArns).includes('AmazonSSMManagedInstanceCore'));
@@ -175,15 +193,50 @@ test('IAM: ETL puts and gets lake prefixes, lists with a prefix condition, never
   const secretsOf = (sts) => sts.filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue')).flatMap((s) => [].concat(s.Resource)).map((r) => r.Ref).sort();
   const secretId = (prefix) => Object.keys(raw.Resources).find((k) => k.startsWith(prefix));
   // The admin secret is referenced through its attachment to the database.
-  assert.deepEqual(secretsOf(etl), [secretId('CmcApiKey'), secretId('DashboardDbUser'), secretId('DatabaseSecretAttachment'), secretId('EtlDbUser')].sort());
+  assert.deepEqual(secretsOf(etl), [secretId('CmcApiKey'), secretId('DatabaseSecretAttachment')].sort());
 
   const dash = statements('DashboardRole');
-  assert.deepEqual(secretsOf(dash), [secretId('DashboardDbUser')]);
+  assert.deepEqual(secretsOf(dash), [], 'the dashboard reads no secret');
   const s3 = dash.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
   assert.equal(s3.length, 1, 'only the package download');
   assert.deepEqual(actionsOf(s3[0]), ['s3:GetObject']);
   assert.match(JSON.stringify(s3[0].Resource), /ArtifactBucket.*ArtifactKey/);
   assert.ok(!JSON.stringify(dash).includes('Lake'), 'the dashboard role never names the lake');
+});
+
+test('IAM database auth: on for RDS; each role connects as its own user only; no app-user secrets', () => {
+  const [dbId, db] = one('AWS::RDS::DBInstance');
+  assert.equal(db.Properties.EnableIAMDatabaseAuthentication, true);
+  const connectOf = (role) => statements(role).filter((s) => actionsOf(s).some((a) => a.startsWith('rds-db:')));
+  for (const [role, user] of [['EtlRole', 'coinlake_etl'], ['DashboardRole', 'coinlake_web']]) {
+    const st = connectOf(role);
+    assert.equal(st.length, 1, `${role}: one rds-db statement`);
+    assert.equal(st[0].Effect, 'Allow');
+    assert.deepEqual(actionsOf(st[0]), ['rds-db:connect']);
+    const resources = [].concat(st[0].Resource);
+    assert.equal(resources.length, 1, `${role}: one database user`);
+    // arn:<partition>:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<user>, nothing wider.
+    const parts = resources[0]['Fn::Join'][1];
+    assert.ok(parts.some((p) => typeof p === 'string' && p.includes(':dbuser:')), JSON.stringify(parts));
+    assert.ok(parts.some((p) => p['Fn::GetAtt']?.[0] === dbId && p['Fn::GetAtt'][1] === 'DbiResourceId'), JSON.stringify(parts));
+    assert.equal(parts.at(-1), `/${user}`, `${role} connects as ${user} only`);
+    assert.ok(!JSON.stringify(resources).includes('*'), 'no wildcard database user');
+  }
+  const secrets = resources('AWS::SecretsManager::Secret').map(([k]) => k);
+  assert.equal(secrets.length, 2, `only the API key and the RDS admin: ${secrets}`);
+  assert.ok(secrets.some((k) => k.startsWith('CmcApiKey')));
+  assert.ok(secrets.some((k) => k.startsWith('CoinlakeDatabaseSecret')), 'the RDS admin secret');
+  assert.ok(!JSON.stringify(raw.Outputs).match(/EtlDbUser|DashboardDbUser/));
+  const etl = userData('Etl');
+  const dash = userData('Dashboard');
+  assert.match(etl, /GRANT rds_iam TO coinlake_etl, coinlake_web/);
+  assert.match(etl, /ExecStartPost=\+\/usr\/local\/sbin\/coinlake-db-users/, 'after every migrate, as root');
+  for (const [script, user] of [[etl, 'coinlake_etl'], [dash, 'coinlake_web']]) {
+    assert.match(script, new RegExp(`COINLAKE_DATABASE_URL=postgresql://${user}@`));
+    assert.match(script, /COINLAKE_DATABASE_IAM_AUTH=1/);
+  }
+  assert.match(etl, /COINLAKE_DATABASE_IAM_AUTH=0/, 'migrate signs in as the admin with its password');
+  assert.ok(!dash.includes('secretsmanager'), 'the dashboard host reads no secret');
 });
 
 test('secrets: the API key value is never in the template; passwords are generated', () => {
@@ -201,12 +254,12 @@ test('user data: valid bash; installs the package; secrets into root-only creden
     const r = spawnSync('bash', ['-n'], { input: script });
     assert.equal(r.status, 0, r.stderr.toString());
     assert.match(script, /apt-get install -y -q \/tmp\/ssm.deb \/tmp\/cwagent.deb \/tmp\/coinlake.deb/);
-    assert.match(script, /aws secretsmanager get-secret-value/);
-    assert.match(script, /umask 077/);
     assert.match(script, /install -d -m 0700 \/etc\/coinlake\/credentials/);
     assert.match(script, /sslmode=verify-full/);
     assert.match(script, /amazon-cloudwatch-agent-ctl/);
   }
+  assert.match(etl, /aws secretsmanager get-secret-value/);
+  assert.match(etl, /umask 077/);
   assert.match(etl, /systemctl start coinlake-migrate.service/);
   assert.match(etl, /GRANT coinlake_writer TO coinlake_etl/);
   assert.match(dash, /systemctl mask coinlake-migrate.service/);
