@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the integration tests that need PostgreSQL over TLS as on RDS (ssl_verify_full.sh,
 # iam_auth.sh). Needs scripts/lib.sh sourced first, COINLAKE_RUN_DIR set and WORK (a private
 # directory the test removes at exit).
@@ -39,8 +40,7 @@ tls_pg_start() {
     -c "SELECT pg_reload_conf()" >/dev/null
   # pg_reload_conf() only signals the postmaster: wait until a plain TCP connection is refused,
   # which is also the proof that the tests below talk TLS.
-  local i
-  for i in $(seq 50); do
+  for _ in $(seq 50); do
     psql -tA "postgresql://postgres@127.0.0.1:$PG_PORT/postgres?sslmode=disable" -c 'SELECT 1' \
       >/dev/null 2>&1 || return 0
     sleep 0.1
