@@ -241,10 +241,16 @@ StatusOr<ReprocessReport> RunReprocess(const ReprocessOptions& options, StopSign
     to_load += static_cast<int64_t>(page.size());
     return Status::Ok();
   }));
+  // Into an empty quotes table, the loads go without its indexes, built once at the end.
+  bool rebuild = false;
+  if (to_load > 0) {
+    ASSIGN_OR_RETURN(rebuild, warehouse::DeferQuoteIndexes(*db));
+  }
   log::Info("reprocess starting", {{"lake", lake->url()},
                                    {"objects_in_range", report.objects_seen},
                                    {"objects_to_load", to_load},
-                                   {"jobs", options.jobs}});
+                                   {"jobs", options.jobs},
+                                   {"rebuild", rebuild}});
 
   Progress progress(to_load, options.progress_bar);
   BoundedQueue queue(static_cast<size_t>(options.jobs) * kBatchObjects);
@@ -299,12 +305,20 @@ StatusOr<ReprocessReport> RunReprocess(const ReprocessOptions& options, StopSign
         },
         IsTransient);
   });
+  // A rebuild of quotes (this run's, or one a killed run left) ends before the candles are
+  // built: it may remove duplicate quotes and mark their hours pending.
   int64_t hours = 0;
   Status rebuilt = RetryWithBackoff(
-      kDatabaseBackoff, stop, "rebuild candles",
+      kDatabaseBackoff, stop, "build the quotes indexes and the candles",
       [&]() -> Status {
         if (!db->healthy()) {
           ASSIGN_OR_RETURN(db, OpenLoaderConnection(options.database_url, stop));
+        }
+        ASSIGN_OR_RETURN(std::optional<int64_t> duplicates, warehouse::RestoreQuoteIndexes(*db));
+        if (duplicates) {
+          report.quotes_rebuilt = true;
+          report.duplicates_removed = *duplicates;
+          log::Info("reprocess quotes indexes built", {{"duplicates_removed", *duplicates}});
         }
         ASSIGN_OR_RETURN(hours, warehouse::RebuildPendingCandles(*db));
         return Status::Ok();

@@ -8,6 +8,9 @@
 // Candles are deferred (warehouse::Loader::Candles::kDefer): the workers only record the hours
 // they load, and the run ends by rebuilding those hours' candles from the quotes, once
 // (warehouse::RebuildPendingCandles), including hours an earlier, killed run left pending.
+// Into an empty quotes table (drop + migrate, or --force), the workers load without its indexes
+// and the run builds them at its end (warehouse::DeferQuoteIndexes), like pg_restore; a run
+// killed before that leaves the rebuild for the next one to finish.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +38,10 @@ struct ReprocessReport {
   int64_t objects_loaded = 0;  // newly loaded by this run
   int64_t rows = 0;            // quote rows newly inserted
   int64_t candle_hours = 0;    // hours whose candles were rebuilt at the end
+  // A rebuild of quotes (loaded without indexes, built at the end) was ended by this run, and
+  // how many duplicate quotes it removed (warehouse::RestoreQuoteIndexes).
+  bool quotes_rebuilt = false;
+  int64_t duplicates_removed = 0;
 };
 
 // Idempotent: objects already in the ledger are skipped; one whose size differs from the

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "common/bytes.h"
 #include "lake/keys.h"
 #include "lake/object_store.h"
 #include "pipeline/load_object.h"
@@ -27,6 +28,19 @@ using testing::kSnapshots;
 using testing::MakeLake;
 
 std::string Checksum(const TestDatabase& db) { return testing::TablesChecksum(db); }
+
+// The indexes and constraints of quotes and of its partitions, one definition a line.
+std::string QuoteIndexes(const TestDatabase& db) {
+  return db.Scalar(
+             "SELECT coalesce(string_agg(indexdef, E'\\n' ORDER BY indexname), '') FROM pg_indexes "
+             "WHERE tablename LIKE 'quotes%' AND tablename <> 'quotes_deferred_indexes'") +
+         "\n" +
+         db.Scalar(
+             "SELECT coalesce(string_agg(conrelid::regclass || ' ' || pg_get_constraintdef(oid), "
+             "E'\\n' ORDER BY conrelid::regclass::text, conname), '') FROM pg_constraint WHERE "
+             "conrelid::regclass::text LIKE 'quotes%' AND conrelid::regclass::text <> "
+             "'quotes_deferred_indexes'");
+}
 
 std::string Command(const TestDatabase& db, const std::string& lake, const std::string& args) {
   return "COINLAKE_DATABASE_URL='" + db.url() + "' COINLAKE_LAKE_URL='" + lake + "' " +
@@ -53,16 +67,29 @@ class ReprocessTest : public ::testing::Test {
     ASSERT_TRUE(report.ok()) << report.status().ToString();
     ASSERT_EQ(report->objects_loaded, kSnapshots);
     expected_ = new std::string(Checksum(clean));
+    // An empty table is loaded without its indexes, which are built at the end, as migrate
+    // made them.
+    EXPECT_TRUE(report->quotes_rebuilt);
+    TestDatabase migrated;
+    migrated.Migrate();
+    migrated.Scalar("SELECT coinlake_ensure_quote_partitions('2026-03-01', '2026-04-30')::text");
+    indexes_ = new std::string(QuoteIndexes(migrated));
+    EXPECT_NE(indexes_->find("quotes_2026_04_snapshot_ts"), std::string::npos) << *indexes_;
+    EXPECT_NE(indexes_->find("quotes_2026_04 PRIMARY KEY"), std::string::npos) << *indexes_;
+    EXPECT_EQ(QuoteIndexes(clean), *indexes_);
   }
   static void TearDownTestSuite() {
     delete lake_;
     delete expected_;
+    delete indexes_;
   }
   static TempDir* lake_;
   static std::string* expected_;
+  static std::string* indexes_;
 };
 TempDir* ReprocessTest::lake_ = nullptr;
 std::string* ReprocessTest::expected_ = nullptr;
+std::string* ReprocessTest::indexes_ = nullptr;
 
 TEST_F(ReprocessTest, SecondRunIsANoOp) {
   TestDatabase db;
@@ -73,7 +100,9 @@ TEST_F(ReprocessTest, SecondRunIsANoOp) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->objects_seen, kSnapshots);
   EXPECT_EQ(again->objects_loaded, 0);
+  EXPECT_FALSE(again->quotes_rebuilt);
   EXPECT_EQ(Checksum(db), *expected_);
+  EXPECT_EQ(QuoteIndexes(db), *indexes_);
   // Every deferred candle was built by the end of the run.
   EXPECT_EQ(db.Scalar("SELECT count(*) FROM candles_pending"), "0");
   EXPECT_EQ(db.Scalar("SELECT count(*) FROM assets_pending"), "0");
@@ -90,8 +119,13 @@ TEST_F(ReprocessTest, AnyOrderGivesTheSameRows) {
   ASSERT_TRUE(first.ok());
   EXPECT_GT(first->objects_loaded, 0);
   EXPECT_LT(first->objects_loaded, kSnapshots);
-  ASSERT_TRUE(RunReprocess(Options(db, lake_->path(), 2), stop).ok());
+  // The table was no longer empty: loaded with its indexes in place.
+  auto rest = RunReprocess(Options(db, lake_->path(), 2), stop);
+  ASSERT_TRUE(rest.ok());
+  EXPECT_TRUE(first->quotes_rebuilt);
+  EXPECT_FALSE(rest->quotes_rebuilt);
   EXPECT_EQ(Checksum(db), *expected_);
+  EXPECT_EQ(QuoteIndexes(db), *indexes_);
 }
 
 TEST_F(ReprocessTest, ConcurrentRunsLoadEachObjectOnce) {
@@ -108,6 +142,7 @@ TEST_F(ReprocessTest, ConcurrentRunsLoadEachObjectOnce) {
   for (auto& t : runs) t.join();
   for (const Status& s : results) EXPECT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(Checksum(db), *expected_);
+  EXPECT_EQ(QuoteIndexes(db), *indexes_);
 }
 
 TEST_F(ReprocessTest, ForceRebuildsTheSameRows) {
@@ -121,7 +156,9 @@ TEST_F(ReprocessTest, ForceRebuildsTheSameRows) {
   auto rebuilt = RunReprocess(options, stop);
   ASSERT_TRUE(rebuilt.ok());
   EXPECT_EQ(rebuilt->objects_loaded, kSnapshots);
+  EXPECT_TRUE(rebuilt->quotes_rebuilt);
   EXPECT_EQ(Checksum(db), *expected_);
+  EXPECT_EQ(QuoteIndexes(db), *indexes_);
 }
 
 TEST_F(ReprocessTest, DroppedDatabaseRebuildsIdenticallyThroughTheBinary) {
@@ -133,6 +170,7 @@ TEST_F(ReprocessTest, DroppedDatabaseRebuildsIdenticallyThroughTheBinary) {
   EXPECT_NE(run.out.find("reprocess progress"), std::string::npos)
       << "no JSON progress line when stderr is not a TTY";
   EXPECT_EQ(Checksum(db), *expected_);
+  EXPECT_EQ(QuoteIndexes(db), *indexes_);
 }
 
 TEST_F(ReprocessTest, BatchesEqualLoadingOneObjectAtATime) {
@@ -153,6 +191,59 @@ TEST_F(ReprocessTest, BatchesEqualLoadingOneObjectAtATime) {
     ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   }
   EXPECT_EQ(Checksum(db), *expected_);
+}
+
+TEST(ReprocessRebuildTest, DuplicateQuotesEndAsLoadingInKeyOrder) {
+  // A snapshot that repeats the first one's quotes a minute later (CMC had not updated them):
+  // loaded without a primary key, its copies get in, and the end of the rebuild removes them.
+  TempDir lake;
+  MakeLake(lake.path(), 1);
+  auto store = lake::OpenObjectStore(lake.path());
+  ASSERT_TRUE(store.ok());
+  auto objects = (*store)->ListAll(lake::RawPrefix(lake::kListingsLatest));
+  ASSERT_TRUE(objects.ok());
+  auto first = (*store)->Get(objects->front().key);
+  ASSERT_TRUE(first.ok());
+  auto body = GzipDecompress(*first);
+  ASSERT_TRUE(body.ok());
+  auto json = nlohmann::json::parse(*body);
+  TimePoint repeated_at =
+      *ParseIso8601(json["status"]["timestamp"].get<std::string>()) + std::chrono::minutes(1);
+  json["status"]["timestamp"] = FormatIso8601(repeated_at);
+  auto gz = GzipCompress(json.dump());
+  ASSERT_TRUE(gz.ok());
+  ASSERT_TRUE((*store)->Put(lake::RawBodyKey(lake::kListingsLatest, repeated_at), *gz).ok());
+
+  // The reference: one object at a time in key order, the primary key in place (fetch's way).
+  TestDatabase reference;
+  reference.Migrate();
+  {
+    auto conn = reference.Connect();
+    warehouse::Loader loader(*conn);
+    auto all = (*store)->ListAll(lake::RawPrefix(lake::kListingsLatest));
+    ASSERT_TRUE(all.ok());
+    for (const lake::ObjectInfo& o : *all) {
+      auto data = (*store)->Get(o.key);
+      ASSERT_TRUE(data.ok());
+      ASSERT_TRUE(LoadRawObject(*conn, loader, o.key, *data).ok());
+    }
+  }
+  TestDatabase db;
+  db.Migrate();
+  StopSignal stop;
+  auto report = RunReprocess(Options(db, lake.path(), 2), stop);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->quotes_rebuilt);
+  EXPECT_GT(report->duplicates_removed, 0);
+  // Every quote of the repeat was a duplicate: the first snapshot keeps them all.
+  EXPECT_EQ(std::to_string(report->duplicates_removed),
+            db.Scalar("SELECT rows FROM lake_objects WHERE key = '" + objects->front().key + "'"));
+  EXPECT_EQ(db.Scalar("SELECT rows FROM lake_objects WHERE data_ts = '" +
+                      FormatIso8601(repeated_at) + "'"),
+            "0");
+  EXPECT_EQ(Checksum(db), Checksum(reference));
+  EXPECT_EQ(QuoteIndexes(db), QuoteIndexes(reference));
+  EXPECT_EQ(db.Scalar("SELECT count(*) FROM quotes_deferred_indexes"), "0");
 }
 
 TEST_F(ReprocessTest, ChangedObjectIsDataLoss) {
@@ -208,9 +299,17 @@ TEST(ReprocessKillTest, KillNineMidLoadThenRerunMatchesACleanLoad) {
   EXPECT_EQ(db.Scalar("SELECT count(*) FROM lake_objects o WHERE rows <> (SELECT count(*) FROM "
                       "quotes q WHERE q.lake_key = o.key)"),
             "0");
+  // It was killed mid-rebuild: quotes has no index, the definitions wait for the next run.
+  EXPECT_EQ(db.Scalar("SELECT count(*) FROM quotes_deferred_indexes"), "2");
+  EXPECT_EQ(QuoteIndexes(db), "\n");
   auto rerun = RunReprocess(Options(db, lake.path(), 2), stop);
   ASSERT_TRUE(rerun.ok()) << rerun.status().ToString();
   EXPECT_EQ(rerun->objects_loaded, kSnapshots - loaded);
+  EXPECT_TRUE(rerun->quotes_rebuilt);
+  EXPECT_EQ(rerun->duplicates_removed, 0);
+  EXPECT_EQ(QuoteIndexes(db), QuoteIndexes(clean));
+  EXPECT_NE(QuoteIndexes(db).find("quotes_2026_04 PRIMARY KEY"), std::string::npos);
+  EXPECT_EQ(db.Scalar("SELECT count(*) FROM quotes_deferred_indexes"), "0");
   // The killed run's candles were never built; the rerun builds them with its own.
   EXPECT_GT(rerun->candle_hours, 0);
   EXPECT_EQ(Checksum(db), expected);

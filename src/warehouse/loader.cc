@@ -504,4 +504,22 @@ Status MergePendingAssets(Connection& db) {
   return s;
 }
 
+StatusOr<bool> DeferQuoteIndexes(Connection& db) {
+  // Checked first without a lock: the function locks quotes exclusively, which would make
+  // every incremental reprocess wait for the dashboard's readers.
+  ASSIGN_OR_RETURN(Rows candidate, db.Query("SELECT NOT EXISTS (SELECT 1 FROM quotes) "
+                                            "OR EXISTS (SELECT 1 FROM quotes_deferred_indexes)"));
+  if (candidate.text(0, 0) != "t") return false;
+  ASSIGN_OR_RETURN(Rows deferred, db.Query("SELECT coinlake_quotes_defer_indexes()"));
+  return deferred.text(0, 0) == "t";
+}
+
+StatusOr<std::optional<int64_t>> RestoreQuoteIndexes(Connection& db) {
+  ASSIGN_OR_RETURN(Rows pending, db.Query("SELECT EXISTS (SELECT 1 FROM quotes_deferred_indexes)"));
+  if (pending.text(0, 0) != "t") return std::optional<int64_t>();
+  ASSIGN_OR_RETURN(Rows removed, db.Query("SELECT coinlake_quotes_restore_indexes()"));
+  if (!removed.at(0, 0)) return std::optional<int64_t>();  // another run ended it meanwhile
+  return std::optional<int64_t>(std::stoll(*removed.at(0, 0)));
+}
+
 }  // namespace coinlake::warehouse

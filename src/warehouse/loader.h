@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -83,5 +84,22 @@ StatusOr<int64_t> RebuildPendingCandles(Connection& db);
 // idempotent, so this equals upserting every load's assets as it committed. Safe to run
 // concurrently with RebuildPendingCandles on another connection.
 Status MergePendingAssets(Connection& db);
+
+// A rebuild of `quotes` (migration 0007): loading an empty table without its indexes and
+// building them once at the end, sorted, costs the server about half as much per row as
+// maintaining them row by row. While one is under way, `quotes` has no primary key: the
+// Candles::kDefer loads' COPY cannot fail on a quote another snapshot already brought, so such
+// duplicates wait in the table until RestoreQuoteIndexes removes them.
+//
+// Starts a rebuild if `quotes` is empty, or joins one under way (e.g. left by a killed
+// reprocess); returns whether one is under way. Takes no lock when neither is the case.
+StatusOr<bool> DeferQuoteIndexes(Connection& db);
+
+// Ends a rebuild under way, in one transaction: removes duplicate quotes (the earliest snapshot
+// keeps each, as loading in key order does; the ledger's row counts follow, and their hours go
+// to `candles_pending`), then builds the indexes. Returns the duplicates removed, nullopt if no
+// rebuild was under way. Loads of other processes wait meanwhile and may go on after it, with
+// the indexes. Takes no lock when no rebuild is under way.
+StatusOr<std::optional<int64_t>> RestoreQuoteIndexes(Connection& db);
 
 }  // namespace coinlake::warehouse
