@@ -24,6 +24,23 @@ TEST(BytesTest, GzipErrorsAreReported) {
   EXPECT_FALSE(GzipDecompress("not gzip at all").ok());
 }
 
+TEST(BytesTest, GzipDecompressesWhateverTheRatioAndTrailer) {
+  // The output is sized from the gzip trailer, trusted up to 16x the input: these cross that
+  // bound both ways, and a trailer that lies is an error, not a short or long result.
+  std::string text(1 << 20, 'x');
+  for (size_t i = 0; i < text.size(); i += 3) text[i] = static_cast<char>('a' + (i * 7919) % 26);
+  for (const std::string& t : {std::string(3 << 20, 'a'), text, std::string("x")}) {
+    auto packed = GzipCompress(t);
+    ASSERT_TRUE(packed.ok());
+    auto out = GzipDecompress(*packed);
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    EXPECT_EQ(*out, t);
+    std::string lying = *packed;
+    lying[lying.size() - 4] = static_cast<char>(lying[lying.size() - 4] ^ 0x10);
+    EXPECT_FALSE(GzipDecompress(lying).ok());
+  }
+}
+
 TEST(BytesTest, GzipBombIsRefused) {
   auto bomb = GzipCompress(std::string(10 << 20, '\0'));
   ASSERT_TRUE(bomb.ok());
