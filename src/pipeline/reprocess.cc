@@ -320,7 +320,15 @@ StatusOr<ReprocessReport> RunReprocess(const ReprocessOptions& options, StopSign
           report.duplicates_removed = *duplicates;
           log::Info("reprocess quotes indexes built", {{"duplicates_removed", *duplicates}});
         }
-        ASSIGN_OR_RETURN(hours, warehouse::RebuildPendingCandles(*db));
+        // The loading is over: as many connections as there were loaders share the rebuild.
+        std::vector<std::unique_ptr<warehouse::Connection>> helpers;
+        std::vector<warehouse::Connection*> helper_ptrs;
+        for (int i = 1; i < options.jobs; ++i) {
+          ASSIGN_OR_RETURN(auto helper, OpenLoaderConnection(options.database_url, stop));
+          helper_ptrs.push_back(helper.get());
+          helpers.push_back(std::move(helper));
+        }
+        ASSIGN_OR_RETURN(hours, warehouse::RebuildPendingCandles(*db, helper_ptrs));
         return Status::Ok();
       },
       IsTransient);

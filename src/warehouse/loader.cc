@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <thread>
 #include <tuple>
 
 #include "common/log.h"
@@ -215,38 +216,43 @@ const std::string& InsertStagedQuotesAndMergeCandlesSql() {
   return sql;
 }
 
-// Rebuilds the hourly candles of the pending hours of one month ($1) from its quotes and
-// empties those pending rows; returns how many distinct hours that was and their days.
-const std::string& RebuildHoursSql() {
-  static const std::string sql = fmt::format(
-      R"sql(WITH hours AS (
+// Takes the pending hours of one month ($1) out of candles_pending; returns how many distinct
+// hours that was, and them and their days as timestamptz[] literals.
+const std::string& TakePendingHoursSql() {
+  static const std::string sql = fmt::format(R"sql(WITH hours AS (
   DELETE FROM candles_pending
   WHERE hour >= $1::timestamptz AND hour < $1::timestamptz + interval '1 month' RETURNING hour
-), hourly AS ({})
-SELECT count(DISTINCT hour), array_agg(DISTINCT {})::text FROM hours)sql",
-      CandleUpsert("candles_hourly", "hour",
-                   "FROM quotes WHERE ts >= $1::timestamptz "
-                   "AND ts < $1::timestamptz + interval '1 month' "
-                   "AND " +
-                       Bucket("hour", "ts") + " IN (SELECT hour FROM hours)",
-                   kReplaceCandle),
-      Bucket("day", "hour"));
+) SELECT count(DISTINCT hour), array_agg(DISTINCT hour)::text, array_agg(DISTINCT {})::text
+FROM hours)sql",
+                                             Bucket("day", "hour"));
+  return sql;
+}
+
+// Rebuilds the hourly candles of the hours $2 (of the month $1) from their quotes, for the
+// coins with cmc_id % $3 = $4 (one part of a rebuild split across connections).
+const std::string& RebuildHoursSql() {
+  static const std::string sql = CandleUpsert(
+      "candles_hourly", "hour",
+      "FROM quotes WHERE ts >= $1::timestamptz AND ts < $1::timestamptz + interval '1 month' "
+      "AND " +
+          Bucket("hour", "ts") + " = ANY($2::timestamptz[]) AND cmc_id % $3 = $4",
+      kReplaceCandle);
   return sql;
 }
 
 // Rebuilds the daily candles of the days $2 (of the month $1) from their hourly candles, just
-// rebuilt: a tenth of the rows the quotes would be, and the same candles (the first hour's
-// open, the last hour's close, the extremes of the extremes, the sum of the samples).
+// rebuilt, for the coins with cmc_id % $3 = $4: a tenth of the rows the quotes would be, and
+// the same candles (the first hour's open, the last hour's close, the extremes of the
+// extremes, the sum of the samples).
 const std::string& RebuildDaysSql() {
   static const std::string sql = fmt::format(
       "INSERT INTO candles_daily AS c SELECT cmc_id, quote_currency, {0}, "
       "(min(ARRAY[date_part('epoch', first_ts), open]))[2], max(high), min(low), "
       "(max(ARRAY[date_part('epoch', last_ts), close, volume_24h]))[2], "
       "(max(ARRAY[date_part('epoch', last_ts), close, volume_24h]))[3], sum(samples), "
-      "min(first_ts), "
-      "max(last_ts) FROM candles_hourly WHERE bucket >= $1::timestamptz "
+      "min(first_ts), max(last_ts) FROM candles_hourly WHERE bucket >= $1::timestamptz "
       "AND bucket < $1::timestamptz + interval '1 month' AND {0} = ANY($2::timestamptz[]) "
-      "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 "
+      "AND cmc_id % $3 = $4 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 "
       "ON CONFLICT (cmc_id, quote_currency, bucket) DO UPDATE SET {1}",
       Bucket("day", "bucket"), kReplaceCandle);
   return sql;
@@ -471,27 +477,48 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
   return results;
 }
 
-StatusOr<int64_t> RebuildPendingCandles(Connection& db) {
+StatusOr<int64_t> RebuildPendingCandles(Connection& db, const std::vector<Connection*>& helpers) {
   ASSIGN_OR_RETURN(
       Rows months,
       db.Query("SELECT DISTINCT date_trunc('month', hour, 'UTC') FROM candles_pending ORDER BY 1"));
+  // A month of quotes is sorted and grouped in memory rather than in temporary files.
+  for (Connection* helper : helpers) RETURN_IF_ERROR(helper->Execute("SET work_mem = '256MB'"));
+  const std::string parts = std::to_string(helpers.size() + 1);
+  // Runs `sql` once per part: part 0 on `db`, the others on the helpers at the same time.
+  auto in_parts = [&](const std::string& sql, const Param& month, const Param& buckets) {
+    std::vector<Status> done(helpers.size());
+    std::vector<std::thread> threads;
+    for (size_t k = 0; k < helpers.size(); ++k) {
+      threads.emplace_back([&, k] {
+        done[k] = helpers[k]->Execute(sql, {month, buckets, parts, std::to_string(k + 1)});
+      });
+    }
+    Status s = db.Execute(sql, {month, buckets, parts, "0"});
+    for (std::thread& t : threads) t.join();
+    for (const Status& d : done) {
+      if (s.ok()) s = d;
+    }
+    return s;
+  };
   int64_t hours = 0;
   for (size_t m = 0; m < months.size(); ++m) {
     auto fail = [&db](Status s) {
       db.Rollback();
       return s;
     };
-    // A month of quotes is sorted and grouped in memory rather than in temporary files.
+    // The lock keeps loads out of the whole rebuild; the helpers' statements start after it is
+    // taken, so they see every quote too. They commit on their own: if this transaction fails,
+    // the hours stay pending and are rebuilt again, which gives the same candles.
     Status s = db.Execute(fmt::format(
         "BEGIN; SET LOCAL work_mem = '256MB'; SELECT pg_advisory_xact_lock({})", kCandleLock));
     if (!s.ok()) return fail(s);
-    auto rebuilt = db.Query(RebuildHoursSql(), {months.at(m, 0)});
-    if (!rebuilt.ok()) return fail(rebuilt.status());
-    s = db.Execute(RebuildDaysSql(), {months.at(m, 0), rebuilt->at(0, 1)});
+    auto taken = db.Query(TakePendingHoursSql(), {months.at(m, 0)});
+    if (!taken.ok()) return fail(taken.status());
+    s = in_parts(RebuildHoursSql(), months.at(m, 0), taken->at(0, 1));
+    if (s.ok()) s = in_parts(RebuildDaysSql(), months.at(m, 0), taken->at(0, 2));
+    if (s.ok()) s = db.Commit();
     if (!s.ok()) return fail(s);
-    s = db.Commit();
-    if (!s.ok()) return fail(s);
-    hours += std::stoll(rebuilt->text(0, 0));
+    hours += std::stoll(taken->text(0, 0));
   }
   return hours;
 }

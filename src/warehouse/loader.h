@@ -74,9 +74,11 @@ class Loader {
 // Recomputes the hourly and daily candles of every hour in `candles_pending` (left there by
 // Candles::kDefer loads of this or any earlier process, e.g. one killed mid-way) from the
 // quotes, one month per transaction, and empties it. Loads wait while a month is rebuilt (a
-// transaction-level advisory lock orders them), so none of their quotes is missed. Returns the
-// number of hours rebuilt.
-StatusOr<int64_t> RebuildPendingCandles(Connection& db);
+// transaction-level advisory lock orders them), so none of their quotes is missed. Each
+// `helpers` connection (idle, outside a transaction) rebuilds a share of the coins at the same
+// time. Returns the number of hours rebuilt.
+StatusOr<int64_t> RebuildPendingCandles(Connection& db,
+                                        const std::vector<Connection*>& helpers = {});
 
 // Merges the assets that Candles::kDefer loads appended to `assets_pending` and
 // `asset_names_pending` into `assets` and `asset_names`, in one transaction, and empties them
