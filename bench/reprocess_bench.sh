@@ -2,10 +2,13 @@
 # Loading benchmark (docs/benchmarks.md, "Loading"): one private PostgreSQL (fsync on), one
 # deterministic lake, three loaders of the same rows into the same quotes table (its primary
 # key and index in place), the tables emptied between runs:
-#   1. coinlake reprocess --jobs N        (decompress + parse + COPY + ledger, candles, assets)
+#   1. coinlake reprocess --jobs N        (decompress + parse + COPY + ledger, candles, assets;
+#      into the empty table it drops the indexes and builds them at its end: docs/database.md,
+#      "Rebuilding quotes")
 #   2. psql \copy of the rows pre-flattened to CSV (the server's ingest ceiling)
 #   3. the seed's Python stack: json + psycopg2 COPY (bench/reprocess_python.py)
-# Prints rows/s for each, the ratios, and reprocess's peak RSS (/usr/bin/time -v).
+# Prints rows/s for each, the ratios, and reprocess's peak RSS (/usr/bin/time -v); then, for
+# reference, psql \copy the way reprocess rebuilds (indexes dropped, built after the COPY).
 #
 # Debian's /usr/bin/python3 runs the Python parts (python3-psycopg2 is a Debian package).
 # Usage: bench/reprocess_bench.sh [SNAPSHOTS] [COINS] [JOBS]     (default 60 5000 2)
@@ -80,6 +83,14 @@ reset_tables
 T_PY=$(seconds /usr/bin/python3 "$REPO_ROOT/bench/reprocess_python.py" "$LAKE" "$DB_URL")
 check_rows "reprocess_python.py"
 
+say "psql \\copy of the same rows, indexes dropped and built after it (as reprocess rebuilds)"
+reset_tables
+T_PSQL_REBUILD=$(seconds psql -q "$DB_URL" -c "SELECT coinlake_quotes_defer_indexes()" \
+  -c "\\copy quotes ($COLS) FROM '$CSV' WITH (FORMAT csv)" -c "SELECT coinlake_quotes_restore_indexes()")
+check_rows "psql \\copy (rebuild)"
+[ "$(psql -tA "$DB_URL" -c "SELECT count(*) FROM quotes_deferred_indexes")" = 0 ] ||
+  die "psql \\copy (rebuild) left the indexes unbuilt"
+
 rate() { echo "$ROWS / $1" | bc -l; }
 R_C=$(rate "$T_COINLAKE")
 R_P=$(rate "$T_PSQL")
@@ -91,3 +102,6 @@ printf '%-34s %8.2f s %10.0f rows/s\n' "psql \\copy (CSV, ceiling)" "$T_PSQL" "$
 printf '%-34s %8.2f s %10.0f rows/s\n' "python json + psycopg2 COPY" "$T_PY" "$R_Y"
 printf 'reprocess / psql \\copy: %.2fx   reprocess / python: %.2fx   reprocess peak RSS: %d MB\n' \
   "$(echo "$R_C / $R_P" | bc -l)" "$(echo "$R_C / $R_Y" | bc -l)" "$((RSS_KB / 1024))"
+printf '%-34s %8.2f s %10.0f rows/s (reference: reprocess / it %.2fx)\n' \
+  "psql \\copy, indexes built after" "$T_PSQL_REBUILD" "$(rate "$T_PSQL_REBUILD")" \
+  "$(echo "$R_C / $(rate "$T_PSQL_REBUILD")" | bc -l)"
