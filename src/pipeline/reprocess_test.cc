@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -193,57 +194,104 @@ TEST_F(ReprocessTest, BatchesEqualLoadingOneObjectAtATime) {
   EXPECT_EQ(Checksum(db), *expected_);
 }
 
-TEST(ReprocessRebuildTest, DuplicateQuotesEndAsLoadingInKeyOrder) {
-  // A snapshot that repeats the first one's quotes a minute later (CMC had not updated them):
-  // loaded without a primary key, its copies get in, and the end of the rebuild removes them.
-  TempDir lake;
-  MakeLake(lake.path(), 1);
-  auto store = lake::OpenObjectStore(lake.path());
-  ASSERT_TRUE(store.ok());
-  auto objects = (*store)->ListAll(lake::RawPrefix(lake::kListingsLatest));
-  ASSERT_TRUE(objects.ok());
-  auto first = (*store)->Get(objects->front().key);
-  ASSERT_TRUE(first.ok());
-  auto body = GzipDecompress(*first);
-  ASSERT_TRUE(body.ok());
-  auto json = nlohmann::json::parse(*body);
-  TimePoint repeated_at =
-      *ParseIso8601(json["status"]["timestamp"].get<std::string>()) + std::chrono::minutes(1);
-  json["status"]["timestamp"] = FormatIso8601(repeated_at);
-  auto gz = GzipCompress(json.dump());
-  ASSERT_TRUE(gz.ok());
-  ASSERT_TRUE((*store)->Put(lake::RawBodyKey(lake::kListingsLatest, repeated_at), *gz).ok());
+// A lake whose second snapshot repeats the first one's quotes a minute later (CMC had not
+// updated them), and the reference: every object loaded one at a time in key order with the
+// primary key in place (fetch's way), where the first snapshot keeps those quotes.
+class ReprocessRebuildTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    MakeLake(lake_.path(), 1);
+    auto store = lake::OpenObjectStore(lake_.path());
+    ASSERT_TRUE(store.ok());
+    store_ = std::move(*store);
+    auto objects = store_->ListAll(lake::RawPrefix(lake::kListingsLatest));
+    ASSERT_TRUE(objects.ok());
+    first_key_ = objects->front().key;
+    auto first = store_->Get(first_key_);
+    ASSERT_TRUE(first.ok());
+    auto body = GzipDecompress(*first);
+    ASSERT_TRUE(body.ok());
+    auto json = nlohmann::json::parse(*body);
+    repeated_at_ =
+        *ParseIso8601(json["status"]["timestamp"].get<std::string>()) + std::chrono::minutes(1);
+    json["status"]["timestamp"] = FormatIso8601(repeated_at_);
+    auto gz = GzipCompress(json.dump());
+    ASSERT_TRUE(gz.ok());
+    ASSERT_TRUE(store_->Put(lake::RawBodyKey(lake::kListingsLatest, repeated_at_), *gz).ok());
 
-  // The reference: one object at a time in key order, the primary key in place (fetch's way).
-  TestDatabase reference;
-  reference.Migrate();
-  {
-    auto conn = reference.Connect();
-    warehouse::Loader loader(*conn);
-    auto all = (*store)->ListAll(lake::RawPrefix(lake::kListingsLatest));
+    reference_.Migrate();
+    auto conn = reference_.Connect();
+    LoadOneAtATime(*conn, kSnapshots + 1);
+  }
+
+  // Loads the first `n` objects in key order, one transaction each, as fetch does.
+  void LoadOneAtATime(warehouse::Connection& conn, int n) {
+    warehouse::Loader loader(conn);
+    auto all = store_->ListAll(lake::RawPrefix(lake::kListingsLatest));
     ASSERT_TRUE(all.ok());
-    for (const lake::ObjectInfo& o : *all) {
-      auto data = (*store)->Get(o.key);
+    ASSERT_EQ(all->size(), static_cast<size_t>(kSnapshots + 1));
+    for (int i = 0; i < n; ++i) {
+      auto data = store_->Get((*all)[i].key);
       ASSERT_TRUE(data.ok());
-      ASSERT_TRUE(LoadRawObject(*conn, loader, o.key, *data).ok());
+      auto loaded = LoadRawObject(conn, loader, (*all)[i].key, *data);
+      ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
     }
   }
+
+  // The ledger's row count of the repeat: 0 once it lost all its quotes to the first snapshot.
+  std::string RepeatRows(const TestDatabase& db) {
+    return db.Scalar("SELECT rows FROM lake_objects WHERE data_ts = '" +
+                     FormatIso8601(repeated_at_) + "'");
+  }
+
+  TempDir lake_;
+  std::unique_ptr<lake::ObjectStore> store_;
+  std::string first_key_;
+  TimePoint repeated_at_{};
+  TestDatabase reference_;
+};
+
+TEST_F(ReprocessRebuildTest, DuplicateQuotesEndAsLoadingInKeyOrder) {
+  // Loaded without a primary key, the repeat's copies get in; the end of the rebuild removes
+  // them.
+  ASSERT_EQ(RepeatRows(reference_), "0");
   TestDatabase db;
   db.Migrate();
   StopSignal stop;
-  auto report = RunReprocess(Options(db, lake.path(), 2), stop);
+  auto report = RunReprocess(Options(db, lake_.path(), 2), stop);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_TRUE(report->quotes_rebuilt);
   EXPECT_GT(report->duplicates_removed, 0);
   // Every quote of the repeat was a duplicate: the first snapshot keeps them all.
   EXPECT_EQ(std::to_string(report->duplicates_removed),
-            db.Scalar("SELECT rows FROM lake_objects WHERE key = '" + objects->front().key + "'"));
-  EXPECT_EQ(db.Scalar("SELECT rows FROM lake_objects WHERE data_ts = '" +
-                      FormatIso8601(repeated_at) + "'"),
-            "0");
-  EXPECT_EQ(Checksum(db), Checksum(reference));
-  EXPECT_EQ(QuoteIndexes(db), QuoteIndexes(reference));
+            db.Scalar("SELECT rows FROM lake_objects WHERE key = '" + first_key_ + "'"));
+  EXPECT_EQ(RepeatRows(db), "0");
+  EXPECT_EQ(Checksum(db), Checksum(reference_));
+  EXPECT_EQ(QuoteIndexes(db), QuoteIndexes(reference_));
   EXPECT_EQ(db.Scalar("SELECT count(*) FROM quotes_deferred_indexes"), "0");
+}
+
+TEST_F(ReprocessRebuildTest, FetchLoadsDuringARebuildEndTheSame) {
+  // fetch keeps loading while a rebuild is under way: with no primary key, the repeat's quotes
+  // get in and its merged candles count them twice, until the rebuild's end removes them and
+  // rebuilds their hours.
+  TestDatabase db;
+  db.Migrate();
+  auto conn = db.Connect();
+  auto started = warehouse::DeferQuoteIndexes(*conn);
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  ASSERT_TRUE(*started);
+  LoadOneAtATime(*conn, 6);  // the first snapshot, its repeat, and four more
+  EXPECT_NE(RepeatRows(db), "0");
+  StopSignal stop;
+  auto report = RunReprocess(Options(db, lake_.path(), 2), stop);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->objects_loaded, kSnapshots + 1 - 6);
+  EXPECT_TRUE(report->quotes_rebuilt);
+  EXPECT_GT(report->duplicates_removed, 0);
+  EXPECT_EQ(RepeatRows(db), "0");
+  EXPECT_EQ(Checksum(db), Checksum(reference_));
+  EXPECT_EQ(QuoteIndexes(db), QuoteIndexes(reference_));
 }
 
 TEST_F(ReprocessTest, ChangedObjectIsDataLoss) {
