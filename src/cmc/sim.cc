@@ -4,6 +4,7 @@
 #include <httplib.h>
 #include <zlib.h>
 
+#include <atomic>
 #include <charconv>
 #include <deque>
 #include <map>
@@ -241,6 +242,18 @@ std::string_view ErrorMessage(int64_t code) {
   }
 }
 
+// Counts one answer in progress for as long as it lives.
+class InProgress {
+ public:
+  explicit InProgress(std::atomic<int>& count) : count_(count) { ++count_; }
+  ~InProgress() { --count_; }
+  InProgress(const InProgress&) = delete;
+  InProgress& operator=(const InProgress&) = delete;
+
+ private:
+  std::atomic<int>& count_;
+};
+
 }  // namespace
 
 struct Simulator::Impl {
@@ -249,6 +262,10 @@ struct Simulator::Impl {
   httplib::Server server;
   std::thread thread;
   int port = 0;
+
+  // Answers being built (a `slow` one sleeps here before it is recorded as served): a crash
+  // test waits for none before it reads /__sim/served after killing the client.
+  std::atomic<int> in_progress = 0;
 
   std::mutex mu;  // guards everything below
   std::deque<Fault> faults;
@@ -338,6 +355,7 @@ struct Simulator::Impl {
   // the credit cost, or answers an error itself and returns nullopt).
   template <typename Build>
   void Serve(const httplib::Request& req, httplib::Response& res, Build&& build) {
+    InProgress counted(in_progress);
     if (!Authorised(req, res) || !AdmitCall(res)) return;
     std::optional<Fault> fault = TakeFault(req.path);
     if (fault && fault->kind == "status") {
@@ -655,6 +673,10 @@ StatusOr<std::unique_ptr<Simulator>> Simulator::Start(const SimOptions& options)
     std::lock_guard lock(p->mu);
     p->faults.clear();
     res.set_content("{\"pending\":0}", "application/json");
+  });
+  p->server.Get("/__sim/busy", [p](Req, Res res) {
+    res.set_content(fmt::format("{{\"in_progress\":{}}}", p->in_progress.load()),
+                    "application/json");
   });
   p->server.Get("/__sim/served", [p](Req, Res res) {
     std::lock_guard lock(p->mu);

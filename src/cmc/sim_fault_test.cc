@@ -4,6 +4,7 @@
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cmc/classify.h"
 #include "cmc/client.h"
@@ -95,6 +96,21 @@ TEST_F(SimFaultTest, SlowAnswerTimesOutAndIsRetried) {
   Decision d = Call();
   EXPECT_EQ(d.action, Action::kRetry);
   EXPECT_NE(d.reason.find("imeout"), std::string::npos) << d.reason;
+}
+
+TEST_F(SimFaultTest, AnAnswerTheClientGaveUpOnIsBusyUntilItIsRecordedAsServed) {
+  Inject(R"([{"fault":"slow","delay_ms":2500}])");
+  EXPECT_EQ(Call().action, Action::kRetry);  // the client's 1.5 s deadline: the sim still sleeps
+  httplib::Client control("127.0.0.1", sim_->port());
+  auto busy = [&] { return nlohmann::json::parse(control.Get("/__sim/busy")->body); };
+  auto served = [&] { return nlohmann::json::parse(control.Get("/__sim/served")->body).size(); };
+  EXPECT_EQ(busy()["in_progress"], 1);
+  EXPECT_EQ(served(), 0u);
+  for (int i = 0; i < 50 && busy()["in_progress"] != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(busy()["in_progress"], 0);
+  EXPECT_EQ(served(), 1u);  // recorded although nobody received it
 }
 
 TEST_F(SimFaultTest, ResetAndTruncatedTransfersAreRetried) {
