@@ -1,5 +1,5 @@
 # Shared by the crash-safety and soak drivers (tests/crash/*.sh, bench/freshness.sh): a private
-# PostgreSQL cluster (so a test may stop it hard), `coinlake sim`, optionally s3rver as the lake,
+# PostgreSQL cluster (so a test may stop it hard), `coinlake sim`, optionally the fake S3 as the lake,
 # and `coinlake run` started, killed and restarted under the driver's control. Sourced, not run.
 #
 # Every process this starts is stopped on exit. Every death of `coinlake run` is accounted for:
@@ -48,10 +48,10 @@ crash_finish() {
     wait "$RUN_PID" 2>/dev/null
   fi
   cleanup_started
-  if [ "$rc" = 0 ] || [ -z "${KEEP_WORK_ON_FAILURE:-}" ]; then
-    rm -rf "$WORK"
-  else
+  if [ -n "${KEEP_WORK:-}" ] || { [ "$rc" != 0 ] && [ -n "${KEEP_WORK_ON_FAILURE:-}" ]; }; then
     echo "work folder kept: $WORK" >&2
+  else
+    rm -rf "$WORK"
   fi
   exit "$rc"
 }
@@ -109,38 +109,46 @@ sim_faults() {  # sim_faults JSON_ARRAY
   curl -sf -X POST --data "$1" "$SIM_URL/__sim/faults" >/dev/null || fail "the sim refused faults: $1"
 }
 served_count() { curl -sf "$SIM_URL/__sim/served" | { grep -o '"sha256"' || true; } | wc -l; }
-
-# s3rver_start: s3rver (npm, tests/s3) as the lake, its objects in $WORK/s3rver; restartable.
-s3rver_start() {
-  local bin="$CRASH_LIB_DIR/../s3/node_modules/.bin/s3rver"
-  [ -x "$bin" ] || fail "s3rver is not installed: run 'npm ci' in tests/s3 (scripts/test does)"
-  S3RVER_DIR="$WORK/s3rver"
-  mkdir -p "$S3RVER_DIR"
-  [ -n "${S3RVER_PORT:-}" ] || S3RVER_PORT="$(free_port "${1:-19400}")"
-  # s3rver's continuation tokens use DES: Node 20 has it only in the legacy provider.
-  NODE_OPTIONS=--openssl-legacy-provider "$bin" -d "$S3RVER_DIR" -a 127.0.0.1 -p "$S3RVER_PORT" \
-    --silent --configure-bucket coinlake >>"$WORK/s3rver.log" 2>&1 &
-  S3RVER_PID=$!
-  STARTED_PIDS+=("$S3RVER_PID")
-  for _ in $(seq 1 100); do port_busy "$S3RVER_PORT" && break; sleep 0.1; done
-  port_busy "$S3RVER_PORT" || fail "s3rver did not start on port $S3RVER_PORT"
-  export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
-  export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
-  export COINLAKE_LAKE_URL="s3://coinlake/lake?region=us-east-1&endpoint=http://127.0.0.1:$S3RVER_PORT&path_style=true"
-  LAKE_DIR="$S3RVER_DIR/coinlake/lake"
-  LAKE_OBJECT_SUFFIX="._S3rver_object"
+# sim_wait_idle: until the simulator builds no answer (a `slow` one is recorded as served only
+# when its delay ends, maybe after the client that asked for it was killed).
+sim_wait_idle() {
+  for _ in $(seq 1 100); do
+    curl -sf "$SIM_URL/__sim/busy" | grep -q '"in_progress":0' && return 0
+    sleep 0.1
+  done
+  fail "the simulator was still building an answer 10 s after coinlake was killed"
 }
 
-# s3rver_crash: the lake's server dies (kill -9); its objects stay on disk for s3rver_start.
-s3rver_crash() {
-  kill -KILL "$S3RVER_PID" 2>/dev/null
-  wait "$S3RVER_PID" 2>/dev/null || true
+# s3_lake_start [PORT]: the strict fake S3 (tests/s3/fake_s3.mjs, SigV4 verified, If-None-Match
+# honoured like S3) as the lake, its objects on disk in $WORK/s3lake; restartable.
+s3_lake_start() {
+  local script="$CRASH_LIB_DIR/../s3/fake_s3.mjs"
+  [ -d "$CRASH_LIB_DIR/../s3/node_modules" ] ||
+    fail "the fake S3's modules are not installed: run 'npm ci' in tests/s3 (scripts/test does)"
+  S3_LAKE_DIR="$WORK/s3lake"
+  mkdir -p "$S3_LAKE_DIR"
+  [ -n "${S3_LAKE_PORT:-}" ] || S3_LAKE_PORT="$(free_port "${1:-19400}")"
+  node "$script" "$S3_LAKE_PORT" --dir "$S3_LAKE_DIR" >>"$WORK/s3lake.log" 2>&1 &
+  S3_LAKE_PID=$!
+  STARTED_PIDS+=("$S3_LAKE_PID")
+  for _ in $(seq 1 100); do port_busy "$S3_LAKE_PORT" && break; sleep 0.1; done
+  port_busy "$S3_LAKE_PORT" || fail "the fake S3 did not start on port $S3_LAKE_PORT"
+  export AWS_ACCESS_KEY_ID=COINLAKETESTKEYID AWS_SECRET_ACCESS_KEY=coinlake-test-secret-0123456789
+  export AWS_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+  unset AWS_SESSION_TOKEN
+  export COINLAKE_LAKE_URL="s3://coinlake/lake?region=us-east-1&endpoint=http://127.0.0.1:$S3_LAKE_PORT&path_style=true"
+  LAKE_DIR="$S3_LAKE_DIR/coinlake/lake"
+}
+
+# s3_lake_crash: the lake's server dies (kill -9); its objects stay on disk for s3_lake_start.
+s3_lake_crash() {
+  kill -KILL "$S3_LAKE_PID" 2>/dev/null
+  wait "$S3_LAKE_PID" 2>/dev/null || true
   LAKE_OUTAGES=$((LAKE_OUTAGES + 1))
 }
 
 file_lake() {
   LAKE_DIR="$WORK/lake"
-  LAKE_OBJECT_SUFFIX=""
   export COINLAKE_LAKE_URL="file://$LAKE_DIR"
 }
 
@@ -176,6 +184,7 @@ run_kill() {
   wait "$RUN_PID" 2>/dev/null || true
   RUN_PID=""
   KILLS=$((KILLS + 1))
+  sim_wait_idle
   local n
   n="$(served_count)"
   if [ "$n" -gt "$RUN_START_SERVED" ]; then echo $((n - 1)) >>"$WORK/in_flight"; fi
@@ -238,7 +247,7 @@ crash_verify() {
   sql "SELECT key, sha256, rows FROM lake_objects ORDER BY key" >"$WORK/ledger.tsv"
   sql "SELECT lake_key, count(*) FROM quotes GROUP BY lake_key" >"$WORK/quotes.tsv"
   node "$CRASH_LIB_DIR/verify.mjs" --served "$WORK/served.json" --lake "$LAKE_DIR" \
-    --object-suffix "${LAKE_OBJECT_SUFFIX:-}" --ledger "$WORK/ledger.tsv" --quotes "$WORK/quotes.tsv" \
+    --ledger "$WORK/ledger.tsv" --quotes "$WORK/quotes.tsv" \
     --spool "$WORK/spool" --in-flight "$WORK/in_flight" --summary-out "$WORK/summary.json" ||
     fail "the lake, ledger or quotes do not match what the simulator served (above)"
   "$BIN" audit --interval 3600 >"$WORK/audit.out" 2>&1 || {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Crash test (ctest crash_outages, label integration): while `coinlake run` polls `coinlake sim`
-# into an S3 lake (s3rver, on disk) and a private PostgreSQL, the database server is stopped
+# into an S3 lake (the strict fake S3, on disk) and a private PostgreSQL, the database server is stopped
 # with `pg_ctl -m immediate` (open transactions cut) and restarted, the lake's server is killed
 # and restarted, the API answers storms of faults (5xx, 429/1008, resets, truncated and
 # malformed bodies, slow answers, unknown fields), and coinlake itself is killed once a round.
@@ -33,7 +33,7 @@ storm() {  # storm N: N faults drawn from FAULT_KINDS for the next N requests
 
 pg_private
 sim_start --coins 600 --seed "${3:-8}"
-s3rver_start 19400
+s3_lake_start 19400
 export COINLAKE_LISTINGS_LIMIT=300 COINLAKE_LOG_LEVEL=info
 
 run_start
@@ -43,21 +43,17 @@ for _ in $(seq 1 "$ROUNDS"); do
   rand_sleep 500 3000
   pg_restart
   rand_sleep 300 1500
-  s3rver_crash  # the lake goes away; the spool holds
+  s3_lake_crash  # the lake goes away; the spool holds
   rand_sleep 500 4000
-  s3rver_start
+  s3_lake_start
   storm 8
   rand_sleep 1000 3000
   pg_crash  # both down at once, then coinlake killed too
-  s3rver_crash
+  s3_lake_crash
   rand_sleep 500 2000
   run_kill
   pg_restart
-  s3rver_start
-  # s3rver ignores If-None-Match: a restart within the data second of the killed process's last
-  # answer would overwrite that object instead of being refused (real S3 and the file lake refuse,
-  # and the same-second tie-break is tested on the file lake by crash_points and random_kills).
-  sleep 1.1
+  s3_lake_start
   run_start
   storm 4
   rand_sleep 500 2000

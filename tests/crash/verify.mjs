@@ -1,9 +1,9 @@
 // The crash tests' judge: after recovery, compares what the simulator served, what the lake
 // holds, what the ledger says was loaded and what the quotes table holds. Independent of
-// coinlake's code: it reads the lake's files itself (a file lake, or s3rver's folder) and the
+// coinlake's code: it reads the lake's files itself (a file lake, or the fake S3's folder) and the
 // database through psql dumps the driver makes.
 //
-//   node verify.mjs --served served.json --lake DIR [--object-suffix ._S3rver_object]
+//   node verify.mjs --served served.json --lake DIR
 //        --ledger ledger.tsv --quotes quotes.tsv --spool DIR [--in-flight FILE]
 //        [--endpoints listings_latest,...]
 //
@@ -22,7 +22,6 @@ for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^
 for (const required of ['served', 'lake', 'ledger', 'quotes', 'spool']) {
   if (!args[required]) { console.error(`verify.mjs: --${required} is required`); process.exit(2); }
 }
-const suffix = args['object-suffix'] || '';
 const endpoints = new Set((args.endpoints || 'listings_latest').split(','));
 const ENDPOINT_OF_PATH = {
   '/v1/cryptocurrency/listings/latest': 'listings_latest',
@@ -45,11 +44,10 @@ function walk(dir, out = []) {
   }
   return out;
 }
-// Lake objects: key -> absolute file path (s3rver keeps "<key>._S3rver_object" beside metadata).
+// Lake objects: key -> absolute file path.
 const objects = new Map();
 for (const file of walk(args.lake)) {
-  if (suffix && !file.endsWith(suffix)) continue;
-  const key = path.relative(args.lake, suffix ? file.slice(0, -suffix.length) : file).split(path.sep).join('/');
+  const key = path.relative(args.lake, file).split(path.sep).join('/');
   if (/(^|\/)\.tmp|\.tmp\.|~$/.test(key)) continue;  // a file lake's in-progress temporaries
   objects.set(key, file);
 }

@@ -1,6 +1,11 @@
 // A strict fake S3 (and fake EC2 IMDSv2 / container credentials endpoint) for coinlake's tests.
 //
-//   node fake_s3.mjs PORT
+//   node fake_s3.mjs PORT [--dir DIR]
+//
+// With --dir, objects also live on disk as DIR/<bucket>/<key> and are read back at start, so the
+// server can be killed (kill -9) and restarted like a lake outage, objects intact. A PUT is
+// answered only once its file is complete (written aside, then renamed), as S3 acknowledges
+// only durable writes.
 //
 // S3 (path-style, buckets exist on first use): PutObject, GetObject, HeadObject, ListObjectsV2.
 // Every request's SigV4 signature is verified with @smithy/signature-v4 (AWS's own signer) after
@@ -22,10 +27,14 @@
 // (/__container/creds, Authorization: container-token-1234).
 import http from 'node:http';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Hash } from '@smithy/hash-node';
 
 const port = Number(process.argv[2] || 0);
+const dirFlag = process.argv.indexOf('--dir');
+const dataDir = dirFlag > 0 ? process.argv[dirFlag + 1] : null;
 const STATIC_KEYS = new Map([['COINLAKETESTKEYID', { secret: 'coinlake-test-secret-0123456789', token: '' }]]);
 const buckets = new Map(); // bucket -> Map(key -> {body, sha256hex, checksum})
 const stats = { requests: 0, requests_by_bucket: {}, signature_failures: 0, puts: {}, imds_token_puts: 0, imds_credential_fetches: 0,
@@ -37,6 +46,30 @@ const imds = { expires_in_s: 6 * 3600, fail: false, tokens: new Set(), issued: 0
 const temporary = new Map(); // access key -> {secret, token}
 
 const sha256 = (b) => crypto.createHash('sha256').update(b).digest();
+const objectOf = (body) => { const d = sha256(body); return { body, sha256hex: d.toString('hex'), checksum: d.toString('base64') }; };
+
+// --dir: the files under DIR/<bucket>/ are that bucket's objects (DIR/.partial holds writes in
+// progress and is never read back).
+function loadDataDir() {
+  fs.mkdirSync(path.join(dataDir, '.partial'), { recursive: true });
+  for (const bucket of fs.readdirSync(dataDir)) {
+    if (bucket === '.partial') continue;
+    const objects = new Map();
+    const root = path.join(dataDir, bucket);
+    for (const rel of fs.readdirSync(root, { recursive: true })) {
+      const file = path.join(root, rel);
+      if (fs.statSync(file).isFile()) objects.set(rel.split(path.sep).join('/'), objectOf(fs.readFileSync(file)));
+    }
+    buckets.set(bucket, objects);
+  }
+}
+function persist(bucket, key, body) {
+  const file = path.join(dataDir, bucket, ...key.split('/'));
+  const partial = path.join(dataDir, '.partial', crypto.randomUUID());
+  fs.writeFileSync(partial, body);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.renameSync(partial, file);
+}
 const xmlEscape = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 // AWS UriEncode: only A-Za-z0-9-_.~ (and '/' in paths) stay.
 const awsEncode = (s, keepSlash) => Array.from(Buffer.from(s, 'utf8')).map((c) => {
@@ -204,7 +237,11 @@ async function handle(req, res, body) {
     const checksum = req.headers['x-amz-checksum-sha256'];
     if (checksum !== undefined && checksum !== digest.toString('base64')) return error(res, 400, 'BadDigest', 'The SHA256 you specified did not match the calculated checksum.');
     if (req.headers['if-none-match'] === '*' && objects.has(key)) return error(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
-    objects.set(key, { body, sha256hex: digest.toString('hex'), checksum: digest.toString('base64') });
+    if (dataDir) {
+      if (key.split('/').some((part) => part === '' || part === '.' || part === '..')) return error(res, 400, 'InvalidArgument', 'this fake keeps keys on disk: no empty, . or .. segments');
+      persist(bucket, key, body);
+    }
+    objects.set(key, objectOf(body));
     stats.puts[`${bucket}/${key}`] = (stats.puts[`${bucket}/${key}`] || 0) + 1;
     return send(res, 200, '', { etag: `"${digest.toString('hex').slice(0, 32)}"` });
   }
@@ -220,6 +257,7 @@ async function handle(req, res, body) {
   return error(res, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
 }
 
+if (dataDir) loadDataDir();
 const server = http.createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
