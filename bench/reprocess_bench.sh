@@ -23,7 +23,7 @@ JOBS="${3:-2}"
 ensure_packages postgresql-15 postgresql-client-15 python3 python3-psycopg2 time bc
 if [ -z "${COINLAKE_BIN:-}" ]; then
   build release coinlake
-  COINLAKE_BIN="$REPO_ROOT/build/release/coinlake"
+  COINLAKE_BIN="$REPO_ROOT/build/release/src/app/coinlake"
 fi
 
 WORK="$RUN_DIR/bench"

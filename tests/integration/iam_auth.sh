@@ -36,31 +36,25 @@ VERIFY="sslmode=verify-full&sslrootcert=$TLS_CERTS/ca.crt"
 
 for sslmode in prefer require; do
   echo "COINLAKE_DATABASE_IAM_AUTH=1 with sslmode=$sslmode: refused before connecting"
-  set +e
+  STATUS=0
   COINLAKE_DATABASE_IAM_AUTH=1 "$COINLAKE" migrate --database-url "$URL?sslmode=$sslmode" \
-    >"$WORK/out" 2>&1
-  STATUS=$?
-  set -e
+    >"$WORK/out" 2>&1 || STATUS=$?
   [ "$STATUS" = 2 ] || { cat "$WORK/out" >&2; fail "expected exit 2, got $STATUS"; }
   grep -q "sslmode=verify-full" "$WORK/out" ||
     { cat "$WORK/out" >&2; fail "the refusal does not name sslmode"; }
 done
 
 echo "COINLAKE_DATABASE_IAM_AUTH=0: off (the URL goes to the server as it is)"
-set +e
+STATUS=0
 COINLAKE_DATABASE_IAM_AUTH=0 "$COINLAKE" migrate --database-url "$URL?sslmode=require" \
-  >"$WORK/out" 2>&1
-STATUS=$?
-set -e
+  >"$WORK/out" 2>&1 || STATUS=$?
 [ "$STATUS" != 0 ] || { cat "$WORK/out" >&2; fail "signed in without a password"; }
 grep -q "no password supplied" "$WORK/out" ||
   { cat "$WORK/out" >&2; fail "expected libpq to find no password (IAM auth was on with =0?)"; }
 
 echo "--database-iam-auth with a token the server does not know: refused, token never shown"
-set +e
-"$COINLAKE" migrate --database-iam-auth --database-url "$URL?$VERIFY" >"$WORK/out" 2>&1
-STATUS=$?
-set -e
+STATUS=0
+"$COINLAKE" migrate --database-iam-auth --database-url "$URL?$VERIFY" >"$WORK/out" 2>&1 || STATUS=$?
 [ "$STATUS" != 0 ] || { cat "$WORK/out" >&2; fail "an unknown token signed in"; }
 grep -q "password authentication failed" "$WORK/out" ||
   { cat "$WORK/out" >&2; fail "expected the server to refuse the password"; }
