@@ -42,6 +42,53 @@ std::string MetaJson(const cmc::HttpResponse& response, std::string_view body_sh
   return meta.dump(2) + "\n";
 }
 
+// The sidecar of a spooled body whose own sidecar was never spooled: the process died between
+// the two spool writes. What the body itself tells is kept; the request, status and fetch times
+// died with the process, so they are null, and `recovered` says why.
+std::string RecoveredMetaJson(std::string_view stored) {
+  StatusOr<std::string> body = LooksGzipped(stored) ? GzipDecompress(stored) : std::string(stored);
+  std::string_view plain = body.ok() ? std::string_view(*body) : stored;  // hash what is there
+  nlohmann::ordered_json meta;
+  meta["request"] = nullptr;
+  meta["http_status"] = nullptr;
+  meta["fetch_started"] = nullptr;
+  meta["fetch_finished"] = nullptr;
+  meta["body_sha256"] = Sha256Hex(plain);
+  meta["body_size"] = plain.size();
+  meta["coinlake_version"] = COINLAKE_VERSION;
+  meta["recovered"] =
+      "the process stopped between spooling the body and its sidecar; this sidecar was rebuilt "
+      "from the body";
+  return meta.dump(2) + "\n";
+}
+
+// Gives every spooled body a sidecar before the drain: a body without one (the process died
+// between the two spool writes) gets RecoveredMetaJson, so the lake keeps one sidecar per body.
+// Every body this process spooled has its sidecar by the time it drains, so only an earlier
+// process's bodies can lack one.
+Status RestoreLostSidecars(lake::ObjectStore& spool, std::vector<lake::ObjectInfo>& spooled) {
+  constexpr std::string_view kBody = ".json.gz", kMeta = ".meta.json";
+  bool restored = false;
+  for (size_t i = 0; i < spooled.size(); ++i) {
+    const std::string& key = spooled[i].key;
+    if (!key.ends_with(kBody)) continue;
+    std::string meta_key = key.substr(0, key.size() - kBody.size()) + std::string(kMeta);
+    // Key order puts a body's sidecar right after it.
+    if (i + 1 < spooled.size() && spooled[i + 1].key == meta_key) continue;
+    ASSIGN_OR_RETURN(std::string stored, spool.Get(key));
+    RETURN_IF_ERROR(spool.Put(meta_key, RecoveredMetaJson(stored)));
+    log::Warn(
+        "a spooled body had no sidecar (the process stopped between the two writes): "
+        "the sidecar is rebuilt from the body",
+        {{"key", key}, {"sidecar", meta_key}});
+    restored = true;
+  }
+  if (restored) {
+    ASSIGN_OR_RETURN(spooled, spool.ListAll(""));
+  }
+  return Status::Ok();
+}
+
 // Time since `start` on the monotonic clock, for stage timings.
 std::chrono::milliseconds Since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
@@ -380,6 +427,7 @@ StatusOr<std::string> Pipeline::PutInLake(const std::string& key, std::string_vi
 
 Status Pipeline::DrainSpool(CycleReport& report) {
   ASSIGN_OR_RETURN(auto spooled, spool_->ListAll(""));
+  RETURN_IF_ERROR(RestoreLostSidecars(*spool_, spooled));
   Status set_aside;  // the first object set aside in this drain: the cycle reports it
   // Key order puts a body (.json.gz) right before its sidecar (.meta.json): the sidecar follows
   // wherever the lake put the body (raw_put.h).

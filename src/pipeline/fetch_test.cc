@@ -160,5 +160,37 @@ TEST_F(FetchTest, AnObjectTheLedgerHoldsWithOtherBytesIsSetAsideAndTheDrainGoesO
   EXPECT_TRUE(RunFetch(options_, stop_).ok());
 }
 
+TEST_F(FetchTest, ABodySpooledWithoutItsSidecarGetsOneRebuiltFromTheBody) {
+  ASSERT_TRUE(RunFetch(options_, stop_).ok());
+  auto first_lake = std::move(lake::OpenObjectStore(options_.lake_url)).value();
+  auto first = first_lake->ListAll("raw/cmc/listings_latest/");
+  ASSERT_EQ(first->size(), 2u);
+  const std::string body_key = (*first)[0].key, meta_key = (*first)[1].key;
+  const std::string stored = *first_lake->Get(body_key);
+  // A process killed between the body's spool write and its sidecar's left this behind.
+  auto spool = std::move(lake::OpenObjectStore("file://" + options_.spool_dir)).value();
+  ASSERT_TRUE(spool->Put(body_key, stored).ok());
+
+  options_.lake_url = "file://" + dir_.path() + "/other-lake";
+  auto next_second = std::chrono::ceil<std::chrono::seconds>(std::chrono::system_clock::now());
+  std::this_thread::sleep_until(next_second + std::chrono::milliseconds(50));
+  ASSERT_TRUE(RunFetch(options_, stop_).ok());
+
+  auto lake = std::move(lake::OpenObjectStore(options_.lake_url)).value();
+  EXPECT_EQ(*lake->Get(body_key), stored);
+  auto meta_text = lake->Get(meta_key);
+  ASSERT_TRUE(meta_text.ok()) << meta_text.status().ToString();
+  nlohmann::json meta = nlohmann::json::parse(*meta_text);
+  EXPECT_EQ(meta["body_sha256"], Sha256Hex(*GzipDecompress(stored)));
+  EXPECT_EQ(meta["body_size"], GzipDecompress(stored)->size());
+  EXPECT_TRUE(meta["fetch_started"].is_null());
+  EXPECT_TRUE(meta.contains("recovered"));
+  EXPECT_EQ(spool->ListAll("")->size(), 0u);
+  // The cycle's own answer kept its own sidecar.
+  auto raw = lake->ListAll("raw/cmc/listings_latest/");
+  ASSERT_EQ(raw->size(), 4u);
+  EXPECT_FALSE(nlohmann::json::parse(*lake->Get((*raw)[3].key)).contains("recovered"));
+}
+
 }  // namespace
 }  // namespace coinlake::pipeline
