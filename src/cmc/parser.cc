@@ -97,6 +97,7 @@ constexpr std::string_view kQuoteIgnored[] = {"tvl",
                                               "market_cap_by_total_supply"};
 
 std::mutex noticed_mu;
+bool noticed_cap_said = false;  // the cap is logged once per process (guarded by noticed_mu)
 std::set<std::string, std::less<>>& Noticed() {
   static auto* noticed = new std::set<std::string, std::less<>>();
   return *noticed;
@@ -112,8 +113,7 @@ void Notice(std::string_view kind, std::string_view key, const std::string_view 
   std::lock_guard lock(noticed_mu);
   auto& noticed = Noticed();
   if (noticed.size() >= kMaxNoticedFields) {
-    static bool said = false;
-    if (!noticed.contains(name) && !std::exchange(said, true)) {
+    if (!noticed.contains(name) && !std::exchange(noticed_cap_said, true)) {
       log::Warn("CMC payloads carry too many new fields; no longer noticing new ones",
                 {{"remembered", noticed.size()}, {"first_unremembered", name}});
     }
@@ -791,6 +791,12 @@ StatusOr<PayloadKind> DetectPayloadKind(std::string_view json) {
 std::vector<std::string> NoticedUnknownFields() {
   std::lock_guard lock(noticed_mu);
   return {Noticed().begin(), Noticed().end()};
+}
+
+void ForgetNoticedFieldsForTest() {
+  std::lock_guard lock(noticed_mu);
+  Noticed().clear();
+  noticed_cap_said = false;
 }
 
 void ReleaseThreadParser() { ThreadParser() = simdjson::ondemand::parser(); }

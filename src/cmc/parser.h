@@ -61,6 +61,8 @@ StatusOr<PayloadKind> DetectPayloadKind(std::string_view json);
 // kMaxNoticedFields of them (names come from the payload: hostile input must not grow memory).
 inline constexpr size_t kMaxNoticedFields = 256;
 std::vector<std::string> NoticedUnknownFields();
+// Empties that set, so a test that fills it leaves the next test in the same process a clean one.
+void ForgetNoticedFieldsForTest();
 
 // The parsers keep one simdjson parser per thread, sized for the largest payload seen, so
 // parsing object after object (reprocess) allocates nothing. A long-lived process that parses

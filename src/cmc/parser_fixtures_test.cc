@@ -311,6 +311,7 @@ TEST(ParserFixturesTest, UnknownFieldsAreIgnoredButNoticed) {
 // Field names come from the payload: a hostile answer with thousands of new names must not
 // grow the noticed set (or the log) without bound.
 TEST(ParserFixturesTest, NoticedFieldsAreCapped) {
+  ForgetNoticedFieldsForTest();  // earlier tests in this process noticed fields of their own
   std::string coin = R"({"id":1,"quote":{"USD":{"price":1}}})";
   for (int i = 0; i < 3 * static_cast<int>(kMaxNoticedFields); ++i) {
     coin.insert(1, fmt::format(R"("hostile_field_{}":0,)", i));
@@ -331,6 +332,8 @@ TEST(ParserFixturesTest, NoticedFieldsAreCapped) {
     ++said;
   }
   EXPECT_EQ(said, 1u) << "the cap is said once";
+  ForgetNoticedFieldsForTest();  // later tests in this process notice their own fields again
+  EXPECT_TRUE(NoticedUnknownFields().empty());
 }
 
 TEST(ParserFixturesTest, NumbersInEveryForm) {
