@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Builds the Debian package from a built tree with CPack, checks its metadata and contents,
-# unpacks it into a clean root (dpkg -x) and runs the packaged binary from there with the
-# system's libraries, then checks the packaged units. Usage: test_package.sh BUILD_DIR VERSION
+# checks the packaged units, then installs it into a clean Debian 12 root (mmdebstrap, as root)
+# with apt and runs it there (test_package_in_root.sh). Usage: test_package.sh BUILD_DIR VERSION
 set -euo pipefail
 build_dir="$1" version="$2"
 here="$(cd "$(dirname "$0")" && pwd)"
 fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
-for tool in cpack dpkg-deb dpkg-shlibdeps; do
-  command -v "$tool" >/dev/null || fail "$tool is missing (apt-get install cmake dpkg-dev)"
+for tool in cpack dpkg-deb dpkg-shlibdeps mmdebstrap; do
+  command -v "$tool" >/dev/null || fail "$tool is missing (apt-get install cmake dpkg-dev mmdebstrap)"
 done
+[ "$(id -u)" = 0 ] || fail "the clean-root install needs root (mmdebstrap --mode=root, chroot)"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -31,6 +32,11 @@ mkdir "$work/control"
 dpkg-deb --control "$deb" "$work/control"
 grep -qxF /etc/coinlake/coinlake.env "$work/control/conffiles" || fail "coinlake.env is no conffile"
 grep -q 'adduser --system' "$work/control/postinst" || fail "postinst creates no system user"
+# An upgrade migrates before the new binary takes over: the migrate restart precedes the others.
+migrate_line="$(grep -n 'systemctl restart coinlake-migrate.service' "$work/control/postinst" | cut -d: -f1)"
+restart_line="$(grep -n 'systemctl try-restart' "$work/control/postinst" | cut -d: -f1)"
+[ -n "$migrate_line" ] && [ -n "$restart_line" ] && [ "$migrate_line" -lt "$restart_line" ] ||
+  fail "postinst does not run the migrations before restarting the units"
 sh -n "$work/control/postinst" && sh -n "$work/control/prerm" && sh -n "$work/control/postrm"
 
 contents="$(dpkg-deb --contents "$deb")"
@@ -42,9 +48,22 @@ done
 grep -q '^-rw-r----- .* ./etc/coinlake/coinlake.env$' <<<"$contents" ||
   fail "coinlake.env must be mode 0640"
 
-root="$work/root"
-dpkg-deb -x "$deb" "$root"
-got="$("$root/usr/bin/coinlake" --version)"
-[ "$got" = "coinlake $version" ] || fail "coinlake --version said '$got'"
-"$here/systemd/test_units.sh" "$root/lib/systemd/system" "$root/usr/bin/coinlake" >/dev/null
+unpacked="$work/unpacked"
+dpkg-deb -x "$deb" "$unpacked"
+"$here/systemd/test_units.sh" "$unpacked/lib/systemd/system" "$unpacked/usr/bin/coinlake" >/dev/null
+
+# A clean root: Debian 12's essential packages and apt, from the host's Debian sources (or
+# deb.debian.org), nothing of this machine's. apt must find every library the binary needs
+# through the package's Depends, as on a new host.
+mirror=http://deb.debian.org/debian
+[ -f /etc/apt/sources.list.d/debian.sources ] && mirror=/etc/apt/sources.list.d/debian.sources
+mmdebstrap --variant=apt --mode=root --quiet \
+  --customize-hook="copy-in $deb $here/test_package_in_root.sh /tmp" \
+  --customize-hook="chroot \"\$1\" sh /tmp/test_package_in_root.sh /tmp/$(basename "$deb") $version >$work/report 2>&1" \
+  bookworm /dev/null "$mirror" </dev/null >"$work/mmdebstrap.log" 2>&1 || {
+  cat "$work/report" 2>/dev/null >&2 || true
+  tail -30 "$work/mmdebstrap.log" >&2
+  fail "installing the package into a clean root failed"
+}
+cat "$work/report"
 echo "package OK: $(basename "$deb") ($(du -h "$deb" | cut -f1)); Depends: $depends"

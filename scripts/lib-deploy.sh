@@ -1,7 +1,7 @@
 # Sourced by scripts/test: what the deployment checks under deploy/ need (systemd-analyze,
 # dpkg-shlibdeps, the CDK app's node modules). Needs lib.sh sourced first.
 
-DEPLOY_PACKAGES=(systemd dpkg-dev)
+DEPLOY_PACKAGES=(systemd dpkg-dev mmdebstrap)
 
 # Installs deploy/aws's pinned node modules with `npm ci` when the lock file changed.
 deploy_prepare() {
