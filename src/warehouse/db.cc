@@ -115,8 +115,10 @@ std::string RedactDatabaseUrl(std::string_view url) {
   std::string text(url);
   auto space = [&](size_t i) { return std::isspace(static_cast<unsigned char>(text[i])) != 0; };
   // postgresql://user:secret@host -> postgresql://user:***@host
+  bool uri = false;
   for (std::string_view scheme : {"postgresql://", "postgres://"}) {
     if (!text.starts_with(scheme)) continue;
+    uri = true;
     size_t colon = text.find_first_of(":/@", scheme.size());
     size_t at = colon != std::string::npos && text[colon] == ':' ? text.find('@', colon)
                                                                  : std::string::npos;
@@ -141,8 +143,11 @@ std::string RedactDatabaseUrl(std::string_view url) {
         if (text[end] == '\\') ++end;
       }
       end = std::min(end + 1, text.size());
-    } else {  // unquoted, up to a space (conninfo) or '&' (URI); \ escapes the next character
-      while (end < text.size() && text[end] != '&' && !space(end)) end += text[end] == '\\' ? 2 : 1;
+    } else {  // unquoted, up to a space, or in a URI '&'; \ escapes the next character
+      // In conninfo '&' is part of the value: "password=&x" is the password "&x".
+      while (end < text.size() && !(uri && text[end] == '&') && !space(end)) {
+        end += text[end] == '\\' ? 2 : 1;
+      }
       end = std::min(end, text.size());
     }
     text.replace(i, end - i, "***");
