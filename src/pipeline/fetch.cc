@@ -64,8 +64,8 @@ std::string RecoveredMetaJson(std::string_view stored) {
 
 // Gives every spooled body a sidecar before the drain: a body without one (the process died
 // between the two spool writes) gets RecoveredMetaJson, so the lake keeps one sidecar per body.
-// Every body this process spooled has its sidecar by the time it drains, so only an earlier
-// process's bodies can lack one.
+// The drain runs after the cycle's extracts, so a body lacks one only if an earlier process died
+// between the writes, or if this cycle's sidecar write failed (a full disk); both are covered.
 Status RestoreLostSidecars(lake::ObjectStore& spool, std::vector<lake::ObjectInfo>& spooled) {
   constexpr std::string_view kBody = ".json.gz", kMeta = ".meta.json";
   bool restored = false;
