@@ -51,8 +51,11 @@ void DatabaseUrl(const std::string& url) {
   }
   PQconninfoFree(options);
   // Only a password written out once, literally and long enough not to occur by chance in the
-  // rest of the URL, can be checked by search.
-  if (password.size() >= 4 && Count(url, password) == 1) {
+  // rest of the URL, can be checked by search; and one that holds the redaction mark "***" could
+  // be made by the redaction itself ("password=aa***" from "password=aaX" further on: a 240 s run
+  // found that), so it is not searched for.
+  if (password.size() >= 4 && Count(url, password) == 1 &&
+      password.find("***") == std::string::npos) {
     Require(redacted.find(password) == std::string::npos,
             "RedactDatabaseUrl left the password in: " + redacted);
   }
