@@ -148,7 +148,9 @@ test('database: PostgreSQL 15, private, encrypted, TLS forced, protected, backed
   assert.equal(p.CACertificateIdentifier, 'rds-ca-rsa2048-g1');
   assert.equal(db.DeletionPolicy, 'Snapshot');
   assert.deepEqual(p.VPCSecurityGroups, [{ 'Fn::GetAtt': [sgId('DatabaseSg'), 'GroupId'] }]);
-  template.hasResourceProperties('AWS::RDS::DBParameterGroup', { Parameters: { 'rds.force_ssl': '1' } });
+  // The instance uses the group that forces TLS (a group defined but not attached would not).
+  const [groupId] = one('AWS::RDS::DBParameterGroup', (g) => g.Properties.Parameters['rds.force_ssl'] === '1');
+  assert.deepEqual(p.DBParameterGroupName, { Ref: groupId });
   const [, subnets] = one('AWS::RDS::DBSubnetGroup');
   for (const ref of subnets.Properties.SubnetIds) assert.match(ref.Ref, /dbSubnet/);
 });
@@ -264,6 +266,24 @@ test('user data: valid bash; installs the package; secrets into root-only creden
   assert.match(etl, /GRANT coinlake_writer TO coinlake_etl/);
   assert.match(dash, /systemctl mask coinlake-migrate.service/);
   assert.ok(!dash.includes('CMC_SECRET=') || /CMC_SECRET=\n/.test(dash), 'the dashboard never learns the API key secret');
+});
+
+test('logs: on each host the unit writes its JSON lines to a file the CloudWatch agent ships to the host log group', () => {
+  for (const [prefix, unit, group] of [['Etl', 'coinlake-run', 'EtlLogs'], ['Dashboard', 'coinlake-serve', 'DashboardLogs']]) {
+    const [, inst] = resources('AWS::EC2::Instance').find(([k]) => k.startsWith(prefix));
+    const join = inst.Properties.UserData['Fn::Base64']['Fn::Join'];
+    const script = join[1].map((p) => (typeof p === 'string' ? p : p.Ref ? `REF:${p.Ref}` : 'PLACEHOLDER')).join(join[0]);
+    assert.match(script, new RegExp(`StandardOutput=append:/var/log/coinlake/${unit}.log`));
+    const heredoc = /coinlake\.json <<EOF\n([\s\S]*?)\nEOF/.exec(script);
+    assert.ok(heredoc, `${prefix}: no CloudWatch agent configuration`);
+    const files = JSON.parse(heredoc[1]).logs.logs_collected.files.collect_list;
+    const unitLog = files.find((f) => f.file_path === `/var/log/coinlake/${unit}.log`);
+    assert.ok(unitLog, `${prefix}: the agent does not ship ${unit}.log`);
+    const [logGroupId, logGroup] = resources('AWS::Logs::LogGroup').find(([k]) => k.startsWith(group));
+    assert.equal(unitLog.log_group_name, `REF:${logGroupId}`);
+    assert.equal(logGroup.Properties.RetentionInDays, 30);
+    assert.match(script, /amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:\/opt\/aws\/amazon-cloudwatch-agent\/etc\/coinlake.json/);
+  }
 });
 
 test('cdk-nag fails synthesis on an unacknowledged finding', () => {
