@@ -90,16 +90,16 @@ void UseIamAuthentication(std::shared_ptr<lake::RdsAuthTokenGenerator> generator
 
 struct Connection::Impl {
   PGconn* conn = nullptr;
-  std::unordered_set<std::string> prepared;  // statement names prepared on this connection
+  std::unordered_set<std::string> prepared;   // statement names prepared on this connection
   std::chrono::milliseconds call_timeout{0};  // SetCallTimeout; 0: none
 
   CallDeadline ArmDeadline() const { return CallDeadline(PQsocket(conn), call_timeout); }
   // The error of a call cut by its deadline says so (libpq only sees a lost connection).
   Status Failed(const CallDeadline& deadline, Status error) const {
     if (!deadline.expired()) return error;
-    return UnavailableError(fmt::format(
-        "the database did not answer within {} ms, so the connection was dropped ({})",
-        call_timeout.count(), error.message()));
+    return UnavailableError(
+        fmt::format("the database did not answer within {} ms, so the connection was dropped ({})",
+                    call_timeout.count(), error.message()));
   }
   ~Impl() {
     if (conn) PQfinish(conn);
