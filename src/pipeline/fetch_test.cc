@@ -36,8 +36,32 @@ class FetchTest : public ::testing::Test {
     options_.listings_limit = 200;
   }
 
+  // One fetch, then the listings body and sidecar keys it wrote to the lake.
+  void FetchListingsOnce() {
+    ASSERT_TRUE(RunFetch(options_, stop_).ok());
+    first_lake_ = std::move(lake::OpenObjectStore(options_.lake_url)).value();
+    auto first = first_lake_->ListAll("raw/cmc/listings_latest/");
+    ASSERT_EQ(first->size(), 2u);
+    body_key_ = (*first)[0].key;
+    meta_key_ = (*first)[1].key;
+  }
+
+  // Points the next fetch at an empty lake, in a new second, so its own answer shares no key
+  // with what a test left in the spool (that would be a tie-break, not what these tests check).
+  void NextFetchIntoAnotherLakeAndSecond() {
+    options_.lake_url = "file://" + dir_.path() + "/other-lake";
+    auto next_second = std::chrono::ceil<std::chrono::seconds>(std::chrono::system_clock::now());
+    std::this_thread::sleep_until(next_second + std::chrono::milliseconds(50));
+  }
+
+  std::unique_ptr<lake::ObjectStore> Spool() {
+    return std::move(lake::OpenObjectStore("file://" + options_.spool_dir)).value();
+  }
+
   TestDatabase db_;
   TempDir dir_;
+  std::unique_ptr<lake::ObjectStore> first_lake_;
+  std::string body_key_, meta_key_;
   std::unique_ptr<cmc::Simulator> sim_;
   FetchOptions options_;
   StopSignal stop_;
@@ -119,25 +143,19 @@ TEST_F(FetchTest, ErrorAnswerIsQuarantinedNotLoaded) {
 // never load: it is set aside in quarantine/ with its sidecar, the cycle reports DATA_LOSS once,
 // the rest of the spool still drains, and the next cycle is clean.
 TEST_F(FetchTest, AnObjectTheLedgerHoldsWithOtherBytesIsSetAsideAndTheDrainGoesOn) {
-  ASSERT_TRUE(RunFetch(options_, stop_).ok());
-  auto first_lake = std::move(lake::OpenObjectStore(options_.lake_url)).value();
-  auto first = first_lake->ListAll("raw/cmc/listings_latest/");
-  ASSERT_EQ(first->size(), 2u);
-  const std::string body_key = (*first)[0].key, meta_key = (*first)[1].key;
-  std::string body = *GzipDecompress(*first_lake->Get(body_key));
+  ASSERT_NO_FATAL_FAILURE(FetchListingsOnce());
+  const std::string body_key = body_key_, meta_key = meta_key_;
+  std::string body = *GzipDecompress(*first_lake_->Get(body_key));
   nlohmann::json changed = nlohmann::json::parse(body);
   changed["data"][0]["quote"]["USD"]["price"] = 12345.678;  // other bytes under the same key
   std::string other = changed.dump();
-  nlohmann::json meta = nlohmann::json::parse(*first_lake->Get(meta_key));
+  nlohmann::json meta = nlohmann::json::parse(*first_lake_->Get(meta_key));
   meta["body_sha256"] = Sha256Hex(other);
-  auto spool = std::move(lake::OpenObjectStore("file://" + options_.spool_dir)).value();
+  auto spool = Spool();
   ASSERT_TRUE(spool->Put(body_key, *GzipCompress(other)).ok());
   ASSERT_TRUE(spool->Put(meta_key, meta.dump()).ok());
 
-  options_.lake_url = "file://" + dir_.path() + "/other-lake";
-  // The next fetch must not share the spooled object's second (a tie-break, not this test).
-  auto next_second = std::chrono::ceil<std::chrono::seconds>(std::chrono::system_clock::now());
-  std::this_thread::sleep_until(next_second + std::chrono::milliseconds(50));
+  NextFetchIntoAnotherLakeAndSecond();
   Status s = RunFetch(options_, stop_);
   EXPECT_EQ(s.code(), StatusCode::kDataLoss) << s.ToString();
   EXPECT_NE(s.message().find(body_key), std::string::npos) << s.ToString();
@@ -154,26 +172,21 @@ TEST_F(FetchTest, AnObjectTheLedgerHoldsWithOtherBytesIsSetAsideAndTheDrainGoesO
   EXPECT_EQ(db_.Scalar("SELECT count(*) FROM lake_objects WHERE endpoint = 'listings_latest'"),
             "2");
   EXPECT_EQ(db_.Scalar("SELECT sha256 FROM lake_objects WHERE key = '" + body_key + "'"),
-            Sha256Hex(*first_lake->Get(body_key)));
+            Sha256Hex(*first_lake_->Get(body_key)));
   EXPECT_EQ(db_.Scalar("SELECT error_class FROM runs ORDER BY id DESC LIMIT 1"), "DATA_LOSS");
 
   EXPECT_TRUE(RunFetch(options_, stop_).ok());
 }
 
 TEST_F(FetchTest, ABodySpooledWithoutItsSidecarGetsOneRebuiltFromTheBody) {
-  ASSERT_TRUE(RunFetch(options_, stop_).ok());
-  auto first_lake = std::move(lake::OpenObjectStore(options_.lake_url)).value();
-  auto first = first_lake->ListAll("raw/cmc/listings_latest/");
-  ASSERT_EQ(first->size(), 2u);
-  const std::string body_key = (*first)[0].key, meta_key = (*first)[1].key;
-  const std::string stored = *first_lake->Get(body_key);
+  ASSERT_NO_FATAL_FAILURE(FetchListingsOnce());
+  const std::string body_key = body_key_, meta_key = meta_key_;
+  const std::string stored = *first_lake_->Get(body_key);
   // A process killed between the body's spool write and its sidecar's left this behind.
-  auto spool = std::move(lake::OpenObjectStore("file://" + options_.spool_dir)).value();
+  auto spool = Spool();
   ASSERT_TRUE(spool->Put(body_key, stored).ok());
 
-  options_.lake_url = "file://" + dir_.path() + "/other-lake";
-  auto next_second = std::chrono::ceil<std::chrono::seconds>(std::chrono::system_clock::now());
-  std::this_thread::sleep_until(next_second + std::chrono::milliseconds(50));
+  NextFetchIntoAnotherLakeAndSecond();
   ASSERT_TRUE(RunFetch(options_, stop_).ok());
 
   auto lake = std::move(lake::OpenObjectStore(options_.lake_url)).value();
