@@ -18,6 +18,22 @@
 namespace coinlake::warehouse {
 namespace {
 
+// Server notices (NOTICE, WARNING, ...) go to coinlake's JSON log instead of libpq's default,
+// a bare line on stderr: "already exists, skipping" is routine, a WARNING is worth a look.
+void LogServerNotice(void* /*unused*/, const PGresult* notice) {
+  const char* severity = PQresultErrorField(notice, PG_DIAG_SEVERITY_NONLOCALIZED);
+  const char* message = PQresultErrorField(notice, PG_DIAG_MESSAGE_PRIMARY);
+  const char* sqlstate = PQresultErrorField(notice, PG_DIAG_SQLSTATE);
+  nlohmann::json fields = {{"severity", severity ? severity : "NOTICE"},
+                           {"sqlstate", sqlstate ? sqlstate : ""}};
+  std::string text = fmt::format("database notice: {}", log::Redact(message ? message : ""));
+  if (severity != nullptr && std::string_view(severity) == "WARNING") {
+    log::Warn(text, fields);
+  } else {
+    log::Debug(text, fields);
+  }
+}
+
 // Classifies a failed statement by SQLSTATE: connection problems are transient, the rest is not.
 Status StatementError(PGconn* conn, PGresult* res, std::string_view what) {
   const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
@@ -217,6 +233,7 @@ StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& url) {
     if (message.find("does not exist") != std::string::npos) return InvalidArgumentError(text);
     return UnavailableError(text);
   }
+  PQsetNoticeReceiver(impl->conn, LogServerNotice, nullptr);
   // Keep logs and COPY text in UTF-8 and UTC whatever the server's defaults are.
   PQsetClientEncoding(impl->conn, "UTF8");
   auto connection = std::unique_ptr<Connection>(new Connection(std::move(impl)));
