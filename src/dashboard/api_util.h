@@ -14,8 +14,10 @@ nlohmann::json NumberOrNull(const std::optional<std::string>& text);
 // UTC session, or null for SQL NULL.
 nlohmann::json TimeOrNull(const std::optional<std::string>& text);
 
-// The newest listings snapshot time, from the ledger's index rather than a scan of quotes.
+// The newest listings snapshot that added quotes, from the ledger's index rather than a scan of
+// quotes. A snapshot that added none (the market had not moved since the previous one, as when
+// polling faster than CMC updates) has no quote of its own: showing it would show nothing.
 inline constexpr const char* kLatestSnapshot =
-    "SELECT max(data_ts) FROM lake_objects WHERE endpoint = 'listings_latest'";
+    "SELECT max(data_ts) FROM lake_objects WHERE endpoint = 'listings_latest' AND rows > 0";
 
 }  // namespace coinlake::dashboard
