@@ -8,6 +8,10 @@ namespace coinlake::dashboard {
 
 nlohmann::json NumberOrNull(const std::optional<std::string>& text) {
   if (!text) return nullptr;
+  // Integer columns (ids, counts) stay integers: 13, not 13.0.
+  int64_t integer = 0;
+  auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), integer);
+  if (error == std::errc() && end == text->data() + text->size()) return integer;
   double value = 0;
   auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
   if (ec != std::errc()) return nullptr;
