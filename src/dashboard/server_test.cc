@@ -81,6 +81,14 @@ TEST_F(ServerTest, LatestServesTheLoadedSnapshot) {
   auto health = nlohmann::json::parse(client_->Get("/api/v1/health")->body);
   EXPECT_FALSE(health["latest_snapshot"].is_null());
   EXPECT_LT(health["snapshot_age_seconds"].get<double>(), 600);
+
+  // A later snapshot that added no quote (the market had not moved) is not the one shown.
+  db_.Scalar(
+      "INSERT INTO lake_objects (key, sha256, size, endpoint, data_ts, rows) VALUES "
+      "('k-unchanged', 'x', 1, 'listings_latest', now() + interval '1 minute', 0) RETURNING 1");
+  auto after = nlohmann::json::parse(client_->Get("/api/v1/latest?limit=10&sort=volume_24h")->body);
+  EXPECT_EQ(after["count"], 10);
+  EXPECT_EQ(after["snapshot"], latest["snapshot"]);
 }
 
 TEST_F(ServerTest, BadInputIs400WithAJsonError) {
@@ -209,6 +217,7 @@ TEST_F(ServerTest, PipelineStatus) {
   EXPECT_FALSE(p["freshness"]["stale"].get<bool>());
   EXPECT_EQ(p["runs"].size(), 2u);
   EXPECT_EQ(p["runs"][0]["outcome"], "failed");
+  EXPECT_TRUE(p["runs"][0]["id"].is_number_integer()) << p["runs"][0];
   EXPECT_GE(p["credits"]["used_this_month"].get<int>(), 1);
   EXPECT_TRUE(p["credits"]["plan"].is_null()) << "no ETL has read its plan yet";
   ASSERT_EQ(p["errors"]["by_class"].size(), 1u);
