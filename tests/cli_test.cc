@@ -46,9 +46,23 @@ TEST(CliTest, MisuseIsOneClearLine) {
   ExpectOneLineError(
       "--database-url 'postgresql://u:hunter22@127.0.0.1:1/x?connect_timeout=1' migrate",
       "cannot connect");
+  auto refused = RunCommand(kBinary + " --database-url 'postgresql://u@127.0.0.1:1/x' migrate");
+  EXPECT_EQ(refused.err.find('\t'), std::string::npos) << refused.err;
   ExpectOneLineError("--database-url 'postgres://[bad' migrate", "bad database URL");
   ExpectOneLineError("--database-url '' migrate", "COINLAKE_DATABASE_URL");
-  ExpectOneLineError("inspect /nonexistent/file.json", "cannot read");
+  ExpectOneLineError("inspect /nonexistent/file.json", "No such file or directory");
+  ExpectOneLineError("inspect /tmp", "is a directory");
+  coinlake::testing::TempDir dir;
+  RunCommand("echo '[1, 2]' > " + dir.path() + "/array.json");
+  ExpectOneLineError("inspect " + dir.path() + "/array.json", "not a JSON object");
+  // Dates are checked before anything else (no database or lake is needed to refuse them).
+  for (const char* args : {"reprocess --from notadate", "reprocess --to 2026-11-31",
+                           "audit --from 2026-13-45", "audit --to 26-11-01"}) {
+    ExpectOneLineError(args, "YYYY-MM-DD");
+    EXPECT_EQ(RunCommand(kBinary + " " + args).exit_code, 2) << args;
+  }
+  ExpectOneLineError("reprocess --from 2026-11-30 --to 2026-11-01", "is after --to");
+  ExpectOneLineError("audit --from 2026-11-30 --to 2026-11-01", "is after --to");
 }
 
 TEST(CliTest, PasswordsNeverReachTheTerminal) {

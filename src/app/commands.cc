@@ -4,8 +4,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -30,8 +33,14 @@ namespace coinlake::app {
 namespace {
 
 StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    return InvalidArgumentError(fmt::format("cannot read {}: it is a directory", path));
+  }
   std::ifstream in(path, std::ios::binary);
-  if (!in) return InvalidArgumentError(fmt::format("cannot read {}", path));
+  if (!in) {
+    return InvalidArgumentError(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+  }
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
@@ -158,7 +167,20 @@ Status Run(const GlobalOptions& global, const FetchFlags& flags, const RunFlags&
   });
 }
 
+namespace {
+
+// --from after --to selects nothing: surely a mistake, not a request for an empty run.
+Status CheckDateRange(const std::string& from, const std::string& to) {
+  if (!from.empty() && !to.empty() && from > to) {
+    return InvalidArgumentError(fmt::format("--from {} is after --to {}", from, to));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status Reprocess(const GlobalOptions& global, const ReprocessFlags& flags, StopSignal& stop) {
+  RETURN_IF_ERROR(CheckDateRange(flags.from, flags.to));
   pipeline::ReprocessOptions options;
   options.database_url = global.database_url;
   options.lake_url = global.lake_url;
@@ -175,6 +197,7 @@ Status Reprocess(const GlobalOptions& global, const ReprocessFlags& flags, StopS
 }
 
 Status Audit(const GlobalOptions& global, const AuditFlags& flags, StopSignal& stop) {
+  RETURN_IF_ERROR(CheckDateRange(flags.from, flags.to));
   pipeline::AuditOptions options;
   options.database_url = global.database_url;
   options.lake_url = global.lake_url;

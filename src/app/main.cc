@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -46,6 +47,20 @@ void InstallStopHandler(coinlake::StopSignal& stop, coinlake::ReloadSignal* relo
     }
   }).detach();
 }
+
+// --from/--to: a real calendar date written YYYY-MM-DD, the lake's dt= partition format.
+const CLI::Validator kDataDate(
+    [](std::string& text) -> std::string {
+      unsigned year = 0, month = 0, day = 0;
+      char rest = 0;
+      bool shaped = text.size() == 10 && text[4] == '-' && text[7] == '-' &&
+                    std::sscanf(text.c_str(), "%4u-%2u-%2u%c", &year, &month, &day, &rest) == 3;
+      std::chrono::year_month_day date{std::chrono::year(static_cast<int>(year)),
+                                       std::chrono::month(month), std::chrono::day(day)};
+      if (shaped && date.ok()) return "";
+      return "'" + text + "' is not a date written YYYY-MM-DD";
+    },
+    "YYYY-MM-DD", "DataDate");
 
 int Fail(const Status& status) {
   std::fprintf(stderr, "coinlake: %s\n", coinlake::log::Redact(status.message()).c_str());
@@ -146,18 +161,19 @@ int main(int argc, char** argv) {
   coinlake::app::ReprocessFlags reprocess_flags;
   auto* reprocess = cli.add_subcommand(
       "reprocess", "load lake objects into the database (all, or --from/--to); idempotent");
-  reprocess->add_option("--from", reprocess_flags.from, "first data date, YYYY-MM-DD");
-  reprocess->add_option("--to", reprocess_flags.to, "last data date, YYYY-MM-DD");
+  reprocess->add_option("--from", reprocess_flags.from, "first data date (UTC)")->check(kDataDate);
+  reprocess->add_option("--to", reprocess_flags.to, "last data date (UTC)")->check(kDataDate);
   reprocess->add_option("--jobs", reprocess_flags.jobs, "parallel loaders (connections)")
-      ->check(CLI::Range(1, 64));
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   reprocess->add_flag("--force", reprocess_flags.force,
                       "empty the data tables and the ledger, then reload everything");
 
   auto* audit = cli.add_subcommand(
       "audit", "reconcile lake and database, list gaps in the schedule; exit 1 on any discrepancy");
   coinlake::app::AuditFlags audit_flags;
-  audit->add_option("--from", audit_flags.from, "first data date, YYYY-MM-DD");
-  audit->add_option("--to", audit_flags.to, "last data date, YYYY-MM-DD");
+  audit->add_option("--from", audit_flags.from, "first data date (UTC)")->check(kDataDate);
+  audit->add_option("--to", audit_flags.to, "last data date (UTC)")->check(kDataDate);
   audit
       ->add_option("--interval", audit_flags.interval_seconds, "expected seconds between snapshots")
       ->check(CLI::Range(10, 86400))

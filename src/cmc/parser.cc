@@ -361,6 +361,10 @@ auto Guarded(std::string_view json, Fn&& fn)
     iterating = true;
     return fn(doc, path);
   } catch (const simdjson::simdjson_error& e) {
+    // simdjson's words for a top-level array, number or text mean nothing to a user.
+    if (path.str().empty() && e.error() == simdjson::INCORRECT_TYPE) {
+      return InvalidArgumentError("invalid CMC payload: not a JSON object (CMC answers with one)");
+    }
     return InvalidArgumentError(fmt::format("invalid CMC payload at {}: {}", where(), e.what()));
   } catch (const ShapeError& e) {
     return InvalidArgumentError(fmt::format("invalid CMC payload at {}: {}", where(), e.what));

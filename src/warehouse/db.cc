@@ -222,7 +222,9 @@ StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& url) {
     while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
       message.pop_back();
     }
+    // libpq indents its hint lines ("...refused\n\tIs the server running"): one line, no tab.
     std::replace(message.begin(), message.end(), '\n', ' ');
+    std::erase(message, '\t');
     std::string text = fmt::format("cannot connect to the database at '{}': {}",
                                    RedactDatabaseUrl(url), log::Redact(message));
     if (message.find("password authentication failed") != std::string::npos ||
