@@ -199,7 +199,7 @@ class Auditor {
                   "FROM runs WHERE started_at >= $1 AND started_at < $2 "
                   "ORDER BY (outcome = 'ok'), started_at LIMIT 1",
                   {FormatIso8601(from), FormatIso8601(to)}));
-    if (runs.empty()) return std::string("no run recorded (the ETL was not running)");
+    if (runs.empty()) return std::string("no run started in that time (was the ETL running?)");
     if (runs.text(0, 1) == "ok") return std::string("runs succeeded but stored no snapshot");
     return fmt::format("{} run at {}: {} {}", runs.text(0, 1), runs.text(0, 0), runs.text(0, 2),
                        runs.text(0, 3));
@@ -234,11 +234,18 @@ nlohmann::json AuditReport::ToJson() const {
 }
 
 std::string AuditReport::ToText() const {
+  // Rows are counted per object, as each object's rows are compared with the database: a quote
+  // that two snapshots share (its coin had not moved) counts in both.
+  constexpr std::string_view kRow = "{:<10}  {:>7}  {:>7}  {:>13}  {:>13}  {:>9}  {:>7}\n";
   std::string out;
+  if (!days.empty()) {
+    out += fmt::format(kRow, "date", "objects", "ledger", "object rows", "rows in", "snapshots",
+                       "missing");
+    out += fmt::format(kRow, "", "in lake", "rows", "in lake", "database", "", "slots");
+  }
   for (const AuditDay& d : days) {
-    out += fmt::format("{}  objects lake {} ledger {}  rows lake {} database {}  snapshots {}/{}\n",
-                       d.date, d.lake_objects, d.ledger_objects, d.lake_rows, d.db_rows,
-                       d.snapshots, d.expected_snapshots);
+    out += fmt::format(kRow, d.date, d.lake_objects, d.ledger_objects, d.lake_rows, d.db_rows,
+                       d.snapshots, d.expected_snapshots - d.snapshots);
   }
   for (const AuditFinding& f : findings) {
     out +=

@@ -53,6 +53,11 @@ TEST_F(AuditTest, CleanLoadAuditsClean) {
   AuditReport report = Audit(lake_.path());
   EXPECT_TRUE(report.clean()) << report.ToText();
   ASSERT_EQ(report.days.size(), 2u);
+  // The text report labels its columns, then one line per day.
+  std::string text = report.ToText();
+  EXPECT_TRUE(text.starts_with("date        objects   ledger")) << text;
+  EXPECT_NE(text.find(report.days[0].date), std::string::npos) << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 4) << text;
   int64_t objects = 0;
   for (const AuditDay& d : report.days) {
     EXPECT_EQ(d.lake_objects, d.ledger_objects);
@@ -115,10 +120,10 @@ TEST_F(AuditTest, GapIsNamedWithTheFailedRun) {
   EXPECT_EQ(report.days[0].expected_snapshots, report.days[0].snapshots + 2);
 }
 
-TEST_F(AuditTest, GapWithoutRunsSaysTheEtlWasNotRunning) {
+TEST_F(AuditTest, GapWithoutRunsSaysNoRunStarted) {
   testing::MakeLake(lake_.path(), 1, {10});
   Load(lake_.path());
-  EXPECT_NE(Only(Audit(lake_.path()), "gap").detail.find("no run recorded"), std::string::npos);
+  EXPECT_NE(Only(Audit(lake_.path()), "gap").detail.find("no run started in that time"), std::string::npos);
 }
 
 TEST_F(AuditTest, BinaryExitsOneWithAJsonReport) {
