@@ -241,6 +241,11 @@ StatusOr<ReprocessReport> RunReprocess(const ReprocessOptions& options, StopSign
     to_load += static_cast<int64_t>(page.size());
     return Status::Ok();
   }));
+  if (report.objects_seen == 0) {
+    // Most likely a wrong --lake-url or dates: say so rather than finish quietly with nothing.
+    log::Warn("reprocess found no raw object in the lake for this range",
+              {{"lake", lake->url()}, {"from", options.from_date}, {"to", options.to_date}});
+  }
   // Into an empty quotes table, the loads go without its indexes, built once at the end.
   bool rebuild = false;
   if (to_load > 0) {
