@@ -81,9 +81,27 @@ SimMarket::SimMarket(uint64_t seed, int coin_count, TimePoint start)
     }
     coin.date_added = minute_ - std::chrono::days(age_days(rng_));
     coin.volume_24h = coin.price * coin.circulating_supply * 0.04;
-    coin.minute_closes.assign(1, coin.price);
-    coin.hour_closes.assign(1, coin.price);
+    SeedHistory(coin);
     coins_.push_back(std::move(coin));
+  }
+}
+
+// A market that starts with no past would show the same 1h, 24h and 7d change for every coin
+// (all since the start): each coin gets a week of closes walked backwards from its start price,
+// with the same volatility as Step's.
+void SimMarket::SeedHistory(SimCoin& coin) {
+  constexpr double kMinuteSigma = 0.0015;
+  std::normal_distribution<double> minute_shock(0.0, kMinuteSigma);
+  std::normal_distribution<double> hour_shock(0.0, kMinuteSigma * std::sqrt(60.0));
+  coin.minute_closes.assign(kMinuteCloses, coin.price);
+  for (size_t i = kMinuteCloses - 1; i-- > 0;) {
+    coin.minute_closes[i] = coin.minute_closes[i + 1] * std::exp(-minute_shock(rng_));
+  }
+  // The hour-old close is the first minute close; older hours walk back from it.
+  coin.hour_closes.assign(kHourCloses, coin.price);
+  coin.hour_closes[kHourCloses - 2] = coin.minute_closes.front();
+  for (size_t i = kHourCloses - 2; i-- > 0;) {
+    coin.hour_closes[i] = coin.hour_closes[i + 1] * std::exp(-hour_shock(rng_));
   }
 }
 
@@ -94,13 +112,15 @@ void SimMarket::Step() {
     coin.price *= std::exp(shock(rng_));
     coin.volume_24h *= std::exp(volume_shock(rng_));
     coin.minute_closes.push_back(coin.price);
-    if (coin.minute_closes.size() > 61) coin.minute_closes.erase(coin.minute_closes.begin());
+    if (coin.minute_closes.size() > kMinuteCloses) {
+      coin.minute_closes.erase(coin.minute_closes.begin());
+    }
   }
   steps_++;
   if (steps_ % 60 == 0) {
     for (SimCoin& coin : coins_) {
       coin.hour_closes.push_back(coin.price);
-      if (coin.hour_closes.size() > 169) coin.hour_closes.erase(coin.hour_closes.begin());
+      if (coin.hour_closes.size() > kHourCloses) coin.hour_closes.erase(coin.hour_closes.begin());
     }
   }
 }

@@ -53,7 +53,12 @@ class SimMarket {
   int coin_count() const { return static_cast<int>(coins_.size()); }
 
  private:
-  void Step();  // one simulated minute
+  // Closes kept per coin: an hour of minutes and a week of hours, each with both ends.
+  static constexpr size_t kMinuteCloses = 61;
+  static constexpr size_t kHourCloses = 169;
+
+  void SeedHistory(SimCoin& coin);  // a synthetic past week, so changes differ from the start
+  void Step();                      // one simulated minute
 
   std::mutex mu_;
   std::mt19937_64 rng_;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <set>
 
 #include "cmc/client.h"
@@ -50,6 +51,17 @@ TEST(SimTest, ServesListingsInCmcShape) {
   }
   EXPECT_EQ(ids.size(), 250u);
   EXPECT_TRUE(ids.count(1));  // Bitcoin keeps its real id
+  // The market has a past from its first answer: the 1h, 24h and 7d changes differ, and the
+  // week's spread is wider than the hour's, as for a random walk.
+  double spread_1h = 0, spread_7d = 0;
+  for (const QuoteRow& row : payload->rows) {
+    ASSERT_TRUE(row.percent_change_1h && row.percent_change_24h && row.percent_change_7d);
+    EXPECT_NE(*row.percent_change_1h, *row.percent_change_24h) << row.symbol;
+    EXPECT_NE(*row.percent_change_24h, *row.percent_change_7d) << row.symbol;
+    spread_1h += std::abs(*row.percent_change_1h);
+    spread_7d += std::abs(*row.percent_change_7d);
+  }
+  EXPECT_GT(spread_7d, 3 * spread_1h);
 }
 
 TEST(SimTest, AnswersErrorsLikeCmc) {
