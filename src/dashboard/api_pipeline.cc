@@ -97,24 +97,30 @@ StatusOr<json> Errors(warehouse::Connection& db) {
   return json{{"window", "7d"}, {"by_class", std::move(errors)}};
 }
 
-// The 5-minute slots of the last 24 hours (from the first snapshot ever, if later) that hold
-// no listings snapshot. The slot in progress is not expected yet.
+// The listings schedule's slots of the last 24 hours (from the first snapshot ever, if later)
+// that hold no listings snapshot. The slot length is the interval the newest ETL heartbeat
+// reports (5 minutes, the default, before any has). The slot in progress is not expected yet.
 StatusOr<json> Gaps(warehouse::Connection& db) {
+  ASSIGN_OR_RETURN(warehouse::Rows interval, db.Query(R"sql(
+    SELECT coalesce((SELECT listings_interval_seconds FROM pipeline_heartbeat
+                     WHERE listings_interval_seconds > 0 ORDER BY beat_at DESC LIMIT 1), 300))sql"));
+  const std::string slot_seconds = interval.text(0, 0);
   ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(R"sql(
     WITH first AS (
       SELECT min(data_ts) AS ts FROM lake_objects WHERE endpoint = 'listings_latest'),
     bounds AS (
-      SELECT greatest(now() - interval '24 hours', first.ts) AS lo FROM first
-      WHERE first.ts IS NOT NULL),
+      SELECT greatest(now() - interval '24 hours', first.ts) AS lo,
+             $1::integer * interval '1 second' AS step, $1::integer AS seconds
+      FROM first WHERE first.ts IS NOT NULL),
     slots AS (
-      SELECT generate_series(to_timestamp(floor(extract(epoch FROM lo) / 300) * 300),
-                             now() - interval '5 minutes', interval '5 minutes') AS slot
+      SELECT generate_series(to_timestamp(floor(extract(epoch FROM lo) / seconds) * seconds),
+                             now() - step, step) AS slot, step
       FROM bounds)
     SELECT s.slot, EXISTS (
       SELECT 1 FROM lake_objects o
-      WHERE o.endpoint = 'listings_latest' AND o.data_ts >= s.slot
-        AND o.data_ts < s.slot + interval '5 minutes')
-    FROM slots s ORDER BY s.slot)sql"));
+      WHERE o.endpoint = 'listings_latest' AND o.data_ts >= s.slot AND o.data_ts < s.slot + s.step)
+    FROM slots s ORDER BY s.slot)sql",
+                                                  {slot_seconds}));
   json ranges = json::array();
   size_t missing = 0;
   for (size_t r = 0; r < rows.size(); ++r) {
@@ -129,7 +135,7 @@ StatusOr<json> Gaps(warehouse::Connection& db) {
     }
   }
   return json{{"window", "24h"},
-              {"slot_seconds", 300},
+              {"slot_seconds", std::stoll(slot_seconds)},
               {"expected", rows.size()},
               {"missing", missing},
               {"ranges", std::move(ranges)}};

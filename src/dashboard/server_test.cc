@@ -232,11 +232,20 @@ TEST_F(ServerTest, PipelineStatus) {
       "INSERT INTO pipeline_heartbeat (host, pid, version, state, started_at, beat_at, "
       "credits_plan_month, credits_used_month, credits_reset_at) VALUES ('etl-1', 1, 'v', "
       "'running', now(), now(), 10000, 2512, '2026-12-01T00:00:00Z') RETURNING 1");
-  auto plan = GetJson(*client_, "/api/v1/pipeline")["credits"]["plan"];
+  auto with_heartbeat = GetJson(*client_, "/api/v1/pipeline");
+  auto plan = with_heartbeat["credits"]["plan"];
+  EXPECT_EQ(with_heartbeat["gaps"]["slot_seconds"], 300) << "no interval reported: the default";
   EXPECT_EQ(plan["credits_per_month"], 10000);
   EXPECT_EQ(plan["used_this_month"], 2512);
   EXPECT_EQ(plan["left_this_month"], 7488);
   EXPECT_EQ(plan["resets_at"], "2026-12-01T00:00:00.000Z");
+
+  // Gaps follow the ETL's own schedule: every 10 minutes, half as many slots as every 5.
+  db_.Scalar("UPDATE pipeline_heartbeat SET listings_interval_seconds = 600 RETURNING 1");
+  auto ten = GetJson(*client_, "/api/v1/pipeline")["gaps"];
+  EXPECT_EQ(ten["slot_seconds"], 600);
+  EXPECT_NEAR(ten["expected"].get<double>(), p["gaps"]["expected"].get<double>() / 2, 1) << ten;
+  EXPECT_EQ(ten["missing"].get<int>(), ten["expected"].get<int>() - 1);
 }
 
 TEST_F(ServerTest, CsvDownloads) {

@@ -44,8 +44,9 @@ Status WriteHeartbeat(warehouse::Connection& db, const RunHealth& h, std::string
     INSERT INTO pipeline_heartbeat (host, pid, version, state, started_at, beat_at,
         last_cycle_started_at, last_cycle_finished_at, last_outcome, last_success_at, lag_seconds,
         next_cycle_at, cycles, failed_cycles, skipped_slots, credits_plan_month,
-        credits_used_month, credits_reset_at)
-    VALUES ($1, $2, $3, $4, $5, now(), $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+        credits_used_month, credits_reset_at, listings_interval_seconds)
+    VALUES ($1, $2, $3, $4, $5, now(), $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+        $18)
     ON CONFLICT (host) DO UPDATE SET pid = EXCLUDED.pid, version = EXCLUDED.version,
         state = EXCLUDED.state, started_at = EXCLUDED.started_at, beat_at = EXCLUDED.beat_at,
         last_cycle_started_at = EXCLUDED.last_cycle_started_at,
@@ -58,7 +59,8 @@ Status WriteHeartbeat(warehouse::Connection& db, const RunHealth& h, std::string
         skipped_slots = EXCLUDED.skipped_slots,
         credits_plan_month = EXCLUDED.credits_plan_month,
         credits_used_month = EXCLUDED.credits_used_month,
-        credits_reset_at = EXCLUDED.credits_reset_at)sql",
+        credits_reset_at = EXCLUDED.credits_reset_at,
+        listings_interval_seconds = EXCLUDED.listings_interval_seconds)sql",
       {h.host, std::to_string(h.pid), std::string(COINLAKE_VERSION), std::string(state),
        FormatIso8601(h.started), TimeOrNull(h.last_cycle_started),
        TimeOrNull(h.last_cycle_finished),
@@ -68,7 +70,10 @@ Status WriteHeartbeat(warehouse::Connection& db, const RunHealth& h, std::string
        std::to_string(h.cycles), std::to_string(h.failed_cycles), std::to_string(h.skipped_slots),
        h.credits ? warehouse::Param(std::to_string(h.credits->plan_month)) : std::nullopt,
        h.credits ? warehouse::Param(std::to_string(h.credits->used_month)) : std::nullopt,
-       h.credits && h.credits->reset_at ? TimeOrNull(*h.credits->reset_at) : std::nullopt});
+       h.credits && h.credits->reset_at ? TimeOrNull(*h.credits->reset_at) : std::nullopt,
+       h.listings_interval_seconds > 0
+           ? warehouse::Param(std::to_string(h.listings_interval_seconds))
+           : std::nullopt});
 }
 
 std::string PrometheusText(const RunHealth& h) {

@@ -33,6 +33,7 @@ struct RunHealth {
   CycleReport last;          // its stage timings, rows, credits
   double lag_seconds = 0;    // how late the last cycle started after its slot
   TimePoint next_cycle{};
+  int64_t listings_interval_seconds = 0;  // 0: listings not scheduled
   bool lock_held = false;
   int64_t rss_bytes = 0;  // VmRSS after the last cycle
   // The CMC plan as the credit governor sees it; unset until it has read /v1/key/info.

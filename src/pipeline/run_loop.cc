@@ -27,6 +27,14 @@ std::string HostName() {
   return name;
 }
 
+// The listings endpoint's interval (0 when it is off): the dashboard's gaps follow it.
+int64_t ListingsIntervalSeconds(const FetchOptions& fetch) {
+  for (const EndpointSchedule& e : fetch.schedule) {
+    if (e.endpoint == "listings_latest") return e.interval.count();
+  }
+  return 0;
+}
+
 // The loop's state between cycles.
 class Loop {
  public:
@@ -42,6 +50,7 @@ class Loop {
     health_.started = SystemNow();
     health_.lock_held = true;
     health_.next_cycle = scheduler_.NextTick();
+    health_.listings_interval_seconds = ListingsIntervalSeconds(options_.fetch);
   }
 
   Status Run(ReloadSignal& reload_signal, const ReloadFunction& reload) {
@@ -141,6 +150,8 @@ class Loop {
     pipeline_ = std::move(pipeline);
     scheduler_.Replace(options_.fetch.schedule, SystemNow());
     health_.next_cycle = scheduler_.NextTick();
+    health_.listings_interval_seconds = ListingsIntervalSeconds(options_.fetch);
+    Publish("running");  // the new schedule shows at once, not after the next cycle
     log::Info("configuration reloaded", {{"schedule", ScheduleJson(options_.fetch)},
                                          {"next_cycle", FormatIso8601(health_.next_cycle)}});
   }

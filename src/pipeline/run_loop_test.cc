@@ -134,6 +134,7 @@ TEST_F(RunLoopTest, OneRunPerDatabaseHeartbeatMetricsReloadAndStop) {
             "t");
   EXPECT_EQ(db_.Scalar("SELECT state || ' ' || last_outcome FROM pipeline_heartbeat"),
             "running ok");
+  EXPECT_EQ(db_.Scalar("SELECT listings_interval_seconds FROM pipeline_heartbeat"), "300");
   EXPECT_EQ(db_.Scalar("SELECT count(*) FROM quotes"), "200");
 
   // A second run against the same database refuses, with one clear line, and exits 1.
@@ -165,6 +166,10 @@ TEST_F(RunLoopTest, OneRunPerDatabaseHeartbeatMetricsReloadAndStop) {
     return first.out().find("configuration reloaded") != std::string::npos;
   })) << first.out();
   EXPECT_NE(first.out().find("\"global_metrics_latest\":60"), std::string::npos) << first.out();
+  // The heartbeat then tells the dashboard the new listings interval (its gaps follow it).
+  EXPECT_TRUE(Eventually([&] {
+    return db_.Scalar("SELECT listings_interval_seconds FROM pipeline_heartbeat") == "60";
+  }));
 
   // SIGTERM: exit 0, the heartbeat says stopped, and the lock is free for the next run.
   first.Signal(SIGTERM);
