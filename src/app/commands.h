@@ -50,7 +50,7 @@ struct ReprocessFlags {
 struct AuditFlags {
   std::string from;
   std::string to;
-  int interval_seconds = 300;
+  int interval_seconds = 0;  // 0: the ETL's listings interval (heartbeat), else 300
   bool json = false;
 };
 

@@ -175,9 +175,10 @@ int main(int argc, char** argv) {
   audit->add_option("--from", audit_flags.from, "first data date (UTC)")->check(kDataDate);
   audit->add_option("--to", audit_flags.to, "last data date (UTC)")->check(kDataDate);
   audit
-      ->add_option("--interval", audit_flags.interval_seconds, "expected seconds between snapshots")
-      ->check(CLI::Range(10, 86400))
-      ->capture_default_str();
+      ->add_option("--interval", audit_flags.interval_seconds,
+                   "expected seconds between snapshots (default: the listings interval of the "
+                   "newest ETL heartbeat, else 300)")
+      ->check(CLI::Range(10, 86400));
   audit->add_flag("--json", audit_flags.json, "print the report as JSON on stdout");
 
   std::string inspect_file;

@@ -254,10 +254,19 @@ std::string AuditReport::ToText() const {
   return out;
 }
 
-StatusOr<AuditReport> RunAudit(const AuditOptions& options, StopSignal& stop) {
-  if (options.interval.count() <= 0) return InvalidArgumentError("--interval must be positive");
-  ASSIGN_OR_RETURN(auto lake, lake::OpenObjectStore(options.lake_url));
-  ASSIGN_OR_RETURN(auto db, warehouse::Connection::Open(options.database_url));
+StatusOr<AuditReport> RunAudit(const AuditOptions& given, StopSignal& stop) {
+  if (given.interval.count() < 0) return InvalidArgumentError("--interval must be positive");
+  ASSIGN_OR_RETURN(auto lake, lake::OpenObjectStore(given.lake_url));
+  ASSIGN_OR_RETURN(auto db, warehouse::Connection::Open(given.database_url));
+  AuditOptions options = given;
+  if (options.interval.count() == 0) {
+    // The schedule the ETL keeps, as its newest heartbeat says (the dashboard's gaps use it too).
+    ASSIGN_OR_RETURN(warehouse::Rows interval,
+                     db->Query("SELECT coalesce((SELECT listings_interval_seconds "
+                               "FROM pipeline_heartbeat WHERE listings_interval_seconds > 0 "
+                               "ORDER BY beat_at DESC LIMIT 1), 300)"));
+    options.interval = std::chrono::seconds(std::stoll(interval.text(0, 0)));
+  }
   Auditor auditor(options, *lake, *db, stop);
   ASSIGN_OR_RETURN(AuditReport report, auditor.Run());
   // expected = present + missing (CheckGap counted the missing slots).

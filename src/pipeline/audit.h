@@ -20,9 +20,9 @@ namespace coinlake::pipeline {
 struct AuditOptions {
   std::string database_url;
   std::string lake_url;
-  std::string from_date;  // YYYY-MM-DD, inclusive; empty: from the start
-  std::string to_date;    // YYYY-MM-DD, inclusive; empty: to the end
-  std::chrono::seconds interval{300};
+  std::string from_date;               // YYYY-MM-DD, inclusive; empty: from the start
+  std::string to_date;                 // YYYY-MM-DD, inclusive; empty: to the end
+  std::chrono::seconds interval{300};  // 0: the newest ETL heartbeat's listings interval, else 300
 };
 
 struct AuditDay {

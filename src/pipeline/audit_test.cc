@@ -25,8 +25,10 @@ class AuditTest : public ::testing::Test {
     auto loaded = RunReprocess(options, stop);
     ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   }
-  AuditReport Audit(const std::string& lake) {
+  AuditReport Audit(const std::string& lake,
+                    std::chrono::seconds interval = std::chrono::seconds(300)) {
     AuditOptions options;
+    options.interval = interval;
     options.database_url = db_.url();
     options.lake_url = lake;
     StopSignal stop;
@@ -123,7 +125,24 @@ TEST_F(AuditTest, GapIsNamedWithTheFailedRun) {
 TEST_F(AuditTest, GapWithoutRunsSaysNoRunStarted) {
   testing::MakeLake(lake_.path(), 1, {10});
   Load(lake_.path());
-  EXPECT_NE(Only(Audit(lake_.path()), "gap").detail.find("no run started in that time"), std::string::npos);
+  EXPECT_NE(Only(Audit(lake_.path()), "gap").detail.find("no run started in that time"),
+            std::string::npos);
+}
+
+// Without --interval, the schedule is the one the ETL reports in its heartbeat.
+TEST_F(AuditTest, DefaultScheduleIsTheEtlHeartbeats) {
+  testing::MakeLake(lake_.path(), 1);
+  Load(lake_.path());
+  EXPECT_TRUE(Audit(lake_.path(), std::chrono::seconds(0)).clean()) << "no heartbeat: 300 s";
+  db_.Scalar(
+      "INSERT INTO pipeline_heartbeat (host, pid, version, state, started_at, beat_at, "
+      "listings_interval_seconds) VALUES ('etl', 1, 'v', 'running', now(), now(), 60) "
+      "RETURNING 1");
+  AuditReport every_minute = Audit(lake_.path(), std::chrono::seconds(0));
+  ASSERT_EQ(every_minute.findings.size(), static_cast<size_t>(testing::kSnapshots - 1));
+  EXPECT_EQ(every_minute.findings[0].kind, "gap");
+  EXPECT_TRUE(every_minute.findings[0].detail.starts_with("4 snapshot(s) missing"))
+      << every_minute.findings[0].detail;
 }
 
 TEST_F(AuditTest, BinaryExitsOneWithAJsonReport) {
