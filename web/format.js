@@ -17,6 +17,18 @@ export function big(value) {
   return value === null || value === undefined ? '–' : compact.format(value);
 }
 
+export function plural(n, word) {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+}
+
+// A run's duration: runs often take a few milliseconds, which "0.0" seconds would hide.
+export function duration(seconds) {
+  if (seconds === null || seconds === undefined) return '–';
+  if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+}
+
 export function percentCell(value) {
   if (value === null || value === undefined) return el('td', '–', 'num');
   return el('td', `${value.toFixed(2)}%`, `num ${value >= 0 ? 'up' : 'down'}`);

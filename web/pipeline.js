@@ -1,50 +1,88 @@
 // Pipeline page: freshness, credits, errors by class, missing snapshots, last runs.
 import { getJson } from './api.js';
-import { ago, el, when } from './format.js';
+import { ago, duration, el, plural, when } from './format.js';
 
-export async function refreshPipeline() {
-  const p = await getJson('/api/v1/pipeline', { runs: 20 });
+function renderFreshness(freshness) {
   const fresh = document.getElementById('p-fresh');
-  if (p.freshness.latest_snapshot === null) {
+  if (freshness.latest_snapshot === null) {
     fresh.textContent = 'no data yet';
     fresh.className = '';
   } else {
-    fresh.textContent = `${when(p.freshness.latest_snapshot)} (${ago(p.freshness.snapshot_age_seconds)})${p.freshness.stale ? ' · stale' : ''}`;
-    fresh.className = p.freshness.stale ? 'stale' : 'ok';
+    fresh.textContent = `${when(freshness.latest_snapshot)} (${ago(freshness.snapshot_age_seconds)})${freshness.stale ? ' · stale' : ''}`;
+    fresh.className = freshness.stale ? 'stale' : 'ok';
   }
-  // CMC's own figures (every use of the key) when the ETL has read its plan; else our runs only.
-  const plan = p.credits.plan;
-  document.getElementById('p-credits').textContent = plan
-    ? `${plan.left_this_month.toLocaleString('en-US')} left of ${plan.credits_per_month.toLocaleString('en-US')} · ${plan.used_this_month.toLocaleString('en-US')} used (${p.credits.used_this_month} by ${p.credits.runs_this_month} runs)`
-    : `${p.credits.used_this_month} used in ${p.credits.runs_this_month} runs · plan not read yet`;
-  document.getElementById('p-gaps').textContent = p.gaps.expected === 0
-    ? 'no data yet'
-    : `${p.gaps.missing} of ${p.gaps.expected} 5-minute snapshots missing`;
-  // One line per ETL host (`coinlake run`): alive, stopped, or stale (a cycle long overdue).
-  const beat = document.getElementById('p-heartbeat');
-  beat.replaceChildren(...(p.heartbeats.length ? p.heartbeats.map((h) => {
+}
+
+// Our runs' spending in words, then what is left: CMC's own figures (every use of the key) once
+// a `coinlake run` has read the plan. CMC's count is named only when it differs from ours (the
+// key is also used elsewhere), else the card would print the same number twice.
+function creditsText(credits) {
+  const ours = `${plural(credits.used_this_month, 'credit')} used this month by ${plural(credits.runs_this_month, 'run')}`;
+  const plan = credits.plan;
+  if (!plan) return `${ours}; plan not read yet`;
+  const left = `${plan.left_this_month.toLocaleString('en-US')} of ${plan.credits_per_month.toLocaleString('en-US')} left`;
+  const theirs = plan.used_this_month === credits.used_this_month
+    ? '' : ` (CMC counts ${plural(plan.used_this_month, 'credit')} for the key)`;
+  return `${ours}; ${left}${theirs}`;
+}
+
+// `expected` is 0 until the first 5-minute slot after the first snapshot has ended.
+function gapsText(gaps, freshness) {
+  if (freshness.latest_snapshot === null) return 'no data yet';
+  if (gaps.expected === 0) return 'no complete 5-minute slot yet';
+  return `${gaps.missing} of ${gaps.expected} 5-minute snapshots missing`;
+}
+
+// One line per ETL host (`coinlake run`): alive, stopped, or stale (a cycle long overdue).
+function renderHeartbeats(heartbeats) {
+  const lines = heartbeats.map((h) => {
     const state = h.state === 'stopped' ? 'stopped' : (h.stale ? 'stale' : 'ok');
     const success = h.last_success_at ? `last ok ${when(h.last_success_at)}` : 'no ok cycle yet';
-    return el('div', `${h.host}: ${h.state}${h.stale ? ' · stale' : ''}, beat ${ago(h.beat_age_seconds)}, ${success}`, state);
-  }) : [el('span', 'no run process yet', 'note')]));
-  const errors = p.errors.by_class.map((e) => {
-    const tr = el('tr');
-    tr.append(el('td', e.error_class), el('td', e.count, 'num'), el('td', when(e.last_at)), el('td', e.last_error || ''));
-    return tr;
+    return el('div', `host ${h.host}: ${h.state}${h.stale ? ' · stale' : ''}, beat ${ago(h.beat_age_seconds)}, ${success}`, state);
   });
-  document.getElementById('p-errors-empty').hidden = errors.length > 0;
-  document.getElementById('p-errors').hidden = errors.length === 0;
-  document.querySelector('#p-errors tbody').replaceChildren(...errors);
-  document.getElementById('p-gap-list').replaceChildren(...(p.gaps.ranges.length
-    ? p.gaps.ranges.map((g) => el('li', `${when(g.from)}: ${g.slots} × 5 min`))
-    : [el('li', 'none', 'note')]));
-  const runs = p.runs.map((r) => {
-    const tr = el('tr');
-    tr.append(el('td', r.id), el('td', when(r.started_at)), el('td', r.outcome, `outcome-${r.outcome}`),
-      el('td', r.credits, 'num'), el('td', r.rows, 'num'),
-      el('td', r.duration_seconds === null ? '–' : r.duration_seconds.toFixed(1), 'num'),
-      el('td', r.error_class ? `${r.error_class}: ${r.error || ''}` : ''));
-    return tr;
-  });
-  document.querySelector('#p-runs tbody').replaceChildren(...(runs.length ? runs : [el('tr', 'no runs yet', 'note')]));
+  document.getElementById('p-heartbeat').replaceChildren(
+    ...(lines.length ? lines : [el('span', 'no run process yet', 'note')]));
+}
+
+// A table or list and the plain sentence shown instead of it when it is empty (the same form
+// for every section: "No errors.", "No missing snapshots…", "No runs yet.").
+function fillOrSay(listId, emptyId, items, emptyText) {
+  const list = document.getElementById(listId);
+  (list.tBodies ? list.tBodies[0] : list).replaceChildren(...items);
+  list.hidden = items.length === 0;
+  const empty = document.getElementById(emptyId);
+  empty.hidden = items.length > 0;
+  if (emptyText) empty.textContent = emptyText;
+}
+
+function errorRow(e) {
+  const tr = el('tr');
+  tr.append(el('td', e.error_class), el('td', e.count, 'num'), el('td', when(e.last_at)), el('td', e.last_error || ''));
+  return tr;
+}
+
+function runRow(r) {
+  const tr = el('tr');
+  tr.append(el('td', r.id), el('td', when(r.started_at)), el('td', r.outcome, `outcome-${r.outcome}`),
+    el('td', r.credits, 'num'), el('td', r.rows, 'num'), el('td', duration(r.duration_seconds), 'num'),
+    el('td', r.error_class ? `${r.error_class}: ${r.error || ''}` : ''));
+  return tr;
+}
+
+function noGapsText(p) {
+  if (p.freshness.latest_snapshot === null) return 'No data yet.';
+  if (p.gaps.expected === 0) return 'None yet: no complete 5-minute slot so far.';
+  return 'None in the last 24 hours.';
+}
+
+export async function refreshPipeline() {
+  const p = await getJson('/api/v1/pipeline', { runs: 20 });
+  renderFreshness(p.freshness);
+  document.getElementById('p-credits').textContent = creditsText(p.credits);
+  document.getElementById('p-gaps').textContent = gapsText(p.gaps, p.freshness);
+  renderHeartbeats(p.heartbeats);
+  fillOrSay('p-errors', 'p-errors-empty', p.errors.by_class.map(errorRow));
+  fillOrSay('p-gap-list', 'p-gap-list-empty',
+    p.gaps.ranges.map((g) => el('li', `${when(g.from)}: ${g.slots} × 5 min`)), noGapsText(p));
+  fillOrSay('p-runs', 'p-runs-empty', p.runs.map(runRow));
 }

@@ -65,6 +65,17 @@ async function colouredPixels(page) {
   }, 0));
 }
 
+// Answers `path` (an /api/v1 endpoint) with the real answer changed by `change(body)`: states the
+// fixture's database does not reach (a heartbeat, a read plan, a coin with one hourly close).
+async function rewrite(page, path, change) {
+  await page.route((url) => url.pathname === path, async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    change(body);
+    await route.fulfill({ response, json: body });
+  });
+}
+
 async function shot(page, name) {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
@@ -154,11 +165,43 @@ describe('dashboard over a filled database', () => {
     assert.doesNotMatch(await page.textContent('#p-fresh'), /no data yet/);
     // The fill ran `coinlake fetch` against the sim, which reads the plan but writes no heartbeat:
     // coinlake's own spending, and a plain note that the plan is not known yet.
-    assert.match(await page.textContent('#p-credits'), /^\d+ used in \d+ runs · plan not read yet$/);
+    assert.match(await page.textContent('#p-credits'),
+      /^\d+ credits? used this month by \d+ runs?; plan not read yet$/);
     assert.match(await page.textContent('#p-gaps'), /snapshots missing/);
+    // The fill's pause left a gap: listed, and the "none" sentence hidden.
+    assert.ok(await page.locator('#p-gap-list li').count() >= 1);
+    assert.equal(await page.isVisible('#p-gap-list-empty'), false);
     assert.ok(await page.locator('#p-runs tbody tr').count() >= 10);
     assert.ok(await page.locator('#p-runs .outcome-ok').count() >= 10);
+    // Durations with a unit: sub-second runs in ms, never "0.0".
+    for (const text of await page.locator('#p-runs tbody td:nth-child(6)').allTextContents()) {
+      assert.match(text, /^(\d+ ms|\d+\.\d s|\d+ min \d+ s)$/);
+    }
     await shot(page, 'pipeline');
+    await page.close();
+  });
+
+  test('pipeline page labels the host, reads the plan and says when no slot is complete', async () => {
+    // The fill writes no heartbeat and reads no plan, and its first snapshot is hours old.
+    const page = await open(`${URL_FULL}/#/pipeline`, (p) => rewrite(p, '/api/v1/pipeline', (body) => {
+      const used = body.credits.used_this_month;
+      body.heartbeats = [{ host: 'vm', state: 'running', stale: false, beat_age_seconds: 5,
+        last_success_at: body.freshness.latest_snapshot }];
+      body.credits.plan = { credits_per_month: 15000, used_this_month: used, left_this_month: 15000 - used,
+        resets_at: null, as_of: null };
+      body.gaps = { window: '24h', slot_seconds: 300, expected: 0, missing: 0, ranges: [] };
+      body.errors.by_class = [];
+    }));
+    await loaded(page, 'pipeline');
+    assert.match(await page.textContent('#p-heartbeat'), /^host vm: running, beat 5 s ago, last ok /);
+    assert.match(await page.textContent('#p-credits'),
+      /^\d+ credits? used this month by \d+ runs?; [\d,]+ of 15,000 left$/);
+    assert.equal(await page.textContent('#p-gaps'), 'no complete 5-minute slot yet');
+    // Empty sections read alike: a plain sentence, no bullet.
+    assert.equal(await page.isVisible('#p-gap-list'), false);
+    assert.match(await page.textContent('#p-gap-list-empty'), /^None yet: no complete 5-minute slot/);
+    assert.equal(await page.isVisible('#p-errors-empty'), true);
+    await shot(page, 'pipeline-plan');
     await page.close();
   });
 
@@ -205,6 +248,10 @@ describe('dashboard over an empty database', () => {
     await page.goto(`${URL_EMPTY}/#/pipeline`);
     await loaded(page, 'pipeline');
     assert.match(await page.textContent('#p-fresh'), /no data yet/);
+    assert.equal(await page.textContent('#p-gaps'), 'no data yet');
+    assert.equal(await page.textContent('#p-gap-list-empty'), 'No data yet.');
+    assert.equal(await page.isVisible('#p-runs-empty'), true);
+    assert.equal(await page.isVisible('#p-runs'), false);
     await page.goto(`${URL_EMPTY}/#/asset/1`);
     await loaded(page, 'asset');
     assert.match(await page.textContent('#chart-note'), /No data yet/);
