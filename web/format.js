@@ -17,6 +17,10 @@ export function big(value) {
   return value === null || value === undefined ? '–' : compact.format(value);
 }
 
+export function percent(value) {
+  return value === null || value === undefined ? '–' : `${value.toFixed(2)}%`;
+}
+
 export function plural(n, word) {
   return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -29,9 +33,10 @@ export function duration(seconds) {
   return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
 }
 
-export function percentCell(value) {
-  if (value === null || value === undefined) return el('td', '–', 'num');
-  return el('td', `${value.toFixed(2)}%`, `num ${value >= 0 ? 'up' : 'down'}`);
+// `extra`: more classes for the cell (hide-phone).
+export function percentCell(value, extra = '') {
+  const sign = value === null || value === undefined ? '' : (value >= 0 ? ' up' : ' down');
+  return el('td', percent(value), `num${sign}${extra ? ` ${extra}` : ''}`);
 }
 
 export function when(iso) {
@@ -46,14 +51,20 @@ export function ago(seconds) {
   return `${Math.round(seconds / 86400)} days ago`;
 }
 
-// Draws a sparkline of `values` on a canvas (green if it ended higher, red otherwise).
+// Draws a sparkline of `values` on a canvas (green if it ended higher, red otherwise). A coin
+// with fewer than two hourly closes (a fresh install, a new listing) gets a dash: an empty
+// canvas would look like a rendering failure.
 export function sparkline(values) {
+  const points = (values || []).filter((v) => v !== null);
+  if (points.length < 2) {
+    const none = el('span', '—', 'spark-none note');
+    none.title = 'not enough history yet';
+    return none;
+  }
   const canvas = document.createElement('canvas');
   canvas.width = 120;
   canvas.height = 32;
   canvas.className = 'spark';
-  const points = (values || []).filter((v) => v !== null);
-  if (points.length < 2) return canvas;
   const min = Math.min(...points);
   const max = Math.max(...points);
   const ctx = canvas.getContext('2d');

@@ -30,9 +30,11 @@ function moverItem(m) {
 async function refreshMovers() {
   const span = document.getElementById('movers-window').value;
   const m = await getJson('/api/v1/movers', { window: span, limit: 5 });
+  // An empty list is said in plain text beside it: inside the <ol> it read as "1. no data yet".
   const fill = (id, items) => {
-    const list = document.getElementById(id);
-    list.replaceChildren(...(items.length ? items.map(moverItem) : [el('li', 'no data yet', 'note')]));
+    document.getElementById(id).replaceChildren(...items.map(moverItem));
+    document.getElementById(id).hidden = items.length === 0;
+    document.getElementById(`${id}-empty`).hidden = items.length > 0;
   };
   fill('gainers', m.gainers);
   fill('losers', m.losers);
@@ -48,15 +50,16 @@ async function refreshLatest() {
   const rows = latest.data.map((q) => {
     const tr = el('tr');
     tr.dataset.cmcId = q.cmc_id;
-    const name = el('td');
+    const name = el('td', null, 'name');
     const link = el('a', q.name);
     link.href = `#/asset/${q.cmc_id}`;
     name.append(link, el('span', q.symbol, 'sym'));
     const spark = el('td', null, 'hide-narrow');
     spark.append(sparkline(sparks.data[q.cmc_id]));
+    // hide-phone/hide-narrow match the header cells in index.html (see style.css).
     tr.append(el('td', q.rank ?? ''), name, el('td', price(q.price), 'num'),
-      percentCell(q.percent_change_1h), percentCell(q.percent_change_24h),
-      percentCell(q.percent_change_7d), el('td', big(q.market_cap), 'num hide-narrow'),
+      percentCell(q.percent_change_1h, 'hide-phone'), percentCell(q.percent_change_24h),
+      percentCell(q.percent_change_7d, 'hide-phone'), el('td', big(q.market_cap), 'num hide-narrow'),
       el('td', big(q.volume_24h), 'num hide-narrow'), spark);
     return tr;
   });

@@ -102,7 +102,21 @@ describe('dashboard over a filled database', () => {
     await page.selectOption('#movers-window', '2h');
     await page.waitForFunction(() => document.querySelectorAll('#gainers li a').length > 0
       && document.querySelectorAll('#losers li a').length > 0);
+    assert.equal(await page.isVisible('#gainers-empty'), false);
     await shot(page, 'market');
+    await page.close();
+  });
+
+  test('a coin with a single hourly close gets a dash, not a blank sparkline', async () => {
+    const page = await open(`${URL_FULL}/#/market`, (p) => rewrite(p, '/api/v1/sparklines', (body) => {
+      body.data['1'] = body.data['1'].slice(-1);
+    }));
+    await loaded(page, 'market');
+    const first = page.locator('#latest tbody tr[data-cmc-id="1"] .spark-none');
+    assert.equal(await first.textContent(), '—');
+    assert.equal(await first.getAttribute('title'), 'not enough history yet');
+    assert.equal(await page.locator('#latest tbody tr[data-cmc-id="1"] canvas').count(), 0);
+    assert.equal(await page.locator('#latest tbody tr:nth-child(2) canvas.spark').count(), 1);
     await page.close();
   });
 
@@ -230,6 +244,16 @@ describe('dashboard over a filled database', () => {
     await loaded(page, 'market');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `no horizontal scrolling (${overflow}px too wide)`);
+    // The table itself must fit too: its wrapper scrolls sideways without a hint.
+    const fit = await page.$eval('#latest', (t) => ({
+      over: t.parentElement.scrollWidth - t.parentElement.clientWidth,
+      // The visible columns' widths, to say what did not fit.
+      columns: [...t.tHead.rows[0].cells].filter((th) => th.offsetParent)
+        .map((th) => `${th.textContent} ${th.offsetWidth}px`),
+    }));
+    assert.ok(fit.over <= 0, `the top-100 table fits (${fit.over}px too wide: ${fit.columns.join(', ')})`);
+    const shown = await page.$$eval('#latest thead th', (ths) => ths.filter((th) => th.offsetParent).map((th) => th.textContent));
+    assert.deepEqual(shown, ['#', 'Name', 'Price', '24h']);
     await shot(page, 'market-phone');
     await page.goto(`${URL_FULL}/#/asset/1`);
     await loaded(page, 'asset');
@@ -245,6 +269,10 @@ describe('dashboard over an empty database', () => {
     assert.equal(await page.isVisible('#empty'), true);
     assert.match(await page.textContent('#g-mcap'), /no data yet/);
     assert.match(await page.textContent('#health'), /no data yet/);
+    // Empty movers are a sentence, not a numbered "1. no data yet".
+    assert.equal(await page.locator('#gainers li').count(), 0);
+    assert.equal(await page.isVisible('#gainers-empty'), true);
+    assert.equal(await page.isVisible('#losers-empty'), true);
     await page.goto(`${URL_EMPTY}/#/pipeline`);
     await loaded(page, 'pipeline');
     assert.match(await page.textContent('#p-fresh'), /no data yet/);
