@@ -38,7 +38,7 @@ async function refreshHealth() {
 function route() {
   const [, page, arg] = window.location.hash.split('/');
   current = pages[page] ? page : 'market';
-  if (current === 'asset' && arg && /^\d+$/.test(arg)) showAsset(Number(arg));
+  if (current === 'asset') showAsset(arg && /^\d+$/.test(arg) ? Number(arg) : null);
   for (const section of document.querySelectorAll('.page')) section.hidden = section.id !== `page-${current}`;
   for (const link of document.querySelectorAll('nav a')) link.classList.toggle('on', link.dataset.page === current);
   document.body.dataset.page = current;

@@ -2,11 +2,13 @@
 // candles with volume; gaps in the data shaded; UTC or local time; CSV download.
 import { CandlestickSeries, HistogramSeries, LineSeries, createChart } from './vendor/lightweight-charts.js';
 import { apiUrl, getJson } from './api.js';
-import { el } from './format.js';
+import { big, el, percent, price, priceStep } from './format.js';
 
 const COLORS = ['#2563eb', '#f59e0b', '#16a34a', '#dc2626', '#7c3aed', '#0891b2'];
-const state = { ids: [1], range: '24h', mode: 'line', utc: true, names: {} };
+// ids: the coins shown, the first one the page's own (its URL, its header); empty on `#/asset`.
+const state = { ids: [], range: '24h', mode: 'line', utc: true, names: {} };
 let chart = null;
+let priceSeries = null;
 let gaps = [];
 let shades = [];
 
@@ -39,6 +41,7 @@ function clearChart() {
   if (chart) {
     chart.remove();
     chart = null;
+    priceSeries = null;
   }
   for (const s of shades) s.remove();
   shades = [];
@@ -63,6 +66,19 @@ function placeShades() {
   }
 }
 
+// Prices on the axis and the crosshair read like the tables (format.js `price`: "82,909.7",
+// "0.000412451"), not with the library's fixed 2 or 4 decimals; minMove follows the size of the
+// prices so a coin under a cent still gets distinct ticks.
+function priceFormatFor(values) {
+  const top = Math.max(0, ...values.filter((v) => Number.isFinite(v)).map(Math.abs));
+  return { type: 'custom', formatter: price, minMove: priceStep(top) };
+}
+
+// What the price axis prints for `value` (the axis is a canvas: the browser test reads this).
+export function axisLabel(value) {
+  return priceSeries ? priceSeries.priceFormatter().format(value) : null;
+}
+
 function seriesParams() {
   const params = { ids: state.ids.join(','), width: 800 };
   if (state.range === 'all') params.range = 'all';
@@ -83,8 +99,9 @@ async function drawLine() {
       color: COLORS[i % COLORS.length], lineWidth: 2, title: state.names[s.cmc_id],
       priceFormat: compare
         ? { type: 'custom', minMove: 0.01, formatter: (v) => `${v.toFixed(2)}%` }
-        : { type: 'price', precision: 4, minMove: 0.0001 },
+        : priceFormatFor(s.points.map((p) => p.price)),
     });
+    if (i === 0) priceSeries = line;
     const first = s.points.find((p) => p.price !== null);
     line.setData(s.points.filter((p) => p.price !== null).map((p) => ({
       time: chartTime(secondsOf(p.t)),
@@ -108,8 +125,9 @@ async function drawCandles() {
   gaps = [];
   const candles = c.addSeries(CandlestickSeries, {
     upColor: '#16a34a', downColor: '#dc2626', wickUpColor: '#16a34a', wickDownColor: '#dc2626',
-    borderVisible: false,
+    borderVisible: false, priceFormat: priceFormatFor(body.data.map((k) => k.high)),
   });
+  priceSeries = candles;
   candles.setData(body.data.map((k) => ({
     time: chartTime(secondsOf(k.t)), open: k.open, high: k.high, low: k.low, close: k.close,
   })));
@@ -138,7 +156,7 @@ function renderChips() {
       const remove = el('button', '×');
       remove.setAttribute('aria-label', `remove ${state.names[id] || id}`);
       remove.addEventListener('click', () => {
-        state.ids = state.ids.filter((x) => x !== id);
+        setIds(state.ids.filter((x) => x !== id));
         refreshAsset();
       });
       chip.append(remove);
@@ -148,7 +166,79 @@ function renderChips() {
   document.getElementById('selected').replaceChildren(...chips);
 }
 
+// The URL and the nav link follow the page's own coin, so a reload or a return from another
+// page shows the same chart. replaceState: no hashchange, no second refresh.
+function setIds(ids) {
+  state.ids = ids;
+  const hash = ids.length ? `#/asset/${ids[0]}` : '#/asset';
+  document.querySelector('nav a[data-page="asset"]').href = hash;
+  if (window.location.hash.startsWith('#/asset') && window.location.hash !== hash) {
+    window.history.replaceState(null, '', hash);
+  }
+}
+
+function fact(label, value, className) {
+  const box = el('div');
+  box.append(el('dt', label), el('dd', value, className));
+  return box;
+}
+
+// The coin's row of the latest listings snapshot: the top 100 first (the overview's question,
+// so usually a cached answer), the whole snapshot only for a coin ranked lower.
+async function latestRow(id) {
+  const top = await getJson('/api/v1/latest', { limit: 100 });
+  const row = top.data.find((q) => q.cmc_id === id);
+  if (row || top.count < 100) return row;
+  const all = await getJson('/api/v1/latest', { limit: 5000 });
+  return all.data.find((q) => q.cmc_id === id);
+}
+
+// Name, symbol, rank, price, 24h change and market cap of the page's own coin.
+async function renderHead(id) {
+  const head = document.getElementById('asset-head');
+  const q = await latestRow(id);
+  const title = el('h2');
+  if (!q) {
+    const found = await getJson('/api/v1/assets', { ids: String(id) });
+    const a = found.data[0];
+    title.append(a ? a.name : `Coin #${id}`);
+    if (a) title.append(el('span', a.symbol, 'sym'));
+    head.replaceChildren(title, el('p', a ? 'Not in the latest listings snapshot.' : 'No data for this coin yet.', 'note'));
+    return;
+  }
+  state.names[id] = q.symbol;
+  title.append(q.name, el('span', q.symbol, 'sym'));
+  if (q.rank !== null && q.rank !== undefined) title.append(el('span', `#${q.rank}`, 'rank'));
+  const change = q.percent_change_24h;
+  const facts = el('dl', null, 'facts');
+  facts.append(fact('Price (USD)', price(q.price)),
+    fact('24h', percent(change), change === null || change === undefined ? '' : (change >= 0 ? 'up' : 'down')),
+    fact('Market cap', big(q.market_cap)));
+  head.replaceChildren(title, facts);
+}
+
+// `#/asset` without a coin: say what to do and offer the top coins, rather than picking one.
+async function renderPrompt() {
+  const top = await getJson('/api/v1/latest', { limit: 100 });
+  const links = top.data.slice(0, 10).map((q) => {
+    const a = el('a', `${q.symbol} · ${q.name}`);
+    a.href = `#/asset/${q.cmc_id}`;
+    return a;
+  });
+  document.getElementById('asset-top').replaceChildren(
+    ...(links.length ? links : [el('span', 'No data yet: the pipeline has not loaded a snapshot.', 'note')]));
+}
+
 export async function refreshAsset() {
+  const chosen = state.ids.length > 0;
+  document.getElementById('asset-prompt').hidden = chosen;
+  document.getElementById('asset-view').hidden = !chosen;
+  if (!chosen) {
+    clearChart();
+    await renderPrompt();
+    return;
+  }
+  await renderHead(state.ids[0]);
   const draw = state.mode === 'candles' ? drawCandles : drawLine;
   const { points, note } = await draw();
   document.getElementById('csv').href = csvHref();
@@ -158,8 +248,11 @@ export async function refreshAsset() {
   placeShades();
 }
 
+// The coin of the URL (null: none). One already in a comparison moves to the front, so the
+// comparison stays and the header shows the coin the URL names.
 export function showAsset(id) {
-  if (id && !state.ids.includes(id)) state.ids = [id];
+  if (id === null) setIds([]);
+  else setIds([id, ...state.ids.filter((x) => x !== id)]);
 }
 
 function pick(group, attr, onPick) {
@@ -187,7 +280,7 @@ async function search(text, onError) {
       add.dataset.cmcId = a.cmc_id;
       add.addEventListener('click', () => {
         state.names[a.cmc_id] = a.symbol;
-        if (!state.ids.includes(a.cmc_id)) state.ids = [...state.ids, a.cmc_id].slice(-6);
+        if (!state.ids.includes(a.cmc_id)) setIds([...state.ids, a.cmc_id].slice(-6));
         list.replaceChildren();
         document.getElementById('search').value = '';
         refreshAsset().catch(onError);

@@ -17,6 +17,14 @@ export function big(value) {
   return value === null || value === undefined ? '–' : compact.format(value);
 }
 
+// Six significant digits, as in the tables, so a chart axis and the table agree on "82,909.7".
+// The smallest step that still changes a price of this size at that precision (the chart's
+// minMove, so axis ticks do not go finer than the labels can show).
+export function priceStep(value) {
+  if (!value || !Number.isFinite(value)) return 0.01;
+  return 10 ** (Math.floor(Math.log10(Math.abs(value))) - 5);
+}
+
 export function percent(value) {
   return value === null || value === undefined ? '–' : `${value.toFixed(2)}%`;
 }

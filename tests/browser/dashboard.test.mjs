@@ -76,6 +76,11 @@ async function rewrite(page, path, change) {
   });
 }
 
+// What the asset chart's price axis prints for `value` (the axis is a canvas).
+async function axisLabel(page, value) {
+  return page.evaluate(async (v) => (await import('/asset.js')).axisLabel(v), value);
+}
+
 async function shot(page, name) {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
@@ -125,6 +130,16 @@ describe('dashboard over a filled database', () => {
     await loaded(page, 'asset');
     await page.waitForFunction(() => document.querySelector('#chart-note').textContent.includes('UTC'));
     assert.ok(await colouredPixels(page) > 100, 'the line is drawn');
+    // The header names the coin and gives its figures in the tables' format.
+    assert.match(await page.textContent('#asset-head h2'), /^Bitcoin\s*BTC\s*#1$/);
+    const facts = await page.locator('#asset-head dd').allTextContents();
+    assert.equal(facts.length, 3, facts.join(' | '));
+    assert.match(facts[0], /^\d{1,3}(,\d{3})+(\.\d+)?$/, `price ${facts[0]}`);
+    assert.match(facts[1], /^-?\d+\.\d\d%$/, `24h change ${facts[1]}`);
+    assert.match(facts[2], /^\d+(\.\d+)?[KMBT]$/, `market cap ${facts[2]}`);
+    // The price axis: six significant digits with separators, like the table, not "83080.1234".
+    assert.equal(await axisLabel(page, 83080.1234), '83,080.1');
+    assert.equal(await axisLabel(page, 0.000412451234), '0.000412451');
     assert.match(await page.getAttribute('#csv', 'href'), /ids=1&.*range=24h/);
 
     await page.click('#ranges button[data-range="7d"]');
@@ -142,6 +157,7 @@ describe('dashboard over a filled database', () => {
     await page.click('#modes button[data-mode="candles"]');
     await page.waitForFunction(() => document.querySelector('#chart-note').textContent.includes('candles'));
     assert.ok(await colouredPixels(page) > 100, 'candles are drawn');
+    assert.equal(await axisLabel(page, 83080.1234), '83,080.1');
     assert.match(await page.getAttribute('#csv', 'href'), /candles\?id=1/);
     await shot(page, 'asset-candles');
 
@@ -154,6 +170,26 @@ describe('dashboard over a filled database', () => {
     assert.match(await page.getAttribute('#csv', 'href'), /ids=1%2C1027/);
     assert.ok(await colouredPixels(page) > 100, 'two lines drawn');
     await shot(page, 'asset-compare');
+    await page.close();
+  });
+
+  test('the Assets page without a coin asks for one instead of showing BTC', async () => {
+    const page = await open(`${URL_FULL}/#/asset`);
+    await loaded(page, 'asset');
+    assert.equal(await page.isVisible('#asset-prompt'), true);
+    assert.equal(await page.isVisible('#chart'), false);
+    assert.equal(await page.locator('#selected .chip').count(), 0);
+    assert.equal(await page.locator('#asset-top a').count(), 10);
+    assert.equal(await page.getAttribute('#asset-top a:first-child', 'href'), '#/asset/1');
+    await shot(page, 'asset-prompt');
+    // A coin picked in the search becomes the page's own: chart, header, URL and nav link.
+    await page.fill('#search', 'eth');
+    await page.click('#search-results button[data-cmc-id="1027"]');
+    await page.waitForFunction(() => document.querySelector('#chart-note').textContent.includes('UTC'));
+    assert.equal(await page.isVisible('#asset-prompt'), false);
+    assert.match(await page.textContent('#asset-head h2'), /^Ethereum\s*ETH/);
+    assert.equal(await page.evaluate(() => window.location.hash), '#/asset/1027');
+    assert.equal(await page.getAttribute('nav a[data-page="asset"]', 'href'), '#/asset/1027');
     await page.close();
   });
 
@@ -257,6 +293,9 @@ describe('dashboard over a filled database', () => {
     await shot(page, 'market-phone');
     await page.goto(`${URL_FULL}/#/asset/1`);
     await loaded(page, 'asset');
+    assert.match(await page.textContent('#asset-head h2'), /Bitcoin/);
+    const assetOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(assetOverflow <= 0, `asset page: no horizontal scrolling (${assetOverflow}px too wide)`);
     await shot(page, 'asset-phone');
     await page.close();
   });
