@@ -7,7 +7,6 @@ import { initMarket, refreshMarket } from './market.js';
 import { refreshPipeline } from './pipeline.js';
 
 const REFRESH_MS = 30_000;
-const STALE_AFTER_S = 15 * 60;
 const pages = { market: refreshMarket, asset: refreshAsset, pipeline: refreshPipeline };
 let current = 'market';
 
@@ -26,8 +25,8 @@ async function refreshHealth() {
       el.className = 'health';
     } else {
       const age = health.snapshot_age_seconds;
-      el.textContent = `latest snapshot ${when(health.latest_snapshot)} (${ago(age)})${age > STALE_AFTER_S ? ' · stale' : ''}`;
-      el.className = age > STALE_AFTER_S ? 'health stale' : 'health ok';
+      el.textContent = `latest snapshot ${when(health.latest_snapshot)} (${ago(age)})${health.stale ? ' · stale' : ''}`;
+      el.className = health.stale ? 'health stale' : 'health ok';
     }
   } catch (err) {
     el.textContent = `unavailable: ${err.message}`;

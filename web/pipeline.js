@@ -26,11 +26,19 @@ function creditsText(credits) {
   return `${ours}; ${left}${theirs}`;
 }
 
-// `expected` is 0 until the first 5-minute slot after the first snapshot has ended.
+// A slot lasts the ETL's listings interval: 300 s reads "5-minute".
+function slotName(seconds) {
+  if (seconds % 3600 === 0) return `${seconds / 3600}-hour`;
+  if (seconds % 60 === 0) return `${seconds / 60}-minute`;
+  return `${seconds}-second`;
+}
+
+// `expected` is 0 until the first slot after the first snapshot has ended.
 function gapsText(gaps, freshness) {
   if (freshness.latest_snapshot === null) return 'no data yet';
-  if (gaps.expected === 0) return 'no complete 5-minute slot yet';
-  return `${gaps.missing} of ${gaps.expected} 5-minute snapshots missing`;
+  const slot = slotName(gaps.slot_seconds);
+  if (gaps.expected === 0) return `no complete ${slot} slot yet`;
+  return `${gaps.missing} of ${gaps.expected} ${slot} snapshots missing`;
 }
 
 // One line per ETL host (`coinlake run`): alive, stopped, or stale (a cycle long overdue).
@@ -71,7 +79,7 @@ function runRow(r) {
 
 function noGapsText(p) {
   if (p.freshness.latest_snapshot === null) return 'No data yet.';
-  if (p.gaps.expected === 0) return 'None yet: no complete 5-minute slot so far.';
+  if (p.gaps.expected === 0) return `None yet: no complete ${slotName(p.gaps.slot_seconds)} slot so far.`;
   return 'None in the last 24 hours.';
 }
 

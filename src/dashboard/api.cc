@@ -20,7 +20,11 @@ StatusOr<json> Health(warehouse::Connection& db) {
   out["database"] = "ok";
   out["version"] = COINLAKE_VERSION;
   out["latest_snapshot"] = TimeOrNull(rows.at(0, 0));
-  out["snapshot_age_seconds"] = NumberOrNull(rows.at(0, 1));
+  json age = NumberOrNull(rows.at(0, 1));
+  out["snapshot_age_seconds"] = age;
+  ASSIGN_OR_RETURN(int64_t interval_seconds, ListingsIntervalSeconds(db));
+  out["stale_after_seconds"] = StaleAfterSeconds(interval_seconds);
+  out["stale"] = age.is_number() && age.get<double>() > StaleAfterSeconds(interval_seconds);
   return out;
 }
 

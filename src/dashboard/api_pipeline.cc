@@ -12,21 +12,19 @@ namespace {
 
 using nlohmann::json;
 
-// Data older than this is stale: three missed 5-minute cycles.
-constexpr int kStaleAfterSeconds = 15 * 60;
-
-StatusOr<json> Freshness(warehouse::Connection& db) {
+StatusOr<json> Freshness(warehouse::Connection& db, int64_t interval_seconds) {
   ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(fmt::format(R"sql(
     SELECT ({0}), extract(epoch FROM now() - ({0})), max(loaded_at), count(*)
     FROM lake_objects)sql",
                                                               kLatestSnapshot)));
   json age = NumberOrNull(rows.at(0, 1));
-  return json{{"latest_snapshot", TimeOrNull(rows.at(0, 0))},
-              {"snapshot_age_seconds", age},
-              {"last_loaded_at", TimeOrNull(rows.at(0, 2))},
-              {"objects_loaded", NumberOrNull(rows.at(0, 3))},
-              {"stale_after_seconds", kStaleAfterSeconds},
-              {"stale", age.is_number() && age.get<double>() > kStaleAfterSeconds}};
+  return json{
+      {"latest_snapshot", TimeOrNull(rows.at(0, 0))},
+      {"snapshot_age_seconds", age},
+      {"last_loaded_at", TimeOrNull(rows.at(0, 2))},
+      {"objects_loaded", NumberOrNull(rows.at(0, 3))},
+      {"stale_after_seconds", StaleAfterSeconds(interval_seconds)},
+      {"stale", age.is_number() && age.get<double>() > StaleAfterSeconds(interval_seconds)}};
 }
 
 StatusOr<json> Runs(warehouse::Connection& db, int64_t limit) {
@@ -98,13 +96,9 @@ StatusOr<json> Errors(warehouse::Connection& db) {
 }
 
 // The listings schedule's slots of the last 24 hours (from the first snapshot ever, if later)
-// that hold no listings snapshot. The slot length is the interval the newest ETL heartbeat
-// reports (5 minutes, the default, before any has). The slot in progress is not expected yet.
-StatusOr<json> Gaps(warehouse::Connection& db) {
-  ASSIGN_OR_RETURN(warehouse::Rows interval, db.Query(R"sql(
-    SELECT coalesce((SELECT listings_interval_seconds FROM pipeline_heartbeat
-                     WHERE listings_interval_seconds > 0 ORDER BY beat_at DESC LIMIT 1), 300))sql"));
-  const std::string slot_seconds = interval.text(0, 0);
+// that hold no listings snapshot; a slot lasts the ETL's listings interval. The slot in progress
+// is not expected yet.
+StatusOr<json> Gaps(warehouse::Connection& db, int64_t interval_seconds) {
   ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(R"sql(
     WITH first AS (
       SELECT min(data_ts) AS ts FROM lake_objects WHERE endpoint = 'listings_latest'),
@@ -120,7 +114,7 @@ StatusOr<json> Gaps(warehouse::Connection& db) {
       SELECT 1 FROM lake_objects o
       WHERE o.endpoint = 'listings_latest' AND o.data_ts >= s.slot AND o.data_ts < s.slot + s.step)
     FROM slots s ORDER BY s.slot)sql",
-                                                  {slot_seconds}));
+                                                  {std::to_string(interval_seconds)}));
   json ranges = json::array();
   size_t missing = 0;
   for (size_t r = 0; r < rows.size(); ++r) {
@@ -135,7 +129,7 @@ StatusOr<json> Gaps(warehouse::Connection& db) {
     }
   }
   return json{{"window", "24h"},
-              {"slot_seconds", std::stoll(slot_seconds)},
+              {"slot_seconds", interval_seconds},
               {"expected", rows.size()},
               {"missing", missing},
               {"ranges", std::move(ranges)}};
@@ -177,11 +171,12 @@ StatusOr<json> Pipeline(warehouse::Connection& db, QueryParams& params) {
   ASSIGN_OR_RETURN(int64_t runs, params.Int("runs", 1, 200, 20));
   RETURN_IF_ERROR(params.Finish());
   json out;
-  ASSIGN_OR_RETURN(out["freshness"], Freshness(db));
+  ASSIGN_OR_RETURN(int64_t interval_seconds, ListingsIntervalSeconds(db));
+  ASSIGN_OR_RETURN(out["freshness"], Freshness(db, interval_seconds));
   ASSIGN_OR_RETURN(out["runs"], Runs(db, runs));
   ASSIGN_OR_RETURN(out["credits"], Credits(db));
   ASSIGN_OR_RETURN(out["errors"], Errors(db));
-  ASSIGN_OR_RETURN(out["gaps"], Gaps(db));
+  ASSIGN_OR_RETURN(out["gaps"], Gaps(db, interval_seconds));
   ASSIGN_OR_RETURN(out["heartbeats"], Heartbeats(db));
   return out;
 }

@@ -1,9 +1,14 @@
 // Helpers shared by the API handlers: libpq text to JSON, and common SQL.
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+
+#include "common/status.h"
+#include "warehouse/db.h"
 
 namespace coinlake::dashboard {
 
@@ -19,5 +24,14 @@ nlohmann::json TimeOrNull(const std::optional<std::string>& text);
 // polling faster than CMC updates) has no quote of its own: showing it would show nothing.
 inline constexpr const char* kLatestSnapshot =
     "SELECT max(data_ts) FROM lake_objects WHERE endpoint = 'listings_latest' AND rows > 0";
+
+// The listings interval of the newest ETL heartbeat that reports one; 300 s (the default
+// schedule) before any has. The gaps and the staleness follow the ETL's own schedule.
+StatusOr<int64_t> ListingsIntervalSeconds(warehouse::Connection& db);
+
+// Data is stale after three missed cycles, and never sooner than 15 minutes.
+inline int64_t StaleAfterSeconds(int64_t interval_seconds) {
+  return std::max<int64_t>(15 * 60, 3 * interval_seconds);
+}
 
 }  // namespace coinlake::dashboard

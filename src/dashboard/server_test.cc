@@ -246,6 +246,10 @@ TEST_F(ServerTest, PipelineStatus) {
   EXPECT_EQ(ten["slot_seconds"], 600);
   EXPECT_NEAR(ten["expected"].get<double>(), p["gaps"]["expected"].get<double>() / 2, 1) << ten;
   EXPECT_EQ(ten["missing"].get<int>(), ten["expected"].get<int>() - 1);
+  // A slow schedule is not stale after 15 minutes: after three missed cycles.
+  db_.Scalar("UPDATE pipeline_heartbeat SET listings_interval_seconds = 3600 RETURNING 1");
+  EXPECT_EQ(GetJson(*client_, "/api/v1/pipeline")["freshness"]["stale_after_seconds"], 10800);
+  EXPECT_EQ(GetJson(*client_, "/api/v1/health")["stale_after_seconds"], 10800);
 }
 
 TEST_F(ServerTest, CsvDownloads) {

@@ -239,17 +239,18 @@ describe('dashboard over a filled database', () => {
         last_success_at: body.freshness.latest_snapshot }];
       body.credits.plan = { credits_per_month: 15000, used_this_month: used, left_this_month: 15000 - used,
         resets_at: null, as_of: null };
-      body.gaps = { window: '24h', slot_seconds: 300, expected: 0, missing: 0, ranges: [] };
+      // An ETL that takes listings every 10 minutes: the slots are named after its interval.
+      body.gaps = { window: '24h', slot_seconds: 600, expected: 0, missing: 0, ranges: [] };
       body.errors.by_class = [];
     }));
     await loaded(page, 'pipeline');
     assert.match(await page.textContent('#p-heartbeat'), /^host vm: running, beat 5 s ago, last ok /);
     assert.match(await page.textContent('#p-credits'),
       /^\d+ credits? used this month by \d+ runs?; [\d,]+ of 15,000 left$/);
-    assert.equal(await page.textContent('#p-gaps'), 'no complete 5-minute slot yet');
+    assert.equal(await page.textContent('#p-gaps'), 'no complete 10-minute slot yet');
     // Empty sections read alike: a plain sentence, no bullet.
     assert.equal(await page.isVisible('#p-gap-list'), false);
-    assert.match(await page.textContent('#p-gap-list-empty'), /^None yet: no complete 5-minute slot/);
+    assert.match(await page.textContent('#p-gap-list-empty'), /^None yet: no complete 10-minute slot/);
     assert.equal(await page.isVisible('#p-errors-empty'), true);
     await shot(page, 'pipeline-plan');
     await page.close();
