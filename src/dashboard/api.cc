@@ -6,6 +6,7 @@
 
 #include "dashboard/api_util.h"
 #include "dashboard/json_out.h"
+#include "warehouse/etl_schedule.h"
 
 namespace coinlake::dashboard {
 
@@ -22,7 +23,7 @@ StatusOr<json> Health(warehouse::Connection& db) {
   out["latest_snapshot"] = TimeOrNull(rows.at(0, 0));
   json age = NumberOrNull(rows.at(0, 1));
   out["snapshot_age_seconds"] = age;
-  ASSIGN_OR_RETURN(int64_t interval_seconds, ListingsIntervalSeconds(db));
+  ASSIGN_OR_RETURN(int64_t interval_seconds, warehouse::EtlListingsIntervalSeconds(db));
   out["stale_after_seconds"] = StaleAfterSeconds(interval_seconds);
   out["stale"] = age.is_number() && age.get<double>() > StaleAfterSeconds(interval_seconds);
   return out;

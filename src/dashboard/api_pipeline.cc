@@ -6,6 +6,7 @@
 
 #include "dashboard/api.h"
 #include "dashboard/api_util.h"
+#include "warehouse/etl_schedule.h"
 
 namespace coinlake::dashboard {
 namespace {
@@ -171,7 +172,7 @@ StatusOr<json> Pipeline(warehouse::Connection& db, QueryParams& params) {
   ASSIGN_OR_RETURN(int64_t runs, params.Int("runs", 1, 200, 20));
   RETURN_IF_ERROR(params.Finish());
   json out;
-  ASSIGN_OR_RETURN(int64_t interval_seconds, ListingsIntervalSeconds(db));
+  ASSIGN_OR_RETURN(int64_t interval_seconds, warehouse::EtlListingsIntervalSeconds(db));
   ASSIGN_OR_RETURN(out["freshness"], Freshness(db, interval_seconds));
   ASSIGN_OR_RETURN(out["runs"], Runs(db, runs));
   ASSIGN_OR_RETURN(out["credits"], Credits(db));

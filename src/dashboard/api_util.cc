@@ -25,12 +25,4 @@ nlohmann::json TimeOrNull(const std::optional<std::string>& text) {
   if (!parsed.ok()) return *text;
   return FormatIso8601(*parsed);
 }
-
-StatusOr<int64_t> ListingsIntervalSeconds(warehouse::Connection& db) {
-  ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(R"sql(
-    SELECT coalesce((SELECT listings_interval_seconds FROM pipeline_heartbeat
-                     WHERE listings_interval_seconds > 0 ORDER BY beat_at DESC LIMIT 1), 300))sql"));
-  return std::stoll(rows.text(0, 0));
-}
-
 }  // namespace coinlake::dashboard

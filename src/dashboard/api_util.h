@@ -7,9 +7,6 @@
 #include <optional>
 #include <string>
 
-#include "common/status.h"
-#include "warehouse/db.h"
-
 namespace coinlake::dashboard {
 
 // A number, or null for SQL NULL (and for text that is not a number).
@@ -25,11 +22,8 @@ nlohmann::json TimeOrNull(const std::optional<std::string>& text);
 inline constexpr const char* kLatestSnapshot =
     "SELECT max(data_ts) FROM lake_objects WHERE endpoint = 'listings_latest' AND rows > 0";
 
-// The listings interval of the newest ETL heartbeat that reports one; 300 s (the default
-// schedule) before any has. The gaps and the staleness follow the ETL's own schedule.
-StatusOr<int64_t> ListingsIntervalSeconds(warehouse::Connection& db);
-
-// Data is stale after three missed cycles, and never sooner than 15 minutes.
+// Data is stale after three missed cycles of the ETL's listings interval
+// (warehouse::EtlListingsIntervalSeconds), and never sooner than 15 minutes.
 inline int64_t StaleAfterSeconds(int64_t interval_seconds) {
   return std::max<int64_t>(15 * 60, 3 * interval_seconds);
 }

@@ -12,6 +12,7 @@
 #include "pipeline/load_object.h"
 #include "warehouse/checksum.h"
 #include "warehouse/db.h"
+#include "warehouse/etl_schedule.h"
 
 namespace coinlake::pipeline {
 namespace {
@@ -261,11 +262,8 @@ StatusOr<AuditReport> RunAudit(const AuditOptions& given, StopSignal& stop) {
   AuditOptions options = given;
   if (options.interval.count() == 0) {
     // The schedule the ETL keeps, as its newest heartbeat says (the dashboard's gaps use it too).
-    ASSIGN_OR_RETURN(warehouse::Rows interval,
-                     db->Query("SELECT coalesce((SELECT listings_interval_seconds "
-                               "FROM pipeline_heartbeat WHERE listings_interval_seconds > 0 "
-                               "ORDER BY beat_at DESC LIMIT 1), 300)"));
-    options.interval = std::chrono::seconds(std::stoll(interval.text(0, 0)));
+    ASSIGN_OR_RETURN(int64_t interval, warehouse::EtlListingsIntervalSeconds(*db));
+    options.interval = std::chrono::seconds(interval);
   }
   Auditor auditor(options, *lake, *db, stop);
   ASSIGN_OR_RETURN(AuditReport report, auditor.Run());
