@@ -184,13 +184,13 @@ function fact(label, value, className) {
 }
 
 // The coin's row of the latest listings snapshot: the top 100 first (the overview's question,
-// so usually a cached answer), the whole snapshot only for a coin ranked lower.
+// so usually a cached answer), then the coin alone if it ranks lower.
 async function latestRow(id) {
   const top = await getJson('/api/v1/latest', { limit: 100 });
   const row = top.data.find((q) => q.cmc_id === id);
   if (row || top.count < 100) return row;
-  const all = await getJson('/api/v1/latest', { limit: 5000 });
-  return all.data.find((q) => q.cmc_id === id);
+  const alone = await getJson('/api/v1/latest', { ids: id });
+  return alone.data[0];
 }
 
 // Name, symbol, rank, price, 24h change and market cap of the page's own coin.

@@ -6,11 +6,16 @@
 
 #include "dashboard/api_util.h"
 #include "dashboard/json_out.h"
+#include "dashboard/params.h"
+#include "warehouse/checksum.h"
 #include "warehouse/etl_schedule.h"
 
 namespace coinlake::dashboard {
 
 using nlohmann::json;
+
+// /latest?ids=: as many coins as a comparison shows, not a second way to page the snapshot.
+constexpr size_t kMaxLatestIds = 100;
 
 StatusOr<json> Health(warehouse::Connection& db) {
   ASSIGN_OR_RETURN(warehouse::Rows rows,
@@ -58,6 +63,12 @@ StatusOr<LatestQuery> ParseLatestQuery(const std::multimap<std::string, std::str
         return InvalidArgumentError("currency must be an upper-case code such as USD");
       }
       q.currency = value;
+    } else if (name == "ids") {
+      // A coin ranked below the top N (its asset page asks for it alone).
+      const std::multimap<std::string, std::string> one{{name, value}};
+      QueryParams ids(one);
+      if (!q.ids.empty()) return InvalidArgumentError("ids is given twice");
+      ASSIGN_OR_RETURN(q.ids, ids.Ids("ids", kMaxLatestIds));
     } else {
       return InvalidArgumentError(fmt::format("unknown parameter '{}'", name));
     }
@@ -73,20 +84,24 @@ StatusOr<std::string> Latest(warehouse::Connection& db, const LatestQuery& query
   // partition's (snapshot_ts, quote_currency, cmc_rank) index, the top N only when sorting by
   // rank. (A ts range next to it would prune partitions, but PostgreSQL cannot estimate a range
   // between two unknown values and then prefers reading the whole snapshot.)
-  std::string name = fmt::format("latest_{}_{}", query.sort, query.descending ? "desc" : "asc");
+  const bool by_id = !query.ids.empty();
+  std::string name = fmt::format("latest_{}_{}{}", query.sort, query.descending ? "desc" : "asc",
+                                 by_id ? "_ids" : "");
   std::string order_by = query.sort == "rank" ? "q.cmc_rank" : "q." + query.sort;
-  RETURN_IF_ERROR(
-      db.Prepare(name, fmt::format(R"sql(
+  RETURN_IF_ERROR(db.Prepare(
+      name, fmt::format(R"sql(
     SELECT q.cmc_id, a.symbol, a.name, a.slug, q.cmc_rank, q.price, q.market_cap,
            q.volume_24h, q.percent_change_1h, q.percent_change_24h, q.percent_change_7d,
            q.circulating_supply, q.ts, q.snapshot_ts
     FROM quotes q JOIN assets a USING (cmc_id)
-    WHERE q.snapshot_ts = ({}) AND q.quote_currency = $1
+    WHERE q.snapshot_ts = ({}) AND q.quote_currency = $1{}
     ORDER BY {} {} NULLS LAST, q.cmc_id
     LIMIT $2)sql",
-                                   kLatestSnapshot, order_by, query.descending ? "DESC" : "ASC")));
-  ASSIGN_OR_RETURN(warehouse::Result rows,
-                   db.ExecPrepared(name, {query.currency, std::to_string(query.limit)}));
+                        kLatestSnapshot, by_id ? " AND q.cmc_id = ANY($3::bigint[])" : "", order_by,
+                        query.descending ? "DESC" : "ASC")));
+  std::vector<warehouse::Param> values = {query.currency, std::to_string(query.limit)};
+  if (by_id) values.push_back(warehouse::IntArrayLiteral(query.ids));
+  ASSIGN_OR_RETURN(warehouse::Result rows, db.ExecPrepared(name, values));
   std::string body;
   body.reserve(256 + 400 * static_cast<size_t>(rows.rows()));
   JsonOut out(body);

@@ -19,6 +19,7 @@ struct LatestQuery {
   std::string sort = "rank";  // rank | market_cap | price | volume_24h | percent_change_24h
   bool descending = false;    // default per sort: rank ascending, the others descending
   std::string currency = "USD";
+  std::vector<int64_t> ids;  // only these coins (at most 100); empty: every coin
 };
 
 // Parses and validates the query string of /api/v1/latest; INVALID_ARGUMENT names the problem.

@@ -86,6 +86,14 @@ TEST_F(ServerTest, LatestServesTheLoadedSnapshot) {
   db_.Scalar(
       "INSERT INTO lake_objects (key, sha256, size, endpoint, data_ts, rows) VALUES "
       "('k-unchanged', 'x', 1, 'listings_latest', now() + interval '1 minute', 0) RETURNING 1");
+  // A coin ranked below the top N, on its own (its asset page asks for it so).
+  auto last = latest["data"][9]["cmc_id"].get<int64_t>();
+  auto by_id = nlohmann::json::parse(
+      client_->Get("/api/v1/latest?limit=5&ids=1," + std::to_string(last))->body);
+  ASSERT_EQ(by_id["count"], 2) << by_id;
+  EXPECT_EQ(by_id["data"][0]["cmc_id"], 1);
+  EXPECT_EQ(by_id["data"][1]["cmc_id"], last);
+
   auto after = nlohmann::json::parse(client_->Get("/api/v1/latest?limit=10&sort=volume_24h")->body);
   EXPECT_EQ(after["count"], 10);
   EXPECT_EQ(after["snapshot"], latest["snapshot"]);
