@@ -88,17 +88,32 @@ StatusOr<std::string> Latest(warehouse::Connection& db, const LatestQuery& query
   std::string name = fmt::format("latest_{}_{}{}", query.sort, query.descending ? "desc" : "asc",
                                  by_id ? "_ids" : "");
   std::string order_by = query.sort == "rank" ? "q.cmc_rank" : "q." + query.sort;
-  RETURN_IF_ERROR(db.Prepare(
-      name, fmt::format(R"sql(
-    SELECT q.cmc_id, a.symbol, a.name, a.slug, q.cmc_rank, q.price, q.market_cap,
-           q.volume_24h, q.percent_change_1h, q.percent_change_24h, q.percent_change_7d,
-           q.circulating_supply, q.ts, q.snapshot_ts
-    FROM quotes q JOIN assets a USING (cmc_id)
-    WHERE q.snapshot_ts = ({}) AND q.quote_currency = $1{}
-    ORDER BY {} {} NULLS LAST, q.cmc_id
+  constexpr std::string_view kColumns = R"sql(
+    q.cmc_id, a.symbol, a.name, a.slug, q.cmc_rank, q.price, q.market_cap, q.volume_24h,
+    q.percent_change_1h, q.percent_change_24h, q.percent_change_7d, q.circulating_supply, q.ts)sql";
+  // A quote belongs to the first snapshot that carried it, so a coin whose quote had not
+  // changed is not in the latest snapshot's own rows. Asked for by id, a coin gets its newest
+  // quote up to the latest snapshot (within a day: it is still listed), found through the
+  // primary key.
+  std::string sql =
+      by_id ? fmt::format(R"sql(
+    SELECT * FROM (
+      SELECT DISTINCT ON (q.cmc_id) {0}, s.max
+      FROM quotes q JOIN assets a USING (cmc_id), ({1}) s(max)
+      WHERE q.cmc_id = ANY($3::bigint[]) AND q.quote_currency = $1
+        AND q.ts <= s.max AND q.ts > s.max - interval '1 day'
+      ORDER BY q.cmc_id, q.ts DESC) q
+    ORDER BY {2} {3} NULLS LAST, q.cmc_id
     LIMIT $2)sql",
-                        kLatestSnapshot, by_id ? " AND q.cmc_id = ANY($3::bigint[])" : "", order_by,
-                        query.descending ? "DESC" : "ASC")));
+                          kColumns, kLatestSnapshot, order_by, query.descending ? "DESC" : "ASC")
+            : fmt::format(R"sql(
+    SELECT {0}, q.snapshot_ts
+    FROM quotes q JOIN assets a USING (cmc_id)
+    WHERE q.snapshot_ts = ({1}) AND q.quote_currency = $1
+    ORDER BY {2} {3} NULLS LAST, q.cmc_id
+    LIMIT $2)sql",
+                          kColumns, kLatestSnapshot, order_by, query.descending ? "DESC" : "ASC");
+  RETURN_IF_ERROR(db.Prepare(name, sql));
   std::vector<warehouse::Param> values = {query.currency, std::to_string(query.limit)};
   if (by_id) values.push_back(warehouse::IntArrayLiteral(query.ids));
   ASSIGN_OR_RETURN(warehouse::Result rows, db.ExecPrepared(name, values));

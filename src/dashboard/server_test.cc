@@ -97,6 +97,23 @@ TEST_F(ServerTest, LatestServesTheLoadedSnapshot) {
   auto after = nlohmann::json::parse(client_->Get("/api/v1/latest?limit=10&sort=volume_24h")->body);
   EXPECT_EQ(after["count"], 10);
   EXPECT_EQ(after["snapshot"], latest["snapshot"]);
+
+  // A later snapshot that moved only Bitcoin: asked for by id, another coin still has its
+  // newest quote (from the earlier snapshot), under the latest snapshot's time.
+  db_.Scalar(
+      "WITH ledger AS (INSERT INTO lake_objects (key, sha256, size, endpoint, data_ts, rows) "
+      "VALUES ('k-btc-only', 'x', 1, 'listings_latest', now() + interval '2 minutes', 1)) "
+      "INSERT INTO quotes (cmc_id, quote_currency, ts, snapshot_ts, cmc_rank, price, lake_key) "
+      "VALUES (1, 'USD', now() + interval '2 minutes', now() + interval '2 minutes', 1, 1e-9, "
+      "'k-btc-only') RETURNING 1");
+  auto moved = nlohmann::json::parse(
+      client_->Get("/api/v1/latest?ids=1," + std::to_string(last) + "&sort=price&order=asc")->body);
+  ASSERT_EQ(moved["count"], 2) << moved;
+  EXPECT_EQ(moved["data"][0]["cmc_id"], 1);  // its new price sorts first
+  EXPECT_EQ(moved["data"][0]["price"], 1e-9);
+  EXPECT_EQ(moved["data"][1]["cmc_id"], last);
+  EXPECT_EQ(moved["data"][1]["last_updated"], by_id["data"][1]["last_updated"]);
+  EXPECT_NE(moved["snapshot"], latest["snapshot"]);
 }
 
 TEST_F(ServerTest, BadInputIs400WithAJsonError) {
