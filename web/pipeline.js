@@ -33,6 +33,13 @@ function slotName(seconds) {
   return `${seconds}-second`;
 }
 
+// The same length for a range of missing slots: "5 min", "1 h", "20 s".
+function slotLength(seconds) {
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}
+
 // `expected` is 0 until the first slot after the first snapshot has ended.
 function gapsText(gaps, freshness) {
   if (freshness.latest_snapshot === null) return 'no data yet';
@@ -91,6 +98,7 @@ export async function refreshPipeline() {
   renderHeartbeats(p.heartbeats);
   fillOrSay('p-errors', 'p-errors-empty', p.errors.by_class.map(errorRow));
   fillOrSay('p-gap-list', 'p-gap-list-empty',
-    p.gaps.ranges.map((g) => el('li', `${when(g.from)}: ${g.slots} × 5 min`)), noGapsText(p));
+    p.gaps.ranges.map((g) => el('li', `${when(g.from)}: ${g.slots} × ${slotLength(p.gaps.slot_seconds)}`)),
+    noGapsText(p));
   fillOrSay('p-runs', 'p-runs-empty', p.runs.map(runRow));
 }

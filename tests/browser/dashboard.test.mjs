@@ -220,6 +220,8 @@ describe('dashboard over a filled database', () => {
     assert.match(await page.textContent('#p-gaps'), /snapshots missing/);
     // The fill's pause left a gap: listed, and the "none" sentence hidden.
     assert.ok(await page.locator('#p-gap-list li').count() >= 1);
+    // No heartbeat in the fill: the default 5-minute slots.
+    assert.match(await page.locator('#p-gap-list li').first().textContent(), / × 5 min$/);
     assert.equal(await page.isVisible('#p-gap-list-empty'), false);
     assert.ok(await page.locator('#p-runs tbody tr').count() >= 10);
     assert.ok(await page.locator('#p-runs .outcome-ok').count() >= 10);
