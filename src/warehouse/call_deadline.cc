@@ -25,7 +25,13 @@ class Watchdog {
     std::lock_guard lock(mu_);
     uint64_t id = ++last_id_;
     armed_.emplace(id, Entry{fd, deadline, false});
-    cv_.notify_one();
+    // Wake the thread only if this deadline comes before the one it sleeps until. Deadlines of
+    // one limit arrive in order, so under load it wakes once per limit, not once per call (a
+    // wake-up per call was a context switch per dashboard request).
+    if (deadline < wakes_at_) {
+      wakes_at_ = deadline;
+      cv_.notify_one();
+    }
     return id;
   }
 
@@ -65,6 +71,7 @@ class Watchdog {
           next = std::min(next, entry.deadline);
         }
       }
+      wakes_at_ = next;
       if (next == Clock::time_point::max()) {
         cv_.wait(lock);
       } else {
@@ -77,6 +84,8 @@ class Watchdog {
   std::condition_variable cv_;
   std::map<uint64_t, Entry> armed_;
   uint64_t last_id_ = 0;
+  // When the thread wakes next: the earliest deadline it saw, or max while it waits for one.
+  Clock::time_point wakes_at_ = Clock::time_point::min();
 };
 
 }  // namespace

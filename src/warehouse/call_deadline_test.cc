@@ -5,9 +5,12 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include "tests/test_support.h"
 #include "warehouse/db.h"
@@ -77,6 +80,29 @@ TEST(CallDeadlineTest, WithoutATimeoutNothingIsArmed) {
   EXPECT_TRUE(status.ok()) << status.ToString();
   CallDeadline none(-1, milliseconds(10));
   EXPECT_FALSE(none.expired());
+}
+
+// The watchdog sleeps until the earliest deadline it knows: a shorter one armed while it waits
+// for a longer one still fires on time, and a disarmed one never fires.
+TEST(CallDeadlineTest, AnEarlierDeadlineArmedLaterFiresOnTime) {
+  int slow[2], fast[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, slow), 0);
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fast), 0);
+  {
+    CallDeadline later(slow[0], milliseconds(60'000));
+    std::this_thread::sleep_for(milliseconds(50));  // the watchdog now sleeps for a minute
+    auto start = steady_clock::now();
+    CallDeadline sooner(fast[0], milliseconds(200));
+    while (!sooner.expired() && steady_clock::now() - start < milliseconds(5000)) {
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    EXPECT_TRUE(sooner.expired());
+    EXPECT_LT(steady_clock::now() - start, milliseconds(2000));
+    EXPECT_FALSE(later.expired());
+    char byte = 0;
+    EXPECT_EQ(recv(fast[0], &byte, 1, 0), 0) << "the socket was shut down";
+  }
+  for (int fd : {slow[0], slow[1], fast[0], fast[1]}) close(fd);
 }
 
 }  // namespace
