@@ -14,7 +14,7 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libcurl4-openssl-dev libpq-dev libsimdjson-dev libcpp-httplib-dev libcli11-dev libspdlog-dev
-  libfmt-dev nlohmann-json3-dev libssl-dev zlib1g-dev libgtest-dev libgmock-dev
+  libfmt-dev nlohmann-json3-dev libssl-dev zlib1g-dev libdeflate-dev libgtest-dev libgmock-dev
   libbenchmark-dev postgresql-15 postgresql-client-15 curl ca-certificates
   libexpat1-dev awscli
 )
