@@ -10,6 +10,9 @@ namespace {
 
 using std::chrono::minutes;
 
+// A price's log change per simulated minute: about 5.5% a day.
+constexpr double kMinuteSigma = 0.0015;
+
 struct Seed {
   int64_t id;
   const char* name;
@@ -90,7 +93,6 @@ SimMarket::SimMarket(uint64_t seed, int coin_count, TimePoint start)
 // (all since the start): each coin gets a week of closes walked backwards from its start price,
 // with the same volatility as Step's.
 void SimMarket::SeedHistory(SimCoin& coin) {
-  constexpr double kMinuteSigma = 0.0015;
   std::normal_distribution<double> minute_shock(0.0, kMinuteSigma);
   std::normal_distribution<double> hour_shock(0.0, kMinuteSigma * std::sqrt(60.0));
   coin.minute_closes.assign(kMinuteCloses, coin.price);
@@ -106,7 +108,7 @@ void SimMarket::SeedHistory(SimCoin& coin) {
 }
 
 void SimMarket::Step() {
-  std::normal_distribution<double> shock(0.0, 0.0015);  // ~5.5% daily volatility
+  std::normal_distribution<double> shock(0.0, kMinuteSigma);
   std::normal_distribution<double> volume_shock(0.0, 0.01);
   for (SimCoin& coin : coins_) {
     coin.price *= std::exp(shock(rng_));
