@@ -83,7 +83,7 @@ TEST(CallDeadlineTest, WithoutATimeoutNothingIsArmed) {
 }
 
 // The watchdog sleeps until the earliest deadline it knows: a shorter one armed while it waits
-// for a longer one still fires on time, and a disarmed one never fires.
+// for a longer one still fires on time, and the longer one has not fired.
 TEST(CallDeadlineTest, AnEarlierDeadlineArmedLaterFiresOnTime) {
   int slow[2], fast[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, slow), 0);
