@@ -19,7 +19,14 @@ TEST(CliTest, HelpListsEveryCommandOfTheContract) {
   for (const char* command :
        {"migrate", "fetch", "run", "reprocess", "audit", "inspect", "plan", "serve", "sim"}) {
     EXPECT_NE(r.out.find(std::string("  ") + command), std::string::npos) << command;
+    // Each command's help points to the options every command shares.
+    auto own = RunCommand(kBinary + " " + command + " --help");
+    EXPECT_EQ(own.exit_code, 0) << command;
+    EXPECT_NE(own.out.find("coinlake --help lists them"), std::string::npos) << own.out;
   }
+  // ... and they work after the command too.
+  auto after = RunCommand(kBinary + " migrate --database-url ''");
+  EXPECT_NE(after.err.find("COINLAKE_DATABASE_URL"), std::string::npos) << after.err;
 }
 
 TEST(CliTest, Version) {

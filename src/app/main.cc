@@ -227,6 +227,13 @@ int main(int argc, char** argv) {
                   "@FILE holding one (docs/cmc.md)")
       ->envname("COINLAKE_SIM_FAULTS");
 
+  // A command's own help lists only its options; the shared ones work there too.
+  for (CLI::App* command : cli.get_subcommands({})) {
+    command->footer(
+        "Options of every command (--config, --database-url, --lake-url, --spool-dir, "
+        "--log-level, ...) may come before or after the command: coinlake --help lists them.");
+  }
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
