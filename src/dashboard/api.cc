@@ -29,8 +29,8 @@ StatusOr<json> Health(warehouse::Connection& db) {
   json age = NumberOrNull(rows.at(0, 1));
   out["snapshot_age_seconds"] = age;
   ASSIGN_OR_RETURN(int64_t interval_seconds, warehouse::EtlListingsIntervalSeconds(db));
-  out["stale_after_seconds"] = StaleAfterSeconds(interval_seconds);
-  out["stale"] = age.is_number() && age.get<double>() > StaleAfterSeconds(interval_seconds);
+  out["stale_after_seconds"] = MissedCyclesSeconds(interval_seconds);
+  out["stale"] = age.is_number() && age.get<double>() > MissedCyclesSeconds(interval_seconds);
   return out;
 }
 

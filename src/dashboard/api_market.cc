@@ -201,6 +201,7 @@ StatusOr<std::string> Series(warehouse::Connection& db, QueryParams& params) {
     range.from = std::max(std::min(range.from, range.to - 60), range.to - kMaxRangeSeconds);
   }
   int64_t bucket = BucketSeconds(range.from, range.to, width);
+  ASSIGN_OR_RETURN(int64_t interval_seconds, RecentEtlListingsIntervalSeconds(db));
   RETURN_IF_ERROR(db.Prepare("series", kSeriesSql));
   ASSIGN_OR_RETURN(warehouse::Result rows,
                    db.ExecPrepared("series", {id_array, currency, std::to_string(range.from),
@@ -218,9 +219,9 @@ StatusOr<std::string> Series(warehouse::Connection& db, QueryParams& params) {
   auto text = [&](int r, int c) -> JsonOut& {
     return rows.null(r, c) ? out.Null() : out.String(rows.value(r, c));
   };
-  // A gap: consecutive points further apart than two buckets and than 15 minutes (the
-  // pipeline's 5-minute schedule missed at least two snapshots).
-  const int64_t gap_seconds = std::max<int64_t>(2 * bucket, 900);
+  // A gap: consecutive points further apart than two buckets and than three cycles of the
+  // ETL's schedule (with the default 5 minutes: two snapshots missed).
+  const int64_t gap_seconds = std::max<int64_t>(2 * bucket, MissedCyclesSeconds(interval_seconds));
   std::vector<std::pair<int64_t, int64_t>> gaps;
   for (int r = 0; r < rows.rows();) {
     const std::string_view id = rows.value(r, 0);

@@ -24,8 +24,8 @@ StatusOr<json> Freshness(warehouse::Connection& db, int64_t interval_seconds) {
       {"snapshot_age_seconds", age},
       {"last_loaded_at", TimeOrNull(rows.at(0, 2))},
       {"objects_loaded", NumberOrNull(rows.at(0, 3))},
-      {"stale_after_seconds", StaleAfterSeconds(interval_seconds)},
-      {"stale", age.is_number() && age.get<double>() > StaleAfterSeconds(interval_seconds)}};
+      {"stale_after_seconds", MissedCyclesSeconds(interval_seconds)},
+      {"stale", age.is_number() && age.get<double>() > MissedCyclesSeconds(interval_seconds)}};
 }
 
 StatusOr<json> Runs(warehouse::Connection& db, int64_t limit) {

@@ -1,8 +1,11 @@
 #include "dashboard/api_util.h"
 
+#include <atomic>
 #include <charconv>
+#include <chrono>
 
 #include "common/time_util.h"
+#include "warehouse/etl_schedule.h"
 
 namespace coinlake::dashboard {
 
@@ -25,4 +28,18 @@ nlohmann::json TimeOrNull(const std::optional<std::string>& text) {
   if (!parsed.ok()) return *text;
   return FormatIso8601(*parsed);
 }
+StatusOr<int64_t> RecentEtlListingsIntervalSeconds(warehouse::Connection& db) {
+  // Two threads may both refresh at once; each stores the same answer.
+  static std::atomic<int64_t> interval{0};
+  static std::atomic<int64_t> read_at{0};
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  if (interval.load() > 0 && now - read_at.load() < 60) return interval.load();
+  ASSIGN_OR_RETURN(int64_t fresh, warehouse::EtlListingsIntervalSeconds(db));
+  interval = fresh;
+  read_at = now;
+  return fresh;
+}
+
 }  // namespace coinlake::dashboard

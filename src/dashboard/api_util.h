@@ -7,6 +7,9 @@
 #include <optional>
 #include <string>
 
+#include "common/status.h"
+#include "warehouse/db.h"
+
 namespace coinlake::dashboard {
 
 // A number, or null for SQL NULL (and for text that is not a number).
@@ -22,10 +25,14 @@ nlohmann::json TimeOrNull(const std::optional<std::string>& text);
 inline constexpr const char* kLatestSnapshot =
     "SELECT max(data_ts) FROM lake_objects WHERE endpoint = 'listings_latest' AND rows > 0";
 
-// Data is stale after three missed cycles of the ETL's listings interval
-// (warehouse::EtlListingsIntervalSeconds), and never sooner than 15 minutes.
-inline int64_t StaleAfterSeconds(int64_t interval_seconds) {
+// Three cycles of the ETL's listings interval, and never less than 15 minutes: data older than
+// this is stale, and a stretch of a series without data longer than this is a gap.
+inline int64_t MissedCyclesSeconds(int64_t interval_seconds) {
   return std::max<int64_t>(15 * 60, 3 * interval_seconds);
 }
+
+// warehouse::EtlListingsIntervalSeconds, read at most once a minute per process: the series
+// endpoint is the busiest, and a schedule rarely changes.
+StatusOr<int64_t> RecentEtlListingsIntervalSeconds(warehouse::Connection& db);
 
 }  // namespace coinlake::dashboard

@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "cmc/sim.h"
+#include "common/time_util.h"
 #include "pipeline/fetch.h"
 #include "tests/test_support.h"
 
@@ -275,6 +277,39 @@ TEST_F(ServerTest, PipelineStatus) {
   db_.Scalar("UPDATE pipeline_heartbeat SET listings_interval_seconds = 3600 RETURNING 1");
   EXPECT_EQ(GetJson(*client_, "/api/v1/pipeline")["freshness"]["stale_after_seconds"], 10800);
   EXPECT_EQ(GetJson(*client_, "/api/v1/health")["stale_after_seconds"], 10800);
+}
+
+// A series' gaps follow the ETL's schedule: hourly snapshots are no gap for an hourly ETL, a
+// missed stretch of four hours is one.
+TEST_F(ServerTest, SeriesGapsFollowTheEtlSchedule) {
+  db_.Migrate();
+  db_.Scalar(R"sql(
+    WITH heartbeat AS (
+      INSERT INTO pipeline_heartbeat (host, pid, version, state, started_at, beat_at,
+                                      listings_interval_seconds)
+      VALUES ('etl', 1, 'v', 'running', now(), now(), 3600)),
+    asset AS (
+      INSERT INTO assets (cmc_id, symbol, name, slug, first_seen, last_seen)
+      VALUES (777, 'HRL', 'Hourly', 'hourly', now() - interval '1 day', now())),
+    partitions AS (
+      SELECT coinlake_ensure_quote_partitions(now() - interval '1 day', now()))
+    INSERT INTO quotes (cmc_id, quote_currency, ts, snapshot_ts, price, lake_key)
+    SELECT 777, 'USD', date_trunc('hour', now()) - h * interval '1 hour',
+           date_trunc('hour', now()) - h * interval '1 hour', 100 + h, 'k'
+    FROM generate_series(0, 11) h, partitions WHERE h NOT BETWEEN 5 AND 8
+    RETURNING 1)sql");
+  StartServer();
+  const int64_t to = std::time(nullptr);
+  auto series =
+      GetJson(*client_, "/api/v1/series?ids=777&width=500&from=" + std::to_string(to - 13 * 3600) +
+                            "&to=" + std::to_string(to));
+  ASSERT_EQ(series["series"][0]["points"].size(), 8u) << series;
+  ASSERT_EQ(series["series"][0]["gaps"].size(), 1u) << series["series"][0]["gaps"];
+  // From the quote at hour -9 to the one at hour -4.
+  auto gap = series["series"][0]["gaps"][0];
+  EXPECT_EQ(ParseIso8601(gap["to"].get<std::string>()).value() -
+                ParseIso8601(gap["from"].get<std::string>()).value(),
+            std::chrono::hours(5));
 }
 
 TEST_F(ServerTest, CsvDownloads) {
