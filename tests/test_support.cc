@@ -63,7 +63,20 @@ TestDatabase::TestDatabase() {
 TestDatabase::~TestDatabase() {
   if (url_.empty()) return;
   auto conn = warehouse::Connection::Open(admin_url_);
-  if (conn.ok()) (void)(*conn)->Execute("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+  if (!conn.ok()) return;
+  (void)(*conn)->Execute("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+  for (const std::string& login : logins_) (void)(*conn)->Execute("DROP ROLE IF EXISTS " + login);
+}
+
+std::string TestDatabase::LoginUrl(const std::string& group) {
+  // Roles are cluster-wide: named after this database, so parallel tests never share one.
+  std::string login = name_ + "_" + std::to_string(logins_.size());
+  Scalar("CREATE ROLE " + login + " LOGIN IN ROLE " + group);
+  logins_.push_back(login);
+  auto at = url_.find('@');
+  auto scheme = url_.find("://");
+  EXPECT_NE(at, std::string::npos) << "the test URL names no user: " << url_;
+  return url_.substr(0, scheme + 3) + login + url_.substr(at);
 }
 
 std::unique_ptr<warehouse::Connection> TestDatabase::Connect() const {

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "warehouse/db.h"
 
@@ -25,11 +26,16 @@ class TestDatabase {
   void Migrate() const;
   // First column of the first row of `sql`, as text ("" for NULL).
   std::string Scalar(const std::string& sql) const;
+  // The URL of this database for a new login role in `group` (coinlake_writer or
+  // coinlake_reader, made by Migrate): what the ETL or the dashboard signs in as. The role is
+  // dropped with the database.
+  std::string LoginUrl(const std::string& group);
 
  private:
   std::string admin_url_;
   std::string name_;
   std::string url_;
+  std::vector<std::string> logins_;
 };
 
 // A temporary folder, removed with its contents when the object goes.

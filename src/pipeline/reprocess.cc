@@ -123,13 +123,11 @@ StatusOr<std::unique_ptr<warehouse::Connection>> OpenLoaderConnection(const std:
 }
 
 // Empties everything derived from the lake, in one transaction: a reader sees the old data or
-// none, never a mix.
+// none, never a mix. Through a SECURITY DEFINER function (migration 0009): the ETL's role owns
+// no table, so it may not TRUNCATE them itself.
 Status Truncate(warehouse::Connection& db) {
   RETURN_IF_ERROR(db.Begin());
-  Status s = db.Execute(
-      "TRUNCATE quotes, candles_hourly, candles_daily, candles_pending, asset_names_pending, "
-      "assets_pending, asset_names, assets, "
-      "global_metrics, lake_objects");
+  Status s = db.Execute("SELECT coinlake_empty_lake_derived_tables()");
   if (s.ok()) s = db.Commit();
   if (!s.ok()) db.Rollback();
   return s;

@@ -154,6 +154,8 @@ TEST_F(ReprocessTest, ForceRebuildsTheSameRows) {
   db.Scalar("DELETE FROM quotes WHERE cmc_id = 1 RETURNING 1");
   auto options = Options(db, lake_->path(), 2);
   options.force = true;
+  // As the ETL signs in on a deployment: a login in coinlake_writer, owning no table.
+  options.database_url = db.LoginUrl("coinlake_writer");
   auto rebuilt = RunReprocess(options, stop);
   ASSERT_TRUE(rebuilt.ok());
   EXPECT_EQ(rebuilt->objects_loaded, kSnapshots);
