@@ -189,7 +189,10 @@ StatusOr<CycleReport> Pipeline::RunCycle(std::string_view command,
   if (status.ok()) status = drained;
 
   TimePoint finished = SystemNow();
-  std::string outcome = status.ok() ? "ok" : succeeded > 0 ? "partial" : "failed";
+  std::string outcome = status.ok()     ? (result.quarantined ? "partial" : "ok")
+                        : succeeded > 0 ? "partial"
+                                        : "failed";
+  result.outcome = outcome;
   if (run_id) {
     if (auto db = Database(); db.ok()) {
       Status recorded = (*db)->Execute(

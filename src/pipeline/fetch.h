@@ -65,6 +65,9 @@ struct CycleReport {
   int64_t rows = 0;  // quote rows loaded
   int64_t credits = 0;
   bool quarantined = false;
+  // ok, partial (some endpoints failed, or an answer went to quarantine) or failed: the outcome
+  // `runs`, the cycle's log line, the heartbeat and the metrics all give.
+  std::string outcome;
 };
 
 // The long-lived parts of the pipeline: one CMC client, the lake, the spool and a database

@@ -28,6 +28,7 @@ void RunHealth::Record(const CycleReport& report, std::string_view outcome, Time
                        TimePoint finished) {
   ++cycles;
   if (outcome == "failed") ++failed_cycles;
+  if (outcome == "partial") ++partial_cycles;
   rows_total += report.rows;
   credits_total += report.credits;
   objects_total += report.objects;
@@ -82,7 +83,9 @@ std::string PrometheusText(const RunHealth& h) {
     out += fmt::format("# HELP coinlake_{} {}\n# TYPE coinlake_{} {}\n", name, help, name, type);
   };
   metric("cycles_total", "counter", "Fetch cycles run by this process, by outcome.");
-  out += fmt::format("coinlake_cycles_total{{outcome=\"ok\"}} {}\n", h.cycles - h.failed_cycles);
+  out += fmt::format("coinlake_cycles_total{{outcome=\"ok\"}} {}\n",
+                     h.cycles - h.failed_cycles - h.partial_cycles);
+  out += fmt::format("coinlake_cycles_total{{outcome=\"partial\"}} {}\n", h.partial_cycles);
   out += fmt::format("coinlake_cycles_total{{outcome=\"failed\"}} {}\n", h.failed_cycles);
   metric("skipped_slots_total", "counter", "Schedule slots skipped because a cycle overran them.");
   out += fmt::format("coinlake_skipped_slots_total {}\n", h.skipped_slots);

@@ -21,6 +21,7 @@ struct RunHealth {
   TimePoint started{};
   int64_t cycles = 0;
   int64_t failed_cycles = 0;
+  int64_t partial_cycles = 0;  // some endpoints failed (one stopped, say) while others loaded
   int64_t skipped_slots = 0;
   int64_t rows_total = 0;
   int64_t credits_total = 0;

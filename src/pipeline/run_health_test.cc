@@ -40,6 +40,10 @@ RunHealth Sample() {
   report.stages.load = std::chrono::milliseconds(180);
   h.Record(report, "ok", *ParseIso8601("2026-11-27T10:00:00.5Z"),
            *ParseIso8601("2026-11-27T10:00:01.5Z"));
+  // An endpoint stopped (a bad key, say) while listings loaded: partial, not failed, and not a
+  // success either (the stopped endpoint needs a person).
+  h.Record(CycleReport{}, "partial", *ParseIso8601("2026-11-27T10:02:30Z"),
+           *ParseIso8601("2026-11-27T10:02:31Z"));
   h.Record(CycleReport{}, "failed", *ParseIso8601("2026-11-27T10:05:00Z"),
            *ParseIso8601("2026-11-27T10:05:02Z"));
   h.skipped_slots = 3;
@@ -52,8 +56,9 @@ RunHealth Sample() {
 
 TEST(RunHealthTest, RecordKeepsTotalsAndTheLastSuccess) {
   RunHealth h = Sample();
-  EXPECT_EQ(h.cycles, 2);
+  EXPECT_EQ(h.cycles, 3);
   EXPECT_EQ(h.failed_cycles, 1);
+  EXPECT_EQ(h.partial_cycles, 1);
   EXPECT_EQ(h.rows_total, 5000);
   EXPECT_EQ(h.credits_total, 25);
   EXPECT_EQ(h.last_outcome, "failed");
@@ -74,6 +79,7 @@ TEST(RunHealthTest, TextfileIsWrittenAtomicallyAndReadsBack) {
   text << in.rdbuf();
   auto m = ParsePrometheus(text.str());
   EXPECT_EQ(m["coinlake_cycles_total{outcome=\"ok\"}"], 1);
+  EXPECT_EQ(m["coinlake_cycles_total{outcome=\"partial\"}"], 1);
   EXPECT_EQ(m["coinlake_cycles_total{outcome=\"failed\"}"], 1);
   EXPECT_EQ(m["coinlake_rows_loaded_total"], 5000);
   EXPECT_EQ(m["coinlake_credits_used_total"], 25);

@@ -98,8 +98,7 @@ class Loop {
     auto result = pipeline_->RunCycle("run", due);
     TimePoint finished = SystemNow();
     const CycleReport& report = pipeline_->last_report();
-    std::string outcome = result.ok() ? (report.quarantined ? "partial" : "ok") : "failed";
-    health_.Record(report, outcome, started, finished);
+    health_.Record(report, report.outcome.empty() ? "failed" : report.outcome, started, finished);
     health_.skipped_slots = scheduler_.skipped();
     health_.next_cycle = scheduler_.NextTick();
     if (const cmc::CreditGovernor* governor = pipeline_->governor()) {
