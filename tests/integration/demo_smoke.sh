@@ -7,5 +7,7 @@
 set -euo pipefail
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
+# Its own PostgreSQL port range, so it never races another test for the first free port.
 COINLAKE_BIN="$1" COINLAKE_RUN_DIR="$WORK/run" COINLAKE_INTERVAL=5 \
+  COINLAKE_PG_PORT="$((31000 + $$ % 9000))" \
   "$(dirname "$0")/../../scripts/demo" --smoke

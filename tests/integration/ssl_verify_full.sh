@@ -13,6 +13,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 WORK="$(mktemp -d)"
 export COINLAKE_RUN_DIR="$WORK/run"
+# Its own PostgreSQL port range: tests that all started from 55432 raced for the same free port.
+export COINLAKE_PG_PORT="${COINLAKE_PG_PORT:-$((31000 + $$ % 9000))}"
 source "$(dirname "$0")/../../scripts/lib.sh"
 source "$(dirname "$0")/tls_pg.sh"
 trap 'cleanup_started; rm -rf "$WORK"' EXIT
