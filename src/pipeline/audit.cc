@@ -13,6 +13,7 @@
 #include "warehouse/checksum.h"
 #include "warehouse/db.h"
 #include "warehouse/etl_schedule.h"
+#include "warehouse/migrations.h"
 
 namespace coinlake::pipeline {
 namespace {
@@ -259,6 +260,7 @@ StatusOr<AuditReport> RunAudit(const AuditOptions& given, StopSignal& stop) {
   if (given.interval.count() < 0) return InvalidArgumentError("--interval must be positive");
   ASSIGN_OR_RETURN(auto lake, lake::OpenObjectStore(given.lake_url));
   ASSIGN_OR_RETURN(auto db, warehouse::Connection::Open(given.database_url));
+  RETURN_IF_ERROR(warehouse::CheckSchemaCurrent(*db));
   AuditOptions options = given;
   if (options.interval.count() == 0) {
     // The schedule the ETL keeps, as its newest heartbeat says (the dashboard's gaps use it too).

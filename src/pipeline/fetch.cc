@@ -18,6 +18,7 @@
 #include "pipeline/load_object.h"
 #include "pipeline/raw_put.h"
 #include "warehouse/loader.h"
+#include "warehouse/migrations.h"
 
 namespace coinlake::pipeline {
 namespace {
@@ -146,6 +147,9 @@ StatusOr<warehouse::Connection*> Pipeline::Database() {
   if (db_ && db_->healthy()) return db_.get();
   db_.reset();
   ASSIGN_OR_RETURN(auto db, warehouse::Connection::Open(options_.database_url));
+  // Behind (an upgrade before its migrate): nothing loads, the answers wait in the lake and the
+  // spool, and every cycle says what to do.
+  RETURN_IF_ERROR(warehouse::CheckSchemaCurrent(*db));
   // A cycle's statements take well under a second; a lock held by someone else (a migration, a
   // reprocess --force) must not stall the loop forever: the server cancels after this.
   RETURN_IF_ERROR(db->Execute("SET statement_timeout = '120s'"));

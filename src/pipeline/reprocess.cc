@@ -19,6 +19,7 @@
 #include "pipeline/progress.h"
 #include "warehouse/db.h"
 #include "warehouse/loader.h"
+#include "warehouse/migrations.h"
 
 namespace coinlake::pipeline {
 namespace {
@@ -225,6 +226,7 @@ StatusOr<ReprocessReport> RunReprocess(const ReprocessOptions& options, StopSign
   if (options.jobs < 1) return InvalidArgumentError("--jobs must be at least 1");
   ASSIGN_OR_RETURN(auto lake, lake::OpenObjectStore(options.lake_url));
   ASSIGN_OR_RETURN(auto db, OpenLoaderConnection(options.database_url, stop));
+  RETURN_IF_ERROR(warehouse::CheckSchemaCurrent(*db));
   if (options.force) {
     RETURN_IF_ERROR(Truncate(*db));
     log::Info("reprocess --force: emptied the data tables and the ledger");

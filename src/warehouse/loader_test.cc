@@ -122,6 +122,27 @@ TEST(MigrationsTest, OnlyTheWriterMayCallTheDefinerFunctions) {
   }
 }
 
+// A database one migration behind the binary (an upgrade whose migrate has not run) is refused
+// with what to do, before anything fails on a missing column or function.
+TEST(MigrationsTest, ABehindSchemaSaysToMigrate) {
+  TestDatabase db;
+  auto conn = db.Connect();
+  ASSERT_NE(conn, nullptr);
+  Status none = CheckSchemaCurrent(*conn);
+  EXPECT_EQ(none.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(none.message().find("no coinlake schema yet: run `coinlake migrate`"),
+            std::string::npos)
+      << none.message();
+  db.Migrate();
+  EXPECT_TRUE(CheckSchemaCurrent(*conn).ok());
+  db.Scalar(
+      "DELETE FROM schema_migrations WHERE version = (SELECT max(version) "
+      "FROM schema_migrations) RETURNING 1");
+  Status behind = CheckSchemaCurrent(*conn);
+  EXPECT_EQ(behind.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(behind.message().find("run `coinlake migrate`"), std::string::npos) << behind.message();
+}
+
 TEST(MigrationsTest, RefusesAChangedMigration) {
   TestDatabase db;
   auto conn = db.Connect();

@@ -123,4 +123,28 @@ StatusOr<MigrateResult> Migrate(Connection& db, const std::vector<Migration>& mi
   return result;
 }
 
+Status CheckSchemaCurrent(Connection& db) {
+  // Two statements: PostgreSQL resolves every table a statement names before running it.
+  ASSIGN_OR_RETURN(Rows exists, db.Query("SELECT to_regclass('schema_migrations') IS NOT NULL"));
+  int have = -1;
+  if (exists.text(0, 0) == "t") {
+    ASSIGN_OR_RETURN(Rows rows,
+                     db.Query("SELECT coalesce(max(version), 0) FROM schema_migrations"));
+    have = std::stoi(rows.text(0, 0));
+  }
+  const std::vector<Migration> embedded = EmbeddedMigrations();
+  const int need = embedded.empty() ? 0 : embedded.back().version;
+  if (have < 0) {
+    return FailedPreconditionError(
+        "the database has no coinlake schema yet: run `coinlake migrate`");
+  }
+  if (have < need) {
+    return FailedPreconditionError(
+        fmt::format("the database schema is at version {}, this coinlake needs {}: run "
+                    "`coinlake migrate`",
+                    have, need));
+  }
+  return Status::Ok();
+}
+
 }  // namespace coinlake::warehouse

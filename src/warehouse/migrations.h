@@ -31,4 +31,9 @@ struct MigrateResult {
 // and the next.
 StatusOr<MigrateResult> Migrate(Connection& db, const std::vector<Migration>& migrations);
 
+// FAILED_PRECONDITION, saying to run `coinlake migrate`, if the database lacks a migration this
+// binary embeds (an upgrade whose migrate has not run yet): the commands that load check it
+// first, rather than failing later on a missing column or function.
+Status CheckSchemaCurrent(Connection& db);
+
 }  // namespace coinlake::warehouse
