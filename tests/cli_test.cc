@@ -68,6 +68,10 @@ TEST(CliTest, MisuseIsOneClearLine) {
     ExpectOneLineError(args, "YYYY-MM-DD");
     EXPECT_EQ(RunCommand(kBinary + " " + args).exit_code, 2) << args;
   }
+  // A mistyped key in the configuration file is named as such, not as a parse failure.
+  RunCommand("printf '[run]\\nlisting-interval = 20\\n' > " + dir.path() + "/typo.toml");
+  ExpectOneLineError("--config " + dir.path() + "/typo.toml run",
+                     "unknown option 'listing-interval' in [run]");
   ExpectOneLineError("reprocess --from 2026-11-30 --to 2026-11-01", "is after --to");
   ExpectOneLineError("audit --from 2026-11-30 --to 2026-11-01", "is after --to");
 }

@@ -1,4 +1,5 @@
 // coinlake: parses the command line and dispatches to the command's Run* function.
+#include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -61,6 +62,22 @@ const CLI::Validator kDataDate(
       return "'" + text + "' is not a date written YYYY-MM-DD";
     },
     "YYYY-MM-DD", "DataDate");
+
+// CLI11 words an unknown key in the configuration file as "INI was not able to parse run.x",
+// which reads like a syntax error; say which key it did not know instead.
+std::string DescribeParseError(const CLI::ParseError& e) {
+  std::string what = e.what();
+  constexpr std::string_view kExtras = "INI was not able to parse ";
+  if (what.starts_with(kExtras)) {
+    std::string item = what.substr(kExtras.size());
+    auto dot = item.rfind('.');
+    std::string where =
+        dot == std::string::npos ? "at the top" : "in [" + item.substr(0, dot) + "]";
+    return fmt::format("the configuration file has an unknown option '{}' {}", item.substr(dot + 1),
+                       where);
+  }
+  return what;
+}
 
 int Fail(const Status& status) {
   std::fprintf(stderr, "coinlake: %s\n", coinlake::log::Redact(status.message()).c_str());
@@ -243,7 +260,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return cli.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::string what = e.what();
+    std::string what = DescribeParseError(e);
     if (what.empty()) what = e.get_name();
     // CLI11 reports a mistyped command as "a subcommand is required"; name the word instead.
     std::vector<std::string> rest = cli.remaining();
@@ -278,7 +295,7 @@ int main(int argc, char** argv) {
     try {
       cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-      return coinlake::InvalidArgumentError(std::string("configuration: ") + e.what());
+      return coinlake::InvalidArgumentError("configuration: " + DescribeParseError(e));
     }
     coinlake::log::Level new_level;
     if (!coinlake::log::ParseLevel(global.log_level, &new_level)) {
