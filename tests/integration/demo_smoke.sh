@@ -7,7 +7,8 @@
 set -euo pipefail
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
-# Its own PostgreSQL port range, so it never races another test for the first free port.
+# Its own PostgreSQL port, below the ephemeral range (32768+, where a client socket can hold a
+# free-looking port) and apart from the other tests', so it never races one for a free port.
 COINLAKE_BIN="$1" COINLAKE_RUN_DIR="$WORK/run" COINLAKE_INTERVAL=5 \
-  COINLAKE_PG_PORT="$((31000 + $$ % 9000))" \
+  COINLAKE_PG_PORT="$((30000 + $$ % 2700))" \
   "$(dirname "$0")/../../scripts/demo" --smoke

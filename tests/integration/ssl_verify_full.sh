@@ -13,8 +13,10 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 WORK="$(mktemp -d)"
 export COINLAKE_RUN_DIR="$WORK/run"
-# Its own PostgreSQL port range: tests that all started from 55432 raced for the same free port.
-export COINLAKE_PG_PORT="${COINLAKE_PG_PORT:-$((31000 + $$ % 9000))}"
+# Its own PostgreSQL port, below the ephemeral range (32768+, where a client socket can hold
+# a free-looking port) and above the crash tests' 21000-29999: tests that all started from
+# 55432 raced for the same free port.
+export COINLAKE_PG_PORT="${COINLAKE_PG_PORT:-$((30000 + $$ % 2700))}"
 source "$(dirname "$0")/../../scripts/lib.sh"
 source "$(dirname "$0")/tls_pg.sh"
 trap 'cleanup_started; rm -rf "$WORK"' EXIT
