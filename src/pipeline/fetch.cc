@@ -140,6 +140,13 @@ StatusOr<std::unique_ptr<Pipeline>> Pipeline::Make(const FetchOptions& options, 
   auto spool = lake::FileObjectStore::Open(options.spool_dir);
   if (!spool.ok()) return spool.status().WithContext("spool");
   p->spool_ = std::move(spool).value();
+  // Answers an earlier process fetched but did not get into the lake or the database (a crash,
+  // an outage) wait here; the first cycle's drain takes them. Said once, so a restart after a
+  // crash shows what it recovered.
+  if (auto waiting = p->spool_->ListAll(""); waiting.ok() && !waiting->empty()) {
+    log::Info("spool holds objects from before this process; the first cycle drains them",
+              {{"objects", waiting->size()}, {"spool", options.spool_dir}});
+  }
   return p;
 }
 

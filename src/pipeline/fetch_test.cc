@@ -9,6 +9,7 @@
 
 #include "cmc/sim.h"
 #include "common/bytes.h"
+#include "common/log.h"
 #include "lake/keys.h"
 #include "pipeline/reprocess.h"
 #include "tests/test_support.h"
@@ -187,7 +188,15 @@ TEST_F(FetchTest, ABodySpooledWithoutItsSidecarGetsOneRebuiltFromTheBody) {
   ASSERT_TRUE(spool->Put(body_key, stored).ok());
 
   NextFetchIntoAnotherLakeAndSecond();
+  log::Configure(log::Level::kInfo, log::Sink::kStdout);
+  ::testing::internal::CaptureStdout();
   ASSERT_TRUE(RunFetch(options_, stop_).ok());
+  const std::string logged = ::testing::internal::GetCapturedStdout();
+  // The restart says what it found waiting, once.
+  auto said = logged.find("spool holds objects from before this process");
+  ASSERT_NE(said, std::string::npos) << logged;
+  std::string line = logged.substr(said, logged.find('\n', said) - said);
+  EXPECT_NE(line.find("\"objects\":1"), std::string::npos) << line;
 
   auto lake = std::move(lake::OpenObjectStore(options_.lake_url)).value();
   EXPECT_EQ(*lake->Get(body_key), stored);
