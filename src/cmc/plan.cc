@@ -65,8 +65,9 @@ std::string FormatPlan(const PlanInput& in, const PlanEstimate& e) {
                      e.credits_per_month / static_cast<double>(in.credits_per_month) * 100,
                      in.credits_source);
   out += fmt::format("lake growth / month {:.1f} MB\n", e.lake_bytes_per_month / 1e6);
-  out += fmt::format("S3 storage          ${:.4f} / month after one month, ${:.4f} / month after a year\n",
-                     e.s3_storage_usd_first_month, e.s3_storage_usd_after_year);
+  out += fmt::format(
+      "S3 storage          ${:.4f} / month after one month, ${:.4f} / month after a year\n",
+      e.s3_storage_usd_first_month, e.s3_storage_usd_after_year);
   out += fmt::format("S3 PUT requests     {:.0f} / month, ${:.4f}\n", e.s3_put_requests_per_month,
                      e.s3_requests_usd_per_month);
   return out;
