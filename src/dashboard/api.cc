@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
+#include <map>
+#include <tuple>
 
 #include "dashboard/api_util.h"
 #include "dashboard/json_out.h"
@@ -16,6 +19,10 @@ using nlohmann::json;
 
 // /latest?ids=: as many coins as a comparison shows, not a second way to page the snapshot.
 constexpr size_t kMaxLatestIds = 100;
+
+// The columns /latest sorts by: validated against this list, one statement each.
+constexpr std::string_view kLatestSorts[] = {"rank", "market_cap", "price", "volume_24h",
+                                             "percent_change_24h"};
 
 StatusOr<json> Health(warehouse::Connection& db) {
   ASSIGN_OR_RETURN(warehouse::Rows rows,
@@ -46,8 +53,8 @@ StatusOr<LatestQuery> ParseLatestQuery(const std::multimap<std::string, std::str
       }
       q.limit = n;
     } else if (name == "sort") {
-      if (value != "rank" && value != "market_cap" && value != "price" && value != "volume_24h" &&
-          value != "percent_change_24h") {
+      if (std::find(std::begin(kLatestSorts), std::end(kLatestSorts), value) ==
+          std::end(kLatestSorts)) {
         return InvalidArgumentError(
             "sort must be one of rank, market_cap, price, volume_24h, percent_change_24h");
       }
@@ -77,6 +84,52 @@ StatusOr<LatestQuery> ParseLatestQuery(const std::multimap<std::string, std::str
   return q;
 }
 
+namespace {
+
+// The text of the statement GET /latest prepares, per sort, order and ids-or-not: built once,
+// not on every request (the connection prepares each name once; the busiest endpoint).
+const std::string& LatestSql(const std::string& sort, bool descending, bool by_id) {
+  static const auto* statements = [] {
+    auto* out = new std::map<std::tuple<std::string, bool, bool>, std::string>();
+    constexpr std::string_view kColumns = R"sql(
+    q.cmc_id, a.symbol, a.name, a.slug, q.cmc_rank, q.price, q.market_cap, q.volume_24h,
+    q.percent_change_1h, q.percent_change_24h, q.percent_change_7d, q.circulating_supply, q.ts)sql";
+    for (std::string_view sort : kLatestSorts) {
+      std::string order_by = sort == "rank" ? "q.cmc_rank" : fmt::format("q.{}", sort);
+      for (bool desc : {false, true}) {
+        const char* direction = desc ? "DESC" : "ASC";
+        // A quote belongs to the first snapshot that carried it, so a coin whose quote had not
+        // changed is not in the latest snapshot's own rows. Asked for by id, a coin gets its
+        // newest quote up to the latest snapshot (within a day: it is still listed), found
+        // through the primary key.
+        (*out)[{std::string(sort), desc, true}] =
+            fmt::format(R"sql(
+    SELECT * FROM (
+      SELECT DISTINCT ON (q.cmc_id) {0}, s.max
+      FROM quotes q JOIN assets a USING (cmc_id), ({1}) s(max)
+      WHERE q.cmc_id = ANY($3::bigint[]) AND q.quote_currency = $1
+        AND q.ts <= s.max AND q.ts > s.max - interval '1 day'
+      ORDER BY q.cmc_id, q.ts DESC) q
+    ORDER BY {2} {3} NULLS LAST, q.cmc_id
+    LIMIT $2)sql",
+                        kColumns, kLatestSnapshot, order_by, direction);
+        (*out)[{std::string(sort), desc, false}] =
+            fmt::format(R"sql(
+    SELECT {0}, q.snapshot_ts
+    FROM quotes q JOIN assets a USING (cmc_id)
+    WHERE q.snapshot_ts = ({1}) AND q.quote_currency = $1
+    ORDER BY {2} {3} NULLS LAST, q.cmc_id
+    LIMIT $2)sql",
+                        kColumns, kLatestSnapshot, order_by, direction);
+      }
+    }
+    return out;
+  }();
+  return statements->at({sort, descending, by_id});
+}
+
+}  // namespace
+
 StatusOr<std::string> Latest(warehouse::Connection& db, const LatestQuery& query) {
   // One prepared statement per sort and order; the sort column comes from a fixed list
   // (validated above), never from the request text. The snapshot time comes from the ledger's
@@ -87,33 +140,7 @@ StatusOr<std::string> Latest(warehouse::Connection& db, const LatestQuery& query
   const bool by_id = !query.ids.empty();
   std::string name = fmt::format("latest_{}_{}{}", query.sort, query.descending ? "desc" : "asc",
                                  by_id ? "_ids" : "");
-  std::string order_by = query.sort == "rank" ? "q.cmc_rank" : "q." + query.sort;
-  constexpr std::string_view kColumns = R"sql(
-    q.cmc_id, a.symbol, a.name, a.slug, q.cmc_rank, q.price, q.market_cap, q.volume_24h,
-    q.percent_change_1h, q.percent_change_24h, q.percent_change_7d, q.circulating_supply, q.ts)sql";
-  // A quote belongs to the first snapshot that carried it, so a coin whose quote had not
-  // changed is not in the latest snapshot's own rows. Asked for by id, a coin gets its newest
-  // quote up to the latest snapshot (within a day: it is still listed), found through the
-  // primary key.
-  std::string sql =
-      by_id ? fmt::format(R"sql(
-    SELECT * FROM (
-      SELECT DISTINCT ON (q.cmc_id) {0}, s.max
-      FROM quotes q JOIN assets a USING (cmc_id), ({1}) s(max)
-      WHERE q.cmc_id = ANY($3::bigint[]) AND q.quote_currency = $1
-        AND q.ts <= s.max AND q.ts > s.max - interval '1 day'
-      ORDER BY q.cmc_id, q.ts DESC) q
-    ORDER BY {2} {3} NULLS LAST, q.cmc_id
-    LIMIT $2)sql",
-                          kColumns, kLatestSnapshot, order_by, query.descending ? "DESC" : "ASC")
-            : fmt::format(R"sql(
-    SELECT {0}, q.snapshot_ts
-    FROM quotes q JOIN assets a USING (cmc_id)
-    WHERE q.snapshot_ts = ({1}) AND q.quote_currency = $1
-    ORDER BY {2} {3} NULLS LAST, q.cmc_id
-    LIMIT $2)sql",
-                          kColumns, kLatestSnapshot, order_by, query.descending ? "DESC" : "ASC");
-  RETURN_IF_ERROR(db.Prepare(name, sql));
+  RETURN_IF_ERROR(db.Prepare(name, LatestSql(query.sort, query.descending, by_id)));
   std::vector<warehouse::Param> values = {query.currency, std::to_string(query.limit)};
   if (by_id) values.push_back(warehouse::IntArrayLiteral(query.ids));
   ASSIGN_OR_RETURN(warehouse::Result rows, db.ExecPrepared(name, values));
