@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -23,11 +24,60 @@ struct LakeObject {
   TimePoint time;
 };
 
+// The listings schedule over time, as the ETL's cycles recorded it in `runs`: the points where
+// the interval changed, and what holds before the first one.
+class Schedule {
+ public:
+  explicit Schedule(std::chrono::seconds fixed) : before_first_(fixed) {}
+
+  // `before_first` holds before the first cycle that recorded an interval (older cycles, or
+  // none at all). One row per change, not per cycle: memory stays small whatever the history.
+  static StatusOr<Schedule> Recorded(warehouse::Connection& db, std::chrono::seconds before_first) {
+    ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(R"sql(
+        SELECT extract(epoch FROM started_at)::bigint, listings_interval_seconds
+        FROM (SELECT started_at, listings_interval_seconds,
+                     lag(listings_interval_seconds) OVER (ORDER BY started_at) AS previous
+              FROM runs WHERE listings_interval_seconds > 0) cycles
+        WHERE previous IS DISTINCT FROM listings_interval_seconds
+        ORDER BY started_at)sql"));
+    Schedule schedule(before_first);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      schedule.changes_.push_back({TimePoint{std::chrono::seconds(std::stoll(rows.text(i, 0)))},
+                                   std::chrono::seconds(std::stoll(rows.text(i, 1)))});
+    }
+    return schedule;
+  }
+
+  // The interval that judges the time between snapshots at `previous` and `next`: the longest
+  // in effect at any moment from one to the other. Around a change, the old schedule's last
+  // cycle and the new one's first are a slot of the longer interval apart, so taking the
+  // shorter would count slots nobody meant to fill. A gap that spans a change is counted in the
+  // longer interval.
+  std::chrono::seconds Between(TimePoint previous, TimePoint next) const {
+    auto after = [](TimePoint t, const Change& c) { return t < c.from; };
+    auto first = std::upper_bound(changes_.begin(), changes_.end(), previous, after);
+    std::chrono::seconds longest =
+        first == changes_.begin() ? before_first_ : (first - 1)->interval;
+    for (auto it = first; it != changes_.end() && it->from <= next; ++it) {
+      longest = std::max(longest, it->interval);
+    }
+    return longest;
+  }
+
+ private:
+  struct Change {
+    TimePoint from;
+    std::chrono::seconds interval;
+  };
+  std::chrono::seconds before_first_;
+  std::vector<Change> changes_;  // by time
+};
+
 class Auditor {
  public:
-  Auditor(const AuditOptions& options, lake::ObjectStore& lake, warehouse::Connection& db,
-          StopSignal& stop)
-      : options_(options), lake_(lake), db_(db), stop_(stop) {}
+  Auditor(const AuditOptions& options, Schedule schedule, lake::ObjectStore& lake,
+          warehouse::Connection& db, StopSignal& stop)
+      : options_(options), schedule_(std::move(schedule)), lake_(lake), db_(db), stop_(stop) {}
 
   StatusOr<AuditReport> Run() {
     bool schedule = true;  // the first loadable endpoint (listings) sets the schedule
@@ -178,7 +228,8 @@ class Auditor {
 
   // Snapshots at `previous` and `next`: the schedule slots strictly between them are missing.
   Status CheckGap(TimePoint previous, TimePoint next) {
-    auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(options_.interval);
+    auto interval =
+        std::chrono::duration_cast<std::chrono::milliseconds>(schedule_.Between(previous, next));
     int64_t prev_slot = previous.time_since_epoch() / interval;
     int64_t next_slot = next.time_since_epoch() / interval;
     if (next_slot - prev_slot <= 1) return Status::Ok();
@@ -208,6 +259,7 @@ class Auditor {
   }
 
   const AuditOptions& options_;
+  const Schedule schedule_;
   lake::ObjectStore& lake_;
   warehouse::Connection& db_;
   StopSignal& stop_;
@@ -261,13 +313,14 @@ StatusOr<AuditReport> RunAudit(const AuditOptions& given, StopSignal& stop) {
   ASSIGN_OR_RETURN(auto lake, lake::OpenObjectStore(given.lake_url));
   ASSIGN_OR_RETURN(auto db, warehouse::Connection::Open(given.database_url));
   RETURN_IF_ERROR(warehouse::CheckSchemaCurrent(*db));
-  AuditOptions options = given;
-  if (options.interval.count() == 0) {
-    // The schedule the ETL keeps, as its newest heartbeat says (the dashboard's gaps use it too).
-    ASSIGN_OR_RETURN(int64_t interval, warehouse::EtlListingsIntervalSeconds(*db));
-    options.interval = std::chrono::seconds(interval);
+  Schedule schedule(given.interval);
+  if (given.interval.count() == 0) {
+    // The schedule each cycle recorded; before the first that did, the one the ETL keeps now,
+    // as its newest heartbeat says (the dashboard's gaps use it too).
+    ASSIGN_OR_RETURN(int64_t now, warehouse::EtlListingsIntervalSeconds(*db));
+    ASSIGN_OR_RETURN(schedule, Schedule::Recorded(*db, std::chrono::seconds(now)));
   }
-  Auditor auditor(options, *lake, *db, stop);
+  Auditor auditor(given, std::move(schedule), *lake, *db, stop);
   ASSIGN_OR_RETURN(AuditReport report, auditor.Run());
   // expected = present + missing (CheckGap counted the missing slots).
   for (AuditDay& d : report.days) d.expected_snapshots += d.snapshots;

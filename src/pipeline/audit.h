@@ -2,7 +2,8 @@
 //
 // Per UTC day: raw objects in the lake, ledger rows, and quote rows, each object re-parsed and
 // its rows' checksum (warehouse/checksum.h) compared with the database's; then the listings
-// snapshots against the schedule (one every `interval`), each gap named with its cause from
+// snapshots against the schedule (one every `interval`, or the schedule the cycles recorded,
+// changes included), each gap named with its cause from
 // `runs` when one is recorded. Streams the lake one day at a time: memory stays bounded.
 #pragma once
 
@@ -22,7 +23,9 @@ struct AuditOptions {
   std::string lake_url;
   std::string from_date;               // YYYY-MM-DD, inclusive; empty: from the start
   std::string to_date;                 // YYYY-MM-DD, inclusive; empty: to the end
-  std::chrono::seconds interval{300};  // 0: the newest ETL heartbeat's listings interval, else 300
+  // The listings schedule, one snapshot every `interval`. 0: the interval each `run` cycle
+  // recorded, and before the first that did, the newest ETL heartbeat's (else 300 s).
+  std::chrono::seconds interval{300};
 };
 
 struct AuditDay {

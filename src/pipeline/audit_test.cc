@@ -145,6 +145,39 @@ TEST_F(AuditTest, DefaultScheduleIsTheEtlHeartbeats) {
       << every_minute.findings[0].detail;
 }
 
+// The ETL took a snapshot every 10 minutes until 23:30, then every 5, and its heartbeat now says
+// 5: the older part is judged by the interval its cycles recorded, not by today's. One real miss
+// under the new schedule (23:50, a failed cycle) is still found.
+TEST_F(AuditTest, ScheduleChangesFollowTheIntervalEachCycleRecorded) {
+  // Snapshot s is at 22:30 + 5 s minutes: the odd ones before 23:30 were never scheduled.
+  testing::MakeLake(lake_.path(), 1, {1, 3, 5, 7, 9, 11, 16});
+  Load(lake_.path());
+  std::string runs =
+      "INSERT INTO runs (command, started_at, outcome, listings_interval_seconds) "
+      "SELECT 'run', t, 'ok', CASE WHEN t < '2026-03-31T23:30:00Z' THEN 600 ELSE 300 END "
+      "FROM generate_series(timestamptz '2026-03-31T22:30:00Z', '2026-04-01T00:25:00Z', "
+      "'5 minutes') t WHERE t >= '2026-03-31T23:30:00Z' OR extract(minute FROM t)::int % 10 = 0";
+  db_.Scalar(runs + " RETURNING 1");
+  db_.Scalar(
+      "UPDATE runs SET outcome = 'failed', error_class = 'UNAVAILABLE' "
+      "WHERE started_at = '2026-03-31T23:50:00Z' RETURNING 1");
+  db_.Scalar(
+      "INSERT INTO pipeline_heartbeat (host, pid, version, state, started_at, beat_at, "
+      "listings_interval_seconds) VALUES ('etl', 1, 'v', 'running', now(), now(), 300) "
+      "RETURNING 1");
+  AuditReport report = Audit(lake_.path(), std::chrono::seconds(0));
+  AuditFinding gap = Only(report, "gap");
+  EXPECT_TRUE(gap.detail.starts_with("1 snapshot(s) missing from 2026-03-31T23:50:00"))
+      << gap.detail;
+  EXPECT_NE(gap.detail.find("UNAVAILABLE"), std::string::npos) << gap.detail;
+  // 22:30-23:25 every 10 minutes (6 slots), then 23:30-23:55 every 5 (6), one of them missed.
+  EXPECT_EQ(report.days[0].expected_snapshots, 12);
+  EXPECT_EQ(report.days[0].snapshots, 11);
+
+  // --interval still judges the whole range by one interval: the 10-minute past shows as gaps.
+  EXPECT_EQ(Audit(lake_.path(), std::chrono::seconds(300)).findings.size(), 7u);
+}
+
 TEST_F(AuditTest, BinaryExitsOneWithAJsonReport) {
   testing::MakeLake(lake_.path(), 1);
   Load(lake_.path());

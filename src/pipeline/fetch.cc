@@ -106,6 +106,13 @@ std::vector<std::string_view> EnabledEndpoints(const FetchOptions& options) {
   return out;
 }
 
+int64_t ListingsIntervalSeconds(const FetchOptions& options) {
+  for (const EndpointSchedule& e : options.schedule) {
+    if (e.endpoint == "listings_latest") return e.interval.count();
+  }
+  return 0;
+}
+
 std::vector<cmc::PlanCall> PlanCalls(const FetchOptions& options) {
   EndpointConfig config{options.listings_limit, options.convert, options.quotes_ids};
   config.quote_ids.resize(options.quotes_ids.size() + options.quotes_symbols.size());
@@ -172,8 +179,14 @@ StatusOr<CycleReport> Pipeline::RunCycle(std::string_view command,
   TimePoint started = SystemNow();
   std::optional<std::string> run_id;
   if (auto db = Database(); db.ok()) {
-    auto row = (*db)->Query("INSERT INTO runs (command, started_at) VALUES ($1, $2) RETURNING id",
-                            {std::string(command), FormatIso8601(started)});
+    // A cycle of `run` keeps the schedule, and records its listings interval for audit; a
+    // one-off fetch keeps none.
+    int64_t interval = command == "run" ? ListingsIntervalSeconds(options_) : 0;
+    auto row = (*db)->Query(
+        "INSERT INTO runs (command, started_at, listings_interval_seconds) "
+        "VALUES ($1, $2, $3) RETURNING id",
+        {std::string(command), FormatIso8601(started),
+         interval > 0 ? warehouse::Param(std::to_string(interval)) : warehouse::Param()});
     if (row.ok()) run_id = row->text(0, 0);
   }
   CycleReport result;

@@ -47,6 +47,10 @@ struct FetchOptions {
 // The endpoints `schedule` turns on (interval > 0), in schedule order.
 std::vector<std::string_view> EnabledEndpoints(const FetchOptions& options);
 
+// The listings endpoint's interval in seconds, 0 when it is off. The heartbeat and each cycle's
+// runs row record it: the dashboard's gaps and audit's schedule follow it.
+int64_t ListingsIntervalSeconds(const FetchOptions& options);
+
 // What `coinlake plan` prices: one line per enabled endpoint. Symbols in the watchlist count as
 // one coin each (they resolve to one id each).
 std::vector<cmc::PlanCall> PlanCalls(const FetchOptions& options);

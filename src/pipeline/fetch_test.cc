@@ -87,6 +87,8 @@ TEST_F(FetchTest, OneCycleLandsInLakeAndDatabase) {
   EXPECT_EQ(meta["http_status"], 200);
   EXPECT_EQ(db_.Scalar("SELECT count(*) FROM quotes"), "200");
   EXPECT_EQ(db_.Scalar("SELECT outcome || ',' || rows || ',' || credits FROM runs"), "ok,200,1");
+  // A one-off fetch keeps no schedule, so it records none (audit ignores it).
+  EXPECT_EQ(db_.Scalar("SELECT listings_interval_seconds IS NULL FROM runs"), "t");
   // The curated CSV: a header and one line per quote row.
   auto curated = lake->ListAll("curated/quotes/");
   ASSERT_EQ(curated->size(), 1u);

@@ -27,14 +27,6 @@ std::string HostName() {
   return name;
 }
 
-// The listings endpoint's interval (0 when it is off): the dashboard's gaps follow it.
-int64_t ListingsIntervalSeconds(const FetchOptions& fetch) {
-  for (const EndpointSchedule& e : fetch.schedule) {
-    if (e.endpoint == "listings_latest") return e.interval.count();
-  }
-  return 0;
-}
-
 // The loop's state between cycles.
 class Loop {
  public:

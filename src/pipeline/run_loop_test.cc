@@ -135,6 +135,9 @@ TEST_F(RunLoopTest, OneRunPerDatabaseHeartbeatMetricsReloadAndStop) {
   EXPECT_EQ(db_.Scalar("SELECT state || ' ' || last_outcome FROM pipeline_heartbeat"),
             "running ok");
   EXPECT_EQ(db_.Scalar("SELECT listings_interval_seconds FROM pipeline_heartbeat"), "300");
+  // So does each cycle's runs row: audit judges each stretch of history by its own schedule.
+  EXPECT_EQ(db_.Scalar("SELECT command || ' ' || listings_interval_seconds FROM runs LIMIT 1"),
+            "run 300");
   EXPECT_EQ(db_.Scalar("SELECT count(*) FROM quotes"), "200");
 
   // A second run against the same database refuses, with one clear line, and exits 1.
