@@ -87,7 +87,7 @@ function runRow(r) {
 function noGapsText(p) {
   if (p.freshness.latest_snapshot === null) return 'No data yet.';
   if (p.gaps.expected === 0) return `None yet: no complete ${slotName(p.gaps.slot_seconds)} slot so far.`;
-  return 'None in the last 24 hours.';
+  return `None since ${when(p.gaps.from)}.`;
 }
 
 export async function refreshPipeline() {

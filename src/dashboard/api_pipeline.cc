@@ -96,17 +96,24 @@ StatusOr<json> Errors(warehouse::Connection& db) {
   return json{{"window", "7d"}, {"by_class", std::move(errors)}};
 }
 
-// The listings schedule's slots of the last 24 hours (from the first snapshot ever, if later)
-// that hold no listings snapshot; a slot lasts the ETL's listings interval. The slot in progress
-// is not expected yet.
+// The listings schedule's slots of the last 24 hours that hold no listings snapshot; a slot
+// lasts the ETL's listings interval. The window starts later if the first snapshot ever is
+// later, or the last cycle under another interval (a schedule change: older slots were of
+// another length). The slot in progress is not expected yet.
 StatusOr<json> Gaps(warehouse::Connection& db, int64_t interval_seconds) {
   ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(R"sql(
     WITH first AS (
       SELECT min(data_ts) AS ts FROM lake_objects WHERE endpoint = 'listings_latest'),
+    other_schedule AS (
+      -- The last cycle run under another listings interval. Read through to_jsonb, so a schema
+      -- before migration 0010 (the dashboard upgraded before the ETL host migrates) works.
+      SELECT max(started_at) AS ts FROM runs r
+      WHERE started_at > now() - interval '24 hours'
+        AND (to_jsonb(r) ->> 'listings_interval_seconds')::integer <> $1::integer),
     bounds AS (
-      SELECT greatest(now() - interval '24 hours', first.ts) AS lo,
+      SELECT greatest(now() - interval '24 hours', first.ts, other_schedule.ts) AS lo,
              $1::integer * interval '1 second' AS step, $1::integer AS seconds
-      FROM first WHERE first.ts IS NOT NULL),
+      FROM first, other_schedule WHERE first.ts IS NOT NULL),
     slots AS (
       SELECT generate_series(to_timestamp(floor(extract(epoch FROM lo) / seconds) * seconds),
                              now() - step, step) AS slot, step
@@ -130,6 +137,7 @@ StatusOr<json> Gaps(warehouse::Connection& db, int64_t interval_seconds) {
     }
   }
   return json{{"window", "24h"},
+              {"from", rows.empty() ? json(nullptr) : TimeOrNull(rows.at(0, 0))},
               {"slot_seconds", interval_seconds},
               {"expected", rows.size()},
               {"missing", missing},

@@ -273,6 +273,15 @@ TEST_F(ServerTest, PipelineStatus) {
   EXPECT_EQ(ten["slot_seconds"], 600);
   EXPECT_NEAR(ten["expected"].get<double>(), p["gaps"]["expected"].get<double>() / 2, 1) << ten;
   EXPECT_EQ(ten["missing"].get<int>(), ten["expected"].get<int>() - 1);
+  // After a schedule change the window starts at the last cycle of the old one: its slots were
+  // of another length. 30 minutes of 10-minute slots, the slot in progress not expected yet.
+  db_.Scalar(
+      "INSERT INTO runs (command, started_at, finished_at, outcome, listings_interval_seconds) "
+      "VALUES ('run', now() - interval '30 minutes', now() - interval '30 minutes', 'ok', 300) "
+      "RETURNING 1");
+  auto changed = GetJson(*client_, "/api/v1/pipeline")["gaps"];
+  EXPECT_EQ(changed["expected"], 3) << changed;
+  EXPECT_GT(changed["from"].get<std::string>(), ten["from"].get<std::string>()) << changed;
   // A slow schedule is not stale after 15 minutes: after three missed cycles.
   db_.Scalar("UPDATE pipeline_heartbeat SET listings_interval_seconds = 3600 RETURNING 1");
   EXPECT_EQ(GetJson(*client_, "/api/v1/pipeline")["freshness"]["stale_after_seconds"], 10800);
