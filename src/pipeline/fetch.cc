@@ -17,6 +17,7 @@
 #include "lake/keys.h"
 #include "pipeline/load_object.h"
 #include "pipeline/raw_put.h"
+#include "pipeline/run_lock.h"
 #include "warehouse/loader.h"
 #include "warehouse/migrations.h"
 
@@ -517,6 +518,11 @@ Status Pipeline::DrainSpool(CycleReport& report) {
 }
 
 Status RunFetch(const FetchOptions& options, StopSignal& stop) {
+  // One poller per database: a fetch beside a running `coinlake run` would spend the credits
+  // twice and drain the same spool. If the database cannot be reached, nobody else can take the
+  // lock either, and the fetch goes on (the spool and the lake keep what it gets).
+  StatusOr<std::unique_ptr<RunLock>> lock = RunLock::Acquire(options.database_url);
+  if (lock.status().code() == StatusCode::kAlreadyExists) return lock.status();
   ASSIGN_OR_RETURN(auto pipeline, Pipeline::Make(options, stop));
   return pipeline->RunCycle("fetch", EnabledEndpoints(options)).status();
 }

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "lake/keys.h"
 #include "pipeline/reprocess.h"
+#include "pipeline/run_lock.h"
 #include "tests/test_support.h"
 
 namespace coinlake::pipeline {
@@ -120,6 +121,23 @@ TEST_F(FetchTest, LakeRebuildsTheDatabase) {
   EXPECT_EQ(fresh.Scalar("SELECT sum(price)::text FROM quotes"), before);
   auto again = RunReprocess(reprocess, stop_);
   EXPECT_EQ(again->objects_loaded, 0);  // idempotent
+}
+
+// A fetch beside a running `coinlake run` (which holds the run lock) would poll the API twice and
+// drain the same spool: it refuses, having asked the API nothing.
+TEST_F(FetchTest, RefusesWhileARunHoldsTheLock) {
+  auto holder = RunLock::Acquire(db_.url());
+  ASSERT_TRUE(holder.ok()) << holder.status().ToString();
+  Status s = RunFetch(options_, stop_);
+  EXPECT_EQ(s.code(), StatusCode::kAlreadyExists) << s.ToString();
+  EXPECT_NE(s.message().find("already holds this database's run lock"), std::string::npos)
+      << s.ToString();
+  EXPECT_EQ(db_.Scalar("SELECT count(*) FROM runs"), "0");
+  auto lake = lake::OpenObjectStore(options_.lake_url);
+  ASSERT_TRUE(lake.ok());
+  EXPECT_TRUE((*lake)->ListAll("raw/")->empty()) << "nothing fetched";
+  holder->reset();
+  EXPECT_TRUE(RunFetch(options_, stop_).ok()) << "the lock is free again";
 }
 
 TEST_F(FetchTest, ApiOutageFailsTheCycleAndLosesNothing) {

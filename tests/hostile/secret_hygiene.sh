@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Secret hygiene (ctest, label integration). With a recognisable CMC API key, AWS secret,
 # database password and dashboard token configured, runs sim, migrate, fetch, run (3 cycles),
-# serve, and failures: a wrong API key (the sim answers 401/1001), a wrong AWS secret (the fake
+# serve, and failures: a wrong API key (the sim answers 401/1001), a fetch beside the running
+# `run` (refused: the run lock), a wrong AWS secret (the fake
 # S3 answers SignatureDoesNotMatch), a database URL whose role does not exist, and a database
 # that refuses connections. Then searches every log line (stdout and stderr of each process),
 # every lake object (raw, quarantine, meta, curated; file and S3 lakes, gzip decoded), the spool
@@ -86,6 +87,10 @@ export COINLAKE_CMC_URL="http://127.0.0.1:$sim_port" CMC_API_KEY="$CMC_KEY"
 
 cl migrate migrate || fail "migrate failed: $(cat "$WORK/logs/migrate.err")"
 cl fetch fetch || fail "fetch failed: $(tail -3 "$WORK/logs/fetch.out")"
+# Failures. A wrong API key: the sim answers 401 with error_code 1001, which is quarantined.
+# (Before `run` starts: a fetch beside it is refused.)
+CMC_API_KEY="$WRONG_CMC_KEY" cl bad_key fetch && fail "a fetch with a wrong API key succeeded"
+grep -q '1001' "$WORK/logs/bad_key.out" || fail "the wrong-key fetch did not report 1001: $(tail -3 "$WORK/logs/bad_key.out")"
 
 COINLAKE_INTERVAL=10 "$COINLAKE" run >"$WORK/logs/run.out" 2>"$WORK/logs/run.err" &
 PIDS+=($!); run_pid=$!
@@ -98,9 +103,13 @@ PIDS+=($!); serve_pid=$!
 wait_port "$dash_port" serve
 save_cmdline serve "$serve_pid"
 
-# Failures. A wrong API key: the sim answers 401 with error_code 1001, which is quarantined.
-CMC_API_KEY="$WRONG_CMC_KEY" cl bad_key fetch && fail "a fetch with a wrong API key succeeded"
-grep -q '1001' "$WORK/logs/bad_key.out" || fail "the wrong-key fetch did not report 1001: $(tail -3 "$WORK/logs/bad_key.out")"
+# A fetch beside the running `run` is refused (the run lock), its message naming the holder.
+for _ in $(seq 1 100); do
+  psql -qtA "$DB_URL" -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'" | grep -qv '^0$' && break
+  sleep 0.1
+done
+cl locked fetch && fail "a fetch beside a running run succeeded"
+grep -q "run lock" "$WORK/logs/locked.err" || fail "the refused fetch did not name the run lock: $(cat "$WORK/logs/locked.err")"
 
 # A wrong AWS secret: the fake S3 refuses the signature; the response waits in the spool.
 s3_bucket="secrets$(rand)"
