@@ -404,16 +404,19 @@ Status Pipeline::Extract(const Endpoint& endpoint, CycleReport& report) {
     }
   }
   if (!valid) {
-    std::string why = !status.ok() ? status.status().ToString() : final_decision->reason;
+    // A body that does not parse keeps its parser's class (INVALID_ARGUMENT) and words; an
+    // answer CMC itself marked as an error is FAILED_PRECONDITION, with the decision's reason.
+    Status why = !status.ok() ? status.status() : FailedPreconditionError(final_decision->reason);
     TimePoint when = status.ok() ? status->timestamp : response.finished;
     std::string key = lake::QuarantineKey(name, when, body_sha);
     RETURN_IF_ERROR(Spool(key, stored, report).status());
     RETURN_IF_ERROR(
         Spool(key.substr(0, key.size() - 8) + ".meta.json", MetaJson(response, body_sha), report)
             .status());
-    log::Error("response quarantined", {{"endpoint", name}, {"key", key}, {"reason", why}});
+    log::Error("response quarantined",
+               {{"endpoint", name}, {"key", key}, {"reason", std::string(why.message())}});
     report.quarantined = true;
-    return FailedPreconditionError(fmt::format("{}: {}", name, why));
+    return Status(why.code(), fmt::format("{}: {}", name, why.message()));
   }
   ASSIGN_OR_RETURN(std::string body_written,
                    Spool(lake::RawBodyKey(name, status->timestamp), stored, report));

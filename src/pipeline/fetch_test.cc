@@ -2,6 +2,7 @@
 #include "pipeline/fetch.h"
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -157,6 +158,25 @@ TEST_F(FetchTest, ErrorAnswerIsQuarantinedNotLoaded) {
   EXPECT_EQ(lake->ListAll("raw/")->size(), 0u);
   EXPECT_EQ(lake->ListAll("quarantine/cmc/listings_latest/")->size(), 2u);
   EXPECT_EQ(db_.Scalar("SELECT count(*) FROM quotes"), "0");
+}
+
+// A body that does not parse, with no retry left: quarantined, and the cycle fails with the
+// parser's class and words, once (it was FAILED_PRECONDITION wrapping "INVALID_ARGUMENT: ...").
+TEST_F(FetchTest, MalformedAnswerIsQuarantinedAsInvalidArgument) {
+  httplib::Client control("127.0.0.1", sim_->port());
+  auto injected = control.Post(
+      "/__sim/faults", R"([{"fault":"malformed","path":"/v1/cryptocurrency/listings/latest"}])",
+      "application/json");
+  ASSERT_TRUE(injected && injected->status == 200);
+  stop_.Stop();  // no backoff sleeps: the first answer is the last
+  Status s = RunFetch(options_, stop_);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
+  EXPECT_TRUE(s.message().starts_with("listings_latest: invalid CMC payload")) << s.ToString();
+  EXPECT_EQ(s.ToString().find("INVALID_ARGUMENT", 1), std::string::npos) << s.ToString();
+  EXPECT_EQ(db_.Scalar("SELECT error_class FROM runs"), "INVALID_ARGUMENT");
+  auto lake = std::move(lake::OpenObjectStore(options_.lake_url)).value();
+  EXPECT_EQ(lake->ListAll("raw/cmc/listings_latest/")->size(), 0u);
+  EXPECT_EQ(lake->ListAll("quarantine/cmc/listings_latest/")->size(), 2u);
 }
 
 // The ledger holds a key with bytes other than the spooled object's (here: the database was
