@@ -98,8 +98,9 @@ StatusOr<json> Errors(warehouse::Connection& db) {
 
 // The listings schedule's slots of the last 24 hours that hold no listings snapshot; a slot
 // lasts the ETL's listings interval. The window starts later if the first snapshot ever is
-// later, or the last cycle under another interval (a schedule change: older slots were of
-// another length). The slot in progress is not expected yet.
+// later, or after a schedule change: at the first cycle under the current interval (or, before
+// there is one, the last cycle under another), since older slots were of another length. The
+// slot in progress is not expected yet.
 StatusOr<json> Gaps(warehouse::Connection& db, int64_t interval_seconds) {
   ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(R"sql(
     WITH first AS (
@@ -110,10 +111,15 @@ StatusOr<json> Gaps(warehouse::Connection& db, int64_t interval_seconds) {
       SELECT max(started_at) AS ts FROM runs r
       WHERE started_at > now() - interval '24 hours'
         AND (to_jsonb(r) ->> 'listings_interval_seconds')::integer <> $1::integer),
+    this_schedule AS (  -- its first cycle since then: the slots before it were the old one's
+      SELECT min(started_at) AS ts FROM runs r, other_schedule
+      WHERE started_at > other_schedule.ts
+        AND (to_jsonb(r) ->> 'listings_interval_seconds')::integer = $1::integer),
     bounds AS (
-      SELECT greatest(now() - interval '24 hours', first.ts, other_schedule.ts) AS lo,
+      SELECT greatest(now() - interval '24 hours', first.ts,
+                      coalesce(this_schedule.ts, other_schedule.ts)) AS lo,
              $1::integer * interval '1 second' AS step, $1::integer AS seconds
-      FROM first, other_schedule WHERE first.ts IS NOT NULL),
+      FROM first, other_schedule, this_schedule WHERE first.ts IS NOT NULL),
     slots AS (
       SELECT generate_series(to_timestamp(floor(extract(epoch FROM lo) / seconds) * seconds),
                              now() - step, step) AS slot, step

@@ -282,6 +282,17 @@ TEST_F(ServerTest, PipelineStatus) {
   auto changed = GetJson(*client_, "/api/v1/pipeline")["gaps"];
   EXPECT_EQ(changed["expected"], 3) << changed;
   EXPECT_GT(changed["from"].get<std::string>(), ten["from"].get<std::string>()) << changed;
+  // Once a cycle ran under the new interval, the window starts at its slot: the time between the
+  // old schedule's last cycle and the new one's first is no gap.
+  db_.Scalar(
+      "INSERT INTO runs (command, started_at, finished_at, outcome, listings_interval_seconds) "
+      "VALUES ('run', now() - interval '20 minutes', now() - interval '20 minutes', 'ok', 600) "
+      "RETURNING 1");
+  std::string first_new_slot = db_.Scalar(
+      "SELECT to_char(to_timestamp(floor(extract(epoch FROM started_at) / 600) * 600) "
+      "AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM runs "
+      "WHERE listings_interval_seconds = 600");
+  EXPECT_EQ(GetJson(*client_, "/api/v1/pipeline")["gaps"]["from"], first_new_slot);
   // A slow schedule is not stale after 15 minutes: after three missed cycles.
   db_.Scalar("UPDATE pipeline_heartbeat SET listings_interval_seconds = 3600 RETURNING 1");
   EXPECT_EQ(GetJson(*client_, "/api/v1/pipeline")["freshness"]["stale_after_seconds"], 10800);
