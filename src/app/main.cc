@@ -193,8 +193,8 @@ int main(int argc, char** argv) {
   audit->add_option("--to", audit_flags.to, "last data date (UTC)")->check(kDataDate);
   audit
       ->add_option("--interval", audit_flags.interval_seconds,
-                   "expected seconds between snapshots (default: the listings interval of the "
-                   "newest ETL heartbeat, else 300)")
+                   "expected seconds between snapshots, for the whole range (default: the "
+                   "listings interval each run cycle recorded, as the schedule changed)")
       ->check(CLI::Range(10, 86400));
   audit->add_flag("--json", audit_flags.json, "print the report as JSON on stdout");
 
