@@ -86,14 +86,26 @@ StatusOr<LatestQuery> ParseLatestQuery(const std::multimap<std::string, std::str
 
 namespace {
 
-// The text of the statement GET /latest prepares, per sort, order and ids-or-not: built once,
-// not on every request (the connection prepares each name once; the busiest endpoint).
-const std::string& LatestSql(const std::string& sort, bool descending, bool by_id) {
+// The statements GET /latest prepares: by id; the latest snapshot's own rows; and those plus
+// the quotes of the coins it carried over (their quotes are stored with an earlier snapshot).
+enum class LatestShape { kByIds, kSnapshot, kSnapshotAndCarried };
+
+// The text of the statement GET /latest prepares, per sort, order and shape: built once, not on
+// every request (the connection prepares each name once; the busiest endpoint).
+const std::string& LatestSql(const std::string& sort, bool descending, LatestShape shape) {
   static const auto* statements = [] {
-    auto* out = new std::map<std::tuple<std::string, bool, bool>, std::string>();
+    auto* out = new std::map<std::tuple<std::string, bool, LatestShape>, std::string>();
     constexpr std::string_view kColumns = R"sql(
     q.cmc_id, a.symbol, a.name, a.slug, q.cmc_rank, q.price, q.market_cap, q.volume_24h,
     q.percent_change_1h, q.percent_change_24h, q.percent_change_7d, q.circulating_supply, q.ts)sql";
+    // The coins the latest snapshot carried over (migration 0011's ledger column, read through
+    // to_jsonb so that a dashboard upgraded before the ETL host migrates still works).
+    const std::string carried = fmt::format(R"sql((
+      SELECT c.id::bigint AS cmc_id, o.data_ts FROM lake_objects o
+      CROSS JOIN LATERAL jsonb_array_elements_text(
+        nullif(to_jsonb(o) -> 'carried_ids', 'null'::jsonb)) AS c(id)
+      WHERE o.endpoint = 'listings_latest' AND o.data_ts = ({0})) m)sql",
+                                            kLatestSnapshot);
     for (std::string_view sort : kLatestSorts) {
       std::string order_by = sort == "rank" ? "q.cmc_rank" : fmt::format("q.{}", sort);
       for (bool desc : {false, true}) {
@@ -102,7 +114,7 @@ const std::string& LatestSql(const std::string& sort, bool descending, bool by_i
         // changed is not in the latest snapshot's own rows. Asked for by id, a coin gets its
         // newest quote up to the latest snapshot (within a day: it is still listed), found
         // through the primary key.
-        (*out)[{std::string(sort), desc, true}] =
+        (*out)[{std::string(sort), desc, LatestShape::kByIds}] =
             fmt::format(R"sql(
     SELECT * FROM (
       SELECT DISTINCT ON (q.cmc_id) {0}, s.max
@@ -113,37 +125,65 @@ const std::string& LatestSql(const std::string& sort, bool descending, bool by_i
     ORDER BY {2} {3} NULLS LAST, q.cmc_id
     LIMIT $2)sql",
                         kColumns, kLatestSnapshot, order_by, direction);
-        (*out)[{std::string(sort), desc, false}] =
+        // The snapshot's own rows, the top N straight off the index when sorting by rank, and
+        // whether it carried coins over: then the next statement runs instead.
+        (*out)[{std::string(sort), desc, LatestShape::kSnapshot}] =
             fmt::format(R"sql(
-    SELECT {0}, q.snapshot_ts
+    SELECT {0}, q.snapshot_ts, EXISTS (SELECT 1 FROM {4})
     FROM quotes q JOIN assets a USING (cmc_id)
     WHERE q.snapshot_ts = ({1}) AND q.quote_currency = $1
     ORDER BY {2} {3} NULLS LAST, q.cmc_id
     LIMIT $2)sql",
-                        kColumns, kLatestSnapshot, order_by, direction);
+                        kColumns, kLatestSnapshot, order_by, direction, carried);
+        // ... and each carried coin's newest quote up to the snapshot. It reads and sorts the
+        // whole snapshot (about 5 ms for 2000 coins, against 0.4 ms for the statement above).
+        (*out)[{std::string(sort), desc, LatestShape::kSnapshotAndCarried}] =
+            fmt::format(R"sql(
+    SELECT {0}, q.snapshot_ts, true
+    FROM (
+      SELECT * FROM quotes q WHERE q.snapshot_ts = ({1}) AND q.quote_currency = $1
+      UNION ALL
+      SELECT n.* FROM {4}
+      CROSS JOIN LATERAL (
+        SELECT * FROM quotes q
+        WHERE q.cmc_id = m.cmc_id AND q.quote_currency = $1
+          AND q.ts <= m.data_ts AND q.ts > m.data_ts - interval '1 day'
+        ORDER BY q.ts DESC LIMIT 1) n
+      WHERE n.snapshot_ts <> m.data_ts) q
+    JOIN assets a USING (cmc_id)
+    ORDER BY {2} {3} NULLS LAST, q.cmc_id
+    LIMIT $2)sql",
+                        kColumns, kLatestSnapshot, order_by, direction, carried);
       }
     }
     return out;
   }();
-  return statements->at({sort, descending, by_id});
+  return statements->at({sort, descending, shape});
 }
 
 }  // namespace
 
 StatusOr<std::string> Latest(warehouse::Connection& db, const LatestQuery& query) {
-  // One prepared statement per sort and order; the sort column comes from a fixed list
+  // One prepared statement per sort, order and shape; the sort column comes from a fixed list
   // (validated above), never from the request text. The snapshot time comes from the ledger's
   // index as an init plan; the quotes of that snapshot are then read straight off each monthly
   // partition's (snapshot_ts, quote_currency, cmc_rank) index, the top N only when sorting by
   // rank. (A ts range next to it would prune partitions, but PostgreSQL cannot estimate a range
   // between two unknown values and then prefers reading the whole snapshot.)
-  const bool by_id = !query.ids.empty();
-  std::string name = fmt::format("latest_{}_{}{}", query.sort, query.descending ? "desc" : "asc",
-                                 by_id ? "_ids" : "");
-  RETURN_IF_ERROR(db.Prepare(name, LatestSql(query.sort, query.descending, by_id)));
-  std::vector<warehouse::Param> values = {query.currency, std::to_string(query.limit)};
-  if (by_id) values.push_back(warehouse::IntArrayLiteral(query.ids));
-  ASSIGN_OR_RETURN(warehouse::Result rows, db.ExecPrepared(name, values));
+  auto run = [&](LatestShape shape) -> StatusOr<warehouse::Result> {
+    static constexpr const char* kShapeNames[] = {"_ids", "", "_carried"};
+    std::string name = fmt::format("latest_{}_{}{}", query.sort, query.descending ? "desc" : "asc",
+                                   kShapeNames[static_cast<int>(shape)]);
+    RETURN_IF_ERROR(db.Prepare(name, LatestSql(query.sort, query.descending, shape)));
+    std::vector<warehouse::Param> values = {query.currency, std::to_string(query.limit)};
+    if (shape == LatestShape::kByIds) values.push_back(warehouse::IntArrayLiteral(query.ids));
+    return db.ExecPrepared(name, values);
+  };
+  ASSIGN_OR_RETURN(warehouse::Result rows,
+                   run(query.ids.empty() ? LatestShape::kSnapshot : LatestShape::kByIds));
+  if (query.ids.empty() && rows.rows() > 0 && rows.value(0, 14) == std::string_view("t")) {
+    ASSIGN_OR_RETURN(rows, run(LatestShape::kSnapshotAndCarried));
+  }
   std::string body;
   body.reserve(256 + 400 * static_cast<size_t>(rows.rows()));
   JsonOut out(body);

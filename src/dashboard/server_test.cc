@@ -116,6 +116,29 @@ TEST_F(ServerTest, LatestServesTheLoadedSnapshot) {
   EXPECT_EQ(moved["data"][1]["cmc_id"], last);
   EXPECT_EQ(moved["data"][1]["last_updated"], by_id["data"][1]["last_updated"]);
   EXPECT_NE(moved["snapshot"], latest["snapshot"]);
+
+  // Its overview has only Bitcoin's row of its own. Once the ledger says which coins it carried
+  // over (the loader records them: LoaderTest, ReprocessRebuildTest), the overview lists every
+  // coin, each with its newest quote, under the latest snapshot's time.
+  EXPECT_EQ(nlohmann::json::parse(client_->Get("/api/v1/latest?limit=200")->body)["count"], 1);
+  db_.Scalar(
+      "UPDATE lake_objects SET carried_ids = (SELECT array_agg(DISTINCT cmc_id ORDER BY cmc_id) "
+      "FROM quotes WHERE cmc_id <> 1) WHERE key = 'k-btc-only' RETURNING 1");
+  auto whole = nlohmann::json::parse(client_->Get("/api/v1/latest?limit=199")->body);
+  ASSERT_EQ(whole["count"], 100) << whole.dump().substr(0, 400);  // the fetch took the top 100
+  EXPECT_EQ(whole["snapshot"], moved["snapshot"]);
+  EXPECT_EQ(whole["data"][0]["price"], 1e-9);  // Bitcoin's own new row, rank 1
+  for (const auto& row : whole["data"]) {
+    if (row["cmc_id"] == last) {
+      EXPECT_EQ(row["last_updated"], by_id["data"][1]["last_updated"]);
+    }
+  }
+  // Sorted as asked, own and carried rows together.
+  auto by_price =
+      nlohmann::json::parse(client_->Get("/api/v1/latest?limit=3&sort=price&order=asc")->body);
+  ASSERT_EQ(by_price["count"], 3);
+  EXPECT_EQ(by_price["data"][0]["cmc_id"], 1);
+  EXPECT_LE(by_price["data"][1]["price"].get<double>(), by_price["data"][2]["price"].get<double>());
 }
 
 TEST_F(ServerTest, BadInputIs400WithAJsonError) {

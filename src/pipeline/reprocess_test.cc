@@ -268,6 +268,11 @@ TEST_F(ReprocessRebuildTest, DuplicateQuotesEndAsLoadingInKeyOrder) {
   EXPECT_EQ(std::to_string(report->duplicates_removed),
             db.Scalar("SELECT rows FROM lake_objects WHERE key = '" + first_key_ + "'"));
   EXPECT_EQ(RepeatRows(db), "0");
+  // ... and the repeat's ledger row lists every coin it carried over (Checksum compares it too).
+  EXPECT_EQ(
+      db.Scalar("SELECT cardinality(carried_ids) FROM lake_objects WHERE data_ts = '" +
+                FormatIso8601(repeated_at_) + "'"),
+      db.Scalar("SELECT count(DISTINCT cmc_id) FROM quotes WHERE lake_key = '" + first_key_ + "'"));
   EXPECT_EQ(Checksum(db), Checksum(reference_));
   EXPECT_EQ(QuoteIndexes(db), QuoteIndexes(reference_));
   EXPECT_EQ(db.Scalar("SELECT count(*) FROM quotes_deferred_indexes"), "0");

@@ -53,7 +53,7 @@ std::string TablesChecksum(const coinlake::testing::TestDatabase& db) {
   }
   out += db.Scalar(
       "SELECT count(*) || ':' || coalesce(md5(string_agg(concat_ws(',', key, sha256, size, "
-      "endpoint, data_ts, rows), '|' ORDER BY key)), '') FROM lake_objects");
+      "endpoint, data_ts, rows, carried_ids), '|' ORDER BY key)), '') FROM lake_objects");
   return out;
 }
 

@@ -16,7 +16,7 @@ inline constexpr int kSnapshots = 24;
 void MakeLake(const std::string& root, int copies, const std::set<int>& skip = {});
 
 // count:md5 of each of quotes, assets, asset_names, candles_hourly, candles_daily and the
-// ledger (without its load time), one per line.
+// ledger (without its load time; with the coins each snapshot carried over), one per line.
 std::string TablesChecksum(const coinlake::testing::TestDatabase& db);
 
 }  // namespace coinlake::pipeline::testing

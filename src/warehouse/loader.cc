@@ -199,10 +199,21 @@ WITH ins AS (
   RETURNING cmc_id, quote_currency, ts, price, volume_24h, lake_key
 ))sql";
 
-// ... and returns how many quotes each object added.
+// ... and returns, per object, how many quotes it added and the coins whose quote was there
+// already (sorted; NULL when none): the ledger's rows and carried_ids.
+constexpr std::string_view kAddedAndCarried = R"sql(
+SELECT k.lake_key, coalesce(a.n, 0), c.ids
+FROM (SELECT DISTINCT lake_key FROM staging_quotes) k
+LEFT JOIN (SELECT lake_key, count(*) AS n FROM ins GROUP BY 1) a USING (lake_key)
+LEFT JOIN (
+  SELECT s.lake_key, array_agg(DISTINCT s.cmc_id ORDER BY s.cmc_id) AS ids
+  FROM staging_quotes s
+  WHERE NOT EXISTS (SELECT 1 FROM ins i WHERE i.lake_key = s.lake_key AND i.cmc_id = s.cmc_id
+                    AND i.quote_currency = s.quote_currency AND i.ts = s.ts)
+  GROUP BY 1) c USING (lake_key))sql";
+
 const std::string& InsertStagedQuotesSql() {
-  static const std::string sql =
-      fmt::format("{} SELECT lake_key, count(*) FROM ins GROUP BY lake_key", kInsertStaged);
+  static const std::string sql = fmt::format("{}{}", kInsertStaged, kAddedAndCarried);
   return sql;
 }
 
@@ -210,9 +221,9 @@ const std::string& InsertStagedQuotesSql() {
 // double-count) into the candles, in the same statement.
 const std::string& InsertStagedQuotesAndMergeCandlesSql() {
   static const std::string sql = fmt::format(
-      "{}, hourly AS ({}), daily AS ({}) SELECT lake_key, count(*) FROM ins GROUP BY lake_key",
-      kInsertStaged, CandleUpsert("candles_hourly", "hour", "FROM ins WHERE true", kMergeCandle),
-      CandleUpsert("candles_daily", "day", "FROM ins WHERE true", kMergeCandle));
+      "{}, hourly AS ({}), daily AS ({}){}", kInsertStaged,
+      CandleUpsert("candles_hourly", "hour", "FROM ins WHERE true", kMergeCandle),
+      CandleUpsert("candles_daily", "day", "FROM ins WHERE true", kMergeCandle), kAddedAndCarried);
   return sql;
 }
 
@@ -440,17 +451,19 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
     counts = std::move(*staged);
   }
   if (counts) {
-    std::map<std::string, int64_t> added;
+    std::map<std::string, std::pair<int64_t, Param>> added;  // rows, carried_ids
     for (size_t r = 0; r < counts->size(); ++r) {
-      added[counts->at(r, 0).value_or("")] = std::stoll(counts->text(r, 1));
+      added[counts->at(r, 0).value_or("")] = {std::stoll(counts->text(r, 1)), counts->at(r, 2)};
     }
     for (const auto& [key, i] : index) {
       auto it = added.find(key);
-      int64_t rows = it == added.end() ? 0 : it->second;
-      if (rows == results[i].rows) continue;
+      int64_t rows = it == added.end() ? 0 : it->second.first;
+      Param carried = it == added.end() ? Param() : it->second.second;
+      if (rows == results[i].rows && !carried) continue;
       results[i].rows = rows;
-      s = db_.Execute("UPDATE lake_objects SET rows = $2 WHERE key = $1",
-                      {key, std::to_string(rows)});
+      s = db_.Execute(
+          "UPDATE lake_objects SET rows = $2, carried_ids = $3::bigint[] WHERE key = $1",
+          {key, std::to_string(rows), carried});
       if (!s.ok()) return fail(s);
     }
   }

@@ -301,6 +301,10 @@ TEST(LoaderTest, DeferredCandlesAndSharedQuotesMatchMergedLoads) {
   ASSERT_TRUE(shared.ok()) << shared.status().ToString();
   EXPECT_FALSE(shared->already_loaded);
   EXPECT_EQ(shared->rows, 0);
+  // The ledger says which coin it carried over: the overview adds that coin's stored quote.
+  EXPECT_EQ(deferred_db.Scalar("SELECT carried_ids FROM lake_objects WHERE key = '" +
+                               RefOf(snapshots[2]).key + "'"),
+            "{1}");
   ASSERT_TRUE(deferred.LoadQuotes(RefOf(snapshots[3]), snapshots[3]).ok());
   EXPECT_EQ(deferred_db.Scalar("SELECT count(*) FROM candles_hourly"), "0");
   EXPECT_EQ(deferred_db.Scalar("SELECT count(DISTINCT hour) FROM candles_pending"), "2");
@@ -323,7 +327,8 @@ TEST(LoaderTest, DeferredCandlesAndSharedQuotesMatchMergedLoads) {
        {"SELECT string_agg(t::text, '|' ORDER BY t::text) FROM candles_hourly t",
         "SELECT string_agg(t::text, '|' ORDER BY t::text) FROM candles_daily t",
         "SELECT string_agg(t::text, '|' ORDER BY t::text) FROM quotes t",
-        "SELECT string_agg(key || ':' || rows, '|' ORDER BY key) FROM lake_objects",
+        "SELECT string_agg(concat_ws(':', key, rows, carried_ids), '|' ORDER BY key) "
+        "FROM lake_objects",
         "SELECT string_agg(t::text, '|' ORDER BY t::text) FROM assets t",
         "SELECT string_agg(t::text, '|' ORDER BY t::text) FROM asset_names t"}) {
     EXPECT_EQ(deferred_db.Scalar(sql), merged_db.Scalar(sql)) << sql;
