@@ -98,14 +98,6 @@ const std::string& LatestSql(const std::string& sort, bool descending, LatestSha
     constexpr std::string_view kColumns = R"sql(
     q.cmc_id, a.symbol, a.name, a.slug, q.cmc_rank, q.price, q.market_cap, q.volume_24h,
     q.percent_change_1h, q.percent_change_24h, q.percent_change_7d, q.circulating_supply, q.ts)sql";
-    // The coins the latest snapshot carried over (migration 0011's ledger column, read through
-    // to_jsonb so that a dashboard upgraded before the ETL host migrates still works).
-    const std::string carried = fmt::format(R"sql((
-      SELECT c.id::bigint AS cmc_id, o.data_ts FROM lake_objects o
-      CROSS JOIN LATERAL jsonb_array_elements_text(
-        nullif(to_jsonb(o) -> 'carried_ids', 'null'::jsonb)) AS c(id)
-      WHERE o.endpoint = 'listings_latest' AND o.data_ts = ({0})) m)sql",
-                                            kLatestSnapshot);
     for (std::string_view sort : kLatestSorts) {
       std::string order_by = sort == "rank" ? "q.cmc_rank" : fmt::format("q.{}", sort);
       for (bool desc : {false, true}) {
@@ -134,26 +126,16 @@ const std::string& LatestSql(const std::string& sort, bool descending, LatestSha
     WHERE q.snapshot_ts = ({1}) AND q.quote_currency = $1
     ORDER BY {2} {3} NULLS LAST, q.cmc_id
     LIMIT $2)sql",
-                        kColumns, kLatestSnapshot, order_by, direction, carried);
-        // ... and each carried coin's newest quote up to the snapshot. It reads and sorts the
-        // whole snapshot (about 5 ms for 2000 coins, against 0.4 ms for the statement above).
+                        kColumns, kLatestSnapshot, order_by, direction, LatestSnapshotCarriedSql());
+        // ... and each carried coin's newest quote up to the snapshot (about 5 ms for 2000
+        // coins, against 0.4 ms for the statement above).
         (*out)[{std::string(sort), desc, LatestShape::kSnapshotAndCarried}] =
             fmt::format(R"sql(
-    SELECT {0}, q.snapshot_ts, true
-    FROM (
-      SELECT * FROM quotes q WHERE q.snapshot_ts = ({1}) AND q.quote_currency = $1
-      UNION ALL
-      SELECT n.* FROM {4}
-      CROSS JOIN LATERAL (
-        SELECT * FROM quotes q
-        WHERE q.cmc_id = m.cmc_id AND q.quote_currency = $1
-          AND q.ts <= m.data_ts AND q.ts > m.data_ts - interval '1 day'
-        ORDER BY q.ts DESC LIMIT 1) n
-      WHERE n.snapshot_ts <> m.data_ts) q
-    JOIN assets a USING (cmc_id)
+    SELECT {0}, ({1}), true
+    FROM {4} q JOIN assets a USING (cmc_id)
     ORDER BY {2} {3} NULLS LAST, q.cmc_id
     LIMIT $2)sql",
-                        kColumns, kLatestSnapshot, order_by, direction, carried);
+                        kColumns, kLatestSnapshot, order_by, direction, LatestSnapshotQuotesSql(1));
       }
     }
     return out;

@@ -330,13 +330,11 @@ StatusOr<json> Movers(warehouse::Connection& db, QueryParams& params) {
   warehouse::Rows rows;
   if (cmc != kCmcWindows.end()) {
     ASSIGN_OR_RETURN(rows, db.Query(fmt::format(R"sql(
-      WITH snap AS ({0})
       SELECT q.cmc_id, a.symbol, a.name, a.slug, q.cmc_rank, q.price, q.{1}
-      FROM quotes q JOIN assets a USING (cmc_id), snap
-      WHERE q.snapshot_ts = snap.max AND q.quote_currency = $1 AND q.cmc_rank <= $2
-        AND q.ts > snap.max - interval '1 day' AND q.ts <= snap.max AND q.{1} IS NOT NULL
+      FROM {0} q JOIN assets a USING (cmc_id)
+      WHERE q.cmc_rank <= $2 AND q.{1} IS NOT NULL
       ORDER BY q.{1} DESC, q.cmc_id)sql",
-                                                kLatestSnapshot, cmc->second),
+                                                LatestSnapshotQuotesSql(1), cmc->second),
                                     {currency, std::to_string(universe)}));
   } else {
     std::multimap<std::string, std::string> one{{"window", window}};
@@ -352,18 +350,16 @@ StatusOr<json> Movers(warehouse::Connection& db, QueryParams& params) {
       WITH snap AS ({0})
       SELECT q.cmc_id, a.symbol, a.name, a.slug, q.cmc_rank, q.price,
              100 * (q.price / past.price - 1) AS change
-      FROM quotes q JOIN assets a USING (cmc_id), snap
+      FROM {1} q JOIN assets a USING (cmc_id), snap
       CROSS JOIN LATERAL (
         SELECT p.price FROM quotes p
         WHERE p.cmc_id = q.cmc_id AND p.quote_currency = q.quote_currency
           AND p.ts <= snap.max - make_interval(secs => $3)
           AND p.ts >= snap.max - make_interval(secs => $3 * 1.1 + 900)
         ORDER BY p.ts DESC LIMIT 1) past
-      WHERE q.snapshot_ts = snap.max AND q.quote_currency = $1 AND q.cmc_rank <= $2
-        AND q.ts > snap.max - interval '1 day' AND q.ts <= snap.max AND past.price > 0
-        AND q.price IS NOT NULL
+      WHERE q.cmc_rank <= $2 AND past.price > 0 AND q.price IS NOT NULL
       ORDER BY change DESC, q.cmc_id)sql",
-                                          kLatestSnapshot),
+                                          kLatestSnapshot, LatestSnapshotQuotesSql(1)),
                               {currency, std::to_string(universe), std::to_string(**seconds)}));
   }
   auto item = [&](size_t r) {
@@ -419,11 +415,9 @@ StatusOr<json> Global(warehouse::Connection& db, QueryParams& params) {
            100 * sum(q.market_cap) FILTER (WHERE q.cmc_id = 1) / nullif(sum(q.market_cap), 0),
            100 * sum(q.market_cap) FILTER (WHERE q.cmc_id = 1027) / nullif(sum(q.market_cap), 0),
            count(*)
-    FROM quotes q, snap
-    WHERE q.snapshot_ts = snap.max AND q.quote_currency = $1
-      AND q.ts > snap.max - interval '1 day' AND q.ts <= snap.max
+    FROM {} q, snap
     GROUP BY snap.max)sql",
-                                              kLatestSnapshot),
+                                              kLatestSnapshot, LatestSnapshotQuotesSql(1)),
                                   {currency}));
   if (rows.empty()) {
     out["source"] = nullptr;  // no data yet

@@ -1,5 +1,7 @@
 #include "dashboard/api_util.h"
 
+#include <fmt/format.h>
+
 #include <atomic>
 #include <charconv>
 #include <chrono>
@@ -19,6 +21,33 @@ nlohmann::json NumberOrNull(const std::optional<std::string>& text) {
   auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
   if (ec != std::errc()) return nullptr;
   return value;
+}
+
+const std::string& LatestSnapshotCarriedSql() {
+  static const std::string sql = fmt::format(R"sql((
+      SELECT c.id::bigint AS cmc_id, o.data_ts FROM lake_objects o
+      CROSS JOIN LATERAL jsonb_array_elements_text(
+        nullif(to_jsonb(o) -> 'carried_ids', 'null'::jsonb)) AS c(id)
+      WHERE o.endpoint = 'listings_latest' AND o.data_ts = ({0})) m)sql",
+                                             kLatestSnapshot);
+  return sql;
+}
+
+std::string LatestSnapshotQuotesSql(int currency_param) {
+  // A carried coin's newest quote up to the snapshot is the stored one, unless a newer
+  // snapshot's row for the same coin is also this snapshot's own (another currency's quote
+  // moved): that row is already in the first half.
+  return fmt::format(R"sql((
+      SELECT * FROM quotes q WHERE q.snapshot_ts = ({0}) AND q.quote_currency = ${2}
+      UNION ALL
+      SELECT n.* FROM {1}
+      CROSS JOIN LATERAL (
+        SELECT * FROM quotes q
+        WHERE q.cmc_id = m.cmc_id AND q.quote_currency = ${2}
+          AND q.ts <= m.data_ts AND q.ts > m.data_ts - interval '1 day'
+        ORDER BY q.ts DESC LIMIT 1) n
+      WHERE n.snapshot_ts <> m.data_ts))sql",
+                     kLatestSnapshot, LatestSnapshotCarriedSql(), currency_param);
 }
 
 // PostgreSQL prints timestamptz as "2026-09-29 03:55:03.728+00"; the API speaks ISO-8601.

@@ -25,6 +25,18 @@ nlohmann::json TimeOrNull(const std::optional<std::string>& text);
 inline constexpr const char* kLatestSnapshot =
     "SELECT max(data_ts) FROM lake_objects WHERE endpoint = 'listings_latest' AND rows > 0";
 
+// The coins the latest snapshot carried over: their quote (same coin, currency and time) is
+// stored with an earlier snapshot, so the snapshot has no row of its own for them. A FROM item
+// `m` with columns cmc_id and data_ts (the snapshot's time). Reads migration 0011's ledger
+// column through to_jsonb, so a dashboard upgraded before the ETL host migrates still works.
+const std::string& LatestSnapshotCarriedSql();
+
+// The latest snapshot's quotes in the currency given as parameter `$N`: its own rows and, for
+// each coin it carried over, that coin's newest quote up to the snapshot. A subquery (in
+// parentheses) with the columns of `quotes`. Reads and sorts the whole snapshot: the overview's
+// fast path reads its own rows off the index and comes here only when coins were carried.
+std::string LatestSnapshotQuotesSql(int currency_param);
+
 // Three cycles of the ETL's listings interval, and never less than 15 minutes: data older than
 // this is stale, and a stretch of a series without data longer than this is a gap.
 inline int64_t MissedCyclesSeconds(int64_t interval_seconds) {

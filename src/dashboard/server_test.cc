@@ -121,6 +121,12 @@ TEST_F(ServerTest, LatestServesTheLoadedSnapshot) {
   // over (the loader records them: LoaderTest, ReprocessRebuildTest), the overview lists every
   // coin, each with its newest quote, under the latest snapshot's time.
   EXPECT_EQ(nlohmann::json::parse(client_->Get("/api/v1/latest?limit=200")->body)["count"], 1);
+  EXPECT_EQ(nlohmann::json::parse(client_->Get("/api/v1/global")->body)["coins"], 1);
+  auto movers_of = [&](const std::string& query) {
+    auto m = nlohmann::json::parse(client_->Get("/api/v1/movers?" + query)->body);
+    return m["gainers"].size() + m["losers"].size();
+  };
+  EXPECT_EQ(movers_of("limit=50"), 0u) << "Bitcoin's new row has no 24h change";
   db_.Scalar(
       "UPDATE lake_objects SET carried_ids = (SELECT array_agg(DISTINCT cmc_id ORDER BY cmc_id) "
       "FROM quotes WHERE cmc_id <> 1) WHERE key = 'k-btc-only' RETURNING 1");
@@ -133,6 +139,9 @@ TEST_F(ServerTest, LatestServesTheLoadedSnapshot) {
       EXPECT_EQ(row["last_updated"], by_id["data"][1]["last_updated"]);
     }
   }
+  // The overview's totals and movers cover the same coins.
+  EXPECT_EQ(nlohmann::json::parse(client_->Get("/api/v1/global?currency=USD")->body)["coins"], 100);
+  EXPECT_GT(movers_of("limit=49"), 0u);
   // Sorted as asked, own and carried rows together.
   auto by_price =
       nlohmann::json::parse(client_->Get("/api/v1/latest?limit=3&sort=price&order=asc")->body);
