@@ -71,4 +71,21 @@ StatusOr<int64_t> RecentEtlListingsIntervalSeconds(warehouse::Connection& db) {
   return fresh;
 }
 
+StatusOr<bool> RecentLedgerHasCarriedIds(warehouse::Connection& db) {
+  // Once there, the column stays: only a "not yet" is read again.
+  static std::atomic<bool> present{false};
+  static std::atomic<int64_t> read_at{-60};
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  if (present.load() || now - read_at.load() < 60) return present.load();
+  ASSIGN_OR_RETURN(warehouse::Rows rows,
+                   db.Query("SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
+                            "'lake_objects'::regclass AND attname = 'carried_ids' "
+                            "AND NOT attisdropped)"));
+  present = rows.text(0, 0) == "t";
+  read_at = now;
+  return present.load();
+}
+
 }  // namespace coinlake::dashboard

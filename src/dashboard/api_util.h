@@ -31,6 +31,11 @@ inline constexpr const char* kLatestSnapshot =
 // column through to_jsonb, so a dashboard upgraded before the ETL host migrates still works.
 const std::string& LatestSnapshotCarriedSql();
 
+// Whether the ledger has migration 0011's carried_ids column (the ETL host migrates; the
+// dashboard may run an older schema meanwhile), read at most once a minute per process. The
+// overview's hot statement names the column only when it is there: cheaper than to_jsonb.
+StatusOr<bool> RecentLedgerHasCarriedIds(warehouse::Connection& db);
+
 // The latest snapshot's quotes in the currency given as parameter `$N`: its own rows and, for
 // each coin it carried over, that coin's newest quote up to the snapshot. A subquery (in
 // parentheses) with the columns of `quotes`. Reads and sorts the whole snapshot: the overview's
