@@ -88,7 +88,7 @@ namespace {
 
 // The statements GET /latest prepares: by id; the latest snapshot's own rows (before migration
 // 0011, without asking whether it carried coins over); and those plus the quotes of the coins
-// it carried over (their quotes are stored with an earlier snapshot).
+// it carried over (their quotes are stored with the snapshot that was loaded first).
 enum class LatestShape { kByIds, kSnapshot, kSnapshotBefore0011, kSnapshotAndCarried };
 
 // The text of the statement GET /latest prepares, per sort, order and shape: built once, not on

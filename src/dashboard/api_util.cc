@@ -34,9 +34,8 @@ const std::string& LatestSnapshotCarriedSql() {
 }
 
 std::string LatestSnapshotQuotesSql(int currency_param) {
-  // A carried coin's newest quote up to the snapshot is the stored one, unless a newer
-  // snapshot's row for the same coin is also this snapshot's own (another currency's quote
-  // moved): that row is already in the first half.
+  // carried_ids names coins, not currencies: when only another currency's quote of a coin was
+  // carried, this currency's newest quote is the snapshot's own row, already in the first half.
   return fmt::format(R"sql((
       SELECT * FROM quotes q WHERE q.snapshot_ts = ({0}) AND q.quote_currency = ${2}
       UNION ALL
