@@ -3,8 +3,8 @@
 // Per UTC day: raw objects in the lake, ledger rows, and quote rows, each object re-parsed and
 // its rows' checksum (warehouse/checksum.h) compared with the database's; then the listings
 // snapshots against the schedule (one every `interval`, or the schedule the cycles recorded,
-// changes included), each gap named with its cause from
-// `runs` when one is recorded. Streams the lake one day at a time: memory stays bounded.
+// changes included), each gap named with its cause from `runs` when one is recorded. Streams
+// the lake one day at a time: memory stays bounded.
 #pragma once
 
 #include <chrono>
@@ -21,8 +21,8 @@ namespace coinlake::pipeline {
 struct AuditOptions {
   std::string database_url;
   std::string lake_url;
-  std::string from_date;               // YYYY-MM-DD, inclusive; empty: from the start
-  std::string to_date;                 // YYYY-MM-DD, inclusive; empty: to the end
+  std::string from_date;  // YYYY-MM-DD, inclusive; empty: from the start
+  std::string to_date;    // YYYY-MM-DD, inclusive; empty: to the end
   // The listings schedule, one snapshot every `interval`. 0: the interval each `run` cycle
   // recorded, and before the first that did, the newest ETL heartbeat's (else 300 s).
   std::chrono::seconds interval{300};
