@@ -135,13 +135,13 @@ const std::string& LatestSql(const std::string& sort, bool descending, LatestSha
             fmt::format(kOwnRows, kColumns, kLatestSnapshot, order_by, direction, "false");
         // ... and each carried coin's newest quote up to the snapshot (about 5 ms for 2000
         // coins, against 0.4 ms for the statement above).
-        (*out)[{std::string(sort), desc, LatestShape::kSnapshotAndCarried}] =
-            fmt::format(R"sql(
+        (*out)[{std::string(sort), desc, LatestShape::kSnapshotAndCarried}] = fmt::format(
+            R"sql(
     SELECT {0}, ({1}), true
     FROM {4} q JOIN assets a USING (cmc_id)
     ORDER BY {2} {3} NULLS LAST, q.cmc_id
     LIMIT $2)sql",
-                        kColumns, kLatestSnapshot, order_by, direction, LatestSnapshotQuotesSql(1));
+            kColumns, kLatestSnapshot, order_by, direction, LatestSnapshotQuotesSql(1, true));
       }
     }
     return out;

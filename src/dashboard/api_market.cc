@@ -326,6 +326,8 @@ StatusOr<json> Movers(warehouse::Connection& db, QueryParams& params) {
   ASSIGN_OR_RETURN(int64_t universe, params.Int("universe", 1, 5000, 500));
   ASSIGN_OR_RETURN(std::string currency, params.Currency());
   RETURN_IF_ERROR(params.Finish());
+  ASSIGN_OR_RETURN(bool has_carried, RecentLedgerHasCarriedIds(db));
+  const std::string snapshot_quotes = LatestSnapshotQuotesSql(1, has_carried);
   auto cmc = kCmcWindows.find(window);
   warehouse::Rows rows;
   if (cmc != kCmcWindows.end()) {
@@ -334,7 +336,7 @@ StatusOr<json> Movers(warehouse::Connection& db, QueryParams& params) {
       FROM {0} q JOIN assets a USING (cmc_id)
       WHERE q.cmc_rank <= $2 AND q.{1} IS NOT NULL
       ORDER BY q.{1} DESC, q.cmc_id)sql",
-                                                LatestSnapshotQuotesSql(1), cmc->second),
+                                                snapshot_quotes, cmc->second),
                                     {currency, std::to_string(universe)}));
   } else {
     std::multimap<std::string, std::string> one{{"window", window}};
@@ -359,7 +361,7 @@ StatusOr<json> Movers(warehouse::Connection& db, QueryParams& params) {
         ORDER BY p.ts DESC LIMIT 1) past
       WHERE q.cmc_rank <= $2 AND past.price > 0 AND q.price IS NOT NULL
       ORDER BY change DESC, q.cmc_id)sql",
-                                          kLatestSnapshot, LatestSnapshotQuotesSql(1)),
+                                          kLatestSnapshot, snapshot_quotes),
                               {currency, std::to_string(universe), std::to_string(**seconds)}));
   }
   auto item = [&](size_t r) {
@@ -409,7 +411,9 @@ StatusOr<json> Global(warehouse::Connection& db, QueryParams& params) {
   }
   // No global metrics loaded: sum the latest snapshot (only the coins it lists, so "coins"
   // says how many the figures cover). BTC is CMC id 1, ETH 1027.
-  ASSIGN_OR_RETURN(rows, db.Query(fmt::format(R"sql(
+  ASSIGN_OR_RETURN(bool has_carried, RecentLedgerHasCarriedIds(db));
+  ASSIGN_OR_RETURN(rows,
+                   db.Query(fmt::format(R"sql(
     WITH snap AS ({})
     SELECT snap.max, sum(q.market_cap), sum(q.volume_24h),
            100 * sum(q.market_cap) FILTER (WHERE q.cmc_id = 1) / nullif(sum(q.market_cap), 0),
@@ -417,8 +421,8 @@ StatusOr<json> Global(warehouse::Connection& db, QueryParams& params) {
            count(*)
     FROM {} q, snap
     GROUP BY snap.max)sql",
-                                              kLatestSnapshot, LatestSnapshotQuotesSql(1)),
-                                  {currency}));
+                                        kLatestSnapshot, LatestSnapshotQuotesSql(1, has_carried)),
+                            {currency}));
   if (rows.empty()) {
     out["source"] = nullptr;  // no data yet
     return out;

@@ -23,30 +23,25 @@ nlohmann::json NumberOrNull(const std::optional<std::string>& text) {
   return value;
 }
 
-const std::string& LatestSnapshotCarriedSql() {
-  static const std::string sql = fmt::format(R"sql((
-      SELECT c.id::bigint AS cmc_id, o.data_ts FROM lake_objects o
-      CROSS JOIN LATERAL jsonb_array_elements_text(
-        nullif(to_jsonb(o) -> 'carried_ids', 'null'::jsonb)) AS c(id)
-      WHERE o.endpoint = 'listings_latest' AND o.data_ts = ({0})) m)sql",
-                                             kLatestSnapshot);
-  return sql;
-}
-
-std::string LatestSnapshotQuotesSql(int currency_param) {
+std::string LatestSnapshotQuotesSql(int currency_param, bool ledger_has_carried_ids) {
+  std::string own =
+      fmt::format("SELECT * FROM quotes q WHERE q.snapshot_ts = ({}) AND q.quote_currency = ${}",
+                  kLatestSnapshot, currency_param);
+  if (!ledger_has_carried_ids) return "(" + own + ")";
   // carried_ids names coins, not currencies: when only another currency's quote of a coin was
   // carried, this currency's newest quote is the snapshot's own row, already in the first half.
-  return fmt::format(R"sql((
-      SELECT * FROM quotes q WHERE q.snapshot_ts = ({0}) AND q.quote_currency = ${2}
+  return fmt::format(R"sql(({0}
       UNION ALL
-      SELECT n.* FROM {1}
+      SELECT n.* FROM lake_objects o
+      CROSS JOIN LATERAL unnest(o.carried_ids) AS m(cmc_id)
       CROSS JOIN LATERAL (
         SELECT * FROM quotes q
         WHERE q.cmc_id = m.cmc_id AND q.quote_currency = ${2}
-          AND q.ts <= m.data_ts AND q.ts > m.data_ts - interval '1 day'
+          AND q.ts <= o.data_ts AND q.ts > o.data_ts - interval '1 day'
         ORDER BY q.ts DESC LIMIT 1) n
-      WHERE n.snapshot_ts <> m.data_ts))sql",
-                     kLatestSnapshot, LatestSnapshotCarriedSql(), currency_param);
+      WHERE o.endpoint = 'listings_latest' AND o.data_ts = ({1})
+        AND n.snapshot_ts <> o.data_ts))sql",
+                     own, kLatestSnapshot, currency_param);
 }
 
 // PostgreSQL prints timestamptz as "2026-09-29 03:55:03.728+00"; the API speaks ISO-8601.

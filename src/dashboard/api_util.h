@@ -25,22 +25,18 @@ nlohmann::json TimeOrNull(const std::optional<std::string>& text);
 inline constexpr const char* kLatestSnapshot =
     "SELECT max(data_ts) FROM lake_objects WHERE endpoint = 'listings_latest' AND rows > 0";
 
-// The coins the latest snapshot carried over: their quote (same coin, currency and time) is
-// stored with an earlier snapshot, so the snapshot has no row of its own for them. A FROM item
-// `m` with columns cmc_id and data_ts (the snapshot's time). Reads migration 0011's ledger
-// column through to_jsonb, so a dashboard upgraded before the ETL host migrates still works.
-const std::string& LatestSnapshotCarriedSql();
-
 // Whether the ledger has migration 0011's carried_ids column (the ETL host migrates; the
 // dashboard may run an older schema meanwhile), read at most once a minute per process. The
-// overview's hot statement names the column only when it is there: cheaper than to_jsonb.
+// statements name the column only when it is there (reading it through to_jsonb instead cost
+// 5-11% of the overview's throughput).
 StatusOr<bool> RecentLedgerHasCarriedIds(warehouse::Connection& db);
 
 // The latest snapshot's quotes in the currency given as parameter `$N`: its own rows and, for
-// each coin it carried over, that coin's newest quote up to the snapshot. A subquery (in
-// parentheses) with the columns of `quotes`. Reads and sorts the whole snapshot: the overview's
-// fast path reads its own rows off the index and comes here only when coins were carried.
-std::string LatestSnapshotQuotesSql(int currency_param);
+// each coin it carried over (its quote, same coin, currency and time, is stored with the
+// snapshot loaded first), that coin's newest quote up to the snapshot. A subquery (in
+// parentheses) with the columns of `quotes`. Without the ledger column (before migration 0011)
+// there are no carried coins: the snapshot's own rows only.
+std::string LatestSnapshotQuotesSql(int currency_param, bool ledger_has_carried_ids);
 
 // Three cycles of the ETL's listings interval, and never less than 15 minutes: data older than
 // this is stale, and a stretch of a series without data longer than this is a gap.
