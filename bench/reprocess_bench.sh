@@ -8,7 +8,8 @@
 #   2. psql \copy of the rows pre-flattened to CSV (the server's ingest ceiling)
 #   3. the seed's Python stack: json + psycopg2 COPY (bench/reprocess_python.py)
 # Prints rows/s for each, the ratios, and reprocess's peak RSS (/usr/bin/time -v); then, for
-# reference, psql \copy the way reprocess rebuilds (indexes dropped, built after the COPY).
+# reference, psql \copy the way reprocess rebuilds (indexes dropped, built after the COPY), and
+# the server's floor: that, split across JOBS psql processes side by side.
 #
 # Debian's /usr/bin/python3 runs the Python parts (python3-psycopg2 is a Debian package).
 # Usage: bench/reprocess_bench.sh [SNAPSHOTS] [COINS] [JOBS]     (default 60 5000 2)
@@ -91,6 +92,29 @@ check_rows "psql \\copy (rebuild)"
 [ "$(psql -tA "$DB_URL" -c "SELECT count(*) FROM quotes_deferred_indexes")" = 0 ] ||
   die "psql \\copy (rebuild) left the indexes unbuilt"
 
+# The server's floor for this load on this machine: the rows pre-flattened, split in JOBS parts
+# COPYed side by side (as reprocess's JOBS connections do), indexes built after. No parsing, no
+# ledger, no candles or assets: reprocess cannot be faster than this.
+say "psql \\copy x $JOBS side by side, indexes built after (the server's floor)"
+reset_tables
+rm -f "$WORK/part_"*
+split -n "l/$JOBS" -d "$CSV" "$WORK/part_"
+copy_parts() {
+  local part
+  for part in "$WORK/part_"*; do
+    psql -q "$DB_URL" -c "\\copy quotes ($COLS) FROM '$part' WITH (FORMAT csv)" &
+  done
+  wait
+}
+psql -q "$DB_URL" -c "SELECT coinlake_quotes_defer_indexes()" >/dev/null
+t0=$(date +%s.%N)
+copy_parts
+psql -q "$DB_URL" -c "SELECT coinlake_quotes_restore_indexes()" >/dev/null
+t1=$(date +%s.%N)
+T_FLOOR=$(echo "$t1 - $t0" | bc -l)
+check_rows "psql \\copy x $JOBS"
+rm -f "$WORK/part_"*
+
 rate() { echo "$ROWS / $1" | bc -l; }
 R_C=$(rate "$T_COINLAKE")
 R_P=$(rate "$T_PSQL")
@@ -105,3 +129,6 @@ printf 'reprocess / psql \\copy: %.2fx   reprocess / python: %.2fx   reprocess p
 printf '%-34s %8.2f s %10.0f rows/s (reference: reprocess / it %.2fx)\n' \
   "psql \\copy, indexes built after" "$T_PSQL_REBUILD" "$(rate "$T_PSQL_REBUILD")" \
   "$(echo "$R_C / $(rate "$T_PSQL_REBUILD")" | bc -l)"
+printf '%-34s %8.2f s %10.0f rows/s (reference: it / python %.2fx; 5x python needs %.2f s)\n' \
+  "psql \\copy x $JOBS, indexes after" "$T_FLOOR" "$(rate "$T_FLOOR")" \
+  "$(echo "$T_PY / $T_FLOOR" | bc -l)" "$(echo "$T_PY / 5" | bc -l)"

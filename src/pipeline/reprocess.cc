@@ -275,12 +275,12 @@ StatusOr<ReprocessReport> RunReprocess(const ReprocessOptions& options, StopSign
       }
     });
   }
-  std::atomic<bool> producing{true};
+  // Woken when the loading ends, so the end does not wait out a tick's sleep.
+  StopSignal loading_done;
   std::thread ticker([&] {
-    while (producing && !stop.stopped()) {
+    do {
       progress.Tick();
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    } while (!stop.stopped() && loading_done.SleepFor(std::chrono::milliseconds(100)));
   });
   Status listed = ForEachPage(*lake, options, [&](std::vector<lake::ObjectInfo>& page) {
     RETURN_IF_ERROR(DropLoaded(*db, page));
@@ -291,7 +291,7 @@ StatusOr<ReprocessReport> RunReprocess(const ReprocessOptions& options, StopSign
   });
   queue.Close();
   for (std::thread& t : threads) t.join();
-  producing = false;
+  loading_done.Stop();
   ticker.join();
   progress.Finish();
   if (!first_error.ok()) return first_error;
