@@ -1,6 +1,7 @@
 # The Debian package: `cpack -G DEB` in a build folder makes coinlake_<version>_<arch>.deb with
 # /usr/bin/coinlake, the systemd units, a default /etc/coinlake/coinlake.env (a conffile) and
-# maintainer scripts that create the `coinlake` system user. Depends comes from dpkg-shlibdeps.
+# maintainer scripts that create the `coinlake` system user. Depends comes from dpkg-shlibdeps
+# (from scripts/package-arm64 for the cross-built arm64 package).
 set(COINLAKE_DEPLOY_DIR ${CMAKE_SOURCE_DIR}/deploy)
 
 install(FILES ${COINLAKE_DEPLOY_DIR}/systemd/coinlake-migrate.service
@@ -23,7 +24,17 @@ set(CPACK_STRIP_FILES ON)
 set(CPACK_WARN_ON_ABSOLUTE_INSTALL_DESTINATION OFF)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
-set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+if(CMAKE_CROSSCOMPILING)
+  if(NOT CMAKE_SYSTEM_PROCESSOR STREQUAL "aarch64")
+    message(FATAL_ERROR "packaging knows one cross target, aarch64 (arm64)")
+  endif()
+  set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE arm64)
+  # dpkg-shlibdeps reads this host's dpkg database, which has no arm64 library: the cross build
+  # (scripts/package-arm64) derives Depends from the binary and passes it to cpack with -D.
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS OFF)
+else()
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+endif()
 # Added to what dpkg-shlibdeps finds: the maintainer scripts call adduser.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "ca-certificates")

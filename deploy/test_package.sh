@@ -19,34 +19,7 @@ debs=("$work"/out/coinlake_"$version"_*.deb)
 [ -f "${debs[0]}" ] || fail "no coinlake_${version}_*.deb in $(ls "$work/out")"
 deb="${debs[0]}"
 
-info="$(dpkg-deb --info "$deb")"
-depends="$(dpkg-deb --field "$deb" Depends)"
-for dep in adduser libc6 libstdc++6 libpq5 libcurl4; do
-  [[ ", $depends," == *", $dep "* || ", $depends," == *", $dep,"* ]] || fail "Depends lacks $dep: $depends"
-done
-[ "$(dpkg-deb --field "$deb" Version)" = "$version" ] || fail "wrong Version"
-for script in postinst prerm postrm conffiles; do
-  grep -qw "$script" <<<"$info" || fail "control lacks $script"
-done
-mkdir "$work/control"
-dpkg-deb --control "$deb" "$work/control"
-grep -qxF /etc/coinlake/coinlake.env "$work/control/conffiles" || fail "coinlake.env is no conffile"
-grep -q 'adduser --system' "$work/control/postinst" || fail "postinst creates no system user"
-# An upgrade migrates before the new binary takes over: the migrate restart precedes the others.
-migrate_line="$(grep -n 'systemctl restart coinlake-migrate.service' "$work/control/postinst" | cut -d: -f1)"
-restart_line="$(grep -n 'systemctl try-restart' "$work/control/postinst" | cut -d: -f1)"
-[ -n "$migrate_line" ] && [ -n "$restart_line" ] && [ "$migrate_line" -lt "$restart_line" ] ||
-  fail "postinst does not run the migrations before restarting the units"
-sh -n "$work/control/postinst" && sh -n "$work/control/prerm" && sh -n "$work/control/postrm"
-
-contents="$(dpkg-deb --contents "$deb")"
-for path in ./usr/bin/coinlake ./lib/systemd/system/coinlake-run.service \
-  ./lib/systemd/system/coinlake-serve.service ./lib/systemd/system/coinlake-migrate.service \
-  ./etc/coinlake/coinlake.env ./usr/share/doc/coinlake/deploy.md; do
-  grep -q " $path\$" <<<"$contents" || fail "package lacks $path"
-done
-grep -q '^-rw-r----- .* ./etc/coinlake/coinlake.env$' <<<"$contents" ||
-  fail "coinlake.env must be mode 0640"
+"$here/check_package.sh" "$deb" "$version"
 
 unpacked="$work/unpacked"
 dpkg-deb -x "$deb" "$unpacked"
@@ -66,4 +39,4 @@ mmdebstrap --variant=apt --mode=root --quiet \
   fail "installing the package into a clean root failed"
 }
 cat "$work/report"
-echo "package OK: $(basename "$deb") ($(du -h "$deb" | cut -f1)); Depends: $depends"
+echo "package OK: $(basename "$deb") ($(du -h "$deb" | cut -f1)); Depends: $(dpkg-deb --field "$deb" Depends)"

@@ -1,7 +1,8 @@
 # Sourced by scripts/test: what the deployment checks under deploy/ need (systemd-analyze,
-# dpkg-shlibdeps, the CDK app's node modules). Needs lib.sh sourced first.
+# dpkg-shlibdeps, the arm64 cross build and qemu, the CDK app's node modules). Needs lib.sh
+# sourced first.
 
-DEPLOY_PACKAGES=(systemd dpkg-dev mmdebstrap)
+DEPLOY_PACKAGES=(systemd dpkg-dev mmdebstrap g++-aarch64-linux-gnu qemu-user-static)
 
 # Installs deploy/aws's pinned node modules with `npm ci` when the lock file changed.
 deploy_prepare() {

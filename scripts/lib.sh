@@ -10,13 +10,16 @@ STARTED_PG_DATA=()
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# The libraries the program is built against (scripts/package-arm64 fetches their arm64 builds).
+LIBRARY_DEV_PACKAGES=(
+  libcurl4-openssl-dev libpq-dev libsimdjson-dev libcpp-httplib-dev libcli11-dev libspdlog-dev
+  libfmt-dev nlohmann-json3-dev libssl-dev zlib1g-dev libdeflate-dev libexpat1-dev
+)
 # Debian packages the build, the tests and the demo need.
 BUILD_PACKAGES=(
-  build-essential cmake ninja-build pkg-config git
-  libcurl4-openssl-dev libpq-dev libsimdjson-dev libcpp-httplib-dev libcli11-dev libspdlog-dev
-  libfmt-dev nlohmann-json3-dev libssl-dev zlib1g-dev libdeflate-dev libgtest-dev libgmock-dev
-  libbenchmark-dev postgresql-15 postgresql-client-15 curl ca-certificates
-  libexpat1-dev awscli
+  build-essential cmake ninja-build pkg-config git "${LIBRARY_DEV_PACKAGES[@]}"
+  libgtest-dev libgmock-dev libbenchmark-dev postgresql-15 postgresql-client-15 curl
+  ca-certificates awscli
 )
 
 ensure_packages() {
