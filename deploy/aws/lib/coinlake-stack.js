@@ -40,12 +40,12 @@ class CoinlakeStack extends cdk.Stack {
     });
     const artifactBucket = new cdk.CfnParameter(this, 'ArtifactBucket', {
       type: 'String',
-      description: 'S3 bucket holding the coinlake .deb (amd64) that the instances install.',
+      description: 'S3 bucket holding the coinlake .deb (arm64: scripts/package-arm64) that the instances install.',
       minLength: 3,
     });
     const artifactKey = new cdk.CfnParameter(this, 'ArtifactKey', {
       type: 'String',
-      description: 'Key of the coinlake .deb in ArtifactBucket, e.g. releases/coinlake_0.1.0_amd64.deb',
+      description: 'Key of the coinlake .deb in ArtifactBucket, e.g. releases/coinlake_0.1.0_arm64.deb',
       minLength: 1,
     });
     // Debian publishes its AMIs as public SSM parameters /aws/service/debian/release/<12|bookworm>/
@@ -54,8 +54,8 @@ class CoinlakeStack extends cdk.Stack {
     // a live account (docs/deploy.md, "Checked facts").
     const imageId = new cdk.CfnParameter(this, 'DebianImageId', {
       type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
-      default: '/aws/service/debian/release/12/latest/amd64',
-      description: 'Debian 12 amd64 AMI (public SSM parameter published by Debian).',
+      default: '/aws/service/debian/release/12/latest/arm64',
+      description: 'Debian 12 arm64 AMI for the t4g instances (public SSM parameter published by Debian).',
     });
 
     // Spot for the ETL instance (docs/deploy.md, "Options"): off by default. The ETL is
@@ -273,7 +273,7 @@ class CoinlakeStack extends cdk.Stack {
       httpEndpoint: true,
       disableApiTermination: true,
       detailedMonitoring: false,
-      // T3 instances start in "unlimited" mode, where a CPU average above the baseline (5% of a
+      // T4g instances start in "unlimited" mode, where a CPU average above the baseline (5% of a
       // vCPU for a nano) is billed extra; "standard" throttles to the baseline instead, so the
       // bill is what the cost table says.
       creditSpecification: ec2.CpuCredits.STANDARD,
@@ -290,7 +290,7 @@ class CoinlakeStack extends cdk.Stack {
     };
     const etl = new ec2.Instance(this, 'Etl', {
       ...common,
-      instanceType: ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.NANO),
+      instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.NANO),
       securityGroup: etlSg,
       role: etlRole,
       userData: etlUserData({ ...v, logGroup: etlLogs.logGroupName, cmcSecret: cmcSecret.secretArn, adminSecret: db.secret.secretArn }),
@@ -312,7 +312,7 @@ class CoinlakeStack extends cdk.Stack {
     etlInstance.addPropertyOverride('DisableApiTermination', cdk.Fn.conditionIf(useSpot.logicalId, false, true));
     const dashboard = new ec2.Instance(this, 'Dashboard', {
       ...common,
-      instanceType: ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.NANO),
+      instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.NANO),
       securityGroup: dashboardSg,
       role: dashboardRole,
       userData: dashboardUserData({ ...v, logGroup: dashboardLogs.logGroupName }),

@@ -18,15 +18,18 @@ function installCommands() {
     'export DEBIAN_FRONTEND=noninteractive',
     'apt-get update -q',
     'apt-get install -y -q awscli jq curl ca-certificates logrotate postgresql-client',
-    // Regional copies of AWS's agents, as AWS documents them: "Manually install SSM Agent on
-    // Debian Server" (https://s3.REGION.amazonaws.com/amazon-ssm-REGION/latest/debian_amd64/
+    // Regional copies of AWS's agents for this machine's architecture (arm64 on the default t4g
+    // instances), as AWS documents them: "Manually install SSM Agent on Debian Server"
+    // (https://s3.REGION.amazonaws.com/amazon-ssm-REGION/latest/debian_<amd64|arm64>/
     // amazon-ssm-agent.deb, docs.aws.amazon.com/systems-manager/latest/userguide/
     // agent-install-deb.html) and "Download the CloudWatch agent package" (region-specific
-    // links https://amazoncloudwatch-agent-REGION.s3.REGION.amazonaws.com/<platform>/amd64/latest/,
-    // platform "debian", docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/
-    // download-CloudWatch-Agent-on-EC2-Instance-commandline-first.html). Checked 2026-11-28.
-    'curl -fsSL -o /tmp/ssm.deb "https://s3.${REGION}.amazonaws.com/amazon-ssm-${REGION}/latest/debian_amd64/amazon-ssm-agent.deb"',
-    'curl -fsSL -o /tmp/cwagent.deb "https://amazoncloudwatch-agent-${REGION}.s3.${REGION}.amazonaws.com/debian/amd64/latest/amazon-cloudwatch-agent.deb"',
+    // links https://amazoncloudwatch-agent-REGION.s3.REGION.amazonaws.com/debian/<amd64|arm64>/
+    // latest/, docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/
+    // download-CloudWatch-Agent-on-EC2-Instance-commandline-first.html). Checked 2026-11-28
+    // (amd64) and 2026-11-29 (arm64, in AWS's tables and public scripts that use them).
+    'ARCH="$(dpkg --print-architecture)"',
+    'curl -fsSL -o /tmp/ssm.deb "https://s3.${REGION}.amazonaws.com/amazon-ssm-${REGION}/latest/debian_${ARCH}/amazon-ssm-agent.deb"',
+    'curl -fsSL -o /tmp/cwagent.deb "https://amazoncloudwatch-agent-${REGION}.s3.${REGION}.amazonaws.com/debian/${ARCH}/latest/amazon-cloudwatch-agent.deb"',
     'aws s3 cp --region "${REGION}" "s3://${ARTIFACT_BUCKET}/${ARTIFACT_KEY}" /tmp/coinlake.deb',
     'apt-get install -y -q /tmp/ssm.deb /tmp/cwagent.deb /tmp/coinlake.deb',
     'systemctl enable --now amazon-ssm-agent',

@@ -125,8 +125,9 @@ test('instances: IMDSv2 only with hop limit 1, no key pair, instance profile, en
     assert.deepEqual(p.DisableApiTermination, id.startsWith('Etl') ? { 'Fn::If': ['EtlOnSpot', false, true] } : true);
     assert.ok(p.BlockDeviceMappings.every((b) => b.Ebs.Encrypted === true));
     assert.equal(p.NetworkInterfaces[0].AssociatePublicIpAddress, true);
-    assert.match(p.InstanceType, /^t3\.(nano|micro)$/, 'amd64, like the .deb');
+    assert.equal(p.InstanceType, 't4g.nano', 'arm64 (Graviton), like scripts/package-arm64');
     assert.deepEqual(p.ImageId, { Ref: 'DebianImageId' });
+    assert.equal(raw.Parameters.DebianImageId.Default, '/aws/service/debian/release/12/latest/arm64');
     assert.deepEqual(p.CreditSpecification, { CPUCredits: 'standard' }, 'no surplus CPU credits billed');
   }
   for (const [, r] of resources('AWS::IAM::Role').filter(([k]) => !k.startsWith('VpcRejectedTraffic'))) {
@@ -259,6 +260,10 @@ test('user data: valid bash; installs the package; secrets into root-only creden
     assert.match(script, /install -d -m 0700 \/etc\/coinlake\/credentials/);
     assert.match(script, /sslmode=verify-full/);
     assert.match(script, /amazon-cloudwatch-agent-ctl/);
+    // The agents for the machine's own architecture (arm64 on t4g), never a fixed one.
+    assert.match(script, /ARCH="\$\(dpkg --print-architecture\)"/);
+    assert.match(script, /latest\/debian_\$\{ARCH\}\/amazon-ssm-agent\.deb/);
+    assert.match(script, /\/debian\/\$\{ARCH\}\/latest\/amazon-cloudwatch-agent\.deb/);
   }
   assert.match(etl, /aws secretsmanager get-secret-value/);
   assert.match(etl, /umask 077/);
