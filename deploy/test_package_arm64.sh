@@ -4,9 +4,10 @@
 # into a clean Debian 12 arm64 root where apt resolves its Depends from the Debian mirror
 # (mmdebstrap's extract variant: packages unpacked, no maintainer script run, so no whole arm64
 # system is emulated) and runs it there under qemu-user: --version, every library found in the
-# root, and `inspect` of every real CMC fixture printing exactly the amd64 binary's rows (simdjson
-# takes its NEON code path on arm64). The maintainer scripts are the amd64 package's, run by
-# test_package_in_root.sh. Usage: test_package_arm64.sh VERSION AMD64_COINLAKE FIXTURES_DIR
+# root, `inspect` of every real CMC fixture printing exactly the amd64 binary's rows (simdjson
+# takes its NEON code path on arm64), and the README's smoke run with every coinlake process the
+# arm64 one. The maintainer scripts are the amd64 package's, run by test_package_in_root.sh.
+# Usage: test_package_arm64.sh VERSION AMD64_COINLAKE FIXTURES_DIR
 set -euo pipefail
 version="$1" amd64_binary="$2" fixtures="$3"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -52,5 +53,16 @@ for fixture in "$fixtures"/*.json; do
   compared=$((compared + 1))
 done
 ((compared > 0)) || fail "no fixture in $fixtures"
+
+# The whole pipeline on arm64: the README's smoke run (scripts/demo --smoke: a private
+# PostgreSQL, the simulator, the ETL, the dashboard, prices checked through its API), every
+# coinlake process of it the arm64 build from the root, under qemu.
+printf '#!/bin/sh\nexec qemu-aarch64-static -L "%s" "%s/usr/bin/coinlake" "$@"\n' "$root" "$root" \
+  >"$work/coinlake"
+chmod +x "$work/coinlake"
+COINLAKE_BIN="$work/coinlake" COINLAKE_RUN_DIR="$work/run" COINLAKE_INTERVAL=5 \
+  COINLAKE_PG_PORT="$((30000 + $$ % 2700))" "$here/../scripts/demo" --smoke >"$work/smoke.log" 2>&1 ||
+  { tail -20 "$work/smoke.log" >&2; fail "scripts/demo --smoke failed with the arm64 build"; }
 echo "arm64 package OK: $(basename "$deb") ($(du -h "$deb" | cut -f1)); $got under qemu;" \
-  "inspect of $compared fixtures identical to amd64; Depends: $(dpkg-deb --field "$deb" Depends)"
+  "inspect of $compared fixtures identical to amd64; demo --smoke passed on arm64;" \
+  "Depends: $(dpkg-deb --field "$deb" Depends)"
