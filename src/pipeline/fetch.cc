@@ -242,6 +242,7 @@ StatusOr<CycleReport> Pipeline::RunCycle(std::string_view command,
               {"load_ms", result.stages.load.count()},
               {"objects", result.objects},
               {"rows", result.rows},
+              {"carried", result.carried},
               {"credits", result.credits},
               {"error_class", status.ok() ? "" : StatusCodeName(status.code())},
               {"error", status.ok() ? "" : status.ToString()}});
@@ -501,9 +502,11 @@ Status Pipeline::DrainSpool(CycleReport& report) {
       } else {
         CrashPoint("after_load_commit");
         report.rows += loaded->rows;
-        log::Info(
-            "object loaded",
-            {{"key", written}, {"rows", loaded->rows}, {"already_loaded", loaded->already_loaded}});
+        report.carried += loaded->carried;
+        log::Info("object loaded", {{"key", written},
+                                    {"rows", loaded->rows},
+                                    {"carried", loaded->carried},
+                                    {"already_loaded", loaded->already_loaded}});
         // The curated CSV is deterministic, so a retry after a failure here is a no-op put.
         t0 = std::chrono::steady_clock::now();
         Status curated = lake::PutCuratedQuotes(*lake_, written, data);

@@ -65,8 +65,9 @@ struct StageTimes {
 
 struct CycleReport {
   StageTimes stages;
-  int objects = 0;   // lake objects written (bodies and quarantined answers)
-  int64_t rows = 0;  // quote rows loaded
+  int objects = 0;      // lake objects written (bodies and quarantined answers)
+  int64_t rows = 0;     // quote rows loaded
+  int64_t carried = 0;  // quotes listed again unchanged, stored by an earlier snapshot
   int64_t credits = 0;
   bool quarantined = false;
   // ok, partial (some endpoints failed, or an answer went to quarantine) or failed: the outcome

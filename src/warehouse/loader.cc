@@ -487,6 +487,9 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
   }
   if (s.ok()) s = db_.Commit();
   if (!s.ok()) return fail(s);
+  for (const auto& [key, i] : index) {
+    results[i].carried = static_cast<int64_t>(items[i].payload->rows.size()) - results[i].rows;
+  }
   return results;
 }
 

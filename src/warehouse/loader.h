@@ -34,6 +34,9 @@ struct LakeObjectRef {
 struct LoadResult {
   bool already_loaded = false;  // the ledger had it: nothing was written
   int64_t rows = 0;             // quote rows newly inserted
+  // Quotes the object listed that an earlier snapshot had stored already (same coin, currency
+  // and time: CMC had not refreshed them), so it inserted no row of its own for them.
+  int64_t carried = 0;
 };
 
 class Loader {

@@ -301,6 +301,8 @@ TEST(LoaderTest, DeferredCandlesAndSharedQuotesMatchMergedLoads) {
   ASSERT_TRUE(shared.ok()) << shared.status().ToString();
   EXPECT_FALSE(shared->already_loaded);
   EXPECT_EQ(shared->rows, 0);
+  EXPECT_EQ(shared->carried, 1);
+  EXPECT_EQ((*batch)[1].carried, 0);
   // The ledger says which coin it carried over: the overview adds that coin's stored quote.
   EXPECT_EQ(deferred_db.Scalar("SELECT carried_ids FROM lake_objects WHERE key = '" +
                                RefOf(snapshots[2]).key + "'"),
