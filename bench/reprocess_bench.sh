@@ -84,36 +84,35 @@ reset_tables
 T_PY=$(seconds /usr/bin/python3 "$REPO_ROOT/bench/reprocess_python.py" "$LAKE" "$DB_URL")
 check_rows "reprocess_python.py"
 
-say "psql \\copy of the same rows, indexes dropped and built after it (as reprocess rebuilds)"
-reset_tables
-T_PSQL_REBUILD=$(seconds psql -q "$DB_URL" -c "SELECT coinlake_quotes_defer_indexes()" \
-  -c "\\copy quotes ($COLS) FROM '$CSV' WITH (FORMAT csv)" -c "SELECT coinlake_quotes_restore_indexes()")
-check_rows "psql \\copy (rebuild)"
-[ "$(psql -tA "$DB_URL" -c "SELECT count(*) FROM quotes_deferred_indexes")" = 0 ] ||
-  die "psql \\copy (rebuild) left the indexes unbuilt"
-
-# The server's floor for this load on this machine: the rows pre-flattened, split in JOBS parts
-# COPYed side by side (as reprocess's JOBS connections do), indexes built after. No parsing, no
-# ledger, no candles or assets: reprocess cannot be faster than this.
-say "psql \\copy x $JOBS side by side, indexes built after (the server's floor)"
-reset_tables
-rm -f "$WORK/part_"*
-split -n "l/$JOBS" -d "$CSV" "$WORK/part_"
-copy_parts() {
-  local part
+# rebuild_with_psql PARTS: the pre-flattened rows split in PARTS, COPYed by PARTS psql processes
+# side by side into quotes without its indexes, the indexes built after (as reprocess rebuilds);
+# prints the seconds from the first COPY to the built indexes.
+rebuild_with_psql() {
+  local part t0 t1
+  reset_tables
+  rm -f "$WORK/part_"*
+  split -n "l/$1" -d "$CSV" "$WORK/part_"
+  psql -q "$DB_URL" -c "SELECT coinlake_quotes_defer_indexes()" >/dev/null
+  t0=$(date +%s.%N)
   for part in "$WORK/part_"*; do
     psql -q "$DB_URL" -c "\\copy quotes ($COLS) FROM '$part' WITH (FORMAT csv)" &
   done
   wait
+  psql -q "$DB_URL" -c "SELECT coinlake_quotes_restore_indexes()" >/dev/null
+  t1=$(date +%s.%N)
+  rm -f "$WORK/part_"*
+  check_rows "psql \\copy x $1 (rebuild)"
+  [ "$(psql -tA "$DB_URL" -c "SELECT count(*) FROM quotes_deferred_indexes")" = 0 ] ||
+    die "psql \\copy x $1 (rebuild) left the indexes unbuilt"
+  echo "$t1 - $t0" | bc -l
 }
-psql -q "$DB_URL" -c "SELECT coinlake_quotes_defer_indexes()" >/dev/null
-t0=$(date +%s.%N)
-copy_parts
-psql -q "$DB_URL" -c "SELECT coinlake_quotes_restore_indexes()" >/dev/null
-t1=$(date +%s.%N)
-T_FLOOR=$(echo "$t1 - $t0" | bc -l)
-check_rows "psql \\copy x $JOBS"
-rm -f "$WORK/part_"*
+say "psql \\copy of the same rows, indexes dropped and built after it (as reprocess rebuilds)"
+T_PSQL_REBUILD=$(rebuild_with_psql 1)
+# The server's floor for this load on this machine: the same in JOBS parts side by side, as
+# reprocess's JOBS connections load. No parsing, no ledger, no candles or assets: reprocess
+# cannot be faster than this.
+say "psql \\copy x $JOBS side by side, indexes built after (the server's floor)"
+T_FLOOR=$(rebuild_with_psql "$JOBS")
 
 rate() { echo "$ROWS / $1" | bc -l; }
 R_C=$(rate "$T_COINLAKE")

@@ -36,8 +36,12 @@ mmdebstrap --architectures=arm64 --variant=extract --mode=root --quiet \
   bookworm "$root" "$mirror" </dev/null >"$work/mmdebstrap.log" 2>&1 ||
   { tail -30 "$work/mmdebstrap.log" >&2; fail "unpacking the package and its Depends failed"; }
 
-arm64() { qemu-aarch64-static -L "$root" "$root/usr/bin/coinlake" "$@"; }
-got="$(arm64 --version)" || fail "coinlake --version failed on arm64"
+# The arm64 coinlake of the root, under qemu, as one command for this script and for the demo.
+arm64="$work/coinlake"
+printf '#!/bin/sh\nexec qemu-aarch64-static -L "%s" "%s/usr/bin/coinlake" "$@"\n' "$root" "$root" \
+  >"$arm64"
+chmod +x "$arm64"
+got="$("$arm64" --version)" || fail "coinlake --version failed on arm64"
 [ "$got" = "coinlake $version" ] || fail "coinlake --version said '$got'"
 libraries="$(qemu-aarch64-static -L "$root" "$root/lib/ld-linux-aarch64.so.1" --list "$root/usr/bin/coinlake")"
 ! grep 'not found' <<<"$libraries" || fail "libraries the Depends do not bring (above)"
@@ -45,7 +49,7 @@ compared=0
 for fixture in "$fixtures"/*.json; do
   want_status=0 got_status=0
   "$amd64_binary" inspect "$fixture" >"$work/amd64.out" 2>/dev/null || want_status=$?
-  arm64 inspect "$fixture" >"$work/arm64.out" 2>/dev/null || got_status=$?
+  "$arm64" inspect "$fixture" >"$work/arm64.out" 2>/dev/null || got_status=$?
   [ "$got_status" = "$want_status" ] ||
     fail "inspect $(basename "$fixture"): exit $got_status on arm64, $want_status on amd64"
   cmp -s "$work/amd64.out" "$work/arm64.out" ||
@@ -57,10 +61,7 @@ done
 # The whole pipeline on arm64: the README's smoke run (scripts/demo --smoke: a private
 # PostgreSQL, the simulator, the ETL, the dashboard, prices checked through its API), every
 # coinlake process of it the arm64 build from the root, under qemu.
-printf '#!/bin/sh\nexec qemu-aarch64-static -L "%s" "%s/usr/bin/coinlake" "$@"\n' "$root" "$root" \
-  >"$work/coinlake"
-chmod +x "$work/coinlake"
-COINLAKE_BIN="$work/coinlake" COINLAKE_RUN_DIR="$work/run" COINLAKE_INTERVAL=5 \
+COINLAKE_BIN="$arm64" COINLAKE_RUN_DIR="$work/run" COINLAKE_INTERVAL=5 \
   COINLAKE_PG_PORT="$((30000 + $$ % 2700))" "$here/../scripts/demo" --smoke >"$work/smoke.log" 2>&1 ||
   { tail -20 "$work/smoke.log" >&2; fail "scripts/demo --smoke failed with the arm64 build"; }
 echo "arm64 package OK: $(basename "$deb") ($(du -h "$deb" | cut -f1)); $got under qemu;" \
