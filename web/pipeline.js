@@ -76,10 +76,16 @@ function errorRow(e) {
   return tr;
 }
 
+// Quotes a snapshot repeated unchanged (CMC had not refreshed them) add no row: say so, or a
+// cycle that fetched a full snapshot between two refreshes reads as "0".
+function rowsText(r) {
+  return r.quotes_carried ? `${r.rows} (+${r.quotes_carried} carried)` : r.rows;
+}
+
 function runRow(r) {
   const tr = el('tr');
   tr.append(el('td', r.id), el('td', when(r.started_at)), el('td', r.outcome, `outcome-${r.outcome}`),
-    el('td', r.credits, 'num'), el('td', r.rows, 'num'), el('td', duration(r.duration_seconds), 'num'),
+    el('td', r.credits, 'num'), el('td', rowsText(r), 'num'), el('td', duration(r.duration_seconds), 'num'),
     el('td', r.error_class ? `${r.error_class}: ${r.error || ''}` : ''));
   return tr;
 }

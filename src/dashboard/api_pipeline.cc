@@ -31,8 +31,10 @@ StatusOr<json> Freshness(warehouse::Connection& db, int64_t interval_seconds) {
 StatusOr<json> Runs(warehouse::Connection& db, int64_t limit) {
   ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(R"sql(
     SELECT id, command, started_at, finished_at, outcome, credits, objects, rows, error_class,
-           error, extract(epoch FROM finished_at - started_at)
-    FROM runs ORDER BY started_at DESC, id DESC LIMIT $1)sql",
+           error, extract(epoch FROM finished_at - started_at),
+           -- Through to_jsonb: a dashboard may meet a ledger from before migration 0012.
+           to_jsonb(r) ->> 'quotes_carried'
+    FROM runs r ORDER BY started_at DESC, id DESC LIMIT $1)sql",
                                                   {std::to_string(limit)}));
   json runs = json::array();
   for (size_t r = 0; r < rows.size(); ++r) {
@@ -44,6 +46,7 @@ StatusOr<json> Runs(warehouse::Connection& db, int64_t limit) {
                     {"credits", NumberOrNull(rows.at(r, 5))},
                     {"objects", NumberOrNull(rows.at(r, 6))},
                     {"rows", NumberOrNull(rows.at(r, 7))},
+                    {"quotes_carried", NumberOrNull(rows.at(r, 11))},
                     {"error_class", rows.at(r, 8) ? json(*rows.at(r, 8)) : json(nullptr)},
                     {"error", rows.at(r, 9) ? json(*rows.at(r, 9)) : json(nullptr)},
                     {"duration_seconds", NumberOrNull(rows.at(r, 10))}});

@@ -214,6 +214,17 @@ nlohmann::json GetJson(httplib::Client& client, const std::string& path) {
   return nlohmann::json::parse(res->body);
 }
 
+TEST_F(ServerTest, PipelineWorksOnRunsWithoutQuotesCarried) {
+  db_.Migrate();
+  Fill();
+  db_.Scalar("ALTER TABLE runs DROP COLUMN quotes_carried");  // a schema before migration 0012
+  StartServer();
+  auto p = GetJson(*client_, "/api/v1/pipeline");
+  ASSERT_EQ(p["runs"].size(), 1u) << p;
+  EXPECT_TRUE(p["runs"][0]["quotes_carried"].is_null());
+  EXPECT_EQ(p["runs"][0]["outcome"], "ok");
+}
+
 TEST_F(ServerTest, MarketEndpointsOverLoadedData) {
   db_.Migrate();
   Fill();
@@ -295,6 +306,7 @@ TEST_F(ServerTest, PipelineStatus) {
   EXPECT_EQ(p["runs"].size(), 2u);
   EXPECT_EQ(p["runs"][0]["outcome"], "failed");
   EXPECT_TRUE(p["runs"][0]["id"].is_number_integer()) << p["runs"][0];
+  EXPECT_EQ(p["runs"][1]["quotes_carried"], 0) << p["runs"][1];  // the fill's one fetch
   EXPECT_GE(p["credits"]["used_this_month"].get<int>(), 1);
   EXPECT_TRUE(p["credits"]["plan"].is_null()) << "no ETL has read its plan yet";
   ASSERT_EQ(p["errors"]["by_class"].size(), 1u);

@@ -222,11 +222,12 @@ StatusOr<CycleReport> Pipeline::RunCycle(std::string_view command,
     if (auto db = Database(); db.ok()) {
       Status recorded = (*db)->Execute(
           "UPDATE runs SET finished_at = $2, outcome = $3, credits = $4, objects = $5, rows = $6, "
-          "error_class = $7, error = $8 WHERE id = $1",
+          "error_class = $7, error = $8, quotes_carried = $9 WHERE id = $1",
           {*run_id, FormatIso8601(finished), outcome, std::to_string(result.credits),
            std::to_string(result.objects), std::to_string(result.rows),
            status.ok() ? warehouse::Param() : std::string(StatusCodeName(status.code())),
-           status.ok() ? warehouse::Param() : log::Redact(status.message())});
+           status.ok() ? warehouse::Param() : log::Redact(status.message()),
+           std::to_string(result.carried)});
       if (!recorded.ok()) log::Warn("could not record the run", {{"error", recorded.ToString()}});
     }
   }

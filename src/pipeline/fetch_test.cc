@@ -109,6 +109,18 @@ TEST_F(FetchTest, OneCycleLandsInLakeAndDatabase) {
   }
 }
 
+TEST_F(FetchTest, RunsRecordTheQuotesASnapshotCarriedOver) {
+  ASSERT_TRUE(RunFetch(options_, stop_).ok());
+  // The simulator stamps its quotes by the minute: a second fetch in a new second lists the same
+  // 200 quotes again (all carried over) unless the minute turned in between (then new ones).
+  NextFetchIntoAnotherLakeAndSecond();
+  ASSERT_TRUE(RunFetch(options_, stop_).ok());
+  EXPECT_EQ(db_.Scalar("SELECT concat_ws(',', rows, quotes_carried) FROM runs ORDER BY id LIMIT 1"),
+            "200,0");
+  EXPECT_EQ(db_.Scalar("SELECT rows + quotes_carried FROM runs ORDER BY id DESC LIMIT 1"), "200");
+  EXPECT_EQ(db_.Scalar("SELECT sum(rows) FROM runs"), db_.Scalar("SELECT count(*) FROM quotes"));
+}
+
 TEST_F(FetchTest, LakeRebuildsTheDatabase) {
   ASSERT_TRUE(RunFetch(options_, stop_).ok());
   std::string before = db_.Scalar("SELECT sum(price)::text FROM quotes");

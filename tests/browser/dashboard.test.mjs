@@ -225,6 +225,10 @@ describe('dashboard over a filled database', () => {
     assert.equal(await page.isVisible('#p-gap-list-empty'), false);
     assert.ok(await page.locator('#p-runs tbody tr').count() >= 10);
     assert.ok(await page.locator('#p-runs .outcome-ok').count() >= 10);
+    // Rows stored, with the quotes a snapshot repeated unchanged when there were any.
+    for (const text of await page.locator('#p-runs tbody td:nth-child(5)').allTextContents()) {
+      assert.match(text, /^\d+( \(\+\d+ carried\))?$/);
+    }
     // Durations with a unit: sub-second runs in ms, never "0.0".
     for (const text of await page.locator('#p-runs tbody td:nth-child(6)').allTextContents()) {
       assert.match(text, /^(\d+ ms|\d+\.\d s|\d+ min \d+ s)$/);
