@@ -9,7 +9,7 @@
 
 namespace coinlake::testing {
 
-// Reads ../shared/fixtures/cmc/<name>.
+// Reads tests/fixtures/cmc/<name> (the real CMC responses, tests/fixtures/cmc/SOURCES.md).
 std::string ReadFixture(const std::string& name);
 std::string ReadFile(const std::string& path);
 

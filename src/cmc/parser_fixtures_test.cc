@@ -1,4 +1,4 @@
-// Every real CMC fixture in /work/shared/fixtures/cmc, parsed by our simdjson parser and checked
+// Every real CMC fixture in tests/fixtures/cmc, parsed by our simdjson parser and checked
 // against the same values read independently with nlohmann::json.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
