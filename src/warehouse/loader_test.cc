@@ -102,26 +102,6 @@ TEST(MigrationsTest, IdempotentAndRecorded) {
       "2");
 }
 
-// The SECURITY DEFINER functions act with the tables' owner's rights: only the ETL's writer
-// role may call them, never the dashboard's read-only role.
-TEST(MigrationsTest, OnlyTheWriterMayCallTheDefinerFunctions) {
-  TestDatabase db;
-  db.Migrate();
-  auto reader = Connection::Open(db.LoginUrl("coinlake_reader"));
-  auto writer = Connection::Open(db.LoginUrl("coinlake_writer"));
-  ASSERT_TRUE(reader.ok() && writer.ok());
-  for (const char* call :
-       {"SELECT coinlake_ensure_quote_partitions('2031-01-01', '2031-02-01')",
-        "SELECT coinlake_empty_lake_derived_tables()", "SELECT coinlake_quotes_defer_indexes()",
-        "SELECT coinlake_quotes_restore_indexes()"}) {
-    Status refused = (*reader)->Execute(call);
-    EXPECT_FALSE(refused.ok()) << call;
-    EXPECT_NE(refused.message().find("permission denied"), std::string::npos) << refused.message();
-    Status allowed = (*writer)->Execute(call);
-    EXPECT_TRUE(allowed.ok()) << call << ": " << allowed.ToString();
-  }
-}
-
 // A database one migration behind the binary (an upgrade whose migrate has not run) is refused
 // with what to do, before anything fails on a missing column or function.
 TEST(MigrationsTest, ABehindSchemaSaysToMigrate) {
