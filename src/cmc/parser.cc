@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <mutex>
 #include <set>
@@ -126,6 +127,39 @@ void Notice(std::string_view kind, std::string_view key, const std::string_view 
 void Notice(std::string_view kind, std::string_view key) {
   constexpr std::string_view kNone[] = {""};
   Notice(kind, key, kNone);
+}
+
+// A key of a `quote` map names a currency: a fiat or crypto symbol (USD, BRL, BTC, 1INCH, sUSD)
+// or, with convert_id, a CMC id (2781): ASCII letters and digits, not all lowercase, at most
+// kMaxCurrencyCodeLength. Anything else (a snake_case name, like a field CMC might add beside
+// USD) is a new field, never a currency and never a row.
+constexpr size_t kMaxCurrencyCodeLength = 16;
+bool IsCurrencyCode(std::string_view key) {
+  if (key.empty() || key.size() > kMaxCurrencyCodeLength) return false;
+  bool upper_or_digit = false;
+  for (char c : key) {
+    if (std::isupper(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)))
+      upper_or_digit = true;
+    else if (!std::islower(static_cast<unsigned char>(c)))
+      return false;
+  }
+  return upper_or_digit;
+}
+
+// Calls on_currency(code, quote object) for each currency of a `quote` map, with the path
+// pointing into it; other keys are noticed like any unknown field.
+template <typename OnCurrency>
+void ForEachCurrency(value quote_map, JsonPath& path, OnCurrency&& on_currency) {
+  for (auto currency : quote_map.get_object()) {
+    std::string_view code = currency.unescaped_key();
+    if (!IsCurrencyCode(code)) {
+      Notice("quote_map", code);
+      continue;
+    }
+    path.Push(code);
+    on_currency(code, currency.value().get_object());
+    path.Pop();
+  }
 }
 
 std::optional<double> OptionalDouble(value v) {
@@ -298,14 +332,11 @@ void ParseCoin(object obj, std::vector<QuoteRow>& rows, JsonPath& path) {
       coin_updated = OptionalTime(v);
     else if (key == "quote") {
       // Quotes come before or after the coin's own fields; fill those in afterwards.
-      for (auto currency : v.get_object()) {
-        std::string_view code = currency.unescaped_key();
-        path.Push(code);
+      ForEachCurrency(v, path, [&](std::string_view code, object quote) {
         QuoteRow& row = rows.emplace_back();
         row.quote_currency = std::string(code);
-        ParseQuoteFields(currency.value().get_object(), row, path);
-        path.Pop();
-      }
+        ParseQuoteFields(quote, row, path);
+      });
     } else {
       Notice("coin", key, kCoinIgnored);
     }
@@ -468,15 +499,11 @@ void ParseQuotesHistoricalData(value data, QuotesPayload& payload, JsonPath& pat
           std::string_view pkey = pf.unescaped_key();
           if (pkey != "quote") continue;  // the point's own timestamp repeats the quote's
           path.Push(pkey);
-          for (auto currency : pf.value().get_object()) {
-            std::string_view code = currency.unescaped_key();
-            path.Push(code);
-            QuoteRow row;
+          ForEachCurrency(pf.value(), path, [&](std::string_view code, object quote) {
+            QuoteRow& row = payload.rows.emplace_back();
             row.quote_currency = std::string(code);
-            ParseQuoteFields(currency.value().get_object(), row, path);
-            payload.rows.push_back(std::move(row));
-            path.Pop();
-          }
+            ParseQuoteFields(quote, row, path);
+          });
           path.Pop();
         }
         path.Pop();
@@ -542,15 +569,11 @@ void ParseGlobalData(value data, GlobalMetricsPayload& payload, JsonPath& path) 
     } else if (key == "last_updated") {
       updated = OptionalTime(v);
     } else if (key == "quote") {
-      for (auto currency : v.get_object()) {
-        std::string_view code = currency.unescaped_key();
-        path.Push(code);
-        GlobalMetricsRow row;
+      ForEachCurrency(v, path, [&](std::string_view code, object quote) {
+        GlobalMetricsRow& row = payload.rows.emplace_back();
         row.quote_currency = std::string(code);
-        ParseGlobalQuote(currency.value().get_object(), row, path);
-        payload.rows.push_back(std::move(row));
-        path.Pop();
-      }
+        ParseGlobalQuote(quote, row, path);
+      });
     } else if (key.find("dominance") == std::string_view::npos &&
                key.find("volume") == std::string_view::npos &&
                key.find("percentage_change") == std::string_view::npos &&

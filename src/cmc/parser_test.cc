@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "tests/test_support.h"
@@ -56,6 +57,62 @@ TEST(ParserTest, RawListingsWithLongNumbersAndStatusLast) {
   EXPECT_DOUBLE_EQ(*btc.max_supply, 21000000);                  // an integer where a double goes
   EXPECT_EQ(FormatIso8601(btc.ts), "2026-09-29T03:54:00.000Z");
   EXPECT_FALSE(payload->rows[1].max_supply.has_value());  // ETH: null
+}
+
+// A `quote` map holds currencies. A key beside USD that is no currency code (a field CMC may
+// add there) never becomes a row, whatever its value, and is noticed like any new field.
+TEST(ParserTest, QuoteMapKeysThatAreNoCurrencyAreNoticedNotLoaded) {
+  ForgetNoticedFieldsForTest();
+  auto listings = nlohmann::json::parse(
+      ReadFixture("listings_latest_v1_limit2_raw_underwater-cmc_2026-09-29.json"));
+  for (auto& coin : listings["data"]) {
+    coin["quote"]["tvl"] = coin["quote"]["USD"];  // an object shaped exactly like a quote
+    coin["quote"]["updated_at"] = "2026-09-29T03:54:00.000Z";
+  }
+  auto payload = ParseListings(listings.dump());
+  ASSERT_TRUE(payload.ok()) << payload.status().ToString();
+  ASSERT_EQ(payload->rows.size(), 2u);
+  for (const QuoteRow& row : payload->rows) EXPECT_EQ(row.quote_currency, "USD");
+
+  auto global = nlohmann::json::parse(
+      ReadFixture("global_metrics_quotes_latest_v1_underwater-cmc_2026-09-29.json"));
+  global["data"]["quote"]["defi_stats"] = global["data"]["quote"]["USD"];
+  auto metrics = ParseGlobalMetrics(global.dump());
+  ASSERT_TRUE(metrics.ok()) << metrics.status().ToString();
+  ASSERT_EQ(metrics->rows.size(), 1u);
+  EXPECT_EQ(metrics->rows[0].quote_currency, "USD");
+
+  auto history = nlohmann::json::parse(
+      ReadFixture("quotes_historical_v1_btc_daily_underwater-cmc_2026-09-29.json"));
+  size_t points = history["data"]["quotes"].size();
+  for (auto& point : history["data"]["quotes"]) point["quote"]["source"] = "aggregated";
+  auto historical = ParseQuotesHistorical(history.dump());
+  ASSERT_TRUE(historical.ok()) << historical.status().ToString();
+  EXPECT_EQ(historical->rows.size(), points);
+
+  auto noticed = NoticedUnknownFields();
+  for (const char* field :
+       {"quote_map.tvl", "quote_map.updated_at", "quote_map.defi_stats", "quote_map.source"}) {
+    EXPECT_NE(std::find(noticed.begin(), noticed.end(), field), noticed.end()) << field;
+  }
+  ForgetNoticedFieldsForTest();
+}
+
+// Currency codes as CMC writes them: fiat, crypto symbols with digits or a lowercase prefix,
+// and CMC ids (convert_id) each give a row.
+TEST(ParserTest, QuoteMapCurrencyCodesAreRows) {
+  auto listings = nlohmann::json::parse(
+      ReadFixture("listings_latest_v1_limit2_raw_underwater-cmc_2026-09-29.json"));
+  auto& quote = listings["data"][0]["quote"];
+  for (const char* code : {"BRL", "EUR", "1INCH", "sUSD", "2781"}) quote[code] = quote["USD"];
+  auto payload = ParseListings(listings.dump());
+  ASSERT_TRUE(payload.ok()) << payload.status().ToString();
+  std::vector<std::string> currencies;
+  for (const QuoteRow& row : payload->rows) {
+    if (row.cmc_id == 1) currencies.push_back(row.quote_currency);
+  }
+  std::sort(currencies.begin(), currencies.end());
+  EXPECT_EQ(currencies, (std::vector<std::string>{"1INCH", "2781", "BRL", "EUR", "USD", "sUSD"}));
 }
 
 TEST(ParserTest, ErrorBodyIsAnError) {
