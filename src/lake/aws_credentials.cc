@@ -1,11 +1,14 @@
 #include "lake/aws_credentials.h"
 
+#include <curl/curl.h>
 #include <fmt/format.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "common/log.h"
@@ -85,15 +88,31 @@ StatusOr<std::string> MetadataGet(const std::string& url, std::vector<std::strin
   return response.body;
 }
 
-// AWS_CONTAINER_CREDENTIALS_FULL_URI may only name https or a local/link-local host, so a
-// tampered environment cannot send the token to an arbitrary server over plain http.
+// AWS_CONTAINER_CREDENTIALS_FULL_URI may only name https or, over plain http, a loopback or
+// the ECS/EKS link-local host, so a tampered environment cannot send the token to an arbitrary
+// server. The host is compared exactly as libcurl parses it (the URL it will connect to), and a
+// URL with user info is refused: "http://127.0.0.1:1@attacker/" names the host "attacker".
 bool AllowedContainerUri(const std::string& url) {
-  if (url.rfind("https://", 0) == 0) return true;
-  for (const char* host :
-       {"http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/",
-        "http://[::1]", "http://169.254.170.2/", "http://169.254.170.2:", "http://169.254.170.23/",
-        "http://169.254.170.23:", "http://[fd00:ec2::23]"}) {
-    if (url.rfind(host, 0) == 0) return true;
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> parsed(curl_url(), curl_url_cleanup);
+  if (!parsed || curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
+    return false;
+  }
+  auto part = [&](CURLUPart which) -> std::optional<std::string> {
+    char* text = nullptr;
+    if (curl_url_get(parsed.get(), which, &text, 0) != CURLUE_OK) return std::nullopt;
+    std::string copy = text;
+    curl_free(text);
+    return copy;
+  };
+  if (part(CURLUPART_USER) || part(CURLUPART_PASSWORD)) return false;
+  std::optional<std::string> scheme = part(CURLUPART_SCHEME);
+  std::optional<std::string> host = part(CURLUPART_HOST);
+  if (!scheme || !host) return false;
+  if (*scheme == "https") return true;
+  if (*scheme != "http") return false;
+  for (std::string_view allowed :
+       {"127.0.0.1", "localhost", "[::1]", "169.254.170.2", "169.254.170.23", "[fd00:ec2::23]"}) {
+    if (*host == allowed) return true;
   }
   return false;
 }

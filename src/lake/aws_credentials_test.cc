@@ -106,10 +106,23 @@ TEST_F(AwsChainTest, ContainerFullUriMustBeHttpsOrLocal) {
   AwsEnvironment env;
   env.credentials_file = dir_.path() + "/missing";
   env.config_file = dir_.path() + "/missing";
-  env.container_full_uri = "http://attacker.example/creds";
-  auto c = MakeDefaultCredentialChain(env)->Get();
-  EXPECT_EQ(c.status().code(), StatusCode::kPermissionDenied);
-  EXPECT_NE(c.status().message().find("FULL_URI"), std::string::npos);
+  // Plain http to any other host, however the URL dresses it up: user info that looks like an
+  // allowed host and port, a subdomain, an allowed address as a prefix, another scheme.
+  for (const char* url :
+       {"http://attacker.example/creds", "http://127.0.0.1:1@attacker.example/creds",
+        "http://localhost@attacker.example/", "http://169.254.170.2.attacker.example/",
+        "http://127.0.0.1.nip.io/", "http://[::1]@attacker.example/", "ftp://127.0.0.1/creds",
+        "file:///etc/passwd", "not a url"}) {
+    env.container_full_uri = url;
+    auto c = MakeDefaultCredentialChain(env)->Get();
+    EXPECT_EQ(c.status().code(), StatusCode::kPermissionDenied) << url;
+    EXPECT_NE(c.status().message().find("FULL_URI"), std::string::npos) << url;
+  }
+  // The relative URI is appended to the ECS host: it cannot turn that host into user info.
+  env.container_full_uri.clear();
+  env.container_relative_uri = "@attacker.example/creds";
+  auto relative = MakeDefaultCredentialChain(env)->Get();
+  EXPECT_EQ(relative.status().code(), StatusCode::kPermissionDenied);
 }
 
 }  // namespace
