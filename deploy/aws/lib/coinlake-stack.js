@@ -1,7 +1,8 @@
 'use strict';
 // coinlake on AWS, the cheap production layout: a VPC without NAT, an ETL instance that only
 // reaches out, a dashboard instance with 8501 open to one CIDR, RDS PostgreSQL 15 reachable only
-// from those two, and an S3 lake whose raw/ objects cannot be overwritten or deleted.
+// from those two, and an S3 lake whose raw/ and quarantine/ objects cannot be overwritten or
+// deleted.
 // No assets and no custom resources, so the template deploys with `aws cloudformation deploy`.
 const cdk = require('aws-cdk-lib');
 const ec2 = require('aws-cdk-lib/aws-ec2');
@@ -147,14 +148,16 @@ class CoinlakeStack extends cdk.Stack {
         { id: 'abort-multipart', abortIncompleteMultipartUploadAfter: cdk.Duration.days(7) },
       ],
     });
-    // raw/ is the source of truth: a PUT must carry If-None-Match (create only, never
-    // overwrite), and nobody deletes raw/ or quarantine/ objects or their versions.
+    // raw/ is the source of truth and quarantine/ keeps every answer that could not go there
+    // (docs/lake.md): in both, a PUT must carry If-None-Match (create only, never overwrite), and
+    // nobody deletes an object or a version. coinlake sends If-None-Match on every PUT.
+    const writeOnce = [lake.arnForObjects('raw/*'), lake.arnForObjects('quarantine/*')];
     lake.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'RawIsWriteOnce',
+      sid: 'RawAndQuarantineAreWriteOnce',
       effect: iam.Effect.DENY,
       principals: [new iam.AnyPrincipal()],
       actions: ['s3:PutObject'],
-      resources: [lake.arnForObjects('raw/*')],
+      resources: writeOnce,
       conditions: { Null: { 's3:if-none-match': 'true' } },
     }));
     lake.addToResourcePolicy(new iam.PolicyStatement({
@@ -162,7 +165,7 @@ class CoinlakeStack extends cdk.Stack {
       effect: iam.Effect.DENY,
       principals: [new iam.AnyPrincipal()],
       actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
-      resources: [lake.arnForObjects('raw/*'), lake.arnForObjects('quarantine/*')],
+      resources: writeOnce,
     }));
 
     // ---- Secrets ----

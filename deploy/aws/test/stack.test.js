@@ -11,6 +11,7 @@ const cdk = require('aws-cdk-lib');
 const ec2 = require('aws-cdk-lib/aws-ec2');
 const { Template, Match } = require('aws-cdk-lib/assertions');
 const { buildApp } = require('../bin/app');
+const { decide } = require('./policy');
 
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'coinlake-cdk-test-'));
 test.after(() => fs.rmSync(outdir, { recursive: true, force: true }));
@@ -32,6 +33,11 @@ const statements = (roleName) => {
     .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
 };
 const actionsOf = (st) => [].concat(st.Action);
+const lakeBucket = () => resources('AWS::S3::Bucket').find(([k]) => k.startsWith('Lake') && !k.startsWith('LakeAccessLogs'));
+const lakePolicy = () => {
+  const [lakeId] = lakeBucket();
+  return one('AWS::S3::BucketPolicy', (b) => b.Properties.Bucket.Ref === lakeId)[1].Properties.PolicyDocument.Statement;
+};
 // Renders an instance's user data with placeholders for template values, for `bash -n`.
 const userData = (prefix) => {
   const [, inst] = resources('AWS::EC2::Instance').find(([k]) => k.startsWith(prefix));
@@ -156,8 +162,8 @@ test('database: PostgreSQL 15, private, encrypted, TLS forced, protected, backed
   for (const ref of subnets.Properties.SubnetIds) assert.match(ref.Ref, /dbSubnet/);
 });
 
-test('lake bucket: public access blocked, encrypted, TLS only, versioned, raw/ lifecycle, write-once raw/, no deletes', () => {
-  const [lakeId, lake] = resources('AWS::S3::Bucket').find(([k]) => k.startsWith('Lake') && !k.startsWith('LakeAccessLogs'));
+test('lake bucket: public access blocked, encrypted, TLS only, versioned, raw/ lifecycle', () => {
+  const [, lake] = lakeBucket();
   for (const [, b] of resources('AWS::S3::Bucket')) {
     assert.deepEqual(b.Properties.PublicAccessBlockConfiguration,
       { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
@@ -170,18 +176,26 @@ test('lake bucket: public access blocked, encrypted, TLS only, versioned, raw/ l
   const rawRule = p.LifecycleConfiguration.Rules.find((r) => r.Prefix === 'raw/');
   assert.equal(rawRule.Status, 'Enabled');
   assert.equal(rawRule.Transitions[0].StorageClass, 'GLACIER_IR');
-  const [, policy] = one('AWS::S3::BucketPolicy', (b) => b.Properties.Bucket.Ref === lakeId);
-  const st = policy.Properties.PolicyDocument.Statement;
-  assert.ok(st.some((s) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false'));
-  const writeOnce = st.find((s) => s.Sid === 'RawIsWriteOnce');
-  assert.equal(writeOnce.Effect, 'Deny');
-  assert.equal(writeOnce.Principal.AWS, '*');
-  assert.deepEqual(writeOnce.Condition, { Null: { 's3:if-none-match': 'true' } });
-  assert.match(JSON.stringify(writeOnce.Resource), /\/raw\/\*/);
-  const noDelete = st.find((s) => s.Sid === 'RawAndQuarantineAreNeverDeleted');
-  assert.equal(noDelete.Effect, 'Deny');
-  assert.deepEqual(actionsOf(noDelete).sort(), ['s3:DeleteObject', 's3:DeleteObjectVersion']);
-  assert.match(JSON.stringify(noDelete.Resource), /\/quarantine\/\*/);
+  assert.ok(lakePolicy().some((s) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false'));
+});
+
+test('lake bucket policy: raw/ and quarantine/ are write-once and never deleted, for every principal', () => {
+  const [lakeId] = lakeBucket();
+  const overTls = { 'aws:SecureTransport': 'true' };
+  const request = (action, key, context = overTls) =>
+    decide(lakePolicy(), { action, resource: `<${lakeId}.Arn>/${key}`, context });
+  for (const prefix of ['raw/', 'quarantine/']) {
+    const key = `${prefix}cmc/listings_latest/dt=2026-11-27/listings_latest_2026-11-27T21-50-03Z.json.gz`;
+    // Denied even to a principal whose own policy allows PutObject: only a create (If-None-Match)
+    // gets through, so no credential can overwrite what the API sent.
+    assert.equal(request('s3:PutObject', key), 'deny', `${prefix}: a PUT without If-None-Match could overwrite`);
+    assert.notEqual(request('s3:PutObject', key, { ...overTls, 's3:if-none-match': '*' }), 'deny', `${prefix}: a create must pass`);
+    for (const action of ['s3:DeleteObject', 's3:DeleteObjectVersion']) {
+      assert.equal(request(action, key), 'deny', `${prefix}: ${action}`);
+    }
+  }
+  // curated/ is derived from raw/ and may be rebuilt in place.
+  assert.notEqual(request('s3:PutObject', 'curated/quotes/dt=2026-11-27/quotes.csv.gz'), 'deny');
 });
 
 test('IAM: ETL puts and gets lake prefixes, lists with a prefix condition, never deletes; dashboard has no lake access', () => {
