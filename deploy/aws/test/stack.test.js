@@ -109,14 +109,22 @@ test('Spot for the ETL only, off by default: persistent, stopped (not terminated
   assert.equal(dash.Properties.LaunchTemplate, undefined, 'the dashboard stays on-demand');
 });
 
-test('the dashboard CIDR is a required parameter and 0.0.0.0/0 is rejected', () => {
+test('the dashboard CIDR is a required parameter, /16 to /32 only: CloudFormation refuses anything wider', () => {
   const p = raw.Parameters.DashboardAllowedCidr;
   assert.equal(p.Type, 'String');
   assert.equal(p.Default, undefined);
-  assert.ok(new RegExp(p.AllowedPattern).test('203.0.113.7/32'));
-  assert.ok(!new RegExp(p.AllowedPattern).test('example.com'));
-  const rule = raw.Rules.DashboardNotOpenToTheWorld.Assertions[0].Assert;
-  assert.deepEqual(rule, { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'DashboardAllowedCidr' }, '0.0.0.0/0'] }] });
+  // CloudFormation checks a parameter against AllowedPattern before it creates or changes
+  // anything, and prints ConstraintDescription on a mismatch.
+  const accepted = (cidr) => new RegExp(p.AllowedPattern).test(cidr);
+  for (const ok of ['203.0.113.7/32', '198.51.100.0/24', '10.20.0.0/16', '255.255.255.255/32', '0.0.0.0/16']) {
+    assert.ok(accepted(ok), `${ok} must be accepted`);
+  }
+  for (const bad of ['0.0.0.0/0', '0.0.0.0/1', '10.0.0.0/8', '100.64.0.0/10', '172.16.0.0/12', '203.0.0.0/15',
+    '203.0.113.7', '203.0.113.7/33', '256.0.113.7/32', '203.0.113.07/32', '203.0.113.7/032', 'example.com/32',
+    ' 203.0.113.7/32', '203.0.113.7/32 ', '2001:db8::/48']) {
+    assert.ok(!accepted(bad), `${bad} must be refused`);
+  }
+  assert.match(p.ConstraintDescription, /\/16 to \/32/);
 });
 
 test('instances: IMDSv2 only with hop limit 1, no key pair, instance profile, encrypted disk, termination protection', () => {
