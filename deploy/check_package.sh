@@ -26,6 +26,10 @@ migrate_line="$(grep -n 'systemctl restart coinlake-migrate.service' "$work/cont
 restart_line="$(grep -n 'systemctl try-restart' "$work/control/postinst" | cut -d: -f1)"
 [ -n "$migrate_line" ] && [ -n "$restart_line" ] && [ "$migrate_line" -lt "$restart_line" ] ||
   fail "postinst does not run the migrations before restarting the units"
+# ...wherever the migrate unit is enabled: a run skipped outside the AWS migration window leaves
+# it inactive, and an upgrade must still try it.
+grep -q 'systemctl is-enabled --quiet coinlake-migrate.service' "$work/control/postinst" ||
+  fail "postinst must migrate where coinlake-migrate is enabled, not only where it is active"
 sh -n "$work/control/postinst" && sh -n "$work/control/prerm" && sh -n "$work/control/postrm"
 
 contents="$(dpkg-deb --contents "$deb")"

@@ -57,6 +57,19 @@ class CoinlakeStack extends cdk.Stack {
       description: 'Debian 12 arm64 AMI for the t4g instances (public SSM parameter published by Debian).',
     });
 
+    // The migration window (docs/deploy.md, "Migrations"): until MigrationWindowEnd, and only
+    // until then, the ETL host may read the RDS admin secret (to make the login roles) and sign in
+    // as coinlake_migrator, the schema's owner. After it the host has the writer's rights and no
+    // more, so a compromised ETL host cannot drop or rewrite the schema. Why a time: a plain
+    // template cannot run a step once and then take its right away (no custom resources), and
+    // IAM has no notion of a first boot, but it compares aws:CurrentTime with a value.
+    const migrationWindowEnd = new cdk.CfnParameter(this, 'MigrationWindowEnd', {
+      type: 'String',
+      description: 'UTC time until which the ETL host may migrate the schema, e.g. $(date -u -d +1hour +%Y-%m-%dT%H:%M:%SZ); a past time closes the window (docs/deploy.md, Migrations).',
+      allowedPattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$',
+      constraintDescription: 'a UTC time such as 2026-12-01T18:00:00Z',
+    });
+
     // Spot for the ETL instance (docs/deploy.md, "Options"): off by default. The ETL is
     // crash-safe (spool fsync'd to the root volume first, one transaction per lake object with
     // its ledger row, spool drained at start) and the volume survives a stop, so an interruption
@@ -185,9 +198,10 @@ class CoinlakeStack extends cdk.Stack {
       description: 'coinlake: TLS required',
       parameters: { 'rds.force_ssl': '1' },
     });
-    // The application users coinlake_etl and coinlake_web have no password: they sign in with
-    // IAM tokens (15 minutes, made from the instance role for every new connection), so there
-    // is no long-lived password to store, pay for or rotate. Only the admin keeps a secret.
+    // The logins coinlake_migrator, coinlake_etl and coinlake_web have no password: they sign in
+    // with IAM tokens (15 minutes, made from the instance role for every new connection), so
+    // there is no long-lived password to store, pay for or rotate. Only the admin keeps a secret,
+    // which the ETL host may read inside the migration window only.
     const db = new rds.DatabaseInstance(this, 'Database', {
       engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_15 }),
       instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MICRO),
@@ -220,6 +234,10 @@ class CoinlakeStack extends cdk.Stack {
     const dashboardLogs = new logs.LogGroup(this, 'DashboardLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: cdk.RemovalPolicy.RETAIN });
     const artifactArn = `arn:${this.partition}:s3:::${artifactBucket.valueAsString}/${artifactKey.valueAsString}`;
 
+    const dbUserArn = (user) => this.formatArn({
+      service: 'rds-db', resource: 'dbuser', arnFormat: cdk.ArnFormat.COLON_RESOURCE_NAME,
+      resourceName: `${db.instanceResourceId}/${user}`,
+    });
     const role = (id, logGroup, secrets, dbUser) => {
       const r = new iam.Role(this, id, {
         assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
@@ -230,7 +248,7 @@ class CoinlakeStack extends cdk.Stack {
         r.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: secrets.map((s) => s.secretArn) }));
       }
       // rds-db:connect as this one database user only (arn:...:dbuser:<DbiResourceId>/<user>).
-      db.grantConnect(r, dbUser);
+      r.addToPolicy(new iam.PolicyStatement({ actions: ['rds-db:connect'], resources: [dbUserArn(dbUser)] }));
       r.addToPolicy(new iam.PolicyStatement({
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
         resources: [logGroup.logGroupArn, `${logGroup.logGroupArn}:log-stream:*`],
@@ -248,7 +266,20 @@ class CoinlakeStack extends cdk.Stack {
       }
       return r;
     };
-    const etlRole = role('EtlRole', etlLogs, [cmcSecret, db.secret], 'coinlake_etl');
+    const etlRole = role('EtlRole', etlLogs, [cmcSecret], 'coinlake_etl');
+    const duringMigrationWindow = { DateLessThan: { 'aws:CurrentTime': migrationWindowEnd.valueAsString } };
+    etlRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'MigrationWindowAdminSecret',
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [db.secret.secretArn],
+      conditions: duringMigrationWindow,
+    }));
+    etlRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'MigrationWindowSchemaOwner',
+      actions: ['rds-db:connect'],
+      resources: [dbUserArn('coinlake_migrator')],
+      conditions: duringMigrationWindow,
+    }));
     const lakePrefixes = ['raw/', 'quarantine/', 'curated/'];
     etlRole.addToPolicy(new iam.PolicyStatement({
       sid: 'LakeObjectsNoDelete',

@@ -217,8 +217,10 @@ test('IAM: ETL puts and gets lake prefixes, lists with a prefix condition, never
   assert.ok(list.Condition.StringLike['s3:prefix'].includes('raw/*'));
   const secretsOf = (sts) => sts.filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue')).flatMap((s) => [].concat(s.Resource)).map((r) => r.Ref).sort();
   const secretId = (prefix) => Object.keys(raw.Resources).find((k) => k.startsWith(prefix));
-  // The admin secret is referenced through its attachment to the database.
-  assert.deepEqual(secretsOf(etl), [secretId('CmcApiKey'), secretId('DatabaseSecretAttachment')].sort());
+  // Without a condition, the ETL reads the API key only; the admin secret (referenced through its
+  // attachment to the database) only inside the migration window (test below).
+  assert.deepEqual(secretsOf(etl.filter((s) => !s.Condition)), [secretId('CmcApiKey')]);
+  assert.deepEqual(secretsOf(etl.filter((s) => s.Condition)), [secretId('DatabaseSecretAttachment')]);
 
   const dash = statements('DashboardRole');
   assert.deepEqual(secretsOf(dash), [], 'the dashboard reads no secret');
@@ -229,10 +231,46 @@ test('IAM: ETL puts and gets lake prefixes, lists with a prefix condition, never
   assert.ok(!JSON.stringify(dash).includes('Lake'), 'the dashboard role never names the lake');
 });
 
+test('migration window: after MigrationWindowEnd the ETL role can neither read the admin secret nor sign in as the schema owner', () => {
+  const end = '2026-12-01T18:00:00Z';
+  const [dbId] = one('AWS::RDS::DBInstance');
+  const adminSecret = `<${Object.keys(raw.Resources).find((k) => k.startsWith('DatabaseSecretAttachment'))}>`;
+  const dbUser = (user) => `arn:<AWS::Partition>:rds-db:<AWS::Region>:<AWS::AccountId>:dbuser:<${dbId}.DbiResourceId>/${user}`;
+  // The role's own statements; its one managed policy, AmazonSSMManagedInstanceCore, grants
+  // neither Secrets Manager nor RDS.
+  const ask = (role, action, resource, time) =>
+    decide(statements(role), { action, resource, context: { 'aws:CurrentTime': time }, params: { MigrationWindowEnd: end } });
+  const before = '2026-12-01T17:15:00Z';
+  for (const after of ['2026-12-01T18:00:01Z', '2027-06-01T00:00:00Z']) {
+    assert.equal(ask('EtlRole', 'secretsmanager:GetSecretValue', adminSecret, after), 'implicit-deny', `admin secret at ${after}`);
+    assert.equal(ask('EtlRole', 'rds-db:connect', dbUser('coinlake_migrator'), after), 'implicit-deny', `schema owner at ${after}`);
+    assert.equal(ask('EtlRole', 'rds-db:connect', dbUser('coinlake_admin'), after), 'implicit-deny');
+    // What coinlake run needs stays.
+    assert.equal(ask('EtlRole', 'rds-db:connect', dbUser('coinlake_etl'), after), 'allow');
+    assert.equal(ask('EtlRole', 'secretsmanager:GetSecretValue', `<${Object.keys(raw.Resources).find((k) => k.startsWith('CmcApiKey'))}>`, after), 'allow');
+  }
+  // Inside the window the ETL host can make the roles and migrate.
+  assert.equal(ask('EtlRole', 'secretsmanager:GetSecretValue', adminSecret, before), 'allow');
+  assert.equal(ask('EtlRole', 'rds-db:connect', dbUser('coinlake_migrator'), before), 'allow');
+  // The dashboard never can, and no role can step into another one.
+  for (const time of [before, '2027-06-01T00:00:00Z']) {
+    assert.equal(ask('DashboardRole', 'secretsmanager:GetSecretValue', adminSecret, time), 'implicit-deny');
+    assert.equal(ask('DashboardRole', 'rds-db:connect', dbUser('coinlake_migrator'), time), 'implicit-deny');
+  }
+  for (const role of ['EtlRole', 'DashboardRole']) {
+    assert.ok(!statements(role).flatMap(actionsOf).some((a) => /^(sts|iam):/.test(a)), `${role} assumes or changes no role`);
+  }
+  const p = raw.Parameters.MigrationWindowEnd;
+  assert.equal(p.Default, undefined, 'required: every new stack says when its window ends');
+  assert.ok(new RegExp(p.AllowedPattern).test(end));
+  for (const bad of ['tomorrow', '2026-12-01 18:00:00', '2026-12-01T18:00:00+01:00']) assert.ok(!new RegExp(p.AllowedPattern).test(bad), bad);
+});
+
 test('IAM database auth: on for RDS; each role connects as its own user only; no app-user secrets', () => {
   const [dbId, db] = one('AWS::RDS::DBInstance');
   assert.equal(db.Properties.EnableIAMDatabaseAuthentication, true);
-  const connectOf = (role) => statements(role).filter((s) => actionsOf(s).some((a) => a.startsWith('rds-db:')));
+  // Without a condition; the ETL's windowed sign-in as coinlake_migrator is tested above.
+  const connectOf = (role) => statements(role).filter((s) => !s.Condition && actionsOf(s).some((a) => a.startsWith('rds-db:')));
   for (const [role, user] of [['EtlRole', 'coinlake_etl'], ['DashboardRole', 'coinlake_web']]) {
     const st = connectOf(role);
     assert.equal(st.length, 1, `${role}: one rds-db statement`);
@@ -254,14 +292,14 @@ test('IAM database auth: on for RDS; each role connects as its own user only; no
   assert.ok(!JSON.stringify(raw.Outputs).match(/EtlDbUser|DashboardDbUser/));
   const etl = userData('Etl');
   const dash = userData('Dashboard');
-  assert.match(etl, /GRANT rds_iam TO coinlake_etl, coinlake_web/);
-  assert.match(etl, /ExecStartPost=\+\/usr\/local\/sbin\/coinlake-db-users/, 'after every migrate, as root');
+  assert.match(etl, /GRANT rds_iam TO coinlake_migrator, coinlake_etl, coinlake_web/);
+  assert.match(etl, /ExecCondition=\+\/usr\/local\/sbin\/coinlake-db-roles/, 'before every migrate, as root');
   for (const [script, user] of [[etl, 'coinlake_etl'], [dash, 'coinlake_web']]) {
     assert.match(script, new RegExp(`COINLAKE_DATABASE_URL=postgresql://${user}@`));
     assert.match(script, /COINLAKE_DATABASE_IAM_AUTH=1/);
   }
-  assert.match(etl, /COINLAKE_DATABASE_IAM_AUTH=0/, 'migrate signs in as the admin with its password');
-  assert.ok(!dash.includes('secretsmanager'), 'the dashboard host reads no secret');
+  assert.ok(!etl.includes('COINLAKE_DATABASE_IAM_AUTH=0'), 'every login on the ETL host uses IAM tokens');
+  assert.match(etl, /COINLAKE_DATABASE_URL=postgresql:\/\/coinlake_migrator@%s/, 'migrate signs in as the schema owner');
 });
 
 test('secrets: the API key value is never in the template; passwords are generated', () => {
@@ -289,6 +327,16 @@ test('user data: valid bash; installs the package; secrets into root-only creden
   }
   assert.match(etl, /aws secretsmanager get-secret-value/);
   assert.match(etl, /umask 077/);
+  // The scripts user data writes are valid bash too. The admin password stays in the memory of
+  // coinlake-db-roles (root): no other script reads the admin secret, no file receives it.
+  const heredoc = (script, file) => new RegExp(`cat > ${file} <<'EOF'\\n([\\s\\S]*?)\\nEOF\\n`).exec(script)[1];
+  const secrets = heredoc(etl, '/usr/local/sbin/coinlake-secrets');
+  const roles = heredoc(etl, '/usr/local/sbin/coinlake-db-roles');
+  for (const body of [secrets, roles]) assert.equal(spawnSync('bash', ['-n'], { input: body }).status, 0, body);
+  assert.ok(!secrets.includes('ADMIN_SECRET'), 'coinlake-secrets (before every start of coinlake-run) never reads the admin secret');
+  assert.match(roles, /PGPASSWORD="\$\(jq -r \.password <<<"\$reply"\)" psql /, 'the password goes to psql alone');
+  assert.ok(!/>\s*\S*pgpass/.test(roles) && !/migrate\.pgpass.*secret/.test(etl), 'no password file for the admin');
+  assert.match(etl, /install -m 0600 \/dev\/null \/etc\/coinlake\/credentials\/migrate\.pgpass/);
   assert.match(etl, /systemctl start coinlake-migrate.service/);
   assert.match(etl, /GRANT coinlake_writer TO coinlake_etl/);
   assert.match(dash, /systemctl mask coinlake-migrate.service/);
