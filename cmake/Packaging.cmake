@@ -1,5 +1,5 @@
 # The Debian package: `cpack -G DEB` in a build folder makes coinlake_<version>_<arch>.deb with
-# /usr/bin/coinlake, the systemd units, a default /etc/coinlake/coinlake.env (a conffile) and
+# /usr/bin/coinlake, the systemd units, default /etc/coinlake/coinlake.env and serve.env (conffiles) and
 # maintainer scripts that create the `coinlake` system user. Depends comes from dpkg-shlibdeps
 # (from scripts/package-arm64 for the cross-built arm64 package).
 set(COINLAKE_DEPLOY_DIR ${CMAKE_SOURCE_DIR}/deploy)
@@ -8,7 +8,7 @@ install(FILES ${COINLAKE_DEPLOY_DIR}/systemd/coinlake-migrate.service
               ${COINLAKE_DEPLOY_DIR}/systemd/coinlake-run.service
               ${COINLAKE_DEPLOY_DIR}/systemd/coinlake-serve.service
         DESTINATION /lib/systemd/system)
-install(FILES ${COINLAKE_DEPLOY_DIR}/coinlake.env DESTINATION /etc/coinlake
+install(FILES ${COINLAKE_DEPLOY_DIR}/coinlake.env ${COINLAKE_DEPLOY_DIR}/serve.env DESTINATION /etc/coinlake
         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ)
 install(FILES ${CMAKE_SOURCE_DIR}/README.md ${CMAKE_SOURCE_DIR}/docs/deploy.md
         DESTINATION share/doc/coinlake)

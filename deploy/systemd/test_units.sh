@@ -24,7 +24,7 @@ for unit in "${units[@]}"; do
   report="$(cd "$work" && systemd-analyze security --offline=yes --threshold=20 "$unit" 2>&1)" ||
     fail "$name: exposure above 2.0: $(tail -1 <<<"$report")"
   echo "$(tail -1 <<<"$report")"
-  for setting in User=coinlake Restart=on-failure EnvironmentFile=/etc/coinlake/coinlake.env \
+  for setting in User=coinlake Restart=on-failure \
     StateDirectory=coinlake NoNewPrivileges=yes ProtectSystem=strict CapabilityBoundingSet= \
     MemoryDenyWriteExecute=yes SystemCallFilter=@system-service 'Environment=PGPASSFILE=%d/pgpass'; do
     grep -qxF "$setting" "$unit" || fail "$name lacks $setting"
@@ -38,7 +38,17 @@ for setting in 'Environment=CMC_API_KEY_FILE=%d/cmc_api_key' KillSignal=SIGTERM 
   grep -qxF "$setting" "$run" || fail "coinlake-run.service lacks $setting"
 done
 grep -qxF 'Type=oneshot' "$work/coinlake-migrate.service" || fail "migrate must be a oneshot"
-grep -qxF 'ExecStart='"$binary"' serve' "$work/coinlake-serve.service" || fail "serve ExecStart"
+for unit in coinlake-migrate coinlake-run; do
+  grep -qxF EnvironmentFile=/etc/coinlake/coinlake.env "$work/$unit.service" || fail "$unit lacks coinlake.env"
+done
+serve="$work/coinlake-serve.service"
+grep -qxF 'ExecStart='"$binary"' serve' "$serve" || fail "serve ExecStart"
+# The dashboard reads its own settings, with the read-only login, and never coinlake.env, whose
+# database URL is the ETL writer's: every environment file it reads is one of these.
+envs="$(grep '^EnvironmentFile=' "$serve" | sort)"
+[ "$envs" = "$(printf '%s\n' EnvironmentFile=-/etc/coinlake/credentials/dashboard.env \
+  EnvironmentFile=/etc/coinlake/serve.env)" ] || fail "serve must read serve.env (and its access secrets) only: $envs"
+grep -qxF ConditionPathExists=/etc/coinlake/serve.env "$serve" || fail "serve must wait for serve.env"
 # The dashboard must never see the API key.
 ! grep -q cmc_api_key "$work/coinlake-serve.service" || fail "serve must not load the API key"
 echo "units OK"

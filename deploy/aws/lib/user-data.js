@@ -167,7 +167,7 @@ function dashboardUserData(v) {
     'install -d -m 0700 /etc/coinlake/credentials',
     // coinlake-serve's password file (LoadCredential=) stays empty: IAM tokens instead.
     'install -m 0600 /dev/null /etc/coinlake/credentials/serve.pgpass',
-    'cat > /etc/coinlake/coinlake.env <<EOF',
+    'cat > /etc/coinlake/serve.env <<EOF',
     'COINLAKE_DATABASE_URL=postgresql://coinlake_web@${DB_HOST}:5432/coinlake?${DB_OPTS}',
     'COINLAKE_DATABASE_IAM_AUTH=1',
     'AWS_REGION=${REGION}',

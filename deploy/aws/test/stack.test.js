@@ -340,6 +340,9 @@ test('user data: valid bash; installs the package; secrets into root-only creden
   assert.match(etl, /systemctl start coinlake-migrate.service/);
   assert.match(etl, /GRANT coinlake_writer TO coinlake_etl/);
   assert.match(dash, /systemctl mask coinlake-migrate.service/);
+  // coinlake-serve reads serve.env only (deploy/systemd/test_units.sh): the read-only login goes there.
+  assert.match(dash, /cat > \/etc\/coinlake\/serve\.env <<EOF\nCOINLAKE_DATABASE_URL=postgresql:\/\/coinlake_web@/);
+  assert.ok(!dash.includes('/etc/coinlake/coinlake.env'), 'the dashboard host has no ETL settings');
   assert.ok(!dash.includes('CMC_SECRET=') || /CMC_SECRET=\n/.test(dash), 'the dashboard never learns the API key secret');
 });
 
