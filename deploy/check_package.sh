@@ -19,7 +19,7 @@ for script in postinst prerm postrm conffiles; do
 done
 mkdir "$work/control"
 dpkg-deb --control "$deb" "$work/control"
-for f in coinlake.env serve.env; do
+for f in coinlake.env serve.env tls.env; do
   grep -qxF "/etc/coinlake/$f" "$work/control/conffiles" || fail "$f is no conffile"
 done
 grep -q 'adduser --system' "$work/control/postinst" || fail "postinst creates no system user"
@@ -37,6 +37,7 @@ sh -n "$work/control/postinst" && sh -n "$work/control/prerm" && sh -n "$work/co
 contents="$(dpkg-deb --contents "$deb")"
 for path in ./usr/bin/coinlake ./lib/systemd/system/coinlake-run.service \
   ./lib/systemd/system/coinlake-serve.service ./lib/systemd/system/coinlake-migrate.service \
+  ./lib/systemd/system/coinlake-tls.service ./usr/share/coinlake/Caddyfile ./etc/coinlake/tls.env \
   ./etc/coinlake/coinlake.env ./etc/coinlake/serve.env ./usr/share/doc/coinlake/deploy.md; do
   grep -q " $path\$" <<<"$contents" || fail "package lacks $path"
 done

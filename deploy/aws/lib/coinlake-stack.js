@@ -14,8 +14,8 @@ const secretsmanager = require('aws-cdk-lib/aws-secretsmanager');
 const { Validations } = require('aws-cdk-lib');
 const { etlUserData, dashboardUserData } = require('./user-data');
 
-// Generated passwords go into libpq password files and URLs: keep them free of the characters
-// those formats treat specially.
+// Generated passwords go into URLs, environment files and HTTP basic auth: keep them free of
+// the characters those formats treat specially.
 const PASSWORD_EXCLUDE = ' "\'@/\\:%#?&+=`;,$|<>[]{}()*!~^';
 
 function ack(construct, id, reason) {
@@ -36,6 +36,32 @@ class CoinlakeStack extends cdk.Stack {
       description: 'The only IPv4 range that may reach the dashboard on port 8501 (e.g. your office /32); /16 to /32.',
       allowedPattern: `^(${octet}\\.){3}${octet}/(1[6-9]|2\\d|3[0-2])$`,
       constraintDescription: 'an IPv4 CIDR from /16 to /32, such as 203.0.113.7/32: the dashboard is never open to a wider range (docs/deploy.md)',
+    });
+    // HTTPS for the dashboard (docs/deploy.md, "HTTPS"): with a DNS name of yours, Caddy serves
+    // 8501 over TLS with a Let's Encrypt certificate. Both values go into the boot script and the
+    // Caddyfile, so their patterns admit names and addresses only, nothing a shell or Caddy reads.
+    const dashboardDomain = new cdk.CfnParameter(this, 'DashboardDomain', {
+      type: 'String',
+      default: '',
+      description: 'Optional: your DNS name for the dashboard, a CNAME to the DashboardPublicDnsName output. Set: HTTPS on 8501 with a Let\'s Encrypt certificate (port 80 opens for the ACME challenge); empty: plain HTTP.',
+      allowedPattern: '^$|^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$',
+      constraintDescription: 'empty, or a lower-case DNS name such as dashboard.example.com',
+    });
+    const acmeEmail = new cdk.CfnParameter(this, 'DashboardAcmeEmail', {
+      type: 'String',
+      default: '',
+      description: 'With DashboardDomain: the email address of the Let\'s Encrypt account (expiry notices).',
+      allowedPattern: '^$|^[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+\\.)+[A-Za-z]{2,63}$',
+      constraintDescription: 'empty, or an email address such as ops@example.com',
+    });
+    const httpsExpression = cdk.Fn.conditionNot(cdk.Fn.conditionEquals(dashboardDomain.valueAsString, ''));
+    const https = new cdk.CfnCondition(this, 'DashboardHttps', { expression: httpsExpression });
+    new cdk.CfnRule(this, 'DashboardHttpsNeedsAnEmail', {
+      ruleCondition: httpsExpression,
+      assertions: [{
+        assert: cdk.Fn.conditionNot(cdk.Fn.conditionEquals(acmeEmail.valueAsString, '')),
+        assertDescription: 'DashboardDomain needs DashboardAcmeEmail, the Let\'s Encrypt account.',
+      }],
     });
     const artifactBucket = new cdk.CfnParameter(this, 'ArtifactBucket', {
       type: 'String',
@@ -127,6 +153,14 @@ class CoinlakeStack extends cdk.Stack {
     }
     dashboardSg.addIngressRule(ec2.Peer.ipv4(dashboardCidr.valueAsString), ec2.Port.tcp(8501),
       'dashboard from the allowed CIDR');
+    // The ACME HTTP challenge comes from Let's Encrypt's servers, wherever they are; Caddy listens
+    // on 80 only while a challenge runs and serves nothing else there.
+    const acmeIngress = new ec2.CfnSecurityGroupIngress(this, 'DashboardAcmeChallenge', {
+      groupId: dashboardSg.securityGroupId, ipProtocol: 'tcp', fromPort: 80, toPort: 80, cidrIp: '0.0.0.0/0',
+      description: 'ACME HTTP challenge (DashboardDomain only)',
+    });
+    acmeIngress.cfnOptions.condition = https;
+    ack(acmeIngress, 'AwsSolutions-EC23', 'Port 80 from anywhere, only with DashboardDomain: Let\'s Encrypt validates from addresses it does not publish, and Caddy answers ACME challenges there and nothing else.');
 
     // ---- The lake ----
     const accessLogs = new s3.Bucket(this, 'LakeAccessLogs', {
@@ -185,6 +219,19 @@ class CoinlakeStack extends cdk.Stack {
       generateSecretString: { passwordLength: 32, excludePunctuation: true },
     });
     ack(cmcSecret, 'AwsSolutions-SMG4', 'The CoinMarketCap key is rotated at CoinMarketCap, then put here by hand: docs/deploy.md "Rotate secrets".');
+    // The dashboard is private by default: HTTP basic auth, with a login generated here. Only the
+    // dashboard role reads it (into a root-only file on its host); you read it with the command in
+    // the DashboardLoginCommand output.
+    const dashboardLogin = new secretsmanager.Secret(this, 'DashboardLogin', {
+      description: 'coinlake dashboard login (HTTP basic auth): {"username", "password"}.',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ username: 'coinlake' }),
+        generateStringKey: 'password',
+        passwordLength: 32,
+        excludeCharacters: PASSWORD_EXCLUDE,
+      },
+    });
+    ack(dashboardLogin, 'AwsSolutions-SMG4', 'Rotated by hand (a new value, then restart coinlake-serve): docs/deploy.md "Rotate secrets"; automatic rotation needs a Lambda.');
 
     // ---- Database ----
     // rds.force_ssl=1 refuses every connection without TLS. It is already the default from
@@ -293,7 +340,7 @@ class CoinlakeStack extends cdk.Stack {
       conditions: { StringLike: { 's3:prefix': lakePrefixes.flatMap((p) => [p, `${p}*`]) } },
     }));
     ackLakePrefixes(etlRole);
-    const dashboardRole = role('DashboardRole', dashboardLogs, [], 'coinlake_web');
+    const dashboardRole = role('DashboardRole', dashboardLogs, [dashboardLogin], 'coinlake_web');
 
     const common = {
       vpc,
@@ -319,6 +366,7 @@ class CoinlakeStack extends cdk.Stack {
       region: this.region, artifactBucket: artifactBucket.valueAsString, artifactKey: artifactKey.valueAsString,
       dbHost: db.dbInstanceEndpointAddress, lakeBucket: lake.bucketName,
       adminUser: 'coinlake_admin',
+      dashboardDomain: dashboardDomain.valueAsString, acmeEmail: acmeEmail.valueAsString,
     };
     const etl = new ec2.Instance(this, 'Etl', {
       ...common,
@@ -347,7 +395,7 @@ class CoinlakeStack extends cdk.Stack {
       instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.NANO),
       securityGroup: dashboardSg,
       role: dashboardRole,
-      userData: dashboardUserData({ ...v, logGroup: dashboardLogs.logGroupName }),
+      userData: dashboardUserData({ ...v, logGroup: dashboardLogs.logGroupName, dashboardSecret: dashboardLogin.secretArn }),
     });
     for (const i of [etl, dashboard]) {
       ack(i, 'AwsSolutions-EC28', 'Detailed monitoring costs about US$2 per instance a month; 5-minute metrics and the JSON logs suffice.');
@@ -359,7 +407,16 @@ class CoinlakeStack extends cdk.Stack {
     new cdk.CfnOutput(this, 'DatabaseEndpoint', { value: db.dbInstanceEndpointAddress });
     new cdk.CfnOutput(this, 'EtlInstanceId', { value: etl.instanceId });
     new cdk.CfnOutput(this, 'DashboardInstanceId', { value: dashboard.instanceId });
-    new cdk.CfnOutput(this, 'DashboardUrl', { value: `http://${dashboard.instancePublicDnsName}:8501` });
+    new cdk.CfnOutput(this, 'DashboardUrl', {
+      value: cdk.Fn.conditionIf(https.logicalId, `https://${dashboardDomain.valueAsString}:8501`,
+        `http://${dashboard.instancePublicDnsName}:8501`).toString(),
+    });
+    new cdk.CfnOutput(this, 'DashboardPublicDnsName', { value: dashboard.instancePublicDnsName, description: 'Point DashboardDomain here (CNAME).' });
+    new cdk.CfnOutput(this, 'DashboardLoginSecretArn', { value: dashboardLogin.secretArn });
+    new cdk.CfnOutput(this, 'DashboardLoginCommand', {
+      description: 'Prints the dashboard login (username, password) as JSON; needs secretsmanager:GetSecretValue on it.',
+      value: `aws secretsmanager get-secret-value --region ${this.region} --secret-id ${dashboardLogin.secretArn} --query SecretString --output text`,
+    });
     new cdk.CfnOutput(this, 'CmcApiKeySecretArn', { value: cmcSecret.secretArn });
     new cdk.CfnOutput(this, 'AdminSecretArn', { value: db.secret.secretArn });
   }

@@ -63,8 +63,9 @@ EOF`,
 }
 
 // coinlake-secrets.service runs before the given units on every start, so a rotated secret is
-// picked up by `systemctl restart`. It writes root-only files that the units load as systemd
-// credentials; no secret reaches an environment variable or the template.
+// picked up by `systemctl restart`. It writes root-only files that the units load (as systemd
+// credentials, or the dashboard's login as an environment file, which systemd reads as root);
+// no secret reaches the template, a command line or a log.
 function secretsUnitCommands(script, units) {
   const dropIns = units.flatMap((u) => [
     `install -d /etc/systemd/system/${u}.service.d`,
@@ -127,7 +128,8 @@ mv /etc/coinlake/credentials/cmc_api_key.tmp /etc/coinlake/credentials/cmc_api_k
   ud.addCommands(
     ...vars(v),
     ...installCommands(),
-    ...aws_env(v),
+    ...awsEnv(['REGION=${REGION}', 'DB_HOST=${DB_HOST}', 'ADMIN_USER=${ADMIN_USER}',
+      `CMC_SECRET=${v.cmcSecret}`, `ADMIN_SECRET=${v.adminSecret}`]),
     // The ETL writes as coinlake_etl, migrate runs as coinlake_migrator (the schema's owner),
     // both with IAM tokens; their password files (LoadCredential=) stay empty.
     'cat > /etc/coinlake/coinlake.env <<EOF',
@@ -158,23 +160,41 @@ mv /etc/coinlake/credentials/cmc_api_key.tmp /etc/coinlake/credentials/cmc_api_k
   return ud;
 }
 
-// The dashboard host holds no secret at all: coinlake_web signs in with IAM tokens.
+// The dashboard host. coinlake_web signs in with IAM tokens; the host's one secret is the
+// dashboard's own login (HTTP basic auth), which coinlake-secrets fetches into a root-only
+// environment file before every start of coinlake-serve. With DashboardDomain set, Caddy
+// (coinlake-tls) serves HTTPS on 8501 with a Let's Encrypt certificate, and coinlake serve
+// listens on 127.0.0.1:8502 only.
 function dashboardUserData(v) {
   const ud = ec2.UserData.forLinux();
+  const script = `${SECRET_HELPERS}
+secret "$DASHBOARD_SECRET" | jq -r '"COINLAKE_DASHBOARD_USER=\\(.username)\\nCOINLAKE_DASHBOARD_PASSWORD=\\(.password)"' > /etc/coinlake/credentials/dashboard.env.tmp
+mv /etc/coinlake/credentials/dashboard.env.tmp /etc/coinlake/credentials/dashboard.env`;
   ud.addCommands(
     ...vars(v),
     ...installCommands(),
-    'install -d -m 0700 /etc/coinlake/credentials',
+    ...awsEnv(['REGION=${REGION}', `DASHBOARD_SECRET=${v.dashboardSecret}`]),
     // coinlake-serve's password file (LoadCredential=) stays empty: IAM tokens instead.
     'install -m 0600 /dev/null /etc/coinlake/credentials/serve.pgpass',
+    'SERVE_HOST=0.0.0.0 SERVE_PORT=8501',
+    'if [ -n "${DASHBOARD_DOMAIN}" ]; then',
+    // Debian's caddy.service would serve its default site on port 80: it never starts.
+    "  printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d && chmod 0755 /usr/sbin/policy-rc.d",
+    '  apt-get install -y -q caddy',
+    '  rm -f /usr/sbin/policy-rc.d',
+    '  systemctl disable caddy.service',
+    '  printf "COINLAKE_TLS_SITE=%s\\nCOINLAKE_TLS_MODE=acme\\nCOINLAKE_ACME_EMAIL=%s\\n" "${DASHBOARD_DOMAIN}" "${ACME_EMAIL}" > /etc/coinlake/tls.env',
+    '  SERVE_HOST=127.0.0.1 SERVE_PORT=8502',
+    'fi',
     'cat > /etc/coinlake/serve.env <<EOF',
     'COINLAKE_DATABASE_URL=postgresql://coinlake_web@${DB_HOST}:5432/coinlake?${DB_OPTS}',
     'COINLAKE_DATABASE_IAM_AUTH=1',
     'AWS_REGION=${REGION}',
-    'COINLAKE_HOST=0.0.0.0',
-    'COINLAKE_PORT=8501',
+    'COINLAKE_HOST=${SERVE_HOST}',
+    'COINLAKE_PORT=${SERVE_PORT}',
     'COINLAKE_LOG_LEVEL=info',
     'EOF',
+    ...secretsUnitCommands(script, ['coinlake-serve']),
     // The schema belongs to the ETL host; this host only reads.
     'systemctl mask coinlake-migrate.service',
     ...logCommands('coinlake-serve', v.logGroup),
@@ -182,6 +202,7 @@ function dashboardUserData(v) {
     // Wait (up to 40 min) for the ETL host to create the read-only login user.
     'for i in $(seq 240); do PGPASSWORD="$(aws rds generate-db-auth-token --region "${REGION}" --hostname "${DB_HOST}" --port 5432 --username coinlake_web)" psql -qtA "host=${DB_HOST} dbname=coinlake user=coinlake_web sslmode=verify-full sslrootcert=/etc/ssl/rds/global-bundle.pem" -c "SELECT 1" && break; sleep 10; done',
     'systemctl enable --now coinlake-serve.service',
+    'if [ -n "${DASHBOARD_DOMAIN}" ]; then systemctl enable --now coinlake-tls.service; fi',
   );
   return ud;
 }
@@ -195,21 +216,14 @@ function vars(v) {
     `DB_HOST='${v.dbHost}'`,
     `LAKE_BUCKET='${v.lakeBucket}'`,
     `ADMIN_USER='${v.adminUser}'`,
+    `DASHBOARD_DOMAIN='${v.dashboardDomain}'`,
+    `ACME_EMAIL='${v.acmeEmail}'`,
   ];
 }
 
-// What coinlake-secrets and coinlake-db-users need (names only, no values).
-function aws_env(v) {
-  return [
-    'install -d -m 0755 /etc/coinlake',
-    'cat > /etc/coinlake/aws.env <<EOF',
-    'REGION=${REGION}',
-    'DB_HOST=${DB_HOST}',
-    'ADMIN_USER=${ADMIN_USER}',
-    `CMC_SECRET=${v.cmcSecret}`,
-    `ADMIN_SECRET=${v.adminSecret}`,
-    'EOF',
-  ];
+// /etc/coinlake/aws.env: what coinlake-secrets and coinlake-db-roles need (names only, no values).
+function awsEnv(lines) {
+  return ['install -d -m 0755 /etc/coinlake', 'cat > /etc/coinlake/aws.env <<EOF', ...lines, 'EOF'];
 }
 
 module.exports = { etlUserData, dashboardUserData };

@@ -11,7 +11,7 @@ const cdk = require('aws-cdk-lib');
 const ec2 = require('aws-cdk-lib/aws-ec2');
 const { Template, Match } = require('aws-cdk-lib/assertions');
 const { buildApp } = require('../bin/app');
-const { decide } = require('./policy');
+const { decide, render } = require('./policy');
 
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'coinlake-cdk-test-'));
 test.after(() => fs.rmSync(outdir, { recursive: true, force: true }));
@@ -37,6 +37,21 @@ const lakeBucket = () => resources('AWS::S3::Bucket').find(([k]) => k.startsWith
 const lakePolicy = () => {
   const [lakeId] = lakeBucket();
   return one('AWS::S3::BucketPolicy', (b) => b.Properties.Bucket.Ref === lakeId)[1].Properties.PolicyDocument.Statement;
+};
+const resourceId = (prefix) => Object.keys(raw.Resources).find((k) => k.startsWith(prefix));
+// The body of a `cat > FILE <<'EOF'` in a script.
+const heredoc = (script, file) => new RegExp(`cat > ${file} <<'EOF'\\n([\\s\\S]*?)\\nEOF\\n`).exec(script)[1];
+// Runs a piece of boot script in bash with /etc/coinlake and /usr/sbin moved into a temporary
+// folder and the given commands replaced by functions; returns that folder.
+const runBoot = (snippet, { env = {}, stubs = {} } = {}) => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'coinlake-boot-'));
+  fs.mkdirSync(path.join(root, 'etc/coinlake/credentials'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'usr/sbin'), { recursive: true });
+  const functions = Object.entries(stubs).map(([name, body]) => `${name}() { ${body}; }`).join('\n');
+  const script = snippet.replaceAll('/etc/coinlake', `${root}/etc/coinlake`).replaceAll('/usr/sbin/', `${root}/usr/sbin/`);
+  const r = spawnSync('bash', ['-euo', 'pipefail', '-c', `${functions}\n${script}`], { env: { PATH: process.env.PATH, ...env } });
+  assert.equal(r.status, 0, r.stderr.toString());
+  return root;
 };
 // Renders an instance's user data with placeholders for template values, for `bash -n`.
 const userData = (prefix) => {
@@ -77,15 +92,18 @@ test('security groups: ETL has no ingress; dashboard 8501 from the parameter onl
   for (const [id, sg] of resources('AWS::EC2::SecurityGroup')) {
     for (const rule of sg.Properties.SecurityGroupIngress || []) ingress.push({ group: id, ...rule });
   }
-  for (const [, r] of resources('AWS::EC2::SecurityGroupIngress')) ingress.push({ group: r.Properties.GroupId['Fn::GetAtt'][0], ...r.Properties });
+  for (const [, r] of resources('AWS::EC2::SecurityGroupIngress')) ingress.push({ group: r.Properties.GroupId['Fn::GetAtt'][0], condition: r.Condition, ...r.Properties });
   assert.deepEqual(ingress.filter((r) => r.group === etl), []);
-  for (const r of ingress) {
+  // The one exception, tested with HTTPS below: the ACME challenge on 80, only with a domain.
+  const acme = ingress.filter((r) => r.CidrIp === '0.0.0.0/0');
+  assert.deepEqual(acme.map((r) => [r.group, r.FromPort, r.ToPort, r.condition]), [[dash, 80, 80, 'DashboardHttps']]);
+  for (const r of ingress.filter((i) => !acme.includes(i))) {
     assert.notEqual(r.CidrIp, '0.0.0.0/0');
     assert.notEqual(r.CidrIpv6, '::/0');
     assert.ok(!(r.FromPort <= 22 && r.ToPort >= 22), 'no port 22');
     assert.notEqual(r.IpProtocol, '-1');
   }
-  const dashRules = ingress.filter((r) => r.group === dash);
+  const dashRules = ingress.filter((r) => r.group === dash && !acme.includes(r));
   assert.deepEqual(dashRules.map((r) => [r.FromPort, r.ToPort, r.CidrIp]), [[8501, 8501, { Ref: 'DashboardAllowedCidr' }]]);
   const dbRules = ingress.filter((r) => r.group === db);
   assert.deepEqual(dbRules.map((r) => [r.FromPort, r.ToPort, r.SourceSecurityGroupId['Fn::GetAtt'][0]]).sort(),
@@ -223,7 +241,7 @@ test('IAM: ETL puts and gets lake prefixes, lists with a prefix condition, never
   assert.deepEqual(secretsOf(etl.filter((s) => s.Condition)), [secretId('DatabaseSecretAttachment')]);
 
   const dash = statements('DashboardRole');
-  assert.deepEqual(secretsOf(dash), [], 'the dashboard reads no secret');
+  assert.deepEqual(secretsOf(dash), [secretId('DashboardLogin')], 'the dashboard reads its own login only');
   const s3 = dash.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
   assert.equal(s3.length, 1, 'only the package download');
   assert.deepEqual(actionsOf(s3[0]), ['s3:GetObject']);
@@ -286,7 +304,7 @@ test('IAM database auth: on for RDS; each role connects as its own user only; no
     assert.ok(!JSON.stringify(resources).includes('*'), 'no wildcard database user');
   }
   const secrets = resources('AWS::SecretsManager::Secret').map(([k]) => k);
-  assert.equal(secrets.length, 2, `only the API key and the RDS admin: ${secrets}`);
+  assert.equal(secrets.length, 3, `only the API key, the RDS admin and the dashboard login: ${secrets}`);
   assert.ok(secrets.some((k) => k.startsWith('CmcApiKey')));
   assert.ok(secrets.some((k) => k.startsWith('CoinlakeDatabaseSecret')), 'the RDS admin secret');
   assert.ok(!JSON.stringify(raw.Outputs).match(/EtlDbUser|DashboardDbUser/));
@@ -300,6 +318,96 @@ test('IAM database auth: on for RDS; each role connects as its own user only; no
   }
   assert.ok(!etl.includes('COINLAKE_DATABASE_IAM_AUTH=0'), 'every login on the ETL host uses IAM tokens');
   assert.match(etl, /COINLAKE_DATABASE_URL=postgresql:\/\/coinlake_migrator@%s/, 'migrate signs in as the schema owner');
+});
+
+test('dashboard: private by default, with a generated login that only the dashboard host reads, root-only there', () => {
+  const loginId = resourceId('DashboardLogin');
+  assert.ok(loginId, 'a generated dashboard login');
+  const g = raw.Resources[loginId].Properties.GenerateSecretString;
+  assert.deepEqual(JSON.parse(g.SecretStringTemplate), { username: 'coinlake' });
+  assert.equal(g.GenerateStringKey, 'password');
+  assert.ok(g.PasswordLength >= 32);
+  // Free of what an environment file, a URL or basic auth would read specially.
+  for (const ch of ['$', '"', "'", '\\', '`', ':', '#', ' ', '%']) assert.ok(g.ExcludeCharacters.includes(ch), ch);
+
+  const read = (role, id) => decide(statements(role), {
+    action: 'secretsmanager:GetSecretValue', resource: `<${id}>`,
+    context: { 'aws:CurrentTime': '2026-12-01T17:00:00Z' }, params: { MigrationWindowEnd: '2026-12-01T18:00:00Z' },
+  });
+  assert.equal(read('DashboardRole', loginId), 'allow');
+  assert.equal(read('EtlRole', loginId), 'implicit-deny', 'the ETL host never sees the dashboard login');
+  for (const other of ['CmcApiKey', 'DatabaseSecretAttachment']) assert.equal(read('DashboardRole', resourceId(other)), 'implicit-deny', other);
+
+  // On the host: coinlake-secrets (before every start of coinlake-serve) writes the login into a
+  // root-only environment file, which the unit reads (deploy/systemd/test_units.sh). Run it with
+  // a stand-in for the AWS CLI.
+  const dash = userData('Dashboard');
+  assert.match(dash, /install -d \/etc\/systemd\/system\/coinlake-serve\.service\.d/);
+  assert.match(dash, /Requires=coinlake-secrets\.service\\nAfter=coinlake-secrets\.service\\n' > \/etc\/systemd\/system\/coinlake-serve\.service\.d\/20-secrets\.conf/);
+  const fetch = heredoc(dash, '/usr/local/sbin/coinlake-secrets');
+  const root = runBoot(fetch, {
+    env: { REGION: 'eu-west-3', DASHBOARD_SECRET: 'arn:aws:secretsmanager:eu-west-3:1:secret:login' },
+    stubs: { aws: `[ "$*" = "secretsmanager get-secret-value --region eu-west-3 --secret-id arn:aws:secretsmanager:eu-west-3:1:secret:login --query SecretString --output text" ] && echo '{"username":"coinlake","password":"Zq8-kT.w_9"}'` },
+  });
+  const file = path.join(root, 'etc/coinlake/credentials/dashboard.env');
+  assert.equal(fs.readFileSync(file, 'utf8'), 'COINLAKE_DASHBOARD_USER=coinlake\nCOINLAKE_DASHBOARD_PASSWORD=Zq8-kT.w_9\n');
+  assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  fs.rmSync(root, { recursive: true, force: true });
+  assert.ok(!/COINLAKE_DASHBOARD_(PASSWORD|TOKEN)=/.test(dash.replace(fetch, '')), 'the login appears nowhere else');
+
+  // The stack says where the login is and how to read it.
+  assert.deepEqual(raw.Outputs.DashboardLoginSecretArn.Value, { Ref: loginId });
+  assert.equal(render(raw.Outputs.DashboardLoginCommand.Value),
+    `aws secretsmanager get-secret-value --region <AWS::Region> --secret-id <${loginId}> --query SecretString --output text`);
+});
+
+test('dashboard HTTPS: off by default; with DashboardDomain, Caddy on 8501 by ACME, coinlake serve on 127.0.0.1:8502, port 80 for the challenge', () => {
+  const domain = raw.Parameters.DashboardDomain;
+  const email = raw.Parameters.DashboardAcmeEmail;
+  assert.equal(domain.Default, '');
+  assert.equal(email.Default, '');
+  // Both values reach the boot script and the Caddyfile: names and addresses only.
+  const okDomain = (v) => new RegExp(domain.AllowedPattern).test(v);
+  const okEmail = (v) => new RegExp(email.AllowedPattern).test(v);
+  for (const v of ['', 'dashboard.example.com', 'a-b.c.example.org']) assert.ok(okDomain(v), v);
+  for (const v of ["x.example.com' ; reboot ; '", 'x.example.com\n}', 'x.example.com {', 'Example.com', '-x.example.com', 'localhost', '$(id).example.com']) {
+    assert.ok(!okDomain(v), JSON.stringify(v));
+  }
+  for (const v of ['', 'ops@example.com', 'first.last+coinlake@mail.example.org']) assert.ok(okEmail(v), v);
+  for (const v of ['ops', "ops@example.com'", 'ops@example.com\n}', 'a b@example.com', '{$HOME}@example.com']) assert.ok(!okEmail(v), JSON.stringify(v));
+  assert.deepEqual(raw.Conditions.DashboardHttps, { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'DashboardDomain' }, ''] }] });
+  assert.deepEqual(raw.Rules.DashboardHttpsNeedsAnEmail.RuleCondition, raw.Conditions.DashboardHttps);
+  assert.deepEqual(raw.Rules.DashboardHttpsNeedsAnEmail.Assertions[0].Assert, { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'DashboardAcmeEmail' }, ''] }] });
+  assert.deepEqual(raw.Outputs.DashboardUrl.Value['Fn::If'][0], 'DashboardHttps');
+  assert.match(render(raw.Outputs.DashboardUrl.Value['Fn::If'][1], { DashboardDomain: 'dashboard.example.com' }), /^https:\/\/dashboard\.example\.com:8501$/);
+  assert.match(render(raw.Outputs.DashboardUrl.Value['Fn::If'][2]), /^http:\/\/<Dashboard[^>]*\.PublicDnsName>:8501$/);
+
+  // The boot script's settings, run both ways.
+  const dash = userData('Dashboard');
+  const start = dash.indexOf('SERVE_HOST=0.0.0.0 SERVE_PORT=8501');
+  const end = dash.indexOf('\nEOF\n', dash.indexOf('cat > /etc/coinlake/serve.env <<EOF')) + 5;
+  assert.ok(start > 0 && end > start);
+  const settings = dash.slice(start, end);
+  const boot = (env) => runBoot(settings, {
+    env: { DB_HOST: 'db.example', DB_OPTS: 'sslmode=verify-full', REGION: 'eu-west-3', ...env },
+    stubs: { 'apt-get': 'echo "apt-get $*" >> "$CALLS"', systemctl: 'echo "systemctl $*" >> "$CALLS"', chmod: 'command chmod "$@"' },
+  });
+  const calls = (root) => fs.readFileSync(path.join(root, 'calls'), 'utf8');
+  const plain = boot({ DASHBOARD_DOMAIN: '', ACME_EMAIL: '', CALLS: '/dev/null' });
+  const plainServe = fs.readFileSync(path.join(plain, 'etc/coinlake/serve.env'), 'utf8');
+  assert.match(plainServe, /^COINLAKE_HOST=0\.0\.0\.0\nCOINLAKE_PORT=8501$/m);
+  assert.ok(!fs.existsSync(path.join(plain, 'etc/coinlake/tls.env')));
+  const tlsRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'coinlake-calls-'));
+  const tls = boot({ DASHBOARD_DOMAIN: 'dashboard.example.com', ACME_EMAIL: 'ops@example.com', CALLS: path.join(tlsRoot, 'calls') });
+  assert.match(fs.readFileSync(path.join(tls, 'etc/coinlake/serve.env'), 'utf8'), /^COINLAKE_HOST=127\.0\.0\.1\nCOINLAKE_PORT=8502$/m);
+  assert.equal(fs.readFileSync(path.join(tls, 'etc/coinlake/tls.env'), 'utf8'),
+    'COINLAKE_TLS_SITE=dashboard.example.com\nCOINLAKE_TLS_MODE=acme\nCOINLAKE_ACME_EMAIL=ops@example.com\n');
+  // Debian's caddy.service (its default site on port 80) neither starts at install nor at boot.
+  assert.equal(calls(tlsRoot), 'apt-get install -y -q caddy\nsystemctl disable caddy.service\n');
+  assert.ok(!fs.existsSync(path.join(tls, 'usr/sbin/policy-rc.d')), 'policy-rc.d is removed again');
+  assert.match(settings, /exit 101\\n' > \/usr\/sbin\/policy-rc\.d && chmod 0755 \/usr\/sbin\/policy-rc\.d\n {2}apt-get install -y -q caddy/);
+  assert.match(dash, /\nif \[ -n "\$\{DASHBOARD_DOMAIN\}" \]; then systemctl enable --now coinlake-tls\.service; fi$/);
+  for (const root of [plain, tls, tlsRoot]) fs.rmSync(root, { recursive: true, force: true });
 });
 
 test('secrets: the API key value is never in the template; passwords are generated', () => {
@@ -329,7 +437,6 @@ test('user data: valid bash; installs the package; secrets into root-only creden
   assert.match(etl, /umask 077/);
   // The scripts user data writes are valid bash too. The admin password stays in the memory of
   // coinlake-db-roles (root): no other script reads the admin secret, no file receives it.
-  const heredoc = (script, file) => new RegExp(`cat > ${file} <<'EOF'\\n([\\s\\S]*?)\\nEOF\\n`).exec(script)[1];
   const secrets = heredoc(etl, '/usr/local/sbin/coinlake-secrets');
   const roles = heredoc(etl, '/usr/local/sbin/coinlake-db-roles');
   for (const body of [secrets, roles]) assert.equal(spawnSync('bash', ['-n'], { input: body }).status, 0, body);
