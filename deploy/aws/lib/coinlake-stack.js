@@ -37,9 +37,10 @@ class CoinlakeStack extends cdk.Stack {
       allowedPattern: `^(${octet}\\.){3}${octet}/(1[6-9]|2\\d|3[0-2])$`,
       constraintDescription: 'an IPv4 CIDR from /16 to /32, such as 203.0.113.7/32: the dashboard is never open to a wider range (docs/deploy.md)',
     });
-    // HTTPS for the dashboard (docs/deploy.md, "HTTPS"): with a DNS name of yours, Caddy serves
-    // 8501 over TLS with a Let's Encrypt certificate. Both values go into the boot script and the
-    // Caddyfile, so their patterns admit names and addresses only, nothing a shell or Caddy reads.
+    // HTTPS for the dashboard (docs/deploy.md, "The dashboard: a login, and HTTPS"): with a DNS
+    // name of yours, Caddy serves 8501 over TLS with a Let's Encrypt certificate. Both values go
+    // into the boot script and the Caddyfile, so their patterns admit names and addresses only,
+    // nothing a shell or Caddy reads.
     const dashboardDomain = new cdk.CfnParameter(this, 'DashboardDomain', {
       type: 'String',
       default: '',
