@@ -38,7 +38,7 @@ openssl x509 -req -in "$c/server.csr" -CA "$c/ca.crt" -CAkey "$c/ca.key" -CAcrea
   -extfile "$c/san.ext" -out "$c/server.crt" 2>/dev/null
 
 # Ports of their own, below the ephemeral range and apart from the other tests' ranges.
-UPSTREAM_PORT="$(free_port $((35000 + $$ % 1000)))"
+UPSTREAM_PORT="$(free_port $((17000 + $$ % 800)))"
 PASSWORD="$(openssl rand -hex 16)"
 COINLAKE_HOST=127.0.0.1 COINLAKE_PORT="$UPSTREAM_PORT" COINLAKE_DASHBOARD_USER=viewer \
   COINLAKE_DASHBOARD_PASSWORD="$PASSWORD" start_bg "$COINLAKE" serve --log-level warn >"$WORK/serve.log" 2>&1

@@ -18,7 +18,7 @@ WORK="$(mktemp -d)"
 export COINLAKE_RUN_DIR="$WORK/run"
 # Roles are cluster-wide, so this test has a cluster of its own, on a port of its own (below the
 # ephemeral range, apart from the other tests' ranges: see tests/integration/ssl_verify_full.sh).
-export COINLAKE_PG_PORT="${COINLAKE_PG_PORT:-$((33000 + $$ % 2000))}"
+export COINLAKE_PG_PORT="${COINLAKE_PG_PORT:-$((16000 + $$ % 1000))}"
 source "$HERE/../../scripts/lib.sh"
 trap 'cleanup_started; rm -rf "$WORK"' EXIT
 chmod 755 "$WORK"
