@@ -1,5 +1,6 @@
 # The Debian package: `cpack -G DEB` in a build folder makes coinlake_<version>_<arch>.deb with
-# /usr/bin/coinlake, the systemd units, a default /etc/coinlake/coinlake.env (a conffile) and
+# /usr/bin/coinlake, the systemd units, default /etc/coinlake/coinlake.env, serve.env and tls.env
+# (conffiles), the Caddyfile of coinlake-tls and
 # maintainer scripts that create the `coinlake` system user. Depends comes from dpkg-shlibdeps
 # (from scripts/package-arm64 for the cross-built arm64 package).
 set(COINLAKE_DEPLOY_DIR ${CMAKE_SOURCE_DIR}/deploy)
@@ -7,8 +8,13 @@ set(COINLAKE_DEPLOY_DIR ${CMAKE_SOURCE_DIR}/deploy)
 install(FILES ${COINLAKE_DEPLOY_DIR}/systemd/coinlake-migrate.service
               ${COINLAKE_DEPLOY_DIR}/systemd/coinlake-run.service
               ${COINLAKE_DEPLOY_DIR}/systemd/coinlake-serve.service
+              ${COINLAKE_DEPLOY_DIR}/systemd/coinlake-tls.service
         DESTINATION /lib/systemd/system)
-install(FILES ${COINLAKE_DEPLOY_DIR}/coinlake.env DESTINATION /etc/coinlake
+# HTTPS in front of the dashboard (coinlake-tls, with Debian's caddy): the Caddyfile is code,
+# upgraded with the package; its settings are the conffile tls.env (no secret: mode 0644).
+install(FILES ${COINLAKE_DEPLOY_DIR}/caddy/Caddyfile DESTINATION share/coinlake)
+install(FILES ${COINLAKE_DEPLOY_DIR}/tls.env DESTINATION /etc/coinlake)
+install(FILES ${COINLAKE_DEPLOY_DIR}/coinlake.env ${COINLAKE_DEPLOY_DIR}/serve.env DESTINATION /etc/coinlake
         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ)
 install(FILES ${CMAKE_SOURCE_DIR}/README.md ${CMAKE_SOURCE_DIR}/docs/deploy.md
         DESTINATION share/doc/coinlake)
@@ -38,6 +44,7 @@ endif()
 # Added to what dpkg-shlibdeps finds: the maintainer scripts call adduser.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "ca-certificates")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "caddy")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${COINLAKE_DEPLOY_DIR}/debian/conffiles ${COINLAKE_DEPLOY_DIR}/debian/postinst
     ${COINLAKE_DEPLOY_DIR}/debian/prerm ${COINLAKE_DEPLOY_DIR}/debian/postrm)

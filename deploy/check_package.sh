@@ -19,20 +19,36 @@ for script in postinst prerm postrm conffiles; do
 done
 mkdir "$work/control"
 dpkg-deb --control "$deb" "$work/control"
-grep -qxF /etc/coinlake/coinlake.env "$work/control/conffiles" || fail "coinlake.env is no conffile"
+for f in coinlake.env serve.env tls.env; do
+  grep -qxF "/etc/coinlake/$f" "$work/control/conffiles" || fail "$f is no conffile"
+done
 grep -q 'adduser --system' "$work/control/postinst" || fail "postinst creates no system user"
 # An upgrade migrates before the new binary takes over: the migrate restart precedes the others.
 migrate_line="$(grep -n 'systemctl restart coinlake-migrate.service' "$work/control/postinst" | cut -d: -f1)"
 restart_line="$(grep -n 'systemctl try-restart' "$work/control/postinst" | cut -d: -f1)"
 [ -n "$migrate_line" ] && [ -n "$restart_line" ] && [ "$migrate_line" -lt "$restart_line" ] ||
   fail "postinst does not run the migrations before restarting the units"
+# ...wherever the migrate unit is enabled: a run skipped outside the AWS migration window leaves
+# it inactive, and an upgrade must still try it.
+grep -q 'systemctl is-enabled --quiet coinlake-migrate.service' "$work/control/postinst" ||
+  fail "postinst must migrate where coinlake-migrate is enabled, not only where it is active"
 sh -n "$work/control/postinst" && sh -n "$work/control/prerm" && sh -n "$work/control/postrm"
 
 contents="$(dpkg-deb --contents "$deb")"
 for path in ./usr/bin/coinlake ./lib/systemd/system/coinlake-run.service \
   ./lib/systemd/system/coinlake-serve.service ./lib/systemd/system/coinlake-migrate.service \
-  ./etc/coinlake/coinlake.env ./usr/share/doc/coinlake/deploy.md; do
+  ./lib/systemd/system/coinlake-tls.service ./usr/share/coinlake/Caddyfile ./etc/coinlake/tls.env \
+  ./etc/coinlake/coinlake.env ./etc/coinlake/serve.env ./usr/share/doc/coinlake/deploy.md; do
   grep -q " $path\$" <<<"$contents" || fail "package lacks $path"
 done
-grep -q '^-rw-r----- .* ./etc/coinlake/coinlake.env$' <<<"$contents" ||
-  fail "coinlake.env must be mode 0640"
+for f in coinlake.env serve.env; do
+  grep -q "^-rw-r----- .* ./etc/coinlake/$f\$" <<<"$contents" || fail "$f must be mode 0640"
+done
+
+# The dashboard's default database login is the read-only one, never the ETL's writer.
+dpkg-deb -x "$deb" "$work/root"
+url_user() { sed -n 's#^COINLAKE_DATABASE_URL=postgresql://\([^@:/]*\)@.*#\1#p' "$work/root/etc/coinlake/$1"; }
+etl_user="$(url_user coinlake.env)" serve_user="$(url_user serve.env)"
+[ -n "$etl_user" ] && [ -n "$serve_user" ] || fail "no database user in coinlake.env or serve.env"
+[ "$serve_user" != "$etl_user" ] || fail "serve.env signs in as the ETL's writer, $etl_user"
+[ "$serve_user" = coinlake_web ] || fail "serve.env's login is $serve_user, not coinlake_web (coinlake_reader)"

@@ -12,8 +12,10 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$d
 got="$(coinlake --version)" || fail "coinlake --version failed"
 [ "$got" = "coinlake $version" ] || fail "coinlake --version said '$got'"
 id -u coinlake >/dev/null 2>&1 || fail "postinst created no coinlake user"
-[ "$(stat -c '%a %U %G' /etc/coinlake/coinlake.env)" = "640 root coinlake" ] ||
-  fail "coinlake.env is $(stat -c '%a %U %G' /etc/coinlake/coinlake.env), not 640 root coinlake"
+for f in /etc/coinlake/coinlake.env /etc/coinlake/serve.env; do
+  [ "$(stat -c '%a %U %G' "$f")" = "640 root coinlake" ] ||
+    fail "$f is $(stat -c '%a %U %G' "$f"), not 640 root coinlake"
+done
 [ "$(stat -c '%a %U' /etc/coinlake/credentials)" = "700 root" ] ||
   fail "the credentials folder is not 0700 root"
 missing="$(ldd /usr/bin/coinlake | grep 'not found' || true)"

@@ -1,7 +1,8 @@
 'use strict';
 // coinlake on AWS, the cheap production layout: a VPC without NAT, an ETL instance that only
 // reaches out, a dashboard instance with 8501 open to one CIDR, RDS PostgreSQL 15 reachable only
-// from those two, and an S3 lake whose raw/ objects cannot be overwritten or deleted.
+// from those two, and an S3 lake whose raw/ and quarantine/ objects cannot be overwritten or
+// deleted.
 // No assets and no custom resources, so the template deploys with `aws cloudformation deploy`.
 const cdk = require('aws-cdk-lib');
 const ec2 = require('aws-cdk-lib/aws-ec2');
@@ -13,8 +14,8 @@ const secretsmanager = require('aws-cdk-lib/aws-secretsmanager');
 const { Validations } = require('aws-cdk-lib');
 const { etlUserData, dashboardUserData } = require('./user-data');
 
-// Generated passwords go into libpq password files and URLs: keep them free of the characters
-// those formats treat specially.
+// Generated passwords go into URLs, environment files and HTTP basic auth: keep them free of
+// the characters those formats treat specially.
 const PASSWORD_EXCLUDE = ' "\'@/\\:%#?&+=`;,$|<>[]{}()*!~^';
 
 function ack(construct, id, reason) {
@@ -26,16 +27,41 @@ class CoinlakeStack extends cdk.Stack {
     super(scope, id, props);
 
     // ---- Parameters ----
+    // The dashboard's network boundary: one IPv4 range no wider than a /16 (65,536 addresses:
+    // an office, a VPN's egress, a provider's block). Anything wider is the Internet with extra
+    // steps, so CloudFormation refuses it before creating or changing anything.
+    const octet = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
     const dashboardCidr = new cdk.CfnParameter(this, 'DashboardAllowedCidr', {
       type: 'String',
-      description: 'The only IPv4 range that may reach the dashboard on port 8501 (e.g. your office /32).',
-      allowedPattern: '^(\\d{1,3}\\.){3}\\d{1,3}/(\\d|[12]\\d|3[0-2])$',
-      constraintDescription: 'an IPv4 CIDR such as 203.0.113.7/32',
+      description: 'The only IPv4 range that may reach the dashboard on port 8501 (e.g. your office /32); /16 to /32.',
+      allowedPattern: `^(${octet}\\.){3}${octet}/(1[6-9]|2\\d|3[0-2])$`,
+      constraintDescription: 'an IPv4 CIDR from /16 to /32, such as 203.0.113.7/32: the dashboard is never open to a wider range (docs/deploy.md)',
     });
-    new cdk.CfnRule(this, 'DashboardNotOpenToTheWorld', {
+    // HTTPS for the dashboard (docs/deploy.md, "The dashboard: a login, and HTTPS"): with a DNS
+    // name of yours, Caddy serves 8501 over TLS with a Let's Encrypt certificate. Both values go
+    // into the boot script and the Caddyfile, so their patterns admit names and addresses only,
+    // nothing a shell or Caddy reads.
+    const dashboardDomain = new cdk.CfnParameter(this, 'DashboardDomain', {
+      type: 'String',
+      default: '',
+      description: 'Optional: your DNS name for the dashboard, a CNAME to the DashboardPublicDnsName output. Set: HTTPS on 8501 with a Let\'s Encrypt certificate (port 80 opens for the ACME challenge); empty: plain HTTP.',
+      allowedPattern: '^$|^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$',
+      constraintDescription: 'empty, or a lower-case DNS name such as dashboard.example.com',
+    });
+    const acmeEmail = new cdk.CfnParameter(this, 'DashboardAcmeEmail', {
+      type: 'String',
+      default: '',
+      description: 'With DashboardDomain: the email address of the Let\'s Encrypt account (expiry notices).',
+      allowedPattern: '^$|^[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+\\.)+[A-Za-z]{2,63}$',
+      constraintDescription: 'empty, or an email address such as ops@example.com',
+    });
+    const httpsExpression = cdk.Fn.conditionNot(cdk.Fn.conditionEquals(dashboardDomain.valueAsString, ''));
+    const https = new cdk.CfnCondition(this, 'DashboardHttps', { expression: httpsExpression });
+    new cdk.CfnRule(this, 'DashboardHttpsNeedsAnEmail', {
+      ruleCondition: httpsExpression,
       assertions: [{
-        assert: cdk.Fn.conditionNot(cdk.Fn.conditionEquals(dashboardCidr.valueAsString, '0.0.0.0/0')),
-        assertDescription: 'DashboardAllowedCidr must not be 0.0.0.0/0: the dashboard is plain HTTP.',
+        assert: cdk.Fn.conditionNot(cdk.Fn.conditionEquals(acmeEmail.valueAsString, '')),
+        assertDescription: 'DashboardDomain needs DashboardAcmeEmail, the Let\'s Encrypt account.',
       }],
     });
     const artifactBucket = new cdk.CfnParameter(this, 'ArtifactBucket', {
@@ -56,6 +82,19 @@ class CoinlakeStack extends cdk.Stack {
       type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
       default: '/aws/service/debian/release/12/latest/arm64',
       description: 'Debian 12 arm64 AMI for the t4g instances (public SSM parameter published by Debian).',
+    });
+
+    // The migration window (docs/deploy.md, "Migrations"): until MigrationWindowEnd, and only
+    // until then, the ETL host may read the RDS admin secret (to make the login roles) and sign in
+    // as coinlake_migrator, the schema's owner. After it the host has the writer's rights and no
+    // more, so a compromised ETL host cannot drop or rewrite the schema. Why a time: a plain
+    // template cannot run a step once and then take its right away (no custom resources), and
+    // IAM has no notion of a first boot, but it compares aws:CurrentTime with a value.
+    const migrationWindowEnd = new cdk.CfnParameter(this, 'MigrationWindowEnd', {
+      type: 'String',
+      description: 'UTC time until which the ETL host may migrate the schema, e.g. $(date -u -d +1hour +%Y-%m-%dT%H:%M:%SZ); a past time closes the window (docs/deploy.md, Migrations).',
+      allowedPattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$',
+      constraintDescription: 'a UTC time such as 2026-12-01T18:00:00Z',
     });
 
     // Spot for the ETL instance (docs/deploy.md, "Options"): off by default. The ETL is
@@ -115,6 +154,14 @@ class CoinlakeStack extends cdk.Stack {
     }
     dashboardSg.addIngressRule(ec2.Peer.ipv4(dashboardCidr.valueAsString), ec2.Port.tcp(8501),
       'dashboard from the allowed CIDR');
+    // The ACME HTTP challenge comes from Let's Encrypt's servers, wherever they are; Caddy listens
+    // on 80 only while a challenge runs and serves nothing else there.
+    const acmeIngress = new ec2.CfnSecurityGroupIngress(this, 'DashboardAcmeChallenge', {
+      groupId: dashboardSg.securityGroupId, ipProtocol: 'tcp', fromPort: 80, toPort: 80, cidrIp: '0.0.0.0/0',
+      description: 'ACME HTTP challenge (DashboardDomain only)',
+    });
+    acmeIngress.cfnOptions.condition = https;
+    ack(acmeIngress, 'AwsSolutions-EC23', 'Port 80 from anywhere, only with DashboardDomain: Let\'s Encrypt validates from addresses it does not publish, and Caddy answers ACME challenges there and nothing else.');
 
     // ---- The lake ----
     const accessLogs = new s3.Bucket(this, 'LakeAccessLogs', {
@@ -147,14 +194,16 @@ class CoinlakeStack extends cdk.Stack {
         { id: 'abort-multipart', abortIncompleteMultipartUploadAfter: cdk.Duration.days(7) },
       ],
     });
-    // raw/ is the source of truth: a PUT must carry If-None-Match (create only, never
-    // overwrite), and nobody deletes raw/ or quarantine/ objects or their versions.
+    // raw/ is the source of truth and quarantine/ keeps every answer that could not go there
+    // (docs/lake.md): in both, a PUT must carry If-None-Match (create only, never overwrite), and
+    // nobody deletes an object or a version. coinlake sends If-None-Match on every PUT.
+    const writeOnce = [lake.arnForObjects('raw/*'), lake.arnForObjects('quarantine/*')];
     lake.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'RawIsWriteOnce',
+      sid: 'RawAndQuarantineAreWriteOnce',
       effect: iam.Effect.DENY,
       principals: [new iam.AnyPrincipal()],
       actions: ['s3:PutObject'],
-      resources: [lake.arnForObjects('raw/*')],
+      resources: writeOnce,
       conditions: { Null: { 's3:if-none-match': 'true' } },
     }));
     lake.addToResourcePolicy(new iam.PolicyStatement({
@@ -162,7 +211,7 @@ class CoinlakeStack extends cdk.Stack {
       effect: iam.Effect.DENY,
       principals: [new iam.AnyPrincipal()],
       actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
-      resources: [lake.arnForObjects('raw/*'), lake.arnForObjects('quarantine/*')],
+      resources: writeOnce,
     }));
 
     // ---- Secrets ----
@@ -171,6 +220,19 @@ class CoinlakeStack extends cdk.Stack {
       generateSecretString: { passwordLength: 32, excludePunctuation: true },
     });
     ack(cmcSecret, 'AwsSolutions-SMG4', 'The CoinMarketCap key is rotated at CoinMarketCap, then put here by hand: docs/deploy.md "Rotate secrets".');
+    // The dashboard is private by default: HTTP basic auth, with a login generated here. Only the
+    // dashboard role reads it (into a root-only file on its host); you read it with the command in
+    // the DashboardLoginCommand output.
+    const dashboardLogin = new secretsmanager.Secret(this, 'DashboardLogin', {
+      description: 'coinlake dashboard login (HTTP basic auth): {"username", "password"}.',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ username: 'coinlake' }),
+        generateStringKey: 'password',
+        passwordLength: 32,
+        excludeCharacters: PASSWORD_EXCLUDE,
+      },
+    });
+    ack(dashboardLogin, 'AwsSolutions-SMG4', 'Rotated by hand (a new value, then restart coinlake-serve): docs/deploy.md "Rotate secrets"; automatic rotation needs a Lambda.');
 
     // ---- Database ----
     // rds.force_ssl=1 refuses every connection without TLS. It is already the default from
@@ -184,9 +246,10 @@ class CoinlakeStack extends cdk.Stack {
       description: 'coinlake: TLS required',
       parameters: { 'rds.force_ssl': '1' },
     });
-    // The application users coinlake_etl and coinlake_web have no password: they sign in with
-    // IAM tokens (15 minutes, made from the instance role for every new connection), so there
-    // is no long-lived password to store, pay for or rotate. Only the admin keeps a secret.
+    // The logins coinlake_migrator, coinlake_etl and coinlake_web have no password: they sign in
+    // with IAM tokens (15 minutes, made from the instance role for every new connection), so
+    // there is no long-lived password to store, pay for or rotate. Only the admin keeps a secret,
+    // which the ETL host may read inside the migration window only.
     const db = new rds.DatabaseInstance(this, 'Database', {
       engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_15 }),
       instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MICRO),
@@ -219,6 +282,10 @@ class CoinlakeStack extends cdk.Stack {
     const dashboardLogs = new logs.LogGroup(this, 'DashboardLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: cdk.RemovalPolicy.RETAIN });
     const artifactArn = `arn:${this.partition}:s3:::${artifactBucket.valueAsString}/${artifactKey.valueAsString}`;
 
+    const dbUserArn = (user) => this.formatArn({
+      service: 'rds-db', resource: 'dbuser', arnFormat: cdk.ArnFormat.COLON_RESOURCE_NAME,
+      resourceName: `${db.instanceResourceId}/${user}`,
+    });
     const role = (id, logGroup, secrets, dbUser) => {
       const r = new iam.Role(this, id, {
         assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
@@ -229,7 +296,7 @@ class CoinlakeStack extends cdk.Stack {
         r.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: secrets.map((s) => s.secretArn) }));
       }
       // rds-db:connect as this one database user only (arn:...:dbuser:<DbiResourceId>/<user>).
-      db.grantConnect(r, dbUser);
+      r.addToPolicy(new iam.PolicyStatement({ actions: ['rds-db:connect'], resources: [dbUserArn(dbUser)] }));
       r.addToPolicy(new iam.PolicyStatement({
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
         resources: [logGroup.logGroupArn, `${logGroup.logGroupArn}:log-stream:*`],
@@ -247,7 +314,20 @@ class CoinlakeStack extends cdk.Stack {
       }
       return r;
     };
-    const etlRole = role('EtlRole', etlLogs, [cmcSecret, db.secret], 'coinlake_etl');
+    const etlRole = role('EtlRole', etlLogs, [cmcSecret], 'coinlake_etl');
+    const duringMigrationWindow = { DateLessThan: { 'aws:CurrentTime': migrationWindowEnd.valueAsString } };
+    etlRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'MigrationWindowAdminSecret',
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [db.secret.secretArn],
+      conditions: duringMigrationWindow,
+    }));
+    etlRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'MigrationWindowSchemaOwner',
+      actions: ['rds-db:connect'],
+      resources: [dbUserArn('coinlake_migrator')],
+      conditions: duringMigrationWindow,
+    }));
     const lakePrefixes = ['raw/', 'quarantine/', 'curated/'];
     etlRole.addToPolicy(new iam.PolicyStatement({
       sid: 'LakeObjectsNoDelete',
@@ -261,7 +341,7 @@ class CoinlakeStack extends cdk.Stack {
       conditions: { StringLike: { 's3:prefix': lakePrefixes.flatMap((p) => [p, `${p}*`]) } },
     }));
     ackLakePrefixes(etlRole);
-    const dashboardRole = role('DashboardRole', dashboardLogs, [], 'coinlake_web');
+    const dashboardRole = role('DashboardRole', dashboardLogs, [dashboardLogin], 'coinlake_web');
 
     const common = {
       vpc,
@@ -287,6 +367,7 @@ class CoinlakeStack extends cdk.Stack {
       region: this.region, artifactBucket: artifactBucket.valueAsString, artifactKey: artifactKey.valueAsString,
       dbHost: db.dbInstanceEndpointAddress, lakeBucket: lake.bucketName,
       adminUser: 'coinlake_admin',
+      dashboardDomain: dashboardDomain.valueAsString, acmeEmail: acmeEmail.valueAsString,
     };
     const etl = new ec2.Instance(this, 'Etl', {
       ...common,
@@ -315,19 +396,28 @@ class CoinlakeStack extends cdk.Stack {
       instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.NANO),
       securityGroup: dashboardSg,
       role: dashboardRole,
-      userData: dashboardUserData({ ...v, logGroup: dashboardLogs.logGroupName }),
+      userData: dashboardUserData({ ...v, logGroup: dashboardLogs.logGroupName, dashboardSecret: dashboardLogin.secretArn }),
     });
     for (const i of [etl, dashboard]) {
       ack(i, 'AwsSolutions-EC28', 'Detailed monitoring costs about US$2 per instance a month; 5-minute metrics and the JSON logs suffice.');
       ack(i, 'AwsSolutions::AwsSolutions-EC26', 'Both root volumes are encrypted (BlockDeviceMappings, asserted in test/stack.test.js); the rule cannot evaluate the conditional Spot launch template (EtlSpot).');
     }
-    ack(dashboardSg, 'AwsSolutions-EC23', 'The only ingress source is the DashboardAllowedCidr parameter; a template rule rejects 0.0.0.0/0.');
+    ack(dashboardSg, 'AwsSolutions-EC23', 'The only ingress source is the DashboardAllowedCidr parameter, which admits /16 to /32 only.');
 
     new cdk.CfnOutput(this, 'LakeBucketName', { value: lake.bucketName });
     new cdk.CfnOutput(this, 'DatabaseEndpoint', { value: db.dbInstanceEndpointAddress });
     new cdk.CfnOutput(this, 'EtlInstanceId', { value: etl.instanceId });
     new cdk.CfnOutput(this, 'DashboardInstanceId', { value: dashboard.instanceId });
-    new cdk.CfnOutput(this, 'DashboardUrl', { value: `http://${dashboard.instancePublicDnsName}:8501` });
+    new cdk.CfnOutput(this, 'DashboardUrl', {
+      value: cdk.Fn.conditionIf(https.logicalId, `https://${dashboardDomain.valueAsString}:8501`,
+        `http://${dashboard.instancePublicDnsName}:8501`).toString(),
+    });
+    new cdk.CfnOutput(this, 'DashboardPublicDnsName', { value: dashboard.instancePublicDnsName, description: 'Point DashboardDomain here (CNAME).' });
+    new cdk.CfnOutput(this, 'DashboardLoginSecretArn', { value: dashboardLogin.secretArn });
+    new cdk.CfnOutput(this, 'DashboardLoginCommand', {
+      description: 'Prints the dashboard login (username, password) as JSON; needs secretsmanager:GetSecretValue on it.',
+      value: `aws secretsmanager get-secret-value --region ${this.region} --secret-id ${dashboardLogin.secretArn} --query SecretString --output text`,
+    });
     new cdk.CfnOutput(this, 'CmcApiKeySecretArn', { value: cmcSecret.secretArn });
     new cdk.CfnOutput(this, 'AdminSecretArn', { value: db.secret.secretArn });
   }

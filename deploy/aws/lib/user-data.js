@@ -2,10 +2,13 @@
 // Boot scripts for the two instances (Debian 12). They install AWS's SSM and CloudWatch agents
 // and the coinlake .deb, and enable the right units. coinlake signs in to the database with IAM
 // tokens (COINLAKE_DATABASE_IAM_AUTH=1: a fresh token from the instance role for every new
-// connection), so the only secrets on disk are the ETL's API key and, for `migrate`, the RDS
-// admin password: coinlake-secrets.service fetches both into root-only systemd credentials on
-// every start of the ETL units. Values from CloudFormation arrive as shell variables at the top;
-// the rest is plain bash, so `${x}` below is bash, not Fn::Sub.
+// connection), so the only secret on the ETL host's disk is the API key, which
+// coinlake-secrets.service fetches into a root-only systemd credential on every start of
+// coinlake-run. The RDS admin password never reaches a file: coinlake-db-roles holds it in its own
+// memory, as root, inside the migration window only. Values from CloudFormation arrive as shell
+// variables at the top; the rest is plain bash, so `${x}` below is bash, not Fn::Sub.
+const fs = require('node:fs');
+const path = require('node:path');
 const ec2 = require('aws-cdk-lib/aws-ec2');
 
 const RDS_CA_URL = 'https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem';
@@ -60,8 +63,9 @@ EOF`,
 }
 
 // coinlake-secrets.service runs before the given units on every start, so a rotated secret is
-// picked up by `systemctl restart`. It writes root-only files that the units load as systemd
-// credentials; no secret reaches an environment variable or the template.
+// picked up by `systemctl restart`. It writes root-only files that the units load (as systemd
+// credentials, or the dashboard's login as an environment file, which systemd reads as root);
+// no secret reaches the template, a command line or a log.
 function secretsUnitCommands(script, units) {
   const dropIns = units.flatMap((u) => [
     `install -d /etc/systemd/system/${u}.service.d`,
@@ -86,51 +90,48 @@ EOF`,
   ];
 }
 
-// A bash function library for the secrets scripts: one secret's JSON field into a 0600 file.
+// The first lines of every secrets script: root-only files in /etc/coinlake/credentials.
 const SECRET_HELPERS = `#!/bin/bash
 set -euo pipefail
 umask 077
 install -d -m 0700 /etc/coinlake/credentials
-secret() { aws secretsmanager get-secret-value --region "$REGION" --secret-id "$1" --query SecretString --output text; }
-# pgpass FILE SECRET_JSON: one libpq password-file line. The template generates passwords
-# without ':' and '\\', so no field needs escaping.
-pgpass() {
-  jq -r --arg h "$DB_HOST" '[$h, "5432", "*", .username, .password] | join(":")' <<<"$2" > "$1.tmp"
-  mv "$1.tmp" "$1"
-}`;
+secret() { aws secretsmanager get-secret-value --region "$REGION" --secret-id "$1" --query SecretString --output text; }`;
 
-// Login users for the two NOLOGIN groups that `coinlake migrate` creates. They have no password:
-// `rds_iam` makes RDS accept only IAM tokens for them, and the instance roles may make tokens for
-// their own user only (rds-db:connect on dbuser:<DbiResourceId>/<user>). Runs as root after
-// every successful migrate (ExecStartPost=+), with the admin's password file.
-const DB_USERS = `#!/bin/bash
+// Before every `coinlake migrate` on the ETL host (ExecCondition= of coinlake-migrate, as root).
+// Inside the migration window it signs in as the RDS admin, whose password lives in this
+// process's memory only, and makes the login roles (db-roles.sql); `coinlake migrate` then runs
+// as coinlake_migrator with IAM tokens. Outside the window Secrets Manager refuses: exit 1 makes
+// systemd skip the migration, which is the steady state, not a failure (coinlake run itself
+// refuses a schema older than it needs). Any other error exits 255: a failure, retried.
+const DB_ROLES = `#!/bin/bash
 set -euo pipefail
+trap 'exit 255' ERR
 source /etc/coinlake/aws.env
-PGPASSFILE=/etc/coinlake/credentials/migrate.pgpass psql -q -v ON_ERROR_STOP=1 \\
+if ! reply="$(aws secretsmanager get-secret-value --region "$REGION" --secret-id "$ADMIN_SECRET" --query SecretString --output text 2>&1)"; then
+  if [[ "$reply" == *AccessDenied* ]]; then
+    echo "coinlake-migrate skipped: the migration window is closed (MigrationWindowEnd; docs/deploy.md, Migrations)"
+    exit 1
+  fi
+  echo "$reply" >&2
+  exit 255
+fi
+PGPASSWORD="$(jq -r .password <<<"$reply")" psql -X -q -v ON_ERROR_STOP=1 \\
   "host=$DB_HOST dbname=coinlake user=$ADMIN_USER sslmode=verify-full sslrootcert=/etc/ssl/rds/global-bundle.pem" <<'SQL'
-SELECT 'CREATE ROLE coinlake_etl LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'coinlake_etl')\\gexec
-SELECT 'CREATE ROLE coinlake_web LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'coinlake_web')\\gexec
-ALTER ROLE coinlake_etl PASSWORD NULL;
-ALTER ROLE coinlake_web PASSWORD NULL;
-GRANT coinlake_writer TO coinlake_etl;
-GRANT coinlake_reader TO coinlake_web;
-GRANT rds_iam TO coinlake_etl, coinlake_web;
+${fs.readFileSync(path.join(__dirname, 'db-roles.sql'), 'utf8').trimEnd()}
 SQL`;
 
 function etlUserData(v) {
   const ud = ec2.UserData.forLinux();
   const script = `${SECRET_HELPERS}
 secret "$CMC_SECRET" > /etc/coinlake/credentials/cmc_api_key.tmp
-mv /etc/coinlake/credentials/cmc_api_key.tmp /etc/coinlake/credentials/cmc_api_key
-pgpass /etc/coinlake/credentials/migrate.pgpass "$(secret "$ADMIN_SECRET")"
-# coinlake-run signs in with IAM tokens; its password file (LoadCredential=) stays empty.
-: > /etc/coinlake/credentials/pgpass`;
+mv /etc/coinlake/credentials/cmc_api_key.tmp /etc/coinlake/credentials/cmc_api_key`;
   ud.addCommands(
     ...vars(v),
     ...installCommands(),
-    ...aws_env(v),
-    // The ETL writes as coinlake_etl with IAM tokens; migrate runs as the RDS admin user with
-    // its password (IAM auth off for it).
+    ...awsEnv(['REGION=${REGION}', 'DB_HOST=${DB_HOST}', 'ADMIN_USER=${ADMIN_USER}',
+      `CMC_SECRET=${v.cmcSecret}`, `ADMIN_SECRET=${v.adminSecret}`]),
+    // The ETL writes as coinlake_etl, migrate runs as coinlake_migrator (the schema's owner),
+    // both with IAM tokens; their password files (LoadCredential=) stay empty.
     'cat > /etc/coinlake/coinlake.env <<EOF',
     'COINLAKE_DATABASE_URL=postgresql://coinlake_etl@${DB_HOST}:5432/coinlake?${DB_OPTS}',
     'COINLAKE_DATABASE_IAM_AUTH=1',
@@ -140,38 +141,60 @@ pgpass /etc/coinlake/credentials/migrate.pgpass "$(secret "$ADMIN_SECRET")"
     'COINLAKE_LISTINGS_LIMIT=100',
     'COINLAKE_LOG_LEVEL=info',
     'EOF',
-    'printf "COINLAKE_DATABASE_URL=postgresql://%s@%s:5432/coinlake?%s\\nCOINLAKE_DATABASE_IAM_AUTH=0\\n" "${ADMIN_USER}" "${DB_HOST}" "${DB_OPTS}" > /etc/coinlake/migrate.env',
-    ...secretsUnitCommands(script, ['coinlake-migrate', 'coinlake-run']),
-    `cat > /usr/local/sbin/coinlake-db-users <<'EOF'\n${DB_USERS}\nEOF`,
-    'chmod 0700 /usr/local/sbin/coinlake-db-users',
-    `printf '[Service]\\nExecStartPost=+/usr/local/sbin/coinlake-db-users\\n' > /etc/systemd/system/coinlake-migrate.service.d/30-db-users.conf`,
+    'printf "COINLAKE_DATABASE_URL=postgresql://coinlake_migrator@%s:5432/coinlake?%s\\n" "${DB_HOST}" "${DB_OPTS}" > /etc/coinlake/migrate.env',
+    'install -m 0600 /dev/null /etc/coinlake/credentials/pgpass',
+    'install -m 0600 /dev/null /etc/coinlake/credentials/migrate.pgpass',
+    ...secretsUnitCommands(script, ['coinlake-run']),
+    `cat > /usr/local/sbin/coinlake-db-roles <<'EOF'\n${DB_ROLES}\nEOF`,
+    'chmod 0700 /usr/local/sbin/coinlake-db-roles',
+    'install -d /etc/systemd/system/coinlake-migrate.service.d',
+    `printf '[Service]\\nExecCondition=+/usr/local/sbin/coinlake-db-roles\\n' > /etc/systemd/system/coinlake-migrate.service.d/30-db-roles.conf`,
     ...logCommands('coinlake-run', v.logGroup),
     'systemctl daemon-reload',
-    // First boot: secrets, schema, then (ExecStartPost) the IAM login users, then the ETL.
+    // First boot, inside the migration window: the login roles, the schema, then the ETL.
     'systemctl enable coinlake-migrate.service coinlake-run.service',
     'systemctl start coinlake-migrate.service',
+    'systemctl status --no-pager coinlake-migrate.service || true',
     'systemctl start coinlake-run.service',
   );
   return ud;
 }
 
-// The dashboard host holds no secret at all: coinlake_web signs in with IAM tokens.
+// The dashboard host. coinlake_web signs in with IAM tokens; the host's one secret is the
+// dashboard's own login (HTTP basic auth), which coinlake-secrets fetches into a root-only
+// environment file before every start of coinlake-serve. With DashboardDomain set, Caddy
+// (coinlake-tls) serves HTTPS on 8501 with a Let's Encrypt certificate, and coinlake serve
+// listens on 127.0.0.1:8502 only.
 function dashboardUserData(v) {
   const ud = ec2.UserData.forLinux();
+  const script = `${SECRET_HELPERS}
+secret "$DASHBOARD_SECRET" | jq -r '"COINLAKE_DASHBOARD_USER=\\(.username)\\nCOINLAKE_DASHBOARD_PASSWORD=\\(.password)"' > /etc/coinlake/credentials/dashboard.env.tmp
+mv /etc/coinlake/credentials/dashboard.env.tmp /etc/coinlake/credentials/dashboard.env`;
   ud.addCommands(
     ...vars(v),
     ...installCommands(),
-    'install -d -m 0700 /etc/coinlake/credentials',
+    ...awsEnv(['REGION=${REGION}', `DASHBOARD_SECRET=${v.dashboardSecret}`]),
     // coinlake-serve's password file (LoadCredential=) stays empty: IAM tokens instead.
     'install -m 0600 /dev/null /etc/coinlake/credentials/serve.pgpass',
-    'cat > /etc/coinlake/coinlake.env <<EOF',
+    'SERVE_HOST=0.0.0.0 SERVE_PORT=8501',
+    'if [ -n "${DASHBOARD_DOMAIN}" ]; then',
+    // Debian's caddy.service would serve its default site on port 80: it never starts.
+    "  printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d && chmod 0755 /usr/sbin/policy-rc.d",
+    '  apt-get install -y -q caddy',
+    '  rm -f /usr/sbin/policy-rc.d',
+    '  systemctl disable caddy.service',
+    '  printf "COINLAKE_TLS_SITE=%s\\nCOINLAKE_TLS_MODE=acme\\nCOINLAKE_ACME_EMAIL=%s\\n" "${DASHBOARD_DOMAIN}" "${ACME_EMAIL}" > /etc/coinlake/tls.env',
+    '  SERVE_HOST=127.0.0.1 SERVE_PORT=8502',
+    'fi',
+    'cat > /etc/coinlake/serve.env <<EOF',
     'COINLAKE_DATABASE_URL=postgresql://coinlake_web@${DB_HOST}:5432/coinlake?${DB_OPTS}',
     'COINLAKE_DATABASE_IAM_AUTH=1',
     'AWS_REGION=${REGION}',
-    'COINLAKE_HOST=0.0.0.0',
-    'COINLAKE_PORT=8501',
+    'COINLAKE_HOST=${SERVE_HOST}',
+    'COINLAKE_PORT=${SERVE_PORT}',
     'COINLAKE_LOG_LEVEL=info',
     'EOF',
+    ...secretsUnitCommands(script, ['coinlake-serve']),
     // The schema belongs to the ETL host; this host only reads.
     'systemctl mask coinlake-migrate.service',
     ...logCommands('coinlake-serve', v.logGroup),
@@ -179,6 +202,7 @@ function dashboardUserData(v) {
     // Wait (up to 40 min) for the ETL host to create the read-only login user.
     'for i in $(seq 240); do PGPASSWORD="$(aws rds generate-db-auth-token --region "${REGION}" --hostname "${DB_HOST}" --port 5432 --username coinlake_web)" psql -qtA "host=${DB_HOST} dbname=coinlake user=coinlake_web sslmode=verify-full sslrootcert=/etc/ssl/rds/global-bundle.pem" -c "SELECT 1" && break; sleep 10; done',
     'systemctl enable --now coinlake-serve.service',
+    'if [ -n "${DASHBOARD_DOMAIN}" ]; then systemctl enable --now coinlake-tls.service; fi',
   );
   return ud;
 }
@@ -192,21 +216,14 @@ function vars(v) {
     `DB_HOST='${v.dbHost}'`,
     `LAKE_BUCKET='${v.lakeBucket}'`,
     `ADMIN_USER='${v.adminUser}'`,
+    `DASHBOARD_DOMAIN='${v.dashboardDomain}'`,
+    `ACME_EMAIL='${v.acmeEmail}'`,
   ];
 }
 
-// What coinlake-secrets and coinlake-db-users need (names only, no values).
-function aws_env(v) {
-  return [
-    'install -d -m 0755 /etc/coinlake',
-    'cat > /etc/coinlake/aws.env <<EOF',
-    'REGION=${REGION}',
-    'DB_HOST=${DB_HOST}',
-    'ADMIN_USER=${ADMIN_USER}',
-    `CMC_SECRET=${v.cmcSecret}`,
-    `ADMIN_SECRET=${v.adminSecret}`,
-    'EOF',
-  ];
+// /etc/coinlake/aws.env: what coinlake-secrets and coinlake-db-roles need (names only, no values).
+function awsEnv(lines) {
+  return ['install -d -m 0755 /etc/coinlake', 'cat > /etc/coinlake/aws.env <<EOF', ...lines, 'EOF'];
 }
 
 module.exports = { etlUserData, dashboardUserData };

@@ -11,6 +11,7 @@ const cdk = require('aws-cdk-lib');
 const ec2 = require('aws-cdk-lib/aws-ec2');
 const { Template, Match } = require('aws-cdk-lib/assertions');
 const { buildApp } = require('../bin/app');
+const { decide, render } = require('./policy');
 
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'coinlake-cdk-test-'));
 test.after(() => fs.rmSync(outdir, { recursive: true, force: true }));
@@ -32,6 +33,26 @@ const statements = (roleName) => {
     .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
 };
 const actionsOf = (st) => [].concat(st.Action);
+const lakeBucket = () => resources('AWS::S3::Bucket').find(([k]) => k.startsWith('Lake') && !k.startsWith('LakeAccessLogs'));
+const lakePolicy = () => {
+  const [lakeId] = lakeBucket();
+  return one('AWS::S3::BucketPolicy', (b) => b.Properties.Bucket.Ref === lakeId)[1].Properties.PolicyDocument.Statement;
+};
+const resourceId = (prefix) => Object.keys(raw.Resources).find((k) => k.startsWith(prefix));
+// The body of a `cat > FILE <<'EOF'` in a script.
+const heredoc = (script, file) => new RegExp(`cat > ${file} <<'EOF'\\n([\\s\\S]*?)\\nEOF\\n`).exec(script)[1];
+// Runs a piece of boot script in bash with /etc/coinlake and /usr/sbin moved into a temporary
+// folder and the given commands replaced by functions; returns that folder.
+const runBoot = (snippet, { env = {}, stubs = {} } = {}) => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'coinlake-boot-'));
+  fs.mkdirSync(path.join(root, 'etc/coinlake/credentials'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'usr/sbin'), { recursive: true });
+  const functions = Object.entries(stubs).map(([name, body]) => `${name}() { ${body}; }`).join('\n');
+  const script = snippet.replaceAll('/etc/coinlake', `${root}/etc/coinlake`).replaceAll('/usr/sbin/', `${root}/usr/sbin/`);
+  const r = spawnSync('bash', ['-euo', 'pipefail', '-c', `${functions}\n${script}`], { env: { PATH: process.env.PATH, ...env } });
+  assert.equal(r.status, 0, r.stderr.toString());
+  return root;
+};
 // Renders an instance's user data with placeholders for template values, for `bash -n`.
 const userData = (prefix) => {
   const [, inst] = resources('AWS::EC2::Instance').find(([k]) => k.startsWith(prefix));
@@ -71,15 +92,18 @@ test('security groups: ETL has no ingress; dashboard 8501 from the parameter onl
   for (const [id, sg] of resources('AWS::EC2::SecurityGroup')) {
     for (const rule of sg.Properties.SecurityGroupIngress || []) ingress.push({ group: id, ...rule });
   }
-  for (const [, r] of resources('AWS::EC2::SecurityGroupIngress')) ingress.push({ group: r.Properties.GroupId['Fn::GetAtt'][0], ...r.Properties });
+  for (const [, r] of resources('AWS::EC2::SecurityGroupIngress')) ingress.push({ group: r.Properties.GroupId['Fn::GetAtt'][0], condition: r.Condition, ...r.Properties });
   assert.deepEqual(ingress.filter((r) => r.group === etl), []);
-  for (const r of ingress) {
+  // The one exception, tested with HTTPS below: the ACME challenge on 80, only with a domain.
+  const acme = ingress.filter((r) => r.CidrIp === '0.0.0.0/0');
+  assert.deepEqual(acme.map((r) => [r.group, r.FromPort, r.ToPort, r.condition]), [[dash, 80, 80, 'DashboardHttps']]);
+  for (const r of ingress.filter((i) => !acme.includes(i))) {
     assert.notEqual(r.CidrIp, '0.0.0.0/0');
     assert.notEqual(r.CidrIpv6, '::/0');
     assert.ok(!(r.FromPort <= 22 && r.ToPort >= 22), 'no port 22');
     assert.notEqual(r.IpProtocol, '-1');
   }
-  const dashRules = ingress.filter((r) => r.group === dash);
+  const dashRules = ingress.filter((r) => r.group === dash && !acme.includes(r));
   assert.deepEqual(dashRules.map((r) => [r.FromPort, r.ToPort, r.CidrIp]), [[8501, 8501, { Ref: 'DashboardAllowedCidr' }]]);
   const dbRules = ingress.filter((r) => r.group === db);
   assert.deepEqual(dbRules.map((r) => [r.FromPort, r.ToPort, r.SourceSecurityGroupId['Fn::GetAtt'][0]]).sort(),
@@ -103,14 +127,22 @@ test('Spot for the ETL only, off by default: persistent, stopped (not terminated
   assert.equal(dash.Properties.LaunchTemplate, undefined, 'the dashboard stays on-demand');
 });
 
-test('the dashboard CIDR is a required parameter and 0.0.0.0/0 is rejected', () => {
+test('the dashboard CIDR is a required parameter, /16 to /32 only: CloudFormation refuses anything wider', () => {
   const p = raw.Parameters.DashboardAllowedCidr;
   assert.equal(p.Type, 'String');
   assert.equal(p.Default, undefined);
-  assert.ok(new RegExp(p.AllowedPattern).test('203.0.113.7/32'));
-  assert.ok(!new RegExp(p.AllowedPattern).test('example.com'));
-  const rule = raw.Rules.DashboardNotOpenToTheWorld.Assertions[0].Assert;
-  assert.deepEqual(rule, { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'DashboardAllowedCidr' }, '0.0.0.0/0'] }] });
+  // CloudFormation checks a parameter against AllowedPattern before it creates or changes
+  // anything, and prints ConstraintDescription on a mismatch.
+  const accepted = (cidr) => new RegExp(p.AllowedPattern).test(cidr);
+  for (const ok of ['203.0.113.7/32', '198.51.100.0/24', '10.20.0.0/16', '255.255.255.255/32', '0.0.0.0/16']) {
+    assert.ok(accepted(ok), `${ok} must be accepted`);
+  }
+  for (const bad of ['0.0.0.0/0', '0.0.0.0/1', '10.0.0.0/8', '100.64.0.0/10', '172.16.0.0/12', '203.0.0.0/15',
+    '203.0.113.7', '203.0.113.7/33', '256.0.113.7/32', '203.0.113.07/32', '203.0.113.7/032', 'example.com/32',
+    ' 203.0.113.7/32', '203.0.113.7/32 ', '2001:db8::/48']) {
+    assert.ok(!accepted(bad), `${bad} must be refused`);
+  }
+  assert.match(p.ConstraintDescription, /\/16 to \/32/);
 });
 
 test('instances: IMDSv2 only with hop limit 1, no key pair, instance profile, encrypted disk, termination protection', () => {
@@ -156,8 +188,8 @@ test('database: PostgreSQL 15, private, encrypted, TLS forced, protected, backed
   for (const ref of subnets.Properties.SubnetIds) assert.match(ref.Ref, /dbSubnet/);
 });
 
-test('lake bucket: public access blocked, encrypted, TLS only, versioned, raw/ lifecycle, write-once raw/, no deletes', () => {
-  const [lakeId, lake] = resources('AWS::S3::Bucket').find(([k]) => k.startsWith('Lake') && !k.startsWith('LakeAccessLogs'));
+test('lake bucket: public access blocked, encrypted, TLS only, versioned, raw/ lifecycle', () => {
+  const [, lake] = lakeBucket();
   for (const [, b] of resources('AWS::S3::Bucket')) {
     assert.deepEqual(b.Properties.PublicAccessBlockConfiguration,
       { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
@@ -170,18 +202,26 @@ test('lake bucket: public access blocked, encrypted, TLS only, versioned, raw/ l
   const rawRule = p.LifecycleConfiguration.Rules.find((r) => r.Prefix === 'raw/');
   assert.equal(rawRule.Status, 'Enabled');
   assert.equal(rawRule.Transitions[0].StorageClass, 'GLACIER_IR');
-  const [, policy] = one('AWS::S3::BucketPolicy', (b) => b.Properties.Bucket.Ref === lakeId);
-  const st = policy.Properties.PolicyDocument.Statement;
-  assert.ok(st.some((s) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false'));
-  const writeOnce = st.find((s) => s.Sid === 'RawIsWriteOnce');
-  assert.equal(writeOnce.Effect, 'Deny');
-  assert.equal(writeOnce.Principal.AWS, '*');
-  assert.deepEqual(writeOnce.Condition, { Null: { 's3:if-none-match': 'true' } });
-  assert.match(JSON.stringify(writeOnce.Resource), /\/raw\/\*/);
-  const noDelete = st.find((s) => s.Sid === 'RawAndQuarantineAreNeverDeleted');
-  assert.equal(noDelete.Effect, 'Deny');
-  assert.deepEqual(actionsOf(noDelete).sort(), ['s3:DeleteObject', 's3:DeleteObjectVersion']);
-  assert.match(JSON.stringify(noDelete.Resource), /\/quarantine\/\*/);
+  assert.ok(lakePolicy().some((s) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false'));
+});
+
+test('lake bucket policy: raw/ and quarantine/ are write-once and never deleted, for every principal', () => {
+  const [lakeId] = lakeBucket();
+  const overTls = { 'aws:SecureTransport': 'true' };
+  const request = (action, key, context = overTls) =>
+    decide(lakePolicy(), { action, resource: `<${lakeId}.Arn>/${key}`, context });
+  for (const prefix of ['raw/', 'quarantine/']) {
+    const key = `${prefix}cmc/listings_latest/dt=2026-11-27/listings_latest_2026-11-27T21-50-03Z.json.gz`;
+    // Denied even to a principal whose own policy allows PutObject: only a create (If-None-Match)
+    // gets through, so no credential can overwrite what the API sent.
+    assert.equal(request('s3:PutObject', key), 'deny', `${prefix}: a PUT without If-None-Match could overwrite`);
+    assert.notEqual(request('s3:PutObject', key, { ...overTls, 's3:if-none-match': '*' }), 'deny', `${prefix}: a create must pass`);
+    for (const action of ['s3:DeleteObject', 's3:DeleteObjectVersion']) {
+      assert.equal(request(action, key), 'deny', `${prefix}: ${action}`);
+    }
+  }
+  // curated/ is derived from raw/ and may be rebuilt in place.
+  assert.notEqual(request('s3:PutObject', 'curated/quotes/dt=2026-11-27/quotes.csv.gz'), 'deny');
 });
 
 test('IAM: ETL puts and gets lake prefixes, lists with a prefix condition, never deletes; dashboard has no lake access', () => {
@@ -195,11 +235,13 @@ test('IAM: ETL puts and gets lake prefixes, lists with a prefix condition, never
   assert.ok(list.Condition.StringLike['s3:prefix'].includes('raw/*'));
   const secretsOf = (sts) => sts.filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue')).flatMap((s) => [].concat(s.Resource)).map((r) => r.Ref).sort();
   const secretId = (prefix) => Object.keys(raw.Resources).find((k) => k.startsWith(prefix));
-  // The admin secret is referenced through its attachment to the database.
-  assert.deepEqual(secretsOf(etl), [secretId('CmcApiKey'), secretId('DatabaseSecretAttachment')].sort());
+  // Without a condition, the ETL reads the API key only; the admin secret (referenced through its
+  // attachment to the database) only inside the migration window (test below).
+  assert.deepEqual(secretsOf(etl.filter((s) => !s.Condition)), [secretId('CmcApiKey')]);
+  assert.deepEqual(secretsOf(etl.filter((s) => s.Condition)), [secretId('DatabaseSecretAttachment')]);
 
   const dash = statements('DashboardRole');
-  assert.deepEqual(secretsOf(dash), [], 'the dashboard reads no secret');
+  assert.deepEqual(secretsOf(dash), [secretId('DashboardLogin')], 'the dashboard reads its own login only');
   const s3 = dash.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
   assert.equal(s3.length, 1, 'only the package download');
   assert.deepEqual(actionsOf(s3[0]), ['s3:GetObject']);
@@ -207,10 +249,46 @@ test('IAM: ETL puts and gets lake prefixes, lists with a prefix condition, never
   assert.ok(!JSON.stringify(dash).includes('Lake'), 'the dashboard role never names the lake');
 });
 
+test('migration window: after MigrationWindowEnd the ETL role can neither read the admin secret nor sign in as the schema owner', () => {
+  const end = '2026-12-01T18:00:00Z';
+  const [dbId] = one('AWS::RDS::DBInstance');
+  const adminSecret = `<${Object.keys(raw.Resources).find((k) => k.startsWith('DatabaseSecretAttachment'))}>`;
+  const dbUser = (user) => `arn:<AWS::Partition>:rds-db:<AWS::Region>:<AWS::AccountId>:dbuser:<${dbId}.DbiResourceId>/${user}`;
+  // The role's own statements; its one managed policy, AmazonSSMManagedInstanceCore, grants
+  // neither Secrets Manager nor RDS.
+  const ask = (role, action, resource, time) =>
+    decide(statements(role), { action, resource, context: { 'aws:CurrentTime': time }, params: { MigrationWindowEnd: end } });
+  const before = '2026-12-01T17:15:00Z';
+  for (const after of ['2026-12-01T18:00:01Z', '2027-06-01T00:00:00Z']) {
+    assert.equal(ask('EtlRole', 'secretsmanager:GetSecretValue', adminSecret, after), 'implicit-deny', `admin secret at ${after}`);
+    assert.equal(ask('EtlRole', 'rds-db:connect', dbUser('coinlake_migrator'), after), 'implicit-deny', `schema owner at ${after}`);
+    assert.equal(ask('EtlRole', 'rds-db:connect', dbUser('coinlake_admin'), after), 'implicit-deny');
+    // What coinlake run needs stays.
+    assert.equal(ask('EtlRole', 'rds-db:connect', dbUser('coinlake_etl'), after), 'allow');
+    assert.equal(ask('EtlRole', 'secretsmanager:GetSecretValue', `<${Object.keys(raw.Resources).find((k) => k.startsWith('CmcApiKey'))}>`, after), 'allow');
+  }
+  // Inside the window the ETL host can make the roles and migrate.
+  assert.equal(ask('EtlRole', 'secretsmanager:GetSecretValue', adminSecret, before), 'allow');
+  assert.equal(ask('EtlRole', 'rds-db:connect', dbUser('coinlake_migrator'), before), 'allow');
+  // The dashboard never can, and no role can step into another one.
+  for (const time of [before, '2027-06-01T00:00:00Z']) {
+    assert.equal(ask('DashboardRole', 'secretsmanager:GetSecretValue', adminSecret, time), 'implicit-deny');
+    assert.equal(ask('DashboardRole', 'rds-db:connect', dbUser('coinlake_migrator'), time), 'implicit-deny');
+  }
+  for (const role of ['EtlRole', 'DashboardRole']) {
+    assert.ok(!statements(role).flatMap(actionsOf).some((a) => /^(sts|iam):/.test(a)), `${role} assumes or changes no role`);
+  }
+  const p = raw.Parameters.MigrationWindowEnd;
+  assert.equal(p.Default, undefined, 'required: every new stack says when its window ends');
+  assert.ok(new RegExp(p.AllowedPattern).test(end));
+  for (const bad of ['tomorrow', '2026-12-01 18:00:00', '2026-12-01T18:00:00+01:00']) assert.ok(!new RegExp(p.AllowedPattern).test(bad), bad);
+});
+
 test('IAM database auth: on for RDS; each role connects as its own user only; no app-user secrets', () => {
   const [dbId, db] = one('AWS::RDS::DBInstance');
   assert.equal(db.Properties.EnableIAMDatabaseAuthentication, true);
-  const connectOf = (role) => statements(role).filter((s) => actionsOf(s).some((a) => a.startsWith('rds-db:')));
+  // Without a condition; the ETL's windowed sign-in as coinlake_migrator is tested above.
+  const connectOf = (role) => statements(role).filter((s) => !s.Condition && actionsOf(s).some((a) => a.startsWith('rds-db:')));
   for (const [role, user] of [['EtlRole', 'coinlake_etl'], ['DashboardRole', 'coinlake_web']]) {
     const st = connectOf(role);
     assert.equal(st.length, 1, `${role}: one rds-db statement`);
@@ -226,20 +304,110 @@ test('IAM database auth: on for RDS; each role connects as its own user only; no
     assert.ok(!JSON.stringify(resources).includes('*'), 'no wildcard database user');
   }
   const secrets = resources('AWS::SecretsManager::Secret').map(([k]) => k);
-  assert.equal(secrets.length, 2, `only the API key and the RDS admin: ${secrets}`);
+  assert.equal(secrets.length, 3, `only the API key, the RDS admin and the dashboard login: ${secrets}`);
   assert.ok(secrets.some((k) => k.startsWith('CmcApiKey')));
   assert.ok(secrets.some((k) => k.startsWith('CoinlakeDatabaseSecret')), 'the RDS admin secret');
   assert.ok(!JSON.stringify(raw.Outputs).match(/EtlDbUser|DashboardDbUser/));
   const etl = userData('Etl');
   const dash = userData('Dashboard');
-  assert.match(etl, /GRANT rds_iam TO coinlake_etl, coinlake_web/);
-  assert.match(etl, /ExecStartPost=\+\/usr\/local\/sbin\/coinlake-db-users/, 'after every migrate, as root');
+  assert.match(etl, /GRANT rds_iam TO coinlake_migrator, coinlake_etl, coinlake_web/);
+  assert.match(etl, /ExecCondition=\+\/usr\/local\/sbin\/coinlake-db-roles/, 'before every migrate, as root');
   for (const [script, user] of [[etl, 'coinlake_etl'], [dash, 'coinlake_web']]) {
     assert.match(script, new RegExp(`COINLAKE_DATABASE_URL=postgresql://${user}@`));
     assert.match(script, /COINLAKE_DATABASE_IAM_AUTH=1/);
   }
-  assert.match(etl, /COINLAKE_DATABASE_IAM_AUTH=0/, 'migrate signs in as the admin with its password');
-  assert.ok(!dash.includes('secretsmanager'), 'the dashboard host reads no secret');
+  assert.ok(!etl.includes('COINLAKE_DATABASE_IAM_AUTH=0'), 'every login on the ETL host uses IAM tokens');
+  assert.match(etl, /COINLAKE_DATABASE_URL=postgresql:\/\/coinlake_migrator@%s/, 'migrate signs in as the schema owner');
+});
+
+test('dashboard: private by default, with a generated login that only the dashboard host reads, root-only there', () => {
+  const loginId = resourceId('DashboardLogin');
+  assert.ok(loginId, 'a generated dashboard login');
+  const g = raw.Resources[loginId].Properties.GenerateSecretString;
+  assert.deepEqual(JSON.parse(g.SecretStringTemplate), { username: 'coinlake' });
+  assert.equal(g.GenerateStringKey, 'password');
+  assert.ok(g.PasswordLength >= 32);
+  // Free of what an environment file, a URL or basic auth would read specially.
+  for (const ch of ['$', '"', "'", '\\', '`', ':', '#', ' ', '%']) assert.ok(g.ExcludeCharacters.includes(ch), ch);
+
+  const read = (role, id) => decide(statements(role), {
+    action: 'secretsmanager:GetSecretValue', resource: `<${id}>`,
+    context: { 'aws:CurrentTime': '2026-12-01T17:00:00Z' }, params: { MigrationWindowEnd: '2026-12-01T18:00:00Z' },
+  });
+  assert.equal(read('DashboardRole', loginId), 'allow');
+  assert.equal(read('EtlRole', loginId), 'implicit-deny', 'the ETL host never sees the dashboard login');
+  for (const other of ['CmcApiKey', 'DatabaseSecretAttachment']) assert.equal(read('DashboardRole', resourceId(other)), 'implicit-deny', other);
+
+  // On the host: coinlake-secrets (before every start of coinlake-serve) writes the login into a
+  // root-only environment file, which the unit reads (deploy/systemd/test_units.sh). Run it with
+  // a stand-in for the AWS CLI.
+  const dash = userData('Dashboard');
+  assert.match(dash, /install -d \/etc\/systemd\/system\/coinlake-serve\.service\.d/);
+  assert.match(dash, /Requires=coinlake-secrets\.service\\nAfter=coinlake-secrets\.service\\n' > \/etc\/systemd\/system\/coinlake-serve\.service\.d\/20-secrets\.conf/);
+  const fetch = heredoc(dash, '/usr/local/sbin/coinlake-secrets');
+  const root = runBoot(fetch, {
+    env: { REGION: 'eu-west-3', DASHBOARD_SECRET: 'arn:aws:secretsmanager:eu-west-3:1:secret:login' },
+    stubs: { aws: `[ "$*" = "secretsmanager get-secret-value --region eu-west-3 --secret-id arn:aws:secretsmanager:eu-west-3:1:secret:login --query SecretString --output text" ] && echo '{"username":"coinlake","password":"Zq8-kT.w_9"}'` },
+  });
+  const file = path.join(root, 'etc/coinlake/credentials/dashboard.env');
+  assert.equal(fs.readFileSync(file, 'utf8'), 'COINLAKE_DASHBOARD_USER=coinlake\nCOINLAKE_DASHBOARD_PASSWORD=Zq8-kT.w_9\n');
+  assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  fs.rmSync(root, { recursive: true, force: true });
+  assert.ok(!/COINLAKE_DASHBOARD_(PASSWORD|TOKEN)=/.test(dash.replace(fetch, '')), 'the login appears nowhere else');
+
+  // The stack says where the login is and how to read it.
+  assert.deepEqual(raw.Outputs.DashboardLoginSecretArn.Value, { Ref: loginId });
+  assert.equal(render(raw.Outputs.DashboardLoginCommand.Value),
+    `aws secretsmanager get-secret-value --region <AWS::Region> --secret-id <${loginId}> --query SecretString --output text`);
+});
+
+test('dashboard HTTPS: off by default; with DashboardDomain, Caddy on 8501 by ACME, coinlake serve on 127.0.0.1:8502, port 80 for the challenge', () => {
+  const domain = raw.Parameters.DashboardDomain;
+  const email = raw.Parameters.DashboardAcmeEmail;
+  assert.equal(domain.Default, '');
+  assert.equal(email.Default, '');
+  // Both values reach the boot script and the Caddyfile: names and addresses only.
+  const okDomain = (v) => new RegExp(domain.AllowedPattern).test(v);
+  const okEmail = (v) => new RegExp(email.AllowedPattern).test(v);
+  for (const v of ['', 'dashboard.example.com', 'a-b.c.example.org']) assert.ok(okDomain(v), v);
+  for (const v of ["x.example.com' ; reboot ; '", 'x.example.com\n}', 'x.example.com {', 'Example.com', '-x.example.com', 'localhost', '$(id).example.com']) {
+    assert.ok(!okDomain(v), JSON.stringify(v));
+  }
+  for (const v of ['', 'ops@example.com', 'first.last+coinlake@mail.example.org']) assert.ok(okEmail(v), v);
+  for (const v of ['ops', "ops@example.com'", 'ops@example.com\n}', 'a b@example.com', '{$HOME}@example.com']) assert.ok(!okEmail(v), JSON.stringify(v));
+  assert.deepEqual(raw.Conditions.DashboardHttps, { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'DashboardDomain' }, ''] }] });
+  assert.deepEqual(raw.Rules.DashboardHttpsNeedsAnEmail.RuleCondition, raw.Conditions.DashboardHttps);
+  assert.deepEqual(raw.Rules.DashboardHttpsNeedsAnEmail.Assertions[0].Assert, { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'DashboardAcmeEmail' }, ''] }] });
+  assert.deepEqual(raw.Outputs.DashboardUrl.Value['Fn::If'][0], 'DashboardHttps');
+  assert.match(render(raw.Outputs.DashboardUrl.Value['Fn::If'][1], { DashboardDomain: 'dashboard.example.com' }), /^https:\/\/dashboard\.example\.com:8501$/);
+  assert.match(render(raw.Outputs.DashboardUrl.Value['Fn::If'][2]), /^http:\/\/<Dashboard[^>]*\.PublicDnsName>:8501$/);
+
+  // The boot script's settings, run both ways.
+  const dash = userData('Dashboard');
+  const start = dash.indexOf('SERVE_HOST=0.0.0.0 SERVE_PORT=8501');
+  const end = dash.indexOf('\nEOF\n', dash.indexOf('cat > /etc/coinlake/serve.env <<EOF')) + 5;
+  assert.ok(start > 0 && end > start);
+  const settings = dash.slice(start, end);
+  const boot = (env) => runBoot(settings, {
+    env: { DB_HOST: 'db.example', DB_OPTS: 'sslmode=verify-full', REGION: 'eu-west-3', ...env },
+    stubs: { 'apt-get': 'echo "apt-get $*" >> "$CALLS"', systemctl: 'echo "systemctl $*" >> "$CALLS"', chmod: 'command chmod "$@"' },
+  });
+  const calls = (root) => fs.readFileSync(path.join(root, 'calls'), 'utf8');
+  const plain = boot({ DASHBOARD_DOMAIN: '', ACME_EMAIL: '', CALLS: '/dev/null' });
+  const plainServe = fs.readFileSync(path.join(plain, 'etc/coinlake/serve.env'), 'utf8');
+  assert.match(plainServe, /^COINLAKE_HOST=0\.0\.0\.0\nCOINLAKE_PORT=8501$/m);
+  assert.ok(!fs.existsSync(path.join(plain, 'etc/coinlake/tls.env')));
+  const tlsRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'coinlake-calls-'));
+  const tls = boot({ DASHBOARD_DOMAIN: 'dashboard.example.com', ACME_EMAIL: 'ops@example.com', CALLS: path.join(tlsRoot, 'calls') });
+  assert.match(fs.readFileSync(path.join(tls, 'etc/coinlake/serve.env'), 'utf8'), /^COINLAKE_HOST=127\.0\.0\.1\nCOINLAKE_PORT=8502$/m);
+  assert.equal(fs.readFileSync(path.join(tls, 'etc/coinlake/tls.env'), 'utf8'),
+    'COINLAKE_TLS_SITE=dashboard.example.com\nCOINLAKE_TLS_MODE=acme\nCOINLAKE_ACME_EMAIL=ops@example.com\n');
+  // Debian's caddy.service (its default site on port 80) neither starts at install nor at boot.
+  assert.equal(calls(tlsRoot), 'apt-get install -y -q caddy\nsystemctl disable caddy.service\n');
+  assert.ok(!fs.existsSync(path.join(tls, 'usr/sbin/policy-rc.d')), 'policy-rc.d is removed again');
+  assert.match(settings, /exit 101\\n' > \/usr\/sbin\/policy-rc\.d && chmod 0755 \/usr\/sbin\/policy-rc\.d\n {2}apt-get install -y -q caddy/);
+  assert.match(dash, /\nif \[ -n "\$\{DASHBOARD_DOMAIN\}" \]; then systemctl enable --now coinlake-tls\.service; fi$/);
+  for (const root of [plain, tls, tlsRoot]) fs.rmSync(root, { recursive: true, force: true });
 });
 
 test('secrets: the API key value is never in the template; passwords are generated', () => {
@@ -267,9 +435,21 @@ test('user data: valid bash; installs the package; secrets into root-only creden
   }
   assert.match(etl, /aws secretsmanager get-secret-value/);
   assert.match(etl, /umask 077/);
+  // The scripts user data writes are valid bash too. The admin password stays in the memory of
+  // coinlake-db-roles (root): no other script reads the admin secret, no file receives it.
+  const secrets = heredoc(etl, '/usr/local/sbin/coinlake-secrets');
+  const roles = heredoc(etl, '/usr/local/sbin/coinlake-db-roles');
+  for (const body of [secrets, roles]) assert.equal(spawnSync('bash', ['-n'], { input: body }).status, 0, body);
+  assert.ok(!secrets.includes('ADMIN_SECRET'), 'coinlake-secrets (before every start of coinlake-run) never reads the admin secret');
+  assert.match(roles, /PGPASSWORD="\$\(jq -r \.password <<<"\$reply"\)" psql /, 'the password goes to psql alone');
+  assert.ok(!/>\s*\S*pgpass/.test(roles) && !/migrate\.pgpass.*secret/.test(etl), 'no password file for the admin');
+  assert.match(etl, /install -m 0600 \/dev\/null \/etc\/coinlake\/credentials\/migrate\.pgpass/);
   assert.match(etl, /systemctl start coinlake-migrate.service/);
   assert.match(etl, /GRANT coinlake_writer TO coinlake_etl/);
   assert.match(dash, /systemctl mask coinlake-migrate.service/);
+  // coinlake-serve reads serve.env only (deploy/systemd/test_units.sh): the read-only login goes there.
+  assert.match(dash, /cat > \/etc\/coinlake\/serve\.env <<EOF\nCOINLAKE_DATABASE_URL=postgresql:\/\/coinlake_web@/);
+  assert.ok(!dash.includes('/etc/coinlake/coinlake.env'), 'the dashboard host has no ETL settings');
   assert.ok(!dash.includes('CMC_SECRET=') || /CMC_SECRET=\n/.test(dash), 'the dashboard never learns the API key secret');
 });
 
