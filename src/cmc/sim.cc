@@ -277,7 +277,9 @@ struct Simulator::Impl {
   TimePoint month{};
   int64_t month_credits = 0;
 
-  explicit Impl(const SimOptions& o) : options(o), market(o.seed, o.coins, SystemNow()) {}
+  explicit Impl(const SimOptions& o) : options(o), market(o.seed, o.coins, Now()) {}
+
+  TimePoint Now() const { return options.clock ? options.clock() : SystemNow(); }
 
   // Checks the key header the way CMC does; answers the error and returns false if it fails.
   bool Authorised(const httplib::Request& req, httplib::Response& res) {
@@ -308,7 +310,7 @@ struct Simulator::Impl {
   // The minute rate limit: counts every authorised call, as CMC does (key/info included).
   bool AdmitCall(httplib::Response& res) {
     std::lock_guard lock(mu);
-    TimePoint now = SystemNow();
+    TimePoint now = Now();
     if (std::chrono::floor<std::chrono::minutes>(now) != minute) {
       minute = std::chrono::floor<std::chrono::minutes>(now);
       minute_calls = 0;
@@ -324,7 +326,7 @@ struct Simulator::Impl {
   // Charges `credits` against the daily and monthly budgets, or answers 1009/1010.
   bool Charge(int64_t credits, httplib::Response& res) {
     std::lock_guard lock(mu);
-    TimePoint now = SystemNow();
+    TimePoint now = Now();
     auto today = std::chrono::time_point_cast<std::chrono::milliseconds>(
         std::chrono::floor<std::chrono::days>(now));
     if (today != day) {
@@ -380,13 +382,12 @@ struct Simulator::Impl {
     if (fault && fault->kind == "slow") {
       std::this_thread::sleep_for(std::chrono::milliseconds(fault->delay_ms));
     }
-    TimePoint now = SystemNow();
+    TimePoint now = Now();
     Json body;
     std::optional<int64_t> credits = build(now, body);
     if (!credits) return;
     if (!Charge(*credits, res)) return;
-    Json status =
-        StatusEnvelope(now, 0, "", *credits, static_cast<int>((SystemNow() - now).count()));
+    Json status = StatusEnvelope(now, 0, "", *credits, static_cast<int>((Now() - now).count()));
     if (body.contains("total_count")) {
       status["total_count"] = body["total_count"];
       body.erase("total_count");
