@@ -90,8 +90,8 @@ namespace {
 
 // The statements GET /latest prepares: by id; the latest snapshot's own rows, and whether it
 // carried coins over; and those plus the quotes of the coins it carried over (their quotes are
-// stored with the snapshot that was loaded first). Each in two forms: for a ledger with
-// migration 0011's carried_ids, and without (no carried coins to ask about).
+// stored with the snapshot that was loaded first). The first two for a ledger with migration
+// 0011's carried_ids and for one without (no carried coins to ask about); the last needs it.
 enum class LatestShape { kByIds, kSnapshot, kSnapshotAndCarried };
 
 // The text of the statement GET /latest prepares, per sort, order, shape and ledger: built once,
