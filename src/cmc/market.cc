@@ -53,6 +53,31 @@ std::string SyntheticSymbol(int i) {
   return s;
 }
 
+// How many minutes past its last refresh a coin is at `minute`: 0 when it refreshes then. The
+// coin's minute in the cycle is a hash of its id (stable across runs and seeds; the ids of the
+// synthetic coins are consecutive and a third of them are tokens, so not the id itself).
+int64_t MinutesSinceRefresh(int64_t id, TimePoint minute) {
+  const auto period = static_cast<uint64_t>(SimMarket::kRefreshMinutes);
+  const uint64_t phase = (static_cast<uint64_t>(id) * 0x9E3779B97F4A7C15ULL >> 32) % period;
+  const auto at =
+      static_cast<uint64_t>(std::chrono::floor<minutes>(minute).time_since_epoch() / minutes(1));
+  return static_cast<int64_t>((at + phase) % period);
+}
+
+// The coin's quote as CMC would list it from `minute` until its next refresh.
+SimQuote Quote(const SimCoin& coin, TimePoint minute) {
+  auto change = [&](double then) { return (coin.price / then - 1.0) * 100.0; };
+  size_t h = coin.hour_closes.size();
+  return {&coin,
+          minute,
+          coin.price,
+          coin.volume_24h,
+          coin.price * coin.circulating_supply,
+          change(coin.minute_closes.front()),
+          change(coin.hour_closes[h > 24 ? h - 25 : 0]),
+          change(coin.hour_closes.front())};
+}
+
 }  // namespace
 
 SimMarket::SimMarket(uint64_t seed, int coin_count, TimePoint start)
@@ -86,6 +111,11 @@ SimMarket::SimMarket(uint64_t seed, int coin_count, TimePoint start)
     coin.volume_24h = coin.price * coin.circulating_supply * 0.04;
     SeedHistory(coin);
     coins_.push_back(std::move(coin));
+  }
+  // Each coin was last refreshed at its own minute of the last kRefreshMinutes.
+  quotes_.reserve(coins_.size());
+  for (const SimCoin& coin : coins_) {
+    quotes_.push_back(Quote(coin, minute_ - minutes(MinutesSinceRefresh(coin.id, minute_))));
   }
 }
 
@@ -125,26 +155,18 @@ void SimMarket::Step() {
       if (coin.hour_closes.size() > kHourCloses) coin.hour_closes.erase(coin.hour_closes.begin());
     }
   }
+  minute_ += minutes(1);
+  for (size_t i = 0; i < coins_.size(); ++i) {
+    if (MinutesSinceRefresh(coins_[i].id, minute_) == 0) quotes_[i] = Quote(coins_[i], minute_);
+  }
 }
 
 std::vector<SimQuote> SimMarket::Snapshot(TimePoint now, TimePoint* updated) {
   TimePoint target = std::chrono::floor<minutes>(now);
   if (target - minute_ > std::chrono::days(1)) minute_ = target - std::chrono::days(1);
-  while (minute_ < target) {
-    Step();
-    minute_ += minutes(1);
-  }
-  *updated = minute_;
-  auto change = [](double now_price, double then) { return (now_price / then - 1.0) * 100.0; };
-  std::vector<SimQuote> quotes;
-  quotes.reserve(coins_.size());
-  for (const SimCoin& coin : coins_) {
-    size_t h = coin.hour_closes.size();
-    quotes.push_back({&coin, coin.price * coin.circulating_supply,
-                      change(coin.price, coin.minute_closes.front()),
-                      change(coin.price, coin.hour_closes[h > 24 ? h - 25 : 0]),
-                      change(coin.price, coin.hour_closes.front())});
-  }
+  while (minute_ < target) Step();
+  if (updated != nullptr) *updated = minute_;
+  std::vector<SimQuote> quotes = quotes_;
   std::sort(quotes.begin(), quotes.end(),
             [](const SimQuote& a, const SimQuote& b) { return a.market_cap > b.market_cap; });
   return quotes;

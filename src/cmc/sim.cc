@@ -56,7 +56,8 @@ bool IntParam(const httplib::Request& req, const char* name, int64_t lo, int64_t
   return true;
 }
 
-Json CoinJson(const SimQuote& q, TimePoint updated) {
+// A coin as listed: its quote and last_updated as of its own last refresh (SimMarket).
+Json CoinJson(const SimQuote& q) {
   const SimCoin& c = *q.coin;
   Json coin;
   coin["id"] = c.id;
@@ -83,19 +84,19 @@ Json CoinJson(const SimQuote& q, TimePoint updated) {
   coin["self_reported_circulating_supply"] = nullptr;
   coin["self_reported_market_cap"] = nullptr;
   coin["tvl_ratio"] = nullptr;
-  coin["last_updated"] = FormatIso8601(updated);
+  coin["last_updated"] = FormatIso8601(q.last_updated);
   Json usd;
-  usd["price"] = c.price;
-  usd["volume_24h"] = c.volume_24h;
+  usd["price"] = q.price;
+  usd["volume_24h"] = q.volume_24h;
   usd["volume_change_24h"] = 0.0;
   usd["percent_change_1h"] = q.percent_change_1h;
   usd["percent_change_24h"] = q.percent_change_24h;
   usd["percent_change_7d"] = q.percent_change_7d;
   usd["market_cap"] = q.market_cap;
   usd["market_cap_dominance"] = 0.0;
-  usd["fully_diluted_market_cap"] = c.price * c.max_supply.value_or(c.total_supply);
+  usd["fully_diluted_market_cap"] = q.price * c.max_supply.value_or(c.total_supply);
   usd["tvl"] = nullptr;
-  usd["last_updated"] = FormatIso8601(updated);
+  usd["last_updated"] = FormatIso8601(q.last_updated);
   coin["quote"]["USD"] = std::move(usd);
   return coin;
 }
@@ -277,7 +278,9 @@ struct Simulator::Impl {
   TimePoint month{};
   int64_t month_credits = 0;
 
-  explicit Impl(const SimOptions& o) : options(o), market(o.seed, o.coins, SystemNow()) {}
+  explicit Impl(const SimOptions& o) : options(o), market(o.seed, o.coins, Now()) {}
+
+  TimePoint Now() const { return options.clock ? options.clock() : SystemNow(); }
 
   // Checks the key header the way CMC does; answers the error and returns false if it fails.
   bool Authorised(const httplib::Request& req, httplib::Response& res) {
@@ -308,7 +311,7 @@ struct Simulator::Impl {
   // The minute rate limit: counts every authorised call, as CMC does (key/info included).
   bool AdmitCall(httplib::Response& res) {
     std::lock_guard lock(mu);
-    TimePoint now = SystemNow();
+    TimePoint now = Now();
     if (std::chrono::floor<std::chrono::minutes>(now) != minute) {
       minute = std::chrono::floor<std::chrono::minutes>(now);
       minute_calls = 0;
@@ -324,7 +327,7 @@ struct Simulator::Impl {
   // Charges `credits` against the daily and monthly budgets, or answers 1009/1010.
   bool Charge(int64_t credits, httplib::Response& res) {
     std::lock_guard lock(mu);
-    TimePoint now = SystemNow();
+    TimePoint now = Now();
     auto today = std::chrono::time_point_cast<std::chrono::milliseconds>(
         std::chrono::floor<std::chrono::days>(now));
     if (today != day) {
@@ -380,13 +383,12 @@ struct Simulator::Impl {
     if (fault && fault->kind == "slow") {
       std::this_thread::sleep_for(std::chrono::milliseconds(fault->delay_ms));
     }
-    TimePoint now = SystemNow();
+    TimePoint now = Now();
     Json body;
     std::optional<int64_t> credits = build(now, body);
     if (!credits) return;
     if (!Charge(*credits, res)) return;
-    Json status =
-        StatusEnvelope(now, 0, "", *credits, static_cast<int>((SystemNow() - now).count()));
+    Json status = StatusEnvelope(now, 0, "", *credits, static_cast<int>((Now() - now).count()));
     if (body.contains("total_count")) {
       status["total_count"] = body["total_count"];
       body.erase("total_count");
@@ -442,16 +444,15 @@ struct Simulator::Impl {
           !IntParam(req, "limit", 1, 5000, &limit, res) || !UsdOnly(req, res)) {
         return std::nullopt;
       }
-      TimePoint updated;
       Json data = Json::array();
       double total_cap = 0;
       {
         auto lock = market.Lock();
-        std::vector<SimQuote> quotes = market.Snapshot(now, &updated);
+        std::vector<SimQuote> quotes = market.Snapshot(now);
         for (const SimQuote& q : quotes) total_cap += q.market_cap;
         for (int64_t i = start - 1;
              i < static_cast<int64_t>(quotes.size()) && i < start - 1 + limit; ++i) {
-          Json coin = CoinJson(quotes[i], updated);
+          Json coin = CoinJson(quotes[i]);
           coin["cmc_rank"] = i + 1;
           coin["quote"]["USD"]["market_cap_dominance"] = quotes[i].market_cap / total_cap * 100.0;
           data.push_back(std::move(coin));
@@ -481,11 +482,10 @@ struct Simulator::Impl {
       for (std::string item; std::getline(list, item, ',');) {
         if (!item.empty()) wanted.push_back(item);
       }
-      TimePoint updated;
       Json data = Json::object();
       int64_t coins = 0;
       auto lock = market.Lock();
-      std::vector<SimQuote> quotes = market.Snapshot(now, &updated);
+      std::vector<SimQuote> quotes = market.Snapshot(now);
       for (const std::string& w : wanted) {
         bool found = false;
         for (size_t i = 0; i < quotes.size(); ++i) {
@@ -495,7 +495,7 @@ struct Simulator::Impl {
                                       : c.symbol == w;
           if (!match) continue;
           found = true;
-          Json coin = CoinJson(quotes[i], updated);
+          Json coin = CoinJson(quotes[i]);
           coin["cmc_rank"] = static_cast<int64_t>(i + 1);
           coin["is_active"] = 1;
           coin["is_fiat"] = 0;
@@ -528,7 +528,7 @@ struct Simulator::Impl {
         auto lock = market.Lock();
         for (const SimQuote& q : market.Snapshot(now, &updated)) {
           total_cap += q.market_cap;
-          total_volume += q.coin->volume_24h;
+          total_volume += q.volume_24h;
           if (q.coin->id == 1) btc = q.market_cap;
           if (q.coin->id == 1027) eth = q.market_cap;
         }
@@ -611,7 +611,7 @@ struct Simulator::Impl {
         e["is_active"] = 1;
         e["first_historical_data"] = FormatIso8601(c.date_added);
         e["last_historical_data"] = FormatIso8601(updated);
-        Json coin = CoinJson(quotes[i], updated);
+        Json coin = CoinJson(quotes[i]);
         e["platform"] = coin["platform"].is_null()
                             ? Json(nullptr)
                             : Json({{"id", 1},  // /map uses platform ids (Ethereum = 1)

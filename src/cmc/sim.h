@@ -28,10 +28,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "common/status.h"
+#include "common/time_util.h"
 
 namespace coinlake::cmc {
 
@@ -47,6 +49,9 @@ struct SimOptions {
   int64_t credits_per_month = 0;
   // Faults pending from the start, in the POST /__sim/faults JSON format (`sim --faults`).
   std::string faults;
+  // The clock of the market, the plan's limits and the data answers' status; the system clock
+  // when empty. Tests move it to poll minutes apart without waiting.
+  std::function<TimePoint()> clock;
 };
 
 class Simulator {

@@ -25,9 +25,11 @@ constexpr std::string_view kLatestSorts[] = {"rank", "market_cap", "price", "vol
                                              "percent_change_24h"};
 
 StatusOr<json> Health(warehouse::Connection& db) {
-  ASSIGN_OR_RETURN(warehouse::Rows rows,
-                   db.Query(fmt::format("SELECT ({}), extract(epoch FROM now() - ({}))",
-                                        kLatestSnapshot, kLatestSnapshot)));
+  ASSIGN_OR_RETURN(bool has_carried, RecentLedgerHasCarriedIds(db));
+  ASSIGN_OR_RETURN(
+      warehouse::Rows rows,
+      db.Query(fmt::format("SELECT s.max, extract(epoch FROM now() - s.max) FROM ({}) s(max)",
+                           LatestSnapshotSql(has_carried))));
   json out;
   out["status"] = "ok";
   out["database"] = "ok";
@@ -86,16 +88,18 @@ StatusOr<LatestQuery> ParseLatestQuery(const std::multimap<std::string, std::str
 
 namespace {
 
-// The statements GET /latest prepares: by id; the latest snapshot's own rows (before migration
-// 0011, without asking whether it carried coins over); and those plus the quotes of the coins
-// it carried over (their quotes are stored with the snapshot that was loaded first).
-enum class LatestShape { kByIds, kSnapshot, kSnapshotBefore0011, kSnapshotAndCarried };
+// The statements GET /latest prepares: by id; the latest snapshot's own rows, and whether it
+// carried coins over; and those plus the quotes of the coins it carried over (their quotes are
+// stored with the snapshot that was loaded first). The first two for a ledger with migration
+// 0011's carried_ids and for one without (no carried coins to ask about); the last needs it.
+enum class LatestShape { kByIds, kSnapshot, kSnapshotAndCarried };
 
-// The text of the statement GET /latest prepares, per sort, order and shape: built once, not on
-// every request (the connection prepares each name once; the busiest endpoint).
-const std::string& LatestSql(const std::string& sort, bool descending, LatestShape shape) {
+// The text of the statement GET /latest prepares, per sort, order, shape and ledger: built once,
+// not on every request (the connection prepares each name once; the busiest endpoint).
+const std::string& LatestSql(const std::string& sort, bool descending, LatestShape shape,
+                             bool has_carried) {
   static const auto* statements = [] {
-    auto* out = new std::map<std::tuple<std::string, bool, LatestShape>, std::string>();
+    auto* out = new std::map<std::tuple<std::string, bool, LatestShape, bool>, std::string>();
     constexpr std::string_view kColumns = R"sql(
     q.cmc_id, a.symbol, a.name, a.slug, q.cmc_rank, q.price, q.market_cap, q.volume_24h,
     q.percent_change_1h, q.percent_change_24h, q.percent_change_7d, q.circulating_supply, q.ts)sql";
@@ -103,12 +107,14 @@ const std::string& LatestSql(const std::string& sort, bool descending, LatestSha
       std::string order_by = sort == "rank" ? "q.cmc_rank" : fmt::format("q.{}", sort);
       for (bool desc : {false, true}) {
         const char* direction = desc ? "DESC" : "ASC";
-        // A quote belongs to the first snapshot that carried it, so a coin whose quote had not
-        // changed is not in the latest snapshot's own rows. Asked for by id, a coin gets its
-        // newest quote up to the latest snapshot (within a day: it is still listed), found
-        // through the primary key.
-        (*out)[{std::string(sort), desc, LatestShape::kByIds}] =
-            fmt::format(R"sql(
+        for (bool carried : {false, true}) {
+          const char* latest = LatestSnapshotSql(carried);
+          // A quote belongs to the first snapshot that carried it, so a coin whose quote had
+          // not changed is not in the latest snapshot's own rows. Asked for by id, a coin gets
+          // its newest quote up to the latest snapshot (within a day: it is still listed),
+          // found through the primary key.
+          (*out)[{std::string(sort), desc, LatestShape::kByIds, carried}] = fmt::format(
+              R"sql(
     SELECT * FROM (
       SELECT DISTINCT ON (q.cmc_id) {0}, s.max
       FROM quotes q JOIN assets a USING (cmc_id), ({1}) s(max)
@@ -117,63 +123,66 @@ const std::string& LatestSql(const std::string& sort, bool descending, LatestSha
       ORDER BY q.cmc_id, q.ts DESC) q
     ORDER BY {2} {3} NULLS LAST, q.cmc_id
     LIMIT $2)sql",
-                        kColumns, kLatestSnapshot, order_by, direction);
-        // The snapshot's own rows, the top N straight off the index when sorting by rank, and
-        // whether it carried coins over: then the last statement runs instead.
-        constexpr std::string_view kOwnRows = R"sql(
+              kColumns, latest, order_by, direction);
+          // The snapshot's own rows, the top N straight off the index when sorting by rank,
+          // and whether it carried coins over: then the last statement runs instead.
+          (*out)[{std::string(sort), desc, LatestShape::kSnapshot, carried}] = fmt::format(
+              R"sql(
     SELECT {0}, q.snapshot_ts, {4}
     FROM quotes q JOIN assets a USING (cmc_id)
     WHERE q.snapshot_ts = ({1}) AND q.quote_currency = $1
     ORDER BY {2} {3} NULLS LAST, q.cmc_id
-    LIMIT $2)sql";
-        (*out)[{std::string(sort), desc, LatestShape::kSnapshot}] = fmt::format(
-            kOwnRows, kColumns, kLatestSnapshot, order_by, direction,
-            fmt::format("EXISTS (SELECT 1 FROM lake_objects o WHERE o.endpoint = "
-                        "'listings_latest' AND o.data_ts = ({}) AND o.carried_ids IS NOT NULL)",
-                        kLatestSnapshot));
-        (*out)[{std::string(sort), desc, LatestShape::kSnapshotBefore0011}] =
-            fmt::format(kOwnRows, kColumns, kLatestSnapshot, order_by, direction, "false");
+    LIMIT $2)sql",
+              kColumns, latest, order_by, direction,
+              carried ? fmt::format("EXISTS (SELECT 1 FROM lake_objects o WHERE o.endpoint = "
+                                    "'listings_latest' AND o.data_ts = ({}) AND o.carried_ids "
+                                    "IS NOT NULL)",
+                                    latest)
+                      : "false");
+        }
         // ... and each carried coin's newest quote up to the snapshot (about 5 ms for 2000
         // coins, against 0.4 ms for the statement above).
-        (*out)[{std::string(sort), desc, LatestShape::kSnapshotAndCarried}] = fmt::format(
+        (*out)[{std::string(sort), desc, LatestShape::kSnapshotAndCarried, true}] = fmt::format(
             R"sql(
     SELECT {0}, ({1}), true
     FROM {4} q JOIN assets a USING (cmc_id)
     ORDER BY {2} {3} NULLS LAST, q.cmc_id
     LIMIT $2)sql",
-            kColumns, kLatestSnapshot, order_by, direction, LatestSnapshotQuotesSql(1, true));
+            kColumns, LatestSnapshotSql(true), order_by, direction,
+            LatestSnapshotQuotesSql(1, true));
       }
     }
     return out;
   }();
-  return statements->at({sort, descending, shape});
+  return statements->at({sort, descending, shape, has_carried});
 }
 
 }  // namespace
 
 StatusOr<std::string> Latest(warehouse::Connection& db, const LatestQuery& query) {
-  // One prepared statement per sort, order and shape; the sort column comes from a fixed list
-  // (validated above), never from the request text. The snapshot time comes from the ledger's
-  // index as an init plan; the quotes of that snapshot are then read straight off each monthly
-  // partition's (snapshot_ts, quote_currency, cmc_rank) index, the top N only when sorting by
-  // rank. (A ts range next to it would prune partitions, but PostgreSQL cannot estimate a range
-  // between two unknown values and then prefers reading the whole snapshot.)
+  // One prepared statement per sort, order, shape and ledger; the sort column comes from a fixed
+  // list (validated above), never from the request text. The snapshot time comes from the
+  // ledger's index as an init plan; the quotes of that snapshot are then read straight off each
+  // monthly partition's (snapshot_ts, quote_currency, cmc_rank) index, the top N only when
+  // sorting by rank. (A ts range next to it would prune partitions, but PostgreSQL cannot
+  // estimate a range between two unknown values and then prefers reading the whole snapshot.)
+  ASSIGN_OR_RETURN(bool has_carried, RecentLedgerHasCarriedIds(db));
   auto run = [&](LatestShape shape) -> StatusOr<warehouse::Result> {
-    static constexpr const char* kShapeNames[] = {"_ids", "", "_v10", "_carried"};
-    std::string name = fmt::format("latest_{}_{}{}", query.sort, query.descending ? "desc" : "asc",
-                                   kShapeNames[static_cast<int>(shape)]);
-    RETURN_IF_ERROR(db.Prepare(name, LatestSql(query.sort, query.descending, shape)));
+    static constexpr const char* kShapeNames[] = {"_ids", "", "_carried"};
+    std::string name =
+        fmt::format("latest_{}_{}{}{}", query.sort, query.descending ? "desc" : "asc",
+                    kShapeNames[static_cast<int>(shape)], has_carried ? "" : "_v10");
+    RETURN_IF_ERROR(db.Prepare(name, LatestSql(query.sort, query.descending, shape, has_carried)));
     std::vector<warehouse::Param> values = {query.currency, std::to_string(query.limit)};
     if (shape == LatestShape::kByIds) values.push_back(warehouse::IntArrayLiteral(query.ids));
     return db.ExecPrepared(name, values);
   };
-  LatestShape shape = LatestShape::kByIds;
-  if (query.ids.empty()) {
-    ASSIGN_OR_RETURN(bool has_carried, RecentLedgerHasCarriedIds(db));
-    shape = has_carried ? LatestShape::kSnapshot : LatestShape::kSnapshotBefore0011;
-  }
-  ASSIGN_OR_RETURN(warehouse::Result rows, run(shape));
-  if (query.ids.empty() && rows.rows() > 0 && rows.value(0, 14) == std::string_view("t")) {
+  const bool by_ids = !query.ids.empty();
+  ASSIGN_OR_RETURN(warehouse::Result rows,
+                   run(by_ids ? LatestShape::kByIds : LatestShape::kSnapshot));
+  // A snapshot whose coins were all carried over has no row of its own: only the ledger knows
+  // what it listed.
+  if (!by_ids && has_carried && (rows.rows() == 0 || rows.value(0, 14) == std::string_view("t"))) {
     ASSIGN_OR_RETURN(rows, run(LatestShape::kSnapshotAndCarried));
   }
   std::string body;

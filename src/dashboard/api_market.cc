@@ -51,9 +51,10 @@ StatusOr<Range> ParseRange(warehouse::Connection& db, QueryParams& params) {
   if (to) {
     r.to = *to;
   } else {
+    ASSIGN_OR_RETURN(bool has_carried, RecentLedgerHasCarriedIds(db));
     ASSIGN_OR_RETURN(warehouse::Rows rows,
                      db.Query(fmt::format("SELECT floor(extract(epoch FROM coalesce(({}), now())))",
-                                          kLatestSnapshot)));
+                                          LatestSnapshotSql(has_carried))));
     r.to = ToInt(rows.at(0, 0));
   }
   if (from) {
@@ -298,6 +299,7 @@ StatusOr<json> Sparklines(warehouse::Connection& db, QueryParams& params) {
   ASSIGN_OR_RETURN(std::string currency, params.Currency());
   RETURN_IF_ERROR(params.Finish());
   std::string id_array = fmt::format("{{{}}}", fmt::join(ids, ","));
+  ASSIGN_OR_RETURN(bool has_carried, RecentLedgerHasCarriedIds(db));
   // The last 7 days of hourly closes before the latest snapshot, one array per asset.
   ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(fmt::format(R"sql(
     WITH snap AS (SELECT coalesce(({}), now()) AS max)
@@ -306,7 +308,7 @@ StatusOr<json> Sparklines(warehouse::Connection& db, QueryParams& params) {
     WHERE c.cmc_id = ANY($1::bigint[]) AND c.quote_currency = $2
       AND c.bucket > snap.max - interval '7 days' AND c.bucket <= snap.max
     GROUP BY c.cmc_id)sql",
-                                                              kLatestSnapshot),
+                                                              LatestSnapshotSql(has_carried)),
                                                   {id_array, currency}));
   json data = json::object();
   for (size_t r = 0; r < rows.size(); ++r) {
@@ -361,7 +363,7 @@ StatusOr<json> Movers(warehouse::Connection& db, QueryParams& params) {
         ORDER BY p.ts DESC LIMIT 1) past
       WHERE q.cmc_rank <= $2 AND past.price > 0 AND q.price IS NOT NULL
       ORDER BY change DESC, q.cmc_id)sql",
-                                          kLatestSnapshot, snapshot_quotes),
+                                          LatestSnapshotSql(has_carried), snapshot_quotes),
                               {currency, std::to_string(universe), std::to_string(**seconds)}));
   }
   auto item = [&](size_t r) {
@@ -412,8 +414,7 @@ StatusOr<json> Global(warehouse::Connection& db, QueryParams& params) {
   // No global metrics loaded: sum the latest snapshot (only the coins it lists, so "coins"
   // says how many the figures cover). BTC is CMC id 1, ETH 1027.
   ASSIGN_OR_RETURN(bool has_carried, RecentLedgerHasCarriedIds(db));
-  ASSIGN_OR_RETURN(rows,
-                   db.Query(fmt::format(R"sql(
+  ASSIGN_OR_RETURN(rows, db.Query(fmt::format(R"sql(
     WITH snap AS ({})
     SELECT snap.max, sum(q.market_cap), sum(q.volume_24h),
            100 * sum(q.market_cap) FILTER (WHERE q.cmc_id = 1) / nullif(sum(q.market_cap), 0),
@@ -421,8 +422,9 @@ StatusOr<json> Global(warehouse::Connection& db, QueryParams& params) {
            count(*)
     FROM {} q, snap
     GROUP BY snap.max)sql",
-                                        kLatestSnapshot, LatestSnapshotQuotesSql(1, has_carried)),
-                            {currency}));
+                                              LatestSnapshotSql(has_carried),
+                                              LatestSnapshotQuotesSql(1, has_carried)),
+                                  {currency}));
   if (rows.empty()) {
     out["source"] = nullptr;  // no data yet
     return out;

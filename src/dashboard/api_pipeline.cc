@@ -14,10 +14,11 @@ namespace {
 using nlohmann::json;
 
 StatusOr<json> Freshness(warehouse::Connection& db, int64_t interval_seconds) {
+  ASSIGN_OR_RETURN(bool has_carried, RecentLedgerHasCarriedIds(db));
   ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(fmt::format(R"sql(
     SELECT ({0}), extract(epoch FROM now() - ({0})), max(loaded_at), count(*)
     FROM lake_objects)sql",
-                                                              kLatestSnapshot)));
+                                                              LatestSnapshotSql(has_carried))));
   json age = NumberOrNull(rows.at(0, 1));
   return json{
       {"latest_snapshot", TimeOrNull(rows.at(0, 0))},

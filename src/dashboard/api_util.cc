@@ -23,10 +23,18 @@ nlohmann::json NumberOrNull(const std::optional<std::string>& text) {
   return value;
 }
 
+const char* LatestSnapshotSql(bool ledger_has_carried_ids) {
+  return ledger_has_carried_ids ? "SELECT max(data_ts) FROM lake_objects WHERE endpoint = "
+                                  "'listings_latest' AND (rows > 0 OR carried_ids IS NOT NULL)"
+                                : "SELECT max(data_ts) FROM lake_objects WHERE endpoint = "
+                                  "'listings_latest' AND rows > 0";
+}
+
 std::string LatestSnapshotQuotesSql(int currency_param, bool ledger_has_carried_ids) {
+  const char* latest = LatestSnapshotSql(ledger_has_carried_ids);
   std::string own =
       fmt::format("SELECT * FROM quotes q WHERE q.snapshot_ts = ({}) AND q.quote_currency = ${}",
-                  kLatestSnapshot, currency_param);
+                  latest, currency_param);
   if (!ledger_has_carried_ids) return "(" + own + ")";
   // carried_ids names coins, not currencies: when only another currency's quote of a coin was
   // carried, this currency's newest quote is the snapshot's own row, already in the first half.
@@ -41,7 +49,7 @@ std::string LatestSnapshotQuotesSql(int currency_param, bool ledger_has_carried_
         ORDER BY q.ts DESC LIMIT 1) n
       WHERE o.endpoint = 'listings_latest' AND o.data_ts = ({1})
         AND n.snapshot_ts <> o.data_ts))sql",
-                     own, kLatestSnapshot, currency_param);
+                     own, latest, currency_param);
 }
 
 // PostgreSQL prints timestamptz as "2026-09-29 03:55:03.728+00"; the API speaks ISO-8601.

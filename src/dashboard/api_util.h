@@ -19,17 +19,20 @@ nlohmann::json NumberOrNull(const std::optional<std::string>& text);
 // UTC session, or null for SQL NULL.
 nlohmann::json TimeOrNull(const std::optional<std::string>& text);
 
-// The newest listings snapshot that added quotes, from the ledger's index rather than a scan of
-// quotes. A snapshot that added none (the market had not moved since the previous one, as when
-// polling faster than CMC updates) has no quote of its own: showing it would show nothing.
-inline constexpr const char* kLatestSnapshot =
-    "SELECT max(data_ts) FROM lake_objects WHERE endpoint = 'listings_latest' AND rows > 0";
-
 // Whether the ledger has migration 0011's carried_ids column (the ETL host migrates; the
 // dashboard may run an older schema meanwhile), read at most once a minute per process. The
 // statements name the column only when it is there (reading it through to_jsonb instead cost
 // 5-11% of the overview's throughput).
 StatusOr<bool> RecentLedgerHasCarriedIds(warehouse::Connection& db);
+
+// The latest snapshot: the newest complete listings snapshot, one whose every coin the database
+// holds, as its own rows or carried over (stored with an earlier snapshot: CMC had not refreshed
+// them). One whose coins were all carried over counts: it is the ETL's last poll, and the page's
+// freshness must say so. A ledger row with neither lists nothing to show (an empty listing), so
+// it is not the latest; nor, without carried_ids (before migration 0011), is one that added no
+// row, since which coins it listed is unknown. A statement giving one timestamptz (NULL before
+// any), read newest first off a ledger index.
+const char* LatestSnapshotSql(bool ledger_has_carried_ids);
 
 // The latest snapshot's quotes in the currency given as parameter `$N`: its own rows and, for
 // each coin it carried over (its quote, same coin, currency and time, is stored with the

@@ -9,8 +9,12 @@
 #include <thread>
 
 #include "cmc/sim.h"
+#include "common/bytes.h"
 #include "common/time_util.h"
+#include "lake/keys.h"
+#include "lake/object_store.h"
 #include "pipeline/fetch.h"
+#include "pipeline/load_object.h"
 #include "tests/test_support.h"
 
 namespace coinlake::dashboard {
@@ -84,7 +88,8 @@ TEST_F(ServerTest, LatestServesTheLoadedSnapshot) {
   EXPECT_FALSE(health["latest_snapshot"].is_null());
   EXPECT_LT(health["snapshot_age_seconds"].get<double>(), 600);
 
-  // A later snapshot that added no quote (the market had not moved) is not the one shown.
+  // A later ledger row that neither added a quote nor names coins it carried over (an empty
+  // listing, or a ledger from before migration 0011) shows nothing: it is not the one shown.
   db_.Scalar(
       "INSERT INTO lake_objects (key, sha256, size, endpoint, data_ts, rows) VALUES "
       "('k-unchanged', 'x', 1, 'listings_latest', now() + interval '1 minute', 0) RETURNING 1");
@@ -151,8 +156,9 @@ TEST_F(ServerTest, LatestServesTheLoadedSnapshot) {
 }
 
 // A dashboard upgraded before the ETL host migrates runs on a ledger without carried_ids
-// (migration 0011): the overview, the totals and the movers still answer. (Each test is its own
-// process, so the once-a-minute schema check starts fresh here.)
+// (migration 0011): the overview, the totals, the movers and every answer that names the latest
+// snapshot still answer. (Each test is its own process, so the once-a-minute schema check
+// starts fresh here.)
 TEST_F(ServerTest, LatestWorksOnALedgerWithoutCarriedIds) {
   db_.Migrate();
   Fill();
@@ -166,6 +172,16 @@ TEST_F(ServerTest, LatestWorksOnALedgerWithoutCarriedIds) {
   ASSERT_EQ(global->status, 200) << global->body;
   EXPECT_EQ(nlohmann::json::parse(global->body)["coins"], 100);
   EXPECT_EQ(client_->Get("/api/v1/movers")->status, 200);
+  auto health = client_->Get("/api/v1/health");
+  ASSERT_EQ(health->status, 200) << health->body;
+  const auto snapshot = nlohmann::json::parse(health->body)["latest_snapshot"];
+  EXPECT_EQ(nlohmann::json::parse(latest->body)["snapshot"], snapshot);
+  for (const char* path : {"/api/v1/pipeline", "/api/v1/latest?ids=1", "/api/v1/series?ids=1",
+                           "/api/v1/sparklines?ids=1", "/api/v1/movers?window=6h"}) {
+    auto res = client_->Get(path);
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 200) << path << ": " << res->body;
+  }
 }
 
 TEST_F(ServerTest, BadInputIs400WithAJsonError) {
@@ -223,6 +239,59 @@ TEST_F(ServerTest, PipelineWorksOnRunsWithoutQuotesCarried) {
   ASSERT_EQ(p["runs"].size(), 1u) << p;
   EXPECT_TRUE(p["runs"][0]["quotes_carried"].is_null());
   EXPECT_EQ(p["runs"][0]["outcome"], "ok");
+}
+
+// Between two CMC refreshes a poll lists every coin with the quote an earlier poll stored: its
+// snapshot adds no row and carries all its coins over. It is still the ETL's last poll, so the
+// header (/health), the pipeline page and the overview (/latest) all name its time.
+TEST_F(ServerTest, ASnapshotThatCarriedEveryCoinOverIsTheLatest) {
+  db_.Migrate();
+  Fill();
+  auto store = std::move(lake::OpenObjectStore("file://" + dir_.path() + "/lake")).value();
+  auto objects = std::move(store->ListAll(lake::RawPrefix(lake::kListingsLatest))).value();
+  ASSERT_EQ(objects.size(), 2u);  // body and sidecar
+  auto body = nlohmann::json::parse(*GzipDecompress(*store->Get(objects[0].key)));
+  const std::string first = body["status"]["timestamp"];
+  // The same coins and quotes, polled a second later (a new second: a new key), which is
+  // past once the test has waited a second.
+  const TimePoint repeat_at = *ParseIso8601(first) + std::chrono::seconds(1);
+  body["status"]["timestamp"] = FormatIso8601(repeat_at);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  ServeOptions options;
+  options.cache_ms = 0;  // the answers change within the test
+  StartServer(options);
+  const std::string first_iso = FormatIso8601(*ParseIso8601(first));
+  ASSERT_EQ(GetJson(*client_, "/api/v1/health")["latest_snapshot"], first_iso);
+  auto before = GetJson(*client_, "/api/v1/latest?limit=200");
+  ASSERT_EQ(before["count"], 100);
+
+  auto conn = db_.Connect();
+  warehouse::Loader loader(*conn);
+  auto loaded =
+      pipeline::LoadRawObject(*conn, loader, lake::RawBodyKey(lake::kListingsLatest, repeat_at),
+                              *GzipCompress(body.dump()));
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  ASSERT_EQ(db_.Scalar("SELECT rows || ',' || cardinality(carried_ids) FROM lake_objects "
+                       "WHERE endpoint = 'listings_latest' ORDER BY data_ts DESC LIMIT 1"),
+            "0,100");
+
+  const std::string repeat_iso = FormatIso8601(repeat_at);
+  auto health = GetJson(*client_, "/api/v1/health");
+  EXPECT_EQ(health["latest_snapshot"], repeat_iso) << health;
+  EXPECT_GE(health["snapshot_age_seconds"].get<double>(), 0) << health;
+  EXPECT_LT(health["snapshot_age_seconds"].get<double>(), 60) << health;
+  auto freshness = GetJson(*client_, "/api/v1/pipeline")["freshness"];
+  EXPECT_EQ(freshness["latest_snapshot"], repeat_iso) << freshness;
+  // The overview: every coin the poll listed, each with the quote stored with the first poll.
+  auto latest = GetJson(*client_, "/api/v1/latest?limit=200");
+  EXPECT_EQ(latest["snapshot"], repeat_iso);
+  ASSERT_EQ(latest["count"], 100);
+  for (size_t i = 0; i < 100; ++i) {
+    EXPECT_EQ(latest["data"][i]["cmc_id"], before["data"][i]["cmc_id"]) << i;
+    EXPECT_EQ(latest["data"][i]["last_updated"], before["data"][i]["last_updated"]) << i;
+  }
+  EXPECT_EQ(GetJson(*client_, "/api/v1/latest?ids=1")["snapshot"], repeat_iso);
+  EXPECT_EQ(GetJson(*client_, "/api/v1/global")["ts"], repeat_iso);
 }
 
 TEST_F(ServerTest, MarketEndpointsOverLoadedData) {

@@ -111,8 +111,9 @@ TEST_F(FetchTest, OneCycleLandsInLakeAndDatabase) {
 
 TEST_F(FetchTest, RunsRecordTheQuotesASnapshotCarriedOver) {
   ASSERT_TRUE(RunFetch(options_, stop_).ok());
-  // The simulator stamps its quotes by the minute: a second fetch in a new second lists the same
-  // 200 quotes again (all carried over) unless the minute turned in between (then new ones).
+  // The simulator refreshes each coin at its own minute: a second fetch a second later lists the
+  // same 200 coins, each with the quote the first stored (carried over) unless the minute turned
+  // in between and refreshed it (then a new one).
   NextFetchIntoAnotherLakeAndSecond();
   ASSERT_TRUE(RunFetch(options_, stop_).ok());
   EXPECT_EQ(db_.Scalar("SELECT concat_ws(',', rows, quotes_carried) FROM runs ORDER BY id LIMIT 1"),
