@@ -90,19 +90,26 @@ std::string LikePrefix(const std::string& text) {
   return out + '%';
 }
 
+// A CSV cell. Text cells (coin names and symbols come from CMC, so from anyone who lists a coin)
+// that a spreadsheet would evaluate as a formula, those starting with = + - @ tab or carriage
+// return (OWASP, "CSV Injection"), get a leading ' so they read as text; numbers are JSON
+// numbers and stay as they are, so -1.5 is still a number. A cell holding a separator (, or the
+// ; of some locales), a quote or a line break is quoted, quotes doubled.
 std::string CsvField(const json& value) {
   if (value.is_null()) return "";
-  if (value.is_string()) {
-    const auto& s = value.get_ref<const std::string&>();
-    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char c : s) {
-      if (c == '"') out += '"';
-      out += c;
-    }
-    return out + '"';
+  if (!value.is_string()) return value.dump();
+  const auto& text = value.get_ref<const std::string&>();
+  std::string cell =
+      !text.empty() && std::string_view("=+-@\t\r").find(text[0]) != std::string_view::npos
+          ? "'" + text
+          : text;
+  if (cell.find_first_of(",;\"\r\n") == std::string::npos) return cell;
+  std::string out = "\"";
+  for (char c : cell) {
+    if (c == '"') out += '"';
+    out += c;
   }
-  return value.dump();
+  return out + '"';
 }
 
 std::string CsvLine(const std::vector<json>& fields) {
