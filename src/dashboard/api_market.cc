@@ -18,6 +18,10 @@ constexpr int64_t kMaxRangeSeconds = 10LL * 366 * 86400;  // bounds the rows one
 constexpr int64_t kMaxWidth = 2000;
 constexpr size_t kMaxSeriesIds = 20;
 constexpr int64_t kMaxPoints = 20000;  // per response, over all series
+// A series request reads every quote of its ids in its range: at most this many id-days (20 ids
+// over 366 days, 2 over 10 years; about 2 million quotes on the default 5-minute schedule), so
+// no request can ask for more than the statement timeout lets the database read.
+constexpr int64_t kMaxSeriesIdDays = 20 * 366;
 
 std::string Iso(int64_t seconds) { return FormatIso8601(TimePoint(std::chrono::seconds(seconds))); }
 
@@ -206,6 +210,13 @@ StatusOr<std::string> Series(warehouse::Connection& db, QueryParams& params) {
                                                      {id_array, currency}));
     range.from = first.at(0, 0) ? ToInt(first.at(0, 0)) : range.to - 86400;
     range.from = std::max(std::min(range.from, range.to - 60), range.to - kMaxRangeSeconds);
+  }
+  const int64_t id_seconds = static_cast<int64_t>(ids.size()) * (range.to - range.from);
+  if (id_seconds > kMaxSeriesIdDays * 86400) {
+    return InvalidArgumentError(fmt::format(
+        "ids times range may be at most {} id-days (20 ids over 366 days, 2 over 10 years); this "
+        "asks {} ids over {:.1f} days: ask fewer ids or a shorter range",
+        kMaxSeriesIdDays, ids.size(), (range.to - range.from) / 86400.0));
   }
   int64_t bucket = BucketSeconds(range.from, range.to, width);
   ASSIGN_OR_RETURN(int64_t interval_seconds, RecentEtlListingsIntervalSeconds(db));

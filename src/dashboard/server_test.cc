@@ -451,6 +451,29 @@ TEST_F(ServerTest, NewEndpointsRejectBadInput) {
   EXPECT_EQ(post->status, 405);
 }
 
+// A series reads every quote of its ids over its range: ids times range is capped, so no
+// request asks the database for more than its statement timeout lets it read.
+TEST_F(ServerTest, SeriesCostIsCapped) {
+  db_.Migrate();
+  StartServer();
+  auto at_cap = client_->Get("/api/v1/series?ids=1,2&range=3660d");
+  ASSERT_TRUE(at_cap);
+  EXPECT_EQ(at_cap->status, 200) << at_cap->body;
+  for (const char* path : {"/api/v1/series?ids=1,2,3&range=3000d",
+                           "/api/v1/series?ids=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20&"
+                           "from=2020-01-01T00:00:00Z&to=2021-01-02T00:00:00Z"}) {
+    auto res = client_->Get(path);
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 400) << path << ": " << res->body;
+    auto error = nlohmann::json::parse(res->body)["error"].get<std::string>();
+    EXPECT_NE(error.find("at most"), std::string::npos) << path << ": " << error;
+  }
+  auto over = nlohmann::json::parse(client_->Get("/api/v1/series?ids=1,2,3&range=3000d")->body);
+  EXPECT_EQ(over["error"],
+            "ids times range may be at most 7320 id-days (20 ids over 366 days, 2 over 10 "
+            "years); this asks 3 ids over 3000.0 days: ask fewer ids or a shorter range");
+}
+
 TEST_F(ServerTest, TokenProtectsTheApi) {
   db_.Migrate();
   ServeOptions options;
