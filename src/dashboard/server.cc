@@ -429,9 +429,9 @@ void Server::Stop() {
 Status RunServe(const ServeOptions& given, StopSignal& stop) {
   ServeOptions options = given;
   RETURN_IF_ERROR(ApplyServeEnvironment(options));
-  // Fail fast on a bad URL or unreachable database rather than serving 503s forever.
-  auto probe = warehouse::Connection::Open(options.database_url);
-  if (!probe.ok()) return probe.status();
+  // Fail fast on a bad URL or unreachable database rather than serving 503s forever. The probe
+  // is closed at once: the pool's connections are the only ones the dashboard keeps.
+  RETURN_IF_ERROR(warehouse::Connection::Open(options.database_url).status());
   ASSIGN_OR_RETURN(auto server, Server::Start(options));
   while (stop.SleepFor(std::chrono::hours(1))) {  // false once stopped
   }

@@ -1,9 +1,14 @@
 // The dashboard server over a real database filled by the pipeline.
 #include "dashboard/server.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -472,6 +477,46 @@ TEST_F(ServerTest, SeriesCostIsCapped) {
   EXPECT_EQ(over["error"],
             "ids times range may be at most 7320 id-days (20 ids over 366 days, 2 over 10 "
             "years); this asks 3 ids over 3000.0 days: ask fewer ids or a shorter range");
+}
+
+// `coinlake serve` checks the database before it listens; that check's connection must not
+// stay open beside the pool's, or the database holds one dashboard backend more than the pool.
+TEST_F(ServerTest, ServeKeepsNoConnectionBesideThePool) {
+  db_.Migrate();
+  const std::string reader = db_.LoginUrl("coinlake_reader");
+  const size_t user = reader.find("://") + 3;
+  const std::string login = reader.substr(user, reader.find('@') - user);
+  int port = 0;  // a free one: RunServe does not say which it took
+  {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    port = ntohs(addr.sin_port);
+    ::close(fd);
+  }
+  ServeOptions options;
+  options.host = "127.0.0.1";
+  options.port = port;
+  options.database_url = reader;
+  StopSignal stop;
+  std::thread serve([&] { EXPECT_TRUE(RunServe(options, stop).ok()); });
+  httplib::Client client("127.0.0.1", port);
+  int status = 0;
+  for (int i = 0; i < 200 && status != 200; ++i) {
+    auto res = client.Get("/");  // a static file: no database connection
+    status = res ? res->status : 0;
+    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_EQ(status, 200);
+  std::string backends =
+      db_.Scalar("SELECT count(*) FROM pg_stat_activity WHERE usename = '" + login + "'");
+  stop.Stop();
+  serve.join();
+  EXPECT_EQ(backends, "0") << "connections of " << login << " while serve is idle";
 }
 
 TEST_F(ServerTest, TokenProtectsTheApi) {
