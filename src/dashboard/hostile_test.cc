@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -18,16 +19,21 @@
 #include <thread>
 #include <vector>
 
+#include "cmc/parser.h"
 #include "cmc/sim.h"
+#include "common/bytes.h"
 #include "dashboard/server.h"
+#include "lake/keys.h"
 #include "pipeline/fetch.h"
 #include "tests/sanitizers.h"
 #include "tests/test_support.h"
+#include "warehouse/loader.h"
 
 namespace coinlake::dashboard {
 namespace {
 
 using coinlake::testing::ExpectMemoryBelow;
+using coinlake::testing::ReadFixture;
 using coinlake::testing::TempDir;
 using coinlake::testing::TestDatabase;
 using Clock = std::chrono::steady_clock;
@@ -505,6 +511,93 @@ TEST_F(HostileDashboardTest, TooManyConnectionsAreTurnedAwayAndServiceResumes) {
   }
   EXPECT_EQ(after.status, 200);
   ExpectStillServing("too many connections");
+}
+
+// More distinct requests than the pool has connections, each outliving the statement timeout
+// (every read of quotes waits behind a lock the test holds, as behind a long migration or a
+// heavy scan), so neither the answer cache nor the pool absorbs them: PostgreSQL never holds more
+// of the dashboard's backends than the pool's size, none still runs a statement once the
+// requests are answered (503), and the ETL loads as soon as the lock goes.
+TEST_F(HostileDashboardTest, HeavyRequestsNeverPileUpInTheDatabase) {
+  const std::string reader = db_.LoginUrl("coinlake_reader");
+  const size_t user = reader.find("://") + 3;
+  const std::string login = reader.substr(user, reader.find('@') - user);
+  constexpr int kPool = 2;
+  constexpr int kRequests = 8;
+  ServeOptions options;
+  options.host = "127.0.0.1";
+  options.port = 0;
+  options.database_url = reader;
+  options.db_connections = kPool;
+  options.statement_timeout_ms = 1000;
+  auto server = std::move(Server::Start(options)).value();
+
+  auto locker = db_.Connect();
+  ASSERT_TRUE(locker->Execute("BEGIN").ok());
+  ASSERT_TRUE(locker->Execute("LOCK TABLE quotes IN ACCESS EXCLUSIVE MODE").ok());
+  auto monitor = db_.Connect();
+  auto backends = [&](const char* where) {
+    auto rows = monitor->Query(
+        fmt::format("SELECT count(*) FROM pg_stat_activity WHERE usename = $1 {}", where), {login});
+    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+    return rows.ok() ? std::stoi(rows->text(0, 0)) : -1;
+  };
+  std::atomic<bool> storm{true};
+  int most = 0;
+  std::thread sampler([&] {
+    while (storm) {
+      most = std::max(most, backends(""));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  auto start = Clock::now();
+  std::vector<RawResponse> answers(kRequests);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kRequests; ++i) {
+    clients.emplace_back([&, i] {
+      answers[i] = Raw(server->port(), Get(fmt::format("/api/v1/series?ids={}&range=1h", i + 1)),
+                       std::chrono::seconds(30));
+    });
+  }
+  for (auto& c : clients) c.join();
+  double storm_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  storm = false;
+  sampler.join();
+  for (const RawResponse& r : answers) {
+    EXPECT_EQ(r.status, 503) << r.head << r.body;
+    EXPECT_EQ(nlohmann::json::parse(r.body, nullptr, false)["error"],
+              "database busy: the query took too long")
+        << r.body;
+  }
+  EXPECT_GE(most, 1) << "the sampler never saw a dashboard backend";
+  EXPECT_LE(most, kPool) << "more dashboard backends than the pool's size";
+  // Every answer came after its statement ended: nothing of the dashboard's still runs, though
+  // the lock is still held.
+  EXPECT_EQ(backends("AND state = 'active'"), 0);
+
+  locker->Rollback();
+  auto writer = warehouse::Connection::Open(db_.LoginUrl("coinlake_writer"));
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  std::string body = ReadFixture("listings_latest_v1_top100_duedill_2025-02-08.json");
+  auto payload = cmc::ParseListings(body);
+  ASSERT_TRUE(payload.ok()) << payload.status().ToString();
+  warehouse::LakeObjectRef object{
+      lake::RawBodyKey(lake::kListingsLatest, payload->status.timestamp), Sha256Hex(body),
+      static_cast<int64_t>(body.size()), std::string(lake::kListingsLatest),
+      payload->status.timestamp};
+  auto load_start = Clock::now();
+  warehouse::Loader loader(**writer);
+  auto loaded = loader.LoadQuotes(object, *payload);
+  double load_seconds = std::chrono::duration<double>(Clock::now() - load_start).count();
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->rows, 100);
+  EXPECT_LT(load_seconds, 10.0);
+  std::cout
+      << fmt::format(
+             "[figures] scenario=heavy_requests requests={} pool={} statement_timeout_ms=1000 "
+             "storm_seconds={:.2f} most_backends={} etl_load_seconds={:.3f}",
+             kRequests, kPool, storm_seconds, most, load_seconds)
+      << std::endl;
 }
 
 }  // namespace

@@ -70,6 +70,7 @@ void SendError(httplib::Response& res, const Status& status) {
       http = 404;
       break;
     case StatusCode::kUnavailable:
+    case StatusCode::kResourceExhausted:  // a statement cancelled at its statement_timeout
       http = 503;
       break;
     default:
@@ -77,8 +78,11 @@ void SendError(httplib::Response& res, const Status& status) {
   }
   if (http >= 500) log::Error("api error", {{"error", status.ToString()}});
   // Server-side details stay in the log; clients get the class and, for 4xx, the reason.
-  std::string message =
-      http < 500 ? status.message() : (http == 503 ? "database unavailable" : "internal error");
+  std::string message = http < 500 ? status.message()
+                        : status.code() == StatusCode::kResourceExhausted
+                            ? "database busy: the query took too long"
+                        : http == 503 ? "database unavailable"
+                                      : "internal error";
   SendJson(res, http, {{"error", message}});
 }
 
@@ -171,6 +175,8 @@ Status ApplyServeEnvironment(ServeOptions& options) {
   };
   RETURN_IF_ERROR(number("COINLAKE_DASHBOARD_MAX_CONNECTIONS", 1, 4096, options.max_connections));
   RETURN_IF_ERROR(number("COINLAKE_DASHBOARD_DB_CONNECTIONS", 1, 256, options.db_connections));
+  RETURN_IF_ERROR(
+      number("COINLAKE_DASHBOARD_STATEMENT_TIMEOUT_MS", 100, 600000, options.statement_timeout_ms));
   RETURN_IF_ERROR(number("COINLAKE_DASHBOARD_CACHE_MS", 0, 60000, options.cache_ms));
   if (auto v = env("COINLAKE_DASHBOARD_TOKEN")) options.token = *v;
   if (auto v = env("COINLAKE_DASHBOARD_USER")) options.user = *v;
@@ -373,6 +379,9 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServeOptions& options) {
   if (options.max_connections < 1) {
     return InvalidArgumentError("max_connections must be at least 1");
   }
+  if (options.statement_timeout_ms < 1) {
+    return InvalidArgumentError("statement_timeout_ms must be at least 1");
+  }
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   if (impl->options.db_connections <= 0) {
@@ -381,10 +390,12 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServeOptions& options) {
   }
   impl->cache = std::make_unique<AnswerCache>(
       AnswerCache::Limits{.ttl = std::chrono::milliseconds(options.cache_ms)});
-  // No dashboard statement takes more than a fraction of a second; one still waiting after 20 s
-  // is on a database that stopped answering.
+  // No dashboard statement takes more than a fraction of a second: the server cancels one that
+  // runs past the statement timeout, and a call still unanswered after twice that is on a
+  // database that stopped answering.
+  const std::chrono::milliseconds statement_timeout(options.statement_timeout_ms);
   impl->db = std::make_unique<DbPool>(options.database_url, impl->options.db_connections,
-                                      std::chrono::seconds(20));
+                                      DbPoolTimeouts{statement_timeout, 2 * statement_timeout});
   if (!options.token.empty()) log::RegisterSecret(options.token);
   if (!options.password.empty()) {
     log::RegisterSecret(options.password);
@@ -412,6 +423,7 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServeOptions& options) {
   log::Info("dashboard listening", {{"url", fmt::format("http://{}:{}/", options.host, p->port)},
                                     {"max_connections", options.max_connections},
                                     {"db_connections", p->options.db_connections},
+                                    {"statement_timeout_ms", options.statement_timeout_ms},
                                     {"auth", !p->basic_expected.empty() ? "basic"
                                              : options.token.empty()    ? "none"
                                                                         : "token"}});

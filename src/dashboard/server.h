@@ -21,6 +21,10 @@ struct ServeOptions {
   // Read-only database connections shared by those threads; 0: two per core (at least 4).
   // Requests beyond it wait for a free one, briefly: the database is the bottleneck.
   int db_connections = 0;
+  // PostgreSQL cancels a dashboard statement that runs longer (statement_timeout, on each of
+  // those connections), so a request given up on leaves no query behind. The client side gives
+  // a database that stopped answering twice this before it drops the connection.
+  int statement_timeout_ms = 5000;
   // How long an identical /latest, /series, /candles, /sparklines, /movers or /global answer
   // is reused (one query per distinct query string; answers are at most 2x this old, see
   // answer_cache.h); 0 disables the cache.
@@ -44,8 +48,9 @@ struct StaticFile {
 std::optional<StaticFile> FindStaticFile(std::string_view path);
 
 // Fills the options from COINLAKE_DASHBOARD_MAX_CONNECTIONS, COINLAKE_DASHBOARD_DB_CONNECTIONS,
-// COINLAKE_DASHBOARD_CACHE_MS, COINLAKE_DASHBOARD_TOKEN, COINLAKE_DASHBOARD_USER and
-// COINLAKE_DASHBOARD_PASSWORD when set; INVALID_ARGUMENT for a bad value.
+// COINLAKE_DASHBOARD_STATEMENT_TIMEOUT_MS, COINLAKE_DASHBOARD_CACHE_MS,
+// COINLAKE_DASHBOARD_TOKEN, COINLAKE_DASHBOARD_USER and COINLAKE_DASHBOARD_PASSWORD when set;
+// INVALID_ARGUMENT for a bad value.
 Status ApplyServeEnvironment(ServeOptions& options);
 
 class Server {

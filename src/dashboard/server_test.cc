@@ -479,6 +479,21 @@ TEST_F(ServerTest, SeriesCostIsCapped) {
             "years); this asks 3 ids over 3000.0 days: ask fewer ids or a shorter range");
 }
 
+// The statement timeout comes from the environment like the other limits, and a bad value is
+// refused with the variable's name.
+TEST(ServeEnvironmentTest, ReadsTheStatementTimeout) {
+  ::setenv("COINLAKE_DASHBOARD_STATEMENT_TIMEOUT_MS", "2500", 1);
+  ServeOptions options;
+  Status applied = ApplyServeEnvironment(options);
+  EXPECT_TRUE(applied.ok()) << applied.ToString();
+  EXPECT_EQ(options.statement_timeout_ms, 2500);
+  ::setenv("COINLAKE_DASHBOARD_STATEMENT_TIMEOUT_MS", "0", 1);
+  Status bad = ApplyServeEnvironment(options);
+  EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.message().find("COINLAKE_DASHBOARD_STATEMENT_TIMEOUT_MS"), std::string::npos);
+  ::unsetenv("COINLAKE_DASHBOARD_STATEMENT_TIMEOUT_MS");
+}
+
 // `coinlake serve` checks the database before it listens; that check's connection must not
 // stay open beside the pool's, or the database holds one dashboard backend more than the pool.
 TEST_F(ServerTest, ServeKeepsNoConnectionBesideThePool) {
