@@ -47,8 +47,17 @@ double PeakRssMib() {
   return 0;
 }
 
-int Connect(int port) {
+// A connection to the server on 127.0.0.1, from `source` (any loopback address: each is a
+// client address of its own).
+int Connect(int port, const char* source = "127.0.0.1") {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  ::inet_pton(AF_INET, source, &from.sin_addr);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) {
+    ::close(fd);
+    return -1;
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -132,6 +141,10 @@ RawResponse Raw(int port, std::string_view request,
 
 std::string Get(std::string_view target) {
   return fmt::format("GET {} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", target);
+}
+
+std::string KeepAliveGet(std::string_view target) {
+  return fmt::format("GET {} HTTP/1.1\r\nHost: localhost\r\n\r\n", target);
 }
 
 // Percent-encodes every byte but unreserved ones, as a browser would in a query value.
@@ -511,6 +524,69 @@ TEST_F(HostileDashboardTest, TooManyConnectionsAreTurnedAwayAndServiceResumes) {
   }
   EXPECT_EQ(after.status, 200);
   ExpectStillServing("too many connections");
+}
+
+// One address may hold only its share of the connections served (here 3 of 256): its next
+// connection is answered 503 and closed at once, one that sends nothing is closed within about a
+// second, while another address is served; when one of its connections goes, it is served again.
+TEST_F(HostileDashboardTest, OneAddressCannotHoldEveryConnection) {
+  ServeOptions options;
+  options.host = "127.0.0.1";
+  options.port = 0;
+  options.database_url = db_.url();
+  options.max_connections_per_client = 3;
+  auto server = std::move(Server::Start(options)).value();
+  const int port = server->port();
+  std::vector<int> held;
+  for (int i = 0; i < 3; ++i) {
+    int fd = Connect(port);
+    ASSERT_GE(fd, 0);
+    held.push_back(fd);
+    SendAll(fd, KeepAliveGet("/api/v1/health"));
+    ASSERT_EQ(ReadResponse(fd, std::chrono::seconds(10)).status, 200) << "holder " << i;
+  }
+  int extra = Connect(port);
+  ASSERT_GE(extra, 0);
+  SendAll(extra, KeepAliveGet("/api/v1/health"));
+  RawResponse refused = ReadResponse(extra, std::chrono::seconds(10));
+  EXPECT_EQ(refused.status, 503) << refused.head << refused.body;
+  EXPECT_NE(refused.head.find("Connection: close"), std::string::npos) << refused.head;
+  EXPECT_EQ(nlohmann::json::parse(refused.body, nullptr, false)["error"],
+            "too many connections from this address");
+  RawResponse after = ReadResponse(extra, std::chrono::seconds(5));
+  EXPECT_FALSE(after.timed_out) << "the refused connection was left open";
+  ::close(extra);
+
+  int silent = Connect(port);
+  ASSERT_GE(silent, 0);
+  RawResponse dropped = ReadResponse(silent, std::chrono::seconds(10));
+  ::close(silent);
+  EXPECT_EQ(dropped.status, 0);
+  EXPECT_FALSE(dropped.timed_out);
+  EXPECT_LT(dropped.seconds, 3.0) << "a refused connection that sends nothing held a thread";
+
+  int other = Connect(port, "127.0.0.2");
+  ASSERT_GE(other, 0) << "cannot connect from 127.0.0.2";
+  SendAll(other, Get("/api/v1/health"));
+  RawResponse served = ReadResponse(other, std::chrono::seconds(10));
+  ::close(other);
+  EXPECT_EQ(served.status, 200) << served.head << served.body;
+
+  ::close(held.back());
+  held.pop_back();
+  RawResponse again;
+  for (auto until = Clock::now() + std::chrono::seconds(5); Clock::now() < until;) {
+    again = Raw(port, Get("/api/v1/health"), std::chrono::seconds(5));
+    if (again.status == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(again.status, 200) << again.head << again.body;
+  for (int fd : held) ::close(fd);
+  std::cout << fmt::format(
+                   "[figures] scenario=connections_per_address limit=3 refused_status={} "
+                   "silent_closed_after={:.3f}s other_address_status={}",
+                   refused.status, dropped.seconds, served.status)
+            << std::endl;
 }
 
 // More distinct requests than the pool has connections, each outliving the statement timeout

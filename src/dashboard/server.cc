@@ -174,6 +174,8 @@ Status ApplyServeEnvironment(ServeOptions& options) {
     return Status::Ok();
   };
   RETURN_IF_ERROR(number("COINLAKE_DASHBOARD_MAX_CONNECTIONS", 1, 4096, options.max_connections));
+  RETURN_IF_ERROR(number("COINLAKE_DASHBOARD_MAX_CONNECTIONS_PER_CLIENT", 1, 4096,
+                         options.max_connections_per_client));
   RETURN_IF_ERROR(number("COINLAKE_DASHBOARD_DB_CONNECTIONS", 1, 256, options.db_connections));
   RETURN_IF_ERROR(
       number("COINLAKE_DASHBOARD_STATEMENT_TIMEOUT_MS", 100, 600000, options.statement_timeout_ms));
@@ -262,10 +264,12 @@ struct Server::Impl {
   void Routes() {
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       SetSecurityHeaders(res);
-      if (t_over_limit) {
+      if (t_over_limit || GuardedHttpServer::OverClientLimit()) {
         res.set_header("Connection", "close");
         res.set_header("Retry-After", "1");
-        SendJson(res, 503, {{"error", "too many connections"}});
+        SendJson(res, 503,
+                 {{"error", t_over_limit ? "too many connections"
+                                         : "too many connections from this address"}});
         return httplib::Server::HandlerResponse::Handled;
       }
       // Bodies are refused here, before httplib reads them: it would read a chunked body whole
@@ -358,6 +362,7 @@ struct Server::Impl {
         {std::chrono::milliseconds(options.request_timeout_ms), kMaxHeadBytes + kMaxBodyBytes});
     int max_connections = options.max_connections;
     http.new_task_queue = [max_connections] { return new LimitedPool(max_connections); };
+    http.set_max_connections_per_client(options.max_connections_per_client);
     // Keep the listening socket (to widen its backlog after bind) and httplib's reuse option.
     http.set_socket_options([this](int sock) {
       int yes = 1;
@@ -387,6 +392,9 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServeOptions& options) {
   if (impl->options.db_connections <= 0) {
     impl->options.db_connections =
         std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()));
+  }
+  if (impl->options.max_connections_per_client <= 0) {
+    impl->options.max_connections_per_client = std::max(8, options.max_connections / 4);
   }
   impl->cache = std::make_unique<AnswerCache>(
       AnswerCache::Limits{.ttl = std::chrono::milliseconds(options.cache_ms)});
@@ -420,13 +428,15 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServeOptions& options) {
   // Wait until the accept loop runs: httplib's stop() is a no-op before that, so an early
   // Stop() would leave the thread listening forever and the join would hang.
   while (!p->http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  log::Info("dashboard listening", {{"url", fmt::format("http://{}:{}/", options.host, p->port)},
-                                    {"max_connections", options.max_connections},
-                                    {"db_connections", p->options.db_connections},
-                                    {"statement_timeout_ms", options.statement_timeout_ms},
-                                    {"auth", !p->basic_expected.empty() ? "basic"
-                                             : options.token.empty()    ? "none"
-                                                                        : "token"}});
+  log::Info("dashboard listening",
+            {{"url", fmt::format("http://{}:{}/", options.host, p->port)},
+             {"max_connections", options.max_connections},
+             {"max_connections_per_client", p->options.max_connections_per_client},
+             {"db_connections", p->options.db_connections},
+             {"statement_timeout_ms", options.statement_timeout_ms},
+             {"auth", !p->basic_expected.empty() ? "basic"
+                      : options.token.empty()    ? "none"
+                                                 : "token"}});
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 

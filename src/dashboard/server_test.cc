@@ -479,18 +479,21 @@ TEST_F(ServerTest, SeriesCostIsCapped) {
             "years); this asks 3 ids over 3000.0 days: ask fewer ids or a shorter range");
 }
 
-// The statement timeout comes from the environment like the other limits, and a bad value is
-// refused with the variable's name.
-TEST(ServeEnvironmentTest, ReadsTheStatementTimeout) {
+// The connection and statement limits come from the environment like the others, and a bad
+// value is refused with the variable's name.
+TEST(ServeEnvironmentTest, ReadsThePerClientAndStatementLimits) {
+  ::setenv("COINLAKE_DASHBOARD_MAX_CONNECTIONS_PER_CLIENT", "5", 1);
   ::setenv("COINLAKE_DASHBOARD_STATEMENT_TIMEOUT_MS", "2500", 1);
   ServeOptions options;
   Status applied = ApplyServeEnvironment(options);
   EXPECT_TRUE(applied.ok()) << applied.ToString();
+  EXPECT_EQ(options.max_connections_per_client, 5);
   EXPECT_EQ(options.statement_timeout_ms, 2500);
   ::setenv("COINLAKE_DASHBOARD_STATEMENT_TIMEOUT_MS", "0", 1);
   Status bad = ApplyServeEnvironment(options);
   EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(bad.message().find("COINLAKE_DASHBOARD_STATEMENT_TIMEOUT_MS"), std::string::npos);
+  ::unsetenv("COINLAKE_DASHBOARD_MAX_CONNECTIONS_PER_CLIENT");
   ::unsetenv("COINLAKE_DASHBOARD_STATEMENT_TIMEOUT_MS");
 }
 
