@@ -40,9 +40,11 @@ BUCKET=$((86400 / WIDTH + 1))  # dashboard::BucketSeconds
 
 # coinlake's database pool: its default, two connections per core (at least 4).
 DB_CONNS="${DB_CONNS:-$(($(nproc) * 2 > 4 ? $(nproc) * 2 : 4))}"
+# Every wrk connection comes from 127.0.0.1: no per-address limit (it is the server's limit).
 serve() {  # serve PORT CACHE_MS
   start_bg env COINLAKE_DATABASE_URL="$DB_URL" COINLAKE_LOG_LEVEL=warn \
     COINLAKE_DASHBOARD_CACHE_MS="$2" COINLAKE_DASHBOARD_DB_CONNECTIONS="$DB_CONNS" \
+    COINLAKE_DASHBOARD_MAX_CONNECTIONS_PER_CLIENT=256 \
     "$BIN" serve --host 127.0.0.1 --port "$1"
 }
 NC_PORT=$(free_port 18900)

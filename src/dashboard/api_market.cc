@@ -18,6 +18,10 @@ constexpr int64_t kMaxRangeSeconds = 10LL * 366 * 86400;  // bounds the rows one
 constexpr int64_t kMaxWidth = 2000;
 constexpr size_t kMaxSeriesIds = 20;
 constexpr int64_t kMaxPoints = 20000;  // per response, over all series
+// A series request reads every quote of its ids in its range: at most this many id-days (20 ids
+// over 366 days, 2 over 10 years; about 2 million quotes on the default 5-minute schedule), so
+// no request can ask for more than the statement timeout lets the database read.
+constexpr int64_t kMaxSeriesIdDays = 20 * 366;
 
 std::string Iso(int64_t seconds) { return FormatIso8601(TimePoint(std::chrono::seconds(seconds))); }
 
@@ -91,19 +95,26 @@ std::string LikePrefix(const std::string& text) {
   return out + '%';
 }
 
+// A CSV cell. Text cells (coin names and symbols come from CMC, so from anyone who lists a coin)
+// that a spreadsheet would evaluate as a formula, those starting with = + - @ tab or carriage
+// return (OWASP, "CSV Injection"), get a leading ' so they read as text; numbers are JSON
+// numbers and stay as they are, so -1.5 is still a number. A cell holding a separator (, or the
+// ; of some locales), a quote or a line break is quoted, quotes doubled.
 std::string CsvField(const json& value) {
   if (value.is_null()) return "";
-  if (value.is_string()) {
-    const auto& s = value.get_ref<const std::string&>();
-    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char c : s) {
-      if (c == '"') out += '"';
-      out += c;
-    }
-    return out + '"';
+  if (!value.is_string()) return value.dump();
+  const auto& text = value.get_ref<const std::string&>();
+  std::string cell =
+      !text.empty() && std::string_view("=+-@\t\r").find(text[0]) != std::string_view::npos
+          ? "'" + text
+          : text;
+  if (cell.find_first_of(",;\"\r\n") == std::string::npos) return cell;
+  std::string out = "\"";
+  for (char c : cell) {
+    if (c == '"') out += '"';
+    out += c;
   }
-  return value.dump();
+  return out + '"';
 }
 
 std::string CsvLine(const std::vector<json>& fields) {
@@ -200,6 +211,13 @@ StatusOr<std::string> Series(warehouse::Connection& db, QueryParams& params) {
                                                      {id_array, currency}));
     range.from = first.at(0, 0) ? ToInt(first.at(0, 0)) : range.to - 86400;
     range.from = std::max(std::min(range.from, range.to - 60), range.to - kMaxRangeSeconds);
+  }
+  const int64_t id_seconds = static_cast<int64_t>(ids.size()) * (range.to - range.from);
+  if (id_seconds > kMaxSeriesIdDays * 86400) {
+    return InvalidArgumentError(fmt::format(
+        "ids times range may be at most {} id-days (20 ids over 366 days, 2 over 10 years); this "
+        "asks {} ids over {:.1f} days: ask fewer ids or a shorter range",
+        kMaxSeriesIdDays, ids.size(), (range.to - range.from) / 86400.0));
   }
   int64_t bucket = BucketSeconds(range.from, range.to, width);
   ASSIGN_OR_RETURN(int64_t interval_seconds, RecentEtlListingsIntervalSeconds(db));

@@ -1,9 +1,23 @@
 #include "dashboard/db_pool.h"
 
+#include "common/log.h"
+
 namespace coinlake::dashboard {
 
-DbPool::DbPool(std::string url, int size, std::chrono::milliseconds call_timeout)
-    : url_(std::move(url)), size_(size), call_timeout_(call_timeout) {}
+DbPool::DbPool(std::string url, int size, DbPoolTimeouts timeouts)
+    : url_(std::move(url)),
+      size_(size),
+      timeouts_(timeouts),
+      canceller_([this] { CancelLoop(); }) {}
+
+DbPool::~DbPool() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cancel_cv_.notify_one();
+  canceller_.join();
+}
 
 DbPool::Lease::~Lease() {
   if (conn_) pool_->Release(std::move(conn_));
@@ -43,19 +57,28 @@ StatusOr<DbPool::Lease> DbPool::Open() {
                                  "SET default_transaction_read_only = on; "
                                  "SET jit = off")
                            : conn.status();
+  // The server ends a statement that outlives the timeout by itself, so a request the client
+  // gave up on leaves nothing running (and a lock wait counts too).
+  if (setup.ok() && timeouts_.statement.count() > 0) {
+    setup = (*conn)->Execute("SELECT set_config('statement_timeout', $1, false)",
+                             {std::to_string(timeouts_.statement.count())});
+  }
   if (!setup.ok()) {
     std::lock_guard lock(mu_);
     PassSlot();
     return setup;
   }
-  (*conn)->SetCallTimeout(call_timeout_);
+  (*conn)->SetCallTimeout(timeouts_.call);
   return Lease(this, std::move(*conn));
 }
 
 void DbPool::Release(std::unique_ptr<warehouse::Connection> conn) {
   std::lock_guard lock(mu_);
   if (!conn->healthy()) {
-    PassSlot();  // broken: the first waiter opens a fresh one
+    // Broken, perhaps by its call's deadline while its backend still runs the statement: the
+    // slot opens a fresh connection only once that statement is cancelled (CancelLoop).
+    to_cancel_.push_back(std::move(conn));
+    cancel_cv_.notify_one();
   } else if (!waiters_.empty()) {
     Waiter* first = waiters_.front();
     waiters_.pop_front();
@@ -75,6 +98,26 @@ void DbPool::PassSlot() {
   waiters_.pop_front();
   first->may_open = true;
   first->handed.notify_one();
+}
+
+void DbPool::CancelLoop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cancel_cv_.wait(lock, [&] { return stopping_ || !to_cancel_.empty(); });
+    if (to_cancel_.empty()) return;  // stopping, nothing left to cancel
+    std::unique_ptr<warehouse::Connection> conn = std::move(to_cancel_.front());
+    to_cancel_.pop_front();
+    lock.unlock();
+    // A backend that is gone already (the server restarted, or ended the session) makes this a
+    // no-op; a server that cannot be reached fails it, and nothing more can be done from here.
+    Status cancelled = conn->CancelStatement();
+    if (!cancelled.ok()) {
+      log::Warn("could not cancel a dashboard statement", {{"error", cancelled.ToString()}});
+    }
+    conn.reset();
+    lock.lock();
+    PassSlot();
+  }
 }
 
 int DbPool::waiting() {

@@ -2,6 +2,10 @@
 // PostgreSQL does its best work with about two busy backends per core, while the server keeps
 // many more client connections open (one thread each); a request holds a connection only
 // while its statements run.
+//
+// The pool never has more than `size` backends on the server: a connection that broke (a call
+// cut by its deadline leaves its statement running in its backend) keeps its slot until the
+// server has taken a cancel request for that statement; only then may the slot open another.
 #pragma once
 
 #include <chrono>
@@ -10,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/status.h"
@@ -17,12 +22,22 @@
 
 namespace coinlake::dashboard {
 
+struct DbPoolTimeouts {
+  // Server side: PostgreSQL cancels a statement that runs longer (statement_timeout, set once
+  // on each connection as it opens); 0 keeps the server's setting.
+  std::chrono::milliseconds statement{0};
+  // Client side, for a server that stopped answering (warehouse/call_deadline.h): a call still
+  // waiting after this is cut, its connection dropped and its statement cancelled; 0: none.
+  // Keep it above `statement`, which ends a slow statement more cleanly.
+  std::chrono::milliseconds call{0};
+};
+
 class DbPool {
  public:
-  // At most `size` connections to `url`, opened on first use, read-only, in UTC. With a
-  // `call_timeout`, a statement still running after it is cut client-side (its connection
-  // dropped, warehouse/call_deadline.h): a frozen database answers 503s, not hung threads.
-  DbPool(std::string url, int size, std::chrono::milliseconds call_timeout = {});
+  // At most `size` connections to `url`, opened on first use, read-only, in UTC.
+  DbPool(std::string url, int size, DbPoolTimeouts timeouts = {});
+  // Waits for the cancel requests still in flight.
+  ~DbPool();
 
   // A connection on loan; returned to the pool (or dropped if it broke) when destroyed.
   class Lease {
@@ -60,13 +75,22 @@ class DbPool {
   // Gives a slot that has no connection (broken, or failed to open) to the first waiter, or
   // frees it. Under mu_.
   void PassSlot();
+  // The canceller thread: sends each broken connection's cancel request, then passes its slot.
+  // PQcancel blocks until the server has taken the request, so it runs here, not on a request
+  // thread.
+  void CancelLoop();
+
   const std::string url_;
   const int size_;
-  const std::chrono::milliseconds call_timeout_;
+  const DbPoolTimeouts timeouts_;
   std::mutex mu_;
   std::deque<Waiter*> waiters_;  // oldest first; each lives on its Acquire's stack
   std::vector<std::unique_ptr<warehouse::Connection>> idle_;
-  int open_ = 0;  // connections idle, on loan or being opened
+  int open_ = 0;  // slots in use: connections idle, on loan, being opened or being cancelled
+  std::deque<std::unique_ptr<warehouse::Connection>> to_cancel_;  // broken, slot still held
+  std::condition_variable cancel_cv_;
+  bool stopping_ = false;
+  std::thread canceller_;  // last: starts once the members above exist
 };
 
 }  // namespace coinlake::dashboard

@@ -14,6 +14,7 @@ namespace coinlake::dashboard {
 namespace {
 
 using coinlake::testing::TestDatabase;
+using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 // Polls until `pool` has `n` requests waiting (a precondition of the next step, not a timing
@@ -87,7 +88,7 @@ TEST(DbPoolTest, AFailedOpenFreesItsSlot) {
 
 TEST(DbPoolTest, AFrozenDatabaseFailsTheCallAndTheNextLeaseIsFresh) {
   TestDatabase db;
-  DbPool pool(db.url(), 1, milliseconds(1000));
+  DbPool pool(db.url(), 1, {.call = milliseconds(1000)});
   int backend = 0;
   {
     auto lease = pool.Acquire(milliseconds(5000));
@@ -106,6 +107,68 @@ TEST(DbPoolTest, AFrozenDatabaseFailsTheCallAndTheNextLeaseIsFresh) {
   auto pid = (**lease).Query("SELECT pg_backend_pid()");
   ASSERT_TRUE(pid.ok()) << pid.status().ToString();
   EXPECT_NE(std::stoi(pid->text(0, 0)), backend);
+}
+
+// A call cut by its client-side deadline (no statement_timeout here, so only the deadline acts)
+// leaves its statement running in the backend, here waiting for a lock the test holds: the pool
+// cancels it before the slot opens another connection, so no backend keeps running it.
+TEST(DbPoolTest, ACallCutByItsDeadlineHasItsStatementCancelled) {
+  TestDatabase db;
+  db.Migrate();
+  auto locker = db.Connect();
+  ASSERT_TRUE(locker->Execute("BEGIN").ok());
+  ASSERT_TRUE(locker->Execute("LOCK TABLE quotes IN ACCESS EXCLUSIVE MODE").ok());
+  DbPool pool(db.LoginUrl("coinlake_reader"), 1, {.call = milliseconds(1000)});
+  std::string backend;
+  {
+    auto lease = pool.Acquire(milliseconds(5000));
+    ASSERT_TRUE(lease.ok()) << lease.status().ToString();
+    auto pid = (**lease).Query("SELECT pg_backend_pid()");
+    ASSERT_TRUE(pid.ok()) << pid.status().ToString();
+    backend = pid->text(0, 0);
+    Status blocked = (**lease).Execute("SELECT count(*) FROM quotes");
+    EXPECT_EQ(blocked.code(), StatusCode::kUnavailable) << blocked.ToString();
+  }
+  // The next lease is a fresh connection, and the old backend no longer runs the statement,
+  // although the lock it waited for is still held.
+  auto lease = pool.Acquire(milliseconds(5000));
+  ASSERT_TRUE(lease.ok()) << lease.status().ToString();
+  auto running = [&] {
+    return db.Scalar("SELECT count(*) FROM pg_stat_activity WHERE pid = " + backend +
+                     " AND state = 'active'");
+  };
+  auto until = Clock::now() + std::chrono::seconds(3);
+  while (running() != "0" && Clock::now() < until) {
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  EXPECT_EQ(running(), "0") << "backend " << backend << " still runs the cut statement";
+  EXPECT_TRUE((**lease).Execute("SELECT 1").ok());
+  locker->Rollback();
+}
+
+// The pool's connections carry the server-side statement timeout: a statement that outlives it
+// is ended by PostgreSQL itself (a lock wait included), the connection stays usable, and the
+// error says the database was busy, not that it was down.
+TEST(DbPoolTest, TheServerEndsAStatementAtTheStatementTimeout) {
+  TestDatabase db;
+  db.Migrate();
+  auto locker = db.Connect();
+  ASSERT_TRUE(locker->Execute("BEGIN").ok());
+  ASSERT_TRUE(locker->Execute("LOCK TABLE quotes IN ACCESS EXCLUSIVE MODE").ok());
+  DbPool pool(db.LoginUrl("coinlake_reader"), 1,
+              {.statement = milliseconds(300), .call = milliseconds(20'000)});
+  auto lease = pool.Acquire(milliseconds(5000));
+  ASSERT_TRUE(lease.ok()) << lease.status().ToString();
+  auto start = Clock::now();
+  Status blocked = (**lease).Execute("SELECT count(*) FROM quotes");
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  EXPECT_EQ(blocked.code(), StatusCode::kResourceExhausted) << blocked.ToString();
+  EXPECT_LT(seconds, 5.0);
+  EXPECT_TRUE((**lease).healthy());
+  auto setting = (**lease).Query("SHOW statement_timeout");
+  ASSERT_TRUE(setting.ok()) << setting.status().ToString();
+  EXPECT_EQ(setting->text(0, 0), "300ms");
+  locker->Rollback();
 }
 
 }  // namespace

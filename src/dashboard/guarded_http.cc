@@ -23,6 +23,12 @@ enum class Cut { kNone, kDeadline, kBudget };
 // Why the request this thread is reading was cut; read by CutStatus() in the error handler,
 // which httplib calls on the same thread while answering that request.
 thread_local Cut t_cut = Cut::kNone;
+// Set while this thread serves a connection beyond its address's limit (OverClientLimit).
+thread_local bool t_over_client_limit = false;
+
+// How long a connection beyond its address's limit may take to send the request it is refused
+// on: it holds a server thread meanwhile.
+constexpr milliseconds kRefusalWait{1000};
 
 milliseconds Millis(time_t sec, time_t usec) { return milliseconds(sec * 1000 + usec / 1000); }
 
@@ -172,21 +178,54 @@ std::optional<int> GuardedHttpServer::CutStatus() {
   return std::nullopt;
 }
 
+bool GuardedHttpServer::OverClientLimit() { return t_over_client_limit; }
+
+bool GuardedHttpServer::AdmitClient(const std::string& address) {
+  std::lock_guard lock(clients_mu_);
+  auto it = clients_.find(address);
+  if (max_per_client_ > 0 && it != clients_.end() && it->second >= max_per_client_) return false;
+  ++clients_[address];
+  return true;
+}
+
+void GuardedHttpServer::ReleaseClient(const std::string& address) {
+  std::lock_guard lock(clients_mu_);
+  auto it = clients_.find(address);
+  if (it != clients_.end() && --it->second <= 0) clients_.erase(it);
+}
+
 // httplib's keep-alive loop (process_server_socket in 0.11), over a GuardedStream: each request
-// gets a fresh deadline and budget; a cut request is answered and ends the connection.
+// gets a fresh deadline and budget; a cut request is answered and ends the connection. A
+// connection beyond its address's limit gets kRefusalWait to send one request, which the
+// pre-routing handler answers 503 with Connection: close.
 bool GuardedHttpServer::process_and_close_socket(socket_t sock) {
+  std::string address;
+  int port = 0;
+  Address(true, sock, address, port);
+  const bool admitted = AdmitClient(address);
+  t_over_client_limit = !admitted;
+  RequestLimits limits = limits_;
+  milliseconds idle = Millis(keep_alive_timeout_sec_, 0);
+  if (!admitted) {
+    limits.request_deadline = std::min(limits.request_deadline, kRefusalWait);
+    idle = std::min(idle, kRefusalWait);
+  }
   GuardedStream stream(sock, Millis(read_timeout_sec_, read_timeout_usec_),
                        Millis(write_timeout_sec_, write_timeout_usec_));
   auto running = [this] { return svr_sock_ != INVALID_SOCKET; };
   bool ok = false;
-  for (size_t left = keep_alive_max_count_; left > 0; --left) {
-    if (!stream.WaitForRequest(Millis(keep_alive_timeout_sec_, 0), running)) break;
-    stream.StartRequest(limits_);
+  for (size_t left = admitted ? keep_alive_max_count_ : 1; left > 0; --left) {
+    if (!stream.WaitForRequest(idle, running)) break;
+    stream.StartRequest(limits);
     bool connection_closed = false;
     ok = process_request(stream, /*close_connection=*/left == 1, connection_closed, nullptr);
     if (!ok || connection_closed || t_cut != Cut::kNone) break;
   }
   t_cut = Cut::kNone;
+  t_over_client_limit = false;
+  // Released before the close, so a client that reconnects once it sees the close is counted
+  // without this connection.
+  if (admitted) ReleaseClient(address);
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);
   return ok;

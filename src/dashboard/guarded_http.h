@@ -7,6 +7,10 @@
 // httplib sees the end of the stream, answers it (408 or 431 through the error handler, see
 // CutStatus) and the connection is closed.
 //
+// It also serves at most a set number of connections per client address at once, so one client
+// cannot hold every server thread: a connection beyond its address's share gets one request
+// answered (503 through the pre-routing handler, see OverClientLimit) and is closed.
+//
 // Everything else (routing, keep-alive, timeouts, the task queue) is httplib's own; only the
 // socket stream of each connection is ours. Internal to the dashboard (server.cc): it exposes
 // httplib, which no public header does.
@@ -16,7 +20,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <mutex>
 #include <optional>
+#include <string>
+#include <unordered_map>
 
 namespace coinlake::dashboard {
 
@@ -29,15 +36,28 @@ class GuardedHttpServer : public httplib::Server {
  public:
   // Like httplib's own setters: before listening.
   void set_request_limits(RequestLimits limits) { limits_ = limits; }
+  // At most `max` connections from one remote address served at once; 0: no limit.
+  void set_max_connections_per_client(int max) { max_per_client_ = max; }
 
   // Inside httplib's error handler: 408 if the request being answered was cut at its deadline,
   // 431 if at its byte budget, nothing otherwise (httplib's own 400/413/414 stand).
   static std::optional<int> CutStatus();
 
+  // Inside a handler: true if the request came on a connection beyond its address's limit,
+  // which must be answered (503) and closed.
+  static bool OverClientLimit();
+
  private:
   bool process_and_close_socket(socket_t sock) override;
+  // Counts a connection from `address`; false (and not counted) if that address already has
+  // max_per_client_ connections.
+  bool AdmitClient(const std::string& address);
+  void ReleaseClient(const std::string& address);
 
   RequestLimits limits_;
+  int max_per_client_ = 0;
+  std::mutex clients_mu_;
+  std::unordered_map<std::string, int> clients_;  // connections served per remote address
 };
 
 }  // namespace coinlake::dashboard

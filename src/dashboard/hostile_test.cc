@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -18,16 +19,21 @@
 #include <thread>
 #include <vector>
 
+#include "cmc/parser.h"
 #include "cmc/sim.h"
+#include "common/bytes.h"
 #include "dashboard/server.h"
+#include "lake/keys.h"
 #include "pipeline/fetch.h"
 #include "tests/sanitizers.h"
 #include "tests/test_support.h"
+#include "warehouse/loader.h"
 
 namespace coinlake::dashboard {
 namespace {
 
 using coinlake::testing::ExpectMemoryBelow;
+using coinlake::testing::ReadFixture;
 using coinlake::testing::TempDir;
 using coinlake::testing::TestDatabase;
 using Clock = std::chrono::steady_clock;
@@ -41,8 +47,17 @@ double PeakRssMib() {
   return 0;
 }
 
-int Connect(int port) {
+// A connection to the server on 127.0.0.1, from `source` (any loopback address: each is a
+// client address of its own).
+int Connect(int port, const char* source = "127.0.0.1") {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  ::inet_pton(AF_INET, source, &from.sin_addr);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) {
+    ::close(fd);
+    return -1;
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -126,6 +141,10 @@ RawResponse Raw(int port, std::string_view request,
 
 std::string Get(std::string_view target) {
   return fmt::format("GET {} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", target);
+}
+
+std::string KeepAliveGet(std::string_view target) {
+  return fmt::format("GET {} HTTP/1.1\r\nHost: localhost\r\n\r\n", target);
 }
 
 // Percent-encodes every byte but unreserved ones, as a browser would in a query value.
@@ -505,6 +524,156 @@ TEST_F(HostileDashboardTest, TooManyConnectionsAreTurnedAwayAndServiceResumes) {
   }
   EXPECT_EQ(after.status, 200);
   ExpectStillServing("too many connections");
+}
+
+// One address may hold only its share of the connections served (here 3 of 256): its next
+// connection is answered 503 and closed at once, one that sends nothing is closed within about a
+// second, while another address is served; when one of its connections goes, it is served again.
+TEST_F(HostileDashboardTest, OneAddressCannotHoldEveryConnection) {
+  ServeOptions options;
+  options.host = "127.0.0.1";
+  options.port = 0;
+  options.database_url = db_.url();
+  options.max_connections_per_client = 3;
+  auto server = std::move(Server::Start(options)).value();
+  const int port = server->port();
+  std::vector<int> held;
+  for (int i = 0; i < 3; ++i) {
+    int fd = Connect(port);
+    ASSERT_GE(fd, 0);
+    held.push_back(fd);
+    SendAll(fd, KeepAliveGet("/api/v1/health"));
+    ASSERT_EQ(ReadResponse(fd, std::chrono::seconds(10)).status, 200) << "holder " << i;
+  }
+  int extra = Connect(port);
+  ASSERT_GE(extra, 0);
+  SendAll(extra, KeepAliveGet("/api/v1/health"));
+  RawResponse refused = ReadResponse(extra, std::chrono::seconds(10));
+  EXPECT_EQ(refused.status, 503) << refused.head << refused.body;
+  EXPECT_NE(refused.head.find("Connection: close"), std::string::npos) << refused.head;
+  EXPECT_EQ(nlohmann::json::parse(refused.body, nullptr, false)["error"],
+            "too many connections from this address");
+  RawResponse after = ReadResponse(extra, std::chrono::seconds(5));
+  EXPECT_FALSE(after.timed_out) << "the refused connection was left open";
+  ::close(extra);
+
+  int silent = Connect(port);
+  ASSERT_GE(silent, 0);
+  RawResponse dropped = ReadResponse(silent, std::chrono::seconds(10));
+  ::close(silent);
+  EXPECT_EQ(dropped.status, 0);
+  EXPECT_FALSE(dropped.timed_out);
+  EXPECT_LT(dropped.seconds, 3.0) << "a refused connection that sends nothing held a thread";
+
+  int other = Connect(port, "127.0.0.2");
+  ASSERT_GE(other, 0) << "cannot connect from 127.0.0.2";
+  SendAll(other, Get("/api/v1/health"));
+  RawResponse served = ReadResponse(other, std::chrono::seconds(10));
+  ::close(other);
+  EXPECT_EQ(served.status, 200) << served.head << served.body;
+
+  ::close(held.back());
+  held.pop_back();
+  RawResponse again;
+  for (auto until = Clock::now() + std::chrono::seconds(5); Clock::now() < until;) {
+    again = Raw(port, Get("/api/v1/health"), std::chrono::seconds(5));
+    if (again.status == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(again.status, 200) << again.head << again.body;
+  for (int fd : held) ::close(fd);
+  std::cout << fmt::format(
+                   "[figures] scenario=connections_per_address limit=3 refused_status={} "
+                   "silent_closed_after={:.3f}s other_address_status={}",
+                   refused.status, dropped.seconds, served.status)
+            << std::endl;
+}
+
+// More distinct requests than the pool has connections, each outliving the statement timeout
+// (every read of quotes waits behind a lock the test holds, as behind a long migration or a
+// heavy scan), so neither the answer cache nor the pool absorbs them: PostgreSQL never holds more
+// of the dashboard's backends than the pool's size, none still runs a statement once the
+// requests are answered (503), and the ETL loads as soon as the lock goes.
+TEST_F(HostileDashboardTest, HeavyRequestsNeverPileUpInTheDatabase) {
+  const std::string reader = db_.LoginUrl("coinlake_reader");
+  const size_t user = reader.find("://") + 3;
+  const std::string login = reader.substr(user, reader.find('@') - user);
+  constexpr int kPool = 2;
+  constexpr int kRequests = 8;
+  ServeOptions options;
+  options.host = "127.0.0.1";
+  options.port = 0;
+  options.database_url = reader;
+  options.db_connections = kPool;
+  options.statement_timeout_ms = 1000;
+  auto server = std::move(Server::Start(options)).value();
+
+  auto locker = db_.Connect();
+  ASSERT_TRUE(locker->Execute("BEGIN").ok());
+  ASSERT_TRUE(locker->Execute("LOCK TABLE quotes IN ACCESS EXCLUSIVE MODE").ok());
+  auto monitor = db_.Connect();
+  auto backends = [&](const char* where) {
+    auto rows = monitor->Query(
+        fmt::format("SELECT count(*) FROM pg_stat_activity WHERE usename = $1 {}", where), {login});
+    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+    return rows.ok() ? std::stoi(rows->text(0, 0)) : -1;
+  };
+  std::atomic<bool> storm{true};
+  int most = 0;
+  std::thread sampler([&] {
+    while (storm) {
+      most = std::max(most, backends(""));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  auto start = Clock::now();
+  std::vector<RawResponse> answers(kRequests);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kRequests; ++i) {
+    clients.emplace_back([&, i] {
+      answers[i] = Raw(server->port(), Get(fmt::format("/api/v1/series?ids={}&range=1h", i + 1)),
+                       std::chrono::seconds(30));
+    });
+  }
+  for (auto& c : clients) c.join();
+  double storm_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  storm = false;
+  sampler.join();
+  for (const RawResponse& r : answers) {
+    EXPECT_EQ(r.status, 503) << r.head << r.body;
+    EXPECT_EQ(nlohmann::json::parse(r.body, nullptr, false)["error"],
+              "database busy: the query took too long")
+        << r.body;
+  }
+  EXPECT_GE(most, 1) << "the sampler never saw a dashboard backend";
+  EXPECT_LE(most, kPool) << "more dashboard backends than the pool's size";
+  // Every answer came after its statement ended: nothing of the dashboard's still runs, though
+  // the lock is still held.
+  EXPECT_EQ(backends("AND state = 'active'"), 0);
+
+  locker->Rollback();
+  auto writer = warehouse::Connection::Open(db_.LoginUrl("coinlake_writer"));
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  std::string body = ReadFixture("listings_latest_v1_top100_duedill_2025-02-08.json");
+  auto payload = cmc::ParseListings(body);
+  ASSERT_TRUE(payload.ok()) << payload.status().ToString();
+  warehouse::LakeObjectRef object{
+      lake::RawBodyKey(lake::kListingsLatest, payload->status.timestamp), Sha256Hex(body),
+      static_cast<int64_t>(body.size()), std::string(lake::kListingsLatest),
+      payload->status.timestamp};
+  auto load_start = Clock::now();
+  warehouse::Loader loader(**writer);
+  auto loaded = loader.LoadQuotes(object, *payload);
+  double load_seconds = std::chrono::duration<double>(Clock::now() - load_start).count();
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->rows, 100);
+  EXPECT_LT(load_seconds, 10.0);
+  std::cout
+      << fmt::format(
+             "[figures] scenario=heavy_requests requests={} pool={} statement_timeout_ms=1000 "
+             "storm_seconds={:.2f} most_backends={} etl_load_seconds={:.3f}",
+             kRequests, kPool, storm_seconds, most, load_seconds)
+      << std::endl;
 }
 
 }  // namespace

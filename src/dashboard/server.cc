@@ -70,6 +70,7 @@ void SendError(httplib::Response& res, const Status& status) {
       http = 404;
       break;
     case StatusCode::kUnavailable:
+    case StatusCode::kResourceExhausted:  // a statement cancelled at its statement_timeout
       http = 503;
       break;
     default:
@@ -77,8 +78,11 @@ void SendError(httplib::Response& res, const Status& status) {
   }
   if (http >= 500) log::Error("api error", {{"error", status.ToString()}});
   // Server-side details stay in the log; clients get the class and, for 4xx, the reason.
-  std::string message =
-      http < 500 ? status.message() : (http == 503 ? "database unavailable" : "internal error");
+  std::string message = http < 500 ? status.message()
+                        : status.code() == StatusCode::kResourceExhausted
+                            ? "database busy: the query took too long"
+                        : http == 503 ? "database unavailable"
+                                      : "internal error";
   SendJson(res, http, {{"error", message}});
 }
 
@@ -170,7 +174,11 @@ Status ApplyServeEnvironment(ServeOptions& options) {
     return Status::Ok();
   };
   RETURN_IF_ERROR(number("COINLAKE_DASHBOARD_MAX_CONNECTIONS", 1, 4096, options.max_connections));
+  RETURN_IF_ERROR(number("COINLAKE_DASHBOARD_MAX_CONNECTIONS_PER_CLIENT", 1, 4096,
+                         options.max_connections_per_client));
   RETURN_IF_ERROR(number("COINLAKE_DASHBOARD_DB_CONNECTIONS", 1, 256, options.db_connections));
+  RETURN_IF_ERROR(
+      number("COINLAKE_DASHBOARD_STATEMENT_TIMEOUT_MS", 100, 600000, options.statement_timeout_ms));
   RETURN_IF_ERROR(number("COINLAKE_DASHBOARD_CACHE_MS", 0, 60000, options.cache_ms));
   if (auto v = env("COINLAKE_DASHBOARD_TOKEN")) options.token = *v;
   if (auto v = env("COINLAKE_DASHBOARD_USER")) options.user = *v;
@@ -256,10 +264,12 @@ struct Server::Impl {
   void Routes() {
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       SetSecurityHeaders(res);
-      if (t_over_limit) {
+      if (t_over_limit || GuardedHttpServer::OverClientLimit()) {
         res.set_header("Connection", "close");
         res.set_header("Retry-After", "1");
-        SendJson(res, 503, {{"error", "too many connections"}});
+        SendJson(res, 503,
+                 {{"error", t_over_limit ? "too many connections"
+                                         : "too many connections from this address"}});
         return httplib::Server::HandlerResponse::Handled;
       }
       // Bodies are refused here, before httplib reads them: it would read a chunked body whole
@@ -352,6 +362,7 @@ struct Server::Impl {
         {std::chrono::milliseconds(options.request_timeout_ms), kMaxHeadBytes + kMaxBodyBytes});
     int max_connections = options.max_connections;
     http.new_task_queue = [max_connections] { return new LimitedPool(max_connections); };
+    http.set_max_connections_per_client(options.max_connections_per_client);
     // Keep the listening socket (to widen its backlog after bind) and httplib's reuse option.
     http.set_socket_options([this](int sock) {
       int yes = 1;
@@ -373,18 +384,26 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServeOptions& options) {
   if (options.max_connections < 1) {
     return InvalidArgumentError("max_connections must be at least 1");
   }
+  if (options.statement_timeout_ms < 1) {
+    return InvalidArgumentError("statement_timeout_ms must be at least 1");
+  }
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   if (impl->options.db_connections <= 0) {
     impl->options.db_connections =
         std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()));
   }
+  if (impl->options.max_connections_per_client <= 0) {
+    impl->options.max_connections_per_client = std::max(8, options.max_connections / 4);
+  }
   impl->cache = std::make_unique<AnswerCache>(
       AnswerCache::Limits{.ttl = std::chrono::milliseconds(options.cache_ms)});
-  // No dashboard statement takes more than a fraction of a second; one still waiting after 20 s
-  // is on a database that stopped answering.
+  // No dashboard statement takes more than a fraction of a second: the server cancels one that
+  // runs past the statement timeout, and a call still unanswered after twice that is on a
+  // database that stopped answering.
+  const std::chrono::milliseconds statement_timeout(options.statement_timeout_ms);
   impl->db = std::make_unique<DbPool>(options.database_url, impl->options.db_connections,
-                                      std::chrono::seconds(20));
+                                      DbPoolTimeouts{statement_timeout, 2 * statement_timeout});
   if (!options.token.empty()) log::RegisterSecret(options.token);
   if (!options.password.empty()) {
     log::RegisterSecret(options.password);
@@ -409,12 +428,15 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServeOptions& options) {
   // Wait until the accept loop runs: httplib's stop() is a no-op before that, so an early
   // Stop() would leave the thread listening forever and the join would hang.
   while (!p->http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  log::Info("dashboard listening", {{"url", fmt::format("http://{}:{}/", options.host, p->port)},
-                                    {"max_connections", options.max_connections},
-                                    {"db_connections", p->options.db_connections},
-                                    {"auth", !p->basic_expected.empty() ? "basic"
-                                             : options.token.empty()    ? "none"
-                                                                        : "token"}});
+  log::Info("dashboard listening",
+            {{"url", fmt::format("http://{}:{}/", options.host, p->port)},
+             {"max_connections", options.max_connections},
+             {"max_connections_per_client", p->options.max_connections_per_client},
+             {"db_connections", p->options.db_connections},
+             {"statement_timeout_ms", options.statement_timeout_ms},
+             {"auth", !p->basic_expected.empty() ? "basic"
+                      : options.token.empty()    ? "none"
+                                                 : "token"}});
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -429,9 +451,9 @@ void Server::Stop() {
 Status RunServe(const ServeOptions& given, StopSignal& stop) {
   ServeOptions options = given;
   RETURN_IF_ERROR(ApplyServeEnvironment(options));
-  // Fail fast on a bad URL or unreachable database rather than serving 503s forever.
-  auto probe = warehouse::Connection::Open(options.database_url);
-  if (!probe.ok()) return probe.status();
+  // Fail fast on a bad URL or unreachable database rather than serving 503s forever. The probe
+  // is closed at once: the pool's connections are the only ones the dashboard keeps.
+  RETURN_IF_ERROR(warehouse::Connection::Open(options.database_url).status());
   ASSIGN_OR_RETURN(auto server, Server::Start(options));
   while (stop.SleepFor(std::chrono::hours(1))) {  // false once stopped
   }

@@ -18,9 +18,17 @@ struct ServeOptions {
   // Client connections served at once, one thread each (keep-alive connections keep theirs);
   // a connection beyond the limit gets 503 and is closed.
   int max_connections = 256;
+  // Of those, at most this many from one client address (0: a quarter of max_connections, at
+  // least 8, as a browser opens up to six); one beyond gets 503 and is closed, so one client
+  // cannot hold every thread. Clients behind one proxy or NAT share an address.
+  int max_connections_per_client = 0;
   // Read-only database connections shared by those threads; 0: two per core (at least 4).
   // Requests beyond it wait for a free one, briefly: the database is the bottleneck.
   int db_connections = 0;
+  // PostgreSQL cancels a dashboard statement that runs longer (statement_timeout, on each of
+  // those connections), so a request given up on leaves no query behind. The client side gives
+  // a database that stopped answering twice this before it drops the connection.
+  int statement_timeout_ms = 5000;
   // How long an identical /latest, /series, /candles, /sparklines, /movers or /global answer
   // is reused (one query per distinct query string; answers are at most 2x this old, see
   // answer_cache.h); 0 disables the cache.
@@ -43,9 +51,11 @@ struct StaticFile {
 };
 std::optional<StaticFile> FindStaticFile(std::string_view path);
 
-// Fills the options from COINLAKE_DASHBOARD_MAX_CONNECTIONS, COINLAKE_DASHBOARD_DB_CONNECTIONS,
-// COINLAKE_DASHBOARD_CACHE_MS, COINLAKE_DASHBOARD_TOKEN, COINLAKE_DASHBOARD_USER and
-// COINLAKE_DASHBOARD_PASSWORD when set; INVALID_ARGUMENT for a bad value.
+// Fills the options from COINLAKE_DASHBOARD_MAX_CONNECTIONS,
+// COINLAKE_DASHBOARD_MAX_CONNECTIONS_PER_CLIENT, COINLAKE_DASHBOARD_DB_CONNECTIONS,
+// COINLAKE_DASHBOARD_STATEMENT_TIMEOUT_MS, COINLAKE_DASHBOARD_CACHE_MS,
+// COINLAKE_DASHBOARD_TOKEN, COINLAKE_DASHBOARD_USER and COINLAKE_DASHBOARD_PASSWORD when set;
+// INVALID_ARGUMENT for a bad value.
 Status ApplyServeEnvironment(ServeOptions& options);
 
 class Server {

@@ -1,9 +1,14 @@
 // The dashboard server over a real database filled by the pipeline.
 #include "dashboard/server.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -518,6 +523,87 @@ TEST_F(ServerTest, NewEndpointsRejectBadInput) {
   auto post = client_->Post("/api/v1/latest", "x", "text/plain");
   ASSERT_TRUE(post);
   EXPECT_EQ(post->status, 405);
+}
+
+// A series reads every quote of its ids over its range: ids times range is capped, so no
+// request asks the database for more than its statement timeout lets it read.
+TEST_F(ServerTest, SeriesCostIsCapped) {
+  db_.Migrate();
+  StartServer();
+  auto at_cap = client_->Get("/api/v1/series?ids=1,2&range=3660d");
+  ASSERT_TRUE(at_cap);
+  EXPECT_EQ(at_cap->status, 200) << at_cap->body;
+  for (const char* path : {"/api/v1/series?ids=1,2,3&range=3000d",
+                           "/api/v1/series?ids=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20&"
+                           "from=2020-01-01T00:00:00Z&to=2021-01-02T00:00:00Z"}) {
+    auto res = client_->Get(path);
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 400) << path << ": " << res->body;
+    auto error = nlohmann::json::parse(res->body)["error"].get<std::string>();
+    EXPECT_NE(error.find("at most"), std::string::npos) << path << ": " << error;
+  }
+  auto over = nlohmann::json::parse(client_->Get("/api/v1/series?ids=1,2,3&range=3000d")->body);
+  EXPECT_EQ(over["error"],
+            "ids times range may be at most 7320 id-days (20 ids over 366 days, 2 over 10 "
+            "years); this asks 3 ids over 3000.0 days: ask fewer ids or a shorter range");
+}
+
+// The connection and statement limits come from the environment like the others, and a bad
+// value is refused with the variable's name.
+TEST(ServeEnvironmentTest, ReadsThePerClientAndStatementLimits) {
+  ::setenv("COINLAKE_DASHBOARD_MAX_CONNECTIONS_PER_CLIENT", "5", 1);
+  ::setenv("COINLAKE_DASHBOARD_STATEMENT_TIMEOUT_MS", "2500", 1);
+  ServeOptions options;
+  Status applied = ApplyServeEnvironment(options);
+  EXPECT_TRUE(applied.ok()) << applied.ToString();
+  EXPECT_EQ(options.max_connections_per_client, 5);
+  EXPECT_EQ(options.statement_timeout_ms, 2500);
+  ::setenv("COINLAKE_DASHBOARD_STATEMENT_TIMEOUT_MS", "0", 1);
+  Status bad = ApplyServeEnvironment(options);
+  EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.message().find("COINLAKE_DASHBOARD_STATEMENT_TIMEOUT_MS"), std::string::npos);
+  ::unsetenv("COINLAKE_DASHBOARD_MAX_CONNECTIONS_PER_CLIENT");
+  ::unsetenv("COINLAKE_DASHBOARD_STATEMENT_TIMEOUT_MS");
+}
+
+// `coinlake serve` checks the database before it listens; that check's connection must not
+// stay open beside the pool's, or the database holds one dashboard backend more than the pool.
+TEST_F(ServerTest, ServeKeepsNoConnectionBesideThePool) {
+  db_.Migrate();
+  const std::string reader = db_.LoginUrl("coinlake_reader");
+  const size_t user = reader.find("://") + 3;
+  const std::string login = reader.substr(user, reader.find('@') - user);
+  int port = 0;  // a free one: RunServe does not say which it took
+  {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    port = ntohs(addr.sin_port);
+    ::close(fd);
+  }
+  ServeOptions options;
+  options.host = "127.0.0.1";
+  options.port = port;
+  options.database_url = reader;
+  StopSignal stop;
+  std::thread serve([&] { EXPECT_TRUE(RunServe(options, stop).ok()); });
+  httplib::Client client("127.0.0.1", port);
+  int status = 0;
+  for (int i = 0; i < 200 && status != 200; ++i) {
+    auto res = client.Get("/");  // a static file: no database connection
+    status = res ? res->status : 0;
+    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_EQ(status, 200);
+  std::string backends =
+      db_.Scalar("SELECT count(*) FROM pg_stat_activity WHERE usename = '" + login + "'");
+  stop.Stop();
+  serve.join();
+  EXPECT_EQ(backends, "0") << "connections of " << login << " while serve is idle";
 }
 
 TEST_F(ServerTest, TokenProtectsTheApi) {

@@ -47,6 +47,8 @@ Status StatementError(PGconn* conn, PGresult* res, std::string_view what) {
         s == "53300") {
       return UnavailableError(text);  // connection, shutdown, serialization, deadlock, too many
     }
+    // Cancelled: by statement_timeout, or a cancel request. The statement used up its time.
+    if (s == "57014") return ResourceExhaustedError(text);
     if (s.starts_with("42501")) return PermissionDeniedError(text);
     if (s == "23505" || s == "42710") return AlreadyExistsError(text);  // unique, duplicate object
   }
@@ -106,6 +108,7 @@ void UseIamAuthentication(std::shared_ptr<lake::RdsAuthTokenGenerator> generator
 
 struct Connection::Impl {
   PGconn* conn = nullptr;
+  PGcancel* cancel = nullptr;                 // taken at connect: libpq has none once broken
   std::unordered_set<std::string> prepared;   // statement names prepared on this connection
   std::chrono::milliseconds call_timeout{0};  // SetCallTimeout; 0: none
 
@@ -118,6 +121,7 @@ struct Connection::Impl {
                     call_timeout.count(), error.message()));
   }
   ~Impl() {
+    if (cancel) PQfreeCancel(cancel);
     if (conn) PQfinish(conn);
   }
 };
@@ -236,6 +240,7 @@ StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& url) {
     return UnavailableError(text);
   }
   PQsetNoticeReceiver(impl->conn, LogServerNotice, nullptr);
+  impl->cancel = PQgetCancel(impl->conn);
   // Keep logs and COPY text in UTF-8 and UTC whatever the server's defaults are.
   PQsetClientEncoding(impl->conn, "UTF8");
   auto connection = std::unique_ptr<Connection>(new Connection(std::move(impl)));
@@ -376,5 +381,15 @@ void Connection::Rollback() {
 }
 
 bool Connection::healthy() const { return PQstatus(impl_->conn) == CONNECTION_OK; }
+
+Status Connection::CancelStatement() {
+  char error[256] = "";
+  if (impl_->cancel != nullptr && PQcancel(impl_->cancel, error, sizeof error) == 1) {
+    return Status::Ok();
+  }
+  std::string message = impl_->cancel != nullptr ? error : "no cancel key";
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  return UnavailableError(fmt::format("cancel request failed: {}", log::Redact(message)));
+}
 
 }  // namespace coinlake::warehouse

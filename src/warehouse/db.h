@@ -93,6 +93,14 @@ class Connection {
   // False once the server went away; the caller should reconnect.
   bool healthy() const;
 
+  // Asks the server to cancel the statement this connection's backend is running, if any: a
+  // call cut by its deadline returns while the backend may still be running it, and would hold
+  // its locks and a server process until it ends. libpq's PQcancel, over a short connection of
+  // its own, so it works once this one is broken too. It blocks until the server has taken the
+  // request, with no time limit of its own: call it where a wait stalls nothing else.
+  // UNAVAILABLE if the request could not be delivered.
+  Status CancelStatement();
+
  private:
   struct Impl;
   explicit Connection(std::unique_ptr<Impl> impl);
