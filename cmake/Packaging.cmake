@@ -1,8 +1,8 @@
 # The Debian package: `cpack -G DEB` in a build folder makes coinlake_<version>_<arch>.deb with
 # /usr/bin/coinlake, the systemd units, default /etc/coinlake/coinlake.env, serve.env and tls.env
-# (conffiles), the Caddyfile of coinlake-tls and
-# maintainer scripts that create the `coinlake` system user. Depends comes from dpkg-shlibdeps
-# (from scripts/package-arm64 for the cross-built arm64 package).
+# (conffiles), the Caddyfile of coinlake-tls and maintainer scripts that create the `coinlake`
+# system user. Depends comes from dpkg-shlibdeps (from scripts/package-arm64 for the
+# cross-built arm64 package).
 set(COINLAKE_DEPLOY_DIR ${CMAKE_SOURCE_DIR}/deploy)
 
 install(FILES ${COINLAKE_DEPLOY_DIR}/systemd/coinlake-migrate.service

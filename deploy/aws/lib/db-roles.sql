@@ -7,6 +7,8 @@
 --   coinlake_etl       member of coinlake_writer: `coinlake run`
 --   coinlake_web       member of coinlake_reader: `coinlake serve`
 
+SET client_min_messages = warning;  -- not "role is already a member" at every run
+
 -- The groups first: migration 0001 creates them only when they are missing, so the migrator
 -- needs no CREATEROLE (which in PostgreSQL 15 could grant itself almost any role).
 SELECT format('CREATE ROLE %I NOLOGIN', r)

@@ -234,14 +234,13 @@ test('IAM: ETL puts and gets lake prefixes, lists with a prefix condition, never
   const list = etl.find((s) => s.Sid === 'LakeListWithinPrefixes');
   assert.ok(list.Condition.StringLike['s3:prefix'].includes('raw/*'));
   const secretsOf = (sts) => sts.filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue')).flatMap((s) => [].concat(s.Resource)).map((r) => r.Ref).sort();
-  const secretId = (prefix) => Object.keys(raw.Resources).find((k) => k.startsWith(prefix));
   // Without a condition, the ETL reads the API key only; the admin secret (referenced through its
   // attachment to the database) only inside the migration window (test below).
-  assert.deepEqual(secretsOf(etl.filter((s) => !s.Condition)), [secretId('CmcApiKey')]);
-  assert.deepEqual(secretsOf(etl.filter((s) => s.Condition)), [secretId('DatabaseSecretAttachment')]);
+  assert.deepEqual(secretsOf(etl.filter((s) => !s.Condition)), [resourceId('CmcApiKey')]);
+  assert.deepEqual(secretsOf(etl.filter((s) => s.Condition)), [resourceId('DatabaseSecretAttachment')]);
 
   const dash = statements('DashboardRole');
-  assert.deepEqual(secretsOf(dash), [secretId('DashboardLogin')], 'the dashboard reads its own login only');
+  assert.deepEqual(secretsOf(dash), [resourceId('DashboardLogin')], 'the dashboard reads its own login only');
   const s3 = dash.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
   assert.equal(s3.length, 1, 'only the package download');
   assert.deepEqual(actionsOf(s3[0]), ['s3:GetObject']);
@@ -252,7 +251,7 @@ test('IAM: ETL puts and gets lake prefixes, lists with a prefix condition, never
 test('migration window: after MigrationWindowEnd the ETL role can neither read the admin secret nor sign in as the schema owner', () => {
   const end = '2026-12-01T18:00:00Z';
   const [dbId] = one('AWS::RDS::DBInstance');
-  const adminSecret = `<${Object.keys(raw.Resources).find((k) => k.startsWith('DatabaseSecretAttachment'))}>`;
+  const adminSecret = `<${resourceId('DatabaseSecretAttachment')}>`;
   const dbUser = (user) => `arn:<AWS::Partition>:rds-db:<AWS::Region>:<AWS::AccountId>:dbuser:<${dbId}.DbiResourceId>/${user}`;
   // The role's own statements; its one managed policy, AmazonSSMManagedInstanceCore, grants
   // neither Secrets Manager nor RDS.
@@ -265,7 +264,7 @@ test('migration window: after MigrationWindowEnd the ETL role can neither read t
     assert.equal(ask('EtlRole', 'rds-db:connect', dbUser('coinlake_admin'), after), 'implicit-deny');
     // What coinlake run needs stays.
     assert.equal(ask('EtlRole', 'rds-db:connect', dbUser('coinlake_etl'), after), 'allow');
-    assert.equal(ask('EtlRole', 'secretsmanager:GetSecretValue', `<${Object.keys(raw.Resources).find((k) => k.startsWith('CmcApiKey'))}>`, after), 'allow');
+    assert.equal(ask('EtlRole', 'secretsmanager:GetSecretValue', `<${resourceId('CmcApiKey')}>`, after), 'allow');
   }
   // Inside the window the ETL host can make the roles and migrate.
   assert.equal(ask('EtlRole', 'secretsmanager:GetSecretValue', adminSecret, before), 'allow');
