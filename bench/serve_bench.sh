@@ -40,7 +40,8 @@ BUCKET=$((86400 / WIDTH + 1))  # dashboard::BucketSeconds
 
 # coinlake's database pool: its default, two connections per core (at least 4).
 DB_CONNS="${DB_CONNS:-$(($(nproc) * 2 > 4 ? $(nproc) * 2 : 4))}"
-# Every wrk connection comes from 127.0.0.1: no per-address limit (it is the server's limit).
+# Every wrk connection comes from 127.0.0.1: lift the per-address limit, the bench measures the
+# server.
 serve() {  # serve PORT CACHE_MS
   start_bg env COINLAKE_DATABASE_URL="$DB_URL" COINLAKE_LOG_LEVEL=warn \
     COINLAKE_DASHBOARD_CACHE_MS="$2" COINLAKE_DASHBOARD_DB_CONNECTIONS="$DB_CONNS" \
