@@ -5,8 +5,8 @@
 // NOT_FOUND (profiles); parsed profile values carry no surrounding whitespace.
 #include <cctype>
 
+#include "aws/credentials.h"
 #include "fuzz/fuzz_support.h"
-#include "lake/aws_credentials.h"
 
 namespace {
 
@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (head.starts_with("credentials ") || head.starts_with("config ")) {
     bool config_style = head.starts_with("config ");
     std::string profile(head.substr(head.find(' ') + 1));
-    auto creds = lake::CredentialsFromProfile(document, profile, config_style);
+    auto creds = aws::CredentialsFromProfile(document, profile, config_style);
     fuzz::RequireCode(creds.status(), "CredentialsFromProfile", {StatusCode::kNotFound});
     if (creds.ok()) {
       fuzz::Require(Trimmed(creds->access_key_id) && Trimmed(creds->secret_access_key) &&
@@ -33,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     return 0;
   }
-  auto creds = lake::ParseTemporaryCredentials(std::string(document), "imds role fuzz");
+  auto creds = aws::ParseTemporaryCredentials(std::string(document), "imds role fuzz");
   fuzz::RequireCode(creds.status(), "ParseTemporaryCredentials", {StatusCode::kUnavailable});
   return 0;
 }

@@ -52,11 +52,11 @@ StatusOr<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& url, S
   }
   if (url.rfind("s3://", 0) == 0) {
     ASSIGN_OR_RETURN(S3Location location, ParseS3Url(url));
-    AwsEnvironment env = AwsEnvironment::FromEnvironment();
-    if (location.region.empty()) location.region = ResolveRegion(env);
+    aws::AwsEnvironment env = aws::AwsEnvironment::FromEnvironment();
+    if (location.region.empty()) location.region = aws::ResolveRegion(env);
     if (location.region.empty()) location.region = "us-east-1";
     ASSIGN_OR_RETURN(auto store,
-                     S3ObjectStore::Open(std::move(location), MakeDefaultCredentialChain(env),
+                     S3ObjectStore::Open(std::move(location), aws::MakeDefaultCredentialChain(env),
                                          BackoffPolicy{}, stop));
     return std::unique_ptr<ObjectStore>(std::move(store));
   }

@@ -11,6 +11,7 @@
 
 #include "lake/file_object_store.h"
 #include "lake/memory_object_store.h"
+#include "tests/status_matchers.h"
 
 namespace coinlake::lake {
 namespace {
@@ -18,7 +19,7 @@ namespace {
 TEST_P(ObjectStoreConformance, PutThenGetAndHead) {
   std::string key = "raw/cmc/listings_latest/dt=2026-09-29/a b+c:d=e~.json.gz";
   std::string data("\x1f\x8b\0binary\xff", 11);
-  ASSERT_TRUE(store_->Put(key, data).ok());
+  ASSERT_OK(store_->Put(key, data));
   EXPECT_EQ(*store_->Get(key), data);
   EXPECT_EQ(store_->Head(key)->size, 11);
   EXPECT_EQ(store_->Get("raw/missing").status().code(), StatusCode::kNotFound);
@@ -26,15 +27,15 @@ TEST_P(ObjectStoreConformance, PutThenGetAndHead) {
 }
 
 TEST_P(ObjectStoreConformance, SamePutIsANoOpDifferentPutNeverOverwrites) {
-  ASSERT_TRUE(store_->Put("raw/x.json.gz", "first").ok());
-  EXPECT_TRUE(store_->Put("raw/x.json.gz", "first").ok());
+  ASSERT_OK(store_->Put("raw/x.json.gz", "first"));
+  EXPECT_OK(store_->Put("raw/x.json.gz", "first"));
   Status second = store_->Put("raw/x.json.gz", "second");
   EXPECT_EQ(second.code(), StatusCode::kDataLoss);
   EXPECT_EQ(*store_->Get("raw/x.json.gz"), "first");
 }
 
 TEST_P(ObjectStoreConformance, EmptyObjectsAreObjects) {
-  ASSERT_TRUE(store_->Put("raw/empty", "").ok());
+  ASSERT_OK(store_->Put("raw/empty", ""));
   EXPECT_EQ(store_->Get("raw/empty")->size(), 0u);
 }
 
@@ -44,13 +45,13 @@ TEST_P(ObjectStoreConformance, ListIsSortedPaginatedAndPrefixed) {
     keys.push_back(fmt::format("raw/cmc/map/dt=2026-01-{:02d}/o", 25 - i));
   keys.push_back("raw/cmc/mapx/other");
   keys.push_back("quarantine/cmc/map/q");
-  for (const auto& k : keys) ASSERT_TRUE(store_->Put(k, k).ok());
+  for (const auto& k : keys) ASSERT_OK(store_->Put(k, k));
   std::vector<std::string> seen;
   std::optional<std::string> token;
   int pages = 0;
   do {
     auto page = store_->List("raw/cmc/map/", token, 7);
-    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    ASSERT_OK(page);
     EXPECT_LE(page->objects.size(), 7u);
     for (auto& o : page->objects) seen.push_back(o.key);
     token = page->next_token;
@@ -100,7 +101,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(FileObjectStoreTest, OpenFromUrls) {
   coinlake::testing::TempDir dir;
   auto store = OpenObjectStore("file://" + dir.path() + "/lake");
-  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_OK(store);
   EXPECT_TRUE((*store)->url().starts_with("file:///"));
   EXPECT_EQ(OpenObjectStore("file://relative").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(OpenObjectStore("ftp://host/x").status().code(), StatusCode::kInvalidArgument);

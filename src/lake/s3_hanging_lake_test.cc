@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "lake/s3_object_store.h"
+#include "tests/status_matchers.h"
 
 namespace coinlake::lake {
 namespace {
@@ -46,11 +47,11 @@ std::unique_ptr<S3ObjectStore> OpenSilentLake(const SilentServer& server, int ti
   auto location =
       ParseS3Url(fmt::format("s3://lake?endpoint=http://127.0.0.1:{}&region=us-east-1&timeout={}",
                              server.port(), timeout_seconds));
-  EXPECT_TRUE(location.ok()) << location.status().ToString();
+  EXPECT_OK(location);
   auto store = S3ObjectStore::Open(
-      *location, MakeStaticCredentials({"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG", ""}),
+      *location, aws::MakeStaticCredentials({"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG", ""}),
       BackoffPolicy{std::chrono::milliseconds(10), std::chrono::milliseconds(10), 2}, stop);
-  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_OK(store);
   return *std::move(store);
 }
 
@@ -83,7 +84,7 @@ TEST(S3HangingLakeTest, StopAbandonsTheRequestInFlight) {
 
 TEST(S3UrlTest, TimeoutIsWholeSecondsInRange) {
   auto loc = ParseS3Url("s3://lake?timeout=30");
-  ASSERT_TRUE(loc.ok()) << loc.status().ToString();
+  ASSERT_OK(loc);
   EXPECT_EQ(loc->request_timeout, std::chrono::seconds(30));
   EXPECT_EQ(ParseS3Url("s3://lake")->request_timeout, std::chrono::seconds(60));
   for (const char* bad : {"s3://lake?timeout=0", "s3://lake?timeout=1.5", "s3://lake?timeout=",

@@ -16,12 +16,13 @@
 
 #include "lake/object_store_conformance.h"
 #include "lake/s3_object_store.h"
+#include "tests/status_matchers.h"
 
 namespace coinlake::lake {
 namespace {
 
-const AwsCredentials kTestKeys{"COINLAKETESTKEYID", "coinlake-test-secret-0123456789", "",
-                               std::nullopt, "test"};
+const aws::AwsCredentials kTestKeys{"COINLAKETESTKEYID", "coinlake-test-secret-0123456789", "",
+                                    std::nullopt, "test"};
 
 std::string RequireEnv(const char* name) {
   const char* v = std::getenv(name);
@@ -50,12 +51,13 @@ BackoffPolicy FastRetry(int attempts = 6) {
 std::string UniqueBucket() { return "b" + UniquePrefix(); }
 
 std::unique_ptr<S3ObjectStore> FakeStore(const std::string& prefix,
-                                         std::shared_ptr<CredentialProvider> creds = nullptr,
+                                         std::shared_ptr<aws::CredentialProvider> creds = nullptr,
                                          BackoffPolicy retry = FastRetry(),
                                          const std::string& bucket = "lake") {
   S3Location loc{bucket, prefix, "eu-west-3", FakeEndpoint(), true};
-  auto store = S3ObjectStore::Open(loc, creds ? creds : MakeStaticCredentials(kTestKeys), retry);
-  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  auto store =
+      S3ObjectStore::Open(loc, creds ? creds : aws::MakeStaticCredentials(kTestKeys), retry);
+  EXPECT_OK(store);
   return std::move(store).value();
 }
 
@@ -81,10 +83,10 @@ TEST(S3FakeTest, OpenObjectStoreFromAnS3UrlWithEnvironmentCredentials) {
       fmt::format("s3://lake/{}?region=ap-south-1&endpoint={}", UniquePrefix(), FakeEndpoint()));
   unsetenv("AWS_ACCESS_KEY_ID");
   unsetenv("AWS_SECRET_ACCESS_KEY");
-  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_OK(store);
   EXPECT_TRUE((*store)->url().starts_with("s3://lake/t"));
   Status put = (*store)->Put("raw/k=v/x", "bytes");
-  ASSERT_TRUE(put.ok()) << put.ToString();
+  ASSERT_OK(put);
   EXPECT_EQ(*(*store)->Get("raw/k=v/x"), "bytes");
 }
 
@@ -96,11 +98,11 @@ TEST(S3FakeTest, TransientFaultsAreRetried) {
       {{"bucket", bucket},
        {"queue", {{{"kind", "503"}}, {{"kind", "500"}}, {{"kind", "reset"}}, {{"kind", "409"}}}}});
   int before = Control("/__stats")["faults_applied"];
-  ASSERT_TRUE(store->Put("raw/a", "A").ok());
+  ASSERT_OK(store->Put("raw/a", "A"));
   EXPECT_EQ(Control("/__stats")["faults_applied"].get<int>() - before, 4);
   Control("/__fault", {{"bucket", bucket}, {"queue", {{{"kind", "badxml"}}}}});
   auto all = store->ListAll("raw/");
-  ASSERT_TRUE(all.ok()) << all.status().ToString();  // an unparsable 200 listing is retried
+  ASSERT_OK(all);  // an unparsable 200 listing is retried
   EXPECT_EQ(all->size(), 1u);
   EXPECT_EQ(Control("/__stats")["faults_applied"].get<int>() - before, 5);
 }
@@ -112,26 +114,27 @@ TEST(S3FakeTest, RetriesGiveUpAsUnavailable) {
   Status put = store->Put("raw/a", "A");
   Control("/__fault", {{"bucket", bucket}, {"down", false}});
   EXPECT_EQ(put.code(), StatusCode::kUnavailable) << put.ToString();
-  EXPECT_TRUE(store->Put("raw/a", "A").ok());
+  EXPECT_OK(store->Put("raw/a", "A"));
 }
 
 TEST(S3FakeTest, RefusedCredentialsAreNotRetried) {
-  AwsCredentials wrong = kTestKeys;
+  aws::AwsCredentials wrong = kTestKeys;
   wrong.secret_access_key = "not-the-secret-0000";
   std::string bucket = UniqueBucket();
-  auto store = FakeStore(UniquePrefix(), MakeStaticCredentials(wrong), FastRetry(), bucket);
+  auto store = FakeStore(UniquePrefix(), aws::MakeStaticCredentials(wrong), FastRetry(), bucket);
   Status put = store->Put("raw/a", "A");
   EXPECT_EQ(put.code(), StatusCode::kPermissionDenied) << put.ToString();
   EXPECT_NE(put.message().find("SignatureDoesNotMatch"), std::string::npos);
   EXPECT_EQ(Control("/__stats")["requests_by_bucket"][bucket], 1);  // never retried
-  AwsCredentials unknown = kTestKeys;
+  aws::AwsCredentials unknown = kTestKeys;
   unknown.access_key_id = "AKIDUNKNOWN";
-  EXPECT_EQ(FakeStore(UniquePrefix(), MakeStaticCredentials(unknown))->Get("raw/a").status().code(),
-            StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      FakeStore(UniquePrefix(), aws::MakeStaticCredentials(unknown))->Get("raw/a").status().code(),
+      StatusCode::kPermissionDenied);
 }
 
-AwsEnvironment MetadataOnlyEnvironment(const std::string& dir) {
-  AwsEnvironment env;
+aws::AwsEnvironment MetadataOnlyEnvironment(const std::string& dir) {
+  aws::AwsEnvironment env;
   env.credentials_file = dir + "/none";
   env.config_file = dir + "/none";
   env.imds_endpoint = FakeEndpoint();
@@ -141,11 +144,11 @@ AwsEnvironment MetadataOnlyEnvironment(const std::string& dir) {
 TEST(S3CredentialsTest, Imdsv2SessionCredentialsSignRequestsAndRefreshBeforeExpiry) {
   coinlake::testing::TempDir dir;
   Control("/__imds", {{"expires_in_s", 3600}, {"fail", false}});
-  auto chain = MakeDefaultCredentialChain(MetadataOnlyEnvironment(dir.path()));
+  auto chain = aws::MakeDefaultCredentialChain(MetadataOnlyEnvironment(dir.path()));
   nlohmann::json before = Control("/__stats");
   auto store = FakeStore(UniquePrefix(), chain);
-  ASSERT_TRUE(store->Put("raw/imds", "signed with a session token").ok());
-  ASSERT_TRUE(store->Get("raw/imds").ok());
+  ASSERT_OK(store->Put("raw/imds", "signed with a session token"));
+  ASSERT_OK(store->Get("raw/imds"));
   nlohmann::json after = Control("/__stats");
   EXPECT_EQ(
       after["imds_credential_fetches"].get<int>() - before["imds_credential_fetches"].get<int>(),
@@ -155,56 +158,54 @@ TEST(S3CredentialsTest, Imdsv2SessionCredentialsSignRequestsAndRefreshBeforeExpi
   // Credentials 6 minutes from expiry are refreshed on every use...
   Control("/__imds", {{"expires_in_s", 360}});
   chain->Invalidate();
-  ASSERT_TRUE(chain->Get().ok());
+  ASSERT_OK(chain->Get());
   int fetches = Control("/__stats")["imds_credential_fetches"];
   auto c = chain->Get();
-  ASSERT_TRUE(c.ok());
+  ASSERT_OK(c);
   EXPECT_EQ(Control("/__stats")["imds_credential_fetches"].get<int>(), fetches + 1);
   // ...but while IMDS fails the cached ones are used until they really expire.
   Control("/__imds", {{"fail", true}});
   auto cached = chain->Get();
   Control("/__imds", {{"fail", false}, {"expires_in_s", 3600}});
-  ASSERT_TRUE(cached.ok()) << cached.status().ToString();
+  ASSERT_OK(cached);
   EXPECT_EQ(cached->access_key_id, c->access_key_id);
   EXPECT_TRUE(cached->source.starts_with("imds role coinlake-role"));
 }
 
 TEST(S3CredentialsTest, ContainerCredentialsAndOneRefreshOnExpiredToken) {
   coinlake::testing::TempDir dir;
-  AwsEnvironment env = MetadataOnlyEnvironment(dir.path());
+  aws::AwsEnvironment env = MetadataOnlyEnvironment(dir.path());
   env.container_full_uri = FakeEndpoint() + "/__container/creds";
   std::ofstream(dir.path() + "/token") << "container-token-1234\n";
   env.container_token_file = dir.path() + "/token";
-  auto chain = MakeDefaultCredentialChain(env);
+  auto chain = aws::MakeDefaultCredentialChain(env);
   std::string bucket = UniqueBucket();
   auto store = FakeStore(UniquePrefix(), chain, FastRetry(), bucket);
   int before = Control("/__stats")["container_fetches"];
-  ASSERT_TRUE(store->Put("raw/c", "C").ok());
+  ASSERT_OK(store->Put("raw/c", "C"));
   Control("/__fault", {{"bucket", bucket}, {"queue", {{{"kind", "expired"}}}}});
-  ASSERT_TRUE(store->Get("raw/c").ok());
+  ASSERT_OK(store->Get("raw/c"));
   // One load and one forced refresh (more only if the IMDS test shortens lifetimes meanwhile).
   EXPECT_GE(Control("/__stats")["container_fetches"].get<int>() - before, 2);
   env.container_token_file.clear();
   env.container_token = "wrong-token-0000";
-  EXPECT_FALSE(MakeDefaultCredentialChain(env)->Get().ok());
+  EXPECT_FALSE(aws::MakeDefaultCredentialChain(env)->Get().ok());
 }
 
 TEST(S3RverTest, RoundTripAgainstAnIndependentServer) {
   S3Location loc{"coinlake", UniquePrefix(), "us-east-1",
                  RequireEnv("COINLAKE_TEST_S3RVER_ENDPOINT"), true};
-  auto store = S3ObjectStore::Open(loc, MakeStaticCredentials({"S3RVER", "S3RVER", "", {}, "t"}),
-                                   FastRetry());
-  ASSERT_TRUE(store.ok());
+  auto store = S3ObjectStore::Open(
+      loc, aws::MakeStaticCredentials({"S3RVER", "S3RVER", "", {}, "t"}), FastRetry());
+  ASSERT_OK(store);
   for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE((*store)
-                    ->Put(fmt::format("raw/dt=2026-01-0{}/o+{}.json.gz", i + 1, i),
-                          std::string(100 + i, 'x'))
-                    .ok());
+    ASSERT_OK((*store)->Put(fmt::format("raw/dt=2026-01-0{}/o+{}.json.gz", i + 1, i),
+                            std::string(100 + i, 'x')));
   }
   EXPECT_EQ((*store)->Get("raw/dt=2026-01-03/o+2.json.gz")->size(), 102u);
   EXPECT_EQ((*store)->Head("raw/dt=2026-01-05/o+4.json.gz")->size, 104);
   auto page = (*store)->List("raw/", std::nullopt, 2);  // s3rver's own continuation tokens
-  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_OK(page);
   EXPECT_EQ(page->objects.size(), 2u);
   EXPECT_EQ((*store)->ListAll("raw/")->size(), 5u);
 }
@@ -214,7 +215,7 @@ TEST(S3AwsCliTest, AwscliReadsWhatCoinlakeWroteAndBack) {
   coinlake::testing::TempDir dir;
   std::string prefix = UniquePrefix();
   auto store = FakeStore(prefix);
-  ASSERT_TRUE(store->Put("raw/cmc/dt=2026-01-01/a+b.json.gz", "coinlake wrote this").ok());
+  ASSERT_OK(store->Put("raw/cmc/dt=2026-01-01/a+b.json.gz", "coinlake wrote this"));
   std::string aws = fmt::format(
       "AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} AWS_DEFAULT_REGION=eu-west-3 "
       "AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null "

@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <charconv>
 
+#include "aws/http.h"
+#include "aws/sigv4.h"
 #include "common/bytes.h"
 #include "common/log.h"
-#include "lake/aws_http.h"
-#include "lake/s3_signing.h"
 #include "lake/s3_xml.h"
 
 namespace coinlake::lake {
@@ -115,7 +115,7 @@ std::string S3RequestUrl(const S3Location& loc, const std::string& key,
     size_t host = endpoint.find("://") + 3;
     url = endpoint.substr(0, host) + loc.bucket + "." + endpoint.substr(host) + "/";
   }
-  url += AwsUriEncode(key, true);
+  url += aws::AwsUriEncode(key, true);
   if (!canonical_query.empty()) url += "?" + canonical_query;
   return url;
 }
@@ -149,7 +149,7 @@ Status ClassifyS3Error(int http_status, const std::string& code, const std::stri
 
 struct S3ObjectStore::Impl {
   S3Location loc;
-  std::shared_ptr<CredentialProvider> credentials;
+  std::shared_ptr<aws::CredentialProvider> credentials;
   BackoffPolicy retry;
   StopSignal never_stopped;
   StopSignal* stop = &never_stopped;
@@ -160,20 +160,21 @@ struct S3ObjectStore::Impl {
 
   // Sends one request with retries. Answers whose status is in `accepted` (or 2xx) come back
   // as responses; anything else becomes a Status (ClassifyS3Error).
-  StatusOr<AwsHttpResponse> Send(const std::string& method, const std::string& key,
-                                 const std::string& query, std::vector<std::string> headers,
-                                 std::optional<std::string_view> body, std::vector<int> accepted,
-                                 const std::function<Status(const AwsHttpResponse&)>& check = {}) {
+  StatusOr<aws::AwsHttpResponse> Send(
+      const std::string& method, const std::string& key, const std::string& query,
+      std::vector<std::string> headers, std::optional<std::string_view> body,
+      std::vector<int> accepted,
+      const std::function<Status(const aws::AwsHttpResponse&)>& check = {}) {
     std::string url = S3RequestUrl(loc, key, query);
-    std::string payload_sha = body ? Sha256Hex(*body) : std::string(kEmptyPayloadSha256);
+    std::string payload_sha = body ? Sha256Hex(*body) : std::string(aws::kEmptyPayloadSha256);
     headers.push_back("x-amz-content-sha256: " + payload_sha);
-    std::optional<AwsHttpResponse> result;
+    std::optional<aws::AwsHttpResponse> result;
     bool refreshed = false;
     Status status = RetryWithBackoff(
         retry, *stop, fmt::format("s3 {} {}", method, url),
         [&]() -> Status {
-          ASSIGN_OR_RETURN(AwsCredentials creds, credentials->Get());
-          AwsHttpRequest request;
+          ASSIGN_OR_RETURN(aws::AwsCredentials creds, credentials->Get());
+          aws::AwsHttpRequest request;
           request.method = method;
           request.url = url;
           request.headers = headers;
@@ -185,8 +186,8 @@ struct S3ObjectStore::Impl {
           request.connect_timeout = std::min(loc.request_timeout, request.connect_timeout);
           request.stop = stop;
           request.signing =
-              AwsSigning{loc.region, "s3", creds.access_key_id, creds.secret_access_key};
-          ASSIGN_OR_RETURN(AwsHttpResponse response, PerformAwsHttp(request));
+              aws::AwsSigning{loc.region, "s3", creds.access_key_id, creds.secret_access_key};
+          ASSIGN_OR_RETURN(aws::AwsHttpResponse response, aws::PerformAwsHttp(request));
           bool ok =
               (response.http_status >= 200 && response.http_status < 300) ||
               std::find(accepted.begin(), accepted.end(), response.http_status) != accepted.end();
@@ -215,7 +216,7 @@ struct S3ObjectStore::Impl {
 };
 
 StatusOr<std::unique_ptr<S3ObjectStore>> S3ObjectStore::Open(
-    S3Location location, std::shared_ptr<CredentialProvider> credentials, BackoffPolicy retry,
+    S3Location location, std::shared_ptr<aws::CredentialProvider> credentials, BackoffPolicy retry,
     StopSignal* stop) {
   if (location.region.empty()) return InvalidArgumentError("S3 store needs a region");
   auto impl = std::make_unique<Impl>();
@@ -236,7 +237,7 @@ std::string S3ObjectStore::url() const {
 Status S3ObjectStore::Put(const std::string& key, std::string_view data) {
   RETURN_IF_ERROR(ValidateKey(key));
   std::string digest = Sha256(data);
-  ASSIGN_OR_RETURN(AwsHttpResponse response,
+  ASSIGN_OR_RETURN(aws::AwsHttpResponse response,
                    impl_->Send("PUT", impl_->FullKey(key), "",
                                {"Content-Type: application/octet-stream", "If-None-Match: *",
                                 "x-amz-checksum-sha256: " + Base64Encode(digest)},
@@ -254,14 +255,14 @@ Status S3ObjectStore::Put(const std::string& key, std::string_view data) {
 
 StatusOr<std::string> S3ObjectStore::Get(const std::string& key) {
   RETURN_IF_ERROR(ValidateKey(key));
-  ASSIGN_OR_RETURN(AwsHttpResponse response,
+  ASSIGN_OR_RETURN(aws::AwsHttpResponse response,
                    impl_->Send("GET", impl_->FullKey(key), "", {}, std::nullopt, {}));
   return std::move(response.body);
 }
 
 StatusOr<ObjectInfo> S3ObjectStore::Head(const std::string& key) {
   RETURN_IF_ERROR(ValidateKey(key));
-  ASSIGN_OR_RETURN(AwsHttpResponse response,
+  ASSIGN_OR_RETURN(aws::AwsHttpResponse response,
                    impl_->Send("HEAD", impl_->FullKey(key), "", {}, std::nullopt, {}));
   if (!response.content_length) return InternalError("S3 HEAD without Content-Length");
   return ObjectInfo{key, *response.content_length};
@@ -276,9 +277,9 @@ StatusOr<ListPage> S3ObjectStore::List(const std::string& prefix,
   if (token) params.emplace_back("continuation-token", *token);
   S3ListResult parsed;
   // An unparsable 200 is retried like any transient failure (AWS documents it can happen).
-  ASSIGN_OR_RETURN(AwsHttpResponse response,
-                   impl_->Send("GET", "", CanonicalQuery(params), {}, std::nullopt, {},
-                               [&](const AwsHttpResponse& r) -> Status {
+  ASSIGN_OR_RETURN(aws::AwsHttpResponse response,
+                   impl_->Send("GET", "", aws::CanonicalQuery(params), {}, std::nullopt, {},
+                               [&](const aws::AwsHttpResponse& r) -> Status {
                                  auto page = ParseListBucketResult(r.body);
                                  if (!page.ok()) return UnavailableError(page.status().message());
                                  parsed = *std::move(page);

@@ -19,8 +19,8 @@
 #include <memory>
 #include <string>
 
+#include "aws/credentials.h"
 #include "common/backoff.h"
-#include "lake/aws_credentials.h"
 #include "lake/object_store.h"
 
 namespace coinlake::lake {
@@ -50,7 +50,7 @@ class S3ObjectStore : public ObjectStore {
   // `location.region` must be set. When `stop` is given and fires, retries end and a request in
   // flight is abandoned (UNAVAILABLE): the caller's spool keeps what was not stored.
   static StatusOr<std::unique_ptr<S3ObjectStore>> Open(
-      S3Location location, std::shared_ptr<CredentialProvider> credentials,
+      S3Location location, std::shared_ptr<aws::CredentialProvider> credentials,
       BackoffPolicy retry = BackoffPolicy{}, StopSignal* stop = nullptr);
   ~S3ObjectStore() override;
 

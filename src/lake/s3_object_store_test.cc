@@ -4,12 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/status_matchers.h"
+
 namespace coinlake::lake {
 namespace {
 
 TEST(S3UrlTest, ParsesBucketPrefixAndParameters) {
   auto loc = ParseS3Url("s3://my-lake/coinlake/prod/?region=eu-west-1");
-  ASSERT_TRUE(loc.ok()) << loc.status().ToString();
+  ASSERT_OK(loc);
   EXPECT_EQ(loc->bucket, "my-lake");
   EXPECT_EQ(loc->prefix, "coinlake/prod");
   EXPECT_EQ(loc->region, "eu-west-1");
@@ -17,13 +19,13 @@ TEST(S3UrlTest, ParsesBucketPrefixAndParameters) {
   EXPECT_FALSE(loc->path_style);
 
   loc = ParseS3Url("s3://lake?endpoint=http://127.0.0.1:9000/&region=us-east-1");
-  ASSERT_TRUE(loc.ok()) << loc.status().ToString();
+  ASSERT_OK(loc);
   EXPECT_EQ(loc->prefix, "");
   EXPECT_EQ(loc->endpoint, "http://127.0.0.1:9000");
   EXPECT_TRUE(loc->path_style);  // the default with a custom endpoint
 
   loc = ParseS3Url("s3://lake/p?endpoint=https%3A%2F%2Fminio.local&path_style=false");
-  ASSERT_TRUE(loc.ok()) << loc.status().ToString();
+  ASSERT_OK(loc);
   EXPECT_EQ(loc->endpoint, "https://minio.local");
   EXPECT_FALSE(loc->path_style);
 }

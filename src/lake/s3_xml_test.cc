@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/status_matchers.h"
+
 namespace coinlake::lake {
 namespace {
 
@@ -15,7 +17,7 @@ constexpr char kPage[] = R"(<?xml version="1.0" encoding="UTF-8"?>
 
 TEST(S3XmlTest, ParsesAListingPage) {
   auto page = ParseListBucketResult(kPage);
-  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_OK(page);
   ASSERT_EQ(page->contents.size(), 2u);
   EXPECT_EQ(page->contents[0].key, "raw/a&b dt=1");
   EXPECT_EQ(page->contents[0].size, 12);
@@ -27,7 +29,7 @@ TEST(S3XmlTest, ParsesAListingPage) {
 TEST(S3XmlTest, LastPageAndEmptyListing) {
   auto page = ParseListBucketResult(
       "<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>");
-  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_OK(page);
   EXPECT_TRUE(page->contents.empty());
   EXPECT_FALSE(page->next_continuation_token);
 }
@@ -52,7 +54,7 @@ TEST(S3XmlTest, ParsesErrors) {
   auto error = ParseS3Error(
       "<?xml version=\"1.0\"?><Error><Code>SlowDown</Code><Message>Reduce your rate</Message>"
       "<RequestId>R1</RequestId><HostId>H</HostId></Error>");
-  ASSERT_TRUE(error.ok()) << error.status().ToString();
+  ASSERT_OK(error);
   EXPECT_EQ(error->code, "SlowDown");
   EXPECT_EQ(error->message, "Reduce your rate");
   EXPECT_EQ(error->request_id, "R1");

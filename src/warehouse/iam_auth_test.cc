@@ -14,9 +14,10 @@
 #include <atomic>
 #include <cstdlib>
 
+#include "aws/rds_auth_token.h"
 #include "common/time_util.h"
 #include "dashboard/db_pool.h"
-#include "lake/rds_auth_token.h"
+#include "tests/status_matchers.h"
 #include "tests/test_support.h"
 #include "warehouse/db.h"
 
@@ -25,8 +26,8 @@ namespace {
 
 using std::chrono::system_clock;
 
-const lake::AwsCredentials kKeys{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-                                 "session/token+", std::nullopt, "test"};
+const aws::AwsCredentials kKeys{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+                                "session/token+", std::nullopt, "test"};
 constexpr char kRegion[] = "eu-west-3";
 
 class IamAuthTest : public ::testing::Test {
@@ -42,15 +43,14 @@ class IamAuthTest : public ::testing::Test {
     host_ = hp.substr(0, hp.find(':'));
     port_ = std::stoi(hp.substr(hp.find(':') + 1));
     now_ = system_clock::time_point(*ParseIso8601("2026-11-28T04:00:00Z"));
-    generator_ = lake::MakeRdsAuthTokenGenerator(lake::MakeStaticCredentials(kKeys), kRegion,
-                                                 [this] { return Now(); });
+    generator_ = aws::MakeRdsAuthTokenGenerator(aws::MakeStaticCredentials(kKeys), kRegion,
+                                                [this] { return Now(); });
     admin_ = db_.Connect();
     ASSERT_NE(admin_, nullptr);
     // Roles are global to the server; this binary is its only client.
-    ASSERT_TRUE(admin_
-                    ->Execute("DROP ROLE IF EXISTS coinlake_iam_test; "
-                              "CREATE ROLE coinlake_iam_test LOGIN")
-                    .ok());
+    ASSERT_OK(
+        admin_->Execute("DROP ROLE IF EXISTS coinlake_iam_test; "
+                        "CREATE ROLE coinlake_iam_test LOGIN"));
   }
   void TearDown() override {
     UseIamAuthentication(nullptr);
@@ -65,11 +65,11 @@ class IamAuthTest : public ::testing::Test {
   // The token coinlake makes at the current clock, as the role's password.
   void SetPasswordToTokenAt(system_clock::time_point when) {
     std::string token =
-        lake::PresignRdsConnect(kKeys, kRegion, host_, port_, "coinlake_iam_test", when);
+        aws::PresignRdsConnect(kKeys, kRegion, host_, port_, "coinlake_iam_test", when);
     auto sql = admin_->Query("SELECT format('ALTER ROLE coinlake_iam_test PASSWORD %L', $1::text)",
                              {token});
-    ASSERT_TRUE(sql.ok()) << sql.status().ToString();
-    ASSERT_TRUE(admin_->Execute(sql->text(0, 0)).ok());
+    ASSERT_OK(sql);
+    ASSERT_OK(admin_->Execute(sql->text(0, 0)));
   }
   // sslmode=verify-full against the test CA, unless told otherwise.
   std::string Url(const std::string& sslmode = "verify-full",
@@ -91,20 +91,20 @@ class IamAuthTest : public ::testing::Test {
   std::string ca_dir_;
   system_clock::time_point now_;
   std::atomic<int> clock_reads_{0};
-  std::shared_ptr<lake::RdsAuthTokenGenerator> generator_;
+  std::shared_ptr<aws::RdsAuthTokenGenerator> generator_;
 };
 
 TEST_F(IamAuthTest, SignsInWithATokenOverTls) {
   SetPasswordToTokenAt(now_);
   UseIamAuthentication(generator_);
   auto conn = Connection::Open(Url());
-  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  ASSERT_OK(conn);
   auto who =
       (*conn)->Query("SELECT current_user, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
-  ASSERT_TRUE(who.ok()) << who.status().ToString();
+  ASSERT_OK(who);
   EXPECT_EQ(who->text(0, 0), "coinlake_iam_test");
   EXPECT_EQ(who->text(0, 1), "t");
-  EXPECT_TRUE(Connection::Open(Url("verify-ca")).ok());
+  EXPECT_OK(Connection::Open(Url("verify-ca")));
   // A server whose certificate another CA signed never gets to see the token: TLS fails first.
   auto impostor = Connection::Open(Url("verify-full", "other-ca.crt"));
   ASSERT_FALSE(impostor.ok());
@@ -129,14 +129,14 @@ TEST_F(IamAuthTest, EveryNewConnectionGetsAFreshToken) {
   SetPasswordToTokenAt(now_);
   UseIamAuthentication(generator_);
   auto first = Connection::Open(Url());
-  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_OK(first);
   // 15 minutes later (a reconnect after an outage): a cached token would still be the
   // password set above; a fresh one is not, until the server learns it.
   now_ += std::chrono::minutes(15);
   EXPECT_FALSE(Connection::Open(Url()).ok());
   SetPasswordToTokenAt(now_);
   auto again = Connection::Open(Url());
-  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  ASSERT_OK(again);
 }
 
 TEST_F(IamAuthTest, DashboardPoolReconnectsWithAFreshToken) {
@@ -145,21 +145,20 @@ TEST_F(IamAuthTest, DashboardPoolReconnectsWithAFreshToken) {
   dashboard::DbPool pool(Url(), 1);
   {
     auto lease = pool.Acquire(std::chrono::seconds(5));
-    ASSERT_TRUE(lease.ok()) << lease.status().ToString();
-    ASSERT_TRUE((**lease).Execute("SELECT 1").ok());
+    ASSERT_OK(lease);
+    ASSERT_OK((**lease).Execute("SELECT 1"));
     // The server drops the pooled connection (an outage, a failover).
-    ASSERT_TRUE(admin_
-                    ->Execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                              "WHERE usename = 'coinlake_iam_test'")
-                    .ok());
+    ASSERT_OK(
+        admin_->Execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE usename = 'coinlake_iam_test'"));
     EXPECT_FALSE((**lease).Execute("SELECT 1").ok());
   }
   now_ += std::chrono::minutes(16);
   SetPasswordToTokenAt(now_);
   int reads = clock_reads_;
   auto lease = pool.Acquire(std::chrono::seconds(5));
-  ASSERT_TRUE(lease.ok()) << lease.status().ToString();
-  EXPECT_TRUE((**lease).Execute("SELECT 1").ok());
+  ASSERT_OK(lease);
+  EXPECT_OK((**lease).Execute("SELECT 1"));
   EXPECT_EQ(clock_reads_, reads + 1) << "one new token for the one new connection";
 }
 

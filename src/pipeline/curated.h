@@ -8,7 +8,7 @@
 #include "cmc/types.h"
 #include "lake/object_store.h"
 
-namespace coinlake::lake {
+namespace coinlake::pipeline {
 
 // The CSV header line (no trailing newline), in column order.
 extern const char kCuratedQuotesHeader[];
@@ -20,6 +20,7 @@ std::string CuratedQuotesCsv(const cmc::QuotesPayload& payload);
 // Puts the gzip'd CSV of a raw listings_latest/quotes_latest body (`stored`, gzip or plain) under
 // CuratedQuotesKey(its data time). Any other key (sidecars, other endpoints) is left alone.
 // Idempotent: the same raw object always gives the same bytes, so a repeat is a no-op.
-Status PutCuratedQuotes(ObjectStore& lake, const std::string& raw_key, std::string_view stored);
+Status PutCuratedQuotes(lake::ObjectStore& store, const std::string& raw_key,
+                        std::string_view stored);
 
-}  // namespace coinlake::lake
+}  // namespace coinlake::pipeline

@@ -1,4 +1,4 @@
-#include "lake/aws_http.h"
+#include "aws/http.h"
 
 #include <curl/curl.h>
 #include <fmt/format.h>
@@ -7,7 +7,7 @@
 #include <memory>
 #include <mutex>
 
-namespace coinlake::lake {
+namespace coinlake::aws {
 namespace {
 
 struct Upload {
@@ -109,4 +109,4 @@ StatusOr<AwsHttpResponse> PerformAwsHttp(const AwsHttpRequest& request) {
   return response;
 }
 
-}  // namespace coinlake::lake
+}  // namespace coinlake::aws

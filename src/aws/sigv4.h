@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-namespace coinlake::lake {
+namespace coinlake::aws {
 
 // AWS UriEncode: every byte except A-Z a-z 0-9 - _ . ~ becomes %XX (uppercase hex). With
 // `keep_slash`, '/' stays as is (object key paths); otherwise it is encoded too (query values).
@@ -24,4 +24,4 @@ std::string CanonicalQuery(std::vector<std::pair<std::string, std::string>> para
 inline constexpr std::string_view kEmptyPayloadSha256 =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-}  // namespace coinlake::lake
+}  // namespace coinlake::aws

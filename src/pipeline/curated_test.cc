@@ -1,4 +1,4 @@
-#include "lake/curated.h"
+#include "pipeline/curated.h"
 
 #include <gtest/gtest.h>
 
@@ -6,9 +6,10 @@
 #include "common/bytes.h"
 #include "lake/keys.h"
 #include "lake/memory_object_store.h"
+#include "tests/status_matchers.h"
 #include "tests/test_support.h"
 
-namespace coinlake::lake {
+namespace coinlake::pipeline {
 namespace {
 
 TEST(CuratedQuotesTest, OneLinePerRowWithAHeaderAndEmptyNulls) {
@@ -47,20 +48,21 @@ TEST(CuratedQuotesTest, PutCuratedQuotesForARawListingsObjectIsIdempotent) {
   std::string body = coinlake::testing::ReadFixture(
       "listings_latest_v1_limit2_raw_underwater-cmc_2026-09-29.json");
   auto status = cmc::ParseStatus(body);
-  ASSERT_TRUE(status.ok());
-  std::string raw_key = RawBodyKey(kListingsLatest, status->timestamp);
-  MemoryObjectStore lake;
-  ASSERT_TRUE(PutCuratedQuotes(lake, raw_key, *GzipCompress(body)).ok());
-  ASSERT_TRUE(PutCuratedQuotes(lake, raw_key, body).ok());  // same CSV again: a no-op
-  auto stored = lake.Get(CuratedQuotesKey(status->timestamp));
-  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  ASSERT_OK(status);
+  std::string raw_key = lake::RawBodyKey(lake::kListingsLatest, status->timestamp);
+  lake::MemoryObjectStore store;
+  ASSERT_OK(PutCuratedQuotes(store, raw_key, *GzipCompress(body)));
+  ASSERT_OK(PutCuratedQuotes(store, raw_key, body));  // same CSV again: a no-op
+  auto stored = store.Get(lake::CuratedQuotesKey(status->timestamp));
+  ASSERT_OK(stored);
   std::string csv = *GzipDecompress(*stored);
   EXPECT_TRUE(csv.starts_with(std::string(kCuratedQuotesHeader) + "\n"));
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);  // header + 2 coins
   // Sidecars and other endpoints are not curated.
-  ASSERT_TRUE(PutCuratedQuotes(lake, RawMetaKey(kListingsLatest, status->timestamp), "{}").ok());
-  EXPECT_EQ(lake.ListAll("")->size(), 1u);
+  ASSERT_OK(
+      PutCuratedQuotes(store, lake::RawMetaKey(lake::kListingsLatest, status->timestamp), "{}"));
+  EXPECT_EQ(store.ListAll("")->size(), 1u);
 }
 
 }  // namespace
-}  // namespace coinlake::lake
+}  // namespace coinlake::pipeline

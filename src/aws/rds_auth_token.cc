@@ -1,4 +1,4 @@
-#include "lake/rds_auth_token.h"
+#include "aws/rds_auth_token.h"
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -7,11 +7,11 @@
 #include <utility>
 #include <vector>
 
+#include "aws/sigv4.h"
 #include "common/bytes.h"
 #include "common/time_util.h"
-#include "lake/s3_signing.h"
 
-namespace coinlake::lake {
+namespace coinlake::aws {
 namespace {
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
@@ -102,4 +102,4 @@ std::shared_ptr<RdsAuthTokenGenerator> MakeRdsAuthTokenGenerator(
   return std::make_shared<Generator>(std::move(credentials), std::move(region), std::move(clock));
 }
 
-}  // namespace coinlake::lake
+}  // namespace coinlake::aws

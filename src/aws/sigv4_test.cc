@@ -1,13 +1,13 @@
 // Byte-for-byte checks of the canonical forms curl 7.88.1 signs as given, including the worked
 // examples of AWS's "Signature Calculations for the Authorization Header" (S3, single chunk).
-#include "lake/s3_signing.h"
+#include "aws/sigv4.h"
 
 #include <gtest/gtest.h>
 #include <openssl/hmac.h>
 
 #include "common/bytes.h"
 
-namespace coinlake::lake {
+namespace coinlake::aws {
 namespace {
 
 TEST(AwsUriEncodeTest, KeepsOnlyUnreservedAndOptionallySlash) {
@@ -87,4 +87,4 @@ TEST(SigV4ExamplesTest, ValuelessParameterAndSortedListQuery) {
 }
 
 }  // namespace
-}  // namespace coinlake::lake
+}  // namespace coinlake::aws

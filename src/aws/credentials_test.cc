@@ -1,15 +1,16 @@
 // The credential chain's file and environment sources. Container and IMDS sources run against
 // the fake metadata server in s3_integration_test.cc.
-#include "lake/aws_credentials.h"
+#include "aws/credentials.h"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 
 #include "common/log.h"
+#include "tests/status_matchers.h"
 #include "tests/test_support.h"
 
-namespace coinlake::lake {
+namespace coinlake::aws {
 namespace {
 
 constexpr char kCredentials[] = R"(# comment
@@ -34,14 +35,14 @@ aws_secret_access_key = secret-config-1234
 
 TEST(AwsProfileTest, ReadsCredentialsAndConfigStyleSections) {
   auto c = CredentialsFromProfile(kCredentials, "ci", false);
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_OK(c);
   EXPECT_EQ(c->access_key_id, "AKIDCI");
   EXPECT_EQ(c->secret_access_key, "secret-ci-1234");
   EXPECT_EQ(c->session_token, "token-ci-1234");
   EXPECT_EQ(CredentialsFromProfile(kCredentials, "nope", false).status().code(),
             StatusCode::kNotFound);
   c = CredentialsFromProfile(kConfig, "keys-in-config", true);
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_OK(c);
   EXPECT_EQ(c->access_key_id, "AKIDCONFIG");
   // In the config file a named profile is "[profile NAME]", never "[NAME]".
   EXPECT_FALSE(
@@ -70,7 +71,7 @@ TEST_F(AwsChainTest, EnvironmentWinsOverFiles) {
   env.secret_access_key = "secret-env-1234";
   env.session_token = "token-env-1234";
   auto c = MakeDefaultCredentialChain(env)->Get();
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_OK(c);
   EXPECT_EQ(c->access_key_id, "AKIDENV");
   EXPECT_EQ(c->session_token, "token-env-1234");
   EXPECT_EQ(c->source, "environment");
@@ -81,7 +82,7 @@ TEST_F(AwsChainTest, EnvironmentWinsOverFiles) {
 TEST_F(AwsChainTest, ProfilesFromTheSharedFiles) {
   AwsEnvironment env = EnvWithFiles();
   auto c = MakeDefaultCredentialChain(env)->Get();
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_OK(c);
   EXPECT_EQ(c->access_key_id, "AKIDDEFAULT");
   EXPECT_EQ(ResolveRegion(env), "eu-central-1");
   env.profile = "ci";
@@ -126,4 +127,4 @@ TEST_F(AwsChainTest, ContainerFullUriMustBeHttpsOrLocal) {
 }
 
 }  // namespace
-}  // namespace coinlake::lake
+}  // namespace coinlake::aws

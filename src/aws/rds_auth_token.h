@@ -11,10 +11,10 @@
 #include <string>
 #include <string_view>
 
+#include "aws/credentials.h"
 #include "common/status.h"
-#include "lake/aws_credentials.h"
 
-namespace coinlake::lake {
+namespace coinlake::aws {
 
 // How long a token is valid, in seconds (X-Amz-Expires); RDS accepts at most 900.
 inline constexpr int kRdsTokenLifetimeSeconds = 900;
@@ -48,4 +48,4 @@ std::shared_ptr<RdsAuthTokenGenerator> MakeRdsAuthTokenGenerator(
     std::shared_ptr<CredentialProvider> credentials, std::string region,
     WallClock clock = [] { return std::chrono::system_clock::now(); });
 
-}  // namespace coinlake::lake
+}  // namespace coinlake::aws

@@ -12,7 +12,7 @@
 
 #include "common/status.h"
 
-namespace coinlake::lake {
+namespace coinlake::aws {
 
 struct AwsCredentials {
   std::string access_key_id;
@@ -71,4 +71,4 @@ StatusOr<AwsCredentials> CredentialsFromProfile(std::string_view file_text,
 // "Expiration"}; `source` names it in logs. UNAVAILABLE when incomplete or malformed.
 StatusOr<AwsCredentials> ParseTemporaryCredentials(const std::string& body, std::string source);
 
-}  // namespace coinlake::lake
+}  // namespace coinlake::aws

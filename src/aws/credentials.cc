@@ -1,4 +1,4 @@
-#include "lake/aws_credentials.h"
+#include "aws/credentials.h"
 
 #include <curl/curl.h>
 #include <fmt/format.h>
@@ -11,11 +11,11 @@
 #include <optional>
 #include <sstream>
 
+#include "aws/http.h"
 #include "common/log.h"
 #include "common/time_util.h"
-#include "lake/aws_http.h"
 
-namespace coinlake::lake {
+namespace coinlake::aws {
 namespace {
 
 using Clock = std::chrono::system_clock;
@@ -317,4 +317,4 @@ std::shared_ptr<CredentialProvider> MakeStaticCredentials(AwsCredentials credent
   return std::make_shared<StaticProvider>(std::move(credentials));
 }
 
-}  // namespace coinlake::lake
+}  // namespace coinlake::aws

@@ -11,7 +11,7 @@
 #include "common/status.h"
 #include "common/stop_signal.h"
 
-namespace coinlake::lake {
+namespace coinlake::aws {
 
 struct AwsSigning {
   std::string region;
@@ -45,4 +45,4 @@ struct AwsHttpResponse {
 // response.
 StatusOr<AwsHttpResponse> PerformAwsHttp(const AwsHttpRequest& request);
 
-}  // namespace coinlake::lake
+}  // namespace coinlake::aws

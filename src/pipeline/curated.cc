@@ -1,4 +1,4 @@
-#include "lake/curated.h"
+#include "pipeline/curated.h"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 #include "common/bytes.h"
 #include "lake/keys.h"
 
-namespace coinlake::lake {
+namespace coinlake::pipeline {
 namespace {
 
 std::string Field(std::string_view text) {
@@ -51,9 +51,11 @@ std::string CuratedQuotesCsv(const cmc::QuotesPayload& payload) {
   return out;
 }
 
-Status PutCuratedQuotes(ObjectStore& lake, const std::string& raw_key, std::string_view stored) {
-  ASSIGN_OR_RETURN(RawKey key, ParseRawKey(raw_key));
-  if (key.is_meta || (key.endpoint != kListingsLatest && key.endpoint != kQuotesLatest)) {
+Status PutCuratedQuotes(lake::ObjectStore& store, const std::string& raw_key,
+                        std::string_view stored) {
+  ASSIGN_OR_RETURN(lake::RawKey key, lake::ParseRawKey(raw_key));
+  if (key.is_meta ||
+      (key.endpoint != lake::kListingsLatest && key.endpoint != lake::kQuotesLatest)) {
     return Status::Ok();
   }
   std::string json;
@@ -62,11 +64,11 @@ Status PutCuratedQuotes(ObjectStore& lake, const std::string& raw_key, std::stri
   } else {
     json = std::string(stored);
   }
-  ASSIGN_OR_RETURN(cmc::QuotesPayload payload, key.endpoint == kListingsLatest
+  ASSIGN_OR_RETURN(cmc::QuotesPayload payload, key.endpoint == lake::kListingsLatest
                                                    ? cmc::ParseListings(json)
                                                    : cmc::ParseQuotes(json));
   ASSIGN_OR_RETURN(std::string gz, GzipCompress(CuratedQuotesCsv(payload)));
-  return lake.Put(CuratedQuotesKey(key.data_time, key.endpoint), gz);
+  return store.Put(lake::CuratedQuotesKey(key.data_time, key.endpoint), gz);
 }
 
-}  // namespace coinlake::lake
+}  // namespace coinlake::pipeline

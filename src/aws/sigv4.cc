@@ -1,8 +1,8 @@
-#include "lake/s3_signing.h"
+#include "aws/sigv4.h"
 
 #include <algorithm>
 
-namespace coinlake::lake {
+namespace coinlake::aws {
 
 std::string AwsUriEncode(std::string_view text, bool keep_slash) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -39,4 +39,4 @@ std::string CanonicalQuery(std::vector<std::pair<std::string, std::string>> para
   return out;
 }
 
-}  // namespace coinlake::lake
+}  // namespace coinlake::aws

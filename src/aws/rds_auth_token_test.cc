@@ -1,7 +1,7 @@
 // RDS IAM tokens: a pinned known answer, and byte-for-byte agreement with AWS's own signer
 // (@aws-sdk/rds-signer, run by node from deploy/aws, whose `npm ci` scripts/test runs) over
 // credentials with and without a session token, odd user names, ports and regions.
-#include "lake/rds_auth_token.h"
+#include "aws/rds_auth_token.h"
 
 #include <gtest/gtest.h>
 
@@ -9,9 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include "common/time_util.h"
+#include "tests/status_matchers.h"
 #include "tests/test_support.h"
 
-namespace coinlake::lake {
+namespace coinlake::aws {
 namespace {
 
 using std::chrono::system_clock;
@@ -124,11 +125,11 @@ TEST(RdsAuthTokenTest, GeneratorSignsAtTheClockWithTheChainsCredentials) {
   auto generator = MakeRdsAuthTokenGenerator(credentials, "", [&] { return now; });
   const std::string host = "db.abc.eu-west-3.rds.amazonaws.com";
   auto first = generator->Generate(host, 5432, "coinlake_etl");
-  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_OK(first);
   EXPECT_EQ(*first, PresignRdsConnect(kKeys, "eu-west-3", host, 5432, "coinlake_etl", now));
   now += std::chrono::minutes(20);  // a later connection gets a new token, never the old one
   auto second = generator->Generate(host, 5432, "coinlake_etl");
-  ASSERT_TRUE(second.ok());
+  ASSERT_OK(second);
   EXPECT_NE(*second, *first);
   EXPECT_NE(second->find("X-Amz-Date=20261128T042000Z"), std::string::npos) << *second;
   EXPECT_EQ(credentials->calls, 2);
@@ -147,8 +148,8 @@ TEST(RdsAuthTokenTest, GeneratorNeedsARegion) {
   auto explicit_region =
       MakeRdsAuthTokenGenerator(std::make_shared<CountingCredentials>(), "eu-west-3",
                                 [] { return At("2026-11-28T04:00:00Z"); });
-  EXPECT_TRUE(explicit_region->Generate("127.0.0.1", 5432, "u").ok());
+  EXPECT_OK(explicit_region->Generate("127.0.0.1", 5432, "u"));
 }
 
 }  // namespace
-}  // namespace coinlake::lake
+}  // namespace coinlake::aws
