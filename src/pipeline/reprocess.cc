@@ -127,11 +127,9 @@ StatusOr<std::unique_ptr<warehouse::Connection>> OpenLoaderConnection(const std:
 // none, never a mix. Through a SECURITY DEFINER function (migration 0009): the ETL's role owns
 // no table, so it may not TRUNCATE them itself.
 Status Truncate(warehouse::Connection& db) {
-  RETURN_IF_ERROR(db.Begin());
-  Status s = db.Execute("SELECT coinlake_empty_lake_derived_tables()");
-  if (s.ok()) s = db.Commit();
-  if (!s.ok()) db.Rollback();
-  return s;
+  ASSIGN_OR_RETURN(warehouse::Transaction transaction, warehouse::Transaction::Begin(db));
+  RETURN_IF_ERROR(db.Execute("SELECT coinlake_empty_lake_derived_tables()"));
+  return transaction.Commit();
 }
 
 // Drops the objects of `page` the ledger already has (checking their size on the way).

@@ -10,9 +10,9 @@
 #include <mutex>
 #include <unordered_set>
 
+#include "aws/rds_auth_token.h"
 #include "common/crash_point.h"
 #include "common/log.h"
-#include "lake/rds_auth_token.h"
 #include "warehouse/call_deadline.h"
 
 namespace coinlake::warehouse {
@@ -56,9 +56,9 @@ Status StatementError(PGconn* conn, PGresult* res, std::string_view what) {
 }
 
 std::mutex iam_mu;
-std::shared_ptr<lake::RdsAuthTokenGenerator> iam_generator;  // guarded by iam_mu
+std::shared_ptr<aws::RdsAuthTokenGenerator> iam_generator;  // guarded by iam_mu
 
-std::shared_ptr<lake::RdsAuthTokenGenerator> IamGenerator() {
+std::shared_ptr<aws::RdsAuthTokenGenerator> IamGenerator() {
   std::lock_guard lock(iam_mu);
   return iam_generator;
 }
@@ -66,7 +66,7 @@ std::shared_ptr<lake::RdsAuthTokenGenerator> IamGenerator() {
 // A fresh RDS token for the connection the URL describes. The token is never registered with
 // log::RegisterSecret (a new one per connection would grow that list for ever) and never enters a
 // message: it travels as its own libpq keyword, not in the URL that messages quote.
-StatusOr<std::string> IamPassword(lake::RdsAuthTokenGenerator& generator, const std::string& url,
+StatusOr<std::string> IamPassword(aws::RdsAuthTokenGenerator& generator, const std::string& url,
                                   const std::string& host, const std::string& port,
                                   const std::string& user, const std::string& sslmode) {
   auto refuse = [&](std::string_view why) {
@@ -101,7 +101,7 @@ StatusOr<std::string> IamPassword(lake::RdsAuthTokenGenerator& generator, const 
 
 }  // namespace
 
-void UseIamAuthentication(std::shared_ptr<lake::RdsAuthTokenGenerator> generator) {
+void UseIamAuthentication(std::shared_ptr<aws::RdsAuthTokenGenerator> generator) {
   std::lock_guard lock(iam_mu);
   iam_generator = std::move(generator);
 }
@@ -378,6 +378,22 @@ void Connection::Rollback() {
   CallDeadline deadline = impl_->ArmDeadline();
   PGresult* res = PQexec(impl_->conn, "ROLLBACK");
   PQclear(res);
+}
+
+StatusOr<Transaction> Transaction::Begin(Connection& db, std::string_view setup) {
+  RETURN_IF_ERROR(db.Execute("BEGIN"));
+  Transaction transaction(&db);
+  if (!setup.empty()) RETURN_IF_ERROR(db.Execute(setup));
+  return transaction;
+}
+
+Transaction::~Transaction() {
+  if (db_ != nullptr) db_->Rollback();
+}
+
+Status Transaction::Commit() {
+  Connection* db = std::exchange(db_, nullptr);
+  return db->Execute("COMMIT");
 }
 
 bool Connection::healthy() const { return PQstatus(impl_->conn) == CONNECTION_OK; }

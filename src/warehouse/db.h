@@ -12,9 +12,9 @@
 
 #include "common/status.h"
 
-namespace coinlake::lake {
+namespace coinlake::aws {
 class RdsAuthTokenGenerator;
-}  // namespace coinlake::lake
+}  // namespace coinlake::aws
 
 namespace coinlake::warehouse {
 
@@ -85,9 +85,8 @@ class Connection {
   // Runs `COPY ... FROM STDIN` with the given data (text or CSV per the statement).
   Status CopyIn(std::string_view copy_sql, std::string_view data);
 
-  Status Begin() { return Execute("BEGIN"); }
-  Status Commit() { return Execute("COMMIT"); }
   // Best effort: a failed rollback leaves a broken connection the caller drops anyway.
+  // Transactions are Transaction objects (below); this is for them and for the loop's recovery.
   void Rollback();
 
   // False once the server went away; the caller should reconnect.
@@ -107,12 +106,31 @@ class Connection {
   std::unique_ptr<Impl> impl_;
 };
 
+// A transaction on a connection: BEGIN when made, COMMIT by Commit(), and ROLLBACK when it goes
+// out of scope uncommitted (an error returned early, a value it decided not to keep), so no
+// path leaves a connection inside a transaction.
+class Transaction {
+ public:
+  // BEGIN, then `setup` (statements that belong at its start: SET LOCAL, an advisory lock).
+  static StatusOr<Transaction> Begin(Connection& db, std::string_view setup = {});
+  Transaction(Transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction();
+  // COMMIT. Afterwards (also when it fails: PostgreSQL then ends the transaction) the
+  // destructor does nothing.
+  Status Commit();
+
+ private:
+  explicit Transaction(Connection* db) : db_(db) {}
+  Connection* db_;  // nullptr once committed or moved from
+};
+
 // IAM database authentication (RDS, docs/deploy.md): while a generator is set, every connection
 // opened afterwards (loader, dashboard pool, reconnects) gets a freshly made token as its
 // password, whatever the URL or a password file says. The URL must then name the host, the user
 // and sslmode=verify-full or verify-ca (a token goes only to a verified server, over TLS);
 // Open refuses it with INVALID_ARGUMENT otherwise. nullptr turns it off. Thread-safe.
-void UseIamAuthentication(std::shared_ptr<lake::RdsAuthTokenGenerator> generator);
+void UseIamAuthentication(std::shared_ptr<aws::RdsAuthTokenGenerator> generator);
 
 // Removes the password from a connection URL or conninfo, for messages.
 std::string RedactDatabaseUrl(std::string_view url);

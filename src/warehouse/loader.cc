@@ -147,8 +147,9 @@ class AssetFold {
 // the in-transaction merge and the rebuild, so both compute the same candle. The first and
 // last prices are the min and max of [epoch seconds, value] arrays (a quote's ts is unique in
 // its group, so the time alone decides), which needs no sort per group: PostgreSQL 15 sorts
-// every group of an ordered aggregate (array_agg(... ORDER BY ts)) on its own, which made a
-// set-based rebuild of 300,000 quotes take 12 s instead of about 1. The close and its volume
+// every group of an ordered aggregate (array_agg(... ORDER BY ts)) on its own, which is an
+// order of magnitude slower (docs/benchmarks.md, "Measurements behind design rules"). The close
+// and its volume
 // come from one [time, price, volume] array (PostgreSQL computes an aggregate written twice
 // once): building the arrays is most of a rebuild's time.
 constexpr std::string_view kCandleColumns =
@@ -369,13 +370,9 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
                                 {FormatIso8601(*lo), FormatIso8601(*hi)}));
   }
 
-  auto fail = [this](Status s) {
-    db_.Rollback();
-    return s;
-  };
-  Status s =
-      db_.Execute(fmt::format("BEGIN; SELECT pg_advisory_xact_lock_shared({})", kCandleLock));
-  if (!s.ok()) return fail(s);
+  ASSIGN_OR_RETURN(
+      Transaction transaction,
+      Transaction::Begin(db_, fmt::format("SELECT pg_advisory_xact_lock_shared({})", kCandleLock)));
   // The ledger rows go first: a concurrent loader of the same key waits here, then sees it.
   // Each says the object added all its rows; the few objects where that is not so (a quote
   // already present) are corrected below.
@@ -387,27 +384,26 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
   for (size_t i = 0; i < items.size(); ++i) {
     const LakeObjectRef& object = items[i].object;
     const cmc::QuotesPayload& payload = *items[i].payload;
-    auto inserted = db_.Query(
-        "INSERT INTO lake_objects (key, sha256, size, endpoint, data_ts, rows) "
-        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING RETURNING key",
-        {object.key, object.sha256, std::to_string(object.size), object.endpoint,
-         FormatIso8601(object.data_ts), std::to_string(payload.rows.size())});
-    if (!inserted.ok()) return fail(inserted.status());
-    if (inserted->empty()) {
-      auto existing = db_.Query("SELECT sha256 FROM lake_objects WHERE key = $1", {object.key});
-      if (!existing.ok()) return fail(existing.status());
-      if (!existing->empty() && existing->text(0, 0) != object.sha256) {
-        return fail(DataLossError(
+    ASSIGN_OR_RETURN(
+        Rows inserted,
+        db_.Query("INSERT INTO lake_objects (key, sha256, size, endpoint, data_ts, rows) "
+                  "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING RETURNING key",
+                  {object.key, object.sha256, std::to_string(object.size), object.endpoint,
+                   FormatIso8601(object.data_ts), std::to_string(payload.rows.size())}));
+    if (inserted.empty()) {
+      ASSIGN_OR_RETURN(Rows existing,
+                       db_.Query("SELECT sha256 FROM lake_objects WHERE key = $1", {object.key}));
+      if (!existing.empty() && existing.text(0, 0) != object.sha256) {
+        return DataLossError(
             fmt::format("lake object {} changed after it was loaded (ledger sha256 {}, now {})",
-                        object.key, existing->text(0, 0), object.sha256)));
+                        object.key, existing.text(0, 0), object.sha256));
       }
       results[i].already_loaded = true;
       continue;
     }
     index[object.key] = i;
     results[i].rows = static_cast<int64_t>(payload.rows.size());
-    s = AppendQuotes(quotes, payload, object.key);
-    if (!s.ok()) return fail(s);
+    RETURN_IF_ERROR(AppendQuotes(quotes, payload, object.key));
     assets.Add(payload);
     if (candles_ == Candles::kDefer) {
       for (const cmc::QuoteRow& r : payload.rows) {
@@ -415,10 +411,7 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
       }
     }
   }
-  if (index.empty()) {
-    db_.Rollback();
-    return results;
-  }
+  if (index.empty()) return results;  // every object was loaded already: nothing to keep
   quotes.Finish();
 
   std::optional<Rows> counts;  // quotes inserted per key, when the staged insert ran
@@ -426,29 +419,21 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
     // Straight into quotes (the ledger rows make this transaction the only load of these
     // objects). Only a quote already present, which two snapshots can share, makes it fail:
     // then the staged insert skips exactly those.
-    s = db_.Execute("SAVEPOINT direct_copy");
-    if (s.ok()) {
-      s = db_.CopyIn(fmt::format("COPY quotes ({}) FROM STDIN (FORMAT binary)", kQuoteColumns),
-                     quotes_copy);
+    RETURN_IF_ERROR(db_.Execute("SAVEPOINT direct_copy"));
+    Status copied = db_.CopyIn(
+        fmt::format("COPY quotes ({}) FROM STDIN (FORMAT binary)", kQuoteColumns), quotes_copy);
+    if (copied.code() == StatusCode::kAlreadyExists) {
+      RETURN_IF_ERROR(db_.Execute("ROLLBACK TO SAVEPOINT direct_copy"));
+      ASSIGN_OR_RETURN(counts, InsertStagedQuotes(quotes_copy));
+    } else {
+      RETURN_IF_ERROR(copied);
     }
-    if (s.code() == StatusCode::kAlreadyExists) {
-      s = db_.Execute("ROLLBACK TO SAVEPOINT direct_copy");
-      if (s.ok()) {
-        auto staged = InsertStagedQuotes(quotes_copy);
-        if (!staged.ok()) return fail(staged.status());
-        counts = std::move(*staged);
-      }
-    }
-    if (!s.ok()) return fail(s);
     std::string array = "{";
     for (TimePoint h : hours) array += (array.size() > 1 ? "," : "") + FormatIso8601(h);
-    s = db_.Execute("INSERT INTO candles_pending (hour) SELECT unnest($1::timestamptz[])",
-                    {array + "}"});
-    if (!s.ok()) return fail(s);
+    RETURN_IF_ERROR(db_.Execute(
+        "INSERT INTO candles_pending (hour) SELECT unnest($1::timestamptz[])", {array + "}"}));
   } else {
-    auto staged = InsertStagedQuotes(quotes_copy);
-    if (!staged.ok()) return fail(staged.status());
-    counts = std::move(*staged);
+    ASSIGN_OR_RETURN(counts, InsertStagedQuotes(quotes_copy));
   }
   if (counts) {
     std::map<std::string, std::pair<int64_t, Param>> added;  // rows, carried_ids
@@ -461,32 +446,30 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
       Param carried = it == added.end() ? Param() : it->second.second;
       if (rows == results[i].rows && !carried) continue;
       results[i].rows = rows;
-      s = db_.Execute(
+      RETURN_IF_ERROR(db_.Execute(
           "UPDATE lake_objects SET rows = $2, carried_ids = $3::bigint[] WHERE key = $1",
-          {key, std::to_string(rows), carried});
-      if (!s.ok()) return fail(s);
+          {key, std::to_string(rows), carried}));
     }
   }
   if (candles_ == Candles::kDefer) {
     // Every snapshot touches every coin's asset row: upserting them per batch rewrote all of
     // them each time and made parallel loaders queue on their locks. Appended to the pending
     // tables (no index, no conflict), they are merged once by RebuildPendingCandles.
-    s = db_.CopyIn("COPY assets_pending FROM STDIN (FORMAT binary)", assets.AssetsCopy());
-    if (s.ok()) {
-      s = db_.CopyIn("COPY asset_names_pending FROM STDIN (FORMAT binary)", assets.NamesCopy());
-    }
+    RETURN_IF_ERROR(
+        db_.CopyIn("COPY assets_pending FROM STDIN (FORMAT binary)", assets.AssetsCopy()));
+    RETURN_IF_ERROR(
+        db_.CopyIn("COPY asset_names_pending FROM STDIN (FORMAT binary)", assets.NamesCopy()));
   } else {
     // Every snapshot touches the same asset rows: upserting them last keeps the time this
     // transaction holds their locks short.
-    s = db_.CopyIn("COPY staging_assets FROM STDIN (FORMAT binary)", assets.AssetsCopy());
-    if (s.ok()) {
-      s = db_.CopyIn("COPY staging_asset_names FROM STDIN (FORMAT binary)", assets.NamesCopy());
-    }
-    if (s.ok()) s = db_.Execute(fmt::format(kUpsertAssets, "", "staging_assets"));
-    if (s.ok()) s = db_.Execute(fmt::format(kUpsertAssetNames, "", "staging_asset_names"));
+    RETURN_IF_ERROR(
+        db_.CopyIn("COPY staging_assets FROM STDIN (FORMAT binary)", assets.AssetsCopy()));
+    RETURN_IF_ERROR(
+        db_.CopyIn("COPY staging_asset_names FROM STDIN (FORMAT binary)", assets.NamesCopy()));
+    RETURN_IF_ERROR(db_.Execute(fmt::format(kUpsertAssets, "", "staging_assets")));
+    RETURN_IF_ERROR(db_.Execute(fmt::format(kUpsertAssetNames, "", "staging_asset_names")));
   }
-  if (s.ok()) s = db_.Commit();
-  if (!s.ok()) return fail(s);
+  RETURN_IF_ERROR(transaction.Commit());
   for (const auto& [key, i] : index) {
     results[i].carried = static_cast<int64_t>(items[i].payload->rows.size()) - results[i].rows;
   }
@@ -518,23 +501,18 @@ StatusOr<int64_t> RebuildPendingCandles(Connection& db, const std::vector<Connec
   };
   int64_t hours = 0;
   for (size_t m = 0; m < months.size(); ++m) {
-    auto fail = [&db](Status s) {
-      db.Rollback();
-      return s;
-    };
     // The lock keeps loads out of the whole rebuild; the helpers' statements start after it is
     // taken, so they see every quote too. They commit on their own: if this transaction fails,
     // the hours stay pending and are rebuilt again, which gives the same candles.
-    Status s = db.Execute(fmt::format(
-        "BEGIN; SET LOCAL work_mem = '256MB'; SELECT pg_advisory_xact_lock({})", kCandleLock));
-    if (!s.ok()) return fail(s);
-    auto taken = db.Query(TakePendingHoursSql(), {months.at(m, 0)});
-    if (!taken.ok()) return fail(taken.status());
-    s = in_parts(RebuildHoursSql(), months.at(m, 0), taken->at(0, 1));
-    if (s.ok()) s = in_parts(RebuildDaysSql(), months.at(m, 0), taken->at(0, 2));
-    if (s.ok()) s = db.Commit();
-    if (!s.ok()) return fail(s);
-    hours += std::stoll(taken->text(0, 0));
+    ASSIGN_OR_RETURN(Transaction transaction,
+                     Transaction::Begin(db, fmt::format("SET LOCAL work_mem = '256MB'; "
+                                                        "SELECT pg_advisory_xact_lock({})",
+                                                        kCandleLock)));
+    ASSIGN_OR_RETURN(Rows taken, db.Query(TakePendingHoursSql(), {months.at(m, 0)}));
+    RETURN_IF_ERROR(in_parts(RebuildHoursSql(), months.at(m, 0), taken.at(0, 1)));
+    RETURN_IF_ERROR(in_parts(RebuildDaysSql(), months.at(m, 0), taken.at(0, 2)));
+    RETURN_IF_ERROR(transaction.Commit());
+    hours += std::stoll(taken.text(0, 0));
   }
   return hours;
 }
@@ -542,12 +520,10 @@ StatusOr<int64_t> RebuildPendingCandles(Connection& db, const std::vector<Connec
 Status MergePendingAssets(Connection& db) {
   // Assets first: asset_names references them. No lock: the merges give the same rows in any
   // order, and rows appended meanwhile wait for the next merge.
-  RETURN_IF_ERROR(db.Begin());
-  Status s = db.Execute(MergePendingAssetsSql());
-  if (s.ok()) s = db.Execute(MergePendingAssetNamesSql());
-  if (s.ok()) s = db.Commit();
-  if (!s.ok()) db.Rollback();
-  return s;
+  ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(db));
+  RETURN_IF_ERROR(db.Execute(MergePendingAssetsSql()));
+  RETURN_IF_ERROR(db.Execute(MergePendingAssetNamesSql()));
+  return transaction.Commit();
 }
 
 StatusOr<bool> DeferQuoteIndexes(Connection& db) {

@@ -29,15 +29,12 @@ namespace {
 
 // Applies one migration in its own transaction with its schema_migrations row.
 Status Apply(Connection& db, const Migration& m, const std::string& digest) {
-  Status status = db.Begin();
-  if (status.ok()) status = db.Execute(m.sql);
-  if (status.ok()) {
-    status = db.Execute("INSERT INTO schema_migrations (version, name, sha256) VALUES ($1, $2, $3)",
-                        {std::to_string(m.version), m.name, digest});
-  }
-  if (status.ok()) status = db.Commit();
-  if (!status.ok()) db.Rollback();
-  return status;
+  ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(db));
+  RETURN_IF_ERROR(db.Execute(m.sql));
+  RETURN_IF_ERROR(
+      db.Execute("INSERT INTO schema_migrations (version, name, sha256) VALUES ($1, $2, $3)",
+                 {std::to_string(m.version), m.name, digest}));
+  return transaction.Commit();
 }
 
 }  // namespace

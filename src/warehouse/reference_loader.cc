@@ -30,26 +30,17 @@ StatusOr<bool> ClaimLedgerRow(Connection& db, const LakeObjectRef& object) {
 // Runs `load` (which returns the rows it wrote) in one transaction with the ledger row.
 template <typename LoadRows>
 StatusOr<LoadResult> InTransaction(Connection& db, const LakeObjectRef& object, LoadRows load) {
-  RETURN_IF_ERROR(db.Begin());
-  auto fail = [&db](Status s) {
-    db.Rollback();
-    return s;
-  };
+  ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(db));
   LoadResult result;
-  auto claimed = ClaimLedgerRow(db, object);
-  if (!claimed.ok()) return fail(claimed.status());
-  if (!*claimed) {
-    db.Rollback();
+  ASSIGN_OR_RETURN(bool claimed, ClaimLedgerRow(db, object));
+  if (!claimed) {
     result.already_loaded = true;
     return result;
   }
-  auto rows = load();
-  if (!rows.ok()) return fail(rows.status());
-  result.rows = *rows;
-  Status s = db.Execute("UPDATE lake_objects SET rows = $2 WHERE key = $1",
-                        {object.key, std::to_string(result.rows)});
-  if (s.ok()) s = db.Commit();
-  if (!s.ok()) return fail(s);
+  ASSIGN_OR_RETURN(result.rows, load());
+  RETURN_IF_ERROR(db.Execute("UPDATE lake_objects SET rows = $2 WHERE key = $1",
+                             {object.key, std::to_string(result.rows)}));
+  RETURN_IF_ERROR(transaction.Commit());
   return result;
 }
 
