@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -12,6 +13,10 @@ namespace coinlake {
 using TimePoint = std::chrono::sys_time<std::chrono::milliseconds>;
 
 TimePoint SystemNow();
+
+// Where a component reads the time: SystemNow in production, a test's own clock in tests
+// (leveldb's Env::NowMicros, injected rather than read from the system).
+using Clock = std::function<TimePoint()>;
 
 // Parses "2026-09-29T03:55:03.728Z" (fraction optional, any number of digits, "Z" or "+00:00").
 StatusOr<TimePoint> ParseIso8601(std::string_view text);

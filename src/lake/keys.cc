@@ -5,6 +5,9 @@
 namespace coinlake::lake {
 namespace {
 
+constexpr std::string_view kBodySuffix = ".json.gz";
+constexpr std::string_view kSidecarSuffix = ".meta.json";
+
 std::string Stem(std::string_view area, std::string_view endpoint, TimePoint t) {
   return fmt::format("{}/cmc/{}/dt={}/{}_{}", area, endpoint, FormatDate(t), endpoint,
                      FormatKeyTime(t));
@@ -18,15 +21,33 @@ bool IsKnownEndpoint(std::string_view endpoint) {
 }
 
 std::string RawBodyKey(std::string_view endpoint, TimePoint data_time) {
-  return Stem("raw", endpoint, data_time) + ".json.gz";
+  return Stem("raw", endpoint, data_time) + std::string(kBodySuffix);
 }
 
 std::string RawMetaKey(std::string_view endpoint, TimePoint data_time) {
-  return Stem("raw", endpoint, data_time) + ".meta.json";
+  return Stem("raw", endpoint, data_time) + std::string(kSidecarSuffix);
 }
 
 std::string QuarantineKey(std::string_view endpoint, TimePoint time, std::string_view sha256_hex) {
-  return fmt::format("{}_{}.json.gz", Stem("quarantine", endpoint, time), sha256_hex.substr(0, 12));
+  return fmt::format("{}_{}{}", Stem("quarantine", endpoint, time), sha256_hex.substr(0, 12),
+                     kBodySuffix);
+}
+
+bool IsBodyKey(std::string_view key) { return key.ends_with(kBodySuffix); }
+bool IsSidecarKey(std::string_view key) { return key.ends_with(kSidecarSuffix); }
+
+std::string SidecarKeyOf(std::string_view body_key) {
+  body_key.remove_suffix(kBodySuffix.size());
+  return std::string(body_key) + std::string(kSidecarSuffix);
+}
+
+std::string BodyKeyOf(std::string_view sidecar_key) {
+  sidecar_key.remove_suffix(kSidecarSuffix.size());
+  return std::string(sidecar_key) + std::string(kBodySuffix);
+}
+
+bool IsSidecarOf(std::string_view sidecar_key, std::string_view body_key) {
+  return IsSidecarKey(sidecar_key) && IsBodyKey(body_key) && BodyKeyOf(sidecar_key) == body_key;
 }
 
 std::string CuratedQuotesKey(TimePoint data_time, std::string_view source) {
@@ -53,10 +74,10 @@ StatusOr<RawKey> ParseRawKey(std::string_view key) {
   std::string name_prefix = out.endpoint + "_";
   if (!rest.starts_with(name_prefix)) return bad();
   rest.remove_prefix(name_prefix.size());
-  if (rest.ends_with(".json.gz")) {
-    rest.remove_suffix(8);
-  } else if (rest.ends_with(".meta.json")) {
-    rest.remove_suffix(10);
+  if (IsBodyKey(rest)) {
+    rest.remove_suffix(kBodySuffix.size());
+  } else if (IsSidecarKey(rest)) {
+    rest.remove_suffix(kSidecarSuffix.size());
     out.is_meta = true;
   } else {
     return bad();

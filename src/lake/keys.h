@@ -35,6 +35,17 @@ std::string QuarantineKey(std::string_view endpoint, TimePoint time, std::string
 // `source`: the raw endpoint the rows come from (listings and the watchlist can share a second).
 std::string CuratedQuotesKey(TimePoint data_time, std::string_view source = kListingsLatest);
 
+// A body (raw/ or quarantine/, .json.gz) and its sidecar (.meta.json) share a stem, so key
+// order puts a body right before its sidecar.
+bool IsBodyKey(std::string_view key);
+bool IsSidecarKey(std::string_view key);
+// The sidecar key of a body key (REQUIRES: IsBodyKey), and the body key of a sidecar key
+// (REQUIRES: IsSidecarKey).
+std::string SidecarKeyOf(std::string_view body_key);
+std::string BodyKeyOf(std::string_view sidecar_key);
+// Whether `sidecar_key` is the sidecar of `body_key`.
+bool IsSidecarOf(std::string_view sidecar_key, std::string_view body_key);
+
 // "raw/cmc/listings_latest/" : the prefix that holds one endpoint's raw objects.
 std::string RawPrefix(std::string_view endpoint);
 

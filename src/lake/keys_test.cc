@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/status_matchers.h"
+
 namespace coinlake::lake {
 namespace {
 
@@ -26,12 +28,12 @@ TEST(KeysTest, LayoutIsExactlyTheDocumentedOne) {
 TEST(KeysTest, ParseInvertsTheLayout) {
   TimePoint t = At("2025-02-08T22:41:18.000Z");
   auto body = ParseRawKey(RawBodyKey(kListingsLatest, t));
-  ASSERT_TRUE(body.ok());
+  ASSERT_OK(body);
   EXPECT_EQ(body->endpoint, "listings_latest");
   EXPECT_EQ(body->data_time, t);
   EXPECT_FALSE(body->is_meta);
   auto meta = ParseRawKey(RawMetaKey(kMap, t));
-  ASSERT_TRUE(meta.ok());
+  ASSERT_OK(meta);
   EXPECT_TRUE(meta->is_meta);
   EXPECT_EQ(meta->endpoint, "map");
 }
@@ -49,6 +51,26 @@ TEST(KeysTest, ParseRejectsOtherKeys) {
           .ok());
   EXPECT_FALSE(
       ParseRawKey("raw/cmc/listings_latest/listings_latest_2026-09-29T03-55-03Z.json.gz").ok());
+}
+
+// A body and its sidecar, raw or quarantined, map onto each other by key alone.
+TEST(KeysTest, BodyAndSidecarKeysMapOntoEachOther) {
+  auto t = ParseIso8601("2026-09-29T03:55:03.728Z");
+  ASSERT_OK(t);
+  std::string body = RawBodyKey(kListingsLatest, *t), meta = RawMetaKey(kListingsLatest, *t);
+  EXPECT_TRUE(IsBodyKey(body));
+  EXPECT_FALSE(IsSidecarKey(body));
+  EXPECT_TRUE(IsSidecarKey(meta));
+  EXPECT_EQ(SidecarKeyOf(body), meta);
+  EXPECT_EQ(BodyKeyOf(meta), body);
+  EXPECT_TRUE(IsSidecarOf(meta, body));
+  std::string quarantined = QuarantineKey(kListingsLatest, *t, "0123456789abcdef");
+  EXPECT_EQ(SidecarKeyOf(quarantined),
+            "quarantine/cmc/listings_latest/dt=2026-09-29/"
+            "listings_latest_2026-09-29T03-55-03Z_0123456789ab.meta.json");
+  EXPECT_TRUE(IsSidecarOf(SidecarKeyOf(quarantined), quarantined));
+  EXPECT_FALSE(IsSidecarOf(meta, quarantined));  // same second, other body
+  EXPECT_FALSE(IsSidecarOf(meta, ""));
 }
 
 }  // namespace

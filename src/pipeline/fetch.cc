@@ -13,8 +13,8 @@
 #include "common/bytes.h"
 #include "common/crash_point.h"
 #include "common/log.h"
-#include "lake/curated.h"
 #include "lake/keys.h"
+#include "pipeline/curated.h"
 #include "pipeline/load_object.h"
 #include "pipeline/raw_put.h"
 #include "pipeline/run_lock.h"
@@ -69,12 +69,11 @@ std::string RecoveredMetaJson(std::string_view stored) {
 // The drain runs after the cycle's extracts, so a body lacks one only if an earlier process died
 // between the writes, or if this cycle's sidecar write failed (a full disk); both are covered.
 Status RestoreLostSidecars(lake::ObjectStore& spool, std::vector<lake::ObjectInfo>& spooled) {
-  constexpr std::string_view kBody = ".json.gz", kMeta = ".meta.json";
   bool restored = false;
   for (size_t i = 0; i < spooled.size(); ++i) {
     const std::string& key = spooled[i].key;
-    if (!key.ends_with(kBody)) continue;
-    std::string meta_key = key.substr(0, key.size() - kBody.size()) + std::string(kMeta);
+    if (!lake::IsBodyKey(key)) continue;
+    std::string meta_key = lake::SidecarKeyOf(key);
     // Key order puts a body's sidecar right after it.
     if (i + 1 < spooled.size() && spooled[i + 1].key == meta_key) continue;
     ASSIGN_OR_RETURN(std::string stored, spool.Get(key));
@@ -177,7 +176,7 @@ StatusOr<warehouse::Connection*> Pipeline::Database() {
 
 StatusOr<CycleReport> Pipeline::RunCycle(std::string_view command,
                                          const std::vector<std::string_view>& due) {
-  TimePoint started = SystemNow();
+  TimePoint started = options_.clock();
   std::optional<std::string> run_id;
   if (auto db = Database(); db.ok()) {
     // A cycle of `run` keeps the schedule, and records its listings interval for audit; a
@@ -213,7 +212,7 @@ StatusOr<CycleReport> Pipeline::RunCycle(std::string_view command,
   Status drained = DrainSpool(result);
   if (status.ok()) status = drained;
 
-  TimePoint finished = SystemNow();
+  TimePoint finished = options_.clock();
   std::string outcome = status.ok()     ? (result.quarantined ? "partial" : "ok")
                         : succeeded > 0 ? "partial"
                                         : "failed";
@@ -278,9 +277,9 @@ StatusOr<std::vector<Pipeline::Step>> Pipeline::PlanCycle(
 
 Status Pipeline::AwaitCredits(std::string_view endpoint, int64_t credits) {
   for (;;) {
-    cmc::Admission admission = governor_.Admit(credits, SystemNow());
+    cmc::Admission admission = governor_.Admit(credits, options_.clock());
     if (admission.allowed) return Status::Ok();
-    auto wait = admission.not_before - SystemNow();
+    auto wait = admission.not_before - options_.clock();
     if (wait > kMaxGovernorWait) {
       log::Warn("endpoint deferred by the credit governor",
                 {{"endpoint", endpoint},
@@ -300,7 +299,7 @@ Status Pipeline::AwaitCredits(std::string_view endpoint, int64_t credits) {
 
 void Pipeline::Absorb(const ParsedObject& parsed) {
   if (parsed.key_info) {
-    governor_.Update(*parsed.key_info, SystemNow());
+    governor_.Update(*parsed.key_info, options_.clock());
     governor_ready_ = true;
     const cmc::CreditPlan& plan = governor_.plan();
     log::Info("credit plan", {{"credits_per_month", plan.credits_per_month},
@@ -331,7 +330,7 @@ void Pipeline::Absorb(const ParsedObject& parsed) {
 Status Pipeline::Extract(const Endpoint& endpoint, CycleReport& report) {
   const std::string_view name = endpoint.name;
   if (auto it = stopped_.find(name); it != stopped_.end()) {
-    if (SystemNow() < it->second.until) {
+    if (options_.clock() < it->second.until) {
       return ResourceExhaustedError(fmt::format("{} stopped until {}: {}", name,
                                                 UntilText(it->second.until), it->second.reason));
     }
@@ -367,11 +366,11 @@ Status Pipeline::Extract(const Endpoint& endpoint, CycleReport& report) {
         charged = parsed->credit_count;  // errors cost 0, but trust what CMC says
       }
       report.credits += charged;
-      governor_.Record(charged, SystemNow());
+      governor_.Record(charged, options_.clock());
     } else {
       answer.transport = r.status();
     }
-    cmc::Decision decision = cmc::Classify(answer, retry, SystemNow(), policy, rng);
+    cmc::Decision decision = cmc::Classify(answer, retry, options_.clock(), policy, rng);
     if (decision.action == cmc::Action::kRetry && retry + 1 < policy.max_attempts) {
       log::Warn("retrying", {{"operation", operation},
                              {"attempt", retry + 1},
@@ -412,9 +411,7 @@ Status Pipeline::Extract(const Endpoint& endpoint, CycleReport& report) {
     TimePoint when = status.ok() ? status->timestamp : response.finished;
     std::string key = lake::QuarantineKey(name, when, body_sha);
     RETURN_IF_ERROR(Spool(key, stored, report).status());
-    RETURN_IF_ERROR(
-        Spool(key.substr(0, key.size() - 8) + ".meta.json", MetaJson(response, body_sha), report)
-            .status());
+    RETURN_IF_ERROR(Spool(lake::SidecarKeyOf(key), MetaJson(response, body_sha), report).status());
     log::Error("response quarantined",
                {{"endpoint", name}, {"key", key}, {"reason", std::string(why.message())}});
     report.quarantined = true;
@@ -468,16 +465,12 @@ Status Pipeline::DrainSpool(CycleReport& report) {
   for (const lake::ObjectInfo& object : spooled) {
     ASSIGN_OR_RETURN(std::string data, spool_->Get(object.key));
     std::string_view body_written;
-    if (object.key.ends_with(".meta.json") && !last_body_key.empty() &&
-        object.key.substr(0, object.key.size() - 10) ==
-            last_body_key.substr(0, last_body_key.size() - 8)) {
-      body_written = last_body_written;
-    }
+    if (lake::IsSidecarOf(object.key, last_body_key)) body_written = last_body_written;
     // The key the lake holds it under (quarantine/ if it lost a tie-break).
     ASSIGN_OR_RETURN(std::string written, PutInLake(object.key, data, body_written, report));
     CrashPoint("after_lake_put");
-    if (object.key.ends_with(".json.gz")) ++report.objects;
-    if (written.starts_with("raw/") && written.ends_with(".json.gz")) {
+    if (lake::IsBodyKey(object.key)) ++report.objects;
+    if (written.starts_with("raw/") && lake::IsBodyKey(written)) {
       // Load before the spool copy goes: if the database is down, the object is safe in the
       // lake and the next cycle's catch-up (or reprocess) loads it.
       auto t0 = std::chrono::steady_clock::now();
@@ -510,12 +503,12 @@ Status Pipeline::DrainSpool(CycleReport& report) {
                                     {"already_loaded", loaded->already_loaded}});
         // The curated CSV is deterministic, so a retry after a failure here is a no-op put.
         t0 = std::chrono::steady_clock::now();
-        Status curated = lake::PutCuratedQuotes(*lake_, written, data);
+        Status curated = PutCuratedQuotes(*lake_, written, data);
         report.stages.lake += Since(t0);
         RETURN_IF_ERROR(curated);
       }
     }
-    if (object.key.ends_with(".json.gz")) {
+    if (lake::IsBodyKey(object.key)) {
       last_body_key = object.key;
       last_body_written = written;
     }

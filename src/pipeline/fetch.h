@@ -40,6 +40,8 @@ struct FetchOptions {
   std::vector<int64_t> quotes_ids;
   std::vector<std::string> quotes_symbols;
   std::chrono::seconds interval{300};  // `run`: time between cycles, aligned to the wall clock
+  // What the cycle reads the time from (the governor, the runs rows, stopped endpoints).
+  Clock clock = SystemNow;
   // One entry per endpoint, filled from the options by commands.cc.
   std::vector<EndpointSchedule> schedule = {{"listings_latest", std::chrono::seconds(300)}};
 };

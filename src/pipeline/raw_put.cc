@@ -25,9 +25,7 @@ StatusOr<std::string> CollisionKey(const std::string& raw_key, std::string_view 
     body_sha = Sha256Hex(stored);
   }
   std::string key = lake::QuarantineKey(parts.endpoint, parts.data_time, body_sha);
-  if (parts.is_meta)
-    key = key.substr(0, key.size() - std::string_view(".json.gz").size()) + ".meta.json";
-  return key;
+  return parts.is_meta ? lake::SidecarKeyOf(key) : key;
 }
 
 StatusOr<std::string> PutRawObject(lake::ObjectStore& store, const std::string& key,
@@ -50,9 +48,7 @@ StatusOr<std::string> PutRawSidecar(lake::ObjectStore& store, const std::string&
     // the raw/ key can come right after another response's body (a kill between that body's
     // put and its sidecar's, then a restart within the same second): it belongs beside its
     // body in raw/.
-    constexpr std::string_view kMeta = ".meta.json", kBody = ".json.gz";
-    if (std::string_view(key).substr(0, key.size() - kMeta.size()) ==
-        body_written.substr(0, body_written.size() - kBody.size())) {
+    if (lake::IsSidecarOf(key, body_written)) {
       RETURN_IF_ERROR(store.Put(key, stored));
       return key;
     }

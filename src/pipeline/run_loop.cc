@@ -36,10 +36,10 @@ class Loop {
         stop_(stop),
         lock_(std::move(lock)),
         pipeline_(std::move(pipeline)),
-        scheduler_(options.fetch.schedule, SystemNow()) {
+        scheduler_(options.fetch.schedule, options.fetch.clock()) {
     health_.host = HostName();
     health_.pid = getpid();
-    health_.started = SystemNow();
+    health_.started = options_.fetch.clock();
     health_.lock_held = true;
     health_.next_cycle = scheduler_.NextTick();
     health_.listings_interval_seconds = ListingsIntervalSeconds(options_.fetch);
@@ -49,7 +49,7 @@ class Loop {
     Publish("running");
     while (!stop_.stopped()) {
       if (reload_signal.Take()) Reload(reload);
-      TimePoint now = SystemNow();
+      TimePoint now = options_.fetch.clock();
       TimePoint next = scheduler_.NextTick();
       if (now < next) {
         // Short naps on the wall clock itself (a fast libfaketime clock keeps pace): a reload or
@@ -85,10 +85,10 @@ class Loop {
 
   void RunOneCycle(TimePoint now) {
     std::vector<std::string_view> due = scheduler_.TakeDue(now);
-    TimePoint started = SystemNow();
+    TimePoint started = options_.fetch.clock();
     health_.lag_seconds = std::chrono::duration<double>(started - scheduler_.last_slot()).count();
     auto result = pipeline_->RunCycle("run", due);
-    TimePoint finished = SystemNow();
+    TimePoint finished = options_.fetch.clock();
     const CycleReport& report = pipeline_->last_report();
     health_.Record(report, report.outcome.empty() ? "failed" : report.outcome, started, finished);
     health_.skipped_slots = scheduler_.skipped();
@@ -139,7 +139,7 @@ class Loop {
     }
     options_ = std::move(fresh).value();
     pipeline_ = std::move(pipeline);
-    scheduler_.Replace(options_.fetch.schedule, SystemNow());
+    scheduler_.Replace(options_.fetch.schedule, options_.fetch.clock());
     health_.next_cycle = scheduler_.NextTick();
     health_.listings_interval_seconds = ListingsIntervalSeconds(options_.fetch);
     Publish("running");  // the new schedule shows at once, not after the next cycle
