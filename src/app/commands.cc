@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "aws/rds_auth_token.h"
 #include "cmc/inspect.h"
 #include "cmc/parser.h"
 #include "cmc/plan.h"
@@ -21,7 +22,6 @@
 #include "common/log.h"
 #include "dashboard/server.h"
 #include "lake/keys.h"
-#include "lake/rds_auth_token.h"
 #include "pipeline/audit.h"
 #include "pipeline/fetch.h"
 #include "pipeline/reprocess.h"
@@ -106,10 +106,10 @@ Status ApplyEndpointFlags(const FetchFlags& flags, pipeline::FetchOptions& optio
 
 void ConfigureDatabaseAuth(const GlobalOptions& global) {
   if (!global.database_iam_auth) return;
-  lake::AwsEnvironment env = lake::AwsEnvironment::FromEnvironment();
-  std::string region = lake::ResolveRegion(env);
+  aws::AwsEnvironment env = aws::AwsEnvironment::FromEnvironment();
+  std::string region = aws::ResolveRegion(env);
   warehouse::UseIamAuthentication(
-      lake::MakeRdsAuthTokenGenerator(lake::MakeDefaultCredentialChain(std::move(env)), region));
+      aws::MakeRdsAuthTokenGenerator(aws::MakeDefaultCredentialChain(std::move(env)), region));
 }
 
 Status Migrate(const GlobalOptions& global) {
@@ -258,27 +258,14 @@ Status Inspect(const std::string& file) {
   return Status::Ok();
 }
 
-Status Serve(const GlobalOptions& global, const ServeFlags& flags, StopSignal& stop) {
-  dashboard::ServeOptions options;
-  options.host = flags.host;
-  options.port = flags.port;
+Status Serve(const GlobalOptions& global, dashboard::ServeOptions options, StopSignal& stop) {
   options.database_url = global.database_url;
   return dashboard::RunServe(options, stop);
 }
 
-Status Sim(const SimFlags& flags, StopSignal& stop) {
-  cmc::SimOptions options;
-  options.host = flags.host;
-  options.port = flags.port;
-  options.seed = flags.seed;
-  options.coins = flags.coins;
-  options.calls_per_minute = flags.calls_per_minute;
-  options.credits_per_day = flags.credits_per_day;
-  options.credits_per_month = flags.credits_per_month;
-  if (flags.faults.starts_with("@")) {
-    ASSIGN_OR_RETURN(options.faults, ReadWholeFile(flags.faults.substr(1)));
-  } else {
-    options.faults = flags.faults;
+Status Sim(cmc::SimOptions options, StopSignal& stop) {
+  if (options.faults.starts_with("@")) {
+    ASSIGN_OR_RETURN(options.faults, ReadWholeFile(options.faults.substr(1)));
   }
   if (const char* key = std::getenv("CMC_API_KEY")) options.api_key = key;
   ASSIGN_OR_RETURN(auto sim, cmc::Simulator::Start(options));

@@ -5,9 +5,12 @@
 #include <functional>
 #include <string>
 
+#include "cmc/sim.h"
 #include "common/reload_signal.h"
 #include "common/status.h"
 #include "common/stop_signal.h"
+#include "dashboard/server.h"
+#include "pipeline/fetch.h"
 
 namespace coinlake::app {
 
@@ -20,13 +23,14 @@ struct GlobalOptions {
 };
 
 struct FetchFlags {
-  std::string cmc_url = "https://pro-api.coinmarketcap.com";
+  std::string cmc_url = cmc::ClientOptions{}.base_url;
   std::string api_key_file;
-  int limit = 100;
-  std::string convert = "USD";
+  int limit = pipeline::FetchOptions{}.listings_limit;
+  std::string convert = pipeline::FetchOptions{}.convert;
   // Seconds between calls of each endpoint; 0 turns it off (docs/cmc.md, "Endpoints").
   // The defaults fit the free plan (15,000 credits a month): see `coinlake plan`.
-  int interval_seconds = 300;  // listings_latest (--listings-interval, alias --interval)
+  // listings_latest (--listings-interval, alias --interval)
+  int interval_seconds = static_cast<int>(pipeline::FetchOptions{}.interval.count());
   std::string quotes_ids;      // quotes_latest watchlist: CMC ids, comma-separated
   std::string quotes_symbols;  // ... and symbols, resolved to ids once through the map
   int quotes_interval = 300;   // only with a watchlist
@@ -54,22 +58,6 @@ struct AuditFlags {
   bool json = false;
 };
 
-struct ServeFlags {
-  std::string host = "0.0.0.0";
-  int port = 8501;
-};
-
-struct SimFlags {
-  std::string host = "127.0.0.1";
-  int port = 8502;
-  uint64_t seed = 42;
-  int coins = 5000;
-  int64_t calls_per_minute = 0;
-  int64_t credits_per_day = 0;
-  int64_t credits_per_month = 0;
-  std::string faults;  // JSON array as for POST /__sim/faults, or @FILE holding one
-};
-
 // With --database-iam-auth, every database connection of this process signs in with an RDS IAM
 // token made from the AWS credential chain (region: AWS_REGION, else the RDS host name). Read at
 // start only: a SIGHUP reload does not change it.
@@ -87,7 +75,9 @@ Status Reprocess(const GlobalOptions& global, const ReprocessFlags& flags, StopS
 Status Audit(const GlobalOptions& global, const AuditFlags& flags, StopSignal& stop);
 Status Inspect(const std::string& file);
 Status Plan(const GlobalOptions& global, const FetchFlags& flags);
-Status Serve(const GlobalOptions& global, const ServeFlags& flags, StopSignal& stop);
-Status Sim(const SimFlags& flags, StopSignal& stop);
+// `options` as parsed; the database URL comes from `global`.
+Status Serve(const GlobalOptions& global, dashboard::ServeOptions options, StopSignal& stop);
+// `options.faults` may be "@FILE": the faults are read from FILE.
+Status Sim(cmc::SimOptions options, StopSignal& stop);
 
 }  // namespace coinlake::app

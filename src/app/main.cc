@@ -1,25 +1,19 @@
-// coinlake: parses the command line and dispatches to the command's Run* function.
-#include <fmt/format.h>
+// coinlake: parses the command line (command_line.h) and runs the chosen command.
 #include <signal.h>
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
 #include <thread>
 
-#include "app/commands.h"
+#include "app/command_line.h"
 #include "common/log.h"
-#include "common/reload_signal.h"
-#include "common/stop_signal.h"
 
 namespace {
 
 using coinlake::Status;
+using coinlake::app::Command;
+using coinlake::app::Invocation;
 
 // SIGINT/SIGTERM stop the process gracefully: a thread waits for them and fires the StopSignal,
 // so the cycle in flight finishes. A second signal exits at once. With `reload` (run), SIGHUP
@@ -49,45 +43,26 @@ void InstallStopHandler(coinlake::StopSignal& stop, coinlake::ReloadSignal* relo
   }).detach();
 }
 
-// --from/--to: a real calendar date written YYYY-MM-DD, the lake's dt= partition format.
-const CLI::Validator kDataDate(
-    [](std::string& text) -> std::string {
-      unsigned year = 0, month = 0, day = 0;
-      char rest = 0;
-      bool shaped = text.size() == 10 && text[4] == '-' && text[7] == '-' &&
-                    std::sscanf(text.c_str(), "%4u-%2u-%2u%c", &year, &month, &day, &rest) == 3;
-      std::chrono::year_month_day date{std::chrono::year(static_cast<int>(year)),
-                                       std::chrono::month(month), std::chrono::day(day)};
-      if (shaped && date.ok()) return "";
-      return "'" + text + "' is not a date written YYYY-MM-DD";
-    },
-    "YYYY-MM-DD", "DataDate");
-
-// CLI11 words an unknown key in the configuration file as "INI was not able to parse run.x",
-// which reads like a syntax error; say which key it did not know instead.
-std::string DescribeParseError(const CLI::ParseError& e) {
-  std::string what = e.what();
-  constexpr std::string_view kExtras = "INI was not able to parse ";
-  if (what.starts_with(kExtras)) {
-    std::string item = what.substr(kExtras.size());
-    auto dot = item.rfind('.');
-    std::string where =
-        dot == std::string::npos ? "at the top" : "in [" + item.substr(0, dot) + "]";
-    return fmt::format("the configuration file has an unknown option '{}' {}", item.substr(dot + 1),
-                       where);
-  }
-  return what;
-}
-
 int Fail(const Status& status) {
   std::fprintf(stderr, "coinlake: %s\n", coinlake::log::Redact(status.message()).c_str());
   return status.code() == coinlake::StatusCode::kInvalidArgument ? 2 : 1;
 }
 
+// Sends logs where the command wants them, at the configured level.
+Status ConfigureLogging(const std::string& level_name, bool data_on_stdout) {
+  coinlake::log::Level level;
+  if (!coinlake::log::ParseLevel(level_name, &level)) {
+    return coinlake::InvalidArgumentError("--log-level must be debug, info, warn or error");
+  }
+  coinlake::log::Configure(
+      level, data_on_stdout ? coinlake::log::Sink::kStderr : coinlake::log::Sink::kStdout);
+  return Status::Ok();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  coinlake::app::GlobalOptions global;
+  Invocation invocation;
   CLI::App cli{
       "coinlake: a complete, replayable crypto price history you own.\n"
       "CoinMarketCap API -> raw data lake (file or S3) -> PostgreSQL -> dashboard.",
@@ -103,150 +78,12 @@ int main(int argc, char** argv) {
                  "SIGHUP",
                  /*config_required=*/config_env != nullptr && *config_env != '\0');
   cli.allow_config_extras(CLI::config_extras_mode::error);  // a typo in the file is an error
-  cli.add_option("--database-url", global.database_url,
-                 "PostgreSQL URI or conninfo (sslmode/sslrootcert honoured)")
-      ->envname("COINLAKE_DATABASE_URL");
-  cli.add_option("--lake-url", global.lake_url, "file:///path or s3://bucket/prefix")
-      ->envname("COINLAKE_LAKE_URL")
-      ->capture_default_str();
-  cli.add_option("--spool-dir", global.spool_dir,
-                 "local folder that holds responses until the lake has them")
-      ->envname("COINLAKE_SPOOL_DIR")
-      ->capture_default_str();
-  cli.add_option("--log-level", global.log_level, "debug, info, warn or error")
-      ->envname("COINLAKE_LOG_LEVEL")
-      ->capture_default_str();
-  cli.add_flag("--database-iam-auth", global.database_iam_auth,
-               "sign in to the database with RDS IAM tokens (AWS credential chain; the URL "
-               "needs sslmode=verify-full)")
-      ->envname("COINLAKE_DATABASE_IAM_AUTH");
-
-  coinlake::app::FetchFlags fetch_flags;
-  auto add_fetch_options = [&](CLI::App* cmd) {
-    cmd->add_option("--cmc-url", fetch_flags.cmc_url, "CoinMarketCap API base URL")
-        ->envname("COINLAKE_CMC_URL")
-        ->capture_default_str();
-    cmd->add_option("--api-key-file", fetch_flags.api_key_file,
-                    "file holding the API key (else $CMC_API_KEY; never a flag: argv is public)")
-        ->envname("CMC_API_KEY_FILE");
-    cmd->add_option("--limit", fetch_flags.limit, "top N coins by market cap, 1..5000")
-        ->envname("COINLAKE_LISTINGS_LIMIT")
-        ->capture_default_str();
-    cmd->add_option("--convert", fetch_flags.convert,
-                    "quote currencies, comma-separated (each extra one costs credits)")
-        ->envname("COINLAKE_CONVERT")
-        ->capture_default_str();
-    // Which endpoints run and how often (docs/cmc.md, "Endpoints"); 0 turns one off.
-    auto interval = [&](const char* names, int& value, const char* env, const char* what) {
-      cmd->add_option(names, value, what)
-          ->envname(env)
-          ->check(CLI::Range(0, 31 * 86400))
-          ->capture_default_str();
-    };
-    interval("--listings-interval,--interval", fetch_flags.interval_seconds, "COINLAKE_INTERVAL",
-             "seconds between listings calls (top --limit coins), on the wall clock; 0: off");
-    cmd->add_option("--quotes-ids", fetch_flags.quotes_ids,
-                    "quotes watchlist: CMC ids, comma-separated (ids are unique; symbols repeat)")
-        ->envname("COINLAKE_QUOTES_IDS");
-    cmd->add_option("--quotes-symbols", fetch_flags.quotes_symbols,
-                    "quotes watchlist: symbols, resolved once to the best-ranked coin's id")
-        ->envname("COINLAKE_QUOTES_SYMBOLS");
-    interval("--quotes-interval", fetch_flags.quotes_interval, "COINLAKE_QUOTES_INTERVAL",
-             "seconds between quotes calls for the watchlist; 0: off");
-    interval("--global-metrics-interval", fetch_flags.global_metrics_interval,
-             "COINLAKE_GLOBAL_METRICS_INTERVAL", "seconds between global metrics calls; 0: off");
-    interval("--key-info-interval", fetch_flags.key_info_interval, "COINLAKE_KEY_INFO_INTERVAL",
-             "seconds between key info calls (plan and usage, free); 0: off");
-    interval("--map-interval", fetch_flags.map_interval, "COINLAKE_MAP_INTERVAL",
-             "seconds between map calls (ids, names; free); 0: off");
-  };
-
-  auto* migrate =
-      cli.add_subcommand("migrate", "create or upgrade the database schema; idempotent");
-  auto* fetch =
-      cli.add_subcommand("fetch", "one extract -> spool -> lake -> load cycle, then exit");
-  add_fetch_options(fetch);
-  auto* run = cli.add_subcommand(
-      "run", "fetch on a schedule, 24/7, until SIGTERM/SIGINT (finishes the cycle in flight)");
-  add_fetch_options(run);
-  coinlake::app::RunFlags run_flags;
-  run->add_option("--metrics-textfile", run_flags.metrics_textfile,
-                  "write Prometheus metrics to this file after every cycle (node_exporter's "
-                  "textfile collector: a *.prom file in its folder)")
-      ->envname("COINLAKE_METRICS_TEXTFILE");
-
-  coinlake::app::ReprocessFlags reprocess_flags;
-  auto* reprocess = cli.add_subcommand(
-      "reprocess", "load lake objects into the database (all, or --from/--to); idempotent");
-  reprocess->add_option("--from", reprocess_flags.from, "first data date (UTC)")->check(kDataDate);
-  reprocess->add_option("--to", reprocess_flags.to, "last data date (UTC)")->check(kDataDate);
-  reprocess->add_option("--jobs", reprocess_flags.jobs, "parallel loaders (connections)")
-      ->check(CLI::Range(1, 64))
-      ->capture_default_str();
-  reprocess->add_flag("--force", reprocess_flags.force,
-                      "empty the data tables and the ledger, then reload everything");
-
-  auto* audit = cli.add_subcommand(
-      "audit", "reconcile lake and database, list gaps in the schedule; exit 1 on any discrepancy");
-  coinlake::app::AuditFlags audit_flags;
-  audit->add_option("--from", audit_flags.from, "first data date (UTC)")->check(kDataDate);
-  audit->add_option("--to", audit_flags.to, "last data date (UTC)")->check(kDataDate);
-  audit
-      ->add_option("--interval", audit_flags.interval_seconds,
-                   "expected seconds between snapshots, for the whole range (default: the "
-                   "listings interval each run cycle recorded, as the schedule changed)")
-      ->check(CLI::Range(10, 86400));
-  audit->add_flag("--json", audit_flags.json, "print the report as JSON on stdout");
-
-  std::string inspect_file;
-  auto* inspect = cli.add_subcommand(
-      "inspect",
-      "print the rows a raw payload yields, one JSON object per line; exit 2 on bad input");
-  inspect->add_option("FILE", inspect_file, "a CMC response, gzip'd or plain")->required();
-
-  auto* plan = cli.add_subcommand("plan", "credits, calls, storage and AWS cost per month");
-  add_fetch_options(plan);
-  plan->add_option("--credits-per-month", fetch_flags.credits_per_month,
-                   "the plan's monthly credits (default: /v1/key/info, else 15000)")
-      ->envname("COINLAKE_CREDITS_PER_MONTH");
-
-  coinlake::app::ServeFlags serve_flags;
-  auto* serve = cli.add_subcommand("serve", "dashboard and JSON API, port 8501 by default");
-  serve->add_option("--host", serve_flags.host, "address to listen on")
-      ->envname("COINLAKE_HOST")
-      ->capture_default_str();
-  serve->add_option("--port", serve_flags.port, "port to listen on")
-      ->envname("COINLAKE_PORT")
-      ->check(CLI::Range(0, 65535))
-      ->capture_default_str();
-
-  coinlake::app::SimFlags sim_flags;
-  auto* sim = cli.add_subcommand(
-      "sim", "a CoinMarketCap-compatible API server with a simulated market and injectable faults");
-  sim->add_option("--host", sim_flags.host, "address to listen on")->capture_default_str();
-  sim->add_option("--port", sim_flags.port, "port to listen on")
-      ->envname("COINLAKE_SIM_PORT")
-      ->check(CLI::Range(0, 65535))
-      ->capture_default_str();
-  sim->add_option("--seed", sim_flags.seed, "random seed: same seed, same market")
-      ->capture_default_str();
-  sim->add_option("--coins", sim_flags.coins, "coins in the market")
-      ->check(CLI::Range(1, 100000))
-      ->capture_default_str();
-  sim->add_option("--calls-per-minute", sim_flags.calls_per_minute,
-                  "plan: calls a minute before 429/1008 (0: unlimited)");
-  sim->add_option("--credits-per-day", sim_flags.credits_per_day,
-                  "plan: daily credits before 429/1009 (0: unlimited)");
-  sim->add_option("--credits-per-month", sim_flags.credits_per_month,
-                  "plan: monthly credits before 429/1010 (0: unlimited)");
-  sim->add_option("--faults", sim_flags.faults,
-                  "faults pending from the start: a JSON array as for POST /__sim/faults, or "
-                  "@FILE holding one (docs/cmc.md)")
-      ->envname("COINLAKE_SIM_FAULTS");
-
-  // A command's own help lists only its options; the shared ones work there too.
-  for (CLI::App* command : cli.get_subcommands({})) {
-    command->footer(
+  coinlake::app::AddGlobalOptions(cli, invocation.global);
+  for (const Command& command : coinlake::app::Commands()) {
+    CLI::App* sub = cli.add_subcommand(command.name, command.description);
+    if (command.add_options != nullptr) command.add_options(*sub, invocation);
+    // A command's own help lists only its options; the shared ones work there too.
+    sub->footer(
         "Options of every command (--config, --database-url, --lake-url, --spool-dir, "
         "--log-level, ...) may come before or after the command: coinlake --help lists them.");
   }
@@ -260,7 +97,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return cli.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::string what = DescribeParseError(e);
+    std::string what = coinlake::app::DescribeParseError(e);
     if (what.empty()) what = e.get_name();
     // CLI11 reports a mistyped command as "a subcommand is required"; name the word instead.
     std::vector<std::string> rest = cli.remaining();
@@ -270,60 +107,35 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "coinlake: %s (see coinlake --help)\n", what.c_str());
     return 2;
   }
+  const Command* chosen = nullptr;
+  for (const Command& command : coinlake::app::Commands()) {
+    if (cli.got_subcommand(command.name)) chosen = &command;
+  }
 
-  // Commands whose stdout is data log to stderr; the services log JSON lines to stdout.
-  bool data_on_stdout = inspect->parsed() || plan->parsed() || audit->parsed();
-  coinlake::log::Level level;
-  if (!coinlake::log::ParseLevel(global.log_level, &level)) {
-    std::fprintf(stderr, "coinlake: --log-level must be debug, info, warn or error\n");
+  if (Status logging = ConfigureLogging(invocation.global.log_level, chosen->data_on_stdout);
+      !logging.ok()) {
+    std::fprintf(stderr, "coinlake: %s\n", std::string(logging.message()).c_str());
     return 2;
   }
-  coinlake::log::Configure(
-      level, data_on_stdout ? coinlake::log::Sink::kStderr : coinlake::log::Sink::kStdout);
-  coinlake::app::ConfigureDatabaseAuth(global);
-
-  coinlake::StopSignal stop;
-  coinlake::ReloadSignal reload;
-  InstallStopHandler(stop, run->parsed() ? &reload : nullptr);
+  coinlake::app::ConfigureDatabaseAuth(invocation.global);
+  InstallStopHandler(invocation.stop, chosen->reloads ? &invocation.reload : nullptr);
   // SIGHUP (run): the command line and the --config file are parsed again into fresh option
   // values; on an error `run` keeps the configuration it has.
-  auto reparse = [&]() -> Status {
-    global = {};
-    fetch_flags = {};
-    run_flags = {};
+  invocation.reparse = [&]() -> Status {
+    invocation.global = {};
+    invocation.fetch = {};
+    invocation.run = {};
     cli.clear();
     try {
       cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-      return coinlake::InvalidArgumentError("configuration: " + DescribeParseError(e));
+      return coinlake::InvalidArgumentError("configuration: " +
+                                            coinlake::app::DescribeParseError(e));
     }
-    coinlake::log::Level new_level;
-    if (!coinlake::log::ParseLevel(global.log_level, &new_level)) {
-      return coinlake::InvalidArgumentError("--log-level must be debug, info, warn or error");
-    }
-    coinlake::log::Configure(new_level, coinlake::log::Sink::kStdout);
-    return Status::Ok();
+    return ConfigureLogging(invocation.global.log_level, chosen->data_on_stdout);
   };
 
-  Status status;
-  if (migrate->parsed())
-    status = coinlake::app::Migrate(global);
-  else if (fetch->parsed())
-    status = coinlake::app::Fetch(global, fetch_flags, stop);
-  else if (run->parsed())
-    status = coinlake::app::Run(global, fetch_flags, run_flags, stop, reload, reparse);
-  else if (reprocess->parsed())
-    status = coinlake::app::Reprocess(global, reprocess_flags, stop);
-  else if (audit->parsed())
-    status = coinlake::app::Audit(global, audit_flags, stop);
-  else if (inspect->parsed())
-    status = coinlake::app::Inspect(inspect_file);
-  else if (plan->parsed())
-    status = coinlake::app::Plan(global, fetch_flags);
-  else if (serve->parsed())
-    status = coinlake::app::Serve(global, serve_flags, stop);
-  else if (sim->parsed())
-    status = coinlake::app::Sim(sim_flags, stop);
+  Status status = chosen->run(invocation);
   if (!status.ok()) return Fail(status);
   return 0;
 }

@@ -1,0 +1,212 @@
+#include "app/command_line.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+
+namespace coinlake::app {
+namespace {
+
+// --from/--to: a real calendar date written YYYY-MM-DD, the lake's dt= partition format.
+const CLI::Validator kDataDate(
+    [](std::string& text) -> std::string {
+      unsigned year = 0, month = 0, day = 0;
+      char rest = 0;
+      bool shaped = text.size() == 10 && text[4] == '-' && text[7] == '-' &&
+                    std::sscanf(text.c_str(), "%4u-%2u-%2u%c", &year, &month, &day, &rest) == 3;
+      std::chrono::year_month_day date{std::chrono::year(static_cast<int>(year)),
+                                       std::chrono::month(month), std::chrono::day(day)};
+      if (shaped && date.ok()) return "";
+      return "'" + text + "' is not a date written YYYY-MM-DD";
+    },
+    "YYYY-MM-DD", "DataDate");
+
+void AddFetchOptions(CLI::App& command, Invocation& invocation) {
+  FetchFlags& flags = invocation.fetch;
+  command.add_option("--cmc-url", flags.cmc_url, "CoinMarketCap API base URL")
+      ->envname("COINLAKE_CMC_URL")
+      ->capture_default_str();
+  command
+      .add_option("--api-key-file", flags.api_key_file,
+                  "file holding the API key (else $CMC_API_KEY; never a flag: argv is public)")
+      ->envname("CMC_API_KEY_FILE");
+  command.add_option("--limit", flags.limit, "top N coins by market cap, 1..5000")
+      ->envname("COINLAKE_LISTINGS_LIMIT")
+      ->capture_default_str();
+  command
+      .add_option("--convert", flags.convert,
+                  "quote currencies, comma-separated (each extra one costs credits)")
+      ->envname("COINLAKE_CONVERT")
+      ->capture_default_str();
+  // Which endpoints run and how often (docs/cmc.md, "Endpoints"); 0 turns one off.
+  auto interval = [&](const char* names, int& value, const char* env, const char* what) {
+    command.add_option(names, value, what)
+        ->envname(env)
+        ->check(CLI::Range(0, 31 * 86400))
+        ->capture_default_str();
+  };
+  interval("--listings-interval,--interval", flags.interval_seconds, "COINLAKE_INTERVAL",
+           "seconds between listings calls (top --limit coins), on the wall clock; 0: off");
+  command
+      .add_option("--quotes-ids", flags.quotes_ids,
+                  "quotes watchlist: CMC ids, comma-separated (ids are unique; symbols repeat)")
+      ->envname("COINLAKE_QUOTES_IDS");
+  command
+      .add_option("--quotes-symbols", flags.quotes_symbols,
+                  "quotes watchlist: symbols, resolved once to the best-ranked coin's id")
+      ->envname("COINLAKE_QUOTES_SYMBOLS");
+  interval("--quotes-interval", flags.quotes_interval, "COINLAKE_QUOTES_INTERVAL",
+           "seconds between quotes calls for the watchlist; 0: off");
+  interval("--global-metrics-interval", flags.global_metrics_interval,
+           "COINLAKE_GLOBAL_METRICS_INTERVAL", "seconds between global metrics calls; 0: off");
+  interval("--key-info-interval", flags.key_info_interval, "COINLAKE_KEY_INFO_INTERVAL",
+           "seconds between key info calls (plan and usage, free); 0: off");
+  interval("--map-interval", flags.map_interval, "COINLAKE_MAP_INTERVAL",
+           "seconds between map calls (ids, names; free); 0: off");
+}
+
+void AddRunOptions(CLI::App& run, Invocation& invocation) {
+  AddFetchOptions(run, invocation);
+  run.add_option("--metrics-textfile", invocation.run.metrics_textfile,
+                 "write Prometheus metrics to this file after every cycle (node_exporter's "
+                 "textfile collector: a *.prom file in its folder)")
+      ->envname("COINLAKE_METRICS_TEXTFILE");
+}
+
+void AddReprocessOptions(CLI::App& reprocess, Invocation& invocation) {
+  ReprocessFlags& flags = invocation.reprocess;
+  reprocess.add_option("--from", flags.from, "first data date (UTC)")->check(kDataDate);
+  reprocess.add_option("--to", flags.to, "last data date (UTC)")->check(kDataDate);
+  reprocess.add_option("--jobs", flags.jobs, "parallel loaders (connections)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  reprocess.add_flag("--force", flags.force,
+                     "empty the data tables and the ledger, then reload everything");
+}
+
+void AddAuditOptions(CLI::App& audit, Invocation& invocation) {
+  AuditFlags& flags = invocation.audit;
+  audit.add_option("--from", flags.from, "first data date (UTC)")->check(kDataDate);
+  audit.add_option("--to", flags.to, "last data date (UTC)")->check(kDataDate);
+  audit
+      .add_option("--interval", flags.interval_seconds,
+                  "expected seconds between snapshots, for the whole range (default: the "
+                  "listings interval each run cycle recorded, as the schedule changed)")
+      ->check(CLI::Range(10, 86400));
+  audit.add_flag("--json", flags.json, "print the report as JSON on stdout");
+}
+
+void AddInspectOptions(CLI::App& inspect, Invocation& invocation) {
+  inspect.add_option("FILE", invocation.inspect_file, "a CMC response, gzip'd or plain")
+      ->required();
+}
+
+void AddPlanOptions(CLI::App& plan, Invocation& invocation) {
+  AddFetchOptions(plan, invocation);
+  plan.add_option("--credits-per-month", invocation.fetch.credits_per_month,
+                  "the plan's monthly credits (default: /v1/key/info, else 15000)")
+      ->envname("COINLAKE_CREDITS_PER_MONTH");
+}
+
+void AddServeOptions(CLI::App& serve, Invocation& invocation) {
+  serve.add_option("--host", invocation.serve.host, "address to listen on")
+      ->envname("COINLAKE_HOST")
+      ->capture_default_str();
+  serve.add_option("--port", invocation.serve.port, "port to listen on")
+      ->envname("COINLAKE_PORT")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+}
+
+void AddSimOptions(CLI::App& sim, Invocation& invocation) {
+  cmc::SimOptions& options = invocation.sim;
+  sim.add_option("--host", options.host, "address to listen on")->capture_default_str();
+  sim.add_option("--port", options.port, "port to listen on")
+      ->envname("COINLAKE_SIM_PORT")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  sim.add_option("--seed", options.seed, "random seed: same seed, same market")
+      ->capture_default_str();
+  sim.add_option("--coins", options.coins, "coins in the market")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  sim.add_option("--calls-per-minute", options.calls_per_minute,
+                 "plan: calls a minute before 429/1008 (0: unlimited)");
+  sim.add_option("--credits-per-day", options.credits_per_day,
+                 "plan: daily credits before 429/1009 (0: unlimited)");
+  sim.add_option("--credits-per-month", options.credits_per_month,
+                 "plan: monthly credits before 429/1010 (0: unlimited)");
+  sim.add_option("--faults", options.faults,
+                 "faults pending from the start: a JSON array as for POST /__sim/faults, or "
+                 "@FILE holding one (docs/cmc.md)")
+      ->envname("COINLAKE_SIM_FAULTS");
+}
+
+}  // namespace
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> commands = {
+      {"migrate", "create or upgrade the database schema; idempotent", false, false, nullptr,
+       [](Invocation& i) { return Migrate(i.global); }},
+      {"fetch", "one extract -> spool -> lake -> load cycle, then exit", false, false,
+       AddFetchOptions, [](Invocation& i) { return Fetch(i.global, i.fetch, i.stop); }},
+      {"run", "fetch on a schedule, 24/7, until SIGTERM/SIGINT (finishes the cycle in flight)",
+       false, true, AddRunOptions,
+       [](Invocation& i) { return Run(i.global, i.fetch, i.run, i.stop, i.reload, i.reparse); }},
+      {"reprocess", "load lake objects into the database (all, or --from/--to); idempotent", false,
+       false, AddReprocessOptions,
+       [](Invocation& i) { return Reprocess(i.global, i.reprocess, i.stop); }},
+      {"audit", "reconcile lake and database, list gaps in the schedule; exit 1 on any discrepancy",
+       true, false, AddAuditOptions,
+       [](Invocation& i) { return Audit(i.global, i.audit, i.stop); }},
+      {"inspect",
+       "print the rows a raw payload yields, one JSON object per line; exit 2 on bad input", true,
+       false, AddInspectOptions, [](Invocation& i) { return Inspect(i.inspect_file); }},
+      {"plan", "credits, calls, storage and AWS cost per month", true, false, AddPlanOptions,
+       [](Invocation& i) { return Plan(i.global, i.fetch); }},
+      {"serve", "dashboard and JSON API, port 8501 by default", false, false, AddServeOptions,
+       [](Invocation& i) { return Serve(i.global, i.serve, i.stop); }},
+      {"sim", "a CoinMarketCap-compatible API server with a simulated market and injectable faults",
+       false, false, AddSimOptions, [](Invocation& i) { return Sim(i.sim, i.stop); }},
+  };
+  return commands;
+}
+
+void AddGlobalOptions(CLI::App& cli, GlobalOptions& global) {
+  cli.add_option("--database-url", global.database_url,
+                 "PostgreSQL URI or conninfo (sslmode/sslrootcert honoured)")
+      ->envname("COINLAKE_DATABASE_URL");
+  cli.add_option("--lake-url", global.lake_url, "file:///path or s3://bucket/prefix")
+      ->envname("COINLAKE_LAKE_URL")
+      ->capture_default_str();
+  cli.add_option("--spool-dir", global.spool_dir,
+                 "local folder that holds responses until the lake has them")
+      ->envname("COINLAKE_SPOOL_DIR")
+      ->capture_default_str();
+  cli.add_option("--log-level", global.log_level, "debug, info, warn or error")
+      ->envname("COINLAKE_LOG_LEVEL")
+      ->capture_default_str();
+  cli.add_flag("--database-iam-auth", global.database_iam_auth,
+               "sign in to the database with RDS IAM tokens (AWS credential chain; the URL "
+               "needs sslmode=verify-full)")
+      ->envname("COINLAKE_DATABASE_IAM_AUTH");
+}
+
+// CLI11 words an unknown key in the configuration file as "INI was not able to parse run.x",
+// which reads like a syntax error; say which key it did not know instead.
+std::string DescribeParseError(const CLI::ParseError& e) {
+  std::string what = e.what();
+  constexpr std::string_view kExtras = "INI was not able to parse ";
+  if (what.starts_with(kExtras)) {
+    std::string item = what.substr(kExtras.size());
+    auto dot = item.rfind('.');
+    std::string where =
+        dot == std::string::npos ? "at the top" : "in [" + item.substr(0, dot) + "]";
+    return fmt::format("the configuration file has an unknown option '{}' {}", item.substr(dot + 1),
+                       where);
+  }
+  return what;
+}
+
+}  // namespace coinlake::app
