@@ -12,6 +12,7 @@
 #include <random>
 #include <sstream>
 
+#include "tests/status_matchers.h"
 #include "warehouse/migrations.h"
 
 namespace coinlake::testing {
@@ -53,10 +54,10 @@ TestDatabase::TestDatabase() {
   std::random_device rd;
   name_ = "coinlake_test_" + std::to_string(::getpid()) + "_" + std::to_string(rd() % 1000000);
   auto conn = warehouse::Connection::Open(admin_url_);
-  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+  EXPECT_OK(conn);
   if (!conn.ok()) return;
   Status created = (*conn)->Execute("CREATE DATABASE " + name_);
-  EXPECT_TRUE(created.ok()) << created.ToString();
+  EXPECT_OK(created);
   url_ = WithDatabase(admin_url_, name_);
 }
 
@@ -81,7 +82,7 @@ std::string TestDatabase::LoginUrl(const std::string& group) {
 
 std::unique_ptr<warehouse::Connection> TestDatabase::Connect() const {
   auto conn = warehouse::Connection::Open(url_);
-  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+  EXPECT_OK(conn);
   return conn.ok() ? std::move(conn).value() : nullptr;
 }
 
@@ -89,14 +90,14 @@ void TestDatabase::Migrate() const {
   auto conn = Connect();
   ASSERT_NE(conn, nullptr);
   auto result = warehouse::Migrate(*conn, warehouse::EmbeddedMigrations());
-  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_OK(result);
 }
 
 std::string TestDatabase::Scalar(const std::string& sql) const {
   auto conn = Connect();
   if (!conn) return "";
   auto rows = conn->Query(sql);
-  EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_OK(rows);
   if (!rows.ok() || rows->empty()) return "";
   return rows->text(0, 0);
 }

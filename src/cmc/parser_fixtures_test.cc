@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cmc/parser.h"
+#include "tests/status_matchers.h"
 #include "tests/test_support.h"
 
 namespace coinlake::cmc {
@@ -143,7 +144,7 @@ TEST(ParserFixturesTest, ListingsFixturesMatchTheFile) {
 TEST(ParserFixturesTest, QuotesV1ObjectPerSymbol) {
   std::string body = Payload("quotes_latest_v1_by_symbol_BTC_ETH_consensus-cmc_2026-09-25.json");
   auto payload = ParseQuotes(body);
-  ASSERT_TRUE(payload.ok()) << payload.status().ToString();
+  ASSERT_OK(payload);
   json doc = json::parse(body);
   ExpectStatus(payload->status, doc);
   size_t at = 0;
@@ -160,7 +161,7 @@ TEST(ParserFixturesTest, QuotesV1ObjectPerSymbol) {
 TEST(ParserFixturesTest, QuotesV2ArrayPerSymbolWithTagObjects) {
   std::string body = Payload("quotes_latest_v2_by_symbol_BTC_cmc-rs_2022-06-16.json");
   auto payload = ParseQuotes(body);
-  ASSERT_TRUE(payload.ok()) << payload.status().ToString();
+  ASSERT_OK(payload);
   json doc = json::parse(body);
   ExpectStatus(payload->status, doc);
   size_t at = 0;
@@ -178,7 +179,7 @@ TEST(ParserFixturesTest, QuotesKeyedByIdString) {
     "credit_count":1},"data":{"1027":{"id":1027,"name":"Ethereum","symbol":"ETH","slug":"ethereum",
     "tags":["pos"],"quote":{"USD":{"price":3000,"last_updated":"2026-01-01T00:00:00.000Z"}}},
     "1":{"quote":{"USD":{"price":9.9e4}},"id":1,"symbol":"BTC","name":"Bitcoin","slug":"bitcoin"}}})");
-  ASSERT_TRUE(payload.ok()) << payload.status().ToString();
+  ASSERT_OK(payload);
   ASSERT_EQ(payload->rows.size(), 2u);
   EXPECT_EQ(payload->rows[0].cmc_id, 1027);
   EXPECT_EQ(payload->rows[1].cmc_id, 1);
@@ -190,7 +191,7 @@ TEST(ParserFixturesTest, QuotesKeyedByIdString) {
 TEST(ParserFixturesTest, QuotesHistoricalPoints) {
   std::string body = Payload("quotes_historical_v1_btc_daily_underwater-cmc_2026-09-29.json");
   auto payload = ParseQuotesHistorical(body);
-  ASSERT_TRUE(payload.ok()) << payload.status().ToString();
+  ASSERT_OK(payload);
   json doc = json::parse(body);
   ExpectStatus(payload->status, doc);
   const json& points = doc["data"]["quotes"];
@@ -237,7 +238,7 @@ TEST(ParserFixturesTest, GlobalMetricsMatchTheFile) {
 TEST(ParserFixturesTest, KeyInfoMatchesTheFile) {
   std::string body = Payload("key_info_v1_consensus-cmc_2026-09-27.json");
   auto info = ParseKeyInfo(body);
-  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  ASSERT_OK(info);
   json doc = json::parse(body);
   ExpectStatus(info->status, doc);
   const json& plan = doc["data"]["plan"];
@@ -256,7 +257,7 @@ TEST(ParserFixturesTest, KeyInfoMatchesTheFile) {
 TEST(ParserFixturesTest, MapMatchesTheFile) {
   std::string body = Payload("map_v1_symbol_BTC_PAXG_recorded_second-opinion_2026-09-24.json");
   auto map = ParseMap(body);
-  ASSERT_TRUE(map.ok()) << map.status().ToString();
+  ASSERT_OK(map);
   json doc = json::parse(body);
   ExpectStatus(map->status, doc);
   ASSERT_EQ(map->rows.size(), doc["data"].size());
@@ -298,7 +299,7 @@ TEST(ParserFixturesTest, UnknownFieldsAreIgnoredButNoticed) {
   auto payload = ParseListings(R"({"status":{"timestamp":"2026-01-01T00:00:00.000Z",
     "error_code":"0","brand_new_status":1},"data":[{"id":1,"zz_new_coin_field":{"a":[1,2]},
     "quote":{"USD":{"price":1,"zz_new_quote_field":null}}}]})");
-  ASSERT_TRUE(payload.ok()) << payload.status().ToString();
+  ASSERT_OK(payload);
   auto noticed = NoticedUnknownFields();
   for (const char* f :
        {"status.brand_new_status", "coin.zz_new_coin_field", "quote.zz_new_quote_field"}) {
@@ -323,8 +324,8 @@ TEST(ParserFixturesTest, NoticedFieldsAreCapped) {
   auto first = ParseListings(body);
   auto second = ParseListings(body);
   std::string log = ::testing::internal::GetCapturedStdout();
-  ASSERT_TRUE(first.ok()) << first.status().ToString();
-  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  ASSERT_OK(first);
+  ASSERT_OK(second);
   EXPECT_EQ(NoticedUnknownFields().size(), kMaxNoticedFields);
   size_t said = 0;
   for (size_t pos = log.find("no longer noticing"); pos != std::string::npos;
@@ -341,7 +342,7 @@ TEST(ParserFixturesTest, NumbersInEveryForm) {
     "data":[{"id":1,"cmc_rank":1.0,"max_supply":21000000,"total_supply":2.1e7,
     "circulating_supply":null,"quote":{"USD":{"price":8.622024843438671e-07,
     "market_cap":325343133402.352488827855408384,"volume_24h":0,"percent_change_1h":-0.5}}}]})");
-  ASSERT_TRUE(payload.ok()) << payload.status().ToString();
+  ASSERT_OK(payload);
   const QuoteRow& row = payload->rows[0];
   EXPECT_EQ(row.cmc_rank, 1);
   EXPECT_DOUBLE_EQ(*row.max_supply, 21e6);

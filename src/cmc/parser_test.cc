@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "tests/status_matchers.h"
 #include "tests/test_support.h"
 
 namespace coinlake::cmc {
@@ -15,7 +16,7 @@ using coinlake::testing::ReadFixture;
 TEST(ParserTest, ListingsTop100MatchesTheFile) {
   std::string body = ReadFixture("listings_latest_v1_top100_duedill_2025-02-08.json");
   auto payload = ParseListings(body);
-  ASSERT_TRUE(payload.ok()) << payload.status().ToString();
+  ASSERT_OK(payload);
   // Independent reading of the same file (nlohmann) as the oracle.
   auto doc = nlohmann::json::parse(body);
   ASSERT_EQ(payload->rows.size(), doc["data"].size());
@@ -46,7 +47,7 @@ TEST(ParserTest, ListingsTop100MatchesTheFile) {
 TEST(ParserTest, RawListingsWithLongNumbersAndStatusLast) {
   auto payload =
       ParseListings(ReadFixture("listings_latest_v1_limit2_raw_underwater-cmc_2026-09-29.json"));
-  ASSERT_TRUE(payload.ok()) << payload.status().ToString();
+  ASSERT_OK(payload);
   ASSERT_EQ(payload->rows.size(), 2u);
   EXPECT_EQ(payload->status.total_count, 8161);
   EXPECT_EQ(FormatIso8601(payload->status.timestamp), "2026-09-29T03:55:03.728Z");
@@ -70,7 +71,7 @@ TEST(ParserTest, QuoteMapKeysThatAreNoCurrencyAreNoticedNotLoaded) {
     coin["quote"]["updated_at"] = "2026-09-29T03:54:00.000Z";
   }
   auto payload = ParseListings(listings.dump());
-  ASSERT_TRUE(payload.ok()) << payload.status().ToString();
+  ASSERT_OK(payload);
   ASSERT_EQ(payload->rows.size(), 2u);
   for (const QuoteRow& row : payload->rows) EXPECT_EQ(row.quote_currency, "USD");
 
@@ -78,7 +79,7 @@ TEST(ParserTest, QuoteMapKeysThatAreNoCurrencyAreNoticedNotLoaded) {
       ReadFixture("global_metrics_quotes_latest_v1_underwater-cmc_2026-09-29.json"));
   global["data"]["quote"]["defi_stats"] = global["data"]["quote"]["USD"];
   auto metrics = ParseGlobalMetrics(global.dump());
-  ASSERT_TRUE(metrics.ok()) << metrics.status().ToString();
+  ASSERT_OK(metrics);
   ASSERT_EQ(metrics->rows.size(), 1u);
   EXPECT_EQ(metrics->rows[0].quote_currency, "USD");
 
@@ -87,7 +88,7 @@ TEST(ParserTest, QuoteMapKeysThatAreNoCurrencyAreNoticedNotLoaded) {
   size_t points = history["data"]["quotes"].size();
   for (auto& point : history["data"]["quotes"]) point["quote"]["source"] = "aggregated";
   auto historical = ParseQuotesHistorical(history.dump());
-  ASSERT_TRUE(historical.ok()) << historical.status().ToString();
+  ASSERT_OK(historical);
   EXPECT_EQ(historical->rows.size(), points);
 
   auto noticed = NoticedUnknownFields();
@@ -106,7 +107,7 @@ TEST(ParserTest, QuoteMapCurrencyCodesAreRows) {
   auto& quote = listings["data"][0]["quote"];
   for (const char* code : {"BRL", "EUR", "1INCH", "sUSD", "2781"}) quote[code] = quote["USD"];
   auto payload = ParseListings(listings.dump());
-  ASSERT_TRUE(payload.ok()) << payload.status().ToString();
+  ASSERT_OK(payload);
   std::vector<std::string> currencies;
   for (const QuoteRow& row : payload->rows) {
     if (row.cmc_id == 1) currencies.push_back(row.quote_currency);
@@ -120,7 +121,7 @@ TEST(ParserTest, ErrorBodyIsAnError) {
       ReadFixture("error_403_1006_v2_market-pairs_recorded_second-opinion_2026-09-24.json"));
   std::string body = envelope["response"]["body"].dump();
   auto status = ParseStatus(body);
-  ASSERT_TRUE(status.ok()) << status.status().ToString();
+  ASSERT_OK(status);
   EXPECT_EQ(status->error_code, 1006);
   auto listings = ParseListings(body);
   EXPECT_EQ(listings.status().code(), StatusCode::kFailedPrecondition);
@@ -130,7 +131,7 @@ TEST(ParserTest, ErrorBodyIsAnError) {
 TEST(ParserTest, StringErrorCodeOfNewerEndpoints) {
   auto status = ParseStatus(
       R"({"status":{"timestamp":"2026-09-24T16:03:47.699Z","error_code":"1002","error_message":"API key missing."}})");
-  ASSERT_TRUE(status.ok());
+  ASSERT_OK(status);
   EXPECT_EQ(status->error_code, 1002);
 }
 
@@ -140,7 +141,7 @@ TEST(ParserTest, UnicodeEscapesAndRawUtf8Decode) {
     "quote":{"USD":{"price":1e-7,"last_updated":"2026-01-01T00:00:00.000Z"}}}],
     "status":{"timestamp":"2026-01-01T00:00:05.000Z","error_code":0}})";
   auto payload = ParseListings(body);
-  ASSERT_TRUE(payload.ok()) << payload.status().ToString();
+  ASSERT_OK(payload);
   EXPECT_EQ(payload->rows[0].name, "Æternity 🚀");
   EXPECT_EQ(payload->rows[0].symbol, "HDP.ф");
   EXPECT_DOUBLE_EQ(*payload->rows[0].price, 1e-7);

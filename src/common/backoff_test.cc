@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/status_matchers.h"
+
 namespace coinlake {
 namespace {
 
@@ -48,7 +50,7 @@ TEST(BackoffTest, RetriesOnlyTransientErrors) {
   s = RetryWithBackoff(
       policy, stop, "test", [&] { return ++calls < 3 ? UnavailableError("flaky") : Status::Ok(); },
       IsTransient);
-  EXPECT_TRUE(s.ok());
+  EXPECT_OK(s);
   EXPECT_EQ(calls, 3);
 }
 

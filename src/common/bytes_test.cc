@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/status_matchers.h"
+
 namespace coinlake {
 namespace {
 
@@ -10,7 +12,7 @@ TEST(BytesTest, GzipRoundTripIsDeterministic) {
   for (size_t i = 0; i < text.size(); i += 7) text[i] = static_cast<char>('a' + i % 26);
   auto a = GzipCompress(text);
   auto b = GzipCompress(text);
-  ASSERT_TRUE(a.ok());
+  ASSERT_OK(a);
   EXPECT_EQ(*a, *b);  // same response, same lake bytes, same key: idempotent writes rely on it
   EXPECT_TRUE(LooksGzipped(*a));
   EXPECT_LT(a->size(), text.size());
@@ -19,7 +21,7 @@ TEST(BytesTest, GzipRoundTripIsDeterministic) {
 
 TEST(BytesTest, GzipErrorsAreReported) {
   auto packed = GzipCompress("hello world, hello world");
-  ASSERT_TRUE(packed.ok());
+  ASSERT_OK(packed);
   EXPECT_FALSE(GzipDecompress(packed->substr(0, packed->size() / 2)).ok());
   EXPECT_FALSE(GzipDecompress("not gzip at all").ok());
 }
@@ -31,9 +33,9 @@ TEST(BytesTest, GzipDecompressesWhateverTheRatioAndTrailer) {
   for (size_t i = 0; i < text.size(); i += 3) text[i] = static_cast<char>('a' + (i * 7919) % 26);
   for (const std::string& t : {std::string(3 << 20, 'a'), text, std::string("x")}) {
     auto packed = GzipCompress(t);
-    ASSERT_TRUE(packed.ok());
+    ASSERT_OK(packed);
     auto out = GzipDecompress(*packed);
-    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    ASSERT_OK(out);
     EXPECT_EQ(*out, t);
     std::string lying = *packed;
     lying[lying.size() - 4] = static_cast<char>(lying[lying.size() - 4] ^ 0x10);
@@ -43,7 +45,7 @@ TEST(BytesTest, GzipDecompressesWhateverTheRatioAndTrailer) {
 
 TEST(BytesTest, GzipBombIsRefused) {
   auto bomb = GzipCompress(std::string(10 << 20, '\0'));
-  ASSERT_TRUE(bomb.ok());
+  ASSERT_OK(bomb);
   auto out = GzipDecompress(*bomb, 1 << 20);
   EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
 }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/status_matchers.h"
+
 namespace coinlake {
 namespace {
 
@@ -22,7 +24,7 @@ Status Check(int x) {
 }
 
 TEST(StatusTest, OkAndErrors) {
-  EXPECT_TRUE(Status::Ok().ok());
+  EXPECT_OK(Status::Ok());
   Status s = UnavailableError("down");
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(s.code(), StatusCode::kUnavailable);
@@ -33,7 +35,7 @@ TEST(StatusTest, OkAndErrors) {
 TEST(StatusTest, MacrosPropagate) {
   EXPECT_EQ(*Quarter(8), 2);
   EXPECT_EQ(Quarter(6).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_TRUE(Check(4).ok());
+  EXPECT_OK(Check(4));
   EXPECT_FALSE(Check(3).ok());
 }
 

@@ -2,12 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/status_matchers.h"
+
 namespace coinlake {
 namespace {
 
 TEST(TimeUtilTest, ParsesCmcTimestamps) {
   auto t = ParseIso8601("2026-09-29T03:55:03.728Z");
-  ASSERT_TRUE(t.ok());
+  ASSERT_OK(t);
   EXPECT_EQ(FormatIso8601(*t), "2026-09-29T03:55:03.728Z");
   EXPECT_EQ(FormatDate(*t), "2026-09-29");
   EXPECT_EQ(FormatKeyTime(*t), "2026-09-29T03-55-03Z");
@@ -30,7 +32,7 @@ TEST(TimeUtilTest, RejectsBadTimes) {
 
 TEST(TimeUtilTest, KeyTimeRoundTrips) {
   auto t = ParseKeyTime("2025-02-08T22-41-18Z");
-  ASSERT_TRUE(t.ok());
+  ASSERT_OK(t);
   EXPECT_EQ(FormatKeyTime(*t), "2025-02-08T22-41-18Z");
   EXPECT_FALSE(ParseKeyTime("2025-02-08T22:41:18Z").ok());
 }

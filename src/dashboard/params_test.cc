@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "dashboard/api.h"
+#include "tests/status_matchers.h"
 
 namespace coinlake::dashboard {
 namespace {
@@ -18,7 +19,7 @@ TEST(QueryParamsTest, DefaultsAndValues) {
   EXPECT_EQ(**p.Duration("window", 60, 86400), 6 * 3600);
   EXPECT_EQ(**p.Time("from"), 0);
   EXPECT_FALSE(p.Time("to")->has_value());
-  EXPECT_TRUE(p.Finish().ok());
+  EXPECT_OK(p.Finish());
 }
 
 TEST(QueryParamsTest, IsoTimes) {

@@ -6,6 +6,7 @@
 
 #include "pipeline/reprocess.h"
 #include "pipeline/test_lake.h"
+#include "tests/status_matchers.h"
 #include "tests/test_support.h"
 
 namespace coinlake::pipeline {
@@ -23,7 +24,7 @@ class AuditTest : public ::testing::Test {
     options.lake_url = lake;
     StopSignal stop;
     auto loaded = RunReprocess(options, stop);
-    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+    ASSERT_OK(loaded);
   }
   AuditReport Audit(const std::string& lake,
                     std::chrono::seconds interval = std::chrono::seconds(300)) {
@@ -33,7 +34,7 @@ class AuditTest : public ::testing::Test {
     options.lake_url = lake;
     StopSignal stop;
     auto report = RunAudit(options, stop);
-    EXPECT_TRUE(report.ok()) << report.status().ToString();
+    EXPECT_OK(report);
     return report.ok() ? *report : AuditReport{};
   }
   // The one finding of the report, which must be of `kind`.

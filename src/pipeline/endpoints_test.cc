@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "lake/keys.h"
+#include "tests/status_matchers.h"
 #include "tests/test_support.h"
 
 namespace coinlake::pipeline {
@@ -58,11 +59,10 @@ TEST(EndpointsTest, RequestsAndCreditsFollowTheConfiguration) {
 
 TEST(EndpointsTest, ParsersFillTheirOwnRows) {
   ParsedObject parsed;
-  ASSERT_TRUE(FindEndpoint(lake::kGlobalMetricsLatest)
-                  ->parse(coinlake::testing::ReadFixture(
-                              "global_metrics_quotes_latest_v1_underwater-cmc_2026-09-29.json"),
-                          parsed)
-                  .ok());
+  ASSERT_OK(FindEndpoint(lake::kGlobalMetricsLatest)
+                ->parse(coinlake::testing::ReadFixture(
+                            "global_metrics_quotes_latest_v1_underwater-cmc_2026-09-29.json"),
+                        parsed));
   ASSERT_TRUE(parsed.global_metrics.has_value());
   EXPECT_FALSE(parsed.quotes.has_value());
   EXPECT_EQ(parsed.ref.data_ts, parsed.global_metrics->status.timestamp);
@@ -75,7 +75,7 @@ TEST(EndpointsTest, SymbolsResolveToTheBestRankedActiveCoin) {
   map.rows = {Coin(1, "BTC", 1),    Coin(31469, "BTC", 4000),        Coin(99, "BTC", std::nullopt),
               Coin(1027, "ETH", 2), Coin(7, "OLD", 5, /*active=*/0), Coin(8, "OLD", std::nullopt)};
   auto ids = ResolveSymbols({"ETH", "BTC", "OLD", "ETH"}, map);
-  ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+  ASSERT_OK(ids);
   EXPECT_EQ(*ids, (std::vector<int64_t>{1027, 1, 8}));  // an inactive coin never wins
   auto missing = ResolveSymbols({"BTC", "NOPE", "ZZZ"}, map);
   EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);

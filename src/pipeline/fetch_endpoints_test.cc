@@ -12,6 +12,7 @@
 #include "pipeline/fetch.h"
 #include "pipeline/reprocess.h"
 #include "pipeline/test_lake.h"
+#include "tests/status_matchers.h"
 #include "tests/test_support.h"
 
 namespace coinlake::pipeline {
@@ -37,7 +38,7 @@ class FetchEndpointsTest : public ::testing::Test {
     sim.faults = faults;
     sim.credits_per_month = credits_per_month;
     auto started = cmc::Simulator::Start(sim);
-    ASSERT_TRUE(started.ok()) << started.status().ToString();
+    ASSERT_OK(started);
     sim_ = std::move(started).value();
     options_.database_url = db_.url();
     options_.lake_url = "file://" + dir_.path() + "/lake";
@@ -121,7 +122,7 @@ TEST_F(FetchEndpointsTest, EveryEndpointLandsInTheLakeAndLoads) {
   EXPECT_NE(logs.find("watchlist resolved"), std::string::npos);
   EXPECT_NE(logs.find("credit plan"), std::string::npos);
   auto everything = lake->ListAll("");
-  ASSERT_TRUE(everything.ok());
+  ASSERT_OK(everything);
   for (const auto& o : *everything) {
     std::string data = *lake->Get(o.key);
     if (LooksGzipped(data)) data = *GzipDecompress(data);
@@ -142,7 +143,7 @@ TEST_F(FetchEndpointsTest, EveryEndpointLandsInTheLakeAndLoads) {
   ASSERT_EQ(options_.quotes_ids.size(), 3u);
   options_.schedule = {{lake::kQuotesLatest, seconds(300)}};
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // a new second: a new raw key
-  ASSERT_TRUE(RunFetch(options_, stop_).ok());
+  ASSERT_OK(RunFetch(options_, stop_));
   EXPECT_EQ(Count("SELECT count(*) FROM quotes WHERE lake_key LIKE 'raw/cmc/quotes_latest/%' AND "
                   "cmc_id IN (" +
                   others + ")"),
@@ -154,13 +155,13 @@ TEST_F(FetchEndpointsTest, EveryEndpointLandsInTheLakeAndLoads) {
       Count("SELECT count(*) || ':' || sum(total_market_cap) FROM global_metrics");
   ReprocessOptions replay{db_.url(), options_.lake_url, "", ""};
   auto again = RunReprocess(replay, stop_);
-  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  ASSERT_OK(again);
   EXPECT_EQ(again->objects_loaded, 0);
   EXPECT_EQ(testing::TablesChecksum(db_), before);
   TestDatabase fresh;
   fresh.Migrate();
   auto rebuilt = RunReprocess({fresh.url(), options_.lake_url, "", ""}, stop_);
-  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status().ToString();
+  ASSERT_OK(rebuilt);
   EXPECT_EQ(rebuilt->objects_loaded, 5);  // listings, 2 quotes, global metrics, map
   EXPECT_EQ(fresh.Scalar("SELECT count(*) FROM quotes"), Count("SELECT count(*) FROM quotes"));
   EXPECT_EQ(fresh.Scalar("SELECT count(*) || ':' || sum(total_market_cap) FROM global_metrics"),
@@ -180,7 +181,7 @@ TEST_F(FetchEndpointsTest, GlobalMetricsFaultsAreRetriedOrStopIt) {
   auto pipeline = std::move(Pipeline::Make(options_, stop_)).value();
   std::vector<std::string_view> due = {lake::kGlobalMetricsLatest};
   auto report = pipeline->RunCycle("fetch", due);
-  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_OK(report);
   EXPECT_EQ(Count("SELECT count(*) FROM global_metrics"), "1");
   EXPECT_EQ(Served(kGlobalPath), 1);  // the malformed answer is not counted as served
 
@@ -249,7 +250,7 @@ TEST_F(FetchEndpointsTest, GovernorDefersCallsThePlanCannotAfford) {
   for (const auto& s : ServedLog()) served.insert(s["sha256"].get<std::string>());
   auto lake = Lake();
   auto quarantined = lake->ListAll("quarantine/");
-  ASSERT_TRUE(quarantined.ok()) << quarantined.status().ToString();
+  ASSERT_OK(quarantined);
   for (const auto& object : *quarantined) {
     if (!object.key.ends_with(".meta.json")) continue;
     auto meta = nlohmann::json::parse(*lake->Get(object.key));

@@ -14,6 +14,7 @@
 #include "lake/keys.h"
 #include "pipeline/reprocess.h"
 #include "pipeline/run_lock.h"
+#include "tests/status_matchers.h"
 #include "tests/test_support.h"
 
 namespace coinlake::pipeline {
@@ -41,7 +42,7 @@ class FetchTest : public ::testing::Test {
 
   // One fetch, then the listings body and sidecar keys it wrote to the lake.
   void FetchListingsOnce() {
-    ASSERT_TRUE(RunFetch(options_, stop_).ok());
+    ASSERT_OK(RunFetch(options_, stop_));
     first_lake_ = std::move(lake::OpenObjectStore(options_.lake_url)).value();
     auto first = first_lake_->ListAll("raw/cmc/listings_latest/");
     ASSERT_EQ(first->size(), 2u);
@@ -70,15 +71,28 @@ class FetchTest : public ::testing::Test {
   StopSignal stop_;
 };
 
+// The cycle reads the time from the clock it is given: its runs row says when, by that clock.
+TEST_F(FetchTest, TheCycleRunsOnTheClockItIsGiven) {
+  TimePoint start = *ParseIso8601("2031-03-04T05:06:07Z");
+  int reads = 0;
+  options_.clock = [&] { return start + std::chrono::seconds(reads++); };
+  ASSERT_OK(RunFetch(options_, stop_));
+  EXPECT_GE(reads, 2);
+  EXPECT_EQ(db_.Scalar("SELECT to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') "
+                       "FROM runs"),
+            "2031-03-04 05:06:07");
+  EXPECT_EQ(db_.Scalar("SELECT finished_at > started_at FROM runs"), "t");
+}
+
 TEST_F(FetchTest, OneCycleLandsInLakeAndDatabase) {
-  ASSERT_TRUE(RunFetch(options_, stop_).ok());
+  ASSERT_OK(RunFetch(options_, stop_));
   auto lake = std::move(lake::OpenObjectStore(options_.lake_url)).value();
   auto objects = lake->ListAll("raw/cmc/listings_latest/");
-  ASSERT_TRUE(objects.ok());
+  ASSERT_OK(objects);
   ASSERT_EQ(objects->size(), 2u);  // body and sidecar
   const std::string& body_key = (*objects)[0].key;
   ASSERT_TRUE(body_key.ends_with(".json.gz")) << body_key;
-  EXPECT_TRUE(lake::ParseRawKey(body_key).ok());
+  EXPECT_OK(lake::ParseRawKey(body_key));
   // The lake keeps the body as received; the ledger has the stored bytes' hash.
   std::string stored = *lake->Get(body_key);
   EXPECT_TRUE(LooksGzipped(stored));
@@ -101,7 +115,7 @@ TEST_F(FetchTest, OneCycleLandsInLakeAndDatabase) {
   EXPECT_EQ(spool->ListAll("")->size(), 0u);
   // The API key is nowhere in the lake.
   auto everything = lake->ListAll("");
-  ASSERT_TRUE(everything.ok());
+  ASSERT_OK(everything);
   for (const auto& o : *everything) {
     std::string data = *lake->Get(o.key);
     if (LooksGzipped(data)) data = *GzipDecompress(data);
@@ -110,12 +124,12 @@ TEST_F(FetchTest, OneCycleLandsInLakeAndDatabase) {
 }
 
 TEST_F(FetchTest, RunsRecordTheQuotesASnapshotCarriedOver) {
-  ASSERT_TRUE(RunFetch(options_, stop_).ok());
+  ASSERT_OK(RunFetch(options_, stop_));
   // The simulator refreshes each coin at its own minute: a second fetch a second later lists the
   // same 200 coins, each with the quote the first stored (carried over) unless the minute turned
   // in between and refreshed it (then a new one).
   NextFetchIntoAnotherLakeAndSecond();
-  ASSERT_TRUE(RunFetch(options_, stop_).ok());
+  ASSERT_OK(RunFetch(options_, stop_));
   EXPECT_EQ(db_.Scalar("SELECT concat_ws(',', rows, quotes_carried) FROM runs ORDER BY id LIMIT 1"),
             "200,0");
   EXPECT_EQ(db_.Scalar("SELECT rows + quotes_carried FROM runs ORDER BY id DESC LIMIT 1"), "200");
@@ -123,13 +137,13 @@ TEST_F(FetchTest, RunsRecordTheQuotesASnapshotCarriedOver) {
 }
 
 TEST_F(FetchTest, LakeRebuildsTheDatabase) {
-  ASSERT_TRUE(RunFetch(options_, stop_).ok());
+  ASSERT_OK(RunFetch(options_, stop_));
   std::string before = db_.Scalar("SELECT sum(price)::text FROM quotes");
   TestDatabase fresh;
   fresh.Migrate();
   ReprocessOptions reprocess{fresh.url(), options_.lake_url, "", ""};
   auto report = RunReprocess(reprocess, stop_);
-  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_OK(report);
   EXPECT_EQ(report->objects_loaded, 1);
   EXPECT_EQ(fresh.Scalar("SELECT count(*) FROM quotes"), "200");
   EXPECT_EQ(fresh.Scalar("SELECT sum(price)::text FROM quotes"), before);
@@ -141,14 +155,14 @@ TEST_F(FetchTest, LakeRebuildsTheDatabase) {
 // drain the same spool: it refuses, having asked the API nothing.
 TEST_F(FetchTest, RefusesWhileARunHoldsTheLock) {
   auto holder = RunLock::Acquire(db_.url());
-  ASSERT_TRUE(holder.ok()) << holder.status().ToString();
+  ASSERT_OK(holder);
   Status s = RunFetch(options_, stop_);
   EXPECT_EQ(s.code(), StatusCode::kAlreadyExists) << s.ToString();
   EXPECT_NE(s.message().find("already holds this database's run lock"), std::string::npos)
       << s.ToString();
   EXPECT_EQ(db_.Scalar("SELECT count(*) FROM runs"), "0");
   auto lake = lake::OpenObjectStore(options_.lake_url);
-  ASSERT_TRUE(lake.ok());
+  ASSERT_OK(lake);
   EXPECT_TRUE((*lake)->ListAll("raw/")->empty()) << "nothing fetched";
   holder->reset();
   EXPECT_TRUE(RunFetch(options_, stop_).ok()) << "the lock is free again";
@@ -206,8 +220,8 @@ TEST_F(FetchTest, AnObjectTheLedgerHoldsWithOtherBytesIsSetAsideAndTheDrainGoesO
   nlohmann::json meta = nlohmann::json::parse(*first_lake_->Get(meta_key));
   meta["body_sha256"] = Sha256Hex(other);
   auto spool = Spool();
-  ASSERT_TRUE(spool->Put(body_key, *GzipCompress(other)).ok());
-  ASSERT_TRUE(spool->Put(meta_key, meta.dump()).ok());
+  ASSERT_OK(spool->Put(body_key, *GzipCompress(other)));
+  ASSERT_OK(spool->Put(meta_key, meta.dump()));
 
   NextFetchIntoAnotherLakeAndSecond();
   Status s = RunFetch(options_, stop_);
@@ -229,7 +243,7 @@ TEST_F(FetchTest, AnObjectTheLedgerHoldsWithOtherBytesIsSetAsideAndTheDrainGoesO
             Sha256Hex(*first_lake_->Get(body_key)));
   EXPECT_EQ(db_.Scalar("SELECT error_class FROM runs ORDER BY id DESC LIMIT 1"), "DATA_LOSS");
 
-  EXPECT_TRUE(RunFetch(options_, stop_).ok());
+  EXPECT_OK(RunFetch(options_, stop_));
 }
 
 TEST_F(FetchTest, ABodySpooledWithoutItsSidecarGetsOneRebuiltFromTheBody) {
@@ -238,12 +252,12 @@ TEST_F(FetchTest, ABodySpooledWithoutItsSidecarGetsOneRebuiltFromTheBody) {
   const std::string stored = *first_lake_->Get(body_key);
   // A process killed between the body's spool write and its sidecar's left this behind.
   auto spool = Spool();
-  ASSERT_TRUE(spool->Put(body_key, stored).ok());
+  ASSERT_OK(spool->Put(body_key, stored));
 
   NextFetchIntoAnotherLakeAndSecond();
   log::Configure(log::Level::kInfo, log::Sink::kStdout);
   ::testing::internal::CaptureStdout();
-  ASSERT_TRUE(RunFetch(options_, stop_).ok());
+  ASSERT_OK(RunFetch(options_, stop_));
   const std::string logged = ::testing::internal::GetCapturedStdout();
   // The restart says what it found waiting, once.
   auto said = logged.find("spool holds objects from before this process");
@@ -254,7 +268,7 @@ TEST_F(FetchTest, ABodySpooledWithoutItsSidecarGetsOneRebuiltFromTheBody) {
   auto lake = std::move(lake::OpenObjectStore(options_.lake_url)).value();
   EXPECT_EQ(*lake->Get(body_key), stored);
   auto meta_text = lake->Get(meta_key);
-  ASSERT_TRUE(meta_text.ok()) << meta_text.status().ToString();
+  ASSERT_OK(meta_text);
   nlohmann::json meta = nlohmann::json::parse(*meta_text);
   EXPECT_EQ(meta["body_sha256"], Sha256Hex(*GzipDecompress(stored)));
   EXPECT_EQ(meta["body_size"], GzipDecompress(stored)->size());

@@ -14,6 +14,7 @@
 #include "lake/object_store.h"
 #include "pipeline/fetch.h"
 #include "tests/sanitizers.h"
+#include "tests/status_matchers.h"
 #include "tests/test_support.h"
 
 namespace coinlake::pipeline {
@@ -92,7 +93,7 @@ class HostileFetchTest : public ::testing::Test {
   std::vector<std::string> Keys(const std::string& prefix) {
     auto lake = std::move(lake::OpenObjectStore(options_.lake_url)).value();
     auto objects = lake->ListAll(prefix);
-    EXPECT_TRUE(objects.ok()) << objects.status().ToString();
+    EXPECT_OK(objects);
     std::vector<std::string> keys;
     if (objects.ok()) {
       for (const auto& o : *objects) keys.push_back(o.key);

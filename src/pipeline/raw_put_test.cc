@@ -5,6 +5,7 @@
 #include "common/bytes.h"
 #include "lake/keys.h"
 #include "lake/memory_object_store.h"
+#include "tests/status_matchers.h"
 
 namespace coinlake::pipeline {
 namespace {
@@ -30,14 +31,14 @@ TEST(RawPutTest, ADifferentResponseOfTheSameSecondGoesToQuarantineWithItsSidecar
   lake::MemoryObjectStore store;
   std::string body_key = lake::RawBodyKey(lake::kListingsLatest, Second());
   std::string meta_key = lake::RawMetaKey(lake::kListingsLatest, Second());
-  ASSERT_TRUE(PutRawObject(store, body_key, Gz("{\"a\":1}")).ok());
-  ASSERT_TRUE(PutRawObject(store, meta_key, Meta("{\"a\":1}")).ok());
+  ASSERT_OK(PutRawObject(store, body_key, Gz("{\"a\":1}")));
+  ASSERT_OK(PutRawObject(store, meta_key, Meta("{\"a\":1}")));
 
   std::string second = "{\"a\":2}";
   auto body = PutRawObject(store, body_key, Gz(second));
   auto meta = PutRawObject(store, meta_key, Meta(second));
-  ASSERT_TRUE(body.ok()) << body.status().ToString();
-  ASSERT_TRUE(meta.ok()) << meta.status().ToString();
+  ASSERT_OK(body);
+  ASSERT_OK(meta);
   std::string sha12 = Sha256Hex(second).substr(0, 12);
   EXPECT_EQ(*body,
             "quarantine/cmc/listings_latest/dt=2026-11-27/listings_latest_2026-11-27T10-05-00Z_" +
@@ -59,13 +60,13 @@ TEST(RawPutTest, ASidecarFollowsItsBodyWhenTheRawSidecarKeyIsFree) {
   lake::MemoryObjectStore store;
   std::string body_key = lake::RawBodyKey(lake::kListingsLatest, Second());
   std::string meta_key = lake::RawMetaKey(lake::kListingsLatest, Second());
-  ASSERT_TRUE(PutRawObject(store, body_key, Gz("{\"a\":1}")).ok());  // its sidecar never came
+  ASSERT_OK(PutRawObject(store, body_key, Gz("{\"a\":1}")));  // its sidecar never came
 
   std::string second = "{\"a\":2}";
   auto body = PutRawObject(store, body_key, Gz(second));
-  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  ASSERT_OK(body);
   auto meta = PutRawSidecar(store, meta_key, Meta(second), *body);
-  ASSERT_TRUE(meta.ok()) << meta.status().ToString();
+  ASSERT_OK(meta);
   EXPECT_TRUE(meta->starts_with("quarantine/")) << *meta;
   EXPECT_EQ(meta->substr(0, meta->size() - 10), body->substr(0, body->size() - 8));
   EXPECT_EQ(store.Get(meta_key).status().code(), StatusCode::kNotFound);
@@ -85,13 +86,13 @@ TEST(RawPutTest, AnotherResponsesSidecarDoesNotFollowAQuarantinedBody) {
   std::string body_key = lake::RawBodyKey(lake::kListingsLatest, Second());
   std::string meta_key = lake::RawMetaKey(lake::kListingsLatest, Second());
   std::string first = "{\"a\":1}", second = "{\"a\":2}";
-  ASSERT_TRUE(PutRawObject(store, body_key, Gz(first)).ok());
+  ASSERT_OK(PutRawObject(store, body_key, Gz(first)));
 
   auto later_body = PutRawObject(store, body_key, Gz(second));
-  ASSERT_TRUE(later_body.ok()) << later_body.status().ToString();
+  ASSERT_OK(later_body);
   ASSERT_TRUE(later_body->starts_with("quarantine/")) << *later_body;
   auto first_meta = PutRawSidecar(store, meta_key, Meta(first), *later_body);
-  ASSERT_TRUE(first_meta.ok()) << first_meta.status().ToString();
+  ASSERT_OK(first_meta);
   EXPECT_EQ(*first_meta, meta_key);
   EXPECT_EQ(*store.Get(meta_key), Meta(first));
   EXPECT_EQ(store.ListAll("quarantine/")->size(), 1u);  // the later body; its sidecar is to come
@@ -99,7 +100,7 @@ TEST(RawPutTest, AnotherResponsesSidecarDoesNotFollowAQuarantinedBody) {
 
 TEST(RawPutTest, OtherKeysKeepDataLoss) {
   lake::MemoryObjectStore store;
-  ASSERT_TRUE(store.Put("curated/quotes/x.csv.gz", "one").ok());
+  ASSERT_OK(store.Put("curated/quotes/x.csv.gz", "one"));
   EXPECT_EQ(PutRawObject(store, "curated/quotes/x.csv.gz", "two").status().code(),
             StatusCode::kDataLoss);
 }

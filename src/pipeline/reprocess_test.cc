@@ -17,6 +17,7 @@
 #include "lake/object_store.h"
 #include "pipeline/load_object.h"
 #include "pipeline/test_lake.h"
+#include "tests/status_matchers.h"
 #include "tests/test_support.h"
 
 namespace coinlake::pipeline {
@@ -65,7 +66,7 @@ class ReprocessTest : public ::testing::Test {
     clean.Migrate();
     StopSignal stop;
     auto report = RunReprocess(Options(clean, lake_->path(), 1), stop);
-    ASSERT_TRUE(report.ok()) << report.status().ToString();
+    ASSERT_OK(report);
     ASSERT_EQ(report->objects_loaded, kSnapshots);
     expected_ = new std::string(Checksum(clean));
     // An empty table is loaded without its indexes, which are built at the end, as migrate
@@ -98,7 +99,7 @@ TEST_F(ReprocessTest, SecondRunIsANoOp) {
   StopSignal stop;
   ASSERT_TRUE(RunReprocess(Options(db, lake_->path(), 3), stop).ok());
   auto again = RunReprocess(Options(db, lake_->path(), 3), stop);
-  ASSERT_TRUE(again.ok());
+  ASSERT_OK(again);
   EXPECT_EQ(again->objects_seen, kSnapshots);
   EXPECT_EQ(again->objects_loaded, 0);
   EXPECT_FALSE(again->quotes_rebuilt);
@@ -117,12 +118,12 @@ TEST_F(ReprocessTest, AnyOrderGivesTheSameRows) {
   auto late = Options(db, lake_->path(), 2);
   late.from_date = "2026-04-01";
   auto first = RunReprocess(late, stop);
-  ASSERT_TRUE(first.ok());
+  ASSERT_OK(first);
   EXPECT_GT(first->objects_loaded, 0);
   EXPECT_LT(first->objects_loaded, kSnapshots);
   // The table was no longer empty: loaded with its indexes in place.
   auto rest = RunReprocess(Options(db, lake_->path(), 2), stop);
-  ASSERT_TRUE(rest.ok());
+  ASSERT_OK(rest);
   EXPECT_TRUE(first->quotes_rebuilt);
   EXPECT_FALSE(rest->quotes_rebuilt);
   EXPECT_EQ(Checksum(db), *expected_);
@@ -141,7 +142,7 @@ TEST_F(ReprocessTest, ConcurrentRunsLoadEachObjectOnce) {
     });
   }
   for (auto& t : runs) t.join();
-  for (const Status& s : results) EXPECT_TRUE(s.ok()) << s.ToString();
+  for (const Status& s : results) EXPECT_OK(s);
   EXPECT_EQ(Checksum(db), *expected_);
   EXPECT_EQ(QuoteIndexes(db), *indexes_);
 }
@@ -157,7 +158,7 @@ TEST_F(ReprocessTest, ForceRebuildsTheSameRows) {
   // As the ETL signs in on a deployment: a login in coinlake_writer, owning no table.
   options.database_url = db.LoginUrl("coinlake_writer");
   auto rebuilt = RunReprocess(options, stop);
-  ASSERT_TRUE(rebuilt.ok());
+  ASSERT_OK(rebuilt);
   EXPECT_EQ(rebuilt->objects_loaded, kSnapshots);
   EXPECT_TRUE(rebuilt->quotes_rebuilt);
   EXPECT_EQ(Checksum(db), *expected_);
@@ -183,15 +184,15 @@ TEST_F(ReprocessTest, BatchesEqualLoadingOneObjectAtATime) {
   auto conn = db.Connect();
   warehouse::Loader loader(*conn);
   auto store = lake::OpenObjectStore(lake_->path());
-  ASSERT_TRUE(store.ok());
+  ASSERT_OK(store);
   auto objects = (*store)->ListAll(lake::RawPrefix(lake::kListingsLatest));
-  ASSERT_TRUE(objects.ok());
+  ASSERT_OK(objects);
   ASSERT_EQ(objects->size(), static_cast<size_t>(kSnapshots));
   for (const lake::ObjectInfo& o : *objects) {
     auto data = (*store)->Get(o.key);
-    ASSERT_TRUE(data.ok());
+    ASSERT_OK(data);
     auto loaded = LoadRawObject(*conn, loader, o.key, *data);
-    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+    ASSERT_OK(loaded);
   }
   EXPECT_EQ(Checksum(db), *expected_);
 }
@@ -204,22 +205,22 @@ class ReprocessRebuildTest : public ::testing::Test {
   void SetUp() override {
     MakeLake(lake_.path(), 1);
     auto store = lake::OpenObjectStore(lake_.path());
-    ASSERT_TRUE(store.ok());
+    ASSERT_OK(store);
     store_ = std::move(*store);
     auto objects = store_->ListAll(lake::RawPrefix(lake::kListingsLatest));
-    ASSERT_TRUE(objects.ok());
+    ASSERT_OK(objects);
     first_key_ = objects->front().key;
     auto first = store_->Get(first_key_);
-    ASSERT_TRUE(first.ok());
+    ASSERT_OK(first);
     auto body = GzipDecompress(*first);
-    ASSERT_TRUE(body.ok());
+    ASSERT_OK(body);
     auto json = nlohmann::json::parse(*body);
     repeated_at_ =
         *ParseIso8601(json["status"]["timestamp"].get<std::string>()) + std::chrono::minutes(1);
     json["status"]["timestamp"] = FormatIso8601(repeated_at_);
     auto gz = GzipCompress(json.dump());
-    ASSERT_TRUE(gz.ok());
-    ASSERT_TRUE(store_->Put(lake::RawBodyKey(lake::kListingsLatest, repeated_at_), *gz).ok());
+    ASSERT_OK(gz);
+    ASSERT_OK(store_->Put(lake::RawBodyKey(lake::kListingsLatest, repeated_at_), *gz));
 
     reference_.Migrate();
     auto conn = reference_.Connect();
@@ -230,13 +231,13 @@ class ReprocessRebuildTest : public ::testing::Test {
   void LoadOneAtATime(warehouse::Connection& conn, int n) {
     warehouse::Loader loader(conn);
     auto all = store_->ListAll(lake::RawPrefix(lake::kListingsLatest));
-    ASSERT_TRUE(all.ok());
+    ASSERT_OK(all);
     ASSERT_EQ(all->size(), static_cast<size_t>(kSnapshots + 1));
     for (int i = 0; i < n; ++i) {
       auto data = store_->Get((*all)[i].key);
-      ASSERT_TRUE(data.ok());
+      ASSERT_OK(data);
       auto loaded = LoadRawObject(conn, loader, (*all)[i].key, *data);
-      ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+      ASSERT_OK(loaded);
     }
   }
 
@@ -261,7 +262,7 @@ TEST_F(ReprocessRebuildTest, DuplicateQuotesEndAsLoadingInKeyOrder) {
   db.Migrate();
   StopSignal stop;
   auto report = RunReprocess(Options(db, lake_.path(), 2), stop);
-  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_OK(report);
   EXPECT_TRUE(report->quotes_rebuilt);
   EXPECT_GT(report->duplicates_removed, 0);
   // Every quote of the repeat was a duplicate: the first snapshot keeps them all.
@@ -286,13 +287,13 @@ TEST_F(ReprocessRebuildTest, FetchLoadsDuringARebuildEndTheSame) {
   db.Migrate();
   auto conn = db.Connect();
   auto started = warehouse::DeferQuoteIndexes(*conn);
-  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  ASSERT_OK(started);
   ASSERT_TRUE(*started);
   LoadOneAtATime(*conn, 6);  // the first snapshot, its repeat, and four more
   EXPECT_NE(RepeatRows(db), "0");
   StopSignal stop;
   auto report = RunReprocess(Options(db, lake_.path(), 2), stop);
-  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_OK(report);
   EXPECT_EQ(report->objects_loaded, kSnapshots + 1 - 6);
   EXPECT_TRUE(report->quotes_rebuilt);
   EXPECT_GT(report->duplicates_removed, 0);
@@ -360,7 +361,7 @@ TEST(ReprocessKillTest, KillNineMidLoadThenRerunMatchesACleanLoad) {
   EXPECT_EQ(db.Scalar("SELECT count(*) FROM quotes_deferred_indexes"), "2");
   EXPECT_EQ(QuoteIndexes(db), "\n");
   auto rerun = RunReprocess(Options(db, lake.path(), 2), stop);
-  ASSERT_TRUE(rerun.ok()) << rerun.status().ToString();
+  ASSERT_OK(rerun);
   EXPECT_EQ(rerun->objects_loaded, kSnapshots - loaded);
   EXPECT_TRUE(rerun->quotes_rebuilt);
   EXPECT_EQ(rerun->duplicates_removed, 0);

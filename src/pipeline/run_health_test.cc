@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 
+#include "tests/status_matchers.h"
 #include "tests/test_support.h"
 
 namespace coinlake::pipeline {
@@ -68,7 +69,7 @@ TEST(RunHealthTest, RecordKeepsTotalsAndTheLastSuccess) {
 TEST(RunHealthTest, TextfileIsWrittenAtomicallyAndReadsBack) {
   testing::TempDir dir;
   std::string path = dir.path() + "/coinlake.prom";
-  ASSERT_TRUE(WriteFileAtomically(path, "stale\n").ok());
+  ASSERT_OK(WriteFileAtomically(path, "stale\n"));
   ASSERT_TRUE(WriteFileAtomically(path, PrometheusText(Sample())).ok());
   // Only the final file remains: no temporary left for node_exporter to trip on.
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()),

@@ -20,6 +20,7 @@
 
 #include "cmc/sim.h"
 #include "pipeline/fetch.h"
+#include "tests/status_matchers.h"
 #include "tests/test_support.h"
 
 namespace coinlake::pipeline {
@@ -96,7 +97,7 @@ class RunLoopTest : public ::testing::Test {
     sim.port = 0;
     sim.coins = 300;
     auto started = cmc::Simulator::Start(sim);
-    ASSERT_TRUE(started.ok()) << started.status().ToString();
+    ASSERT_OK(started);
     sim_ = std::move(started).value();
     config_ = dir_.path() + "/coinlake.toml";
     WriteConfig("limit = 200\n");
@@ -204,7 +205,7 @@ TEST_F(RunLoopTest, HungDatabaseFailsTheCycleAndTheNextOneRuns) {
   options.schedule = {{"listings_latest", std::chrono::seconds(300)}};
   StopSignal stop;
   auto pipeline = Pipeline::Make(options, stop);
-  ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+  ASSERT_OK(pipeline);
   for (int cycle = 0; cycle < 2; ++cycle) {
     auto started = std::chrono::steady_clock::now();
     auto result = (*pipeline)->RunCycle("run", {"listings_latest"});

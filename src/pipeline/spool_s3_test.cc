@@ -12,6 +12,7 @@
 #include "cmc/sim.h"
 #include "lake/object_store.h"
 #include "pipeline/fetch.h"
+#include "tests/status_matchers.h"
 #include "tests/test_support.h"
 
 namespace coinlake::pipeline {
@@ -59,11 +60,11 @@ TEST(SpoolS3Test, LakeOutageLosesNothingAndWritesEachKeyOnce) {
   EXPECT_GE(spooled, 2u);  // bodies and sidecars wait, fsync'd
   set_down(false);
 
-  ASSERT_TRUE(RunFetch(options, stop).ok());
+  ASSERT_OK(RunFetch(options, stop));
   EXPECT_EQ(spool->ListAll("")->size(), 0u);
   auto lake = std::move(lake::OpenObjectStore(options.lake_url)).value();
   auto raw = lake->ListAll("raw/");
-  ASSERT_TRUE(raw.ok()) << raw.status().ToString();
+  ASSERT_OK(raw);
   EXPECT_GE(raw->size(), spooled);
   // The fake's audit log: every key written once, in key order.
   auto stats = control.Get("/__stats");

@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "tests/status_matchers.h"
 #include "tests/test_support.h"
 #include "warehouse/db.h"
 
@@ -34,7 +35,7 @@ class FrozenBackend {
 
 pid_t BackendPid(Connection& db) {
   auto rows = db.Query("SELECT pg_backend_pid()");
-  EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_OK(rows);
   return std::stoi(rows->text(0, 0));
 }
 
@@ -59,7 +60,7 @@ TEST(CallDeadlineTest, FrozenServerFailsTheCallInsteadOfHanging) {
 
   auto again = test_db.Connect();
   auto rows = again->Query("SELECT 2");
-  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_OK(rows);
   EXPECT_EQ(rows->text(0, 0), "2");
 }
 
@@ -77,7 +78,7 @@ TEST(CallDeadlineTest, WithoutATimeoutNothingIsArmed) {
   TestDatabase test_db;
   auto db = test_db.Connect();
   Status status = db->Execute("SELECT pg_sleep(1)");
-  EXPECT_TRUE(status.ok()) << status.ToString();
+  EXPECT_OK(status);
   CallDeadline none(-1, milliseconds(10));
   EXPECT_FALSE(none.expired());
 }

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "tests/status_matchers.h"
 #include "tests/test_support.h"
 #include "warehouse/db.h"
 
@@ -20,10 +21,10 @@ struct Etl {
 
 Etl ConnectAsEtl(TestDatabase& db) {
   auto conn = Connection::Open(db.LoginUrl("coinlake_writer"));
-  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+  EXPECT_OK(conn);
   if (!conn.ok()) return {};
   auto role = (*conn)->Query("SELECT current_user");
-  EXPECT_TRUE(role.ok()) << role.status().ToString();
+  EXPECT_OK(role);
   return {std::move(conn).value(), role.ok() ? role->text(0, 0) : ""};
 }
 
@@ -34,22 +35,19 @@ TEST(PrivilegesTest, EtlRoleCannotHaveItsTextRunAsTheOwner) {
   db.Migrate();
   Etl etl = ConnectAsEtl(db);
   ASSERT_NE(etl.conn, nullptr);
-  ASSERT_TRUE(etl.conn
-                  ->Execute("CREATE TEMPORARY TABLE quotes_deferred_indexes "
-                            "(name text PRIMARY KEY, definition text NOT NULL)")
-                  .ok());
-  ASSERT_TRUE(etl.conn
-                  ->Execute("INSERT INTO quotes_deferred_indexes VALUES ('x', $1)",
-                            {"ALTER ROLE \"" + etl.role + "\" SUPERUSER"})
-                  .ok());
+  ASSERT_OK(
+      etl.conn->Execute("CREATE TEMPORARY TABLE quotes_deferred_indexes "
+                        "(name text PRIMARY KEY, definition text NOT NULL)"));
+  ASSERT_OK(etl.conn->Execute("INSERT INTO quotes_deferred_indexes VALUES ('x', $1)",
+                              {"ALTER ROLE \"" + etl.role + "\" SUPERUSER"}));
 
   auto restored = etl.conn->Query("SELECT coinlake_quotes_restore_indexes()");
-  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  ASSERT_OK(restored);
   EXPECT_FALSE(restored->at(0, 0).has_value()) << "the function read the caller's table";
   EXPECT_EQ(db.Scalar("SELECT rolsuper FROM pg_roles WHERE rolname = '" + etl.role + "'"), "f");
   // The caller's table is left as it was: the function never touched it.
   auto left = etl.conn->Query("SELECT count(*) FROM pg_temp.quotes_deferred_indexes");
-  ASSERT_TRUE(left.ok()) << left.status().ToString();
+  ASSERT_OK(left);
   EXPECT_EQ(left->text(0, 0), "1");
 }
 
@@ -60,24 +58,22 @@ TEST(PrivilegesTest, TemporaryTablesDoNotStandInForTheSchemas) {
   db.Migrate();
   Etl etl = ConnectAsEtl(db);
   ASSERT_NE(etl.conn, nullptr);
-  ASSERT_TRUE(etl.conn->Execute("CREATE TEMPORARY TABLE quotes_2031_01 (x int)").ok());
-  ASSERT_TRUE(
-      etl.conn
-          ->Execute("SELECT coinlake_ensure_quote_partitions($1, $1)", {"2031-01-15 00:00:00+00"})
-          .ok());
+  ASSERT_OK(etl.conn->Execute("CREATE TEMPORARY TABLE quotes_2031_01 (x int)"));
+  ASSERT_OK(etl.conn->Execute("SELECT coinlake_ensure_quote_partitions($1, $1)",
+                              {"2031-01-15 00:00:00+00"}));
   EXPECT_EQ(db.Scalar("SELECT to_regclass('public.quotes_2031_01') IS NOT NULL"), "t");
 
   // A temporary quotes with a row would make the rebuild refuse to start on an empty table.
-  ASSERT_TRUE(etl.conn->Execute("CREATE TEMPORARY TABLE quotes (x int)").ok());
-  ASSERT_TRUE(etl.conn->Execute("INSERT INTO pg_temp.quotes VALUES (1)").ok());
-  ASSERT_TRUE(etl.conn->Execute("BEGIN").ok());
+  ASSERT_OK(etl.conn->Execute("CREATE TEMPORARY TABLE quotes (x int)"));
+  ASSERT_OK(etl.conn->Execute("INSERT INTO pg_temp.quotes VALUES (1)"));
+  ASSERT_OK(etl.conn->Execute("BEGIN"));
   auto deferred = etl.conn->Query("SELECT coinlake_quotes_defer_indexes()");
-  ASSERT_TRUE(deferred.ok()) << deferred.status().ToString();
+  ASSERT_OK(deferred);
   EXPECT_EQ(deferred->text(0, 0), "t") << "the rebuild looked at the caller's quotes";
   auto restored = etl.conn->Query("SELECT coinlake_quotes_restore_indexes()");
-  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  ASSERT_OK(restored);
   EXPECT_EQ(restored->text(0, 0), "0");
-  ASSERT_TRUE(etl.conn->Execute("COMMIT").ok());
+  ASSERT_OK(etl.conn->Execute("COMMIT"));
   EXPECT_EQ(db.Scalar("SELECT count(*) FROM pg_indexes WHERE schemaname = 'public' "
                       "AND tablename = 'quotes'"),
             db.Scalar("SELECT count(*) FROM pg_indexes WHERE schemaname = 'public' "
@@ -96,7 +92,7 @@ TEST(PrivilegesTest, EveryDefinerFunctionPinsItsSearchPathWithPgTempLast) {
       "                           WHERE c LIKE 'search_path=%'), '') "
       "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
       "WHERE n.nspname = 'public' AND p.prosecdef ORDER BY 1");
-  ASSERT_TRUE(functions.ok()) << functions.status().ToString();
+  ASSERT_OK(functions);
   ASSERT_EQ(functions->size(), 4u);
   for (size_t i = 0; i < functions->size(); ++i) {
     EXPECT_EQ(functions->text(i, 1), "search_path=pg_catalog, public, pg_temp")
