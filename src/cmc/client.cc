@@ -25,10 +25,9 @@ struct Transfer {
 
 // The body buffer is reserved once, at the cap, on the first bytes: address space, not memory
 // (only the pages the body fills become resident), and it goes back to the system as a whole
-// when freed. Growing it by doubling instead left every smaller buffer behind: glibc raises
-// its mmap threshold (up to 32 MiB) as large blocks are freed, so from the second attempt on
-// the 128 KiB..16 MiB steps came from the heap and stayed resident, and a body cut at 64 MiB
-// cost up to 3x that (docs/reliability.md). Get() trims the buffer to the body's size.
+// when freed. A buffer grown by doubling would leave its smaller steps resident in the heap
+// (glibc raises its mmap threshold as large blocks are freed; docs/benchmarks.md, "Measurements
+// behind design rules"). Get() trims the buffer to the body's size.
 size_t OnBody(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   size_t n = size * count;

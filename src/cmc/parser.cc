@@ -13,16 +13,11 @@
 
 #include "common/log.h"
 
-// simdjson kernel: On-Demand is header code, so it runs the kernel this file is compiled for.
-// With Debian's default -march=x86-64 that is `fallback` (scalar stage 1). Measured here on a
-// 5.9 MB, 5000-coin listings payload (docs/benchmarks.md, "Parsing"): compiling with the haswell
-// kernel (-mavx2 -mbmi -mpclmul -mlzcnt) speeds this parser up by about 15% (287 -> 335 MB/s)
-// and simdjson's raw walk by the same (628 -> 725 MB/s): the time goes into number and string
-// decoding, which is scalar in every kernel. Per-file SIMD flags would make the binary crash on
-// CPUs without AVX2 (inline std/simdjson code compiled with AVX2 is shared across files), and a
-// safe runtime dispatch (SIMDJSON_TARGET_REGION around a second copy of the walk over
-// simdjson::haswell::ondemand) is not worth 15% of a step that is already 3x faster than the
-// gzip inflate before it. So the portable kernel stays.
+// simdjson kernel: On-Demand is header code, so it runs the kernel this file is compiled for:
+// Debian's default -march=x86-64, the portable one. It stays portable: per-file SIMD flags would
+// crash the binary on CPUs without AVX2 (inline code compiled with AVX2 is shared across
+// files), and the gain of a runtime dispatch is small (docs/benchmarks.md, "Measurements behind
+// design rules").
 namespace coinlake::cmc {
 namespace {
 
