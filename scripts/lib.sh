@@ -107,6 +107,18 @@ pg_stop_started() {
   STARTED_PG_DATA=()
 }
 
+# one_object_lake LAKE FIXTURES: makes LAKE a file lake holding one raw object, the real top-100
+# listings fixture, under its key (time = the payload's status.timestamp), for tests that load
+# a single object.
+one_object_lake() {
+  local lake="$1" body="$2/listings_latest_v1_top100_duedill_2025-02-08.json" ts dir
+  ts=$(sed -n 's/.*"timestamp" *: *"\([0-9-]*\)T\([0-9]*\):\([0-9]*\):\([0-9]*\)[^"]*".*/\1T\2-\3-\4Z/p' "$body" | head -1)
+  [ -n "$ts" ] || die "no status.timestamp in $body"
+  dir="$lake/raw/cmc/listings_latest/dt=${ts%%T*}"
+  mkdir -p "$dir"
+  gzip -c "$body" >"$dir/listings_latest_$ts.json.gz"
+}
+
 # Runs a command in the background and remembers it for cleanup.
 start_bg() {
   "$@" &

@@ -47,13 +47,7 @@ migrate "first window"
 migrate "second window, over the existing schema"
 echo "roles and schema made by the master and the migrator, twice"
 
-# A one-object lake: the listings fixture under its key (time = status.timestamp).
-BODY="$FIXTURES/listings_latest_v1_top100_duedill_2025-02-08.json"
-TS=$(sed -n 's/.*"timestamp" *: *"\([0-9-]*\)T\([0-9]*\):\([0-9]*\):\([0-9]*\)[^"]*".*/\1T\2-\3-\4Z/p' "$BODY" | head -1)
-[ -n "$TS" ] || fail "no status.timestamp in $BODY"
-DIR="$WORK/lake/raw/cmc/listings_latest/dt=${TS%%T*}"
-mkdir -p "$DIR"
-gzip -c "$BODY" >"$DIR/listings_latest_$TS.json.gz"
+one_object_lake "$WORK/lake" "$FIXTURES"
 COINLAKE_DATABASE_URL="postgresql://coinlake_etl@127.0.0.1:$PG_PORT/coinlake" COINLAKE_LAKE_URL="$WORK/lake" \
   "$COINLAKE" reprocess --log-level warn >"$WORK/out" 2>&1 ||
   { cat "$WORK/out" >&2; fail "coinlake_etl could not load the lake into the migrator's schema"; }

@@ -51,7 +51,7 @@ struct SimOptions {
   std::string faults;
   // The clock of the market, the plan's limits and the data answers' status; the system clock
   // when empty. Tests move it to poll minutes apart without waiting.
-  std::function<TimePoint()> clock;
+  Clock clock;
 };
 
 class Simulator {

@@ -28,14 +28,8 @@ psql -q -h "$TLS_PG_SOCKET" -p "$PG_PORT" -U postgres -d postgres -c "CREATE DAT
 
 URL="postgresql://postgres@localhost:$PG_PORT/coinlake_ssl?sslmode=verify-full&sslrootcert=$CERTS/ca.crt"
 
-# A one-object lake: the listings fixture under its key (time = status.timestamp).
 LAKE="$WORK/lake"
-BODY="$FIXTURES/listings_latest_v1_top100_duedill_2025-02-08.json"
-TS=$(sed -n 's/.*"timestamp" *: *"\([0-9-]*\)T\([0-9]*\):\([0-9]*\):\([0-9]*\)[^"]*".*/\1T\2-\3-\4Z/p' "$BODY" | head -1)
-[ -n "$TS" ] || fail "no status.timestamp in $BODY"
-DIR="$LAKE/raw/cmc/listings_latest/dt=${TS%%T*}"
-mkdir -p "$DIR"
-gzip -c "$BODY" >"$DIR/listings_latest_$TS.json.gz"
+one_object_lake "$LAKE" "$FIXTURES"
 
 echo "verify-full with the right CA: migrate, reprocess"
 COINLAKE_DATABASE_URL="$URL" "$COINLAKE" migrate --log-level warn >"$WORK/out" 2>&1 ||
