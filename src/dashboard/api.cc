@@ -140,8 +140,8 @@ const std::string& LatestSql(const std::string& sort, bool descending, LatestSha
                                     latest)
                       : "false");
         }
-        // ... and each carried coin's newest quote up to the snapshot (about 5 ms for 2000
-        // coins, against 0.4 ms for the statement above).
+        // ... and each carried coin's newest quote up to the snapshot: one index probe per
+        // carried coin, so run only when the snapshot carried coins (docs/benchmarks.md).
         (*out)[{std::string(sort), desc, LatestShape::kSnapshotAndCarried, true}] = fmt::format(
             R"sql(
     SELECT {0}, ({1}), true

@@ -21,8 +21,8 @@ nlohmann::json TimeOrNull(const std::optional<std::string>& text);
 
 // Whether the ledger has migration 0011's carried_ids column (the ETL host migrates; the
 // dashboard may run an older schema meanwhile), read at most once a minute per process. The
-// statements name the column only when it is there (reading it through to_jsonb instead cost
-// 5-11% of the overview's throughput).
+// statements name the column only when it is there, rather than reading it through to_jsonb,
+// which slows the overview measurably (docs/benchmarks.md, "Measurements behind design rules").
 StatusOr<bool> RecentLedgerHasCarriedIds(warehouse::Connection& db);
 
 // The latest snapshot: the newest complete listings snapshot, one whose every coin the database

@@ -355,8 +355,8 @@ struct Server::Impl {
     http.set_keep_alive_max_count(1000);
     http.set_keep_alive_timeout(5);
     // An answer is written as headers then body; with Nagle on, the body waits for the client's
-    // delayed ACK of the headers (40 ms on Linux), which capped 64 keep-alive clients at ~1450
-    // req/s with the CPU half idle (docs/benchmarks.md, "Dashboard").
+    // delayed ACK of the headers, which caps keep-alive throughput far below the CPU's
+    // (docs/benchmarks.md, "Dashboard").
     http.set_tcp_nodelay(true);
     http.set_request_limits(
         {std::chrono::milliseconds(options.request_timeout_ms), kMaxHeadBytes + kMaxBodyBytes});
