@@ -7,8 +7,9 @@
 # Usage: no_outside_paths.sh SOURCE_DIR
 set -euo pipefail
 cd "$1"
-# ../shared (the notes and fixtures beside a checkout), /work/ (this machine's layout) and the
-# tool library. Paths that climb to ../../scripts inside the repository are fine.
+# Three kinds: a folder named shared climbed to from the checkout (the team's notes and
+# fixtures), this machine's /work layout, and the tool library. Paths that climb to
+# ../../scripts inside the repository are fine.
 pattern='(\.\./)+shared/|/work/|\.library/'
 if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   echo "not a git checkout: cannot list the repository's files" >&2
