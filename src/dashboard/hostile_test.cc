@@ -190,13 +190,19 @@ class HostileDashboardTest : public ::testing::Test {
     ASSERT_TRUE(fetched.ok()) << fetched.ToString();
     quotes_ = db_.Scalar("SELECT count(*) FROM quotes");
     ASSERT_NE(quotes_, "0");
-    ServeOptions options;
-    options.host = "127.0.0.1";
-    options.port = 0;
-    options.database_url = db_.url();
+    ServeOptions options = LocalOptions();
     options.cache_ms = 0;
     server_ = std::move(Server::Start(options)).value();
     port_ = server_->port();
+  }
+
+  // A server on a free loopback port over `database_url` (this test's database by default).
+  ServeOptions LocalOptions(const std::string& database_url = "") const {
+    ServeOptions options;
+    options.host = "127.0.0.1";
+    options.port = 0;
+    options.database_url = database_url.empty() ? db_.url() : database_url;
+    return options;
   }
 
   // The server still answers a normal request, and the data is intact.
@@ -468,10 +474,7 @@ TEST_F(HostileDashboardTest, EndlessHeadersAreCutInBoundedMemory) {
 // A client that sends its request a byte at a time, each well within the read timeout: only
 // the whole-request deadline ends it (408, connection closed), so it cannot hold a thread.
 TEST_F(HostileDashboardTest, DrippingClientIsCutAtTheRequestDeadline) {
-  ServeOptions options;
-  options.host = "127.0.0.1";
-  options.port = 0;
-  options.database_url = db_.url();
+  ServeOptions options = LocalOptions();
   options.request_timeout_ms = 1500;
   auto server = std::move(Server::Start(options)).value();
   int fd = Connect(server->port());
@@ -533,10 +536,7 @@ TEST_F(HostileDashboardTest, TooManyConnectionsAreTurnedAwayAndServiceResumes) {
 // connection is answered 503 and closed at once, one that sends nothing is closed within about a
 // second, while another address is served; when one of its connections goes, it is served again.
 TEST_F(HostileDashboardTest, OneAddressCannotHoldEveryConnection) {
-  ServeOptions options;
-  options.host = "127.0.0.1";
-  options.port = 0;
-  options.database_url = db_.url();
+  ServeOptions options = LocalOptions();
   options.max_connections_per_client = 3;
   auto server = std::move(Server::Start(options)).value();
   const int port = server->port();
@@ -599,10 +599,7 @@ TEST_F(HostileDashboardTest, HeavyRequestsNeverPileUpInTheDatabase) {
   const std::string login = reader.substr(user, reader.find('@') - user);
   constexpr int kPool = 2;
   constexpr int kRequests = 8;
-  ServeOptions options;
-  options.host = "127.0.0.1";
-  options.port = 0;
-  options.database_url = reader;
+  ServeOptions options = LocalOptions(reader);
   options.db_connections = kPool;
   options.statement_timeout_ms = 1000;
   auto server = std::move(Server::Start(options)).value();
