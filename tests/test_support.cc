@@ -102,6 +102,14 @@ std::string TestDatabase::Scalar(const std::string& sql) const {
   return rows->text(0, 0);
 }
 
+void TestDatabase::SchemaBefore(int version, const std::string& undo_sql) const {
+  auto conn = Connect();
+  ASSERT_NE(conn, nullptr);
+  EXPECT_OK(conn->Execute(undo_sql));
+  EXPECT_OK(conn->Execute("DELETE FROM schema_migrations WHERE version >= $1",
+                          {std::to_string(version)}));
+}
+
 TempDir::TempDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "coinlake-test-XXXXXX").string();
   char* made = ::mkdtemp(pattern.data());

@@ -26,6 +26,10 @@ class TestDatabase {
   void Migrate() const;
   // First column of the first row of `sql`, as text ("" for NULL).
   std::string Scalar(const std::string& sql) const;
+  // Makes the migrated schema look as it was before migration `version`: runs `undo_sql`
+  // (dropping what that migration added) and forgets it and every later one in
+  // schema_migrations. What a dashboard upgraded ahead of the ETL host's migration meets.
+  void SchemaBefore(int version, const std::string& undo_sql) const;
   // The URL of this database for a new login role in `group` (coinlake_writer or
   // coinlake_reader, made by Migrate): what the ETL or the dashboard signs in as. The role is
   // dropped with the database.

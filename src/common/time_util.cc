@@ -35,6 +35,11 @@ TimePoint SystemNow() {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
 }
 
+std::chrono::milliseconds MillisecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start);
+}
+
 StatusOr<TimePoint> ParseIso8601(std::string_view text) {
   // YYYY-MM-DDTHH:MM:SS[.fff...](Z|+00:00)
   int y, mo, d, h, mi, s, ms = 0;

@@ -18,6 +18,9 @@ TimePoint SystemNow();
 // (leveldb's Env::NowMicros, injected rather than read from the system).
 using Clock = std::function<TimePoint()>;
 
+// Time since `start` on the monotonic clock, for stage timings.
+std::chrono::milliseconds MillisecondsSince(std::chrono::steady_clock::time_point start);
+
 // Parses "2026-09-29T03:55:03.728Z" (fraction optional, any number of digits, "Z" or "+00:00").
 StatusOr<TimePoint> ParseIso8601(std::string_view text);
 

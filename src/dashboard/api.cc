@@ -11,7 +11,7 @@
 #include "dashboard/json_out.h"
 #include "dashboard/params.h"
 #include "warehouse/checksum.h"
-#include "warehouse/etl_schedule.h"
+#include "warehouse/heartbeat.h"
 
 namespace coinlake::dashboard {
 
@@ -25,7 +25,7 @@ constexpr std::string_view kLatestSorts[] = {"rank", "market_cap", "price", "vol
                                              "percent_change_24h"};
 
 StatusOr<json> Health(warehouse::Connection& db) {
-  ASSIGN_OR_RETURN(bool has_carried, RecentLedgerHasCarriedIds(db));
+  ASSIGN_OR_RETURN(bool has_carried, LedgerHasCarriedIds(db));
   ASSIGN_OR_RETURN(
       warehouse::Rows rows,
       db.Query(fmt::format("SELECT s.max, extract(epoch FROM now() - s.max) FROM ({}) s(max)",
@@ -166,7 +166,7 @@ StatusOr<std::string> Latest(warehouse::Connection& db, const LatestQuery& query
   // monthly partition's (snapshot_ts, quote_currency, cmc_rank) index, the top N only when
   // sorting by rank. (A ts range next to it would prune partitions, but PostgreSQL cannot
   // estimate a range between two unknown values and then prefers reading the whole snapshot.)
-  ASSIGN_OR_RETURN(bool has_carried, RecentLedgerHasCarriedIds(db));
+  ASSIGN_OR_RETURN(bool has_carried, LedgerHasCarriedIds(db));
   auto run = [&](LatestShape shape) -> StatusOr<warehouse::Result> {
     static constexpr const char* kShapeNames[] = {"_ids", "", "_carried"};
     std::string name =

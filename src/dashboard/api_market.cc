@@ -55,7 +55,7 @@ StatusOr<Range> ParseRange(warehouse::Connection& db, QueryParams& params) {
   if (to) {
     r.to = *to;
   } else {
-    ASSIGN_OR_RETURN(bool has_carried, RecentLedgerHasCarriedIds(db));
+    ASSIGN_OR_RETURN(bool has_carried, LedgerHasCarriedIds(db));
     ASSIGN_OR_RETURN(warehouse::Rows rows,
                      db.Query(fmt::format("SELECT floor(extract(epoch FROM coalesce(({}), now())))",
                                           LatestSnapshotSql(has_carried))));
@@ -317,7 +317,7 @@ StatusOr<json> Sparklines(warehouse::Connection& db, QueryParams& params) {
   ASSIGN_OR_RETURN(std::string currency, params.Currency());
   RETURN_IF_ERROR(params.Finish());
   std::string id_array = fmt::format("{{{}}}", fmt::join(ids, ","));
-  ASSIGN_OR_RETURN(bool has_carried, RecentLedgerHasCarriedIds(db));
+  ASSIGN_OR_RETURN(bool has_carried, LedgerHasCarriedIds(db));
   // The last 7 days of hourly closes before the latest snapshot, one array per asset.
   ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(fmt::format(R"sql(
     WITH snap AS (SELECT coalesce(({}), now()) AS max)
@@ -346,7 +346,7 @@ StatusOr<json> Movers(warehouse::Connection& db, QueryParams& params) {
   ASSIGN_OR_RETURN(int64_t universe, params.Int("universe", 1, 5000, 500));
   ASSIGN_OR_RETURN(std::string currency, params.Currency());
   RETURN_IF_ERROR(params.Finish());
-  ASSIGN_OR_RETURN(bool has_carried, RecentLedgerHasCarriedIds(db));
+  ASSIGN_OR_RETURN(bool has_carried, LedgerHasCarriedIds(db));
   const std::string snapshot_quotes = LatestSnapshotQuotesSql(1, has_carried);
   auto cmc = kCmcWindows.find(window);
   warehouse::Rows rows;
@@ -431,7 +431,7 @@ StatusOr<json> Global(warehouse::Connection& db, QueryParams& params) {
   }
   // No global metrics loaded: sum the latest snapshot (only the coins it lists, so "coins"
   // says how many the figures cover). BTC is CMC id 1, ETH 1027.
-  ASSIGN_OR_RETURN(bool has_carried, RecentLedgerHasCarriedIds(db));
+  ASSIGN_OR_RETURN(bool has_carried, LedgerHasCarriedIds(db));
   ASSIGN_OR_RETURN(rows, db.Query(fmt::format(R"sql(
     WITH snap AS ({})
     SELECT snap.max, sum(q.market_cap), sum(q.volume_24h),

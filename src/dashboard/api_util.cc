@@ -7,7 +7,8 @@
 #include <chrono>
 
 #include "common/time_util.h"
-#include "warehouse/etl_schedule.h"
+#include "warehouse/heartbeat.h"
+#include "warehouse/schema_version.h"
 
 namespace coinlake::dashboard {
 
@@ -73,21 +74,14 @@ StatusOr<int64_t> RecentEtlListingsIntervalSeconds(warehouse::Connection& db) {
   return fresh;
 }
 
-StatusOr<bool> RecentLedgerHasCarriedIds(warehouse::Connection& db) {
-  // Once there, the column stays: only a "not yet" is read again.
-  static std::atomic<bool> present{false};
-  static std::atomic<int64_t> read_at{-60};
-  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::steady_clock::now().time_since_epoch())
-                          .count();
-  if (present.load() || now - read_at.load() < 60) return present.load();
-  ASSIGN_OR_RETURN(warehouse::Rows rows,
-                   db.Query("SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
-                            "'lake_objects'::regclass AND attname = 'carried_ids' "
-                            "AND NOT attisdropped)"));
-  present = rows.text(0, 0) == "t";
-  read_at = now;
-  return present.load();
+StatusOr<bool> LedgerHasCarriedIds(warehouse::Connection& db) {
+  constexpr int kLedgerCarriedIds = 11;  // lake_objects.carried_ids
+  return warehouse::SchemaHasMigration(db, kLedgerCarriedIds);
+}
+
+nlohmann::json TimeOrNull(const std::optional<TimePoint>& time) {
+  if (!time) return nullptr;
+  return FormatIso8601(*time);
 }
 
 }  // namespace coinlake::dashboard

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "common/time_util.h"
 #include "warehouse/db.h"
 
 namespace coinlake::dashboard {
@@ -19,11 +20,20 @@ nlohmann::json NumberOrNull(const std::optional<std::string>& text);
 // UTC session, or null for SQL NULL.
 nlohmann::json TimeOrNull(const std::optional<std::string>& text);
 
-// Whether the ledger has migration 0011's carried_ids column (the ETL host migrates; the
-// dashboard may run an older schema meanwhile), read at most once a minute per process. The
-// statements name the column only when it is there, rather than reading it through to_jsonb,
-// which slows the overview measurably (docs/benchmarks.md, "Measurements behind design rules").
-StatusOr<bool> RecentLedgerHasCarriedIds(warehouse::Connection& db);
+nlohmann::json TimeOrNull(const std::optional<TimePoint>& time);
+
+// The value, or null when unset.
+template <typename T>
+nlohmann::json ValueOrNull(const std::optional<T>& value) {
+  if (!value) return nullptr;
+  return *value;
+}
+
+// Whether the ledger has migration 0011's carried_ids column (warehouse/schema_version.h: the
+// ETL host migrates; the dashboard may run an older schema meanwhile). The statements name the
+// column only when it is there, rather than reading it through to_jsonb, which slows the
+// overview measurably (docs/benchmarks.md, "Measurements behind design rules").
+StatusOr<bool> LedgerHasCarriedIds(warehouse::Connection& db);
 
 // The latest snapshot: the newest complete listings snapshot, one whose every coin the database
 // holds, as its own rows or carried over (stored with an earlier snapshot: CMC had not refreshed

@@ -162,12 +162,11 @@ TEST_F(ServerTest, LatestServesTheLoadedSnapshot) {
 
 // A dashboard upgraded before the ETL host migrates runs on a ledger without carried_ids
 // (migration 0011): the overview, the totals, the movers and every answer that names the latest
-// snapshot still answer. (Each test is its own process, so the once-a-minute schema check
-// starts fresh here.)
+// snapshot still answer. (The server's connections are opened after the change.)
 TEST_F(ServerTest, LatestWorksOnALedgerWithoutCarriedIds) {
   db_.Migrate();
   Fill();
-  db_.Scalar("ALTER TABLE lake_objects DROP COLUMN carried_ids");
+  db_.SchemaBefore(11, "ALTER TABLE lake_objects DROP COLUMN carried_ids");
   StartServer();
   auto latest = client_->Get("/api/v1/latest?limit=10");
   ASSERT_TRUE(latest);
@@ -238,7 +237,7 @@ nlohmann::json GetJson(httplib::Client& client, const std::string& path) {
 TEST_F(ServerTest, PipelineWorksOnRunsWithoutQuotesCarried) {
   db_.Migrate();
   Fill();
-  db_.Scalar("ALTER TABLE runs DROP COLUMN quotes_carried");  // a schema before migration 0012
+  db_.SchemaBefore(12, "ALTER TABLE runs DROP COLUMN quotes_carried");
   StartServer();
   auto p = GetJson(*client_, "/api/v1/pipeline");
   ASSERT_EQ(p["runs"].size(), 1u) << p;

@@ -13,8 +13,9 @@
 #include "pipeline/load_object.h"
 #include "warehouse/checksum.h"
 #include "warehouse/db.h"
-#include "warehouse/etl_schedule.h"
+#include "warehouse/heartbeat.h"
 #include "warehouse/migrations.h"
+#include "warehouse/run_ledger.h"
 
 namespace coinlake::pipeline {
 namespace {
@@ -31,20 +32,10 @@ class Schedule {
   explicit Schedule(std::chrono::seconds fixed) : before_first_(fixed) {}
 
   // `before_first` holds before the first cycle that recorded an interval (older cycles, or
-  // none at all). One row per change, not per cycle: memory stays small whatever the history.
+  // none at all).
   static StatusOr<Schedule> Recorded(warehouse::Connection& db, std::chrono::seconds before_first) {
-    ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(R"sql(
-        SELECT extract(epoch FROM started_at)::bigint, listings_interval_seconds
-        FROM (SELECT started_at, listings_interval_seconds,
-                     lag(listings_interval_seconds) OVER (ORDER BY started_at) AS previous
-              FROM runs WHERE listings_interval_seconds > 0) cycles
-        WHERE previous IS DISTINCT FROM listings_interval_seconds
-        ORDER BY started_at)sql"));
     Schedule schedule(before_first);
-    for (size_t i = 0; i < rows.size(); ++i) {
-      schedule.changes_.push_back({TimePoint{std::chrono::seconds(std::stoll(rows.text(i, 0)))},
-                                   std::chrono::seconds(std::stoll(rows.text(i, 1)))});
-    }
+    ASSIGN_OR_RETURN(schedule.changes_, warehouse::ListingsScheduleChanges(db));
     return schedule;
   }
 
@@ -54,7 +45,7 @@ class Schedule {
   // shorter would count slots nobody meant to fill. A gap that spans a change is counted in the
   // longer interval.
   std::chrono::seconds Between(TimePoint previous, TimePoint next) const {
-    auto after = [](TimePoint t, const Change& c) { return t < c.from; };
+    auto after = [](TimePoint t, const warehouse::ScheduleChange& c) { return t < c.from; };
     auto first = std::upper_bound(changes_.begin(), changes_.end(), previous, after);
     std::chrono::seconds longest =
         first == changes_.begin() ? before_first_ : (first - 1)->interval;
@@ -65,12 +56,8 @@ class Schedule {
   }
 
  private:
-  struct Change {
-    TimePoint from;
-    std::chrono::seconds interval;
-  };
   std::chrono::seconds before_first_;
-  std::vector<Change> changes_;  // by time
+  std::vector<warehouse::ScheduleChange> changes_;  // by time
 };
 
 class Auditor {
@@ -246,16 +233,13 @@ class Auditor {
   }
 
   StatusOr<std::string> GapCause(TimePoint from, TimePoint to) {
-    ASSIGN_OR_RETURN(
-        warehouse::Rows runs,
-        db_.Query("SELECT started_at, outcome, coalesce(error_class, ''), coalesce(error, '') "
-                  "FROM runs WHERE started_at >= $1 AND started_at < $2 "
-                  "ORDER BY (outcome = 'ok'), started_at LIMIT 1",
-                  {FormatIso8601(from), FormatIso8601(to)}));
-    if (runs.empty()) return std::string("no run started in that time (was the ETL running?)");
-    if (runs.text(0, 1) == "ok") return std::string("runs succeeded but stored no snapshot");
-    return fmt::format("{} run at {}: {} {}", runs.text(0, 1), runs.text(0, 0), runs.text(0, 2),
-                       runs.text(0, 3));
+    ASSIGN_OR_RETURN(std::optional<warehouse::RunRecord> run,
+                     warehouse::RunExplainingGap(db_, from, to));
+    if (!run) return std::string("no run started in that time (was the ETL running?)");
+    if (run->outcome == "ok") return std::string("runs succeeded but stored no snapshot");
+    return fmt::format("{} run at {}: {} {}", run->outcome,
+                       run->started ? FormatIso8601(*run->started) : "?",
+                       run->error_class.value_or(""), run->error.value_or(""));
   }
 
   const AuditOptions& options_;

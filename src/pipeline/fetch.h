@@ -1,4 +1,5 @@
-// One fetch cycle: extract -> spool -> lake -> load (the `run` loop is in run_loop.h).
+// One fetch cycle: extract -> spool -> lake -> load (the `run` loop is in run_loop.h). The
+// Pipeline class is defined over fetch.cc (the cycle), extract.cc and drain.cc (its steps).
 #pragma once
 
 #include <chrono>

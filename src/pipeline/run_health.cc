@@ -13,11 +13,6 @@
 namespace coinlake::pipeline {
 namespace {
 
-warehouse::Param TimeOrNull(TimePoint t) {
-  if (t == TimePoint{}) return std::nullopt;
-  return FormatIso8601(t);
-}
-
 double Seconds(TimePoint t) { return std::chrono::duration<double>(t.time_since_epoch()).count(); }
 
 double Seconds(std::chrono::milliseconds d) { return std::chrono::duration<double>(d).count(); }
@@ -39,42 +34,36 @@ void RunHealth::Record(const CycleReport& report, std::string_view outcome, Time
   last = report;
 }
 
-Status WriteHeartbeat(warehouse::Connection& db, const RunHealth& h, std::string_view state) {
-  return db.Execute(
-      R"sql(
-    INSERT INTO pipeline_heartbeat (host, pid, version, state, started_at, beat_at,
-        last_cycle_started_at, last_cycle_finished_at, last_outcome, last_success_at, lag_seconds,
-        next_cycle_at, cycles, failed_cycles, skipped_slots, credits_plan_month,
-        credits_used_month, credits_reset_at, listings_interval_seconds)
-    VALUES ($1, $2, $3, $4, $5, now(), $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-        $18)
-    ON CONFLICT (host) DO UPDATE SET pid = EXCLUDED.pid, version = EXCLUDED.version,
-        state = EXCLUDED.state, started_at = EXCLUDED.started_at, beat_at = EXCLUDED.beat_at,
-        last_cycle_started_at = EXCLUDED.last_cycle_started_at,
-        last_cycle_finished_at = EXCLUDED.last_cycle_finished_at,
-        last_outcome = EXCLUDED.last_outcome,
-        -- a restarted process has no success yet: keep the host's last one
-        last_success_at = coalesce(EXCLUDED.last_success_at, pipeline_heartbeat.last_success_at),
-        lag_seconds = EXCLUDED.lag_seconds, next_cycle_at = EXCLUDED.next_cycle_at,
-        cycles = EXCLUDED.cycles, failed_cycles = EXCLUDED.failed_cycles,
-        skipped_slots = EXCLUDED.skipped_slots,
-        credits_plan_month = EXCLUDED.credits_plan_month,
-        credits_used_month = EXCLUDED.credits_used_month,
-        credits_reset_at = EXCLUDED.credits_reset_at,
-        listings_interval_seconds = EXCLUDED.listings_interval_seconds)sql",
-      {h.host, std::to_string(h.pid), std::string(COINLAKE_VERSION), std::string(state),
-       FormatIso8601(h.started), TimeOrNull(h.last_cycle_started),
-       TimeOrNull(h.last_cycle_finished),
-       h.last_outcome.empty() ? warehouse::Param() : h.last_outcome, TimeOrNull(h.last_success),
-       h.cycles > 0 ? warehouse::Param(fmt::format("{:.3f}", h.lag_seconds)) : std::nullopt,
-       h.next_cycle == TimePoint::max() ? warehouse::Param() : TimeOrNull(h.next_cycle),
-       std::to_string(h.cycles), std::to_string(h.failed_cycles), std::to_string(h.skipped_slots),
-       h.credits ? warehouse::Param(std::to_string(h.credits->plan_month)) : std::nullopt,
-       h.credits ? warehouse::Param(std::to_string(h.credits->used_month)) : std::nullopt,
-       h.credits && h.credits->reset_at ? TimeOrNull(*h.credits->reset_at) : std::nullopt,
-       h.listings_interval_seconds > 0
-           ? warehouse::Param(std::to_string(h.listings_interval_seconds))
-           : std::nullopt});
+warehouse::Heartbeat HeartbeatOf(const RunHealth& h, std::string_view state) {
+  auto time_or_unset = [](TimePoint t) -> std::optional<TimePoint> {
+    if (t == TimePoint{}) return std::nullopt;
+    return t;
+  };
+  warehouse::Heartbeat beat{.host = h.host,
+                            .pid = h.pid,
+                            .version = COINLAKE_VERSION,
+                            .state = std::string(state),
+                            .started = h.started,
+                            .last_cycle_started = time_or_unset(h.last_cycle_started),
+                            .last_cycle_finished = time_or_unset(h.last_cycle_finished),
+                            .last_outcome = std::nullopt,
+                            .last_success = time_or_unset(h.last_success),
+                            .lag_seconds = std::nullopt,
+                            .next_cycle = std::nullopt,
+                            .cycles = h.cycles,
+                            .failed_cycles = h.failed_cycles,
+                            .skipped_slots = h.skipped_slots,
+                            .credits = std::nullopt,
+                            .listings_interval_seconds = h.listings_interval_seconds};
+  if (!h.last_outcome.empty()) beat.last_outcome = h.last_outcome;
+  if (h.cycles > 0) beat.lag_seconds = h.lag_seconds;
+  if (h.next_cycle != TimePoint::max()) beat.next_cycle = time_or_unset(h.next_cycle);
+  if (h.credits) {
+    beat.credits = warehouse::CreditPlanSeen{.plan_month = h.credits->plan_month,
+                                             .used_month = h.credits->used_month,
+                                             .reset_at = h.credits->reset_at};
+  }
+  return beat;
 }
 
 std::string PrometheusText(const RunHealth& h) {

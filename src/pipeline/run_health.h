@@ -11,7 +11,7 @@
 #include "common/status.h"
 #include "common/time_util.h"
 #include "pipeline/fetch.h"
-#include "warehouse/db.h"
+#include "warehouse/heartbeat.h"
 
 namespace coinlake::pipeline {
 
@@ -50,8 +50,8 @@ struct RunHealth {
               TimePoint finished);
 };
 
-// Upserts this host's pipeline_heartbeat row; `state` is running or stopped.
-Status WriteHeartbeat(warehouse::Connection& db, const RunHealth& health, std::string_view state);
+// This host's heartbeat row (warehouse/heartbeat.h); `state` is running or stopped.
+warehouse::Heartbeat HeartbeatOf(const RunHealth& health, std::string_view state);
 
 // The Prometheus text exposition of `health` (metric names prefixed coinlake_).
 std::string PrometheusText(const RunHealth& health);

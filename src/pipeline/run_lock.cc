@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "warehouse/heartbeat.h"
 
 namespace coinlake::pipeline {
 namespace {
@@ -27,13 +28,8 @@ std::string DescribeHolder(warehouse::Connection& db) {
         fmt::format("database backend pid {}, client {}", holder->text(0, 0), holder->text(0, 1)));
     if (holder->at(0, 2)) details.push_back("connected since " + holder->text(0, 2));
   }
-  // The heartbeat table exists once migrations ran; without it the name stays generic.
-  auto beat = db.Query(
-      "SELECT host, pid FROM pipeline_heartbeat WHERE state = 'running' "
-      "ORDER BY beat_at DESC LIMIT 1");
-  if (beat.ok() && !beat->empty()) {
-    details.push_back(
-        fmt::format("last heartbeat from host {} pid {}", beat->text(0, 0), beat->text(0, 1)));
+  if (auto host = warehouse::RunningHostName(db)) {
+    details.push_back("last heartbeat from " + *host);
   }
   std::string who = "another coinlake run";
   if (!details.empty()) who += fmt::format(" ({})", fmt::join(details, "; "));

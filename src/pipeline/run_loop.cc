@@ -108,7 +108,7 @@ class Loop {
   // Heartbeat row and metrics textfile; failures are logged, never fatal.
   void Publish(std::string_view state) {
     if (warehouse::Connection* db = lock_->connection()) {
-      Status beat = WriteHeartbeat(*db, health_, state);
+      Status beat = warehouse::WriteHeartbeat(*db, HeartbeatOf(health_, state));
       if (!beat.ok()) log::Warn("heartbeat not written", {{"error", beat.ToString()}});
     }
     if (!options_.metrics_textfile.empty()) {

@@ -106,11 +106,39 @@ void UseIamAuthentication(std::shared_ptr<aws::RdsAuthTokenGenerator> generator)
   iam_generator = std::move(generator);
 }
 
+std::optional<int64_t> Rows::integer(size_t row, size_t col) const {
+  const std::optional<std::string>& text = at(row, col);
+  int64_t value = 0;
+  if (!text) return std::nullopt;
+  auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (error != std::errc() || end != text->data() + text->size()) return std::nullopt;
+  return value;
+}
+
+std::optional<double> Rows::number(size_t row, size_t col) const {
+  const std::optional<std::string>& text = at(row, col);
+  double value = 0;
+  if (!text) return std::nullopt;
+  auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (error != std::errc() || end != text->data() + text->size()) return std::nullopt;
+  return value;
+}
+
+std::optional<TimePoint> Rows::time(size_t row, size_t col) const {
+  const std::optional<std::string>& text = at(row, col);
+  if (!text) return std::nullopt;
+  // "2026-09-29 03:55:03.728+00": the zone is always +00 here, a form ParseIso8601 does not take.
+  auto parsed = ParseIso8601(std::string_view(*text).substr(0, text->find('+')));
+  if (!parsed.ok()) return std::nullopt;
+  return *parsed;
+}
+
 struct Connection::Impl {
   PGconn* conn = nullptr;
   PGcancel* cancel = nullptr;                 // taken at connect: libpq has none once broken
   std::unordered_set<std::string> prepared;   // statement names prepared on this connection
   std::chrono::milliseconds call_timeout{0};  // SetCallTimeout; 0: none
+  SchemaSeen schema_seen;
 
   CallDeadline ArmDeadline() const { return CallDeadline(PQsocket(conn), call_timeout); }
   // The error of a call cut by its deadline says so (libpq only sees a lost connection).
@@ -127,6 +155,8 @@ struct Connection::Impl {
 };
 
 Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Connection::SchemaSeen& Connection::schema_seen() { return impl_->schema_seen; }
 Connection::~Connection() = default;
 
 // A scan rather than std::regex: libstdc++'s regex recurses per character and overflowed the

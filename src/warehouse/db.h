@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/time_util.h"
 
 namespace coinlake::aws {
 class RdsAuthTokenGenerator;
@@ -30,6 +31,11 @@ class Rows {
   // NULL is std::nullopt.
   const std::optional<std::string>& at(size_t row, size_t col) const { return data_[row][col]; }
   std::string text(size_t row, size_t col) const { return at(row, col).value_or(""); }
+  // Typed reads; std::nullopt for NULL (and for text that is not of the type).
+  std::optional<int64_t> integer(size_t row, size_t col) const;
+  std::optional<double> number(size_t row, size_t col) const;
+  // A timestamptz as PostgreSQL prints it in the UTC session every Connection sets.
+  std::optional<TimePoint> time(size_t row, size_t col) const;
 
  private:
   std::vector<std::string> columns_;
@@ -99,6 +105,14 @@ class Connection {
   // request, with no time limit of its own: call it where a wait stalls nothing else.
   // UNAVAILABLE if the request could not be delivered.
   Status CancelStatement();
+
+  // The schema version (newest applied migration) last read on this connection and when:
+  // schema_version.h's memo, so a long-lived connection reads it seldom.
+  struct SchemaSeen {
+    int version = -1;
+    std::chrono::steady_clock::time_point read_at{};
+  };
+  SchemaSeen& schema_seen();
 
  private:
   struct Impl;

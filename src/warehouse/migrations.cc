@@ -8,6 +8,7 @@
 
 #include "common/bytes.h"
 #include "common/log.h"
+#include "warehouse/schema_version.h"
 
 namespace coinlake::embedded {
 const std::map<std::string, std::string_view>& migrations();
@@ -121,14 +122,7 @@ StatusOr<MigrateResult> Migrate(Connection& db, const std::vector<Migration>& mi
 }
 
 Status CheckSchemaCurrent(Connection& db) {
-  // Two statements: PostgreSQL resolves every table a statement names before running it.
-  ASSIGN_OR_RETURN(Rows exists, db.Query("SELECT to_regclass('schema_migrations') IS NOT NULL"));
-  int have = -1;
-  if (exists.text(0, 0) == "t") {
-    ASSIGN_OR_RETURN(Rows rows,
-                     db.Query("SELECT coalesce(max(version), 0) FROM schema_migrations"));
-    have = std::stoi(rows.text(0, 0));
-  }
+  ASSIGN_OR_RETURN(int have, ReadSchemaVersion(db));
   const std::vector<Migration> embedded = EmbeddedMigrations();
   const int need = embedded.empty() ? 0 : embedded.back().version;
   if (have < 0) {
