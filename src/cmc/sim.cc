@@ -353,8 +353,15 @@ StatusOr<std::unique_ptr<Simulator>> Simulator::Start(const SimOptions& options)
   // keeps its connection for many calls, as with CMC.
   p->server.set_tcp_nodelay(true);
   p->server.set_keep_alive_max_count(100);
-  p->server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (res.status == 404 && res.body.empty()) SendError(res, 404, 404, "Not found");
+  // A paid endpoint the sim does not serve (market pairs, OHLCV, ...) is refused under a plan
+  // without it, as CMC does, before it is found missing.
+  p->server.set_error_handler([p](const httplib::Request& req, httplib::Response& res) {
+    if (res.status != 404 || !res.body.empty()) return;
+    if (!sim::PlanCovers(p->plan, req.path)) {
+      SendError(res, 403, 1006, sim::ErrorMessage(1006));
+    } else {
+      SendError(res, 404, 404, "Not found");
+    }
   });
   if (options.port == 0) {
     p->port = p->server.bind_to_any_port(options.host);
