@@ -54,7 +54,7 @@ DEADLINE=$((SECONDS + CYCLES * INTERVAL * 3 + 60))
 while [ "$(sql "SELECT count(*) FROM lake_objects")" -lt "$CYCLES" ]; do
   run_assert_alive "during the benchmark"
   if [ "$SECONDS" -ge "$DEADLINE" ]; then
-    fail "$(sql "SELECT count(*) FROM lake_objects") of $CYCLES snapshots after $((CYCLES * INTERVAL * 3 + 60)) s under plan $PLAN; last deferral: $(grep 'deferred' "$WORK/run.log" | tail -1)"
+    fail "$(sql "SELECT count(*) FROM lake_objects") of $CYCLES snapshots after $((CYCLES * INTERVAL * 3 + 60)) s under plan $PLAN; last deferral: $(grep 'endpoint deferred by the credit governor' "$WORK/run.log" | tail -1 | cut -c1-300)"
   fi
   awk '/^VmRSS:/ {print $2}' "/proc/$RUN_PID/status" >>"$WORK/rss"
   sleep 0.5
