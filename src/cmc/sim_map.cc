@@ -14,7 +14,6 @@ namespace {
 struct MapEntry {
   int64_t id;
   std::optional<int64_t> rank;  // null for inactive and untracked coins
-  std::string status;           // active, inactive, untracked
   Json json;
 };
 
@@ -41,7 +40,7 @@ MapEntry OffMarketEntry(int64_t n, bool inactive, TimePoint updated) {
     e["last_historical_data"] = nullptr;
   }
   e["platform"] = nullptr;
-  return {id, std::nullopt, inactive ? "inactive" : "untracked", std::move(e)};
+  return {id, std::nullopt, std::move(e)};
 }
 
 }  // namespace
@@ -83,7 +82,7 @@ std::optional<int64_t> Map(const httplib::Request& req, httplib::Response& res, 
         e["first_historical_data"] = FormatIso8601(c.date_added);
         e["last_historical_data"] = FormatIso8601(updated);
         e["platform"] = PlatformJson(c, /*map_ids=*/true);
-        entries.push_back({c.id, static_cast<int64_t>(i + 1), "active", std::move(e)});
+        entries.push_back({c.id, static_cast<int64_t>(i + 1), std::move(e)});
       }
     }
   }
