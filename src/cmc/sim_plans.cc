@@ -8,8 +8,9 @@
 namespace coinlake::cmc::sim {
 namespace {
 
-// CMC's published plans (coinmarketcap.com/api/pricing): credits a month, calls a minute and
-// historical depth. The free plan's 15,000 credits match the credit governor's assumption.
+// CMC's plans: credits a month, calls a minute and historical depth (docs/cmc.md, "Plans",
+// says where the figures come from). Basic's 15,000 credits and 30 calls a minute are the
+// credit governor's free-plan assumption.
 constexpr std::array<PlanFigures, 6> kPlans = {{
     {"basic", 15'000, 500, 30, 0, false},
     {"hobbyist", 110'000, 3'667, 30, 12, true},
