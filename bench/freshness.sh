@@ -27,7 +27,17 @@ source "$REPO/tests/crash/lib-crash.sh"
 crash_setup "$COINLAKE_BIN" freshness
 
 pg_private
-sim_start --coins "$COINS" --seed 42
+# The plan must cover the load, or the credit governor defers polls and the benchmark waits for
+# snapshots that never come: CYCLES listings calls of ceil(COINS/200) credits, at 60/INTERVAL
+# calls a minute plus key info and the map. Enterprise (30M credits a month, a day's pace of 1M
+# available at once, 120 calls a minute) covers up to 5000 coins at any INTERVAL >= 1 for a day.
+PLAN="${PLAN:-enterprise}"
+sim_start --coins "$COINS" --seed 42 --plan "$PLAN"
+plan_figures="$(curl -sf --max-time 10 -H 'X-CMC_PRO_API_KEY: bench' "$SIM_URL/v1/key/info" |
+  python3 -c 'import json, sys; p = json.load(sys.stdin)["data"]["plan"]
+print(p["credit_limit_monthly"], "credits a month,", p["credit_limit_daily"], "a day,",
+      p["rate_limit_minute"], "calls a minute")')" || fail "the sim's key info did not answer"
+echo "plan: $PLAN ($plan_figures)"
 file_lake
 export COINLAKE_LISTINGS_LIMIT="$COINS" COINLAKE_LOG_LEVEL=warn
 
@@ -39,8 +49,13 @@ STARTED_PIDS+=("$POLL_PID")
 
 RUN_INTERVAL="$INTERVAL" run_start
 : >"$WORK/rss"
+# Fail fast rather than wait forever: three times the schedule, plus a minute of start-up.
+DEADLINE=$((SECONDS + CYCLES * INTERVAL * 3 + 60))
 while [ "$(sql "SELECT count(*) FROM lake_objects")" -lt "$CYCLES" ]; do
   run_assert_alive "during the benchmark"
+  if [ "$SECONDS" -ge "$DEADLINE" ]; then
+    fail "$(sql "SELECT count(*) FROM lake_objects") of $CYCLES snapshots after $((CYCLES * INTERVAL * 3 + 60)) s under plan $PLAN; last deferral: $(grep 'endpoint deferred by the credit governor' "$WORK/run.log" | tail -1 | cut -c1-300)"
+  fi
   awk '/^VmRSS:/ {print $2}' "/proc/$RUN_PID/status" >>"$WORK/rss"
   sleep 0.5
 done

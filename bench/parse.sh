@@ -30,9 +30,10 @@ WORK="$RUN_DIR/bench"
 mkdir -p "$WORK"
 PAYLOAD="$WORK/listings_${COINS}.json"
 PORT=$(free_port 18502)
-say "generating $PAYLOAD from the sim (seed 42, $COINS coins)"
-start_bg "$COINLAKE" sim --port "$PORT" --seed 42 --coins "$COINS" >/dev/null 2>&1
-curl -sf --retry 30 --retry-delay 1 --retry-connrefused -H 'X-CMC_PRO_API_KEY: bench' \
+# One call of at most 25 credits: the free plan covers it.
+say "generating $PAYLOAD from the sim (seed 42, $COINS coins, plan basic)"
+start_bg "$COINLAKE" sim --port "$PORT" --seed 42 --coins "$COINS" --plan basic >/dev/null 2>&1
+curl -sf --max-time 60 --retry 30 --retry-delay 1 --retry-connrefused -H 'X-CMC_PRO_API_KEY: bench' \
   "http://127.0.0.1:$PORT/v1/cryptocurrency/listings/latest?limit=$COINS" -o "$PAYLOAD"
 cleanup_started
 printf '%s bytes\n' "$(stat -c %s "$PAYLOAD")" >&2

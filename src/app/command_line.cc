@@ -131,12 +131,22 @@ void AddSimOptions(CLI::App& sim, Invocation& invocation) {
   sim.add_option("--coins", options.coins, "coins in the market")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  sim.add_option("--plan", options.plan,
+                 "the CMC plan enforced and reported by /v1/key/info: basic, hobbyist, startup, "
+                 "standard, professional or enterprise (docs/cmc.md)")
+      ->envname("COINLAKE_SIM_PLAN")
+      ->check(
+          CLI::IsMember({"basic", "hobbyist", "startup", "standard", "professional", "enterprise"}))
+      ->capture_default_str();
   sim.add_option("--calls-per-minute", options.calls_per_minute,
-                 "plan: calls a minute before 429/1008 (0: unlimited)");
+                 "override the plan: calls a minute before 429/1008 (0: unlimited)")
+      ->check(CLI::NonNegativeNumber);
   sim.add_option("--credits-per-day", options.credits_per_day,
-                 "plan: daily credits before 429/1009 (0: unlimited)");
+                 "override the plan: daily credits before 429/1009 (0: unlimited)")
+      ->check(CLI::NonNegativeNumber);
   sim.add_option("--credits-per-month", options.credits_per_month,
-                 "plan: monthly credits before 429/1010 (0: unlimited)");
+                 "override the plan: monthly credits before 429/1010 (0: unlimited)")
+      ->check(CLI::NonNegativeNumber);
   sim.add_option("--faults", options.faults,
                  "faults pending from the start: a JSON array as for POST /__sim/faults, or "
                  "@FILE holding one (docs/cmc.md)")

@@ -2,245 +2,34 @@
 
 #include <fmt/format.h>
 #include <httplib.h>
-#include <zlib.h>
 
 #include <atomic>
-#include <charconv>
 #include <deque>
-#include <map>
-#include <nlohmann/json.hpp>
-#include <sstream>
 #include <thread>
 
 #include "cmc/market.h"
+#include "cmc/sim_faults.h"
+#include "cmc/sim_http.h"
+#include "cmc/sim_latest.h"
+#include "cmc/sim_map.h"
+#include "cmc/sim_plans.h"
 #include "common/bytes.h"
 #include "common/log.h"
 
 namespace coinlake::cmc {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using sim::Fault;
+using sim::Json;
+using sim::kJsonType;
+using sim::SendError;
 
-Json StatusEnvelope(TimePoint now, int64_t error_code, std::string_view message, int64_t credits,
-                    int elapsed_ms) {
-  Json status;
-  status["timestamp"] = FormatIso8601(now);
-  status["error_code"] = error_code;
-  status["error_message"] = error_code == 0 ? Json(nullptr) : Json(message);
-  status["elapsed"] = elapsed_ms;
-  status["credit_count"] = credits;
-  status["notice"] = nullptr;
-  return status;
-}
+// The explicit limit if one was given (>= 0, 0 = unlimited), else the plan's.
+int64_t Limit(int64_t given, int64_t plan) { return given >= 0 ? given : plan; }
 
-void SendError(httplib::Response& res, int http_status, int64_t error_code,
-               std::string_view message) {
-  Json body;
-  body["status"] = StatusEnvelope(SystemNow(), error_code, message, 0, 0);
-  res.status = http_status;
-  res.set_content(body.dump(), "application/json; charset=utf-8");
-}
-
-// CMC accepts integers only in a range and answers 400 otherwise.
-bool IntParam(const httplib::Request& req, const char* name, int64_t lo, int64_t hi, int64_t* out,
-              httplib::Response& res) {
-  if (!req.has_param(name)) return true;
-  std::string text = req.get_param_value(name);
-  int64_t value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || ptr != text.data() + text.size() || value < lo || value > hi) {
-    SendError(res, 400, 400, fmt::format("Invalid value for \"{}\": \"{}\"", name, text));
-    return false;
-  }
-  *out = value;
-  return true;
-}
-
-// A coin as listed: its quote and last_updated as of its own last refresh (SimMarket).
-Json CoinJson(const SimQuote& q) {
-  const SimCoin& c = *q.coin;
-  Json coin;
-  coin["id"] = c.id;
-  coin["name"] = c.name;
-  coin["symbol"] = c.symbol;
-  coin["slug"] = c.slug;
-  coin["num_market_pairs"] = c.num_market_pairs;
-  coin["date_added"] = FormatIso8601(c.date_added);
-  coin["tags"] = Json::array({"simulated"});
-  coin["max_supply"] = c.max_supply ? Json(*c.max_supply) : Json(nullptr);
-  coin["circulating_supply"] = c.circulating_supply;
-  coin["total_supply"] = c.total_supply;
-  coin["infinite_supply"] = !c.max_supply.has_value();
-  if (c.id >= 40000 && c.id % 3 == 0) {  // a third of the synthetic coins are ERC-20 tokens
-    coin["platform"] = {{"id", 1027},
-                        {"name", "Ethereum"},
-                        {"symbol", "ETH"},
-                        {"slug", "ethereum"},
-                        {"token_address", fmt::format("0x{:040x}", c.id * 2654435761ULL)}};
-  } else {
-    coin["platform"] = nullptr;
-  }
-  coin["cmc_rank"] = 0;  // filled by the caller, which knows the position
-  coin["self_reported_circulating_supply"] = nullptr;
-  coin["self_reported_market_cap"] = nullptr;
-  coin["tvl_ratio"] = nullptr;
-  coin["last_updated"] = FormatIso8601(q.last_updated);
-  Json usd;
-  usd["price"] = q.price;
-  usd["volume_24h"] = q.volume_24h;
-  usd["volume_change_24h"] = 0.0;
-  usd["percent_change_1h"] = q.percent_change_1h;
-  usd["percent_change_24h"] = q.percent_change_24h;
-  usd["percent_change_7d"] = q.percent_change_7d;
-  usd["market_cap"] = q.market_cap;
-  usd["market_cap_dominance"] = 0.0;
-  usd["fully_diluted_market_cap"] = q.price * c.max_supply.value_or(c.total_supply);
-  usd["tvl"] = nullptr;
-  usd["last_updated"] = FormatIso8601(q.last_updated);
-  coin["quote"]["USD"] = std::move(usd);
-  return coin;
-}
-
-// One scripted fault (see sim.h).
-struct Fault {
-  std::string kind;
-  std::string path;  // empty: any endpoint
-  int count = 1;
-  int http = 500;
-  int64_t error_code = 0;
-  std::optional<int> retry_after;
-  int delay_ms = 0;
-  int64_t bytes = int64_t{1} << 30;  // huge, gzip_bomb: decoded body size
-  int depth = 100'000;               // deep_nesting
-  int chunk_bytes = 64;              // drip
-  int interval_ms = 250;             // drip
-};
-
-StatusOr<std::vector<Fault>> ParseFaults(std::string_view text) {
-  auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_array()) {
-    return InvalidArgumentError("faults must be a JSON array");
-  }
-  std::vector<Fault> faults;
-  try {
-    for (const auto& f : doc) {
-      Fault fault;
-      fault.kind = f.at("fault").get<std::string>();
-      static const char* kKinds[] = {"status",    "error_200", "slow",         "reset",
-                                     "truncated", "malformed", "new_field",    "huge",
-                                     "endless",   "gzip_bomb", "deep_nesting", "drip"};
-      if (std::find(std::begin(kKinds), std::end(kKinds), fault.kind) == std::end(kKinds)) {
-        return InvalidArgumentError(fmt::format("unknown fault '{}'", fault.kind));
-      }
-      fault.path = f.value("path", "");
-      fault.count = f.value("count", 1);
-      fault.http = f.value("http", 500);
-      fault.error_code = f.value("error_code", int64_t{0});
-      if (f.contains("retry_after")) fault.retry_after = f["retry_after"].get<int>();
-      fault.delay_ms = f.value("delay_ms", 0);
-      fault.bytes = f.value("bytes", fault.bytes);
-      fault.depth = f.value("depth", fault.depth);
-      fault.chunk_bytes = std::max(1, f.value("chunk_bytes", fault.chunk_bytes));
-      fault.interval_ms = f.value("interval_ms", fault.interval_ms);
-      faults.push_back(std::move(fault));
-    }
-  } catch (const nlohmann::json::exception& e) {
-    return InvalidArgumentError(fmt::format("bad fault: {}", e.what()));
-  }
-  return faults;
-}
-
-// Hostile bodies are generated piece by piece as the client reads, so the sim's own memory
-// stays flat however much it sends.
-constexpr size_t kPieceBytes = 64 << 10;
-const char* Whitespace() {
-  static const std::string spaces(kPieceBytes, ' ');
-  return spaces.data();
-}
-
-// A gzip stream of `size` spaces, deflated as the client reads: about 1 KB on the wire per
-// MB inflated, so a client that limits only the compressed size inflates gigabytes.
-class GzipBomb {
- public:
-  explicit GzipBomb(int64_t size) : left_(size) {
-    deflateInit2(&z_, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY);
-  }
-  ~GzipBomb() { deflateEnd(&z_); }
-  GzipBomb(const GzipBomb&) = delete;
-  GzipBomb& operator=(const GzipBomb&) = delete;
-
-  // Sends the next compressed piece (1 MB inflated); false once the client is gone.
-  bool Next(httplib::DataSink& sink) {
-    std::string out;
-    for (int i = 0; i < 16 && !finished_; ++i) {
-      size_t n = static_cast<size_t>(std::min<int64_t>(left_, kPieceBytes));
-      left_ -= static_cast<int64_t>(n);
-      z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(Whitespace()));
-      z_.avail_in = static_cast<uInt>(n);
-      int flush = left_ == 0 ? Z_FINISH : Z_NO_FLUSH;
-      do {
-        z_.next_out = out_;
-        z_.avail_out = sizeof out_;
-        if (deflate(&z_, flush) == Z_STREAM_END) finished_ = true;
-        out.append(reinterpret_cast<char*>(out_), sizeof out_ - z_.avail_out);
-      } while (z_.avail_out == 0 || (flush == Z_FINISH && !finished_));
-    }
-    if (!out.empty() && !sink.write(out.data(), out.size())) return false;
-    if (finished_) sink.done();
-    return true;
-  }
-
- private:
-  z_stream z_{};
-  int64_t left_;
-  bool finished_ = false;
-  Bytef out_[16 << 10];
-};
-
-// Answers a flood fault: "huge" (a Content-Length of `bytes` whitespace), "endless" (chunked
-// whitespace until the client hangs up) or "gzip_bomb".
-void ServeFlood(const Fault& fault, httplib::Response& res) {
-  if (fault.kind == "huge") {
-    res.set_content_provider(static_cast<size_t>(std::max<int64_t>(fault.bytes, 0)),
-                             "application/json; charset=utf-8",
-                             [](size_t, size_t length, httplib::DataSink& sink) {
-                               return sink.write(Whitespace(), std::min(length, kPieceBytes));
-                             });
-  } else if (fault.kind == "endless") {
-    // Not a JSON content type: httplib would spend its time compressing the flood.
-    res.set_chunked_content_provider(
-        "application/octet-stream",
-        [](size_t, httplib::DataSink& sink) { return sink.write(Whitespace(), kPieceBytes); });
-  } else {
-    auto bomb = std::make_shared<GzipBomb>(std::max<int64_t>(fault.bytes, 0));
-    res.set_header("Content-Encoding", "gzip");
-    res.set_chunked_content_provider(
-        "application/octet-stream",
-        [bomb](size_t, httplib::DataSink& sink) { return bomb->Next(sink); });
-  }
-}
-
-// CMC's message for each error code the sim produces.
-std::string_view ErrorMessage(int64_t code) {
-  switch (code) {
-    case 1001:
-      return "This API Key is invalid.";
-    case 1002:
-      return "API key missing.";
-    case 1006:
-      return "Your API Key subscription plan doesn't support this endpoint.";
-    case 1008:
-      return "You've exceeded your API Key's HTTP request rate limit. Rate limits reset every "
-             "minute.";
-    case 1009:
-      return "You've exceeded your API Key's daily rate limit.";
-    case 1010:
-      return "You've exceeded your API Key's monthly rate limit.";
-    case 1011:
-      return "You've hit an IP rate limit.";
-    default:
-      return "Internal Server Error";
-  }
+// True when the request's Accept-Encoding names gzip.
+bool AcceptsGzip(const httplib::Request& req) {
+  return req.get_header_value("Accept-Encoding").find("gzip") != std::string::npos;
 }
 
 // Counts one answer in progress for as long as it lives.
@@ -259,6 +48,10 @@ class InProgress {
 
 struct Simulator::Impl {
   SimOptions options;
+  sim::Plan plan;
+  int64_t calls_per_minute;  // 0: unlimited
+  int64_t credits_per_day;
+  int64_t credits_per_month;
   SimMarket market;
   httplib::Server server;
   std::thread thread;
@@ -278,7 +71,13 @@ struct Simulator::Impl {
   TimePoint month{};
   int64_t month_credits = 0;
 
-  explicit Impl(const SimOptions& o) : options(o), market(o.seed, o.coins, Now()) {}
+  Impl(const SimOptions& o, sim::Plan p)
+      : options(o),
+        plan(p),
+        calls_per_minute(Limit(o.calls_per_minute, sim::Figures(p).calls_per_minute)),
+        credits_per_day(Limit(o.credits_per_day, sim::Figures(p).credits_per_day)),
+        credits_per_month(Limit(o.credits_per_month, sim::Figures(p).credits_per_month)),
+        market(o.seed, o.coins, Now()) {}
 
   TimePoint Now() const { return options.clock ? options.clock() : SystemNow(); }
 
@@ -316,8 +115,8 @@ struct Simulator::Impl {
       minute = std::chrono::floor<std::chrono::minutes>(now);
       minute_calls = 0;
     }
-    if (options.calls_per_minute > 0 && minute_calls >= options.calls_per_minute) {
-      SendError(res, 429, 1008, ErrorMessage(1008));
+    if (calls_per_minute > 0 && minute_calls >= calls_per_minute) {
+      SendError(res, 429, 1008, sim::ErrorMessage(1008));
       return false;
     }
     ++minute_calls;
@@ -341,12 +140,12 @@ struct Simulator::Impl {
       month = this_month;
       month_credits = 0;
     }
-    if (options.credits_per_day > 0 && day_credits + credits > options.credits_per_day) {
-      SendError(res, 429, 1009, ErrorMessage(1009));
+    if (credits_per_day > 0 && day_credits + credits > credits_per_day) {
+      SendError(res, 429, 1009, sim::ErrorMessage(1009));
       return false;
     }
-    if (options.credits_per_month > 0 && month_credits + credits > options.credits_per_month) {
-      SendError(res, 429, 1010, ErrorMessage(1010));
+    if (credits_per_month > 0 && month_credits + credits > credits_per_month) {
+      SendError(res, 429, 1010, sim::ErrorMessage(1010));
       return false;
     }
     day_credits += credits;
@@ -360,24 +159,24 @@ struct Simulator::Impl {
   void Serve(const httplib::Request& req, httplib::Response& res, Build&& build) {
     InProgress counted(in_progress);
     if (!Authorised(req, res) || !AdmitCall(res)) return;
+    if (!sim::PlanCovers(plan, req.path)) {
+      SendError(res, 403, 1006, sim::ErrorMessage(1006));
+      return;
+    }
     std::optional<Fault> fault = TakeFault(req.path);
-    if (fault && fault->kind == "status") {
-      SendError(res, fault->http, fault->error_code, ErrorMessage(fault->error_code));
+    if (fault && (fault->kind == "status" || fault->kind == "error_200")) {
+      int http = fault->kind == "status" ? fault->http : 200;
+      int64_t code = fault->error_code.value_or(sim::DefaultErrorCode(fault->http));
+      SendError(res, http, code, sim::ErrorMessage(code));
       if (fault->retry_after) res.set_header("Retry-After", std::to_string(*fault->retry_after));
       return;
     }
-    if (fault && fault->kind == "error_200") {
-      SendError(res, 200, fault->error_code, ErrorMessage(fault->error_code));
-      return;
-    }
     if (fault && fault->kind == "reset") {
-      res.set_chunked_content_provider("application/json",
-                                       [](size_t, httplib::DataSink&) { return false; });
+      res.set_chunked_content_provider(kJsonType, [](size_t, httplib::DataSink&) { return false; });
       return;
     }
-    if (fault &&
-        (fault->kind == "huge" || fault->kind == "endless" || fault->kind == "gzip_bomb")) {
-      ServeFlood(*fault, res);
+    if (fault && sim::IsFlood(*fault)) {
+      sim::ServeFlood(*fault, res);
       return;
     }
     if (fault && fault->kind == "slow") {
@@ -388,7 +187,8 @@ struct Simulator::Impl {
     std::optional<int64_t> credits = build(now, body);
     if (!credits) return;
     if (!Charge(*credits, res)) return;
-    Json status = StatusEnvelope(now, 0, "", *credits, static_cast<int>((Now() - now).count()));
+    Json status =
+        sim::StatusEnvelope(now, 0, "", *credits, static_cast<int>((Now() - now).count()));
     if (body.contains("total_count")) {
       status["total_count"] = body["total_count"];
       body.erase("total_count");
@@ -412,7 +212,7 @@ struct Simulator::Impl {
       size_t chunk = static_cast<size_t>(fault->chunk_bytes);
       auto interval = std::chrono::milliseconds(fault->interval_ms);
       res.set_content_provider(
-          shared->size(), "application/json; charset=utf-8",
+          shared->size(), kJsonType,
           [shared, chunk, interval](size_t offset, size_t length, httplib::DataSink& sink) {
             std::this_thread::sleep_for(interval);
             return sink.write(shared->data() + offset, std::min(chunk, length));
@@ -421,7 +221,7 @@ struct Simulator::Impl {
     }
     if (fault && fault->kind == "truncated") {
       auto shared = std::make_shared<std::string>(std::move(text));
-      res.set_content_provider(shared->size(), "application/json; charset=utf-8",
+      res.set_content_provider(shared->size(), kJsonType,
                                [shared](size_t offset, size_t, httplib::DataSink& sink) {
                                  if (offset >= shared->size() / 2) return false;
                                  sink.write(shared->data(), shared->size() / 2);
@@ -434,126 +234,28 @@ struct Simulator::Impl {
       served.push_back(
           {{"endpoint", req.path}, {"timestamp", FormatIso8601(now)}, {"sha256", Sha256Hex(text)}});
     }
-    res.set_content(std::move(text), "application/json; charset=utf-8");
+    Send(req, res, std::move(text));
   }
 
-  void Listings(const httplib::Request& req, httplib::Response& res) {
-    Serve(req, res, [&](TimePoint now, Json& body) -> std::optional<int64_t> {
-      int64_t start = 1, limit = 100;
-      if (!IntParam(req, "start", 1, INT32_MAX, &start, res) ||
-          !IntParam(req, "limit", 1, 5000, &limit, res) || !UsdOnly(req, res)) {
-        return std::nullopt;
+  // A good answer: gzip'd here when the client accepts it (as CMC does; httplib would prefer
+  // brotli), plain otherwise.
+  static void Send(const httplib::Request& req, httplib::Response& res, std::string text) {
+    if (AcceptsGzip(req)) {
+      auto gz = GzipCompress(text, 6);
+      if (gz.ok()) {
+        res.set_header("Content-Encoding", "gzip");
+        res.set_header("Vary", "Accept-Encoding");
+        res.set_content(std::move(*gz), kJsonType);
+        return;
       }
-      Json data = Json::array();
-      double total_cap = 0;
-      {
-        auto lock = market.Lock();
-        std::vector<SimQuote> quotes = market.Snapshot(now);
-        for (const SimQuote& q : quotes) total_cap += q.market_cap;
-        for (int64_t i = start - 1;
-             i < static_cast<int64_t>(quotes.size()) && i < start - 1 + limit; ++i) {
-          Json coin = CoinJson(quotes[i]);
-          coin["cmc_rank"] = i + 1;
-          coin["quote"]["USD"]["market_cap_dominance"] = quotes[i].market_cap / total_cap * 100.0;
-          data.push_back(std::move(coin));
-        }
-      }
-      int64_t credits = (static_cast<int64_t>(data.size()) + 199) / 200;
-      body["data"] = std::move(data);
-      body["total_count"] = market.coin_count();
-      return std::max<int64_t>(credits, 1);
-    });
+    }
+    res.set_content(std::move(text), kJsonType);
   }
 
-  // /v2/cryptocurrency/quotes/latest: by id or slug -> keyed by id; by symbol -> array per symbol.
-  void Quotes(const httplib::Request& req, httplib::Response& res) {
-    Serve(req, res, [&](TimePoint now, Json& body) -> std::optional<int64_t> {
-      std::string by = req.has_param("id")       ? "id"
-                       : req.has_param("slug")   ? "slug"
-                       : req.has_param("symbol") ? "symbol"
-                                                 : "";
-      if (by.empty()) {
-        SendError(res, 400, 400, "\"value\" must contain at least one of [id, symbol, slug]");
-        return std::nullopt;
-      }
-      if (!UsdOnly(req, res)) return std::nullopt;
-      std::vector<std::string> wanted;
-      std::stringstream list(req.get_param_value(by.c_str()));
-      for (std::string item; std::getline(list, item, ',');) {
-        if (!item.empty()) wanted.push_back(item);
-      }
-      Json data = Json::object();
-      int64_t coins = 0;
-      auto lock = market.Lock();
-      std::vector<SimQuote> quotes = market.Snapshot(now);
-      for (const std::string& w : wanted) {
-        bool found = false;
-        for (size_t i = 0; i < quotes.size(); ++i) {
-          const SimCoin& c = *quotes[i].coin;
-          bool match = by == "id"     ? std::to_string(c.id) == w
-                       : by == "slug" ? c.slug == w
-                                      : c.symbol == w;
-          if (!match) continue;
-          found = true;
-          Json coin = CoinJson(quotes[i]);
-          coin["cmc_rank"] = static_cast<int64_t>(i + 1);
-          coin["is_active"] = 1;
-          coin["is_fiat"] = 0;
-          coin["tags"] =
-              Json::array({{{"slug", "simulated"}, {"name", "Simulated"}, {"category", "OTHERS"}}});
-          ++coins;
-          if (by == "symbol") {
-            data[w].push_back(std::move(coin));
-          } else {
-            data[std::to_string(c.id)] = std::move(coin);
-            break;
-          }
-        }
-        if (!found && by != "symbol" && req.get_param_value("skip_invalid") == "false") {
-          SendError(res, 400, 400, fmt::format("Invalid value for \"{}\": \"{}\"", by, w));
-          return std::nullopt;
-        }
-      }
-      body["data"] = std::move(data);
-      return std::max<int64_t>((coins + 99) / 100, 1);
-    });
-  }
-
-  void GlobalMetrics(const httplib::Request& req, httplib::Response& res) {
-    Serve(req, res, [&](TimePoint now, Json& body) -> std::optional<int64_t> {
-      if (!UsdOnly(req, res)) return std::nullopt;
-      TimePoint updated;
-      double total_cap = 0, total_volume = 0, btc = 0, eth = 0;
-      {
-        auto lock = market.Lock();
-        for (const SimQuote& q : market.Snapshot(now, &updated)) {
-          total_cap += q.market_cap;
-          total_volume += q.volume_24h;
-          if (q.coin->id == 1) btc = q.market_cap;
-          if (q.coin->id == 1027) eth = q.market_cap;
-        }
-      }
-      Json d;
-      d["active_cryptocurrencies"] = market.coin_count();
-      d["total_cryptocurrencies"] = market.coin_count() * 4;
-      d["active_market_pairs"] = market.coin_count() * 12;
-      d["active_exchanges"] = 780;
-      d["total_exchanges"] = 11000;
-      d["eth_dominance"] = eth / total_cap * 100;
-      d["btc_dominance"] = btc / total_cap * 100;
-      d["defi_market_cap"] = total_cap * 0.03;
-      d["stablecoin_market_cap"] = total_cap * 0.08;
-      d["last_updated"] = FormatIso8601(updated);
-      Json usd;
-      usd["total_market_cap"] = total_cap;
-      usd["total_volume_24h"] = total_volume;
-      usd["defi_market_cap"] = total_cap * 0.03;
-      usd["stablecoin_market_cap"] = total_cap * 0.08;
-      usd["last_updated"] = FormatIso8601(updated);
-      d["quote"]["USD"] = std::move(usd);
-      body["data"] = std::move(d);
-      return 1;
-    });
+  // Answers one latest endpoint whose body `build` makes (sim_latest.h, sim_map.h).
+  template <typename Build>
+  void Latest(const httplib::Request& req, httplib::Response& res, Build&& build) {
+    Serve(req, res, [&](TimePoint now, Json& body) { return build(req, res, market, now, body); });
   }
 
   void KeyInfo(const httplib::Request& req, httplib::Response& res) {
@@ -561,76 +263,34 @@ struct Simulator::Impl {
       std::lock_guard lock(mu);
       std::chrono::year_month_day ymd{std::chrono::floor<std::chrono::days>(now)};
       auto next = std::chrono::sys_days((ymd.year() / ymd.month() / 1) + std::chrono::months(1));
-      Json plan;
-      plan["credit_limit_monthly"] =
-          options.credits_per_month > 0 ? Json(options.credits_per_month) : Json(nullptr);
-      plan["credit_limit_monthly_reset"] = "at the start of next month";
-      plan["credit_limit_monthly_reset_timestamp"] =
+      auto tomorrow = std::chrono::floor<std::chrono::days>(now) + std::chrono::days(1);
+      auto limit = [](int64_t v) { return v > 0 ? Json(v) : Json(nullptr); };
+      auto left = [](int64_t limit, int64_t used) {
+        return limit > 0 ? Json(std::max<int64_t>(limit - used, 0)) : Json(nullptr);
+      };
+      // The minute just started when no call was counted in it yet.
+      const bool same_minute = std::chrono::floor<std::chrono::minutes>(now) == minute;
+      const int64_t made = same_minute ? minute_calls : 0;
+      Json p;
+      p["credit_limit_daily"] = limit(credits_per_day);
+      p["credit_limit_daily_reset"] = "at midnight UTC";
+      p["credit_limit_daily_reset_timestamp"] =
+          FormatIso8601(std::chrono::time_point_cast<std::chrono::milliseconds>(tomorrow));
+      p["credit_limit_monthly"] = limit(credits_per_month);
+      p["credit_limit_monthly_reset"] = "at the start of next month";
+      p["credit_limit_monthly_reset_timestamp"] =
           FormatIso8601(std::chrono::time_point_cast<std::chrono::milliseconds>(next));
-      plan["rate_limit_minute"] =
-          options.calls_per_minute > 0 ? Json(options.calls_per_minute) : Json(nullptr);
-      if (options.credits_per_day > 0) plan["credit_limit_daily"] = options.credits_per_day;
+      p["rate_limit_minute"] = limit(calls_per_minute);
       Json usage;
-      usage["current_minute"] = {
-          {"requests_made", minute_calls},
-          {"requests_left", std::max<int64_t>(options.calls_per_minute - minute_calls, 0)}};
-      usage["current_day"] = {{"credits_used", day_credits}};
-      usage["current_month"] = {
-          {"credits_used", month_credits},
-          {"credits_left", std::max<int64_t>(options.credits_per_month - month_credits, 0)}};
-      body["data"] = {{"plan", std::move(plan)}, {"usage", std::move(usage)}};
+      usage["current_minute"] = {{"requests_made", made},
+                                 {"requests_left", left(calls_per_minute, made)}};
+      usage["current_day"] = {{"credits_used", day_credits},
+                              {"credits_left", left(credits_per_day, day_credits)}};
+      usage["current_month"] = {{"credits_used", month_credits},
+                                {"credits_left", left(credits_per_month, month_credits)}};
+      body["data"] = {{"plan", std::move(p)}, {"usage", std::move(usage)}};
       return 0;
     });
-  }
-
-  void Map(const httplib::Request& req, httplib::Response& res) {
-    Serve(req, res, [&](TimePoint now, Json& body) -> std::optional<int64_t> {
-      int64_t start = 1, limit = 5000;
-      if (!IntParam(req, "start", 1, INT32_MAX, &start, res) ||
-          !IntParam(req, "limit", 1, 5000, &limit, res)) {
-        return std::nullopt;
-      }
-      TimePoint updated;
-      Json data = Json::array();
-      auto lock = market.Lock();
-      std::vector<SimQuote> quotes = market.Snapshot(now, &updated);
-      std::vector<size_t> order(quotes.size());
-      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-      std::sort(order.begin(), order.end(),  // sort=id, CMC's default
-                [&](size_t a, size_t b) { return quotes[a].coin->id < quotes[b].coin->id; });
-      for (int64_t n = start - 1; n < static_cast<int64_t>(order.size()) && n < start - 1 + limit;
-           ++n) {
-        size_t i = order[n];
-        const SimCoin& c = *quotes[i].coin;
-        Json e;
-        e["id"] = c.id;
-        e["rank"] = static_cast<int64_t>(i + 1);
-        e["name"] = c.name;
-        e["symbol"] = c.symbol;
-        e["slug"] = c.slug;
-        e["is_active"] = 1;
-        e["first_historical_data"] = FormatIso8601(c.date_added);
-        e["last_historical_data"] = FormatIso8601(updated);
-        Json coin = CoinJson(quotes[i]);
-        e["platform"] = coin["platform"].is_null()
-                            ? Json(nullptr)
-                            : Json({{"id", 1},  // /map uses platform ids (Ethereum = 1)
-                                    {"name", "Ethereum"},
-                                    {"symbol", "ETH"},
-                                    {"slug", "ethereum"},
-                                    {"token_address", coin["platform"]["token_address"]}});
-        data.push_back(std::move(e));
-      }
-      body["data"] = std::move(data);
-      return 0;
-    });
-  }
-
-  static bool UsdOnly(const httplib::Request& req, httplib::Response& res) {
-    std::string convert = req.has_param("convert") ? req.get_param_value("convert") : "USD";
-    if (convert == "USD") return true;
-    SendError(res, 400, 400, fmt::format("Invalid value for \"convert\": \"{}\"", convert));
-    return false;
   }
 };
 
@@ -642,24 +302,31 @@ StatusOr<std::unique_ptr<Simulator>> Simulator::Start(const SimOptions& options)
   if (options.coins < 1 || options.coins > 100000) {
     return InvalidArgumentError("--coins must be between 1 and 100000");
   }
-  auto impl = std::make_unique<Impl>(options);
+  auto plan = sim::ParsePlan(options.plan);
+  if (!plan.ok()) return plan.status().WithContext("--plan");
+  auto impl = std::make_unique<Impl>(options, *plan);
   Impl* p = impl.get();
   if (!options.faults.empty()) {
-    auto faults = ParseFaults(options.faults);
+    auto faults = sim::ParseFaults(options.faults);
     if (!faults.ok()) return faults.status().WithContext("--faults");
     p->faults.assign(faults->begin(), faults->end());
   }
   using Req = const httplib::Request&;
   using Res = httplib::Response&;
   p->server.Get("/v1/cryptocurrency/listings/latest",
-                [p](Req req, Res res) { p->Listings(req, res); });
-  p->server.Get("/v2/cryptocurrency/quotes/latest", [p](Req req, Res res) { p->Quotes(req, res); });
+                [p](Req req, Res res) { p->Latest(req, res, sim::Listings); });
+  p->server.Get("/v1/cryptocurrency/quotes/latest", [p](Req req, Res res) {
+    p->Latest(req, res, [](auto&... a) { return sim::Quotes(a..., 1); });
+  });
+  p->server.Get("/v2/cryptocurrency/quotes/latest", [p](Req req, Res res) {
+    p->Latest(req, res, [](auto&... a) { return sim::Quotes(a..., 2); });
+  });
   p->server.Get("/v1/global-metrics/quotes/latest",
-                [p](Req req, Res res) { p->GlobalMetrics(req, res); });
+                [p](Req req, Res res) { p->Latest(req, res, sim::GlobalMetrics); });
   p->server.Get("/v1/key/info", [p](Req req, Res res) { p->KeyInfo(req, res); });
-  p->server.Get("/v1/cryptocurrency/map", [p](Req req, Res res) { p->Map(req, res); });
+  p->server.Get("/v1/cryptocurrency/map", [p](Req req, Res res) { p->Latest(req, res, sim::Map); });
   p->server.Post("/__sim/faults", [p](Req req, Res res) {
-    auto faults = ParseFaults(req.body);
+    auto faults = sim::ParseFaults(req.body);
     if (!faults.ok()) {
       res.status = 400;
       res.set_content(faults.status().message() + "\n", "text/plain");
@@ -682,8 +349,19 @@ StatusOr<std::unique_ptr<Simulator>> Simulator::Start(const SimOptions& options)
     std::lock_guard lock(p->mu);
     res.set_content(p->served.dump(), "application/json");
   });
-  p->server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (res.status == 404 && res.body.empty()) SendError(res, 404, 404, "Not found");
+  // Headers and body leave without waiting for the ACK of the previous segment, and a client
+  // keeps its connection for many calls, as with CMC.
+  p->server.set_tcp_nodelay(true);
+  p->server.set_keep_alive_max_count(100);
+  // A paid endpoint the sim does not serve (market pairs, OHLCV, ...) is refused under a plan
+  // without it, as CMC does, before it is found missing.
+  p->server.set_error_handler([p](const httplib::Request& req, httplib::Response& res) {
+    if (res.status != 404 || !res.body.empty()) return;
+    if (!sim::PlanCovers(p->plan, req.path)) {
+      SendError(res, 403, 1006, sim::ErrorMessage(1006));
+    } else {
+      SendError(res, 404, 404, "Not found");
+    }
   });
   if (options.port == 0) {
     p->port = p->server.bind_to_any_port(options.host);
@@ -700,6 +378,7 @@ StatusOr<std::unique_ptr<Simulator>> Simulator::Start(const SimOptions& options)
   while (!p->server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   log::Info("sim listening", {{"url", fmt::format("http://{}:{}", options.host, p->port)},
                               {"coins", options.coins},
+                              {"plan", std::string(sim::Figures(*plan).name)},
                               {"seed", options.seed}});
   return std::unique_ptr<Simulator>(new Simulator(std::move(impl)));
 }

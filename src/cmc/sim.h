@@ -1,14 +1,19 @@
 // `coinlake sim`: an HTTP server that answers like the CoinMarketCap Pro API (same paths,
 // parameters, headers, status envelope and error bodies) over a simulated market.
 //
-// Endpoints: /v1/cryptocurrency/listings/latest, /v2/cryptocurrency/quotes/latest (id, slug or
-// symbol), /v1/global-metrics/quotes/latest, /v1/key/info, /v1/cryptocurrency/map. Credits are
-// charged like CMC (listings 1 per 200 coins, quotes 1 per 100, global 1, key info and map 0)
-// and the plan is enforced (minute limit -> 429/1008, daily -> 429/1009, monthly -> 429/1010).
+// Endpoints: /v1/cryptocurrency/listings/latest, /v1 and /v2 /cryptocurrency/quotes/latest (id,
+// slug or symbol), /v1/global-metrics/quotes/latest, /v1/key/info, /v1/cryptocurrency/map, each
+// with convert/convert_id (several currencies). Credits are charged like CMC (listings 1 per 200
+// coins, quotes 1 per 100, global 1, key info and map 0; +1 per extra currency) and the plan
+// (sim_plans.h) is enforced: minute limit -> 429/1008, daily -> 429/1009, monthly -> 429/1010,
+// an endpoint outside the plan -> 403/1006. Answers are gzip'd for clients that accept it.
 //
 // Control API (no key needed; tests and chaos runs):
 //   POST /__sim/faults   JSON array of faults, each applied to the next matching request(s):
-//     {"fault": "status", "http": 503, "error_code": 0, "retry_after": 2}   an error answer
+//     {"fault": "status", "http": 503, "retry_after": 2}   an error answer; its error_code is
+//                                                   CMC's for the status unless given
+//                                                   (401 -> 1001, 402 -> 1003, 403 -> 1006,
+//                                                   429 -> 1008, others -> the status)
 //     {"fault": "error_200", "error_code": 1006}   HTTP 200 whose status carries an error code
 //     {"fault": "slow", "delay_ms": 3000}           the real answer, late
 //     {"fault": "reset"}                            headers, then the connection drops
@@ -43,10 +48,13 @@ struct SimOptions {
   uint64_t seed = 42;   // same seed, same market
   int coins = 5000;     // coins in the market
   std::string api_key;  // if set, only this key is accepted; otherwise any non-empty key
-  // The plan enforced; 0 means unlimited.
-  int64_t calls_per_minute = 0;
-  int64_t credits_per_day = 0;
-  int64_t credits_per_month = 0;
+  // The CMC plan enforced and reported by /v1/key/info (sim_plans.h): basic, hobbyist, startup,
+  // standard, professional or enterprise.
+  std::string plan = "enterprise";
+  // Overrides of the plan's limits: -1 keeps the plan's figure, 0 means unlimited.
+  int64_t calls_per_minute = -1;
+  int64_t credits_per_day = -1;
+  int64_t credits_per_month = -1;
   // Faults pending from the start, in the POST /__sim/faults JSON format (`sim --faults`).
   std::string faults;
   // The clock of the market, the plan's limits and the data answers' status; the system clock

@@ -1,0 +1,74 @@
+#include "cmc/sim_convert.h"
+
+#include <fmt/format.h>
+
+#include <array>
+
+#include "cmc/sim_http.h"
+
+namespace coinlake::cmc::sim {
+namespace {
+
+struct Fiat {
+  const char* symbol;
+  int64_t id;  // CMC's id of the currency (convert_id)
+  double per_usd;
+};
+
+// Fixed rates, so a seed always gives the same answers: units per US dollar.
+constexpr std::array<Fiat, 20> kFiats = {{
+    {"USD", 2781, 1.0},  {"AUD", 2782, 1.52}, {"BRL", 2783, 5.41},  {"CAD", 2784, 1.37},
+    {"CHF", 2785, 0.88}, {"CNY", 2787, 7.24}, {"EUR", 2790, 0.92},  {"GBP", 2791, 0.79},
+    {"HKD", 2792, 7.82}, {"INR", 2796, 83.3}, {"JPY", 2797, 151.2}, {"KRW", 2798, 1370.0},
+    {"MXN", 2799, 17.1}, {"NOK", 2802, 10.8}, {"PLN", 2805, 3.97},  {"RUB", 2806, 92.0},
+    {"SEK", 2807, 10.6}, {"SGD", 2808, 1.35}, {"TRY", 2810, 32.5},  {"ZAR", 2812, 18.6},
+}};
+
+}  // namespace
+
+std::optional<double> FiatPerUsd(std::string_view symbol) {
+  for (const Fiat& f : kFiats) {
+    if (symbol == f.symbol) return f.per_usd;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::vector<Currency>> Converts(const httplib::Request& req,
+                                              const std::vector<SimQuote>& quotes,
+                                              httplib::Response& res) {
+  bool by_id = req.has_param("convert_id");
+  if (by_id && req.has_param("convert")) {
+    SendError(res, 400, 400, "\"convert\" and \"convert_id\" cannot be used together");
+    return std::nullopt;
+  }
+  const char* param = by_id ? "convert_id" : "convert";
+  std::vector<std::string> wanted =
+      req.has_param(param) ? SplitList(req.get_param_value(param)) : std::vector<std::string>{};
+  if (wanted.empty()) wanted.push_back(by_id ? "2781" : "USD");
+  if (wanted.size() > kMaxConverts) {
+    SendError(res, 400, 400, fmt::format("\"{}\" accepts at most {} values", param, kMaxConverts));
+    return std::nullopt;
+  }
+  std::vector<Currency> out;
+  for (const std::string& w : wanted) {
+    std::optional<double> rate;
+    for (const Fiat& f : kFiats) {
+      if (by_id ? std::to_string(f.id) == w : w == f.symbol) rate = f.per_usd;
+    }
+    // A crypto currency: the best-ranked coin with that symbol (or id), priced by the market.
+    for (size_t i = 0; !rate && i < quotes.size(); ++i) {
+      const SimCoin& c = *quotes[i].coin;
+      if ((by_id ? std::to_string(c.id) == w : c.symbol == w) && quotes[i].price > 0) {
+        rate = 1.0 / quotes[i].price;
+      }
+    }
+    if (!rate) {
+      SendError(res, 400, 400, fmt::format("Invalid value for \"{}\": \"{}\"", param, w));
+      return std::nullopt;
+    }
+    out.push_back({w, *rate});
+  }
+  return out;
+}
+
+}  // namespace coinlake::cmc::sim
