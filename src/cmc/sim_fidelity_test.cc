@@ -196,7 +196,7 @@ TEST_F(SimFidelityTest, BasicPlanLimitsAndLacksHistoricalEndpoints) {
   ASSERT_EQ(status, 200);
   EXPECT_EQ(body["data"]["plan"]["credit_limit_monthly"], 15'000);
   EXPECT_EQ(body["data"]["plan"]["credit_limit_daily"], 500);
-  EXPECT_EQ(body["data"]["plan"]["rate_limit_minute"], 30);
+  EXPECT_EQ(body["data"]["plan"]["rate_limit_minute"], 50);
   auto [s2, refused] = Get("/v1/cryptocurrency/quotes/historical", {{"id", "1"}});
   EXPECT_EQ(s2, 403);
   EXPECT_EQ(refused["status"]["error_code"], 1006);

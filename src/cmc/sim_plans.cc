@@ -9,10 +9,10 @@ namespace coinlake::cmc::sim {
 namespace {
 
 // CMC's plans: credits a month, calls a minute and historical depth (docs/cmc.md, "Plans",
-// says where the figures come from). Basic's 15,000 credits and 30 calls a minute are the
-// credit governor's free-plan assumption.
+// says where the figures come from). Basic's 15,000 credits and 50 calls a minute are what a
+// real free key's /v1/key/info said (tests/fixtures/cmc/key_info_v1_*.json).
 constexpr std::array<PlanFigures, 6> kPlans = {{
-    {"basic", 15'000, 500, 30, 0, false},
+    {"basic", 15'000, 500, 50, 0, false},
     {"hobbyist", 110'000, 3'667, 30, 12, true},
     {"startup", 300'000, 10'000, 30, 24, true},
     {"standard", 1'200'000, 40'000, 60, 60, true},
