@@ -19,9 +19,5 @@ deploy_prepare() {
   local major
   major="$(node -p 'process.versions.node.split(".")[0]')"
   [ "$major" -ge 20 ] || die "deploy/aws needs node >= 20 (aws-cdk-lib); found $(node --version)"
-  if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
-    [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
-    say "installing deploy/aws node modules (npm ci)"
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-  fi
+  npm_ci "$dir" "deploy/aws node modules"
 }

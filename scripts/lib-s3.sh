@@ -12,13 +12,7 @@ wait_port() {
 }
 
 s3_start() {
-  command -v npm >/dev/null || die "npm is needed for the S3 test servers (apt-get install npm)"
-  if [ ! -d "$S3_TEST_DIR/node_modules" ] ||
-    [ "$S3_TEST_DIR/package-lock.json" -nt "$S3_TEST_DIR/node_modules" ]; then
-    say "installing the S3 test servers (npm ci)"
-    (cd "$S3_TEST_DIR" && npm ci --no-audit --no-fund --silent) || die "npm ci in tests/s3 failed"
-    touch "$S3_TEST_DIR/node_modules"
-  fi
+  npm_ci "$S3_TEST_DIR" "the S3 test servers"
   local fake_port s3rver_port
   fake_port="$(free_port 19100)"
   start_bg node "$S3_TEST_DIR/fake_s3.mjs" "$fake_port" >"$RUN_DIR/fake-s3.log" 2>&1

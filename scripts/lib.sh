@@ -119,6 +119,19 @@ one_object_lake() {
   gzip -c "$body" >"$dir/listings_latest_$ts.json.gz"
 }
 
+# npm_ci DIR WHAT: installs DIR's pinned node modules (its package-lock.json) with `npm ci`,
+# unless they are there and newer than the lock file. WHAT names them in the log.
+npm_ci() {
+  local dir="$1" what="$2"
+  command -v npm >/dev/null || die "node and npm are needed for $what (apt-get install npm)"
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
+    [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    say "installing $what (npm ci in ${dir#"$REPO_ROOT"/})"
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+      die "npm ci in $dir failed"
+  fi
+}
+
 # Runs a command in the background and remembers it for cleanup.
 start_bg() {
   "$@" &

@@ -20,6 +20,7 @@
 #include "cmc/plan.h"
 #include "cmc/sim.h"
 #include "common/log.h"
+#include "common/strings.h"
 #include "dashboard/server.h"
 #include "lake/keys.h"
 #include "pipeline/audit.h"
@@ -62,26 +63,13 @@ StatusOr<std::string> ApiKey(const FetchFlags& flags) {
   return key;
 }
 
-std::vector<std::string> SplitList(std::string_view list) {
-  std::vector<std::string> out;
-  for (size_t start = 0; start <= list.size();) {
-    size_t comma = std::min(list.find(',', start), list.size());
-    std::string_view item = list.substr(start, comma - start);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty()) out.emplace_back(item);
-    start = comma + 1;
-  }
-  return out;
-}
-
 // What to fetch, for `fetch`, `run` and `plan` alike: endpoints, intervals, coins, currency.
 Status ApplyEndpointFlags(const FetchFlags& flags, pipeline::FetchOptions& options) {
   options.listings_limit = flags.limit;
   options.convert = flags.convert;
   options.interval = std::chrono::seconds(flags.interval_seconds);
   options.quotes_ids.clear();
-  for (const std::string& id : SplitList(flags.quotes_ids)) {
+  for (const std::string& id : SplitCommaList(flags.quotes_ids)) {
     int64_t value = 0;
     auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), value);
     if (ec != std::errc() || end != id.data() + id.size() || value <= 0) {
@@ -89,7 +77,7 @@ Status ApplyEndpointFlags(const FetchFlags& flags, pipeline::FetchOptions& optio
     }
     options.quotes_ids.push_back(value);
   }
-  options.quotes_symbols = SplitList(flags.quotes_symbols);
+  options.quotes_symbols = SplitCommaList(flags.quotes_symbols);
   bool watchlist = !options.quotes_ids.empty() || !options.quotes_symbols.empty();
   using std::chrono::seconds;
   options.schedule = {

@@ -5,6 +5,7 @@
 #include <array>
 
 #include "cmc/sim_http.h"
+#include "common/strings.h"
 
 namespace coinlake::cmc::sim {
 namespace {
@@ -42,8 +43,9 @@ std::optional<std::vector<Currency>> Converts(const httplib::Request& req,
     return std::nullopt;
   }
   const char* param = by_id ? "convert_id" : "convert";
-  std::vector<std::string> wanted =
-      req.has_param(param) ? SplitList(req.get_param_value(param)) : std::vector<std::string>{};
+  std::vector<std::string> wanted = req.has_param(param)
+                                        ? SplitCommaList(req.get_param_value(param))
+                                        : std::vector<std::string>{};
   if (wanted.empty()) wanted.push_back(by_id ? "2781" : "USD");
   if (wanted.size() > kMaxConverts) {
     SendError(res, 400, 400, fmt::format("\"{}\" accepts at most {} values", param, kMaxConverts));

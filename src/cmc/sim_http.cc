@@ -124,19 +124,4 @@ bool ChoiceParam(const httplib::Request& req, const char* name,
   return true;
 }
 
-std::vector<std::string> SplitList(std::string_view text) {
-  std::vector<std::string> items;
-  size_t begin = 0;
-  while (begin <= text.size()) {
-    size_t end = text.find(',', begin);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view item = text.substr(begin, end - begin);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty()) items.emplace_back(item);
-    begin = end + 1;
-  }
-  return items;
-}
-
 }  // namespace coinlake::cmc::sim

@@ -50,7 +50,4 @@ bool ChoiceParam(const httplib::Request& req, const char* name,
                  const std::vector<std::string_view>& allowed, std::string_view fallback,
                  std::string* out, httplib::Response& res);
 
-// Comma-separated items, empty ones dropped, whitespace around each trimmed.
-std::vector<std::string> SplitList(std::string_view text);
-
 }  // namespace coinlake::cmc::sim

@@ -9,6 +9,7 @@
 #include "cmc/plan.h"
 #include "cmc/sim_coins.h"
 #include "cmc/sim_convert.h"
+#include "common/strings.h"
 
 namespace coinlake::cmc::sim {
 namespace {
@@ -156,7 +157,7 @@ std::optional<int64_t> Quotes(const httplib::Request& req, httplib::Response& re
   // v1 answers 400 for an unknown coin unless told to skip it; v2 skips it unless told not to.
   const std::string skip = req.get_param_value("skip_invalid");
   const bool skip_invalid = version == 1 ? skip == "true" : skip != "false";
-  std::vector<std::string> wanted = SplitList(req.get_param_value(by.c_str()));
+  std::vector<std::string> wanted = SplitCommaList(req.get_param_value(by.c_str()));
   auto lock = market.Lock();
   std::vector<SimQuote> quotes = market.Snapshot(now);
   std::optional<std::vector<Currency>> converts = Converts(req, quotes, res);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cmc/sim_coins.h"
+#include "common/strings.h"
 
 namespace coinlake::cmc::sim {
 namespace {
@@ -55,7 +56,7 @@ std::optional<int64_t> Map(const httplib::Request& req, httplib::Response& res, 
     return std::nullopt;
   }
   std::set<std::string> statuses;
-  for (const std::string& s : SplitList(
+  for (const std::string& s : SplitCommaList(
            req.has_param("listing_status") ? req.get_param_value("listing_status") : "active")) {
     if (s != "active" && s != "inactive" && s != "untracked") {
       SendError(res, 400, 400, fmt::format("Invalid value for \"listing_status\": \"{}\"", s));
@@ -63,7 +64,7 @@ std::optional<int64_t> Map(const httplib::Request& req, httplib::Response& res, 
     }
     statuses.insert(s);
   }
-  std::vector<std::string> symbols = SplitList(req.get_param_value("symbol"));
+  std::vector<std::string> symbols = SplitCommaList(req.get_param_value("symbol"));
   TimePoint updated;
   std::vector<MapEntry> entries;
   {

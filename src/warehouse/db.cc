@@ -99,6 +99,16 @@ StatusOr<std::string> IamPassword(aws::RdsAuthTokenGenerator& generator, const s
   return token;
 }
 
+// The whole text as a T, or nullopt (also for NULL).
+template <typename T>
+std::optional<T> Parse(const std::optional<std::string>& text) {
+  T value{};
+  if (!text) return std::nullopt;
+  auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (error != std::errc() || end != text->data() + text->size()) return std::nullopt;
+  return value;
+}
+
 }  // namespace
 
 void UseIamAuthentication(std::shared_ptr<aws::RdsAuthTokenGenerator> generator) {
@@ -107,21 +117,11 @@ void UseIamAuthentication(std::shared_ptr<aws::RdsAuthTokenGenerator> generator)
 }
 
 std::optional<int64_t> Rows::integer(size_t row, size_t col) const {
-  const std::optional<std::string>& text = at(row, col);
-  int64_t value = 0;
-  if (!text) return std::nullopt;
-  auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (error != std::errc() || end != text->data() + text->size()) return std::nullopt;
-  return value;
+  return Parse<int64_t>(at(row, col));
 }
 
 std::optional<double> Rows::number(size_t row, size_t col) const {
-  const std::optional<std::string>& text = at(row, col);
-  double value = 0;
-  if (!text) return std::nullopt;
-  auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (error != std::errc() || end != text->data() + text->size()) return std::nullopt;
-  return value;
+  return Parse<double>(at(row, col));
 }
 
 std::optional<TimePoint> Rows::time(size_t row, size_t col) const {

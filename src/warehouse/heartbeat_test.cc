@@ -22,10 +22,14 @@ Heartbeat Beat(std::string host) {
                    .started = At("2026-12-05T10:00:00Z")};
 }
 
-TEST(HeartbeatTest, WhatIsWrittenIsReadBack) {
+class HeartbeatTest : public ::testing::Test {
+ protected:
+  void SetUp() override { db.Migrate(); }
   TestDatabase db;
-  db.Migrate();
-  auto conn = db.Connect();
+  std::unique_ptr<Connection> conn = db.Connect();
+};
+
+TEST_F(HeartbeatTest, WhatIsWrittenIsReadBack) {
   Heartbeat beat = Beat("etl-1");
   beat.last_cycle_started = At("2026-12-05T10:05:00Z");
   beat.last_cycle_finished = At("2026-12-05T10:05:02.500Z");
@@ -62,10 +66,7 @@ TEST(HeartbeatTest, WhatIsWrittenIsReadBack) {
 }
 
 // A restarted process has no success of its own yet: the host's earlier one stays.
-TEST(HeartbeatTest, ARestartKeepsTheHostsLastSuccess) {
-  TestDatabase db;
-  db.Migrate();
-  auto conn = db.Connect();
+TEST_F(HeartbeatTest, ARestartKeepsTheHostsLastSuccess) {
   Heartbeat first = Beat("etl-1");
   first.last_success = At("2026-12-05T10:05:00Z");
   ASSERT_OK(WriteHeartbeat(*conn, first));
@@ -83,18 +84,16 @@ TEST(HeartbeatTest, ARestartKeepsTheHostsLastSuccess) {
 
 // The ETL's reported schedule: the newest heartbeat's, 300 s before any, and 300 s on a schema
 // from before the column (a dashboard upgraded ahead of the ETL host's migration).
-TEST(HeartbeatTest, ListingsIntervalIsTheNewestHeartbeatsOrTheDefault) {
-  TestDatabase db;
-  db.Migrate();
-  EXPECT_EQ(EtlListingsIntervalSeconds(*db.Connect()).value(), 300);
+TEST_F(HeartbeatTest, ListingsIntervalIsTheNewestHeartbeatsOrTheDefault) {
+  EXPECT_EQ(EtlListingsIntervalSeconds(*conn).value(), 300);
   Heartbeat old_beat = Beat("old");
   old_beat.listings_interval_seconds = 60;
-  ASSERT_OK(WriteHeartbeat(*db.Connect(), old_beat));
+  ASSERT_OK(WriteHeartbeat(*conn, old_beat));
   db.Scalar("UPDATE pipeline_heartbeat SET beat_at = now() - interval '1 day' RETURNING 1");
   Heartbeat new_beat = Beat("new");
   new_beat.listings_interval_seconds = 600;
-  ASSERT_OK(WriteHeartbeat(*db.Connect(), new_beat));
-  EXPECT_EQ(EtlListingsIntervalSeconds(*db.Connect()).value(), 600);
+  ASSERT_OK(WriteHeartbeat(*conn, new_beat));
+  EXPECT_EQ(EtlListingsIntervalSeconds(*conn).value(), 600);
 
   db.SchemaBefore(8, "ALTER TABLE pipeline_heartbeat DROP COLUMN listings_interval_seconds");
   ASSERT_OK_AND_ASSIGN(int64_t before_0008, EtlListingsIntervalSeconds(*db.Connect()));
