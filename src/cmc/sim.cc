@@ -13,48 +13,15 @@
 #include <thread>
 
 #include "cmc/market.h"
+#include "cmc/sim_historical.h"
+#include "cmc/sim_http.h"
 #include "common/bytes.h"
 #include "common/log.h"
 
 namespace coinlake::cmc {
 namespace {
 
-using Json = nlohmann::ordered_json;
-
-Json StatusEnvelope(TimePoint now, int64_t error_code, std::string_view message, int64_t credits,
-                    int elapsed_ms) {
-  Json status;
-  status["timestamp"] = FormatIso8601(now);
-  status["error_code"] = error_code;
-  status["error_message"] = error_code == 0 ? Json(nullptr) : Json(message);
-  status["elapsed"] = elapsed_ms;
-  status["credit_count"] = credits;
-  status["notice"] = nullptr;
-  return status;
-}
-
-void SendError(httplib::Response& res, int http_status, int64_t error_code,
-               std::string_view message) {
-  Json body;
-  body["status"] = StatusEnvelope(SystemNow(), error_code, message, 0, 0);
-  res.status = http_status;
-  res.set_content(body.dump(), "application/json; charset=utf-8");
-}
-
-// CMC accepts integers only in a range and answers 400 otherwise.
-bool IntParam(const httplib::Request& req, const char* name, int64_t lo, int64_t hi, int64_t* out,
-              httplib::Response& res) {
-  if (!req.has_param(name)) return true;
-  std::string text = req.get_param_value(name);
-  int64_t value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || ptr != text.data() + text.size() || value < lo || value > hi) {
-    SendError(res, 400, 400, fmt::format("Invalid value for \"{}\": \"{}\"", name, text));
-    return false;
-  }
-  *out = value;
-  return true;
-}
+using Json = SimJson;
 
 // A coin as listed: its quote and last_updated as of its own last refresh (SimMarket).
 Json CoinJson(const SimQuote& q) {
@@ -68,8 +35,8 @@ Json CoinJson(const SimQuote& q) {
   coin["date_added"] = FormatIso8601(c.date_added);
   coin["tags"] = Json::array({"simulated"});
   coin["max_supply"] = c.max_supply ? Json(*c.max_supply) : Json(nullptr);
-  coin["circulating_supply"] = c.circulating_supply;
-  coin["total_supply"] = c.total_supply;
+  coin["circulating_supply"] = q.circulating_supply;
+  coin["total_supply"] = q.total_supply;
   coin["infinite_supply"] = !c.max_supply.has_value();
   if (c.id >= 40000 && c.id % 3 == 0) {  // a third of the synthetic coins are ERC-20 tokens
     coin["platform"] = {{"id", 1027},
@@ -92,9 +59,12 @@ Json CoinJson(const SimQuote& q) {
   usd["percent_change_1h"] = q.percent_change_1h;
   usd["percent_change_24h"] = q.percent_change_24h;
   usd["percent_change_7d"] = q.percent_change_7d;
+  usd["percent_change_30d"] = q.percent_change_30d;
+  usd["percent_change_60d"] = q.percent_change_60d;
+  usd["percent_change_90d"] = q.percent_change_90d;
   usd["market_cap"] = q.market_cap;
   usd["market_cap_dominance"] = 0.0;
-  usd["fully_diluted_market_cap"] = q.price * c.max_supply.value_or(c.total_supply);
+  usd["fully_diluted_market_cap"] = q.price * c.max_supply.value_or(q.total_supply);
   usd["tvl"] = nullptr;
   usd["last_updated"] = FormatIso8601(q.last_updated);
   coin["quote"]["USD"] = std::move(usd);
@@ -658,6 +628,9 @@ StatusOr<std::unique_ptr<Simulator>> Simulator::Start(const SimOptions& options)
                 [p](Req req, Res res) { p->GlobalMetrics(req, res); });
   p->server.Get("/v1/key/info", [p](Req req, Res res) { p->KeyInfo(req, res); });
   p->server.Get("/v1/cryptocurrency/map", [p](Req req, Res res) { p->Map(req, res); });
+  RegisterHistoricalEndpoints(p->server, {&p->market, CoinJson, [p](Req req, Res res, auto build) {
+                                            p->Serve(req, res, build);
+                                          }});
   p->server.Post("/__sim/faults", [p](Req req, Res res) {
     auto faults = ParseFaults(req.body);
     if (!faults.ok()) {
