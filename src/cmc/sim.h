@@ -5,6 +5,7 @@
 // symbol), /v1/global-metrics/quotes/latest, /v1/key/info, /v1/cryptocurrency/map. Credits are
 // charged like CMC (listings 1 per 200 coins, quotes 1 per 100, global 1, key info and map 0)
 // and the plan is enforced (minute limit -> 429/1008, daily -> 429/1009, monthly -> 429/1010).
+// The historical endpoints (quotes, OHLCV, global metrics, listings) are sim_historical.h's.
 //
 // Control API (no key needed; tests and chaos runs):
 //   POST /__sim/faults   JSON array of faults, each applied to the next matching request(s):
