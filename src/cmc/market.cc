@@ -217,14 +217,14 @@ double SimMarket::SupplyAtMinute(size_t i, int64_t minute) const {
   return max ? std::min(supply, *max) : supply;
 }
 
-double SimMarket::VolumeAtMinute(size_t i, int64_t minute) const {
+double SimMarket::VolumeAtMinute(size_t i, int64_t minute, double price) const {
   const Path& p = paths_[i];
   double noise = 0;
   uint64_t level = 100;
   for (int64_t period : kVolumePeriods) {
     noise += ValueNoise(p.key, level++, period, minute, kVolumeSigma);
   }
-  return PriceAtMinute(i, minute) * SupplyAtMinute(i, minute) * p.volume_fraction * std::exp(noise);
+  return price * SupplyAtMinute(i, minute) * p.volume_fraction * std::exp(noise);
 }
 
 SimQuote SimMarket::QuoteAtRefresh(size_t i, int64_t minute) const {
@@ -237,7 +237,7 @@ SimQuote SimMarket::QuoteAtRefresh(size_t i, int64_t minute) const {
   return {&coins_[i],
           AtMinute(minute),
           price,
-          VolumeAtMinute(i, minute),
+          VolumeAtMinute(i, minute, price),
           price * supply,
           supply,
           total,
@@ -298,7 +298,8 @@ SimBar SimMarket::Bar(const SimCoin& coin, TimePoint open, TimePoint close) cons
       bar.low = price;
       bar.low_time = AtMinute(from);
     }
-    bar.volume += VolumeAtMinute(i, refresh) * static_cast<double>(to - from) / kMinutesPerDay;
+    bar.volume +=
+        VolumeAtMinute(i, refresh, price) * static_cast<double>(to - from) / kMinutesPerDay;
   }
   bar.close = price;
   bar.market_cap = price * SupplyAtMinute(i, refresh - kRefreshMinutes);
@@ -317,8 +318,9 @@ SimMarket::Totals SimMarket::TotalsAt(TimePoint t) const {
   for (size_t i = 0; i < coins_.size(); ++i) {
     int64_t refreshed = minute - MinutesSinceRefresh(coins_[i].id, minute);
     if (AtMinute(minute) < coins_[i].date_added) continue;
-    entries.push_back({PriceAtMinute(i, refreshed) * SupplyAtMinute(i, refreshed),
-                       VolumeAtMinute(i, refreshed), coins_[i].id});
+    double price = PriceAtMinute(i, refreshed);
+    entries.push_back(
+        {price * SupplyAtMinute(i, refreshed), VolumeAtMinute(i, refreshed, price), coins_[i].id});
   }
   std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
     return a.cap != b.cap ? a.cap > b.cap : a.id < b.id;

@@ -67,7 +67,7 @@ class SimMarket {
  public:
   // Builds `coin_count` coins from `seed`; the same seed always gives the same market.
   SimMarket(uint64_t seed, int coin_count);
-  // The start time is unused: the market has no start. Kept for existing callers.
+  // The same market: it has no start, so `start` changes nothing.
   SimMarket(uint64_t seed, int coin_count, TimePoint /*start*/) : SimMarket(seed, coin_count) {}
 
   // Minutes between two refreshes of one coin's listed quote.
@@ -77,7 +77,7 @@ class SimMarket {
   // market cap, largest first; `updated` (if given) receives the minute containing `now`: when
   // the market as a whole was updated. Thread-safe.
   std::vector<SimQuote> Snapshot(TimePoint now, TimePoint* updated = nullptr) const;
-  // Kept for callers of the stepping market; the market is immutable and needs no lock.
+  // Callers may hold it around Snapshot; the market is immutable, so it guards nothing.
   std::unique_lock<std::mutex> Lock() const { return std::unique_lock(mu_); }
 
   // The coin's quote listed at `t` (as of its last refresh at or before t); nullopt before the
@@ -120,7 +120,8 @@ class SimMarket {
 
   double PriceAtMinute(size_t i, int64_t minute) const;
   double SupplyAtMinute(size_t i, int64_t minute) const;
-  double VolumeAtMinute(size_t i, int64_t minute) const;
+  // 24h volume at `minute`, given the price then.
+  double VolumeAtMinute(size_t i, int64_t minute, double price) const;
   SimQuote QuoteAtRefresh(size_t i, int64_t minute) const;
   size_t IndexOf(const SimCoin& coin) const { return static_cast<size_t>(&coin - coins_.data()); }
 

@@ -1,9 +1,13 @@
 // The simulator's historical endpoints over HTTP: the same history as the latest endpoints,
 // CMC's parameters, shapes, credits and errors.
+#include "cmc/sim_historical.h"
+
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <atomic>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cmc/client.h"
 #include "cmc/market.h"
@@ -341,6 +345,39 @@ TEST(SimHistoryParamsTest, IntervalsAndTimes) {
   EXPECT_EQ(times[2], At("2026-01-01T00:30:00Z"));
   // Never past now.
   EXPECT_EQ(SampleTimes(request, At("2026-01-01T00:25:00Z")).size(), 2u);
+}
+
+// The plan's hook: a time before what it allows answers 403/1006; inside it, the data.
+TEST(SimHistoricalHookTest, EarliestAllowedRefusesEarlierTimes) {
+  SimMarket market(42, 50);
+  httplib::Server server;
+  std::vector<std::string> asked;
+  RegisterHistoricalEndpoints(
+      server, {&market, [](const SimQuote&) { return SimJson::object(); },
+               [](const httplib::Request&, httplib::Response& res, const SimBuild& build) {
+                 SimJson body;
+                 if (build(At("2026-11-27T00:00:00Z"), body))
+                   res.set_content(body.dump(), "text/json");
+               },
+               [&](std::string_view path, TimePoint) {
+                 asked.emplace_back(path);
+                 return At("2026-11-01T00:00:00Z");
+               }});
+  int port = server.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread thread([&] { server.listen_after_bind(); });
+  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  httplib::Client client("127.0.0.1", port);
+  auto inside = client.Get(std::string(kQuotesV2) + "?id=1&time_start=2026-11-10&count=1");
+  ASSERT_TRUE(inside);
+  EXPECT_EQ(inside->status, 200);
+  auto before = client.Get(std::string(kOhlcv) + "?id=1&time_start=2026-10-01&count=1");
+  ASSERT_TRUE(before);
+  EXPECT_EQ(before->status, 403);
+  EXPECT_EQ(Json::parse(before->body)["status"]["error_code"], 1006);
+  server.stop();
+  thread.join();
+  EXPECT_EQ(asked, (std::vector<std::string>{kQuotesV2, kOhlcv}));
 }
 
 }  // namespace
