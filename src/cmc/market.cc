@@ -24,8 +24,8 @@ constexpr int kPriceLevels = 10;
 constexpr int64_t kVolumePeriods[] = {60, 240, 1440, 5760};
 constexpr double kVolumeSigma = 0.15;
 
-// Prices and supplies of the known coins are theirs at this minute (2026-01-01).
-constexpr int64_t kAnchorMinute = 20454 * kMinutesPerDay;
+// Prices and supplies of the known coins are theirs at this minute (2026-12-01).
+constexpr int64_t kAnchorMinute = 20788 * kMinutesPerDay;
 
 uint64_t SplitMix64(uint64_t x) {
   x += 0x9E3779B97F4A7C15ULL;
@@ -329,7 +329,10 @@ SimMarket::Totals SimMarket::TotalsAt(TimePoint t) const {
   for (const Entry& e : entries) {
     totals.market_cap += e.cap;
     totals.volume_24h += e.volume;
-    if (e.id == 1) totals.btc_market_cap = e.cap;
+    if (e.id == 1) {
+      totals.btc_market_cap = e.cap;
+      totals.btc_volume_24h = e.volume;
+    }
     if (e.id == 1027) totals.eth_market_cap = e.cap;
   }
   totals.coins = static_cast<int64_t>(entries.size());

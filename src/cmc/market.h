@@ -92,6 +92,7 @@ class SimMarket {
     double market_cap = 0;
     double volume_24h = 0;
     double btc_market_cap = 0;
+    double btc_volume_24h = 0;
     double eth_market_cap = 0;
     int64_t coins = 0;
   };

@@ -303,7 +303,7 @@ void GlobalHistorical(const HistoricalContext& context, Req req, Res res) {
       usd["total_volume_24h"] = totals.volume_24h;
       usd["total_volume_24h_reported"] = totals.volume_24h;
       usd["altcoin_market_cap"] = totals.market_cap - totals.btc_market_cap;
-      usd["altcoin_volume_24h"] = totals.volume_24h;
+      usd["altcoin_volume_24h"] = totals.volume_24h - totals.btc_volume_24h;
       usd["timestamp"] = ts;
       point["quote"]["USD"] = std::move(usd);
       quotes.push_back(std::move(point));
