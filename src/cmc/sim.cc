@@ -8,7 +8,9 @@
 #include <thread>
 
 #include "cmc/market.h"
+#include "cmc/sim_coins.h"
 #include "cmc/sim_faults.h"
+#include "cmc/sim_historical.h"
 #include "cmc/sim_http.h"
 #include "cmc/sim_latest.h"
 #include "cmc/sim_map.h"
@@ -325,6 +327,17 @@ StatusOr<std::unique_ptr<Simulator>> Simulator::Start(const SimOptions& options)
                 [p](Req req, Res res) { p->Latest(req, res, sim::GlobalMetrics); });
   p->server.Get("/v1/key/info", [p](Req req, Res res) { p->KeyInfo(req, res); });
   p->server.Get("/v1/cryptocurrency/map", [p](Req req, Res res) { p->Latest(req, res, sim::Map); });
+  sim::RegisterHistoricalEndpoints(
+      p->server,
+      {.market = &p->market,
+       .coin_json =
+           [](const SimQuote& q) {
+             // cmc_rank and dominance are the caller's: it knows the whole listing.
+             return sim::CoinJson(q, 0, 0, {{"USD", 1.0}}, sim::CoinStyle::kListings);
+           },
+       .serve = [p](Req req, Res res, const sim::SimBuild& build) { p->Serve(req, res, build); },
+       .window = [p](std::string_view path,
+                     TimePoint now) { return sim::PlanWindow(p->plan, path, now); }});
   p->server.Post("/__sim/faults", [p](Req req, Res res) {
     auto faults = sim::ParseFaults(req.body);
     if (!faults.ok()) {

@@ -118,14 +118,14 @@ Json CoinJson(const SimQuote& q, int64_t rank, double total_cap,
   }
   coin["tags"] = std::move(tags);
   coin["max_supply"] = c.max_supply ? Json(*c.max_supply) : Json(nullptr);
-  coin["circulating_supply"] = c.circulating_supply;
-  coin["total_supply"] = c.total_supply;
+  coin["circulating_supply"] = q.circulating_supply;
+  coin["total_supply"] = q.total_supply;
   coin["platform"] = PlatformJson(c, /*map_ids=*/false);
   coin["cmc_rank"] = rank;
   coin["self_reported_circulating_supply"] = nullptr;
   coin["self_reported_market_cap"] = nullptr;
   coin["tvl_ratio"] = nullptr;
-  coin["minted_market_cap"] = q.price * c.total_supply;
+  coin["minted_market_cap"] = q.price * q.total_supply;
   coin["last_updated"] = FormatIso8601(q.last_updated);
   // Tokens trade more on decentralised exchanges than coins do.
   const double dex_share = token ? 0.08 : 0.0015;
@@ -141,9 +141,12 @@ Json CoinJson(const SimQuote& q, int64_t rank, double total_cap,
     quote["percent_change_1h"] = q.percent_change_1h;
     quote["percent_change_24h"] = q.percent_change_24h;
     quote["percent_change_7d"] = q.percent_change_7d;
+    quote["percent_change_30d"] = q.percent_change_30d;
+    quote["percent_change_60d"] = q.percent_change_60d;
+    quote["percent_change_90d"] = q.percent_change_90d;
     quote["market_cap"] = q.market_cap * f;
     quote["market_cap_dominance"] = dominance;
-    quote["fully_diluted_market_cap"] = q.price * c.max_supply.value_or(c.total_supply) * f;
+    quote["fully_diluted_market_cap"] = q.price * c.max_supply.value_or(q.total_supply) * f;
     quote["tvl"] = nullptr;
     quote["last_updated"] = FormatIso8601(q.last_updated);
     coin["quote"][cur.key] = std::move(quote);

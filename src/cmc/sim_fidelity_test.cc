@@ -209,6 +209,24 @@ TEST_F(SimFidelityTest, BasicPlanLimitsAndLacksHistoricalEndpoints) {
   EXPECT_EQ(Get("/v1/key/info").first, 429);
 }
 
+// Hobbyist reaches 12 months back: a year and a day is refused with CMC's message, a month
+// back answers.
+TEST_F(SimFidelityTest, HistoricalWindowOfThePlan) {
+  SimOptions options;
+  options.plan = "hobbyist";
+  StartSim(options);
+  const std::string too_old = FormatIso8601(SystemNow() - std::chrono::days(367));
+  auto [status, refused] = Get("/v2/cryptocurrency/ohlcv/historical",
+                               {{"id", "1"}, {"time_start", too_old}, {"count", "1"}});
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(refused["status"]["error_code"], 400);
+  EXPECT_EQ(refused["status"]["error_message"], "Your plan allows 12 months of historical access.");
+  const std::string month_ago = FormatIso8601(SystemNow() - std::chrono::days(30));
+  auto [ok_status, body] = Get("/v2/cryptocurrency/ohlcv/historical",
+                               {{"id", "1"}, {"time_start", month_ago}, {"count", "1"}});
+  EXPECT_EQ(ok_status, 200) << body;
+}
+
 TEST_F(SimFidelityTest, UnknownPlanIsRefusedAtStart) {
   SimOptions options;
   options.plan = "gold";

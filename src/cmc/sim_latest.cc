@@ -35,9 +35,9 @@ std::optional<NumberKey> SortKey(const std::string& sort) {
   }
   if (sort == "percent_change_7d") return [](const SimQuote& q) { return q.percent_change_7d; };
   if (sort == "circulating_supply") {
-    return [](const SimQuote& q) { return q.coin->circulating_supply; };
+    return [](const SimQuote& q) { return q.circulating_supply; };
   }
-  if (sort == "total_supply") return [](const SimQuote& q) { return q.coin->total_supply; };
+  if (sort == "total_supply") return [](const SimQuote& q) { return q.total_supply; };
   if (sort == "max_supply") {
     return [](const SimQuote& q) { return q.coin->max_supply.value_or(-1.0); };
   }
@@ -50,7 +50,7 @@ std::optional<NumberKey> SortKey(const std::string& sort) {
     };
   }
   if (sort == "market_cap_by_total_supply_strict") {
-    return [](const SimQuote& q) { return q.price * q.coin->total_supply; };
+    return [](const SimQuote& q) { return q.price * q.total_supply; };
   }
   return std::nullopt;
 }
@@ -89,7 +89,7 @@ std::optional<int64_t> Listings(const httplib::Request& req, httplib::Response& 
       {"market_cap_min", "market_cap_max", [](const SimQuote& q) { return q.market_cap; }},
       {"volume_24h_min", "volume_24h_max", [](const SimQuote& q) { return q.volume_24h; }},
       {"circulating_supply_min", "circulating_supply_max",
-       [](const SimQuote& q) { return q.coin->circulating_supply; }},
+       [](const SimQuote& q) { return q.circulating_supply; }},
       {"percent_change_24h_min", "percent_change_24h_max",
        [](const SimQuote& q) { return q.percent_change_24h; }},
   };

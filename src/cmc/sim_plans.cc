@@ -69,4 +69,15 @@ StatusOr<TimePoint> HistoricalWindowStart(Plan plan, std::string_view path, Time
   return std::max(start, first);
 }
 
+HistoricalWindow PlanWindow(Plan plan, std::string_view path, TimePoint now) {
+  HistoricalWindow window;
+  const std::optional<int>& months = Figures(plan).history_months;
+  StatusOr<TimePoint> start = HistoricalWindowStart(plan, path, now);
+  if (months && start.ok()) {
+    window.earliest = *start;
+    window.refusal = fmt::format("Your plan allows {} months of historical access.", *months);
+  }
+  return window;
+}
+
 }  // namespace coinlake::cmc::sim

@@ -45,4 +45,13 @@ bool PlanCovers(Plan plan, std::string_view path);
 // PERMISSION_DENIED when the plan does not cover the endpoint (answer 403/1006).
 StatusOr<TimePoint> HistoricalWindowStart(Plan plan, std::string_view path, TimePoint now);
 
+// What the historical endpoints enforce: the earliest time a request may reach, and what CMC
+// tells one that reaches further (HTTP 400). A plan with all history, or without the endpoint
+// (refused before this is asked), limits nothing.
+struct HistoricalWindow {
+  TimePoint earliest = TimePoint::min();
+  std::string refusal;  // "Your plan allows 12 months of historical access."
+};
+HistoricalWindow PlanWindow(Plan plan, std::string_view path, TimePoint now);
+
 }  // namespace coinlake::cmc::sim

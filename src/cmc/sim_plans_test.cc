@@ -42,5 +42,14 @@ TEST(SimPlansTest, HistoricalWindowPerPlan) {
   EXPECT_EQ(FormatIso8601(back), "2023-02-28T06:00:00.000Z");
 }
 
+TEST(SimPlansTest, WindowRefusesWithThePlansMessage) {
+  const TimePoint now = *ParseIso8601("2026-03-31T12:30:00Z");
+  const std::string_view path = "/v1/cryptocurrency/quotes/historical";
+  HistoricalWindow hobbyist = PlanWindow(Plan::kHobbyist, path, now);
+  EXPECT_EQ(FormatIso8601(hobbyist.earliest), "2025-03-31T12:30:00.000Z");
+  EXPECT_EQ(hobbyist.refusal, "Your plan allows 12 months of historical access.");
+  EXPECT_EQ(PlanWindow(Plan::kEnterprise, path, now).earliest, TimePoint::min());
+}
+
 }  // namespace
 }  // namespace coinlake::cmc::sim
