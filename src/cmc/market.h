@@ -15,7 +15,6 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,8 +66,6 @@ class SimMarket {
  public:
   // Builds `coin_count` coins from `seed`; the same seed always gives the same market.
   SimMarket(uint64_t seed, int coin_count);
-  // The same market: it has no start, so `start` changes nothing.
-  SimMarket(uint64_t seed, int coin_count, TimePoint /*start*/) : SimMarket(seed, coin_count) {}
 
   // Minutes between two refreshes of one coin's listed quote.
   static constexpr int kRefreshMinutes = 3;
@@ -77,8 +74,6 @@ class SimMarket {
   // market cap, largest first; `updated` (if given) receives the minute containing `now`: when
   // the market as a whole was updated. Thread-safe.
   std::vector<SimQuote> Snapshot(TimePoint now, TimePoint* updated = nullptr) const;
-  // Callers may hold it around Snapshot; the market is immutable, so it guards nothing.
-  std::unique_lock<std::mutex> Lock() const { return std::unique_lock(mu_); }
 
   // The coin's quote listed at `t` (as of its last refresh at or before t); nullopt before the
   // coin's date_added. (Its first quote may carry a last_updated up to kRefreshMinutes - 1
@@ -126,7 +121,6 @@ class SimMarket {
   SimQuote QuoteAtRefresh(size_t i, int64_t minute) const;
   size_t IndexOf(const SimCoin& coin) const { return static_cast<size_t>(&coin - coins_.data()); }
 
-  mutable std::mutex mu_;
   std::vector<SimCoin> coins_;
   std::vector<Path> paths_;
 };

@@ -79,7 +79,7 @@ struct Simulator::Impl {
         calls_per_minute(Limit(o.calls_per_minute, sim::Figures(p).calls_per_minute)),
         credits_per_day(Limit(o.credits_per_day, sim::Figures(p).credits_per_day)),
         credits_per_month(Limit(o.credits_per_month, sim::Figures(p).credits_per_month)),
-        market(o.seed, o.coins, Now()) {}
+        market(o.seed, o.coins) {}
 
   TimePoint Now() const { return options.clock ? options.clock() : SystemNow(); }
 

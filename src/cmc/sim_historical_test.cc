@@ -114,6 +114,16 @@ TEST_F(SimHistoricalTest, HistoryEqualsWhatLivePollingSaw) {
   EXPECT_EQ(point["quote"]["USD"]["total_volume_24h"],
             live_global["data"]["quote"]["USD"]["total_volume_24h"]);
   EXPECT_EQ(point["btc_dominance"], live_global["data"]["btc_dominance"]);
+  // The latest answer's "yesterday" figures are the market's own a day back.
+  Json day_before = Get(kGlobal, {{"time_start", FormatIso8601(t - std::chrono::hours(24))},
+                                  {"count", "1"},
+                                  {"interval", "5m"}});
+  ASSERT_EQ(day_before["data"]["quotes"].size(), 1u);
+  const Json& then = day_before["data"]["quotes"][0];
+  EXPECT_DOUBLE_EQ(live_global["data"]["quote"]["USD"]["total_market_cap_yesterday"].get<double>(),
+                   then["quote"]["USD"]["total_market_cap"].get<double>());
+  EXPECT_DOUBLE_EQ(live_global["data"]["btc_dominance_yesterday"].get<double>(),
+                   then["btc_dominance"].get<double>());
 
   // And the listing as it was.
   Json listing = Get(kListings, {{"date", FormatIso8601(t)}, {"limit", "40"}});

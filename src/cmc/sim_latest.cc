@@ -100,7 +100,6 @@ std::optional<int64_t> Listings(const httplib::Request& req, httplib::Response& 
       return std::nullopt;
     }
   }
-  auto lock = market.Lock();
   std::vector<SimQuote> quotes = market.Snapshot(now);
   std::optional<std::vector<Currency>> converts = Converts(req, quotes, res);
   if (!converts) return std::nullopt;
@@ -158,7 +157,6 @@ std::optional<int64_t> Quotes(const httplib::Request& req, httplib::Response& re
   const std::string skip = req.get_param_value("skip_invalid");
   const bool skip_invalid = version == 1 ? skip == "true" : skip != "false";
   std::vector<std::string> wanted = SplitCommaList(req.get_param_value(by.c_str()));
-  auto lock = market.Lock();
   std::vector<SimQuote> quotes = market.Snapshot(now);
   std::optional<std::vector<Currency>> converts = Converts(req, quotes, res);
   if (!converts) return std::nullopt;
@@ -197,29 +195,31 @@ std::optional<int64_t> GlobalMetrics(const httplib::Request& req, httplib::Respo
                                      SimMarket& market, TimePoint now, Json& body) {
   TimePoint updated;
   double cap = 0, volume = 0, btc = 0, eth = 0, btc_volume = 0, stable = 0;
-  double cap_yesterday = 0, btc_yesterday = 0, eth_yesterday = 0;
   int64_t tokens = 0;
-  auto lock = market.Lock();
   std::vector<SimQuote> quotes = market.Snapshot(now, &updated);
   std::optional<std::vector<Currency>> converts = Converts(req, quotes, res);
   if (!converts) return std::nullopt;
   for (const SimQuote& q : quotes) {
-    // Yesterday's cap from the coin's own 24 h change: the market keeps no older snapshot.
-    const double then = q.market_cap / (1 + q.percent_change_24h / 100);
     cap += q.market_cap;
-    cap_yesterday += then;
     volume += q.volume_24h;
     if (IsToken(*q.coin)) ++tokens;
-    if (q.coin->id == 1) btc = q.market_cap, btc_yesterday = then, btc_volume = q.volume_24h;
-    if (q.coin->id == 1027) eth = q.market_cap, eth_yesterday = then;
+    if (q.coin->id == 1) btc = q.market_cap, btc_volume = q.volume_24h;
+    if (q.coin->id == 1027) eth = q.market_cap;
     if (q.coin->id == 825 || q.coin->id == 3408 || q.coin->id == 19714) stable += q.market_cap;
   }
   // The figures the market does not model are fixed shares of what it does: DeFi 3% of the
-  // cap, derivatives ten times spot volume, "reported" volumes six times the adjusted ones, and
-  // yesterday's volume 7% lower than today's.
-  const double volume_yesterday = volume / 1.07;
+  // cap, derivatives ten times spot volume, "reported" volumes six times the adjusted ones.
+  // Yesterday's figures are the market's own, a day back.
+  SimMarket::Totals yesterday = market.TotalsAt(now - std::chrono::hours(24));
+  if (yesterday.market_cap <= 0) {  // the market's first day: no yesterday to compare with
+    yesterday = {cap, volume, btc, btc_volume, eth, static_cast<int64_t>(quotes.size())};
+  }
+  const double volume_yesterday = yesterday.volume_24h;
   const double pct_volume = (volume / volume_yesterday - 1) * 100;
-  const int64_t active = market.coin_count();
+  const double cap_yesterday = yesterday.market_cap;
+  const double btc_yesterday = yesterday.btc_market_cap;
+  const double eth_yesterday = yesterday.eth_market_cap;
+  const int64_t active = static_cast<int64_t>(quotes.size());  // the coins existing now
   Json d;
   d["btc_dominance"] = btc / cap * 100;
   d["eth_dominance"] = eth / cap * 100;

@@ -68,7 +68,6 @@ std::optional<int64_t> Map(const httplib::Request& req, httplib::Response& res, 
   TimePoint updated;
   std::vector<MapEntry> entries;
   {
-    auto lock = market.Lock();
     std::vector<SimQuote> quotes = market.Snapshot(now, &updated);
     if (statuses.count("active")) {
       for (size_t i = 0; i < quotes.size(); ++i) {
