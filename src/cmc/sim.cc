@@ -15,6 +15,7 @@
 #include "cmc/sim_latest.h"
 #include "cmc/sim_map.h"
 #include "cmc/sim_plans.h"
+#include "cmc/sim_reference.h"
 #include "common/bytes.h"
 #include "common/log.h"
 
@@ -327,6 +328,27 @@ StatusOr<std::unique_ptr<Simulator>> Simulator::Start(const SimOptions& options)
                 [p](Req req, Res res) { p->Latest(req, res, sim::GlobalMetrics); });
   p->server.Get("/v1/key/info", [p](Req req, Res res) { p->KeyInfo(req, res); });
   p->server.Get("/v1/cryptocurrency/map", [p](Req req, Res res) { p->Latest(req, res, sim::Map); });
+  p->server.Get("/v1/cryptocurrency/info", [p](Req req, Res res) {
+    p->Latest(req, res, [](auto&... a) { return sim::Info(a..., 1); });
+  });
+  p->server.Get("/v2/cryptocurrency/info", [p](Req req, Res res) {
+    p->Latest(req, res, [](auto&... a) { return sim::Info(a..., 2); });
+  });
+  p->server.Get("/v1/cryptocurrency/categories",
+                [p](Req req, Res res) { p->Latest(req, res, sim::Categories); });
+  p->server.Get("/v1/cryptocurrency/category",
+                [p](Req req, Res res) { p->Latest(req, res, sim::Category); });
+  p->server.Get("/v1/fiat/map", [p](Req req, Res res) { p->Latest(req, res, sim::FiatMap); });
+  p->server.Get("/v1/exchange/map",
+                [p](Req req, Res res) { p->Latest(req, res, sim::ExchangeMap); });
+  p->server.Get("/v1/exchange/info",
+                [p](Req req, Res res) { p->Latest(req, res, sim::ExchangeInfo); });
+  p->server.Get("/v1/tools/price-conversion", [p](Req req, Res res) {
+    p->Latest(req, res, [](auto&... a) { return sim::PriceConversion(a..., 1); });
+  });
+  p->server.Get("/v2/tools/price-conversion", [p](Req req, Res res) {
+    p->Latest(req, res, [](auto&... a) { return sim::PriceConversion(a..., 2); });
+  });
   sim::RegisterHistoricalEndpoints(
       p->server,
       {.market = &p->market,

@@ -50,11 +50,7 @@ const Chain* TokenChain(const SimCoin& coin, std::string* address) {
   return nullptr;
 }
 
-struct Tag {
-  const char* slug;
-  const char* name;
-  const char* category;
-};
+}  // namespace
 
 std::vector<Tag> Tags(const SimCoin& coin) {
   std::vector<Tag> tags;
@@ -75,8 +71,6 @@ std::vector<Tag> Tags(const SimCoin& coin) {
   tags.push_back({"simulated", "Simulated", "OTHERS"});
   return tags;
 }
-
-}  // namespace
 
 bool IsToken(const SimCoin& coin) {
   std::string address;

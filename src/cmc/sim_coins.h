@@ -14,6 +14,16 @@ namespace coinlake::cmc::sim {
 // objects, with is_active and is_fiat.
 enum class CoinStyle { kListings, kQuotesV1, kQuotesV2 };
 
+// One of a coin's tags: its slug, display name and CMC's tag group (CATEGORY, PLATFORM, ...).
+struct Tag {
+  const char* slug;
+  const char* name;
+  const char* category;
+};
+
+// The coin's tags, the same in every answer.
+std::vector<Tag> Tags(const SimCoin& coin);
+
 // True for a token: a coin issued on another chain, with a `platform` object.
 bool IsToken(const SimCoin& coin);
 

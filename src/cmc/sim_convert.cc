@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <span>
 
 #include "cmc/sim_http.h"
 #include "common/strings.h"
@@ -10,22 +11,33 @@
 namespace coinlake::cmc::sim {
 namespace {
 
-struct Fiat {
-  const char* symbol;
-  int64_t id;  // CMC's id of the currency (convert_id)
-  double per_usd;
-};
-
 // Fixed rates, so a seed always gives the same answers: units per US dollar.
 constexpr std::array<Fiat, 20> kFiats = {{
-    {"USD", 2781, 1.0},  {"AUD", 2782, 1.52}, {"BRL", 2783, 5.41},  {"CAD", 2784, 1.37},
-    {"CHF", 2785, 0.88}, {"CNY", 2787, 7.24}, {"EUR", 2790, 0.92},  {"GBP", 2791, 0.79},
-    {"HKD", 2792, 7.82}, {"INR", 2796, 83.3}, {"JPY", 2797, 151.2}, {"KRW", 2798, 1370.0},
-    {"MXN", 2799, 17.1}, {"NOK", 2802, 10.8}, {"PLN", 2805, 3.97},  {"RUB", 2806, 92.0},
-    {"SEK", 2807, 10.6}, {"SGD", 2808, 1.35}, {"TRY", 2810, 32.5},  {"ZAR", 2812, 18.6},
+    {"USD", 2781, 1.0, "United States Dollar", "$"},
+    {"AUD", 2782, 1.52, "Australian Dollar", "$"},
+    {"BRL", 2783, 5.41, "Brazilian Real", "R$"},
+    {"CAD", 2784, 1.37, "Canadian Dollar", "$"},
+    {"CHF", 2785, 0.88, "Swiss Franc", "Fr"},
+    {"CNY", 2787, 7.24, "Chinese Yuan", "\u00a5"},
+    {"EUR", 2790, 0.92, "Euro", "\u20ac"},
+    {"GBP", 2791, 0.79, "Pound Sterling", "\u00a3"},
+    {"HKD", 2792, 7.82, "Hong Kong Dollar", "$"},
+    {"INR", 2796, 83.3, "Indian Rupee", "\u20b9"},
+    {"JPY", 2797, 151.2, "Japanese Yen", "\u00a5"},
+    {"KRW", 2798, 1370.0, "South Korean Won", "\u20a9"},
+    {"MXN", 2799, 17.1, "Mexican Peso", "$"},
+    {"NOK", 2802, 10.8, "Norwegian Krone", "kr"},
+    {"PLN", 2805, 3.97, "Polish Z\u0142oty", "z\u0142"},
+    {"RUB", 2806, 92.0, "Russian Ruble", "\u20bd"},
+    {"SEK", 2807, 10.6, "Swedish Krona", "kr"},
+    {"SGD", 2808, 1.35, "Singapore Dollar", "S$"},
+    {"TRY", 2810, 32.5, "Turkish Lira", "\u20ba"},
+    {"ZAR", 2812, 18.6, "South African Rand", "R"},
 }};
 
 }  // namespace
+
+std::span<const Fiat> Fiats() { return kFiats; }
 
 std::optional<double> FiatPerUsd(std::string_view symbol) {
   for (const Fiat& f : kFiats) {

@@ -6,6 +6,7 @@
 #include <httplib.h>
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,18 @@ struct Currency {
   std::string key;  // the key of the quote object: the symbol, or the id with convert_id
   double per_usd;   // units of this currency worth one US dollar
 };
+
+// A fiat currency the sim converts to, with CMC's id (convert_id) and its fixed rate.
+struct Fiat {
+  const char* symbol;
+  int64_t id;
+  double per_usd;  // units per US dollar
+  const char* name;
+  const char* sign;
+};
+
+// Every fiat currency the sim knows, by id.
+std::span<const Fiat> Fiats();
 
 // At most this many currencies in one request, as CMC allows.
 inline constexpr size_t kMaxConverts = 120;
