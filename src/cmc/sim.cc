@@ -353,9 +353,9 @@ StatusOr<std::unique_ptr<Simulator>> Simulator::Start(const SimOptions& options)
       p->server,
       {.market = &p->market,
        .coin_json =
-           [](const SimQuote& q) {
+           [](const SimQuote& q, const std::vector<sim::Currency>& converts) {
              // cmc_rank and dominance are the caller's: it knows the whole listing.
-             return sim::CoinJson(q, 0, 0, {{"USD", 1.0}}, sim::CoinStyle::kListings);
+             return sim::CoinJson(q, 0, 0, converts, sim::CoinStyle::kListings);
            },
        .serve = [p](Req req, Res res, const sim::SimBuild& build) { p->Serve(req, res, build); },
        .window = [p](std::string_view path,

@@ -46,6 +46,13 @@ std::optional<double> FiatPerUsd(std::string_view symbol) {
   return std::nullopt;
 }
 
+std::optional<double> PerUsdAt(const Currency& currency, const SimMarket& market, TimePoint t) {
+  if (currency.coin == nullptr) return currency.per_usd;
+  std::optional<SimQuote> q = market.QuoteAt(*currency.coin, t);
+  if (!q || q->price <= 0) return std::nullopt;
+  return 1.0 / q->price;
+}
+
 std::optional<std::vector<Currency>> Converts(const httplib::Request& req,
                                               const std::vector<SimQuote>& quotes,
                                               httplib::Response& res) {
@@ -66,6 +73,7 @@ std::optional<std::vector<Currency>> Converts(const httplib::Request& req,
   std::vector<Currency> out;
   for (const std::string& w : wanted) {
     std::optional<double> rate;
+    const SimCoin* coin = nullptr;
     for (const Fiat& f : kFiats) {
       if (by_id ? std::to_string(f.id) == w : w == f.symbol) rate = f.per_usd;
     }
@@ -74,13 +82,14 @@ std::optional<std::vector<Currency>> Converts(const httplib::Request& req,
       const SimCoin& c = *quotes[i].coin;
       if ((by_id ? std::to_string(c.id) == w : c.symbol == w) && quotes[i].price > 0) {
         rate = 1.0 / quotes[i].price;
+        coin = &c;
       }
     }
     if (!rate) {
       SendError(res, 400, 400, fmt::format("Invalid value for \"{}\": \"{}\"", param, w));
       return std::nullopt;
     }
-    out.push_back({w, *rate});
+    out.push_back({w, *rate, coin});
   }
   return out;
 }

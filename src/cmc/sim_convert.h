@@ -17,6 +17,8 @@ namespace coinlake::cmc::sim {
 struct Currency {
   std::string key;  // the key of the quote object: the symbol, or the id with convert_id
   double per_usd;   // units of this currency worth one US dollar
+  // A crypto currency's coin (per_usd is 1 / its price in the quotes given); null for fiat.
+  const SimCoin* coin = nullptr;
 };
 
 // A fiat currency the sim converts to, with CMC's id (convert_id) and its fixed rate.
@@ -40,6 +42,10 @@ inline constexpr size_t kMaxConverts = 120;
 std::optional<std::vector<Currency>> Converts(const httplib::Request& req,
                                               const std::vector<SimQuote>& quotes,
                                               httplib::Response& res);
+
+// Units of `currency` worth one US dollar at `t`: a fiat's fixed rate, or 1 / the price the
+// market listed for a crypto currency's coin at t (nullopt before the coin existed).
+std::optional<double> PerUsdAt(const Currency& currency, const SimMarket& market, TimePoint t);
 
 // The fixed rate of a fiat currency given by symbol ("EUR"), or nullopt.
 std::optional<double> FiatPerUsd(std::string_view symbol);

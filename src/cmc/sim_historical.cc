@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cmc/sim_convert.h"
 #include "cmc/sim_history_params.h"
 
 namespace coinlake::cmc::sim {
@@ -16,9 +17,12 @@ namespace {
 using Req = const httplib::Request&;
 using Res = httplib::Response&;
 
+using Currencies = std::vector<Currency>;
+
 // Credits of an answer: 1 per `per` items, rounded up, at least 1, plus 1 per extra convert.
-int64_t Credits(size_t items, int64_t per, int64_t converts) {
-  return std::max<int64_t>((static_cast<int64_t>(items) + per - 1) / per, 1) + converts - 1;
+int64_t Credits(size_t items, int64_t per, const Currencies& converts) {
+  return std::max<int64_t>((static_cast<int64_t>(items) + per - 1) / per, 1) +
+         static_cast<int64_t>(converts.size()) - 1;
 }
 
 bool BadParam(Res res, std::string message) {
@@ -52,13 +56,12 @@ bool ReadCount(Req req, std::optional<int64_t>* out, Res res) {
   return true;
 }
 
-// How many currencies `convert` names; the sim converts to USD only.
-bool ReadConvert(Req req, int64_t* converts, Res res) {
-  std::string convert = req.has_param("convert") ? req.get_param_value("convert") : "USD";
-  if (convert != "USD") {
-    return BadParam(res, fmt::format("Invalid value for \"convert\": \"{}\"", convert));
-  }
-  *converts = 1;
+// The currencies `convert` or `convert_id` names, as the latest endpoints read them; a crypto
+// currency is the coin the market lists under that symbol or id at `at`.
+bool ReadConvert(Req req, const SimMarket& market, TimePoint at, Currencies* converts, Res res) {
+  std::optional<Currencies> c = Converts(req, market.Snapshot(at), res);
+  if (!c) return false;
+  *converts = std::move(*c);
   return true;
 }
 
@@ -140,42 +143,59 @@ Json CoinHead(const SimCoin& coin) {
 
 // One point of quotes/historical, in the shape of the real answer (fixture
 // quotes_historical_v1_btc_daily): the quote listed at the sample time, stamped with its
-// last_updated.
-Json QuotePoint(const SimQuote& q) {
+// last_updated, in each currency at its rate then (a currency whose coin did not exist yet is
+// left out).
+Json QuotePoint(const SimQuote& q, const Currencies& converts, const SimMarket& market) {
   std::string ts = FormatIso8601(q.last_updated);
-  Json usd;
-  usd["price"] = q.price;
-  usd["percent_change_1h"] = q.percent_change_1h;
-  usd["percent_change_24h"] = q.percent_change_24h;
-  usd["percent_change_7d"] = q.percent_change_7d;
-  usd["percent_change_30d"] = q.percent_change_30d;
-  usd["volume_24h"] = q.volume_24h;
-  usd["market_cap"] = q.market_cap;
-  usd["circulating_supply"] = q.circulating_supply;
-  usd["total_supply"] = q.total_supply;
-  usd["timestamp"] = ts;
   Json point;
   point["timestamp"] = ts;
-  point["quote"]["USD"] = std::move(usd);
+  point["quote"] = Json::object();
+  for (const Currency& cur : converts) {
+    std::optional<double> f = PerUsdAt(cur, market, q.last_updated);
+    if (!f) continue;
+    Json quote;
+    quote["price"] = q.price * *f;
+    quote["percent_change_1h"] = q.percent_change_1h;
+    quote["percent_change_24h"] = q.percent_change_24h;
+    quote["percent_change_7d"] = q.percent_change_7d;
+    quote["percent_change_30d"] = q.percent_change_30d;
+    quote["volume_24h"] = q.volume_24h * *f;
+    quote["market_cap"] = q.market_cap * *f;
+    quote["circulating_supply"] = q.circulating_supply;
+    quote["total_supply"] = q.total_supply;
+    quote["timestamp"] = ts;
+    point["quote"][cur.key] = std::move(quote);
+  }
   return point;
 }
 
-Json BarJson(const SimBar& bar) {
-  std::string close = FormatIso8601(bar.close_time - std::chrono::milliseconds(1));
-  Json usd;
-  usd["open"] = bar.open;
-  usd["high"] = bar.high;
-  usd["low"] = bar.low;
-  usd["close"] = bar.close;
-  usd["volume"] = bar.volume;
-  usd["market_cap"] = bar.market_cap;
-  usd["timestamp"] = close;
+// One bar; each price in each currency at that currency's rate at the price's own time (open,
+// high, low, close), volume and market cap at the close's.
+Json BarJson(const SimBar& bar, const Currencies& converts, const SimMarket& market) {
+  const TimePoint last = bar.close_time - std::chrono::milliseconds(1);
+  std::string close = FormatIso8601(last);
   Json j;
   j["time_open"] = FormatIso8601(bar.open_time);
   j["time_close"] = close;
   j["time_high"] = FormatIso8601(bar.high_time);
   j["time_low"] = FormatIso8601(bar.low_time);
-  j["quote"]["USD"] = std::move(usd);
+  j["quote"] = Json::object();
+  for (const Currency& cur : converts) {
+    std::optional<double> open = PerUsdAt(cur, market, bar.open_time);
+    std::optional<double> high = PerUsdAt(cur, market, bar.high_time);
+    std::optional<double> low = PerUsdAt(cur, market, bar.low_time);
+    std::optional<double> end = PerUsdAt(cur, market, last);
+    if (!open || !high || !low || !end) continue;
+    Json quote;
+    quote["open"] = bar.open * *open;
+    quote["high"] = bar.high * *high;
+    quote["low"] = bar.low * *low;
+    quote["close"] = bar.close * *end;
+    quote["volume"] = bar.volume * *end;
+    quote["market_cap"] = bar.market_cap * *end;
+    quote["timestamp"] = close;
+    j["quote"][cur.key] = std::move(quote);
+  }
   return j;
 }
 
@@ -208,9 +228,10 @@ void QuotesHistorical(const HistoricalContext& context, int version, Req req, Re
     SampleRequest sample;
     std::string by;
     std::vector<Target> targets;
-    int64_t converts = 1;
+    Currencies converts;
     if (!ReadTargets(req, *context.market, /*slug_ok=*/false, &by, &targets, res) ||
-        !ReadSample(req, "5m", &sample, res) || !ReadConvert(req, &converts, res)) {
+        !ReadSample(req, "5m", &sample, res) ||
+        !ReadConvert(req, *context.market, now, &converts, res)) {
       return std::nullopt;
     }
     std::vector<TimePoint> times = SampleTimes(sample, now);
@@ -224,7 +245,7 @@ void QuotesHistorical(const HistoricalContext& context, int version, Req req, Re
         object["quotes"] = Json::array();
         for (TimePoint t : times) {
           if (auto q = context.market->QuoteAt(*coin, t)) {
-            object["quotes"].push_back(QuotePoint(*q));
+            object["quotes"].push_back(QuotePoint(*q, converts, *context.market));
             ++points;
           }
         }
@@ -241,9 +262,10 @@ void OhlcvHistorical(const HistoricalContext& context, Req req, Res res) {
     SampleRequest sample;
     std::string by;
     std::vector<Target> targets;
-    int64_t converts = 1;
+    Currencies converts;
     if (!ReadTargets(req, *context.market, /*slug_ok=*/true, &by, &targets, res) ||
-        !ReadSample(req, "daily", &sample, res) || !ReadConvert(req, &converts, res)) {
+        !ReadSample(req, "daily", &sample, res) ||
+        !ReadConvert(req, *context.market, now, &converts, res)) {
       return std::nullopt;
     }
     std::string period_name =
@@ -267,7 +289,8 @@ void OhlcvHistorical(const HistoricalContext& context, Req req, Res res) {
         object["quotes"] = Json::array();
         for (TimePoint open : opens) {
           if (open < coin->date_added) continue;  // only whole bars of an existing coin
-          object["quotes"].push_back(BarJson(context.market->Bar(*coin, open, open + period)));
+          object["quotes"].push_back(
+              BarJson(context.market->Bar(*coin, open, open + period), converts, *context.market));
           ++bars;
         }
         objects.back().push_back(std::move(object));
@@ -281,8 +304,9 @@ void OhlcvHistorical(const HistoricalContext& context, Req req, Res res) {
 void GlobalHistorical(const HistoricalContext& context, Req req, Res res) {
   context.serve(req, res, [&](TimePoint now, Json& body) -> std::optional<int64_t> {
     SampleRequest sample;
-    int64_t converts = 1;
-    if (!ReadSample(req, "1d", &sample, res) || !ReadConvert(req, &converts, res)) {
+    Currencies converts;
+    if (!ReadSample(req, "1d", &sample, res) ||
+        !ReadConvert(req, *context.market, now, &converts, res)) {
       return std::nullopt;
     }
     std::vector<TimePoint> times = SampleTimes(sample, now);
@@ -299,14 +323,19 @@ void GlobalHistorical(const HistoricalContext& context, Req req, Res res) {
       point["active_cryptocurrencies"] = totals.coins;
       point["active_exchanges"] = 780;
       point["active_market_pairs"] = totals.coins * 12;
-      Json usd;
-      usd["total_market_cap"] = totals.market_cap;
-      usd["total_volume_24h"] = totals.volume_24h;
-      usd["total_volume_24h_reported"] = totals.volume_24h;
-      usd["altcoin_market_cap"] = totals.market_cap - totals.btc_market_cap;
-      usd["altcoin_volume_24h"] = totals.volume_24h - totals.btc_volume_24h;
-      usd["timestamp"] = ts;
-      point["quote"]["USD"] = std::move(usd);
+      point["quote"] = Json::object();
+      for (const Currency& cur : converts) {
+        std::optional<double> f = PerUsdAt(cur, *context.market, t);
+        if (!f) continue;
+        Json quote;
+        quote["total_market_cap"] = totals.market_cap * *f;
+        quote["total_volume_24h"] = totals.volume_24h * *f;
+        quote["total_volume_24h_reported"] = totals.volume_24h * *f;
+        quote["altcoin_market_cap"] = (totals.market_cap - totals.btc_market_cap) * *f;
+        quote["altcoin_volume_24h"] = (totals.volume_24h - totals.btc_volume_24h) * *f;
+        quote["timestamp"] = ts;
+        point["quote"][cur.key] = std::move(quote);
+      }
       quotes.push_back(std::move(point));
     }
     size_t points = quotes.size();
@@ -339,9 +368,9 @@ double SortValue(std::string_view key, const SimQuote& q) {
 void ListingsHistorical(const HistoricalContext& context, Req req, Res res) {
   context.serve(req, res, [&](TimePoint now, Json& body) -> std::optional<int64_t> {
     std::optional<TimePoint> date;
-    int64_t start = 1, limit = 100, converts = 1;
+    int64_t start = 1, limit = 100;
     if (!ReadTime(req, "date", &date, res) || !IntParam(req, "start", 1, INT32_MAX, &start, res) ||
-        !IntParam(req, "limit", 1, 5000, &limit, res) || !ReadConvert(req, &converts, res)) {
+        !IntParam(req, "limit", 1, 5000, &limit, res)) {
       return std::nullopt;
     }
     if (!date) {
@@ -368,6 +397,8 @@ void ListingsHistorical(const HistoricalContext& context, Req req, Res res) {
     if (!Allowed(context, req, now, *date, res)) return std::nullopt;
     // Ranked by market cap as the latest listing was at that time, then sorted as asked.
     std::vector<SimQuote> quotes = context.market->Snapshot(*date);
+    std::optional<Currencies> converts = Converts(req, quotes, res);  // crypto priced at date
+    if (!converts) return std::nullopt;
     double total_cap = 0;
     for (const SimQuote& q : quotes) total_cap += q.market_cap;
     std::vector<size_t> order(quotes.size());
@@ -387,15 +418,17 @@ void ListingsHistorical(const HistoricalContext& context, Req req, Res res) {
     for (int64_t n = start - 1; n < static_cast<int64_t>(order.size()) && n < start - 1 + limit;
          ++n) {
       size_t i = order[static_cast<size_t>(n)];
-      Json coin = context.coin_json(quotes[i]);
+      Json coin = context.coin_json(quotes[i], *converts);
       coin["cmc_rank"] = static_cast<int64_t>(i + 1);
-      coin["quote"]["USD"]["market_cap_dominance"] = quotes[i].market_cap / total_cap * 100.0;
+      for (const Currency& cur : *converts) {
+        coin["quote"][cur.key]["market_cap_dominance"] = quotes[i].market_cap / total_cap * 100.0;
+      }
       data.push_back(std::move(coin));
     }
     size_t coins = data.size();
     body["data"] = std::move(data);
     body["total_count"] = static_cast<int64_t>(quotes.size());
-    return Credits(coins, 100, converts);
+    return Credits(coins, 100, *converts);
   });
 }
 

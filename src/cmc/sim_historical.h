@@ -12,8 +12,10 @@
 //   /v1/cryptocurrency/listings/historical
 //       date, start, limit (100), convert, sort, sort_dir; 1 credit per 100 coins
 //
-// Every answer costs at least 1 credit, plus 1 per convert beyond the first (the sim converts
-// to USD only). Bad parameters answer HTTP 400 with error_code 400 and CMC's message.
+// `convert`/`convert_id` as on the latest endpoints (sim_convert.h): quote objects keyed per
+// currency, fiat at its fixed rate, a crypto currency at its coin's price at each point's time.
+// Every answer costs at least 1 credit, plus 1 per convert beyond the first. Bad parameters answer
+// HTTP 400 with error_code 400 and CMC's message.
 #pragma once
 
 #include <httplib.h>
@@ -24,6 +26,7 @@
 #include <string_view>
 
 #include "cmc/market.h"
+#include "cmc/sim_convert.h"
 #include "cmc/sim_http.h"
 #include "cmc/sim_plans.h"
 
@@ -35,9 +38,9 @@ using SimBuild = std::function<std::optional<int64_t>(TimePoint now, Json& body)
 
 struct HistoricalContext {
   const SimMarket* market;
-  // One coin as /v1/cryptocurrency/listings/latest shows it (cmc_rank and dominance are filled
-  // by the caller).
-  std::function<Json(const SimQuote&)> coin_json;
+  // One coin as /v1/cryptocurrency/listings/latest shows it in each currency (cmc_rank and
+  // dominance are filled by the caller).
+  std::function<Json(const SimQuote&, const std::vector<Currency>&)> coin_json;
   // Runs one API request: key, plan limits and faults, then `build`; answers and charges.
   std::function<void(const httplib::Request&, httplib::Response&, const SimBuild&)> serve;
   // The plan's window (sim_plans.h): the earliest time `path` may answer for at `now`, and what

@@ -308,8 +308,10 @@ TEST_F(SimHistoricalTest, RejectsBadParametersLikeCmc) {
   expect_400(kQuotesV2, {{"id", "1"}, {"count", "0"}}, "Invalid value for \"count\": \"0\"");
   expect_400(kQuotesV2, {{"id", "1"}, {"count", "10001"}},
              "Invalid value for \"count\": \"10001\"");
-  expect_400(kQuotesV2, {{"id", "1"}, {"convert", "EUR"}},
-             "Invalid value for \"convert\": \"EUR\"");
+  expect_400(kQuotesV2, {{"id", "1"}, {"convert", "XYZ"}},
+             "Invalid value for \"convert\": \"XYZ\"");
+  expect_400(kGlobal, {{"convert", "EUR"}, {"convert_id", "2790"}},
+             "\"convert\" and \"convert_id\" cannot be used together");
   expect_400(kQuotesV2, {}, "\"value\" must contain at least one of [id, symbol]");
   expect_400(kQuotesV2, {{"id", "999999"}}, "Invalid value for \"id\": \"999999\"");
   expect_400(kQuotesV2, {{"id", "1"}, {"time_start", "2026-02-01"}, {"time_end", "2026-01-01"}},
@@ -325,6 +327,67 @@ TEST_F(SimHistoricalTest, RejectsBadParametersLikeCmc) {
   // skip_invalid=true drops a value that names no coin.
   Json skipped = Get(kQuotesV2, {{"id", "1,999999"}, {"skip_invalid", "true"}, {"count", "1"}});
   EXPECT_EQ(skipped["data"].size(), 1u);
+}
+
+// convert/convert_id as on the latest endpoints: fiat at its fixed rate, a crypto currency at
+// its coin's price at each point's time; 1 credit per extra currency.
+TEST_F(SimHistoricalTest, ConvertsToEveryCurrencyAtEachPointsTime) {
+  const Params window = {
+      {"time_start", "2026-11-20"}, {"time_end", "2026-11-22"}, {"interval", "daily"}};
+  auto with = [&](Params p, const Params& more) {
+    p.insert(more.begin(), more.end());
+    return p;
+  };
+  Json quotes = Get(kQuotesV2, with(window, {{"id", "1,1027"}, {"convert", "USD,EUR,BTC"}}));
+  EXPECT_EQ(quotes["status"]["credit_count"], 3);
+  ASSERT_EQ(quotes["data"]["1"]["quotes"].size(), 3u);
+  for (const Json& point : quotes["data"]["1"]["quotes"]) {
+    const Json& q = point["quote"];
+    EXPECT_DOUBLE_EQ(q["EUR"]["price"].get<double>(), q["USD"]["price"].get<double>() * 0.92);
+    EXPECT_DOUBLE_EQ(q["EUR"]["market_cap"].get<double>(),
+                     q["USD"]["market_cap"].get<double>() * 0.92);
+    EXPECT_DOUBLE_EQ(q["BTC"]["price"].get<double>(), 1.0);  // Bitcoin in bitcoin
+  }
+  // ETH in BTC: ETH's USD price over Bitcoin's listed then (within a refresh of the sample).
+  for (size_t i = 0; i < 3; ++i) {
+    const Json& eth = quotes["data"]["1027"]["quotes"][i]["quote"];
+    const Json& btc = quotes["data"]["1"]["quotes"][i]["quote"];
+    EXPECT_NEAR(eth["BTC"]["price"].get<double>(),
+                eth["USD"]["price"].get<double>() / btc["USD"]["price"].get<double>(),
+                eth["BTC"]["price"].get<double>() * 0.01);
+  }
+  Json by_id = Get(kQuotesV1, with(window, {{"id", "1"}, {"convert_id", "2781,2790"}}));
+  const Json& p0 = by_id["data"]["quotes"][0]["quote"];
+  EXPECT_DOUBLE_EQ(p0["2790"]["price"].get<double>(), p0["2781"]["price"].get<double>() * 0.92);
+
+  Json ohlcv = Get(kOhlcv, with(window, {{"id", "1"}, {"convert", "USD,JPY,BTC"}}));
+  EXPECT_EQ(ohlcv["status"]["credit_count"], 3);
+  ASSERT_FALSE(ohlcv["data"]["1"]["quotes"].empty());
+  for (const Json& bar : ohlcv["data"]["1"]["quotes"]) {
+    const Json& q = bar["quote"];
+    EXPECT_DOUBLE_EQ(q["JPY"]["close"].get<double>(), q["USD"]["close"].get<double>() * 151.2);
+    EXPECT_DOUBLE_EQ(q["BTC"]["open"].get<double>(), 1.0);
+    EXPECT_DOUBLE_EQ(q["BTC"]["close"].get<double>(), 1.0);
+  }
+
+  Json global = Get(kGlobal, with(window, {{"convert", "USD,GBP"}}));
+  EXPECT_EQ(global["status"]["credit_count"], 2);
+  ASSERT_EQ(global["data"]["quotes"].size(), 3u);
+  for (const Json& point : global["data"]["quotes"]) {
+    EXPECT_DOUBLE_EQ(point["quote"]["GBP"]["total_market_cap"].get<double>(),
+                     point["quote"]["USD"]["total_market_cap"].get<double>() * 0.79);
+  }
+
+  Json listings = Get(kListings, {{"date", "2026-11-20"}, {"limit", "5"}, {"convert", "EUR,BTC"}});
+  EXPECT_EQ(listings["status"]["credit_count"], 2);
+  for (const Json& coin : listings["data"]) {
+    EXPECT_GT(coin["quote"]["EUR"]["price"].get<double>(), 0);
+    EXPECT_GT(coin["quote"]["EUR"]["market_cap_dominance"].get<double>(), 0);
+    EXPECT_FALSE(coin["quote"].contains("USD"));
+    if (coin["id"] == 1) {
+      EXPECT_DOUBLE_EQ(coin["quote"]["BTC"]["price"].get<double>(), 1.0);
+    }
+  }
 }
 
 TEST_F(SimHistoricalTest, AcceptsUnixTimesAndDates) {
@@ -364,7 +427,10 @@ TEST(SimHistoricalHookTest, TheWindowRefusesEarlierTimes) {
   httplib::Server server;
   std::vector<std::string> asked;
   RegisterHistoricalEndpoints(
-      server, {&market, [](const SimQuote&) { return nlohmann::ordered_json::object(); },
+      server, {&market,
+               [](const SimQuote&, const std::vector<Currency>&) {
+                 return nlohmann::ordered_json::object();
+               },
                [](const httplib::Request&, httplib::Response& res, const SimBuild& build) {
                  nlohmann::ordered_json body;
                  if (build(At("2026-11-27T00:00:00Z"), body))
