@@ -26,7 +26,7 @@ constexpr std::array<Fiat, 20> kFiats = {{
     {"JPY", 2797, 151.2, "Japanese Yen", "\u00a5"},
     {"KRW", 2798, 1370.0, "South Korean Won", "\u20a9"},
     {"MXN", 2799, 17.1, "Mexican Peso", "$"},
-    {"NOK", 2802, 10.8, "Norwegian Krone", "kr"},
+    {"NOK", 2801, 10.8, "Norwegian Krone", "kr"},
     {"PLN", 2805, 3.97, "Polish Z\u0142oty", "z\u0142"},
     {"RUB", 2806, 92.0, "Russian Ruble", "\u20bd"},
     {"SEK", 2807, 10.6, "Swedish Krona", "kr"},

@@ -170,6 +170,15 @@ TEST_F(SimReferenceTest, FiatMapMatchesConvertIds) {
   EXPECT_EQ(body["data"][0]["symbol"], "USD");
   EXPECT_EQ(body["data"][0]["sign"], "$");
   EXPECT_EQ(body["data"][0]["name"], "United States Dollar");
+  // CMC's ids run alphabetically from USD: MXN 2799, MYR 2800, NOK 2801, NZD 2802.
+  for (const Json& f : body["data"]) {
+    if (f["symbol"] == "NOK") {
+      EXPECT_EQ(f["id"], 2801);
+    }
+    if (f["symbol"] == "EUR") {
+      EXPECT_EQ(f["id"], 2790);
+    }
+  }
   // Every listed id converts to that currency.
   for (const Json& f : body["data"]) {
     Json q = Get("/v1/cryptocurrency/quotes/latest",
