@@ -7,7 +7,9 @@
 // coins, quotes 1 per 100, global 1, key info and map 0; +1 per extra currency) and the plan
 // (sim_plans.h) is enforced: minute limit -> 429/1008, daily -> 429/1009, monthly -> 429/1010,
 // an endpoint outside the plan -> 403/1006. Answers are gzip'd for clients that accept it.
-// The historical endpoints (quotes, OHLCV, global metrics, listings) are sim_historical.h's.
+// The historical endpoints (quotes, OHLCV, global metrics, listings) are sim_historical.h's;
+// coin info, categories, the fiat and exchange maps, exchange info and price conversion are
+// sim_reference.h's.
 //
 // Control API (no key needed; tests and chaos runs):
 //   POST /__sim/faults   JSON array of faults, each applied to the next matching request(s):
