@@ -13,6 +13,7 @@
 #include "cmc/market.h"
 #include "cmc/sim.h"
 #include "cmc/sim_history_params.h"
+#include "cmc/sim_http_test_fixture.h"
 #include "tests/status_matchers.h"
 
 namespace coinlake::cmc::sim {
@@ -28,34 +29,13 @@ constexpr int kCoins = 300;
 
 TimePoint At(const char* iso) { return *ParseIso8601(iso); }
 
-class SimHistoricalTest : public ::testing::Test {
+class SimHistoricalTest : public SimHttpTest {
  protected:
   void SetUp() override {
     SimOptions options;
-    options.port = 0;
     options.coins = kCoins;
-    options.clock = [this] { return now_.load(); };
-    ASSERT_OK_AND_ASSIGN(sim_, Simulator::Start(options));
-    ClientOptions client;
-    client.base_url = sim_->base_url();
-    client.api_key = "k";
-    ASSERT_OK_AND_ASSIGN(client_, CmcClient::Make(client));
+    StartSim(options);
   }
-
-  // GET `path`; the parsed body, after checking the HTTP status.
-  Json Get(const std::string& path, const Params& params, int http = 200) {
-    auto response = client_->Get(path, params);
-    if (!response.ok()) {
-      ADD_FAILURE() << response.status().ToString();
-      return Json();
-    }
-    EXPECT_EQ(response->http_status, http) << path << ": " << response->body;
-    return Json::parse(response->body);
-  }
-
-  std::atomic<TimePoint> now_{At("2026-11-27T21:50:10Z")};
-  std::unique_ptr<Simulator> sim_;
-  std::unique_ptr<CmcClient> client_;
 };
 
 constexpr char kQuotesV1[] = "/v1/cryptocurrency/quotes/historical";

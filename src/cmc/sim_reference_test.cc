@@ -12,6 +12,7 @@
 #include "cmc/client.h"
 #include "cmc/market.h"
 #include "cmc/sim.h"
+#include "cmc/sim_http_test_fixture.h"
 #include "tests/status_matchers.h"
 
 namespace coinlake::cmc::sim {
@@ -22,38 +23,17 @@ using Params = std::map<std::string, std::string>;
 
 TimePoint At(const char* iso) { return *ParseIso8601(iso); }
 
-class SimReferenceTest : public ::testing::Test {
+class SimReferenceTest : public SimHttpTest {
  protected:
   void Start(const std::string& plan = "") {
     SimOptions options;
-    options.port = 0;
     options.coins = 300;
-    options.clock = [this] { return now_.load(); };
     if (!plan.empty()) options.plan = plan;
-    ASSERT_OK_AND_ASSIGN(sim_, Simulator::Start(options));
-    ClientOptions client;
-    client.base_url = sim_->base_url();
-    client.api_key = "k";
-    ASSERT_OK_AND_ASSIGN(client_, CmcClient::Make(client));
+    StartSim(options);
   }
   void SetUp() override { Start(); }
 
-  // GET `path`; the parsed body, after checking the HTTP status.
-  Json Get(const std::string& path, const Params& params, int http = 200) {
-    auto response = client_->Get(path, params);
-    if (!response.ok()) {
-      ADD_FAILURE() << response.status().ToString();
-      return Json();
-    }
-    EXPECT_EQ(response->http_status, http) << path << ": " << response->body;
-    return Json::parse(response->body);
-  }
-
   int64_t Credits(const Json& body) { return body["status"]["credit_count"].get<int64_t>(); }
-
-  std::atomic<TimePoint> now_{At("2026-11-27T21:50:10Z")};
-  std::unique_ptr<Simulator> sim_;
-  std::unique_ptr<CmcClient> client_;
 };
 
 TEST_F(SimReferenceTest, InfoV1KeysById) {
