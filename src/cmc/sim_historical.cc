@@ -369,8 +369,7 @@ void ListingsHistorical(const HistoricalContext& context, Req req, Res res) {
   context.serve(req, res, [&](TimePoint now, Json& body) -> std::optional<int64_t> {
     std::optional<TimePoint> date;
     int64_t start = 1, limit = 100;
-    if (!ReadTime(req, "date", &date, res) || !IntParam(req, "start", 1, INT32_MAX, &start, res) ||
-        !IntParam(req, "limit", 1, 5000, &limit, res)) {
+    if (!ReadTime(req, "date", &date, res) || !PageParams(req, 5000, &start, &limit, res)) {
       return std::nullopt;
     }
     if (!date) {

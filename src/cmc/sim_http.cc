@@ -97,6 +97,12 @@ bool IntParam(const httplib::Request& req, const char* name, int64_t lo, int64_t
   return true;
 }
 
+bool PageParams(const httplib::Request& req, int64_t max_limit, int64_t* start, int64_t* limit,
+                httplib::Response& res) {
+  return IntParam(req, "start", 1, INT32_MAX, start, res) &&
+         IntParam(req, "limit", 1, max_limit, limit, res);
+}
+
 bool NumberParam(const httplib::Request& req, const char* name, std::optional<double>* out,
                  httplib::Response& res, bool allow_negative) {
   if (!req.has_param(name)) return true;

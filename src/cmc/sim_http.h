@@ -39,6 +39,11 @@ int64_t DefaultErrorCode(int http_status);
 bool IntParam(const httplib::Request& req, const char* name, int64_t lo, int64_t hi, int64_t* out,
               httplib::Response& res);
 
+// CMC's paging: `start` (1-based) and `limit` (1..max_limit); each left unchanged when absent
+// (the caller's default). Answers 400 and returns false otherwise.
+bool PageParams(const httplib::Request& req, int64_t max_limit, int64_t* start, int64_t* limit,
+                httplib::Response& res);
+
 // A finite number parameter, >= 0 unless `allow_negative`; answers 400 and returns false
 // otherwise. Absent: true, `out` unchanged.
 bool NumberParam(const httplib::Request& req, const char* name, std::optional<double>* out,

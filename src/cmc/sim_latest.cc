@@ -69,8 +69,7 @@ std::optional<int64_t> Listings(const httplib::Request& req, httplib::Response& 
                                 SimMarket& market, TimePoint now, Json& body) {
   int64_t start = 1, limit = 100;
   std::string sort, sort_dir, type;
-  if (!IntParam(req, "start", 1, INT32_MAX, &start, res) ||
-      !IntParam(req, "limit", 1, 5000, &limit, res) ||
+  if (!PageParams(req, 5000, &start, &limit, res) ||
       !ChoiceParam(req, "sort",
                    {"market_cap", "market_cap_strict", "name", "symbol", "date_added", "price",
                     "circulating_supply", "total_supply", "max_supply", "num_market_pairs",

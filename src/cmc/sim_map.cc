@@ -50,8 +50,7 @@ std::optional<int64_t> Map(const httplib::Request& req, httplib::Response& res, 
                            TimePoint now, Json& body) {
   int64_t start = 1, limit = 5000;
   std::string sort;
-  if (!IntParam(req, "start", 1, INT32_MAX, &start, res) ||
-      !IntParam(req, "limit", 1, 5000, &limit, res) ||
+  if (!PageParams(req, 5000, &start, &limit, res) ||
       !ChoiceParam(req, "sort", {"id", "cmc_rank"}, "id", &sort, res)) {
     return std::nullopt;
   }

@@ -289,8 +289,7 @@ std::optional<int64_t> Info(const httplib::Request& req, httplib::Response& res,
 std::optional<int64_t> Categories(const httplib::Request& req, httplib::Response& res,
                                   SimMarket& market, TimePoint now, Json& body) {
   int64_t start = 1, limit = 5000;
-  if (!IntParam(req, "start", 1, INT32_MAX, &start, res) ||
-      !IntParam(req, "limit", 1, 5000, &limit, res)) {
+  if (!PageParams(req, 5000, &start, &limit, res)) {
     return std::nullopt;
   }
   std::optional<std::string> by = OneOf(req, {"id", "slug", "symbol"}, res);
@@ -322,8 +321,7 @@ std::optional<int64_t> Categories(const httplib::Request& req, httplib::Response
 std::optional<int64_t> Category(const httplib::Request& req, httplib::Response& res,
                                 SimMarket& market, TimePoint now, Json& body) {
   int64_t start = 1, limit = 100;
-  if (!IntParam(req, "start", 1, INT32_MAX, &start, res) ||
-      !IntParam(req, "limit", 1, 1000, &limit, res)) {
+  if (!PageParams(req, 1000, &start, &limit, res)) {
     return std::nullopt;
   }
   if (!req.has_param("id")) {
@@ -364,8 +362,7 @@ std::optional<int64_t> FiatMap(const httplib::Request& req, httplib::Response& r
                                TimePoint, Json& body) {
   int64_t start = 1, limit = 5000;
   std::string sort, metals;
-  if (!IntParam(req, "start", 1, INT32_MAX, &start, res) ||
-      !IntParam(req, "limit", 1, 5000, &limit, res) ||
+  if (!PageParams(req, 5000, &start, &limit, res) ||
       !ChoiceParam(req, "sort", {"id", "name"}, "id", &sort, res) ||
       !ChoiceParam(req, "include_metals", {"true", "false"}, "false", &metals, res)) {
     return std::nullopt;
@@ -399,8 +396,7 @@ std::optional<int64_t> ExchangeMap(const httplib::Request& req, httplib::Respons
                                    SimMarket& market, TimePoint now, Json& body) {
   int64_t start = 1, limit = 5000, crypto_id = 0;
   std::string sort;
-  if (!IntParam(req, "start", 1, INT32_MAX, &start, res) ||
-      !IntParam(req, "limit", 1, 5000, &limit, res) ||
+  if (!PageParams(req, 5000, &start, &limit, res) ||
       !IntParam(req, "crypto_id", 1, INT32_MAX, &crypto_id, res) ||
       !ChoiceParam(req, "sort", {"id", "volume_24h"}, "id", &sort, res)) {
     return std::nullopt;
