@@ -163,6 +163,9 @@ Status WritePayloadRows(std::string_view body, std::ostream& out) {
       WriteGlobal(*parsed, rows);
       break;
     }
+    case PayloadKind::kOhlcvHistorical:
+    case PayloadKind::kGlobalMetricsHistorical:
+      return InternalError("inspect: historical OHLCV and global metrics are not written yet");
     case PayloadKind::kKeyInfo: {
       auto parsed = ParseKeyInfo(body);
       if (!parsed.ok()) return InvalidArgumentError(parsed.status().message());

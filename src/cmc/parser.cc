@@ -764,8 +764,12 @@ std::string_view PayloadKindName(PayloadKind kind) {
       return "quotes";
     case PayloadKind::kQuotesHistorical:
       return "quotes_historical";
+    case PayloadKind::kOhlcvHistorical:
+      return "ohlcv_historical";
     case PayloadKind::kGlobalMetrics:
       return "global_metrics";
+    case PayloadKind::kGlobalMetricsHistorical:
+      return "global_metrics_historical";
     case PayloadKind::kKeyInfo:
       return "key_info";
     case PayloadKind::kMap:

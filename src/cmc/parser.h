@@ -29,9 +29,19 @@ StatusOr<QuotesPayload> ParseListings(std::string_view json);
 // (coin, currency), in document order.
 StatusOr<QuotesPayload> ParseQuotes(std::string_view json);
 
-// /v1/cryptocurrency/quotes/historical for one id: data.quotes[] each with quote.<CUR>; the
-// row time is the quote's `timestamp`.
+// /v1 and /v2 cryptocurrency/quotes/historical: `data` is one coin (v1, one id or symbol),
+// keyed by id or symbol (v1 with several, v2), or an array per symbol (v2 by symbol); each coin
+// has quotes[] each with quote.<CUR>. The row time is the quote's `timestamp`.
 StatusOr<QuotesPayload> ParseQuotesHistorical(std::string_view json);
+
+// /v1 and /v2 cryptocurrency/ohlcv/historical: the same placements of coins as quotes
+// historical; each coin has quotes[] of bars (time_open, time_close, quote.<CUR>.open/high/
+// low/close/volume/market_cap). One row per (coin, bar, currency).
+StatusOr<OhlcvPayload> ParseOhlcvHistorical(std::string_view json);
+
+// /v1/global-metrics/quotes/historical: data.quotes[] each with a timestamp and quote.<CUR>
+// (total_market_cap, total_volume_24h, btc_dominance, ...). One row per (point, currency).
+StatusOr<GlobalMetricsPayload> ParseGlobalMetricsHistorical(std::string_view json);
 
 // /v1/global-metrics/quotes/latest: one row per quote currency.
 StatusOr<GlobalMetricsPayload> ParseGlobalMetrics(std::string_view json);
@@ -47,7 +57,9 @@ enum class PayloadKind {
   kListings,
   kQuotes,
   kQuotesHistorical,
+  kOhlcvHistorical,
   kGlobalMetrics,
+  kGlobalMetricsHistorical,
   kKeyInfo,
   kMap,
 };

@@ -54,6 +54,29 @@ struct QuotesPayload {
   std::vector<QuoteRow> rows;
 };
 
+// One bar of /v1 or /v2 cryptocurrency/ohlcv/historical: CMC's own OHLC of one coin over one
+// period (hour or day), in one currency: a row of `candles_hourly`/`candles_daily` marked 'cmc'.
+struct OhlcvRow {
+  int64_t cmc_id = 0;
+  std::string symbol;
+  std::string name;
+  std::string slug;
+  std::string quote_currency;
+  TimePoint time_open{};   // the bar's period: [time_open, time_close]
+  TimePoint time_close{};  // CMC sends the period's last millisecond (…:59:59.999Z)
+  std::optional<double> open;
+  std::optional<double> high;
+  std::optional<double> low;
+  std::optional<double> close;
+  std::optional<double> volume;
+  std::optional<double> market_cap;
+};
+
+struct OhlcvPayload {
+  ResponseStatus status;
+  std::vector<OhlcvRow> rows;
+};
+
 // Whole-market figures in one currency: a row of the `global_metrics` table.
 struct GlobalMetricsRow {
   TimePoint ts{};              // quote.<CUR>.last_updated, else data.last_updated
