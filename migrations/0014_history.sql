@@ -1,14 +1,19 @@
 -- coinlake schema, version 14: history from CoinMarketCap's historical endpoints (`coinlake
 -- backfill`, `audit --fill`). Historical quotes and global metrics load into the same tables as
 -- live ones (their lake_key names the endpoint). OHLCV bars are CMC's own candles: they load
--- into the candle tables marked 'cmc', and a candle coinlake builds from quotes never overwrites
--- one (docs/history.md says what wins where).
+-- into the candle tables as rows of their own, source 'cmc', beside the candle coinlake builds
+-- from its quotes (source 'quotes'), so each stays a pure function of its input and neither is
+-- built from the other (docs/history.md says which one a reader shows).
 ALTER TABLE candles_hourly ADD COLUMN source text NOT NULL DEFAULT 'quotes'
   CHECK (source IN ('quotes', 'cmc'));
 ALTER TABLE candles_daily ADD COLUMN source text NOT NULL DEFAULT 'quotes'
   CHECK (source IN ('quotes', 'cmc'));
-COMMENT ON COLUMN candles_hourly.source IS 'quotes: built by coinlake from the quotes of the hour (samples counts them); cmc: CoinMarketCap''s own OHLCV bar (/ohlcv/historical, samples 0), which quotes never overwrite.';
-COMMENT ON COLUMN candles_daily.source IS 'quotes: built by coinlake from the quotes (or hourly candles) of the day; cmc: CoinMarketCap''s own daily OHLCV bar (samples 0), which quotes never overwrite.';
+ALTER TABLE candles_hourly DROP CONSTRAINT candles_hourly_pkey,
+  ADD PRIMARY KEY (cmc_id, quote_currency, bucket, source);
+ALTER TABLE candles_daily DROP CONSTRAINT candles_daily_pkey,
+  ADD PRIMARY KEY (cmc_id, quote_currency, bucket, source);
+COMMENT ON COLUMN candles_hourly.source IS 'quotes: built by coinlake from the quotes of the hour (samples counts them); cmc: CoinMarketCap''s own OHLCV bar from /ohlcv/historical (samples 0: built from none of coinlake''s quotes). Readers show the cmc bar where both exist.';
+COMMENT ON COLUMN candles_daily.source IS 'quotes: built by coinlake from the quotes of the day (samples counts them); cmc: CoinMarketCap''s own daily OHLCV bar (samples 0). Readers show the cmc bar where both exist.';
 
 -- What the API key's plan was found to allow, per historical endpoint: the first backfill request
 -- of an endpoint costs at most one credit and its answer is recorded here, so a plan without

@@ -97,6 +97,36 @@ void AddAuditOptions(CLI::App& audit, Invocation& invocation) {
   audit.add_flag("--json", flags.json, "print the report as JSON on stdout");
 }
 
+// What to backfill: the window, the coins, the interval, the endpoints.
+void AddBackfillWhat(CLI::App& command, BackfillFlags& flags, bool required) {
+  command
+      .add_option("--from", flags.from,
+                  "start: a date (2026-11-01), an ISO 8601 time, or a duration back from --to "
+                  "(30d, 12h, 90m)")
+      ->required(required);
+  command.add_option("--to", flags.to, "end (exclusive), the same way; default: now");
+  command.add_option("--ids", flags.ids, "coins: CMC ids, comma-separated");
+  command.add_option("--symbols", flags.symbols,
+                     "coins: symbols, each resolved to its best-ranked coin through the map");
+  command.add_option("--top", flags.top, "coins: the N best-ranked active coins of the map")
+      ->check(CLI::Range(0, 5000));
+  command.add_option("--interval", flags.interval, "5m, 1h or 1d")
+      ->check(CLI::IsMember({"5m", "1h", "1d"}))
+      ->capture_default_str();
+  command
+      .add_option("--endpoints", flags.endpoints,
+                  "comma list of quotes (quotes historical), ohlcv (CMC's own bars, 1h or 1d) "
+                  "and global (global metrics historical)")
+      ->capture_default_str();
+}
+
+void AddBackfillOptions(CLI::App& backfill, Invocation& invocation) {
+  AddFetchOptions(backfill, invocation);
+  AddBackfillWhat(backfill, invocation.backfill, true);
+  backfill.add_flag("--dry-run", invocation.backfill.dry_run,
+                    "print the calls and credits, fetch nothing (as `plan --backfill`)");
+}
+
 void AddInspectOptions(CLI::App& inspect, Invocation& invocation) {
   inspect.add_option("FILE", invocation.inspect_file, "a CMC response, gzip'd or plain")
       ->required();
@@ -107,6 +137,10 @@ void AddPlanOptions(CLI::App& plan, Invocation& invocation) {
   plan.add_option("--credits-per-month", invocation.fetch.credits_per_month,
                   "the plan's monthly credits (default: /v1/key/info, else 15000)")
       ->envname("COINLAKE_CREDITS_PER_MONTH");
+  plan.add_flag("--backfill", invocation.backfill.plan_only,
+                "print what a backfill (--from, --ids/--symbols/--top, ...) would fetch and cost "
+                "on the key's plan, instead of the schedule's month");
+  AddBackfillWhat(plan, invocation.backfill, false);
 }
 
 void AddServeOptions(CLI::App& serve, Invocation& invocation) {
@@ -173,8 +207,12 @@ const std::vector<Command>& Commands() {
       {"inspect",
        "print the rows a raw payload yields, one JSON object per line; exit 2 on bad input", true,
        false, AddInspectOptions, [](Invocation& i) { return Inspect(i.inspect_file); }},
-      {"plan", "credits, calls, storage and AWS cost per month", true, false, AddPlanOptions,
-       [](Invocation& i) { return Plan(i.global, i.fetch); }},
+      {"backfill",
+       "fetch history from CMC's historical endpoints into the lake and the database; resumable",
+       true, false, AddBackfillOptions,
+       [](Invocation& i) { return Backfill(i.global, i.fetch, i.backfill, i.stop); }},
+      {"plan", "credits, calls, storage and AWS cost per month (or of a backfill)", true, false,
+       AddPlanOptions, [](Invocation& i) { return Plan(i.global, i.fetch, i.backfill); }},
       {"serve", "dashboard and JSON API, port 8501 by default", false, false, AddServeOptions,
        [](Invocation& i) { return Serve(i.global, i.serve, i.stop); }},
       {"sim", "a CoinMarketCap-compatible API server with a simulated market and injectable faults",

@@ -24,6 +24,7 @@ struct Invocation {
   RunFlags run;
   ReprocessFlags reprocess;
   AuditFlags audit;
+  BackfillFlags backfill;
   dashboard::ServeOptions serve;
   cmc::SimOptions sim;
   std::string inspect_file;

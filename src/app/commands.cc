@@ -24,9 +24,11 @@
 #include "dashboard/server.h"
 #include "lake/keys.h"
 #include "pipeline/audit.h"
+#include "pipeline/backfill.h"
 #include "pipeline/fetch.h"
 #include "pipeline/reprocess.h"
 #include "pipeline/run_loop.h"
+#include "warehouse/endpoint_access.h"
 #include "warehouse/db.h"
 #include "warehouse/migrations.h"
 
@@ -201,7 +203,75 @@ Status Audit(const GlobalOptions& global, const AuditFlags& flags, StopSignal& s
                                    first.key.empty() ? first.detail : first.key));
 }
 
-Status Plan(const GlobalOptions&, const FetchFlags& flags) {
+namespace {
+
+StatusOr<pipeline::BackfillOptions> MakeBackfillOptions(const GlobalOptions& global,
+                                                        const FetchFlags& flags,
+                                                        const BackfillFlags& backfill) {
+  pipeline::BackfillOptions options;
+  ASSIGN_OR_RETURN(options.fetch, MakeFetchOptions(global, flags));
+  if (backfill.from.empty()) return InvalidArgumentError("a backfill needs --from");
+  options.from = backfill.from;
+  options.to = backfill.to;
+  for (const std::string& id : SplitCommaList(backfill.ids)) {
+    int64_t value = 0;
+    auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), value);
+    if (ec != std::errc() || end != id.data() + id.size() || value <= 0) {
+      return InvalidArgumentError(fmt::format("--ids: '{}' is not a CMC id", id));
+    }
+    options.ids.push_back(value);
+  }
+  options.symbols = SplitCommaList(backfill.symbols);
+  options.top = backfill.top;
+  options.interval = backfill.interval;
+  options.quotes = false;
+  for (const std::string& endpoint : SplitCommaList(backfill.endpoints)) {
+    if (endpoint == "quotes") {
+      options.quotes = true;
+    } else if (endpoint == "ohlcv") {
+      options.ohlcv = true;
+    } else if (endpoint == "global") {
+      options.global_metrics = true;
+    } else {
+      return InvalidArgumentError(fmt::format(
+          "--endpoints: '{}' is none of quotes, ohlcv, global", endpoint));
+    }
+  }
+  options.dry_run = backfill.dry_run || backfill.plan_only;
+  return options;
+}
+
+// What the last backfill probes found the plan to serve (endpoint_access), when a database is
+// given: the plan's limits as CMC itself stated them.
+void PrintHistoricalAccess(const std::string& database_url) {
+  if (database_url.empty()) return;
+  auto db = warehouse::Connection::Open(database_url);
+  auto access = db.ok() ? warehouse::ReadEndpointAccess(**db)
+                        : StatusOr<std::vector<warehouse::EndpointAccess>>(db.status());
+  if (!access.ok() || access->empty()) return;
+  std::cout << "\nhistorical endpoints, as the last backfill found them:\n";
+  for (const warehouse::EndpointAccess& a : *access) {
+    std::cout << fmt::format("  {:<27} {} (checked {}{}{})\n", a.endpoint,
+                             a.allowed ? "served" : "refused", FormatIso8601(a.checked_at),
+                             a.earliest ? ", from " + FormatIso8601(*a.earliest) : "",
+                             a.message.empty() ? "" : ": " + a.message);
+  }
+}
+
+}  // namespace
+
+Status Backfill(const GlobalOptions& global, const FetchFlags& flags, const BackfillFlags& backfill,
+                StopSignal& stop) {
+  ASSIGN_OR_RETURN(pipeline::BackfillOptions options,
+                   MakeBackfillOptions(global, flags, backfill));
+  return pipeline::RunBackfill(options, stop, std::cout).status();
+}
+
+Status Plan(const GlobalOptions& global, const FetchFlags& flags, const BackfillFlags& backfill) {
+  if (backfill.plan_only) {
+    StopSignal stop;
+    return Backfill(global, flags, backfill, stop);
+  }
   pipeline::FetchOptions fetch;
   RETURN_IF_ERROR(ApplyEndpointFlags(flags, fetch));
   cmc::PlanInput in;
@@ -230,6 +300,7 @@ Status Plan(const GlobalOptions&, const FetchFlags& flags) {
   }
   cmc::PlanEstimate estimate = cmc::EstimatePlan(in);
   std::cout << cmc::FormatPlan(in, estimate);
+  PrintHistoricalAccess(global.database_url);
   if (estimate.exceeds_plan) {
     return ResourceExhaustedError(fmt::format(
         "this configuration needs {:.0f} credits a month but the plan has {}: raise the "

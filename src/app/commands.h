@@ -51,6 +51,19 @@ struct ReprocessFlags {
   bool force = false;
 };
 
+// `backfill`, and `plan --backfill` (docs/history.md).
+struct BackfillFlags {
+  bool plan_only = false;  // `plan --backfill`: print what the backfill would cost, fetch nothing
+  std::string from;        // a date, an ISO 8601 time or a duration back from --to (30d)
+  std::string to;          // the same; empty: now
+  std::string ids;         // CMC ids, comma-separated
+  std::string symbols;     // resolved through the map
+  int top = 0;             // the N best-ranked coins of the map
+  std::string interval = "1h";
+  std::string endpoints = "quotes";  // comma list of quotes, ohlcv, global
+  bool dry_run = false;
+};
+
 struct AuditFlags {
   std::string from;
   std::string to;
@@ -74,7 +87,10 @@ Status Reprocess(const GlobalOptions& global, const ReprocessFlags& flags, StopS
 // Prints the report on stdout; a discrepancy is DATA_LOSS (exit 1) after the report.
 Status Audit(const GlobalOptions& global, const AuditFlags& flags, StopSignal& stop);
 Status Inspect(const std::string& file);
-Status Plan(const GlobalOptions& global, const FetchFlags& flags);
+// With backfill.plan_only, prints the backfill's plan instead (`plan --backfill`).
+Status Plan(const GlobalOptions& global, const FetchFlags& flags, const BackfillFlags& backfill);
+Status Backfill(const GlobalOptions& global, const FetchFlags& flags, const BackfillFlags& backfill,
+                StopSignal& stop);
 // `options` as parsed; the database URL comes from `global`.
 Status Serve(const GlobalOptions& global, dashboard::ServeOptions options, StopSignal& stop);
 // `options.faults` may be "@FILE": the faults are read from FILE.

@@ -25,6 +25,10 @@ int64_t QuotesCredits(int coins, int convert_count) {
   return std::max((coins + 99) / 100, 1) + Extra(convert_count);
 }
 
+int64_t HistoricalCredits(int64_t points, int convert_count) {
+  return std::max<int64_t>((points + 99) / 100, 1) + Extra(convert_count);
+}
+
 int64_t GlobalMetricsCredits(int convert_count) { return 1 + Extra(convert_count); }
 
 PlanEstimate EstimatePlan(const PlanInput& in) {

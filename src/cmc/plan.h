@@ -18,6 +18,10 @@ int64_t ListingsCredits(int coins, int convert_count);
 int64_t QuotesCredits(int coins, int convert_count);
 // global-metrics/quotes/latest: 1, +1 per extra convert currency.
 int64_t GlobalMetricsCredits(int convert_count);
+// quotes/historical, ohlcv/historical, global-metrics/quotes/historical: 1 per 100 data points
+// returned (all coins of the call together; rounded up, at least 1), +1 per extra convert.
+// listings/historical: 1 per 100 coins, the same way.
+int64_t HistoricalCredits(int64_t points, int convert_count);
 // key/info and map cost nothing (they still count toward the minute rate limit).
 
 // One configured endpoint: a call every `interval`.

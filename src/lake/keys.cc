@@ -2,30 +2,41 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace coinlake::lake {
 namespace {
 
 constexpr std::string_view kBodySuffix = ".json.gz";
 constexpr std::string_view kSidecarSuffix = ".meta.json";
 
-std::string Stem(std::string_view area, std::string_view endpoint, TimePoint t) {
-  return fmt::format("{}/cmc/{}/dt={}/{}_{}", area, endpoint, FormatDate(t), endpoint,
-                     FormatKeyTime(t));
+std::string Stem(std::string_view area, std::string_view endpoint, TimePoint t,
+                 std::string_view request = {}) {
+  return fmt::format("{}/cmc/{}/dt={}/{}_{}{}{}", area, endpoint, FormatDate(t), endpoint,
+                     FormatKeyTime(t), request.empty() ? "" : "_", request);
+}
+
+bool IsRequestDigest(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
 }
 
 }  // namespace
 
 bool IsKnownEndpoint(std::string_view endpoint) {
   return endpoint == kListingsLatest || endpoint == kQuotesLatest ||
-         endpoint == kGlobalMetricsLatest || endpoint == kKeyInfo || endpoint == kMap;
+         endpoint == kGlobalMetricsLatest || endpoint == kKeyInfo || endpoint == kMap ||
+         endpoint == kQuotesHistorical || endpoint == kOhlcvHistorical ||
+         endpoint == kGlobalMetricsHistorical || endpoint == kListingsHistorical;
 }
 
-std::string RawBodyKey(std::string_view endpoint, TimePoint data_time) {
-  return Stem("raw", endpoint, data_time) + std::string(kBodySuffix);
+std::string RawBodyKey(std::string_view endpoint, TimePoint data_time, std::string_view request) {
+  return Stem("raw", endpoint, data_time, request) + std::string(kBodySuffix);
 }
 
-std::string RawMetaKey(std::string_view endpoint, TimePoint data_time) {
-  return Stem("raw", endpoint, data_time) + std::string(kSidecarSuffix);
+std::string RawMetaKey(std::string_view endpoint, TimePoint data_time, std::string_view request) {
+  return Stem("raw", endpoint, data_time, request) + std::string(kSidecarSuffix);
 }
 
 std::string QuarantineKey(std::string_view endpoint, TimePoint time, std::string_view sha256_hex) {
@@ -81,6 +92,13 @@ StatusOr<RawKey> ParseRawKey(std::string_view key) {
     out.is_meta = true;
   } else {
     return bad();
+  }
+  // YYYY-MM-DDTHH-MM-SSZ, then a historical key's _<request>
+  constexpr size_t kKeyTimeSize = 20;
+  if (rest.size() > kKeyTimeSize) {
+    if (rest[kKeyTimeSize] != '_' || !IsRequestDigest(rest.substr(kKeyTimeSize + 1))) return bad();
+    out.request = std::string(rest.substr(kKeyTimeSize + 1));
+    rest = rest.substr(0, kKeyTimeSize);
   }
   auto time = ParseKeyTime(rest);
   if (!time.ok()) return bad();

@@ -5,9 +5,13 @@
 //   quarantine/cmc/<endpoint>/dt=YYYY-MM-DD/<endpoint>_YYYY-MM-DDTHH-MM-SSZ_<sha12>.json.gz
 //   curated/quotes/dt=YYYY-MM-DD/quotes_YYYY-MM-DDTHH-MM-SSZ.csv.gz          (from listings)
 //   curated/quotes/dt=YYYY-MM-DD/quotes_latest_YYYY-MM-DDTHH-MM-SSZ.csv.gz   (from quotes_latest)
+//   raw/cmc/<endpoint>/dt=YYYY-MM-DD/<endpoint>_YYYY-MM-DDTHH-MM-SSZ_<request>.json.gz  (history)
 //
-// The time is the payload's own status.timestamp (data time), so the same response always gets
-// the same key, whichever run fetched it.
+// The time of a live endpoint's key is the payload's own status.timestamp (data time), so the
+// same response always gets the same key, whichever run fetched it. A historical endpoint's key
+// is made from its request instead: the time is the start of the window it asks for and
+// <request> a digest of the whole request (coins, window, interval, currencies), so a backfill
+// run again finds what it already holds before asking CMC.
 #pragma once
 
 #include <string>
@@ -24,11 +28,20 @@ inline constexpr std::string_view kQuotesLatest = "quotes_latest";
 inline constexpr std::string_view kGlobalMetricsLatest = "global_metrics_latest";
 inline constexpr std::string_view kKeyInfo = "key_info";
 inline constexpr std::string_view kMap = "map";
+// The historical endpoints (`coinlake backfill`, `audit --fill`).
+inline constexpr std::string_view kQuotesHistorical = "quotes_historical";
+inline constexpr std::string_view kOhlcvHistorical = "ohlcv_historical";
+inline constexpr std::string_view kGlobalMetricsHistorical = "global_metrics_historical";
+inline constexpr std::string_view kListingsHistorical = "listings_historical";
 
 bool IsKnownEndpoint(std::string_view endpoint);
 
-std::string RawBodyKey(std::string_view endpoint, TimePoint data_time);
-std::string RawMetaKey(std::string_view endpoint, TimePoint data_time);
+// `request`: empty for a live endpoint; for a historical one, the request's digest (lower-case
+// letters, digits and '-').
+std::string RawBodyKey(std::string_view endpoint, TimePoint data_time,
+                       std::string_view request = {});
+std::string RawMetaKey(std::string_view endpoint, TimePoint data_time,
+                       std::string_view request = {});
 // Quarantined bodies may not have a data time (unparsable): `time` is then the fetch time, and
 // the body's hash keeps two different bad answers in the same second apart.
 std::string QuarantineKey(std::string_view endpoint, TimePoint time, std::string_view sha256_hex);
@@ -53,6 +66,7 @@ struct RawKey {
   std::string endpoint;
   TimePoint data_time{};
   bool is_meta = false;  // .meta.json sidecar rather than the .json.gz body
+  std::string request;   // a historical key's request digest; empty for a live one
 };
 
 // Inverse of RawBodyKey/RawMetaKey. INVALID_ARGUMENT for anything else.

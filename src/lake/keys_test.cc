@@ -38,6 +38,35 @@ TEST(KeysTest, ParseInvertsTheLayout) {
   EXPECT_EQ(meta->endpoint, "map");
 }
 
+// A historical key is made from its request: the window's start and the request's digest.
+TEST(KeysTest, HistoricalKeysCarryTheirRequest) {
+  TimePoint start = At("2026-11-06T00:00:00Z");
+  std::string key = RawBodyKey(kQuotesHistorical, start, "1h-5c-0a1b2c3d4e");
+  EXPECT_EQ(key,
+            "raw/cmc/quotes_historical/dt=2026-11-06/"
+            "quotes_historical_2026-11-06T00-00-00Z_1h-5c-0a1b2c3d4e.json.gz");
+  ASSERT_OK_AND_ASSIGN(RawKey parsed, ParseRawKey(key));
+  EXPECT_EQ(parsed.endpoint, kQuotesHistorical);
+  EXPECT_EQ(parsed.data_time, start);
+  EXPECT_EQ(parsed.request, "1h-5c-0a1b2c3d4e");
+  EXPECT_FALSE(parsed.is_meta);
+  ASSERT_OK_AND_ASSIGN(RawKey meta, ParseRawKey(RawMetaKey(kQuotesHistorical, start, "x-1")));
+  EXPECT_TRUE(meta.is_meta);
+  EXPECT_EQ(meta.request, "x-1");
+  EXPECT_TRUE(IsSidecarOf(RawMetaKey(kOhlcvHistorical, start, "d"),
+                          RawBodyKey(kOhlcvHistorical, start, "d")));
+  // Only a digest may follow the time: no upper case, no second underscore, nothing empty.
+  for (const char* bad : {"_1H", "_a_b", "_", "x", "_a.b"}) {
+    EXPECT_FALSE(ParseRawKey(std::string("raw/cmc/quotes_historical/dt=2026-11-06/"
+                                         "quotes_historical_2026-11-06T00-00-00Z") +
+                             bad + ".json.gz")
+                     .ok())
+        << bad;
+  }
+  EXPECT_TRUE(IsKnownEndpoint(kListingsHistorical));
+  EXPECT_TRUE(IsKnownEndpoint(kGlobalMetricsHistorical));
+}
+
 TEST(KeysTest, ParseRejectsOtherKeys) {
   EXPECT_FALSE(ParseRawKey("curated/quotes/dt=2026-09-29/quotes_2026-09-29T03-55-03Z.csv.gz").ok());
   EXPECT_FALSE(

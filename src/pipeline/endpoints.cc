@@ -36,6 +36,23 @@ Status ParseInto(std::string_view json, ParsedObject& parsed) {
   return Status::Ok();
 }
 
+// For a historical endpoint the ledger's data time is the key's: the start of the window asked
+// for (ParseRawObject sets it), not when CMC answered.
+template <auto Parse, auto Field>
+Status ParseHistoricalInto(std::string_view json, ParsedObject& parsed) {
+  ASSIGN_OR_RETURN(auto payload, Parse(json));
+  if (parsed.ref.data_ts == TimePoint{}) parsed.ref.data_ts = payload.status.timestamp;
+  parsed.*Field = std::move(payload);
+  return Status::Ok();
+}
+
+// A historical endpoint: loads, never scheduled.
+Endpoint Historical(std::string_view name, std::string_view path,
+                    Status (*parse)(std::string_view, ParsedObject&)) {
+  return {name, path, nullptr, nullptr, nullptr, nullptr, parse, /*loads=*/true,
+          /*fetch_order=*/9, /*historical=*/true};
+}
+
 const std::vector<Endpoint>& Table() {
   static const std::vector<Endpoint> table = {
       {lake::kListingsLatest, "/v1/cryptocurrency/listings/latest",
@@ -94,6 +111,15 @@ const std::vector<Endpoint>& Table() {
        [](const EndpointConfig&) { return kGzipBytesKeyInfo + kMetaBytes; },
        [](const EndpointConfig&) { return std::string("plan and usage (sets the governor)"); },
        &ParseInto<cmc::ParseKeyInfo, &ParsedObject::key_info>, false, 0},
+      Historical(lake::kQuotesHistorical, "/v2/cryptocurrency/quotes/historical",
+                 &ParseHistoricalInto<cmc::ParseQuotesHistorical, &ParsedObject::quotes>),
+      Historical(lake::kListingsHistorical, "/v1/cryptocurrency/listings/historical",
+                 &ParseHistoricalInto<cmc::ParseListings, &ParsedObject::quotes>),
+      Historical(lake::kOhlcvHistorical, "/v2/cryptocurrency/ohlcv/historical",
+                 &ParseHistoricalInto<cmc::ParseOhlcvHistorical, &ParsedObject::ohlcv>),
+      Historical(lake::kGlobalMetricsHistorical, "/v1/global-metrics/quotes/historical",
+                 &ParseHistoricalInto<cmc::ParseGlobalMetricsHistorical,
+                                      &ParsedObject::global_metrics>),
   };
   return table;
 }

@@ -41,9 +41,14 @@ struct Endpoint {
   bool loads;       // its rows go to the database (and so to reprocess and audit)
   int fetch_order;  // key_info first (it sets the credit governor's plan), map before quotes
                     // (it resolves watchlist symbols to ids)
+  // Asked for only by `backfill` and `audit --fill`, each call with a request of its own
+  // (backfill_plan.h), never on the schedule: params, credits, stored_bytes and describe are
+  // null, and the lake key is made from the request (lake/keys.h).
+  bool historical = false;
 };
 
-// Every endpoint, listings first (audit checks the schedule of the first loadable one).
+// Every endpoint, listings first (audit checks the schedule of the first loadable one), the
+// historical ones last.
 const std::vector<Endpoint>& Endpoints();
 // nullptr for a name that is not in the table.
 const Endpoint* FindEndpoint(std::string_view name);

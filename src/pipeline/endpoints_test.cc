@@ -26,7 +26,14 @@ TEST(EndpointsTest, EveryLakeEndpointIsInTheTableOnce) {
     EXPECT_EQ(e->name, name);
     EXPECT_TRUE(lake::IsKnownEndpoint(name));
   }
-  EXPECT_EQ(Endpoints().size(), 5u);
+  EXPECT_EQ(Endpoints().size(), 9u);
+  for (std::string_view name : {lake::kQuotesHistorical, lake::kListingsHistorical,
+                                lake::kOhlcvHistorical, lake::kGlobalMetricsHistorical}) {
+    const Endpoint* e = FindEndpoint(name);
+    ASSERT_NE(e, nullptr) << name;
+    EXPECT_TRUE(e->historical && e->loads) << name;
+    EXPECT_TRUE(lake::IsKnownEndpoint(name));
+  }
   EXPECT_EQ(FindEndpoint("ohlcv"), nullptr);
   EXPECT_EQ(Endpoints().front().name, lake::kListingsLatest);  // audit's schedule endpoint
   EXPECT_FALSE(FindEndpoint(lake::kKeyInfo)->loads);

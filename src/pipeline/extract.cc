@@ -59,6 +59,7 @@ void Pipeline::Absorb(const ParsedObject& parsed) {
                               {"month_used", governor_.month_used()},
                               {"calls_per_minute", plan.calls_per_minute}});
   }
+  if (parsed.map) map_ = parsed.map;
   if (parsed.map && !symbols_resolved_) {
     symbols_resolved_ = true;
     auto ids = ResolveSymbols(options_.quotes_symbols, *parsed.map);
@@ -96,8 +97,34 @@ Status Pipeline::Extract(const Endpoint& endpoint, CycleReport& report) {
     }
   }
   EndpointConfig config{options_.listings_limit, options_.convert, quote_ids_};
-  EndpointRequest request = MakeRequest(endpoint, config);
-  const int64_t cost = endpoint.credits(config);
+  return Call(endpoint, MakeRequest(endpoint, config), endpoint.credits(config), {}, report);
+}
+
+Status Pipeline::FetchEndpoint(std::string_view name, CycleReport& report) {
+  const Endpoint* endpoint = FindEndpoint(name);
+  if (endpoint == nullptr || endpoint->historical) {
+    return InvalidArgumentError(fmt::format("not a live endpoint: '{}'", name));
+  }
+  return Extract(*endpoint, report);
+}
+
+StatusOr<bool> Pipeline::HoldsRawObject(const std::string& key) {
+  for (lake::ObjectStore* store : {static_cast<lake::ObjectStore*>(spool_.get()), lake_.get()}) {
+    auto head = store->Head(key);
+    if (head.ok()) return true;
+    if (head.status().code() != StatusCode::kNotFound) return head.status();
+  }
+  return false;
+}
+
+Status Pipeline::FetchHistorical(const Endpoint& endpoint, const EndpointRequest& request,
+                                 int64_t credits, const HistoricalKey& key, CycleReport& report) {
+  return Call(endpoint, request, credits, key, report);
+}
+
+Status Pipeline::Call(const Endpoint& endpoint, const EndpointRequest& request, int64_t cost,
+                      const std::optional<HistoricalKey>& historical, CycleReport& report) {
+  const std::string_view name = endpoint.name;
   const std::string operation = fmt::format("GET {}", name);
 
   cmc::HttpResponse response;
@@ -123,6 +150,7 @@ Status Pipeline::Extract(const Endpoint& endpoint, CycleReport& report) {
     } else {
       answer.transport = r.status();
     }
+    last_answer_ = answer;
     cmc::Decision decision = cmc::Classify(answer, retry, options_.clock(), policy, rng);
     if (decision.action == cmc::Action::kRetry && retry + 1 < policy.max_attempts) {
       log::Warn("retrying", {{"operation", operation},
@@ -171,9 +199,12 @@ Status Pipeline::Extract(const Endpoint& endpoint, CycleReport& report) {
     report.quarantined = true;
     return Status(why.code(), fmt::format("{}: {}", name, why.message()));
   }
+  // A live answer is keyed by its own time; a historical one by its request (lake/keys.h).
+  TimePoint key_time = historical ? historical->window_start : status->timestamp;
+  std::string_view digest = historical ? std::string_view(historical->digest) : "";
   ASSIGN_OR_RETURN(std::string body_written,
-                   Spool(lake::RawBodyKey(name, status->timestamp), stored, report));
-  RETURN_IF_ERROR(Spool(lake::RawMetaKey(name, status->timestamp), SidecarJson(response, body_sha),
+                   Spool(lake::RawBodyKey(name, key_time, digest), stored, report));
+  RETURN_IF_ERROR(Spool(lake::RawMetaKey(name, key_time, digest), SidecarJson(response, body_sha),
                         report, body_written)
                       .status());
   Absorb(parsed);

@@ -37,7 +37,7 @@ std::vector<cmc::PlanCall> PlanCalls(const FetchOptions& options) {
   std::vector<cmc::PlanCall> calls;
   for (const EndpointSchedule& e : options.schedule) {
     const Endpoint* endpoint = FindEndpoint(e.endpoint);
-    if (endpoint == nullptr || e.interval.count() <= 0) continue;
+    if (endpoint == nullptr || endpoint->historical || e.interval.count() <= 0) continue;
     calls.push_back({std::string(e.endpoint), e.interval, endpoint->credits(config),
                      endpoint->stored_bytes(config), endpoint->describe(config)});
   }
@@ -53,8 +53,14 @@ StatusOr<std::unique_ptr<Pipeline>> Pipeline::Make(const FetchOptions& options, 
         fmt::format("the quotes watchlist holds at most {} coins", kMaxQuoteIds));
   }
   for (const EndpointSchedule& e : options.schedule) {
-    if (FindEndpoint(e.endpoint) == nullptr) {
+    const Endpoint* endpoint = FindEndpoint(e.endpoint);
+    if (endpoint == nullptr) {
       return InvalidArgumentError(fmt::format("unknown endpoint '{}'", e.endpoint));
+    }
+    if (endpoint->historical) {
+      return InvalidArgumentError(fmt::format(
+          "'{}' is a historical endpoint: `coinlake backfill` asks for it, not the schedule",
+          e.endpoint));
     }
   }
   std::unique_ptr<Pipeline> p(new Pipeline(options, stop));
@@ -176,7 +182,7 @@ StatusOr<std::vector<Pipeline::Step>> Pipeline::PlanCycle(
   std::vector<Step> steps;
   auto add = [&](std::string_view name, bool required) -> Status {
     const Endpoint* endpoint = FindEndpoint(name);
-    if (endpoint == nullptr) {
+    if (endpoint == nullptr || endpoint->historical) {
       return InvalidArgumentError(fmt::format("unknown endpoint '{}'", name));
     }
     auto same = [&](const Step& s) { return s.endpoint == endpoint; };

@@ -5,10 +5,12 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "cmc/classify.h"
 #include "cmc/client.h"
 #include "cmc/credit_governor.h"
 #include "cmc/plan.h"
@@ -95,6 +97,30 @@ class Pipeline {
   // on; the first such is returned as DATA_LOSS once the rest is drained.
   Status DrainSpool(CycleReport& report);
 
+  // Fetches one live endpoint of the table once (no runs row): `backfill` asks key_info for the
+  // plan and the map for --top and --symbols this way. DrainSpool loads it.
+  Status FetchEndpoint(std::string_view name, CycleReport& report);
+  // Where a historical answer goes in the lake (lake/keys.h): the start of the window its request
+  // asks for and the request's digest.
+  struct HistoricalKey {
+    TimePoint window_start{};
+    std::string digest;
+  };
+  // Fetches one historical request (`backfill`, `audit --fill`) the way a cycle fetches a live
+  // endpoint (governed, classified with retries, spooled under raw/ or quarantine/), under the
+  // key made from its request. DrainSpool puts it in the lake and loads it.
+  Status FetchHistorical(const Endpoint& endpoint, const EndpointRequest& request,
+                         int64_t credits, const HistoricalKey& key, CycleReport& report);
+  // CMC's answer to the last call (its final attempt): HTTP status, error code and message.
+  const cmc::Answer& last_answer() const { return last_answer_; }
+  // Whether `key` is in the spool (fetched, not yet drained) or in the lake.
+  StatusOr<bool> HoldsRawObject(const std::string& key);
+  // The newest coin map a cycle fetched (RunCycle with "map"), if any: backfill's --top and
+  // --symbols resolve through it.
+  const cmc::MapPayload* map() const { return map_ ? &*map_ : nullptr; }
+  // The database connection, opened again after a drop.
+  StatusOr<warehouse::Connection*> Database();
+
   // What the last RunCycle did, also when it failed.
   const CycleReport& last_report() const { return last_report_; }
   // The credit governor, once it holds the plan from /v1/key/info; nullptr before.
@@ -102,7 +128,6 @@ class Pipeline {
 
  private:
   Pipeline(const FetchOptions& options, StopSignal& stop) : options_(options), stop_(stop) {}
-  StatusOr<warehouse::Connection*> Database();
   struct Step {
     const Endpoint* endpoint;
     bool required;  // false: added by the cycle itself (key_info for the governor, map for the
@@ -113,6 +138,9 @@ class Pipeline {
   // Fetches one endpoint: governed, classified (with retries), spooled under raw/ or
   // quarantine/; then what the fetch itself needs from the body (plan, watchlist ids).
   Status Extract(const Endpoint& endpoint, CycleReport& report);
+  // Extract's work for one request; `historical` keys the answer by its request.
+  Status Call(const Endpoint& endpoint, const EndpointRequest& request, int64_t cost,
+              const std::optional<HistoricalKey>& historical, CycleReport& report);
   // Writes one object into the spool (fsync'd), timed as the spool stage; a raw key already
   // spooled with different bytes follows the tie-break of raw_put.h. `body_written`, for a
   // sidecar, is where its body went. Returns the key written.
@@ -143,6 +171,8 @@ class Pipeline {
   std::map<std::string_view, Stopped> stopped_;
   cmc::CreditGovernor governor_{cmc::CreditPlan{}};
   bool governor_ready_ = false;  // the plan came from /v1/key/info
+  std::optional<cmc::MapPayload> map_;
+  cmc::Answer last_answer_;
   std::vector<int64_t> quote_ids_;
   bool symbols_resolved_ = false;
   std::string watchlist_error_;  // symbols the map could not resolve: quotes stop until restart

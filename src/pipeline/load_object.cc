@@ -56,6 +56,8 @@ StatusOr<std::vector<warehouse::LoadResult>> LoadParsedObjects(
       where.push_back(i);
     } else if (o.global_metrics) {
       ASSIGN_OR_RETURN(results[i], warehouse::LoadGlobalMetrics(db, o.ref, *o.global_metrics));
+    } else if (o.ohlcv) {
+      ASSIGN_OR_RETURN(results[i], warehouse::LoadOhlcv(db, o.ref, *o.ohlcv));
     } else if (o.map) {
       ASSIGN_OR_RETURN(results[i], warehouse::LoadMap(db, o.ref, *o.map));
     }

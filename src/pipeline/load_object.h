@@ -23,8 +23,11 @@ bool IsLoadableEndpoint(std::string_view endpoint);
 // nothing.
 struct ParsedObject {
   warehouse::LakeObjectRef ref;
-  std::optional<cmc::QuotesPayload> quotes;                 // listings_latest, quotes_latest
-  std::optional<cmc::GlobalMetricsPayload> global_metrics;  // global_metrics_latest
+  // listings_latest, quotes_latest, quotes_historical, listings_historical
+  std::optional<cmc::QuotesPayload> quotes;
+  // global_metrics_latest, global_metrics_historical
+  std::optional<cmc::GlobalMetricsPayload> global_metrics;
+  std::optional<cmc::OhlcvPayload> ohlcv;                   // ohlcv_historical
   std::optional<cmc::MapPayload> map;                       // map
   std::optional<cmc::KeyInfo> key_info;  // key_info: read by the fetch cycle, never loaded
 };

@@ -180,13 +180,15 @@ std::string Bucket(std::string_view unit, std::string_view column) {
 }
 
 // Upserts into `table` the candles of `unit` ('hour' or 'day') of the quotes in `from_where`
-// (a FROM clause whose rows have ts, price, volume_24h, with a WHERE clause).
+// (a FROM clause whose rows have ts, price, volume_24h, with a WHERE clause). These are
+// coinlake's own candles (source 'quotes', the column's default); CMC's OHLCV bars are rows of
+// their own (history_loader.h) that these never touch.
 std::string CandleUpsert(std::string_view table, std::string_view unit, std::string_view from_where,
                          std::string_view on_conflict) {
   return fmt::format(
       "INSERT INTO {0} AS c SELECT cmc_id, quote_currency, {1}, {2} "
       "{3} AND price IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 "
-      "ON CONFLICT (cmc_id, quote_currency, bucket) DO UPDATE SET {4}",
+      "ON CONFLICT (cmc_id, quote_currency, bucket, source) DO UPDATE SET {4}",
       table, Bucket(unit, "ts"), kCandleColumns, from_where, on_conflict);
 }
 
@@ -264,8 +266,8 @@ const std::string& RebuildDaysSql() {
       "(max(ARRAY[date_part('epoch', last_ts), close, volume_24h]))[3], sum(samples), "
       "min(first_ts), max(last_ts) FROM candles_hourly WHERE bucket >= $1::timestamptz "
       "AND bucket < $1::timestamptz + interval '1 month' AND {0} = ANY($2::timestamptz[]) "
-      "AND cmc_id % $3 = $4 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 "
-      "ON CONFLICT (cmc_id, quote_currency, bucket) DO UPDATE SET {1}",
+      "AND cmc_id % $3 = $4 AND source = 'quotes' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 "
+      "ON CONFLICT (cmc_id, quote_currency, bucket, source) DO UPDATE SET {1}",
       Bucket("day", "bucket"), kReplaceCandle);
   return sql;
 }

@@ -75,7 +75,62 @@ ON CONFLICT (cmc_id, symbol, name, slug) DO UPDATE SET
   first_seen = least(n.first_seen, excluded.first_seen),
   last_seen = greatest(n.last_seen, excluded.last_seen))sql";
 
+// CMC's bars into the candle tables, as rows of their own (source 'cmc'). A bar loaded again
+// (the same bucket from another request) takes the newer answer's figures: CMC revises a bar
+// while its period is young, and its last answer is the better one.
+constexpr const char* kUpsertCmcBars = R"sql(
+INSERT INTO {} AS c (cmc_id, quote_currency, bucket, open, high, low, close, volume_24h, samples,
+                     first_ts, last_ts, source)
+SELECT DISTINCT ON (cmc_id, quote_currency, bucket) cmc_id, quote_currency, bucket, open, high,
+       low, close, volume_24h, 0, bucket, last_ts, 'cmc'
+FROM staging_bars WHERE daily = $1 ORDER BY cmc_id, quote_currency, bucket, last_ts DESC
+ON CONFLICT (cmc_id, quote_currency, bucket, source) DO UPDATE SET
+  open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
+  volume_24h = excluded.volume_24h, last_ts = excluded.last_ts)sql";
+
+// A bar of a day or longer is a daily candle, anything shorter an hourly one.
+bool IsDailyBar(const cmc::OhlcvRow& bar) {
+  return bar.time_close - bar.time_open >= std::chrono::hours(23);
+}
+
 }  // namespace
+
+StatusOr<LoadResult> LoadOhlcv(Connection& db, const LakeObjectRef& object,
+                               const cmc::OhlcvPayload& payload) {
+  RETURN_IF_ERROR(db.Execute(
+      "CREATE TEMP TABLE IF NOT EXISTS staging_bars (cmc_id bigint, quote_currency text, "
+      "bucket timestamptz, open float8, high float8, low float8, close float8, "
+      "volume_24h float8, last_ts timestamptz, daily boolean) ON COMMIT DELETE ROWS"));
+  return InTransaction(db, object, [&]() -> StatusOr<int64_t> {
+    std::string copy;
+    for (const cmc::OhlcvRow& bar : payload.rows) {
+      if (!bar.open && !bar.close) continue;  // a bar without prices is no candle
+      const bool daily = IsDailyBar(bar);
+      CopyRowWriter row(copy);
+      row.Int(bar.cmc_id);
+      row.Text(bar.quote_currency);
+      row.Time(bar.time_open);
+      row.Double(bar.open);
+      row.Double(bar.high);
+      row.Double(bar.low);
+      row.Double(bar.close);
+      // candles' volume_24h is a 24-hour figure: a daily bar's volume is one, an hourly's not.
+      row.Double(daily ? bar.volume : std::nullopt);
+      row.Time(bar.time_close);
+      row.Text(daily ? "t" : "f");
+      row.End();
+    }
+    RETURN_IF_ERROR(db.CopyIn("COPY staging_bars FROM STDIN", copy));
+    // The shared candle lock: a rebuild by `reprocess` waits for this load (loader.cc).
+    RETURN_IF_ERROR(db.Execute("SELECT pg_advisory_xact_lock_shared(hashtext('coinlake_candles'))"));
+    int64_t rows = 0;
+    for (const auto& [table, daily] : {std::pair{"candles_hourly", "f"}, {"candles_daily", "t"}}) {
+      ASSIGN_OR_RETURN(Rows written, db.Query(fmt::format(kUpsertCmcBars, table), {daily}));
+      rows += static_cast<int64_t>(written.size());
+    }
+    return rows;
+  });
+}
 
 StatusOr<LoadResult> LoadGlobalMetrics(Connection& db, const LakeObjectRef& object,
                                        const cmc::GlobalMetricsPayload& payload) {

@@ -16,6 +16,12 @@ namespace coinlake::warehouse {
 StatusOr<LoadResult> LoadGlobalMetrics(Connection& db, const LakeObjectRef& object,
                                        const cmc::GlobalMetricsPayload& payload);
 
+// CMC's OHLCV bars (/ohlcv/historical) into `candles_hourly` (bars shorter than a day) and
+// `candles_daily`, as candles of source 'cmc', beside coinlake's own (source 'quotes'), which
+// they never change. `rows` in the result counts the candles written.
+StatusOr<LoadResult> LoadOhlcv(Connection& db, const LakeObjectRef& object,
+                               const cmc::OhlcvPayload& payload);
+
 // Upserts every coin of the map into `assets` (symbol, name and slug as of the map's
 // status.timestamp, unless a later snapshot already set them) and its names into
 // `asset_names`. `rows` in the result counts the coins the map listed.
