@@ -1,0 +1,195 @@
+// `coinlake backfill` through the whole path (sim -> governor -> spool -> lake -> load), against
+// the simulator, a file lake and a real PostgreSQL. The kill -9 resume is tests/crash/backfill.sh.
+#include "pipeline/backfill.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cmc/market.h"
+#include "cmc/sim.h"
+#include "common/bytes.h"
+#include "lake/keys.h"
+#include "pipeline/reprocess.h"
+#include "tests/status_matchers.h"
+#include "tests/test_support.h"
+
+namespace coinlake::pipeline {
+namespace {
+
+using coinlake::testing::TempDir;
+using coinlake::testing::TestDatabase;
+
+constexpr char kKey[] = "sim-key-backfill-77c1";
+constexpr char kQuotesPath[] = "/v2/cryptocurrency/quotes/historical";
+
+class BackfillTest : public ::testing::Test {
+ protected:
+  void SetUp() override { db_.Migrate(); }
+
+  void StartSim(const std::string& plan = "enterprise") {
+    cmc::SimOptions sim;
+    sim.port = 0;
+    sim.coins = 300;
+    sim.api_key = kKey;
+    sim.plan = plan;
+    ASSERT_OK_AND_ASSIGN(sim_, cmc::Simulator::Start(sim));
+    options_.fetch.database_url = db_.url();
+    options_.fetch.lake_url = "file://" + dir_.path() + "/lake";
+    options_.fetch.spool_dir = dir_.path() + "/spool";
+    options_.fetch.cmc.base_url = sim_->base_url();
+    options_.fetch.cmc.api_key = kKey;
+    options_.from = "2026-11-01";
+    options_.to = "2026-11-03";
+    options_.top = 5;
+  }
+
+  StatusOr<BackfillReport> Backfill(std::string* printed = nullptr) {
+    std::ostringstream out;
+    ::testing::internal::CaptureStdout();  // the logs
+    auto report = RunBackfill(options_, stop_, out);
+    ::testing::internal::GetCapturedStdout();
+    if (printed) *printed = out.str();
+    return report;
+  }
+
+  // How many HTTP 200 answers the sim gave for `path`.
+  int Served(const std::string& path) {
+    cmc::ClientOptions client_options;
+    client_options.base_url = sim_->base_url();
+    auto client = std::move(cmc::CmcClient::Make(client_options)).value();
+    int n = 0;
+    for (const auto& s : nlohmann::json::parse(client->Get("/__sim/served", {})->body)) {
+      n += s["endpoint"] == path ? 1 : 0;
+    }
+    return n;
+  }
+
+  std::string Sql(const std::string& sql) { return db_.Scalar(sql); }
+
+  TestDatabase db_;
+  TempDir dir_;
+  std::unique_ptr<cmc::Simulator> sim_;
+  BackfillOptions options_;
+  StopSignal stop_;
+};
+
+TEST_F(BackfillTest, HistoryGoesToTheLakeAndLoadsWithItsEndpoint) {
+  StartSim();
+  options_.ohlcv = true;
+  options_.global_metrics = true;
+  std::string printed;
+  ASSERT_OK_AND_ASSIGN(BackfillReport report, Backfill(&printed));
+  // 5 coins x 48 hours: one quotes call, one OHLCV call, one global metrics call.
+  EXPECT_EQ(report.calls, 3);
+  EXPECT_EQ(report.calls_fetched, 3);
+  EXPECT_NE(printed.find("quotes_historical"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("available"), std::string::npos) << printed;
+
+  // Every answer is in the lake under its request's key, with its sidecar; probes included.
+  auto lake = std::move(lake::OpenObjectStore(options_.fetch.lake_url)).value();
+  for (std::string_view endpoint :
+       {lake::kQuotesHistorical, lake::kOhlcvHistorical, lake::kGlobalMetricsHistorical}) {
+    ASSERT_OK_AND_ASSIGN(auto objects, lake->ListAll(lake::RawPrefix(endpoint)));
+    EXPECT_EQ(objects.size(), 4u) << endpoint;  // probe and call, each body + sidecar
+  }
+  EXPECT_EQ(lake->ListAll("quarantine/")->size(), 0u);
+
+  // Quotes: 5 coins x 48 hourly points, each row keyed by the lake object it came from.
+  EXPECT_EQ(Sql("SELECT count(*) FROM quotes WHERE lake_key LIKE 'raw/cmc/quotes_historical/%'"),
+            "240");
+  EXPECT_EQ(Sql("SELECT min(ts)::text || ' ' || max(ts)::text FROM quotes"),
+            "2026-11-01 00:00:00+00 2026-11-02 23:00:00+00");
+  // The prices are the market's at each point.
+  cmc::SimMarket market(cmc::SimOptions{}.seed, 300);
+  const cmc::SimCoin* btc = market.FindById(1);
+  ASSERT_NE(btc, nullptr);
+  auto quote = market.QuoteAt(*btc, *ParseIso8601("2026-11-02T05:00:00Z"));
+  ASSERT_TRUE(quote.has_value());
+  EXPECT_NEAR(std::stod(Sql("SELECT price FROM quotes WHERE cmc_id = 1 AND ts = "
+                            "'2026-11-02T05:00:00Z'")),
+              quote->price, 1e-9 * quote->price);
+  // CMC's bars are candles of their own, beside coinlake's (built from the hourly quotes).
+  EXPECT_EQ(Sql("SELECT count(*) FROM candles_hourly WHERE source = 'cmc' AND samples = 0"), "240");
+  EXPECT_EQ(Sql("SELECT count(*) FROM candles_hourly WHERE source = 'quotes' AND samples = 1"),
+            "240");
+  EXPECT_EQ(Sql("SELECT count(*) FROM global_metrics WHERE lake_key LIKE "
+                "'raw/cmc/global_metrics_historical/%'"),
+            "48");
+  EXPECT_EQ(Sql("SELECT string_agg(endpoint || ':' || allowed, ',' ORDER BY endpoint) FROM "
+                "endpoint_access"),
+            "global_metrics_historical:true,ohlcv_historical:true,quotes_historical:true");
+  EXPECT_EQ(Sql("SELECT command || ',' || outcome FROM runs ORDER BY id DESC LIMIT 1"),
+            "backfill,ok");
+  // Credits: the probes (1 each) and the calls: 240 points = 3, 240 bars = 3, 48 points = 1.
+  EXPECT_EQ(report.credits_spent, 3 + 3 + 3 + 1);
+}
+
+TEST_F(BackfillTest, ARerunAsksForNothingItHolds) {
+  StartSim();
+  ASSERT_OK(Backfill());
+  const int asked = Served(kQuotesPath);
+  EXPECT_EQ(asked, 2);  // the probe and the call
+  const std::string rows = Sql("SELECT count(*) || ':' || sum(price) FROM quotes");
+  std::string printed;
+  ASSERT_OK_AND_ASSIGN(BackfillReport again, Backfill(&printed));
+  EXPECT_EQ(again.calls_held, again.calls);
+  EXPECT_EQ(again.calls_fetched, 0);
+  EXPECT_EQ(Served(kQuotesPath), asked);
+  EXPECT_EQ(Sql("SELECT count(*) || ':' || sum(price) FROM quotes"), rows);
+
+  // reprocess rebuilds the same rows from the lake.
+  ReprocessOptions reprocess;
+  reprocess.database_url = db_.url();
+  reprocess.lake_url = options_.fetch.lake_url;
+  reprocess.force = true;
+  ::testing::internal::CaptureStdout();
+  auto rebuilt = RunReprocess(reprocess, stop_);
+  ::testing::internal::GetCapturedStdout();
+  ASSERT_OK(rebuilt);
+  EXPECT_EQ(Sql("SELECT count(*) || ':' || sum(price) FROM quotes"), rows);
+}
+
+TEST_F(BackfillTest, DryRunPrintsThePlanAndFetchesNoHistory) {
+  StartSim();
+  options_.dry_run = true;
+  options_.top = 100;
+  options_.from = "2026-10-06";
+  options_.to = "2026-11-05";
+  std::string printed;
+  ASSERT_OK_AND_ASSIGN(BackfillReport report, Backfill(&printed));
+  EXPECT_EQ(report.calls, 10);
+  EXPECT_EQ(report.credits_planned, 720);  // 100 coins x 720 hours / 100
+  EXPECT_EQ(Served(kQuotesPath), 0);
+  EXPECT_NE(printed.find("720"), std::string::npos) << printed;
+}
+
+// On the Basic plan CMC serves no history: the probe learns it for one call, stores CMC's reason,
+// and nothing is retried.
+TEST_F(BackfillTest, APlanWithoutHistoryIsToldOnceWithCmcsReason) {
+  StartSim("basic");
+  std::string printed;
+  auto report = Backfill(&printed);
+  ASSERT_EQ(report.status().code(), StatusCode::kFailedPrecondition) << report.status();
+  EXPECT_EQ(Served(kQuotesPath), 0);
+  EXPECT_EQ(Sql("SELECT allowed::text || ' ' || (message <> '')::text FROM endpoint_access WHERE "
+                "endpoint = 'quotes_historical'"),
+            "false true");
+  EXPECT_NE(printed.find("refused"), std::string::npos) << printed;
+  EXPECT_EQ(Sql("SELECT count(*) FROM quotes"), "0");
+}
+
+TEST_F(BackfillTest, NeverSpendsTheLiveScheduleReserve) {
+  StartSim("hobbyist");
+  options_.fetch.schedule = {{lake::kListingsLatest, std::chrono::seconds(60)}};
+  options_.top = 100;
+  options_.from = "2025-11-01";  // a year of hourly points: far more than the month holds
+  auto report = Backfill();
+  ASSERT_EQ(report.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(report.status().message().find("live schedule"), std::string::npos);
+  EXPECT_EQ(Served(kQuotesPath), 0);
+}
+
+}  // namespace
+}  // namespace coinlake::pipeline
