@@ -26,6 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::Check(cmc::ParseListings(json), "ParseListings");
   fuzz::Check(cmc::ParseQuotes(json), "ParseQuotes");
   fuzz::Check(cmc::ParseQuotesHistorical(json), "ParseQuotesHistorical");
+  fuzz::Check(cmc::ParseOhlcvHistorical(json), "ParseOhlcvHistorical");
+  fuzz::Check(cmc::ParseGlobalMetricsHistorical(json), "ParseGlobalMetricsHistorical");
   fuzz::Check(cmc::ParseGlobalMetrics(json), "ParseGlobalMetrics");
   fuzz::Check(cmc::ParseKeyInfo(json), "ParseKeyInfo");
   fuzz::Check(cmc::ParseMap(json), "ParseMap");

@@ -54,10 +54,32 @@ void WriteQuotes(const QuotesPayload& p, PayloadKind kind, std::ostringstream& o
   }
 }
 
-void WriteGlobal(const GlobalMetricsPayload& p, std::ostringstream& out) {
+void WriteOhlcv(const OhlcvPayload& p, std::ostringstream& out) {
+  for (const OhlcvRow& r : p.rows) {
+    ordered_json row;
+    row["kind"] = PayloadKindName(PayloadKind::kOhlcvHistorical);
+    row["cmc_id"] = r.cmc_id;
+    row["symbol"] = r.symbol;
+    row["name"] = r.name;
+    row["slug"] = r.slug;
+    row["quote_currency"] = r.quote_currency;
+    row["time_open"] = FormatIso8601(r.time_open);
+    row["time_close"] = FormatIso8601(r.time_close);
+    row["snapshot_ts"] = FormatIso8601(p.status.timestamp);
+    row["open"] = Number(r.open);
+    row["high"] = Number(r.high);
+    row["low"] = Number(r.low);
+    row["close"] = Number(r.close);
+    row["volume"] = Number(r.volume);
+    row["market_cap"] = Number(r.market_cap);
+    Line(out, row);
+  }
+}
+
+void WriteGlobal(const GlobalMetricsPayload& p, PayloadKind kind, std::ostringstream& out) {
   for (const GlobalMetricsRow& r : p.rows) {
     ordered_json row;
-    row["kind"] = "global_metrics";
+    row["kind"] = PayloadKindName(kind);
     row["ts"] = FormatIso8601(r.ts);
     row["quote_currency"] = r.quote_currency;
     row["total_market_cap"] = Number(r.total_market_cap);
@@ -157,15 +179,20 @@ Status WritePayloadRows(std::string_view body, std::ostream& out) {
       WriteQuotes(*parsed, *kind, rows);
       break;
     }
-    case PayloadKind::kGlobalMetrics: {
-      auto parsed = ParseGlobalMetrics(body);
+    case PayloadKind::kGlobalMetrics:
+    case PayloadKind::kGlobalMetricsHistorical: {
+      auto parsed = *kind == PayloadKind::kGlobalMetrics ? ParseGlobalMetrics(body)
+                                                         : ParseGlobalMetricsHistorical(body);
       if (!parsed.ok()) return InvalidArgumentError(parsed.status().message());
-      WriteGlobal(*parsed, rows);
+      WriteGlobal(*parsed, *kind, rows);
       break;
     }
-    case PayloadKind::kOhlcvHistorical:
-    case PayloadKind::kGlobalMetricsHistorical:
-      return InternalError("inspect: historical OHLCV and global metrics are not written yet");
+    case PayloadKind::kOhlcvHistorical: {
+      auto parsed = ParseOhlcvHistorical(body);
+      if (!parsed.ok()) return InvalidArgumentError(parsed.status().message());
+      WriteOhlcv(*parsed, rows);
+      break;
+    }
     case PayloadKind::kKeyInfo: {
       auto parsed = ParseKeyInfo(body);
       if (!parsed.ok()) return InvalidArgumentError(parsed.status().message());

@@ -8,10 +8,11 @@
 
 namespace coinlake::cmc {
 
-// Detects the payload kind (listings, quotes v1/v2, quotes historical, global metrics, key info,
-// map; a recorder envelope's .response.body is unwrapped) and writes one JSON object per row,
-// each with a "kind" field. A payload that carries a CMC error, or is not a CMC payload, is
-// INVALID_ARGUMENT with one line saying why; nothing is written then.
+// Detects the payload kind (listings, quotes v1/v2, quotes and OHLCV historical, global metrics
+// latest and historical, key info, map; a recorder envelope's .response.body is unwrapped) and
+// writes one JSON object per row, each with a "kind" field. A payload that carries a CMC error,
+// is not a CMC payload, or cannot be placed, is INVALID_ARGUMENT with one line saying why;
+// nothing is written then.
 Status WritePayloadRows(std::string_view body, std::ostream& out);
 
 // `coinlake inspect FILE`: as WritePayloadRows, on bytes as stored in the lake or a spool, gzip'd

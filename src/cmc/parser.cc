@@ -249,14 +249,17 @@ ResponseStatus ParseStatusObject(object obj, JsonPath& path) {
 }
 
 // Fields of one quote.<CUR> object, merged into a row that already holds the coin's fields.
-void ParseQuoteFields(object obj, QuoteRow& row, JsonPath& path) {
+// Returns whether it had a price (even null): quotes/historical refuses points without one.
+bool ParseQuoteFields(object obj, QuoteRow& row, JsonPath& path) {
+  bool has_price = false;
   for (auto field : obj) {
     std::string_view key = field.unescaped_key();
     path.Push(key);
     value v = field.value();
-    if (key == "price")
+    if (key == "price") {
       row.price = OptionalDouble(v);
-    else if (key == "volume_24h")
+      has_price = true;
+    } else if (key == "volume_24h")
       row.volume_24h = OptionalDouble(v);
     else if (key == "volume_change_24h")
       row.volume_change_24h = OptionalDouble(v);
@@ -290,6 +293,7 @@ void ParseQuoteFields(object obj, QuoteRow& row, JsonPath& path) {
     }
     path.Pop();
   }
+  return has_price;
 }
 
 // One coin of `data`: appends one row per quote currency.
@@ -468,39 +472,75 @@ void ParseQuotesData(value data, QuotesPayload& payload, JsonPath& path) {
   }
 }
 
-void ParseQuotesHistoricalData(value data, QuotesPayload& payload, JsonPath& path) {
-  if (data.type() != json_type::object) throw ShapeError{"data is not an object"};
-  QuoteRow coin;
+// Calls on_coin(coin object) for each coin of a historical `data`, wherever CMC put it: the
+// coin itself (v1, one id or symbol), keyed by id or symbol (v1 with several, v2 by id), or
+// an array of coins per symbol (v2 by symbol). A coin is told from a map of coins by its
+// quotes[] or by a scalar field (id, name): a map's values are all objects or arrays.
+template <typename OnCoin>
+void ForEachHistoricalCoin(value data, JsonPath& path, OnCoin&& on_coin) {
+  if (data.type() != json_type::object) {
+    throw ShapeError{"data is not an object (one coin, or coins keyed by id or symbol)"};
+  }
+  object obj = data.get_object();
+  bool one_coin = false;
+  for (auto field : obj) {
+    std::string_view key = field.unescaped_key();
+    json_type type = field.value().type();
+    if (key == "quotes" || (type != json_type::object && type != json_type::array)) {
+      one_coin = true;
+      break;
+    }
+  }
+  obj.reset();
+  if (one_coin) {
+    on_coin(obj);
+    return;
+  }
+  for (auto entry : obj) {
+    path.Push(entry.unescaped_key());
+    value v = entry.value();
+    if (v.type() == json_type::array) {  // v2 by symbol: every coin using the symbol
+      size_t index = 0;
+      for (auto coin : v.get_array()) {
+        path.PushIndex(index++);
+        on_coin(coin.get_object());
+        path.Pop();
+      }
+    } else {
+      on_coin(v.get_object());
+    }
+    path.Pop();
+  }
+}
+
+// One coin of a historical answer: on_point(point object) for each entry of its quotes[],
+// which appends rows; the coin's id, symbol, name and slug then join those rows (quotes[] may
+// come before them, fixture #9 of cmc-more). A coin without id or quotes[] cannot be placed.
+template <typename Row, typename OnPoint>
+void ParseHistoricalCoin(object coin, std::vector<Row>& rows, JsonPath& path, OnPoint&& on_point) {
+  Row head;
   bool has_id = false;
-  size_t first = payload.rows.size();
-  for (auto field : data.get_object()) {
+  bool has_quotes = false;
+  size_t first = rows.size();
+  for (auto field : coin) {
     std::string_view key = field.unescaped_key();
     path.Push(key);
     value v = field.value();
     if (key == "id") {
-      coin.cmc_id = int64_t(v.get_int64());
+      head.cmc_id = int64_t(v.get_int64());
       has_id = true;
     } else if (key == "symbol") {
-      coin.symbol = OptionalString(v);
+      head.symbol = OptionalString(v);
     } else if (key == "name") {
-      coin.name = OptionalString(v);
+      head.name = OptionalString(v);
     } else if (key == "slug") {
-      coin.slug = OptionalString(v);
+      head.slug = OptionalString(v);
     } else if (key == "quotes") {
+      has_quotes = true;
       size_t index = 0;
       for (auto point : v.get_array()) {
         path.PushIndex(index++);
-        for (auto pf : point.get_object()) {
-          std::string_view pkey = pf.unescaped_key();
-          if (pkey != "quote") continue;  // the point's own timestamp repeats the quote's
-          path.Push(pkey);
-          ForEachCurrency(pf.value(), path, [&](std::string_view code, object quote) {
-            QuoteRow& row = payload.rows.emplace_back();
-            row.quote_currency = std::string(code);
-            ParseQuoteFields(quote, row, path);
-          });
-          path.Pop();
-        }
+        on_point(point.get_object());
         path.Pop();
       }
     } else {
@@ -509,34 +549,247 @@ void ParseQuotesHistoricalData(value data, QuotesPayload& payload, JsonPath& pat
     path.Pop();
   }
   if (!has_id) throw ShapeError{"coin has no id"};
-  for (size_t i = first; i < payload.rows.size(); ++i) {
-    QuoteRow& row = payload.rows[i];
-    row.cmc_id = coin.cmc_id;
-    row.symbol = coin.symbol;
-    row.name = coin.name;
-    row.slug = coin.slug;
+  if (!has_quotes) throw ShapeError{"coin has no quotes[]"};
+  for (size_t i = first; i < rows.size(); ++i) {
+    rows[i].cmc_id = head.cmc_id;
+    rows[i].symbol = head.symbol;
+    rows[i].name = head.name;
+    rows[i].slug = head.slug;
   }
 }
 
-void ParseGlobalQuote(object obj, GlobalMetricsRow& row, JsonPath& path) {
+bool IsBarTimeKey(std::string_view key) {
+  return key == "time_open" || key == "time_close" || key == "time_high" || key == "time_low";
+}
+
+// One point of a coin's quotes[] in quotes/historical: a row per currency of its quote map,
+// timed by quote.<CUR>.timestamp, else by the point's timestamp. A bar (time_open, or a quote
+// without price) is refused: parsed as a quote it would load as rows of nulls.
+void ParseQuotePoint(object point, std::vector<QuoteRow>& rows, JsonPath& path) {
+  size_t first = rows.size();
+  std::optional<TimePoint> point_ts;
+  bool has_quote = false;
+  for (auto field : point) {
+    std::string_view key = field.unescaped_key();
+    path.Push(key);
+    value v = field.value();
+    if (key == "timestamp") {
+      point_ts = OptionalTime(v);
+    } else if (key == "quote") {
+      has_quote = true;
+      ForEachCurrency(v, path, [&](std::string_view code, object quote) {
+        QuoteRow& row = rows.emplace_back();
+        row.quote_currency = std::string(code);
+        if (!ParseQuoteFields(quote, row, path)) {
+          throw ShapeError{"no price: not a quote point (open/high/low/close are OHLCV)"};
+        }
+      });
+    } else if (IsBarTimeKey(key)) {
+      throw ShapeError{"an OHLCV bar, not a quote point (ohlcv/historical)"};
+    } else {
+      Notice("historical_point", key);
+    }
+    path.Pop();
+  }
+  if (!has_quote) throw ShapeError{"point has no quote"};
+  for (size_t i = first; i < rows.size(); ++i) {
+    if (rows[i].ts != TimePoint{}) continue;
+    if (!point_ts) throw ShapeError{"point has no timestamp"};
+    rows[i].ts = *point_ts;
+  }
+}
+
+void ParseQuotesHistoricalData(value data, QuotesPayload& payload, JsonPath& path) {
+  ForEachHistoricalCoin(data, path, [&](object coin) {
+    ParseHistoricalCoin(coin, payload.rows, path,
+                        [&](object point) { ParseQuotePoint(point, payload.rows, path); });
+  });
+}
+
+// Fields of one bar's quote.<CUR>. Returns whether it had open, high, low or close: a quote
+// point's price would otherwise load as a bar of nulls.
+bool ParseBarFields(object obj, OhlcvRow& row, JsonPath& path) {
+  bool has_price = false;
+  for (auto field : obj) {
+    std::string_view key = field.unescaped_key();
+    path.Push(key);
+    value v = field.value();
+    if (key == "open") {
+      row.open = OptionalDouble(v);
+      has_price = true;
+    } else if (key == "high") {
+      row.high = OptionalDouble(v);
+      has_price = true;
+    } else if (key == "low") {
+      row.low = OptionalDouble(v);
+      has_price = true;
+    } else if (key == "close") {
+      row.close = OptionalDouble(v);
+      has_price = true;
+    } else if (key == "volume") {
+      row.volume = OptionalDouble(v);
+    } else if (key == "market_cap") {
+      row.market_cap = OptionalDouble(v);
+    } else if (key != "timestamp") {  // the bar's time_close again
+      Notice("ohlcv_quote", key);
+    }
+    path.Pop();
+  }
+  return has_price;
+}
+
+// One bar of a coin's quotes[]: a row per currency, over [time_open, time_close].
+void ParseBar(object point, std::vector<OhlcvRow>& rows, JsonPath& path) {
+  size_t first = rows.size();
+  std::optional<TimePoint> time_open;
+  std::optional<TimePoint> time_close;
+  bool has_quote = false;
+  for (auto field : point) {
+    std::string_view key = field.unescaped_key();
+    path.Push(key);
+    value v = field.value();
+    if (key == "time_open") {
+      time_open = RequiredTime(v);
+    } else if (key == "time_close") {
+      time_close = RequiredTime(v);
+    } else if (key == "quote") {
+      has_quote = true;
+      ForEachCurrency(v, path, [&](std::string_view code, object quote) {
+        OhlcvRow& row = rows.emplace_back();
+        row.quote_currency = std::string(code);
+        if (!ParseBarFields(quote, row, path)) {
+          throw ShapeError{"no open, high, low or close: not a bar (price is quotes/historical)"};
+        }
+      });
+    } else if (key != "time_high" && key != "time_low") {  // no column: the bar's extremes' times
+      Notice("ohlcv_bar", key);
+    }
+    path.Pop();
+  }
+  if (!time_open) throw ShapeError{"bar has no time_open (a quote point is quotes/historical)"};
+  if (!time_close) throw ShapeError{"bar has no time_close"};
+  if (!has_quote) throw ShapeError{"bar has no quote"};
+  for (size_t i = first; i < rows.size(); ++i) {
+    rows[i].time_open = *time_open;
+    rows[i].time_close = *time_close;
+  }
+}
+
+void ParseOhlcvHistoricalData(value data, OhlcvPayload& payload, JsonPath& path) {
+  ForEachHistoricalCoin(data, path, [&](object coin) {
+    ParseHistoricalCoin(coin, payload.rows, path,
+                        [&](object point) { ParseBar(point, payload.rows, path); });
+  });
+}
+
+// Returns whether the quote had a total market cap or volume (even null): a global metrics
+// point without either is not one.
+bool ParseGlobalQuote(object obj, GlobalMetricsRow& row, JsonPath& path) {
+  bool has_total = false;
   for (auto field : obj) {
     std::string_view key = field.unescaped_key();
     path.Push(key);
     value v = field.value();
     if (key == "total_market_cap") {
       row.total_market_cap = OptionalDouble(v);
+      has_total = true;
     } else if (key == "total_volume_24h") {
       row.total_volume_24h = OptionalDouble(v);
+      has_total = true;
     } else if (key == "defi_market_cap") {
       row.defi_market_cap = OptionalDouble(v);
     } else if (key == "stablecoin_market_cap") {
       row.stablecoin_market_cap = OptionalDouble(v);
-    } else if (key == "last_updated") {
+    } else if (key == "last_updated" || key == "timestamp") {  // latest, historical
       if (auto t = OptionalTime(v)) row.ts = *t;
     }
     // The other quote figures (altcoin, derivatives, yesterday's) have no column yet.
     path.Pop();
   }
+  return has_total;
+}
+
+// Keys of global metrics CMC sends that have no column: skipped without a notice.
+bool IsUnstoredGlobalKey(std::string_view key) {
+  return key.find("dominance") != std::string_view::npos ||
+         key.find("volume") != std::string_view::npos ||
+         key.find("percentage_change") != std::string_view::npos ||
+         key == "total_cryptocurrencies" || key == "total_exchanges";
+}
+
+// One point of global-metrics/quotes/historical: a row per quote currency, timed by the
+// point's timestamp, else by the quote's.
+void ParseGlobalPoint(object point, std::vector<GlobalMetricsRow>& rows, JsonPath& path) {
+  size_t first = rows.size();
+  GlobalMetricsRow top;  // the point's figures outside `quote` apply to every currency row
+  std::optional<TimePoint> point_ts;
+  bool has_quote = false;
+  for (auto field : point) {
+    std::string_view key = field.unescaped_key();
+    path.Push(key);
+    value v = field.value();
+    if (key == "timestamp") {
+      point_ts = OptionalTime(v);
+    } else if (key == "btc_dominance") {
+      top.btc_dominance = OptionalDouble(v);
+    } else if (key == "eth_dominance") {
+      top.eth_dominance = OptionalDouble(v);
+    } else if (key == "active_cryptocurrencies") {
+      top.active_cryptocurrencies = OptionalInt(v);
+    } else if (key == "active_exchanges") {
+      top.active_exchanges = OptionalInt(v);
+    } else if (key == "active_market_pairs") {
+      top.active_market_pairs = OptionalInt(v);
+    } else if (key == "quote") {
+      has_quote = true;
+      ForEachCurrency(v, path, [&](std::string_view code, object quote) {
+        GlobalMetricsRow& row = rows.emplace_back();
+        row.quote_currency = std::string(code);
+        if (!ParseGlobalQuote(quote, row, path)) {
+          throw ShapeError{"no total_market_cap or total_volume_24h: not a global metrics point"};
+        }
+      });
+    } else if (IsBarTimeKey(key)) {
+      throw ShapeError{"an OHLCV bar, not a global metrics point"};
+    } else if (!IsUnstoredGlobalKey(key)) {
+      Notice("global_metrics_point", key);
+    }
+    path.Pop();
+  }
+  if (!has_quote) throw ShapeError{"point has no quote"};
+  for (size_t i = first; i < rows.size(); ++i) {
+    GlobalMetricsRow& row = rows[i];
+    row.btc_dominance = top.btc_dominance;
+    row.eth_dominance = top.eth_dominance;
+    row.active_cryptocurrencies = top.active_cryptocurrencies;
+    row.active_exchanges = top.active_exchanges;
+    row.active_market_pairs = top.active_market_pairs;
+    if (point_ts) row.ts = *point_ts;
+    if (row.ts == TimePoint{}) throw ShapeError{"point has no timestamp"};
+  }
+}
+
+void ParseGlobalHistoricalData(value data, GlobalMetricsPayload& payload, JsonPath& path) {
+  if (data.type() != json_type::object) throw ShapeError{"data is not an object"};
+  bool has_quotes = false;
+  for (auto field : data.get_object()) {
+    std::string_view key = field.unescaped_key();
+    path.Push(key);
+    value v = field.value();
+    if (key == "quotes") {
+      has_quotes = true;
+      size_t index = 0;
+      for (auto point : v.get_array()) {
+        path.PushIndex(index++);
+        ParseGlobalPoint(point.get_object(), payload.rows, path);
+        path.Pop();
+      }
+    } else {
+      Notice("global_metrics_historical", key);
+    }
+    path.Pop();
+  }
+  if (!has_quotes) throw ShapeError{"data has no quotes[]"};
 }
 
 void ParseGlobalData(value data, GlobalMetricsPayload& payload, JsonPath& path) {
@@ -569,10 +822,7 @@ void ParseGlobalData(value data, GlobalMetricsPayload& payload, JsonPath& path) 
         row.quote_currency = std::string(code);
         ParseGlobalQuote(quote, row, path);
       });
-    } else if (key.find("dominance") == std::string_view::npos &&
-               key.find("volume") == std::string_view::npos &&
-               key.find("percentage_change") == std::string_view::npos &&
-               key != "total_cryptocurrencies" && key != "total_exchanges") {
+    } else if (!IsUnstoredGlobalKey(key)) {
       Notice("global_metrics", key);
     }
     path.Pop();
@@ -705,6 +955,102 @@ void ParseMapData(value data, MapPayload& payload, JsonPath& path) {
   }
 }
 
+// What one entry of a quotes[] array is, from its keys and its first currency's: a bar, a
+// global metrics point, a coin's quote point, or (nullopt) none of them.
+std::optional<PayloadKind> PointKind(value point) {
+  if (point.type() != json_type::object) return std::nullopt;
+  for (auto field : point.get_object()) {
+    std::string_view key = field.unescaped_key();
+    if (IsBarTimeKey(key)) return PayloadKind::kOhlcvHistorical;
+    if (key == "btc_dominance" || key == "eth_dominance" || key == "active_cryptocurrencies") {
+      return PayloadKind::kGlobalMetricsHistorical;
+    }
+    if (key != "quote") continue;
+    value quote_map = field.value();
+    if (quote_map.type() != json_type::object) continue;
+    for (auto currency : quote_map.get_object()) {
+      value quote = currency.value();
+      if (quote.type() != json_type::object) continue;
+      for (auto f : quote.get_object()) {
+        std::string_view k = f.unescaped_key();
+        if (k == "open" || k == "high" || k == "low" || k == "close") {
+          return PayloadKind::kOhlcvHistorical;
+        }
+        if (k == "total_market_cap" || k == "total_volume_24h") {
+          return PayloadKind::kGlobalMetricsHistorical;
+        }
+        if (k == "price") return PayloadKind::kQuotesHistorical;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// The kind of a quotes[] array, from its first entry; nullopt when empty or unknown.
+std::optional<PayloadKind> QuotesKind(value quotes) {
+  if (quotes.type() != json_type::array) return std::nullopt;
+  for (auto point : quotes.get_array()) return PointKind(point.value());
+  return std::nullopt;
+}
+
+// The kind of a coin object found under a key of `data`: latest quotes have a quote map,
+// historical ones quotes[] (an empty quotes[] is a quote history without points).
+std::optional<PayloadKind> CoinKind(value coin) {
+  if (coin.type() != json_type::object) return std::nullopt;
+  for (auto field : coin.get_object()) {
+    std::string_view key = field.unescaped_key();
+    if (key == "quote") return PayloadKind::kQuotes;
+    if (key == "quotes") {
+      return QuotesKind(field.value()).value_or(PayloadKind::kQuotesHistorical);
+    }
+  }
+  return std::nullopt;
+}
+
+// The kind of a payload from its `data`, looking as deep as the first quote point: v2 data
+// {"1": {..., "quotes": [...]}} is a history, not latest quotes, and bars are not quote points.
+PayloadKind DataKind(value data) {
+  if (data.type() == json_type::array) {
+    // listings coins have a quote; map entries do not. An empty array is listings.
+    for (auto first : data.get_array()) {
+      for (auto f : first.get_object()) {
+        if (std::string_view(f.unescaped_key()) == "quote") return PayloadKind::kListings;
+      }
+      return PayloadKind::kMap;
+    }
+    return PayloadKind::kListings;
+  }
+  if (data.type() != json_type::object) throw ShapeError{"data is neither array nor object"};
+  bool has_quotes = false;
+  bool coin_fields = false;  // data is one coin (v1 historical), not a map of them
+  for (auto f : data.get_object()) {
+    std::string_view key = f.unescaped_key();
+    if (key == "plan" || key == "usage") return PayloadKind::kKeyInfo;
+    if (key == "btc_dominance" || key == "active_cryptocurrencies" ||
+        key == "total_cryptocurrencies") {
+      return PayloadKind::kGlobalMetrics;
+    }
+    value v = f.value();
+    if (key == "quotes") {
+      has_quotes = true;
+      if (auto kind = QuotesKind(v)) return *kind;
+    } else if (key == "id" || key == "symbol" || key == "name" || key == "slug") {
+      coin_fields = true;
+    } else if (v.type() == json_type::object) {  // a coin keyed by id or symbol
+      if (auto kind = CoinKind(v)) return *kind;
+    } else if (v.type() == json_type::array && key != "tags") {  // coins of one symbol (v2)
+      for (auto coin : v.get_array()) {
+        if (auto kind = CoinKind(coin.value())) return *kind;
+      }
+    }
+  }
+  // quotes[] without a point to look at: a coin's (quotes) or the market's (global metrics).
+  if (has_quotes) {
+    return coin_fields ? PayloadKind::kQuotesHistorical : PayloadKind::kGlobalMetricsHistorical;
+  }
+  return PayloadKind::kQuotes;
+}
+
 }  // namespace
 
 StatusOr<ResponseStatus> ParseStatus(std::string_view json) {
@@ -735,6 +1081,14 @@ StatusOr<QuotesPayload> ParseQuotes(std::string_view json) {
 
 StatusOr<QuotesPayload> ParseQuotesHistorical(std::string_view json) {
   return ParseEnvelope<QuotesPayload>(json, ParseQuotesHistoricalData);
+}
+
+StatusOr<OhlcvPayload> ParseOhlcvHistorical(std::string_view json) {
+  return ParseEnvelope<OhlcvPayload>(json, ParseOhlcvHistoricalData);
+}
+
+StatusOr<GlobalMetricsPayload> ParseGlobalMetricsHistorical(std::string_view json) {
+  return ParseEnvelope<GlobalMetricsPayload>(json, ParseGlobalHistoricalData);
 }
 
 StatusOr<GlobalMetricsPayload> ParseGlobalMetrics(std::string_view json) {
@@ -784,31 +1138,7 @@ StatusOr<PayloadKind> DetectPayloadKind(std::string_view json) {
                    for (auto field : doc.get_object()) {
                      if (std::string_view(field.unescaped_key()) != "data") continue;
                      path.Push("data");
-                     value data = field.value();
-                     if (data.type() == json_type::array) {
-                       // listings coins have a quote; map entries do not. An empty array is
-                       // listings.
-                       for (auto first : data.get_array()) {
-                         for (auto f : first.get_object()) {
-                           if (std::string_view(f.unescaped_key()) == "quote")
-                             return PayloadKind::kListings;
-                         }
-                         return PayloadKind::kMap;
-                       }
-                       return PayloadKind::kListings;
-                     }
-                     if (data.type() != json_type::object)
-                       throw ShapeError{"data is neither array nor object"};
-                     for (auto f : data.get_object()) {
-                       std::string_view key = f.unescaped_key();
-                       if (key == "plan" || key == "usage") return PayloadKind::kKeyInfo;
-                       if (key == "quotes") return PayloadKind::kQuotesHistorical;
-                       if (key == "btc_dominance" || key == "active_cryptocurrencies" ||
-                           key == "total_cryptocurrencies") {
-                         return PayloadKind::kGlobalMetrics;
-                       }
-                     }
-                     return PayloadKind::kQuotes;
+                     return DataKind(field.value());
                    }
                    return PayloadKind::kError;
                  });
