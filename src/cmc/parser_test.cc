@@ -1,5 +1,6 @@
 #include "cmc/parser.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -160,6 +161,141 @@ TEST(ParserTest, BadInputSaysWhere) {
       << wrong_type.status().message();
   EXPECT_FALSE(ParseListings("<html>502 Bad Gateway</html>").ok());
   EXPECT_FALSE(ParseListings(R"({"data":[]})").ok());  // no status
+}
+
+// A body with the given `data`, for the historical placement and hostile-input cases.
+std::string WithData(const std::string& data) {
+  return R"({"status":{"timestamp":"2026-01-01T00:00:00.000Z","error_code":0},"data":)" + data +
+         "}";
+}
+
+constexpr char kPoint[] =
+    R"({"timestamp":"2026-01-01T00:00:00.000Z","quote":{"USD":{"price":2,"market_cap":3}}})";
+constexpr char kBar[] =
+    R"({"time_open":"2026-01-01T00:00:00.000Z","time_close":"2026-01-01T23:59:59.999Z",)"
+    R"("quote":{"USD":{"open":1,"high":2,"low":0.5,"close":1.5,"volume":9,"market_cap":7}}})";
+
+std::string Coin(int id, const std::string& symbol, const std::string& point) {
+  return fmt::format(R"({{"id":{},"name":"n{}","symbol":"{}","quotes":[{}]}})", id, id, symbol,
+                     point);
+}
+
+// Invalid, and the message names where.
+void ExpectInvalidAt(const Status& status, std::string_view where) {
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << status.ToString();
+  EXPECT_NE(status.message().find(where), std::string::npos) << status.ToString();
+}
+
+TEST(ParserTest, HistoricalPlacementsAreDetectedAndParsed) {
+  const std::string one = Coin(1, "BTC", kPoint);
+  const std::string two = Coin(1027, "ETH", kPoint);
+  for (const std::string& data :
+       {one, "{\"1\":" + one + ",\"1027\":" + two + "}",
+        "{\"BTC\":[" + one + "],\"ETH\":[" + two + "]}",
+        // quotes before id, as in the real v2 answer
+        R"({"1":{"quotes":[)" + std::string(kPoint) + R"(],"id":1,"symbol":"BTC"}})"}) {
+    std::string body = WithData(data);
+    ASSERT_OK_AND_ASSIGN(PayloadKind kind, DetectPayloadKind(body));
+    EXPECT_EQ(kind, PayloadKind::kQuotesHistorical) << data;
+    ASSERT_OK_AND_ASSIGN(QuotesPayload p, ParseQuotesHistorical(body));
+    ASSERT_FALSE(p.rows.empty()) << data;
+    EXPECT_EQ(p.rows[0].cmc_id, 1) << data;
+    EXPECT_EQ(p.rows[0].symbol, "BTC") << data;
+    EXPECT_DOUBLE_EQ(*p.rows[0].price, 2) << data;
+    EXPECT_EQ(FormatIso8601(p.rows[0].ts), "2026-01-01T00:00:00.000Z") << data;
+  }
+  const std::string bars = Coin(1, "BTC", kBar);
+  for (const std::string& data : {bars, "{\"1\":" + bars + "}", "{\"BTC\":[" + bars + "]}"}) {
+    std::string body = WithData(data);
+    ASSERT_OK_AND_ASSIGN(PayloadKind kind, DetectPayloadKind(body));
+    EXPECT_EQ(kind, PayloadKind::kOhlcvHistorical) << data;
+    ASSERT_OK_AND_ASSIGN(OhlcvPayload p, ParseOhlcvHistorical(body));
+    ASSERT_EQ(p.rows.size(), 1u) << data;
+    EXPECT_DOUBLE_EQ(*p.rows[0].low, 0.5);
+    EXPECT_EQ(FormatIso8601(p.rows[0].time_close), "2026-01-01T23:59:59.999Z");
+  }
+  std::string global =
+      WithData(R"({"quotes":[{"timestamp":"2026-01-01T00:00:00.000Z","btc_dominance":50,)"
+               R"("quote":{"USD":{"total_market_cap":10,"total_volume_24h":1}}}]})");
+  ASSERT_OK_AND_ASSIGN(PayloadKind kind, DetectPayloadKind(global));
+  EXPECT_EQ(kind, PayloadKind::kGlobalMetricsHistorical);
+  ASSERT_OK_AND_ASSIGN(GlobalMetricsPayload g, ParseGlobalMetricsHistorical(global));
+  ASSERT_EQ(g.rows.size(), 1u);
+  EXPECT_DOUBLE_EQ(*g.rows[0].btc_dominance, 50);
+  EXPECT_DOUBLE_EQ(*g.rows[0].total_market_cap, 10);
+  EXPECT_EQ(FormatIso8601(g.rows[0].ts), "2026-01-01T00:00:00.000Z");
+}
+
+// CMC answers a window without data with empty quotes[]: no rows, and no error.
+TEST(ParserTest, EmptyHistoryIsZeroRows) {
+  std::string body = WithData(R"({"1":{"id":1,"symbol":"BTC","quotes":[]}})");
+  ASSERT_OK_AND_ASSIGN(PayloadKind kind, DetectPayloadKind(body));
+  EXPECT_EQ(kind, PayloadKind::kQuotesHistorical);
+  ASSERT_OK_AND_ASSIGN(QuotesPayload q, ParseQuotesHistorical(body));
+  EXPECT_TRUE(q.rows.empty());
+  ASSERT_OK_AND_ASSIGN(OhlcvPayload o, ParseOhlcvHistorical(body));
+  EXPECT_TRUE(o.rows.empty());
+  ASSERT_OK_AND_ASSIGN(GlobalMetricsPayload g,
+                       ParseGlobalMetricsHistorical(WithData(R"({"quotes":[]})")));
+  EXPECT_TRUE(g.rows.empty());
+}
+
+// What the parser cannot place fails loudly with the JSON path, never as no rows or nulls.
+TEST(ParserTest, UnplaceableHistoryFailsLoudly) {
+  // Bars read as quotes would be rows of null prices, quote points read as bars null OHLC.
+  ExpectInvalidAt(ParseQuotesHistorical(WithData(Coin(1, "X", kBar))).status(),
+                  "data.quotes[0].time_open");
+  ExpectInvalidAt(
+      ParseQuotesHistorical(WithData(R"({"1":{"id":1,"quotes":[{"timestamp":)"
+                                     R"("2026-01-01T00:00:00Z","quote":{"USD":{"open":1}}}]}})"))
+          .status(),
+      "data.1.quotes[0].quote.USD");
+  ExpectInvalidAt(ParseOhlcvHistorical(WithData(Coin(1, "X", kPoint))).status(),
+                  "data.quotes[0].quote.USD");
+  ExpectInvalidAt(
+      ParseOhlcvHistorical(WithData(R"({"BTC":[{"id":1,"quotes":[{"quote":{}}]}]})")).status(),
+      "data.BTC[0].quotes[0]");
+  ExpectInvalidAt(
+      ParseGlobalMetricsHistorical(WithData(R"({"quotes":[{"timestamp":"2026-01-01T00:00:00Z",)"
+                                            R"("quote":{"USD":{"price":1}}}]})"))
+          .status(),
+      "data.quotes[0].quote.USD");
+  // quotes[] entries that are neither points nor bars.
+  ExpectInvalidAt(ParseQuotesHistorical(WithData(Coin(1, "X", "{\"x\":1}"))).status(),
+                  "data.quotes[0]");
+  ExpectInvalidAt(ParseQuotesHistorical(WithData(Coin(1, "X", "42"))).status(), "data.quotes[0]");
+  ExpectInvalidAt(ParseOhlcvHistorical(WithData(Coin(1, "X", "[]"))).status(), "data.quotes[0]");
+  // A point without any time.
+  ExpectInvalidAt(
+      ParseQuotesHistorical(WithData(Coin(1, "X", R"({"quote":{"USD":{"price":1}}})"))).status(),
+      "data");
+  // data neither object nor array, or of the wrong kind.
+  for (const char* data : {"42", "\"text\"", "null", "[]"}) {
+    EXPECT_EQ(ParseQuotesHistorical(WithData(data)).status().code(), StatusCode::kInvalidArgument)
+        << data;
+    EXPECT_EQ(ParseOhlcvHistorical(WithData(data)).status().code(), StatusCode::kInvalidArgument)
+        << data;
+    EXPECT_EQ(ParseGlobalMetricsHistorical(WithData(data)).status().code(),
+              StatusCode::kInvalidArgument)
+        << data;
+  }
+  ExpectInvalidAt(DetectPayloadKind(WithData("42")).status(), "data");
+  // A coin without id, or without quotes[]; a map whose values are not coins.
+  ExpectInvalidAt(ParseQuotesHistorical(WithData(R"({"quotes":[]})")).status(), "no id");
+  ExpectInvalidAt(ParseOhlcvHistorical(WithData(R"({"1":{"id":1}})")).status(), "data.1");
+  ExpectInvalidAt(ParseQuotesHistorical(WithData(R"({"1":{"id":1,"quotes":{}}})")).status(),
+                  "data.1.quotes");
+  ExpectInvalidAt(ParseGlobalMetricsHistorical(WithData(R"({"btc_dominance":1})")).status(),
+                  "quotes");
+  // Garbage cut anywhere never crashes and never parses.
+  std::string body = WithData("{\"1\":" + Coin(1, "BTC", kBar) + "}");
+  for (size_t cut = 0; cut < body.size(); cut += 7) {
+    std::string part = body.substr(0, cut);
+    EXPECT_FALSE(ParseOhlcvHistorical(part).ok()) << cut;
+    EXPECT_FALSE(ParseQuotesHistorical(part).ok()) << cut;
+    EXPECT_FALSE(ParseGlobalMetricsHistorical(part).ok()) << cut;
+    (void)DetectPayloadKind(part);
+  }
 }
 
 }  // namespace
