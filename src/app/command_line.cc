@@ -22,7 +22,9 @@ const CLI::Validator kDataDate(
     },
     "YYYY-MM-DD", "DataDate");
 
-void AddFetchOptions(CLI::App& command, Invocation& invocation) {
+// `interval_alias`: --interval also names --listings-interval (not in `backfill`, where it is the
+// history's interval).
+void AddFetchFlags(CLI::App& command, Invocation& invocation, bool interval_alias) {
   FetchFlags& flags = invocation.fetch;
   command.add_option("--cmc-url", flags.cmc_url, "CoinMarketCap API base URL")
       ->envname("COINLAKE_CMC_URL")
@@ -46,7 +48,8 @@ void AddFetchOptions(CLI::App& command, Invocation& invocation) {
         ->check(CLI::Range(0, 31 * 86400))
         ->capture_default_str();
   };
-  interval("--listings-interval,--interval", flags.interval_seconds, "COINLAKE_INTERVAL",
+  interval(interval_alias ? "--listings-interval,--interval" : "--listings-interval",
+           flags.interval_seconds, "COINLAKE_INTERVAL",
            "seconds between listings calls (top --limit coins), on the wall clock; 0: off");
   command
       .add_option("--quotes-ids", flags.quotes_ids,
@@ -64,6 +67,10 @@ void AddFetchOptions(CLI::App& command, Invocation& invocation) {
            "seconds between key info calls (plan and usage, free); 0: off");
   interval("--map-interval", flags.map_interval, "COINLAKE_MAP_INTERVAL",
            "seconds between map calls (ids, names; free); 0: off");
+}
+
+void AddFetchOptions(CLI::App& command, Invocation& invocation) {
+  AddFetchFlags(command, invocation, /*interval_alias=*/true);
 }
 
 void AddRunOptions(CLI::App& run, Invocation& invocation) {
@@ -98,7 +105,10 @@ void AddAuditOptions(CLI::App& audit, Invocation& invocation) {
 }
 
 // What to backfill: the window, the coins, the interval, the endpoints.
-void AddBackfillWhat(CLI::App& command, BackfillFlags& flags, bool required) {
+// `interval_name`: --interval in `backfill`; in `plan`, where --interval is the listings', the
+// option is --backfill-interval.
+void AddBackfillWhat(CLI::App& command, BackfillFlags& flags, bool required,
+                     const char* interval_name) {
   command
       .add_option("--from", flags.from,
                   "start: a date (2026-11-01), an ISO 8601 time, or a duration back from --to "
@@ -110,7 +120,7 @@ void AddBackfillWhat(CLI::App& command, BackfillFlags& flags, bool required) {
                      "coins: symbols, each resolved to its best-ranked coin through the map");
   command.add_option("--top", flags.top, "coins: the N best-ranked active coins of the map")
       ->check(CLI::Range(0, 5000));
-  command.add_option("--interval", flags.interval, "5m, 1h or 1d")
+  command.add_option(interval_name, flags.interval, "the history's interval: 5m, 1h or 1d")
       ->check(CLI::IsMember({"5m", "1h", "1d"}))
       ->capture_default_str();
   command
@@ -121,8 +131,8 @@ void AddBackfillWhat(CLI::App& command, BackfillFlags& flags, bool required) {
 }
 
 void AddBackfillOptions(CLI::App& backfill, Invocation& invocation) {
-  AddFetchOptions(backfill, invocation);
-  AddBackfillWhat(backfill, invocation.backfill, true);
+  AddFetchFlags(backfill, invocation, /*interval_alias=*/false);
+  AddBackfillWhat(backfill, invocation.backfill, true, "--interval");
   backfill.add_flag("--dry-run", invocation.backfill.dry_run,
                     "print the calls and credits, fetch nothing (as `plan --backfill`)");
 }
@@ -140,7 +150,7 @@ void AddPlanOptions(CLI::App& plan, Invocation& invocation) {
   plan.add_flag("--backfill", invocation.backfill.plan_only,
                 "print what a backfill (--from, --ids/--symbols/--top, ...) would fetch and cost "
                 "on the key's plan, instead of the schedule's month");
-  AddBackfillWhat(plan, invocation.backfill, false);
+  AddBackfillWhat(plan, invocation.backfill, false, "--backfill-interval");
 }
 
 void AddServeOptions(CLI::App& serve, Invocation& invocation) {
