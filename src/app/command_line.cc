@@ -102,6 +102,10 @@ void AddAuditOptions(CLI::App& audit, Invocation& invocation) {
                   "listings interval each run cycle recorded, as the schedule changed)")
       ->check(CLI::Range(10, 86400));
   audit.add_flag("--json", flags.json, "print the report as JSON on stdout");
+  audit.add_flag("--fill", flags.fill,
+                 "fetch each missing listings slot from CMC's listings/historical (--limit, "
+                 "--convert as for `run`; the plan's credits permitting), then audit again");
+  AddFetchFlags(audit, invocation, /*interval_alias=*/false);
 }
 
 // What to backfill: the window, the coins, the interval, the endpoints.
@@ -213,7 +217,7 @@ const std::vector<Command>& Commands() {
        [](Invocation& i) { return Reprocess(i.global, i.reprocess, i.stop); }},
       {"audit", "reconcile lake and database, list gaps in the schedule; exit 1 on any discrepancy",
        true, false, AddAuditOptions,
-       [](Invocation& i) { return Audit(i.global, i.audit, i.stop); }},
+       [](Invocation& i) { return Audit(i.global, i.audit, i.fetch, i.stop); }},
       {"inspect",
        "print the rows a raw payload yields, one JSON object per line; exit 2 on bad input", true,
        false, AddInspectOptions, [](Invocation& i) { return Inspect(i.inspect_file); }},

@@ -28,8 +28,8 @@
 #include "pipeline/fetch.h"
 #include "pipeline/reprocess.h"
 #include "pipeline/run_loop.h"
-#include "warehouse/endpoint_access.h"
 #include "warehouse/db.h"
+#include "warehouse/endpoint_access.h"
 #include "warehouse/migrations.h"
 
 namespace coinlake::app {
@@ -186,7 +186,8 @@ Status Reprocess(const GlobalOptions& global, const ReprocessFlags& flags, StopS
   return Status::Ok();
 }
 
-Status Audit(const GlobalOptions& global, const AuditFlags& flags, StopSignal& stop) {
+Status Audit(const GlobalOptions& global, const AuditFlags& flags, const FetchFlags& fetch_flags,
+             StopSignal& stop) {
   RETURN_IF_ERROR(CheckDateRange(flags.from, flags.to));
   pipeline::AuditOptions options;
   options.database_url = global.database_url;
@@ -195,6 +196,13 @@ Status Audit(const GlobalOptions& global, const AuditFlags& flags, StopSignal& s
   options.to_date = flags.to;
   options.interval = std::chrono::seconds(flags.interval_seconds);
   ASSIGN_OR_RETURN(pipeline::AuditReport report, pipeline::RunAudit(options, stop));
+  if (flags.fill && !report.missing_slots.empty()) {
+    // Progress goes to stderr: stdout is the report (JSON with --json).
+    ASSIGN_OR_RETURN(pipeline::FetchOptions fetch, MakeFetchOptions(global, fetch_flags));
+    Status filled = pipeline::FillSlots(fetch, report.missing_slots, stop, std::cerr).status();
+    if (!filled.ok()) log::Error("audit --fill stopped", {{"error", filled.ToString()}});
+    ASSIGN_OR_RETURN(report, pipeline::RunAudit(options, stop));
+  }
   std::cout << (flags.json ? report.ToJson().dump() + "\n" : report.ToText()) << std::flush;
   if (report.clean()) return Status::Ok();
   const pipeline::AuditFinding& first = report.findings.front();
@@ -233,8 +241,8 @@ StatusOr<pipeline::BackfillOptions> MakeBackfillOptions(const GlobalOptions& glo
     } else if (endpoint == "global") {
       options.global_metrics = true;
     } else {
-      return InvalidArgumentError(fmt::format(
-          "--endpoints: '{}' is none of quotes, ohlcv, global", endpoint));
+      return InvalidArgumentError(
+          fmt::format("--endpoints: '{}' is none of quotes, ohlcv, global", endpoint));
     }
   }
   options.dry_run = backfill.dry_run || backfill.plan_only;
@@ -262,8 +270,7 @@ void PrintHistoricalAccess(const std::string& database_url) {
 
 Status Backfill(const GlobalOptions& global, const FetchFlags& flags, const BackfillFlags& backfill,
                 StopSignal& stop) {
-  ASSIGN_OR_RETURN(pipeline::BackfillOptions options,
-                   MakeBackfillOptions(global, flags, backfill));
+  ASSIGN_OR_RETURN(pipeline::BackfillOptions options, MakeBackfillOptions(global, flags, backfill));
   return pipeline::RunBackfill(options, stop, std::cout).status();
 }
 

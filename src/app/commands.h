@@ -69,6 +69,7 @@ struct AuditFlags {
   std::string to;
   int interval_seconds = 0;  // 0: the ETL's listings interval (heartbeat), else 300
   bool json = false;
+  bool fill = false;  // fetch the missing slots from listings/historical, then audit again
 };
 
 // With --database-iam-auth, every database connection of this process signs in with an RDS IAM
@@ -85,7 +86,10 @@ Status Run(const GlobalOptions& global, const FetchFlags& flags, const RunFlags&
            StopSignal& stop, ReloadSignal& reload_signal, const std::function<Status()>& reparse);
 Status Reprocess(const GlobalOptions& global, const ReprocessFlags& flags, StopSignal& stop);
 // Prints the report on stdout; a discrepancy is DATA_LOSS (exit 1) after the report.
-Status Audit(const GlobalOptions& global, const AuditFlags& flags, StopSignal& stop);
+// With --fill, fetches the missing slots from history (the fetch flags say which coins and
+// currencies, as for `run`) and reports the audit after it.
+Status Audit(const GlobalOptions& global, const AuditFlags& flags, const FetchFlags& fetch_flags,
+             StopSignal& stop);
 Status Inspect(const std::string& file);
 // With backfill.plan_only, prints the backfill's plan instead (`plan --backfill`).
 Status Plan(const GlobalOptions& global, const FetchFlags& flags, const BackfillFlags& backfill);

@@ -67,6 +67,7 @@ class Auditor {
       : options_(options), schedule_(std::move(schedule)), lake_(lake), db_(db), stop_(stop) {}
 
   StatusOr<AuditReport> Run() {
+    RETURN_IF_ERROR(ReadFilledSlots());
     bool schedule = true;  // the first loadable endpoint (listings) sets the schedule
     for (std::string_view endpoint : LoadableEndpoints()) {
       RETURN_IF_ERROR(AuditEndpoint(endpoint, schedule));
@@ -121,6 +122,17 @@ class Auditor {
     if (!day.empty()) RETURN_IF_ERROR(AuditDayObjects(prefix, day, objects, schedule));
     for (const std::string& d : pending_days)
       RETURN_IF_ERROR(AuditDayObjects(prefix, d, {}, schedule));
+    return Status::Ok();
+  }
+
+  // The times of the listings snapshots fetched from history: the slots they fill.
+  Status ReadFilledSlots() {
+    ASSIGN_OR_RETURN(std::vector<lake::ObjectInfo> objects,
+                     lake_.ListAll(lake::RawPrefix(lake::kListingsHistorical)));
+    for (const lake::ObjectInfo& info : objects) {
+      auto parts = lake::ParseRawKey(info.key);
+      if (parts.ok() && !parts->is_meta) filled_.insert(parts->data_time);
+    }
     return Status::Ok();
   }
 
@@ -213,22 +225,38 @@ class Auditor {
     return warehouse::RowsChecksum{std::stoll(result.text(0, 0)), result.text(0, 1)};
   }
 
-  // Snapshots at `previous` and `next`: the schedule slots strictly between them are missing.
+  // Snapshots at `previous` and `next`: the schedule slots strictly between them are missing,
+  // unless history filled them. Each run of missing slots is one gap, named with its cause.
   Status CheckGap(TimePoint previous, TimePoint next) {
     auto interval =
         std::chrono::duration_cast<std::chrono::milliseconds>(schedule_.Between(previous, next));
     int64_t prev_slot = previous.time_since_epoch() / interval;
     int64_t next_slot = next.time_since_epoch() / interval;
-    if (next_slot - prev_slot <= 1) return Status::Ok();
-    TimePoint from{interval * (prev_slot + 1)};
-    TimePoint to{interval * next_slot};
-    for (int64_t slot = prev_slot + 1; slot < next_slot; ++slot) {
-      ++Day(FormatDate(TimePoint{interval * slot})).expected_snapshots;
+    // The first slot of the current run of missing slots; none while next_slot (no slot is
+    // before prev_slot + 1). Not an optional: GCC 12 warns it may be read uninitialized.
+    int64_t run_start = next_slot;
+    for (int64_t slot = prev_slot + 1; slot <= next_slot; ++slot) {
+      const TimePoint at{interval * slot};
+      const bool missing = slot < next_slot && !filled_.contains(at);
+      if (slot < next_slot) {
+        AuditDay& day = Day(FormatDate(at));
+        ++day.expected_snapshots;
+        if (!missing) ++day.filled_snapshots;
+      }
+      if (missing) {
+        report_.missing_slots.push_back(at);
+        if (run_start == next_slot) run_start = slot;
+        continue;
+      }
+      if (run_start == next_slot) continue;
+      TimePoint from{interval * run_start};
+      TimePoint to{interval * slot};
+      ASSIGN_OR_RETURN(std::string cause, GapCause(from, to));
+      Find("gap", FormatDate(from), "",
+           fmt::format("{} snapshot(s) missing from {} to {}: {}", slot - run_start,
+                       FormatIso8601(from), FormatIso8601(to), cause));
+      run_start = next_slot;
     }
-    ASSIGN_OR_RETURN(std::string cause, GapCause(from, to));
-    Find("gap", FormatDate(from), "",
-         fmt::format("{} snapshot(s) missing from {} to {}: {}", next_slot - prev_slot - 1,
-                     FormatIso8601(from), FormatIso8601(to), cause));
     return Status::Ok();
   }
 
@@ -248,6 +276,7 @@ class Auditor {
   warehouse::Connection& db_;
   StopSignal& stop_;
   AuditReport report_;
+  std::set<TimePoint> filled_;  // times of listings snapshots from history
 };
 
 }  // namespace
@@ -262,7 +291,8 @@ nlohmann::json AuditReport::ToJson() const {
                            {"lake_rows", d.lake_rows},
                            {"db_rows", d.db_rows},
                            {"expected_snapshots", d.expected_snapshots},
-                           {"snapshots", d.snapshots}});
+                           {"snapshots", d.snapshots},
+                           {"filled_snapshots", d.filled_snapshots}});
   }
   for (const AuditFinding& f : findings) {
     out["findings"].push_back(
@@ -274,16 +304,17 @@ nlohmann::json AuditReport::ToJson() const {
 std::string AuditReport::ToText() const {
   // Rows are counted per object, as each object's rows are compared with the database: a quote
   // that two snapshots share (its coin had not moved) counts in both.
-  constexpr std::string_view kRow = "{:<10}  {:>7}  {:>7}  {:>13}  {:>13}  {:>9}  {:>7}\n";
+  constexpr std::string_view kRow = "{:<10}  {:>7}  {:>7}  {:>13}  {:>13}  {:>9}  {:>7}  {:>7}\n";
   std::string out;
   if (!days.empty()) {
     out += fmt::format(kRow, "date", "objects", "ledger", "object rows", "rows in", "snapshots",
-                       "missing");
-    out += fmt::format(kRow, "", "in lake", "rows", "in lake", "database", "", "slots");
+                       "filled", "missing");
+    out += fmt::format(kRow, "", "in lake", "rows", "in lake", "database", "", "history", "slots");
   }
   for (const AuditDay& d : days) {
     out += fmt::format(kRow, d.date, d.lake_objects, d.ledger_objects, d.lake_rows, d.db_rows,
-                       d.snapshots, d.expected_snapshots - d.snapshots);
+                       d.snapshots, d.filled_snapshots,
+                       d.expected_snapshots - d.snapshots - d.filled_snapshots);
   }
   for (const AuditFinding& f : findings) {
     out +=

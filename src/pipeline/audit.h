@@ -3,8 +3,10 @@
 // Per UTC day: raw objects in the lake, ledger rows, and quote rows, each object re-parsed and
 // its rows' checksum (warehouse/checksum.h) compared with the database's; then the listings
 // snapshots against the schedule (one every `interval`, or the schedule the cycles recorded,
-// changes included), each gap named with its cause from `runs` when one is recorded. Streams
-// the lake one day at a time: memory stays bounded.
+// changes included), each gap named with its cause from `runs` when one is recorded. A slot
+// with a listings snapshot from history (raw/cmc/listings_historical/ at the slot's time, which
+// `audit --fill` fetches) is filled, not missing. Streams the lake one day at a time: memory
+// stays bounded.
 #pragma once
 
 #include <chrono>
@@ -15,6 +17,7 @@
 
 #include "common/status.h"
 #include "common/stop_signal.h"
+#include "common/time_util.h"
 
 namespace coinlake::pipeline {
 
@@ -35,7 +38,8 @@ struct AuditDay {
   int64_t lake_rows = 0;  // quote rows the lake's objects yield
   int64_t db_rows = 0;    // of those, rows the database holds with the same values
   int64_t expected_snapshots = 0;
-  int64_t snapshots = 0;  // listings snapshots present
+  int64_t snapshots = 0;         // listings snapshots present
+  int64_t filled_snapshots = 0;  // missing slots filled from history (listings_historical)
 };
 
 // One discrepancy. kind: not_loaded (in the lake, neither in the ledger nor in the database),
@@ -53,6 +57,8 @@ struct AuditFinding {
 struct AuditReport {
   std::vector<AuditDay> days;
   std::vector<AuditFinding> findings;
+  // The schedule slots no snapshot fills, live or from history: what `audit --fill` asks for.
+  std::vector<TimePoint> missing_slots;
   bool clean() const { return findings.empty(); }
   nlohmann::json ToJson() const;
   // One line per day, then one per finding.

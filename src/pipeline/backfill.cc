@@ -46,8 +46,8 @@ struct EndpointLine {
 };
 
 void PrintPlan(std::ostream& out, const BackfillSpec& spec, const std::vector<BackfillCall>& calls,
-               const std::vector<bool>& held, const CreditBudget& budget,
-               int64_t credits_to_fetch, int64_t probes) {
+               const std::vector<bool>& held, const CreditBudget& budget, int64_t credits_to_fetch,
+               int64_t probes) {
   std::map<std::string_view, EndpointLine> lines;
   for (size_t i = 0; i < calls.size(); ++i) {
     EndpointLine& line = lines[calls[i].endpoint->name];
@@ -56,10 +56,9 @@ void PrintPlan(std::ostream& out, const BackfillSpec& spec, const std::vector<Ba
     line.points += calls[i].points;
     line.credits += held[i] ? 0 : calls[i].credits;
   }
-  out << fmt::format("backfill {} .. {}, every {} min, {} coins, {}\n",
-                     FormatIso8601(calls.front().window_start),
-                     FormatIso8601(calls.back().window_end), spec.interval_minutes,
-                     spec.ids.size(), spec.convert);
+  out << fmt::format(
+      "backfill {} .. {}, every {} min, {} coins, {}\n", FormatIso8601(calls.front().window_start),
+      FormatIso8601(calls.back().window_end), spec.interval_minutes, spec.ids.size(), spec.convert);
   out << fmt::format("{:<27} {:>6} {:>6} {:>10} {:>9}\n", "endpoint", "calls", "held", "points",
                      "credits");
   EndpointLine total;
@@ -93,7 +92,7 @@ class RunRecord {
     }
   }
   void Finish(TimePoint finished, const CycleReport& cycle, const Status& status) {
-    if (!id_) return;
+    if (id_ == 0) return;
     auto db = pipeline_.Database();
     if (!db.ok()) return;
     warehouse::RunEnd end{.finished = finished,
@@ -106,13 +105,13 @@ class RunRecord {
       end.error_class = std::string(StatusCodeName(status.code()));
       end.error = log::Redact(status.message());
     }
-    Status recorded = warehouse::FinishRun(**db, *id_, end);
+    Status recorded = warehouse::FinishRun(**db, id_, end);
     if (!recorded.ok()) log::Warn("could not record the run", {{"error", recorded.ToString()}});
   }
 
  private:
   Pipeline& pipeline_;
-  std::optional<int64_t> id_;
+  int64_t id_ = 0;  // the runs row; 0: none was written (ids start at 1)
 };
 
 // Asks the probe call and records what it found. OK: the plan serves the endpoint.
@@ -131,14 +130,15 @@ Status Probe(Pipeline& pipeline, const BackfillCall& probe, TimePoint now, Cycle
                                    .earliest = probe.window_start};
   if (auto db = pipeline.Database(); db.ok()) {
     Status recorded = warehouse::RecordEndpointAccess(**db, access);
-    if (!recorded.ok()) log::Warn("could not record endpoint access", {{"error", recorded.ToString()}});
+    if (!recorded.ok())
+      log::Warn("could not record endpoint access", {{"error", recorded.ToString()}});
   }
   if (fetched.ok()) return Status::Ok();
-  return FailedPreconditionError(fmt::format(
-      "CoinMarketCap refused {} for {} on this API key's plan (HTTP {}, error {}): {}",
-      probe.endpoint->name, FormatIso8601(probe.window_start), answer.http_status,
-      answer.error_code.value_or(0),
-      answer.error_message.empty() ? fetched.message() : answer.error_message));
+  return FailedPreconditionError(
+      fmt::format("CoinMarketCap refused {} for {} on this API key's plan (HTTP {}, error {}): {}",
+                  probe.endpoint->name, FormatIso8601(probe.window_start), answer.http_status,
+                  answer.error_code.value_or(0),
+                  answer.error_message.empty() ? fetched.message() : answer.error_message));
 }
 
 }  // namespace
@@ -184,71 +184,86 @@ int64_t LiveReserve(const FetchOptions& live, TimePoint now, std::optional<TimeP
   return static_cast<int64_t>(std::ceil(monthly * std::min(1.0, left)));
 }
 
-StatusOr<BackfillReport> RunBackfill(const BackfillOptions& options, StopSignal& stop,
-                                     std::ostream& out) {
-  const TimePoint now = options.fetch.clock();
-  ASSIGN_OR_RETURN(TimePoint to,
-                   options.to.empty() ? StatusOr<TimePoint>(now) : ParseBackfillTime(options.to, now));
-  ASSIGN_OR_RETURN(TimePoint from, ParseBackfillTime(options.from, to));
-  ASSIGN_OR_RETURN(int64_t interval, BackfillIntervalMinutes(options.interval));
-  if (to > now) to = now;  // CMC has no future to serve
+namespace {
 
-  ASSIGN_OR_RETURN(std::unique_ptr<Pipeline> pipeline, Pipeline::Make(options.fetch, stop));
-  CycleReport cycle;
-  // What a killed run fetched waits in the spool: into the lake and the database first.
+// A pipeline ready for historical calls: what a killed run left in the spool drained, the plan
+// read from key_info (free), and the map (free) when coins are named through it.
+StatusOr<std::unique_ptr<Pipeline>> Prepare(const FetchOptions& fetch, bool needs_map,
+                                            StopSignal& stop, CycleReport& cycle) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Pipeline> pipeline, Pipeline::Make(fetch, stop));
   RETURN_IF_ERROR(pipeline->DrainSpool(cycle));
   RETURN_IF_ERROR(pipeline->FetchEndpoint(lake::kKeyInfo, cycle));
-  if (options.top > 0 || !options.symbols.empty()) {
-    RETURN_IF_ERROR(pipeline->FetchEndpoint(lake::kMap, cycle));
-  }
+  if (needs_map) RETURN_IF_ERROR(pipeline->FetchEndpoint(lake::kMap, cycle));
   RETURN_IF_ERROR(pipeline->DrainSpool(cycle));
+  return pipeline;
+}
 
-  BackfillSpec spec{from, to, {}, interval, options.fetch.convert, options.quotes, options.ohlcv,
-                    options.global_metrics};
-  ASSIGN_OR_RETURN(spec.ids, ResolveCoins(options, pipeline->map()));
-  ASSIGN_OR_RETURN(std::vector<BackfillCall> calls, PlanBackfill(spec));
-
-  BackfillReport report;
-  report.calls = static_cast<int64_t>(calls.size());
+// Which calls the lake (or the spool) holds already, and the credits of the others.
+StatusOr<std::vector<bool>> Held(Pipeline& pipeline, const std::vector<BackfillCall>& calls,
+                                 BackfillReport& report) {
   std::vector<bool> held(calls.size());
-  std::map<std::string_view, size_t> first_to_fetch;  // per endpoint
+  report.calls = static_cast<int64_t>(calls.size());
   for (size_t i = 0; i < calls.size(); ++i) {
-    ASSIGN_OR_RETURN(bool holds, pipeline->HoldsRawObject(calls[i].key()));
+    ASSIGN_OR_RETURN(bool holds, pipeline.HoldsRawObject(calls[i].key()));
     held[i] = holds;
     if (holds) {
       ++report.calls_held;
     } else {
       report.credits_planned += calls[i].credits;
-      first_to_fetch.try_emplace(calls[i].endpoint->name, i);
     }
   }
+  return held;
+}
+
+CreditBudget Budget(const Pipeline& pipeline, const FetchOptions& live, TimePoint now) {
   CreditBudget budget;
-  if (const cmc::CreditGovernor* governor = pipeline->governor()) {
+  if (const cmc::CreditGovernor* governor = pipeline.governor()) {
     budget.monthly = governor->plan().credits_per_month;
     budget.used = governor->month_used();
-    budget.live_reserve = LiveReserve(options.fetch, now, governor->plan().month_reset);
+    budget.live_reserve = LiveReserve(live, now, governor->plan().month_reset);
   }
-  const int64_t probes = static_cast<int64_t>(first_to_fetch.size());
-  PrintPlan(out, spec, calls, held, budget, report.credits_planned, probes);
-  if (options.dry_run) return report;
-  if (report.credits_planned + probes > budget.available()) {
-    return FailedPreconditionError(fmt::format(
-        "this backfill needs {} credits, but {} are available this month after the {} the live "
-        "schedule needs until the reset: narrow --from/--to or the coins, or run it after the "
-        "reset (`coinlake plan` shows the schedule's needs)",
-        report.credits_planned + probes, budget.available(), budget.live_reserve));
-  }
+  return budget;
+}
 
-  RunRecord record(*pipeline, now);
-  Status status;   // the first failure that stops the backfill (an outage, a stop)
+// The endpoints with a call still to fetch, in the calls' order: each is probed first.
+std::vector<std::string_view> EndpointsToFetch(const std::vector<BackfillCall>& calls,
+                                               const std::vector<bool>& held) {
+  std::vector<std::string_view> out;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    if (!held[i] && std::find(out.begin(), out.end(), calls[i].endpoint->name) == out.end()) {
+      out.push_back(calls[i].endpoint->name);
+    }
+  }
+  return out;
+}
+
+Status CheckBudget(const BackfillReport& report, int64_t probes, const CreditBudget& budget) {
+  if (report.credits_planned + probes <= budget.available()) return Status::Ok();
+  return FailedPreconditionError(fmt::format(
+      "this needs {} credits, but {} are available this month after the {} the live schedule "
+      "needs until the reset: narrow --from/--to or the coins, or run it after the reset "
+      "(`coinlake plan` shows the schedule's needs)",
+      report.credits_planned + probes, budget.available(), budget.live_reserve));
+}
+
+// Fetches the calls not held, endpoint by endpoint, each endpoint's probe first; every answer is
+// drained (lake, then database) before the next call. Records one `runs` row.
+Status FetchCalls(Pipeline& pipeline, const std::vector<BackfillCall>& calls,
+                  const std::vector<bool>& held, int64_t interval_minutes, std::string_view convert,
+                  const FetchOptions& fetch, StopSignal& stop, std::ostream& out,
+                  CycleReport& cycle, BackfillReport& report) {
+  RunRecord record(pipeline, fetch.clock());
+  Status status;   // the first failure that stops the run (an outage, a stop)
   Status refused;  // the first endpoint the plan does not serve; the others go on
   const int64_t spent_before = cycle.credits;
-  for (const auto& [endpoint, first] : first_to_fetch) {
+  for (std::string_view endpoint : EndpointsToFetch(calls, held)) {
     if (!status.ok()) break;
-    BackfillCall probe = ProbeCall(calls[first], interval, spec.convert);
-    ASSIGN_OR_RETURN(bool probed, pipeline->HoldsRawObject(probe.key()));
-    Status access = probed ? Status::Ok() : Probe(*pipeline, probe, options.fetch.clock(), cycle);
-    if (access.ok() && !probed) access = pipeline->DrainSpool(cycle);
+    size_t first = 0;
+    while (held[first] || calls[first].endpoint->name != endpoint) ++first;
+    BackfillCall probe = ProbeCall(calls[first], interval_minutes, convert);
+    ASSIGN_OR_RETURN(bool probed, pipeline.HoldsRawObject(probe.key()));
+    Status access = probed ? Status::Ok() : Probe(pipeline, probe, fetch.clock(), cycle);
+    if (access.ok() && !probed) access = pipeline.DrainSpool(cycle);
     if (access.code() == StatusCode::kFailedPrecondition) {
       out << access.message() << "\n";
       if (refused.ok()) refused = access;
@@ -261,13 +276,13 @@ StatusOr<BackfillReport> RunBackfill(const BackfillOptions& options, StopSignal&
     for (size_t i = first; i < calls.size() && status.ok(); ++i) {
       if (held[i] || calls[i].endpoint->name != endpoint) continue;
       if (stop.stopped()) {
-        status = UnavailableError("stopped; run the same backfill again to go on");
+        status = UnavailableError("stopped; run the same command again to go on");
         break;
       }
       const BackfillCall& call = calls[i];
-      Status fetched = pipeline->FetchHistorical(*call.endpoint, call.request, call.credits,
-                                                 {call.window_start, call.digest}, cycle);
-      if (fetched.ok()) fetched = pipeline->DrainSpool(cycle);
+      Status fetched = pipeline.FetchHistorical(*call.endpoint, call.request, call.credits,
+                                                {call.window_start, call.digest}, cycle);
+      if (fetched.ok()) fetched = pipeline.DrainSpool(cycle);
       if (!fetched.ok()) {
         status = fetched;
         break;
@@ -282,11 +297,71 @@ StatusOr<BackfillReport> RunBackfill(const BackfillOptions& options, StopSignal&
   if (status.ok()) status = refused;
   report.credits_spent = cycle.credits - spent_before;
   report.rows = cycle.rows;
-  record.Finish(options.fetch.clock(), cycle, status);
-  out << fmt::format("backfill {}: {} calls fetched, {} held already, {} credits spent, {} rows\n",
+  record.Finish(fetch.clock(), cycle, status);
+  out << fmt::format("{}: {} calls fetched, {} held already, {} credits spent, {} rows\n",
                      status.ok() ? "done" : "stopped", report.calls_fetched, report.calls_held,
                      report.credits_spent, report.rows);
-  if (!status.ok()) return status;
+  return status;
+}
+
+}  // namespace
+
+StatusOr<BackfillReport> RunBackfill(const BackfillOptions& options, StopSignal& stop,
+                                     std::ostream& out) {
+  const TimePoint now = options.fetch.clock();
+  ASSIGN_OR_RETURN(TimePoint to, options.to.empty() ? StatusOr<TimePoint>(now)
+                                                    : ParseBackfillTime(options.to, now));
+  ASSIGN_OR_RETURN(TimePoint from, ParseBackfillTime(options.from, to));
+  ASSIGN_OR_RETURN(int64_t interval, BackfillIntervalMinutes(options.interval));
+  if (to > now) to = now;  // CMC has no future to serve
+
+  CycleReport cycle;
+  const bool needs_map = options.top > 0 || !options.symbols.empty();
+  ASSIGN_OR_RETURN(std::unique_ptr<Pipeline> pipeline,
+                   Prepare(options.fetch, needs_map, stop, cycle));
+  BackfillSpec spec{from,
+                    to,
+                    {},
+                    interval,
+                    options.fetch.convert,
+                    options.quotes,
+                    options.ohlcv,
+                    options.global_metrics};
+  ASSIGN_OR_RETURN(spec.ids, ResolveCoins(options, pipeline->map()));
+  ASSIGN_OR_RETURN(std::vector<BackfillCall> calls, PlanBackfill(spec));
+  BackfillReport report;
+  ASSIGN_OR_RETURN(std::vector<bool> held, Held(*pipeline, calls, report));
+  const CreditBudget budget = Budget(*pipeline, options.fetch, now);
+  const auto probes = static_cast<int64_t>(EndpointsToFetch(calls, held).size());
+  PrintPlan(out, spec, calls, held, budget, report.credits_planned, probes);
+  if (options.dry_run) return report;
+  RETURN_IF_ERROR(CheckBudget(report, probes, budget));
+  RETURN_IF_ERROR(FetchCalls(*pipeline, calls, held, interval, spec.convert, options.fetch, stop,
+                             out, cycle, report));
+  return report;
+}
+
+StatusOr<BackfillReport> FillSlots(const FetchOptions& fetch, const std::vector<TimePoint>& slots,
+                                   StopSignal& stop, std::ostream& out) {
+  BackfillReport report;
+  if (slots.empty()) return report;
+  CycleReport cycle;
+  ASSIGN_OR_RETURN(std::unique_ptr<Pipeline> pipeline, Prepare(fetch, false, stop, cycle));
+  std::vector<BackfillCall> calls;
+  for (TimePoint slot : slots) {
+    calls.push_back(ListingsHistoricalCall(slot, fetch.listings_limit, fetch.convert));
+  }
+  ASSIGN_OR_RETURN(std::vector<bool> held, Held(*pipeline, calls, report));
+  const CreditBudget budget = Budget(*pipeline, fetch, fetch.clock());
+  out << fmt::format(
+      "filling {} missing listings slots from {} to {} with listings/historical (top {}, {}): "
+      "{} held already, {} credits to spend, {} available\n",
+      slots.size(), FormatIso8601(slots.front()), FormatIso8601(slots.back()), fetch.listings_limit,
+      fetch.convert, report.calls_held, report.credits_planned, budget.available());
+  const auto probes = static_cast<int64_t>(EndpointsToFetch(calls, held).size());
+  RETURN_IF_ERROR(CheckBudget(report, probes, budget));
+  RETURN_IF_ERROR(
+      FetchCalls(*pipeline, calls, held, 0, fetch.convert, fetch, stop, out, cycle, report));
   return report;
 }
 

@@ -56,8 +56,8 @@ StatusOr<TimePoint> ParseBackfillTime(std::string_view text, TimePoint now);
 int64_t LiveReserve(const FetchOptions& live, TimePoint now, std::optional<TimePoint> reset);
 
 struct BackfillReport {
-  int64_t calls = 0;        // planned
-  int64_t calls_held = 0;   // already in the lake (or the spool) before this run
+  int64_t calls = 0;       // planned
+  int64_t calls_held = 0;  // already in the lake (or the spool) before this run
   int64_t calls_fetched = 0;
   int64_t credits_planned = 0;  // of the calls still to fetch, probes excluded
   int64_t credits_spent = 0;    // what CMC charged this run
@@ -68,5 +68,11 @@ struct BackfillReport {
 // the plan cannot serve an endpoint (CMC's own reason) or the credits do not fit the budget.
 StatusOr<BackfillReport> RunBackfill(const BackfillOptions& options, StopSignal& stop,
                                      std::ostream& out);
+
+// `audit --fill`: fetches a listings snapshot (/v1/cryptocurrency/listings/historical, the top
+// `fetch.listings_limit` coins in `fetch.convert`) for each missing schedule slot, keyed by the
+// slot's time, the same way: budget, probe, lake first, resumable.
+StatusOr<BackfillReport> FillSlots(const FetchOptions& fetch, const std::vector<TimePoint>& slots,
+                                   StopSignal& stop, std::ostream& out);
 
 }  // namespace coinlake::pipeline

@@ -51,8 +51,8 @@ std::string Iso(TimePoint t) { return FormatIso8601(t); }
 std::string LastSecond(TimePoint end) { return Iso(end - std::chrono::seconds(1)); }
 
 BackfillCall MakeCall(std::string_view endpoint_name, TimePoint start, TimePoint end,
-                      std::vector<int64_t> ids, int64_t points_per_coin,
-                      int64_t interval_minutes, std::string_view convert) {
+                      std::vector<int64_t> ids, int64_t points_per_coin, int64_t interval_minutes,
+                      std::string_view convert) {
   BackfillCall call;
   call.endpoint = FindEndpoint(endpoint_name);
   call.window_start = start;
@@ -125,7 +125,8 @@ StatusOr<std::vector<BackfillCall>> PlanBackfill(const BackfillSpec& spec) {
     return InvalidArgumentError("no coins to backfill: give --ids, --symbols or --top");
   }
   if (spec.ohlcv && step == 5) {
-    return InvalidArgumentError("CMC's OHLCV comes in hourly and daily bars: use --interval 1h or 1d");
+    return InvalidArgumentError(
+        "CMC's OHLCV comes in hourly and daily bars: use --interval 1h or 1d");
   }
   std::vector<int64_t> ids = spec.ids;
   std::sort(ids.begin(), ids.end());
@@ -148,7 +149,8 @@ StatusOr<std::vector<BackfillCall>> PlanBackfill(const BackfillSpec& spec) {
       const size_t group = CoinsPerCall(points);
       for (size_t i = 0; i < ids.size(); i += group) {
         std::vector<int64_t> part(ids.begin() + i, ids.begin() + std::min(ids.size(), i + group));
-        calls.push_back(MakeCall(endpoint, start, end, std::move(part), points, step, spec.convert));
+        calls.push_back(
+            MakeCall(endpoint, start, end, std::move(part), points, step, spec.convert));
       }
     }
   };
@@ -160,6 +162,9 @@ StatusOr<std::vector<BackfillCall>> PlanBackfill(const BackfillSpec& spec) {
 
 BackfillCall ProbeCall(const BackfillCall& first, int64_t interval_minutes,
                        std::string_view convert) {
+  if (first.endpoint->name == lake::kListingsHistorical) {
+    return ListingsHistoricalCall(first.window_start, 1, FirstCurrency(convert));
+  }
   std::vector<int64_t> ids;
   if (!first.ids.empty()) ids.push_back(first.ids.front());
   return MakeCall(first.endpoint->name, first.window_start,

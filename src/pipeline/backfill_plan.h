@@ -53,7 +53,8 @@ StatusOr<int64_t> BackfillIntervalMinutes(std::string_view text);
 StatusOr<std::vector<BackfillCall>> PlanBackfill(const BackfillSpec& spec);
 
 // The first request of an endpoint, which tells whether the key's plan serves it at all: its
-// first coin, one point at the window's start; at most one credit.
+// first coin, one point at the window's start (a listings snapshot: its first coin); at most
+// one credit.
 BackfillCall ProbeCall(const BackfillCall& first, int64_t interval_minutes,
                        std::string_view convert);
 

@@ -100,8 +100,9 @@ TEST_F(BackfillTest, HistoryGoesToTheLakeAndLoadsWithItsEndpoint) {
   EXPECT_EQ(Sql("SELECT count(*) FROM quotes WHERE lake_key LIKE 'raw/cmc/quotes_historical/%'"),
             "240");
   // A row's time is its quote's own (when CMC last refreshed the coin before the point).
-  EXPECT_EQ(Sql("SELECT bool_and(ts > '2026-10-31T23:50Z' AND ts <= '2026-11-02T23:00Z') FROM quotes"),
-            "t");
+  EXPECT_EQ(
+      Sql("SELECT bool_and(ts > '2026-10-31T23:50Z' AND ts <= '2026-11-02T23:00Z') FROM quotes"),
+      "t");
   // The prices are the market's at each point.
   cmc::SimMarket market(cmc::SimOptions{}.seed, 300);
   const cmc::SimCoin* btc = market.FindById(1);

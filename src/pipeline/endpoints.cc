@@ -49,8 +49,16 @@ Status ParseHistoricalInto(std::string_view json, ParsedObject& parsed) {
 // A historical endpoint: loads, never scheduled.
 Endpoint Historical(std::string_view name, std::string_view path,
                     Status (*parse)(std::string_view, ParsedObject&)) {
-  return {name, path, nullptr, nullptr, nullptr, nullptr, parse, /*loads=*/true,
-          /*fetch_order=*/9, /*historical=*/true};
+  return {name,
+          path,
+          nullptr,
+          nullptr,
+          nullptr,
+          nullptr,
+          parse,
+          /*loads=*/true,
+          /*fetch_order=*/9,
+          /*historical=*/true};
 }
 
 const std::vector<Endpoint>& Table() {
@@ -117,9 +125,9 @@ const std::vector<Endpoint>& Table() {
                  &ParseHistoricalInto<cmc::ParseListings, &ParsedObject::quotes>),
       Historical(lake::kOhlcvHistorical, "/v2/cryptocurrency/ohlcv/historical",
                  &ParseHistoricalInto<cmc::ParseOhlcvHistorical, &ParsedObject::ohlcv>),
-      Historical(lake::kGlobalMetricsHistorical, "/v1/global-metrics/quotes/historical",
-                 &ParseHistoricalInto<cmc::ParseGlobalMetricsHistorical,
-                                      &ParsedObject::global_metrics>),
+      Historical(
+          lake::kGlobalMetricsHistorical, "/v1/global-metrics/quotes/historical",
+          &ParseHistoricalInto<cmc::ParseGlobalMetricsHistorical, &ParsedObject::global_metrics>),
   };
   return table;
 }

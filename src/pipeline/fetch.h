@@ -109,8 +109,8 @@ class Pipeline {
   // Fetches one historical request (`backfill`, `audit --fill`) the way a cycle fetches a live
   // endpoint (governed, classified with retries, spooled under raw/ or quarantine/), under the
   // key made from its request. DrainSpool puts it in the lake and loads it.
-  Status FetchHistorical(const Endpoint& endpoint, const EndpointRequest& request,
-                         int64_t credits, const HistoricalKey& key, CycleReport& report);
+  Status FetchHistorical(const Endpoint& endpoint, const EndpointRequest& request, int64_t credits,
+                         const HistoricalKey& key, CycleReport& report);
   // CMC's answer to the last call (its final attempt): HTTP status, error code and message.
   const cmc::Answer& last_answer() const { return last_answer_; }
   // Whether `key` is in the spool (fetched, not yet drained) or in the lake.

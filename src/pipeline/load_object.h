@@ -27,9 +27,9 @@ struct ParsedObject {
   std::optional<cmc::QuotesPayload> quotes;
   // global_metrics_latest, global_metrics_historical
   std::optional<cmc::GlobalMetricsPayload> global_metrics;
-  std::optional<cmc::OhlcvPayload> ohlcv;                   // ohlcv_historical
-  std::optional<cmc::MapPayload> map;                       // map
-  std::optional<cmc::KeyInfo> key_info;  // key_info: read by the fetch cycle, never loaded
+  std::optional<cmc::OhlcvPayload> ohlcv;  // ohlcv_historical
+  std::optional<cmc::MapPayload> map;      // map
+  std::optional<cmc::KeyInfo> key_info;    // key_info: read by the fetch cycle, never loaded
 };
 
 // `stored` is the object's bytes as kept in the lake (gzip'd or plain JSON).

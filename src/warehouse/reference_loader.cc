@@ -122,7 +122,8 @@ StatusOr<LoadResult> LoadOhlcv(Connection& db, const LakeObjectRef& object,
     }
     RETURN_IF_ERROR(db.CopyIn("COPY staging_bars FROM STDIN", copy));
     // The shared candle lock: a rebuild by `reprocess` waits for this load (loader.cc).
-    RETURN_IF_ERROR(db.Execute("SELECT pg_advisory_xact_lock_shared(hashtext('coinlake_candles'))"));
+    RETURN_IF_ERROR(
+        db.Execute("SELECT pg_advisory_xact_lock_shared(hashtext('coinlake_candles'))"));
     int64_t rows = 0;
     for (const auto& [table, daily] : {std::pair{"candles_hourly", "f"}, {"candles_daily", "t"}}) {
       ASSIGN_OR_RETURN(Rows written, db.Query(fmt::format(kUpsertCmcBars, table), {daily}));
