@@ -16,7 +16,6 @@
 namespace coinlake::pipeline {
 namespace {
 
-using std::chrono::hours;
 using std::chrono::minutes;
 
 // The N best-ranked active coins of the map, and the ids of the symbols, together.
