@@ -56,6 +56,13 @@ StatusOr<nlohmann::json> Movers(warehouse::Connection& db, QueryParams& params);
 // snapshot when global_metrics is empty ("source" says which).
 StatusOr<nlohmann::json> Global(warehouse::Connection& db, QueryParams& params);
 
+// GET /api/v1/global/series?range=30d: total market cap, 24h volume, BTC and ETH dominance over
+// time from global_metrics, the last figures of each of at most `width` time buckets.
+StatusOr<std::string> GlobalSeries(warehouse::Connection& db, QueryParams& params);
+
+// GET /api/v1/currencies: the quote currencies the database holds (USD first).
+StatusOr<nlohmann::json> Currencies(warehouse::Connection& db, QueryParams& params);
+
 // GET /api/v1/pipeline: freshness, last runs, credits this month, errors by class, gaps.
 StatusOr<nlohmann::json> Pipeline(warehouse::Connection& db, QueryParams& params);
 
