@@ -195,6 +195,12 @@ TEST_F(ApiHistoryTest, CandlesNameTheirSourceAndTheLiveMark) {
   EXPECT_EQ(candles["data"][3]["samples"], 12);
   EXPECT_EQ(candles["live_since"], Iso(0));
   EXPECT_EQ(candles["missing"], Ranges({{60, 90}}));
+  // The CSV download names each candle's source too.
+  std::string csv = CandlesCsv(candles);
+  EXPECT_EQ(csv.substr(0, csv.find("\r\n")),
+            "cmc_id,t,open,high,low,close,volume_24h,samples,source");
+  EXPECT_NE(csv.find(",0,cmc\r\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",12,quotes\r\n"), std::string::npos) << csv;
   json daily = Ask(Candles, {{"id", "1027"}, {"interval", "1d"}, {"range", "all"}});
   ASSERT_EQ(daily["count"], 3);
   EXPECT_EQ(daily["data"][2]["source"], "cmc");

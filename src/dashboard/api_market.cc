@@ -525,10 +525,10 @@ std::string SeriesCsv(const json& body) {
 
 std::string CandlesCsv(const json& body) {
   std::string out =
-      CsvLine({"cmc_id", "t", "open", "high", "low", "close", "volume_24h", "samples"});
+      CsvLine({"cmc_id", "t", "open", "high", "low", "close", "volume_24h", "samples", "source"});
   for (const auto& c : body["data"]) {
     out += CsvLine({body["cmc_id"], c["t"], c["open"], c["high"], c["low"], c["close"],
-                    c["volume_24h"], c["samples"]});
+                    c["volume_24h"], c["samples"], c.value("source", json())});
   }
   return out;
 }
