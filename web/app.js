@@ -3,11 +3,13 @@
 import { getJson } from './api.js';
 import { ago, when } from './format.js';
 import { initAsset, refreshAsset, showAsset } from './asset.js';
+import { initCurrency } from './currency.js';
+import { initGlobalPage, refreshGlobalPage } from './global.js';
 import { initMarket, refreshMarket } from './market.js';
 import { refreshPipeline } from './pipeline.js';
 
 const REFRESH_MS = 30_000;
-const pages = { market: refreshMarket, asset: refreshAsset, pipeline: refreshPipeline };
+const pages = { market: refreshMarket, asset: refreshAsset, global: refreshGlobalPage, pipeline: refreshPipeline };
 let current = 'market';
 
 function showError(err) {
@@ -56,6 +58,8 @@ async function refresh() {
 
 initMarket(showError);
 initAsset(showError);
+initGlobalPage(showError);
+initCurrency(refresh, showError);
 window.addEventListener('hashchange', route);
 route();
 setInterval(refresh, REFRESH_MS);

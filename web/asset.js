@@ -1,15 +1,23 @@
 // Asset page: one or more assets over a range, as a line (several assets: % change) or as
-// candles with volume; gaps in the data shaded; UTC or local time; CSV download.
+// candles with volume; backfilled history and live polling as one series, with a mark where live
+// polling began; gaps in the data and slots still missing shaded; UTC or local time; CSV download.
 import { CandlestickSeries, HistogramSeries, LineSeries, createChart } from './vendor/lightweight-charts.js';
-import { apiUrl, getJson } from './api.js';
+import { apiUrl, currency, getJson } from './api.js';
 import { big, el, percent, price, priceStep } from './format.js';
 
+// CMC's own OHLCV bars: teal up, orange down (coinlake's: green and red).
+const CMC_UP = '#0e7490';
+const CMC_DOWN = '#c2410c';
 const COLORS = ['#2563eb', '#f59e0b', '#16a34a', '#dc2626', '#7c3aed', '#0891b2'];
 // ids: the coins shown, the first one the page's own (its URL, its header); empty on `#/asset`.
 const state = { ids: [], range: '24h', mode: 'line', utc: true, names: {} };
 let chart = null;
 let priceSeries = null;
-let gaps = [];
+// Shaded bands ({from, to, title} in Unix seconds), the live mark (seconds or null), and the
+// chart times of the data (sorted), which place both.
+let bands = [];
+let liveSince = null;
+let times = [];
 let shades = [];
 
 function secondsOf(iso) {
@@ -47,23 +55,79 @@ function clearChart() {
   shades = [];
 }
 
-// Shaded boxes over the chart where the pipeline missed snapshots.
+// The x coordinate of a time (Unix seconds) between two data points: the library places only
+// the data's own times, and a missing range or the live start rarely falls on one. A time past
+// either end of the data is placed at that end (a quote's time is CMC's last_updated, often a
+// little before the snapshot that ends a range); null without data.
+function xOf(seconds) {
+  if (!chart || times.length === 0) return null;
+  const t = Math.min(Math.max(chartTime(seconds), times[0]), times[times.length - 1]);
+  let lo = 0;
+  let hi = times.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (times[mid] <= t) lo = mid;
+    else hi = mid;
+  }
+  // Interpolated in pixels between the two points around it (the library places whole logical
+  // indices only: a fractional one comes back as 0).
+  const scale = chart.timeScale();
+  const x0 = scale.logicalToCoordinate(lo);
+  const x1 = scale.logicalToCoordinate(hi);
+  if (x0 === null || x1 === null) return null;
+  const span = times[hi] - times[lo];
+  return span > 0 ? x0 + ((t - times[lo]) / span) * (x1 - x0) : x0;
+}
+
+// Shaded boxes over the chart where data is missing, and the line where live polling began.
 function placeShades() {
   for (const s of shades) s.remove();
   shades = [];
   if (!chart) return;
   const box = document.getElementById('chart');
-  for (const g of gaps) {
-    const x1 = chart.timeScale().timeToCoordinate(chartTime(secondsOf(g.from)));
-    const x2 = chart.timeScale().timeToCoordinate(chartTime(secondsOf(g.to)));
+  const first = times[0];
+  const last = times[times.length - 1];
+  for (const g of bands) {
+    if (chartTime(g.to) < first || chartTime(g.from) > last) continue;
+    const x1 = xOf(g.from);
+    const x2 = xOf(g.to);
     if (x1 === null || x2 === null) continue;
-    const shade = el('div', null, 'gap');
-    shade.title = `no data ${g.from} – ${g.to}`;
+    const shade = el('div', null, g.className);
+    shade.title = g.title;
     shade.style.left = `${Math.min(x1, x2)}px`;
     shade.style.width = `${Math.max(2, Math.abs(x2 - x1))}px`;
     box.append(shade);
     shades.push(shade);
   }
+  // The mark where history meets live data: only with history before it (else all shown is
+  // live), and up to 15 minutes past the last point (a snapshot's quotes are a little older).
+  const live = liveSince === null ? null : chartTime(liveSince);
+  const x = live !== null && live > first && live <= last + 900 ? xOf(liveSince) : null;
+  if (x !== null) {
+    // The label reads leftwards near the right edge, where it would be cut off.
+    const mark = el('div', null, x > box.clientWidth - 180 ? 'live-mark flip' : 'live-mark');
+    mark.style.left = `${x}px`;
+    mark.append(el('span', 'live polling began'));
+    mark.title = `live polling began ${new Date(liveSince * 1000).toISOString()}; before it, backfilled history`;
+    box.append(mark);
+    shades.push(mark);
+  }
+}
+
+// The bands of an answer: gaps between points, and slots still missing after live polling began.
+function bandsOf(gaps, missing) {
+  return [
+    ...gaps.map((g) => ({ from: secondsOf(g.from), to: secondsOf(g.to), className: 'gap', title: `no data ${g.from} – ${g.to}` })),
+    ...missing.map((g) => ({ from: secondsOf(g.from), to: secondsOf(g.to), className: 'gap missing', title: `snapshots missing ${g.from} – ${g.to}` })),
+  ];
+}
+
+function legend(items) {
+  document.getElementById('chart-legend').replaceChildren(...items.map(([className, text]) => {
+    const item = el('span', null, 'legend-item');
+    item.append(el('i', null, className), text);
+    return item;
+  }));
 }
 
 // Prices on the axis and the crosshair read like the tables (format.js `price`: "82,909.7",
@@ -92,7 +156,9 @@ async function drawLine() {
   const c = ensureChart();
   const compare = state.ids.length > 1;
   let points = 0;
-  gaps = [];
+  bands = [];
+  liveSince = body.live_since ? secondsOf(body.live_since) : null;
+  const seen = new Set();
   body.series.forEach((s, i) => {
     state.names[s.cmc_id] = s.symbol || `#${s.cmc_id}`;
     const line = c.addSeries(LineSeries, {
@@ -103,16 +169,21 @@ async function drawLine() {
     });
     if (i === 0) priceSeries = line;
     const first = s.points.find((p) => p.price !== null);
-    line.setData(s.points.filter((p) => p.price !== null).map((p) => ({
+    const data = s.points.filter((p) => p.price !== null).map((p) => ({
       time: chartTime(secondsOf(p.t)),
       value: compare ? (p.price / first.price - 1) * 100 : p.price,
-    })));
+    }));
+    line.setData(data);
+    for (const d of data) seen.add(d.time);
     points += s.points.length;
-    gaps.push(...s.gaps);
+    bands.push(...bandsOf(s.gaps, s.missing || []));
   });
+  times = [...seen].sort((a, b) => a - b);
   c.timeScale().fitContent();
   renderChips();
-  return { points, note: compare ? 'Change since the start of the range, %.' : '' };
+  legend([['swatch-live', 'live polling began'], ['swatch-missing', 'no data / snapshots missing']]);
+  const hourly = body.interval === '1h' ? 'Hourly closes over this range. ' : '';
+  return { points, note: `${hourly}${compare ? 'Change since the start of the range, %.' : `Prices in ${body.currency}.`}` };
 }
 
 async function drawCandles() {
@@ -122,21 +193,33 @@ async function drawCandles() {
   const body = await getJson('/api/v1/candles', params);
   clearChart();
   const c = ensureChart();
-  gaps = [];
+  bands = bandsOf([], body.missing || []);
+  liveSince = body.live_since ? secondsOf(body.live_since) : null;
+  times = body.data.map((k) => chartTime(secondsOf(k.t)));
   const candles = c.addSeries(CandlestickSeries, {
     upColor: '#16a34a', downColor: '#dc2626', wickUpColor: '#16a34a', wickDownColor: '#dc2626',
     borderVisible: false, priceFormat: priceFormatFor(body.data.map((k) => k.high)),
   });
   priceSeries = candles;
-  candles.setData(body.data.map((k) => ({
-    time: chartTime(secondsOf(k.t)), open: k.open, high: k.high, low: k.low, close: k.close,
-  })));
+  // CMC's own OHLCV bars (backfilled) in their own colours; coinlake's, built from quotes, in
+  // the usual green and red.
+  candles.setData(body.data.map((k) => {
+    const bar = { time: chartTime(secondsOf(k.t)), open: k.open, high: k.high, low: k.low, close: k.close };
+    if (k.source === 'cmc') {
+      const color = k.close >= k.open ? CMC_UP : CMC_DOWN;
+      Object.assign(bar, { color, wickColor: color, borderColor: color });
+    }
+    return bar;
+  }));
   const volume = c.addSeries(HistogramSeries, { priceScaleId: 'volume', priceFormat: { type: 'volume' }, color: '#93c5fd' });
   c.priceScale('volume').applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
   volume.setData(body.data.map((k) => ({ time: chartTime(secondsOf(k.t)), value: k.volume_24h ?? 0 })));
   c.timeScale().fitContent();
   renderChips();
-  return { points: body.data.length, note: `${params.interval} candles of ${state.names[id] || `#${id}`}; volume is CMC's rolling 24h volume.` };
+  const cmcBars = body.data.filter((k) => k.source === 'cmc').length;
+  legend([['swatch-quotes', 'built from quotes'], ['swatch-cmc', `CMC's own bar${cmcBars ? ` (${cmcBars})` : ''}`],
+    ['swatch-live', 'live polling began'], ['swatch-missing', 'snapshots missing']]);
+  return { points: body.data.length, note: `${params.interval} candles of ${state.names[id] || `#${id}`} in ${body.currency}; volume is CMC's rolling 24h volume.` };
 }
 
 function csvHref() {
@@ -211,7 +294,7 @@ async function renderHead(id) {
   if (q.rank !== null && q.rank !== undefined) title.append(el('span', `#${q.rank}`, 'rank'));
   const change = q.percent_change_24h;
   const facts = el('dl', null, 'facts');
-  facts.append(fact('Price (USD)', price(q.price)),
+  facts.append(fact(`Price (${currency()})`, price(q.price)),
     fact('24h', percent(change), change === null || change === undefined ? '' : (change >= 0 ? 'up' : 'down')),
     fact('Market cap', big(q.market_cap)));
   head.replaceChildren(title, facts);

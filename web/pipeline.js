@@ -90,6 +90,15 @@ function runRow(r) {
   return tr;
 }
 
+// What the API key's plan allows per historical endpoint (`coinlake backfill` probes it).
+function accessRow(a) {
+  const tr = el('tr');
+  tr.append(el('td', a.endpoint), el('td', a.allowed ? 'yes' : 'no', a.allowed ? 'ok' : 'stale'),
+    el('td', when(a.checked_at)), el('td', a.http_status ?? '–', 'num'), el('td', a.error_code ?? '–', 'num'),
+    el('td', when(a.earliest)), el('td', a.message));
+  return tr;
+}
+
 function noGapsText(p) {
   if (p.freshness.latest_snapshot === null) return 'No data yet.';
   if (p.gaps.expected === 0) return `None yet: no complete ${slotName(p.gaps.slot_seconds)} slot so far.`;
@@ -106,5 +115,6 @@ export async function refreshPipeline() {
   fillOrSay('p-gap-list', 'p-gap-list-empty',
     p.gaps.ranges.map((g) => el('li', `${when(g.from)}: ${g.slots} × ${slotLength(p.gaps.slot_seconds)}`)),
     noGapsText(p));
+  fillOrSay('p-access', 'p-access-empty', (p.historical_access || []).map(accessRow));
   fillOrSay('p-runs', 'p-runs-empty', p.runs.map(runRow));
 }

@@ -36,14 +36,17 @@ StatusOr<std::string> Latest(warehouse::Connection& db, const LatestQuery& query
 StatusOr<nlohmann::json> Assets(warehouse::Connection& db, QueryParams& params);
 
 // GET /api/v1/series?ids=...: price series, downsampled server-side to at most `width` points
-// per asset (last price, min and max per time bucket), with the gaps in the data, as JSON text
-// (one prepared statement when from and to are given).
+// per asset (last price, min and max per time bucket), with the gaps in the data, where live
+// polling began and the ranges after it still missing snapshots, as JSON text (one prepared
+// statement when from and to are given). Past two days it reads hourly candles ("interval").
 StatusOr<std::string> Series(warehouse::Connection& db, QueryParams& params);
 
-// GET /api/v1/candles?id=...&interval=1h|1d: OHLC from candles_hourly / candles_daily.
+// GET /api/v1/candles?id=...&interval=1h|1d: OHLC from candles_hourly / candles_daily, each
+// candle's source (quotes or CMC's own bar), where live polling began and the missing ranges.
 StatusOr<nlohmann::json> Candles(warehouse::Connection& db, QueryParams& params);
 
-// GET /api/v1/sparklines?ids=...: 7 days of hourly closes per asset (candles_hourly).
+// GET /api/v1/sparklines?ids=...: 7 days of hourly closes per asset (candles_hourly; a day
+// without hourly candles gives its daily close).
 StatusOr<nlohmann::json> Sparklines(warehouse::Connection& db, QueryParams& params);
 
 // GET /api/v1/movers?window=24h: gainers and losers of the latest snapshot over a window.
@@ -52,6 +55,13 @@ StatusOr<nlohmann::json> Movers(warehouse::Connection& db, QueryParams& params);
 // GET /api/v1/global: whole-market figures, from global_metrics or computed from the latest
 // snapshot when global_metrics is empty ("source" says which).
 StatusOr<nlohmann::json> Global(warehouse::Connection& db, QueryParams& params);
+
+// GET /api/v1/global/series?range=30d: total market cap, 24h volume, BTC and ETH dominance over
+// time from global_metrics, the last figures of each of at most `width` time buckets.
+StatusOr<std::string> GlobalSeries(warehouse::Connection& db, QueryParams& params);
+
+// GET /api/v1/currencies: the quote currencies the database holds (USD first).
+StatusOr<nlohmann::json> Currencies(warehouse::Connection& db, QueryParams& params);
 
 // GET /api/v1/pipeline: freshness, last runs, credits this month, errors by class, gaps.
 StatusOr<nlohmann::json> Pipeline(warehouse::Connection& db, QueryParams& params);

@@ -3,20 +3,25 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 
 #include "common/time_util.h"
 #include "dashboard/api.h"
 #include "dashboard/api_util.h"
 #include "dashboard/json_out.h"
+#include "dashboard/live_marks.h"
+#include "dashboard/time_range.h"
+#include "warehouse/schema_version.h"
 
 namespace coinlake::dashboard {
 namespace {
 
 using nlohmann::json;
 
-constexpr int64_t kMaxRangeSeconds = 10LL * 366 * 86400;  // bounds the rows one request scans
 constexpr int64_t kMaxWidth = 2000;
 constexpr size_t kMaxSeriesIds = 20;
+// candles_hourly.source and candles_daily.source (CMC's own OHLCV bars).
+constexpr int kCandleSourceMigration = 14;
 constexpr int64_t kMaxPoints = 20000;  // per response, over all series
 // A series request reads every quote of its ids in its range: at most this many id-days (20 ids
 // over 366 days, 2 over 10 years; about 2 million quotes on the default 5-minute schedule), so
@@ -28,54 +33,6 @@ std::string Iso(int64_t seconds) { return FormatIso8601(TimePoint(std::chrono::s
 int64_t ToInt(const std::optional<std::string>& text) {
   int64_t n = 0;
   return text && ParseInt(*text, n) ? n : 0;
-}
-
-// The time range of a series or candles request: `to` defaults to the latest snapshot (so stale
-// data still shows), `from` to `range` before `to` (range=all: the asset's first data).
-struct Range {
-  int64_t from = 0;
-  int64_t to = 0;
-  bool all = false;
-};
-
-StatusOr<Range> ParseRange(warehouse::Connection& db, QueryParams& params) {
-  ASSIGN_OR_RETURN(auto from, params.Time("from"));
-  ASSIGN_OR_RETURN(auto to, params.Time("to"));
-  ASSIGN_OR_RETURN(auto range_text, params.Text("range", 8));
-  Range r;
-  if (range_text && *range_text == "all") {
-    r.all = true;
-  } else if (range_text) {
-    std::multimap<std::string, std::string> one{{"range", *range_text}};
-    QueryParams duration(one);
-    ASSIGN_OR_RETURN(auto seconds, duration.Duration("range", 60, kMaxRangeSeconds));
-    range_text = std::to_string(*seconds);
-  }
-  if (from && range_text) return InvalidArgumentError("give from or range, not both");
-  if (to) {
-    r.to = *to;
-  } else {
-    ASSIGN_OR_RETURN(bool has_carried, LedgerHasCarriedIds(db));
-    ASSIGN_OR_RETURN(warehouse::Rows rows,
-                     db.Query(fmt::format("SELECT floor(extract(epoch FROM coalesce(({}), now())))",
-                                          LatestSnapshotSql(has_carried))));
-    r.to = ToInt(rows.at(0, 0));
-  }
-  if (from) {
-    r.from = *from;
-  } else if (range_text && !r.all) {
-    r.from = r.to - std::stoll(*range_text);
-  } else if (!r.all) {
-    r.from = r.to - 86400;
-  }
-  if (!r.all) {
-    if (r.from >= r.to) return InvalidArgumentError("from must be before to");
-    if (r.to - r.from > kMaxRangeSeconds) {
-      return InvalidArgumentError(
-          fmt::format("the range may span at most {} days", kMaxRangeSeconds / 86400));
-    }
-  }
-  return r;
 }
 
 json AssetJson(const warehouse::Rows& rows, size_t r, size_t first_col) {
@@ -193,6 +150,53 @@ constexpr const char* kSeriesSql = R"sql(
       ORDER BY b, ts DESC) p ON true
     ORDER BY i.n, p.t)sql";
 
+// The same rows from the hourly candles, for long ranges: a month of one-minute quotes is 43,200
+// rows per coin, its hourly candles 720, and backfilled history is often hourly anyway. A
+// point's time is its candle's last sample (a CMC bar's close), its price the close, min and max
+// the lows and highs of its bucket, samples the quotes behind them (0 for CMC's own bars); the
+// candles hold no market cap.
+constexpr const char* kSeriesHourlySql = R"sql(
+    SELECT i.id, a.symbol, a.name, a.slug, p.t, p.epoch, p.price, p.min, p.max, p.volume_24h,
+           NULL::float8 AS market_cap, p.samples
+    FROM unnest($1::bigint[]) WITH ORDINALITY AS i (id, n)
+    LEFT JOIN LATERAL (SELECT symbol, name, slug FROM assets WHERE cmc_id = i.id OFFSET 0) a ON true
+    LEFT JOIN LATERAL (
+      SELECT DISTINCT ON (b) t, floor(date_part('epoch', t))::bigint AS epoch, price,
+             min(low) OVER w AS min, max(high) OVER w AS max, volume_24h,
+             sum(samples) OVER w AS samples
+      FROM (SELECT floor((date_part('epoch', bucket) - $3::float8) / $5::float8) AS b,
+                   last_ts AS t, close AS price, low, high, volume_24h, samples
+            FROM candles_hourly
+            WHERE cmc_id = i.id AND quote_currency = $2
+              AND bucket >= to_timestamp($3::float8) AND bucket <= to_timestamp($4::float8)) x
+      WINDOW w AS (PARTITION BY b ORDER BY t DESC
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+      ORDER BY b, t DESC) p ON true
+    ORDER BY i.n, p.t)sql";
+
+// Past this span /series reads hourly candles instead of quotes ("interval": "1h").
+constexpr int64_t kRawSeriesMaxSeconds = 2 * 86400;
+
+// The window's "live_since" and a series' "missing" ranges (live_marks.h).
+void LiveSince(JsonOut& out, const LiveMarks& marks) {
+  out.Key("live_since");
+  if (marks.live_since) {
+    out.TimeSeconds(*marks.live_since);
+  } else {
+    out.Null();
+  }
+}
+
+void Missing(JsonOut& out, const LiveMarks& marks, int64_t id) {
+  out.Key("missing").BeginArray();
+  if (auto it = marks.missing.find(id); it != marks.missing.end()) {
+    for (const auto& [from, to] : it->second) {
+      out.BeginObject().Key("from").TimeSeconds(from).Key("to").TimeSeconds(to).EndObject();
+    }
+  }
+  out.EndArray();
+}
+
 StatusOr<std::string> Series(warehouse::Connection& db, QueryParams& params) {
   ASSIGN_OR_RETURN(std::vector<int64_t> ids, params.Ids("ids", kMaxSeriesIds));
   ASSIGN_OR_RETURN(int64_t width, params.Int("width", 1, kMaxWidth, 500));
@@ -201,7 +205,7 @@ StatusOr<std::string> Series(warehouse::Connection& db, QueryParams& params) {
         fmt::format("width times the number of ids may be at most {}", kMaxPoints));
   }
   ASSIGN_OR_RETURN(std::string currency, params.Currency());
-  ASSIGN_OR_RETURN(Range range, ParseRange(db, params));
+  ASSIGN_OR_RETURN(TimeRange range, ParseTimeRange(db, params));
   RETURN_IF_ERROR(params.Finish());
   std::string id_array = fmt::format("{{{}}}", fmt::join(ids, ","));
   if (range.all) {
@@ -221,16 +225,22 @@ StatusOr<std::string> Series(warehouse::Connection& db, QueryParams& params) {
   }
   int64_t bucket = BucketSeconds(range.from, range.to, width);
   ASSIGN_OR_RETURN(int64_t interval_seconds, RecentEtlListingsIntervalSeconds(db));
-  RETURN_IF_ERROR(db.Prepare("series", kSeriesSql));
+  const bool hourly = range.to - range.from > kRawSeriesMaxSeconds;
+  const char* statement = hourly ? "series_1h" : "series";
+  RETURN_IF_ERROR(db.Prepare(statement, hourly ? kSeriesHourlySql : kSeriesSql));
   ASSIGN_OR_RETURN(warehouse::Result rows,
-                   db.ExecPrepared("series", {id_array, currency, std::to_string(range.from),
-                                              std::to_string(range.to), std::to_string(bucket)}));
+                   db.ExecPrepared(statement, {id_array, currency, std::to_string(range.from),
+                                               std::to_string(range.to), std::to_string(bucket)}));
+  ASSIGN_OR_RETURN(LiveMarks marks,
+                   ReadLiveMarks(db, ids, currency, range.from, range.to, interval_seconds));
   std::string body;
   body.reserve(512 + 200 * static_cast<size_t>(rows.rows()));
   JsonOut out(body);
   out.BeginObject().Key("currency").String(currency);
   out.Key("from").TimeSeconds(range.from).Key("to").TimeSeconds(range.to);
   out.Key("bucket_seconds").Int(bucket).Key("width").Int(width);
+  out.Key("interval").String(hourly ? "1h" : "raw");
+  LiveSince(out, marks);
   out.Key("series").BeginArray();
   auto number = [&](int r, int c) -> JsonOut& {
     return rows.null(r, c) ? out.Null() : out.Number(rows.value(r, c));
@@ -238,9 +248,13 @@ StatusOr<std::string> Series(warehouse::Connection& db, QueryParams& params) {
   auto text = [&](int r, int c) -> JsonOut& {
     return rows.null(r, c) ? out.Null() : out.String(rows.value(r, c));
   };
-  // A gap: consecutive points further apart than two buckets and than three cycles of the
-  // ETL's schedule (with the default 5 minutes: two snapshots missed).
-  const int64_t gap_seconds = std::max<int64_t>(2 * bucket, MissedCyclesSeconds(interval_seconds));
+  // A gap: consecutive points of live polling further apart than two buckets and than three
+  // cycles of the ETL's schedule (with the default 5 minutes: two snapshots missed), or than two
+  // hours between hourly candles. Before live polling began the points are whatever history was
+  // backfilled (hourly, daily): sparse by nature, not missing.
+  const int64_t gap_seconds = std::max<int64_t>(
+      {2 * bucket, MissedCyclesSeconds(interval_seconds), hourly ? int64_t{2 * 3600} : 0});
+  const int64_t live_since = marks.live_since.value_or(std::numeric_limits<int64_t>::max());
   std::vector<std::pair<int64_t, int64_t>> gaps;
   for (int r = 0; r < rows.rows();) {
     const std::string_view id = rows.value(r, 0);
@@ -255,7 +269,9 @@ StatusOr<std::string> Series(warehouse::Connection& db, QueryParams& params) {
       if (rows.null(r, 4)) continue;  // the asset has no data in the range
       int64_t seconds = 0;
       ParseInt(std::string(rows.value(r, 5)), seconds);
-      if (previous >= 0 && seconds - previous > gap_seconds) gaps.emplace_back(previous, seconds);
+      if (previous >= live_since && seconds - previous > gap_seconds) {
+        gaps.emplace_back(previous, seconds);
+      }
       previous = seconds;
       out.BeginObject().Key("t").TimeSeconds(seconds).Key("price");
       number(r, 6).Key("min");
@@ -269,7 +285,11 @@ StatusOr<std::string> Series(warehouse::Connection& db, QueryParams& params) {
     for (const auto& [from, to] : gaps) {
       out.BeginObject().Key("from").TimeSeconds(from).Key("to").TimeSeconds(to).EndObject();
     }
-    out.EndArray().EndObject();
+    out.EndArray();
+    int64_t cmc_id = 0;
+    ParseInt(std::string(id), cmc_id);
+    Missing(out, marks, cmc_id);
+    out.EndObject();
   }
   out.EndArray().EndObject();
   return body;
@@ -279,21 +299,23 @@ StatusOr<json> Candles(warehouse::Connection& db, QueryParams& params) {
   ASSIGN_OR_RETURN(std::vector<int64_t> ids, params.Ids("id", 1));
   ASSIGN_OR_RETURN(std::string interval, params.OneOf("interval", {"1h", "1d"}, "1h"));
   ASSIGN_OR_RETURN(std::string currency, params.Currency());
-  ASSIGN_OR_RETURN(Range range, ParseRange(db, params));
+  ASSIGN_OR_RETURN(TimeRange range, ParseTimeRange(db, params));
   RETURN_IF_ERROR(params.Finish());
   if (range.all) range.from = 0;
+  // Migration 14 marks CMC's own bars; before it every candle was built from quotes.
+  ASSIGN_OR_RETURN(bool has_source, warehouse::SchemaHasMigration(db, kCandleSourceMigration));
   // The table name comes from the fixed choice above, never from the request text. At most
   // kMaxWidth candles: the newest ones when the range holds more.
   std::string table = interval == "1h" ? "candles_hourly" : "candles_daily";
   ASSIGN_OR_RETURN(warehouse::Rows rows,
                    db.Query(fmt::format(R"sql(
     SELECT * FROM (
-      SELECT bucket, open, high, low, close, volume_24h, samples FROM {}
+      SELECT bucket, open, high, low, close, volume_24h, samples, {} FROM {}
       WHERE cmc_id = $1 AND quote_currency = $2
         AND bucket >= to_timestamp($3) AND bucket <= to_timestamp($4)
       ORDER BY bucket DESC LIMIT {}) c
     ORDER BY bucket)sql",
-                                        table, kMaxWidth),
+                                        has_source ? "source" : "'quotes'::text", table, kMaxWidth),
                             {std::to_string(ids[0]), currency, std::to_string(range.from),
                              std::to_string(range.to)}));
   json data = json::array();
@@ -304,11 +326,31 @@ StatusOr<json> Candles(warehouse::Connection& db, QueryParams& params) {
                     {"low", NumberOrNull(rows.at(r, 3))},
                     {"close", NumberOrNull(rows.at(r, 4))},
                     {"volume_24h", NumberOrNull(rows.at(r, 5))},
-                    {"samples", ToInt(rows.at(r, 6))}});
+                    {"samples", ToInt(rows.at(r, 6))},
+                    {"source", rows.text(r, 7)}});
   }
-  return json{{"cmc_id", ids[0]},       {"currency", currency},
-              {"interval", interval},   {"from", range.all ? json(nullptr) : json(Iso(range.from))},
-              {"to", Iso(range.to)},    {"count", data.size()},
+  // The marks cover what is shown: from the first candle when the range is "all".
+  int64_t marks_from = range.from;
+  if (range.all && !rows.empty()) {
+    if (auto first = rows.time(0, 0)) {
+      marks_from = std::chrono::floor<std::chrono::seconds>(*first).time_since_epoch().count();
+    }
+  }
+  ASSIGN_OR_RETURN(int64_t interval_seconds, RecentEtlListingsIntervalSeconds(db));
+  ASSIGN_OR_RETURN(LiveMarks marks,
+                   ReadLiveMarks(db, ids, currency, marks_from, range.to, interval_seconds));
+  json missing = json::array();
+  for (const auto& [from, to] : marks.missing[ids[0]]) {
+    missing.push_back({{"from", Iso(from)}, {"to", Iso(to)}});
+  }
+  return json{{"cmc_id", ids[0]},
+              {"currency", currency},
+              {"interval", interval},
+              {"from", range.all ? json(nullptr) : json(Iso(range.from))},
+              {"to", Iso(range.to)},
+              {"live_since", marks.live_since ? json(Iso(*marks.live_since)) : json(nullptr)},
+              {"missing", std::move(missing)},
+              {"count", data.size()},
               {"data", std::move(data)}};
 }
 
@@ -318,14 +360,26 @@ StatusOr<json> Sparklines(warehouse::Connection& db, QueryParams& params) {
   RETURN_IF_ERROR(params.Finish());
   std::string id_array = fmt::format("{{{}}}", fmt::join(ids, ","));
   ASSIGN_OR_RETURN(bool has_carried, LedgerHasCarriedIds(db));
-  // The last 7 days of hourly closes before the latest snapshot, one array per asset.
+  // The last 7 days of hourly closes before the latest snapshot, one array per asset. A day
+  // without hourly candles (backfilled from daily history or CMC's daily bars only) gives its
+  // daily close, so the column is real after any backfill.
   ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(fmt::format(R"sql(
-    WITH snap AS (SELECT coalesce(({}), now()) AS max)
-    SELECT c.cmc_id, json_agg(c.close ORDER BY c.bucket)
-    FROM candles_hourly c, snap
-    WHERE c.cmc_id = ANY($1::bigint[]) AND c.quote_currency = $2
-      AND c.bucket > snap.max - interval '7 days' AND c.bucket <= snap.max
-    GROUP BY c.cmc_id)sql",
+    WITH snap AS (SELECT coalesce(({}), now()) AS max),
+    closes AS (
+      SELECT c.cmc_id, c.bucket, c.close
+      FROM candles_hourly c, snap
+      WHERE c.cmc_id = ANY($1::bigint[]) AND c.quote_currency = $2
+        AND c.bucket > snap.max - interval '7 days' AND c.bucket <= snap.max
+      UNION ALL
+      SELECT d.cmc_id, d.bucket, d.close
+      FROM candles_daily d, snap
+      WHERE d.cmc_id = ANY($1::bigint[]) AND d.quote_currency = $2
+        AND d.bucket > snap.max - interval '7 days' AND d.bucket <= snap.max
+        AND NOT EXISTS (
+          SELECT 1 FROM candles_hourly h
+          WHERE h.cmc_id = d.cmc_id AND h.quote_currency = d.quote_currency
+            AND h.bucket >= d.bucket AND h.bucket < d.bucket + interval '1 day'))
+    SELECT cmc_id, json_agg(close ORDER BY bucket) FROM closes GROUP BY cmc_id)sql",
                                                               LatestSnapshotSql(has_carried)),
                                                   {id_array, currency}));
   json data = json::object();
@@ -471,10 +525,10 @@ std::string SeriesCsv(const json& body) {
 
 std::string CandlesCsv(const json& body) {
   std::string out =
-      CsvLine({"cmc_id", "t", "open", "high", "low", "close", "volume_24h", "samples"});
+      CsvLine({"cmc_id", "t", "open", "high", "low", "close", "volume_24h", "samples", "source"});
   for (const auto& c : body["data"]) {
     out += CsvLine({body["cmc_id"], c["t"], c["open"], c["high"], c["low"], c["close"],
-                    c["volume_24h"], c["samples"]});
+                    c["volume_24h"], c["samples"], c.value("source", json())});
   }
   return out;
 }

@@ -8,6 +8,7 @@
 #include "dashboard/api_util.h"
 #include "warehouse/heartbeat.h"
 #include "warehouse/run_ledger.h"
+#include "warehouse/schema_version.h"
 
 namespace coinlake::dashboard {
 namespace {
@@ -132,6 +133,28 @@ StatusOr<json> Heartbeats(warehouse::Connection& db) {
   return hosts;
 }
 
+// What the API key's plan was found to allow per historical endpoint (`coinlake backfill`
+// records it). Empty before any probe, and on a schema before migration 14 (no table yet).
+StatusOr<json> HistoricalAccess(warehouse::Connection& db) {
+  constexpr int kEndpointAccessMigration = 14;
+  json out = json::array();
+  ASSIGN_OR_RETURN(bool has_table, warehouse::SchemaHasMigration(db, kEndpointAccessMigration));
+  if (!has_table) return out;
+  ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(R"sql(
+    SELECT endpoint, allowed, checked_at, http_status, error_code, message, earliest
+    FROM endpoint_access ORDER BY endpoint)sql"));
+  for (size_t r = 0; r < rows.size(); ++r) {
+    out.push_back({{"endpoint", rows.text(r, 0)},
+                   {"allowed", rows.text(r, 1) == "t"},
+                   {"checked_at", TimeOrNull(rows.at(r, 2))},
+                   {"http_status", NumberOrNull(rows.at(r, 3))},
+                   {"error_code", NumberOrNull(rows.at(r, 4))},
+                   {"message", rows.text(r, 5)},
+                   {"earliest", TimeOrNull(rows.at(r, 6))}});
+  }
+  return out;
+}
+
 }  // namespace
 
 StatusOr<json> Pipeline(warehouse::Connection& db, QueryParams& params) {
@@ -145,6 +168,7 @@ StatusOr<json> Pipeline(warehouse::Connection& db, QueryParams& params) {
   ASSIGN_OR_RETURN(out["errors"], Errors(db));
   ASSIGN_OR_RETURN(out["gaps"], Gaps(db, interval_seconds));
   ASSIGN_OR_RETURN(out["heartbeats"], Heartbeats(db));
+  ASSIGN_OR_RETURN(out["historical_access"], HistoricalAccess(db));
   return out;
 }
 

@@ -237,6 +237,8 @@ TEST_F(HostileDashboardTest, SqlInjectionInEveryParameterIsRejectedOrInert) {
       {"/api/v1/sparklines", "ids=1", {"ids", "currency"}},
       {"/api/v1/movers", "", {"window", "limit", "universe", "currency"}},
       {"/api/v1/global", "", {"currency"}},
+      {"/api/v1/global/series", "", {"width", "currency", "from", "to", "range"}},
+      {"/api/v1/currencies", "", {"x"}},
       {"/api/v1/pipeline", "", {"runs"}},
   };
   std::vector<std::string> payloads = {

@@ -308,6 +308,8 @@ struct Server::Impl {
     Api("/api/v1/sparklines", Dom(Sparklines), nullptr, true);
     Api("/api/v1/movers", Dom(Movers), nullptr, true);
     Api("/api/v1/global", Dom(Global), nullptr, true);
+    Api("/api/v1/global/series", GlobalSeries, nullptr, true);
+    Api("/api/v1/currencies", Dom(Currencies), nullptr, true);
     Api("/api/v1/pipeline", Dom(Pipeline));
     http.Get(R"(/(.*))", [](const httplib::Request& req, httplib::Response& res) {
       std::string path = req.matches[1];

@@ -447,7 +447,12 @@ TEST_F(ServerTest, SeriesGapsFollowTheEtlSchedule) {
       INSERT INTO assets (cmc_id, symbol, name, slug, first_seen, last_seen)
       VALUES (777, 'HRL', 'Hourly', 'hourly', now() - interval '1 day', now())),
     partitions AS (
-      SELECT coinlake_ensure_quote_partitions(now() - interval '1 day', now()))
+      SELECT coinlake_ensure_quote_partitions(now() - interval '1 day', now())),
+    -- Live polling began with the first quote: before it, sparse data is backfilled history,
+    -- which has no gaps (ApiHistoryTest).
+    ledger AS (
+      INSERT INTO lake_objects (key, sha256, size, endpoint, data_ts, rows)
+      VALUES ('k', 'x', 1, 'listings_latest', date_trunc('hour', now()) - interval '11 hours', 8))
     INSERT INTO quotes (cmc_id, quote_currency, ts, snapshot_ts, price, lake_key)
     SELECT 777, 'USD', date_trunc('hour', now()) - h * interval '1 hour',
            date_trunc('hour', now()) - h * interval '1 hour', 100 + h, 'k'

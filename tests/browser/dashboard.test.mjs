@@ -50,9 +50,9 @@ async function loaded(page, name) {
   await page.waitForSelector(`body[data-loaded="${name}"]`, { timeout: 15_000 });
 }
 
-// Pixels of the chart's canvases that are clearly coloured (not white, grey or transparent).
-async function colouredPixels(page) {
-  return page.$$eval('#chart canvas', (canvases) => canvases.reduce((sum, c) => {
+// Pixels of a chart's canvases that are clearly coloured (not white, grey or transparent).
+async function colouredPixels(page, chart = '#chart') {
+  return page.$$eval(`${chart} canvas`, (canvases) => canvases.reduce((sum, c) => {
     if (!c.width || !c.height) return sum;
     const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     let n = 0;
@@ -193,6 +193,68 @@ describe('dashboard over a filled database', () => {
     await page.close();
   });
 
+  test('the asset chart marks where live polling began, after the backfilled history', async () => {
+    const page = await open(`${URL_FULL}/#/asset/1`);
+    await loaded(page, 'asset');
+    const mark = page.locator('#chart .live-mark');
+    await mark.waitFor();
+    assert.equal(await page.textContent('#chart .live-mark span'), 'live polling began');
+    // Six hours of history before it and three of live data after: the mark is well inside.
+    const chart = await page.locator('#chart').boundingBox();
+    const x = (await mark.boundingBox()).x - chart.x;
+    assert.ok(x > chart.width * 0.3 && x < chart.width * 0.9, `mark at ${x} of ${chart.width}px`);
+    assert.match(await page.textContent('#chart-legend'), /live polling began/);
+    await shot(page, 'asset-live-mark');
+    await page.close();
+  });
+
+  test('the currency selector switches the asset page, and the API calls carry it', async () => {
+    const page = await open(`${URL_FULL}/#/asset/1`);
+    await loaded(page, 'asset');
+    await page.waitForSelector('#currency option[value="EUR"]', { state: 'attached' });
+    const asked = [];
+    page.on('request', (r) => {
+      const url = new URL(r.url());
+      if (url.pathname.startsWith('/api/v1/')) asked.push(url);
+    });
+    await page.selectOption('#currency', 'EUR');
+    await page.waitForFunction(() => document.querySelector('#chart-note').textContent.includes('Prices in EUR'));
+    assert.equal(await page.textContent('#asset-head dt'), 'Price (EUR)');
+    const series = asked.filter((u) => u.pathname === '/api/v1/series');
+    assert.ok(series.length >= 1, `series asked again (${asked.map((u) => u.pathname).join(' ')})`);
+    for (const u of asked.filter((v) => ['/api/v1/series', '/api/v1/latest'].includes(v.pathname))) {
+      assert.equal(u.searchParams.get('currency'), 'EUR', u.href);
+    }
+    assert.match(page.url(), /\?currency=EUR#\/asset\/1$/);
+    assert.match(await page.getAttribute('#csv', 'href'), /currency=EUR/);
+    // The choice holds on the other pages.
+    asked.length = 0;
+    await page.click('nav a[data-page="market"]');
+    await loaded(page, 'market');
+    await page.waitForFunction(() => document.querySelectorAll('#latest tbody tr').length === 100);
+    const latest = asked.find((u) => u.pathname === '/api/v1/latest');
+    assert.equal(latest?.searchParams.get('currency'), 'EUR');
+    assert.equal(await page.inputValue('#currency'), 'EUR');
+    await page.close();
+  });
+
+  test('the Global page charts market cap, volume and dominance over time', async () => {
+    const page = await open(`${URL_FULL}/#/global`);
+    await loaded(page, 'global');
+    assert.match(await page.textContent('#gl-note'), /^\d+ points in USD/);
+    for (const chart of ['#gl-mcap', '#gl-volume', '#gl-dominance']) {
+      assert.ok(await colouredPixels(page, chart) > 100, `${chart} is drawn`);
+    }
+    const month = await page.textContent('#gl-note');
+    const asked = page.waitForRequest((r) => r.url().includes('/api/v1/global/series?range=24h'));
+    await page.click('#gl-ranges button[data-range="24h"]');
+    await asked;
+    await page.waitForFunction((before) => document.querySelector('#gl-note').textContent !== before, month);
+    assert.ok(await colouredPixels(page, '#gl-dominance') > 100, 'redrawn');
+    await shot(page, 'global');
+    await page.close();
+  });
+
   test('CSV download holds the series', async () => {
     const page = await open(`${URL_FULL}/#/asset/1`);
     await loaded(page, 'asset');
@@ -223,6 +285,9 @@ describe('dashboard over a filled database', () => {
     // No heartbeat in the fill: the default 5-minute slots.
     assert.match(await page.locator('#p-gap-list li').first().textContent(), / × 5 min$/);
     assert.equal(await page.isVisible('#p-gap-list-empty'), false);
+    // No backfill has probed the plan: a sentence, no table.
+    assert.match(await page.textContent('#p-access-empty'), /^Not checked yet/);
+    assert.equal(await page.isVisible('#p-access'), false);
     assert.ok(await page.locator('#p-runs tbody tr').count() >= 10);
     assert.ok(await page.locator('#p-runs .outcome-ok').count() >= 10);
     // Rows stored, with the quotes a snapshot repeated unchanged when there were any.
@@ -248,6 +313,8 @@ describe('dashboard over a filled database', () => {
       // An ETL that takes listings every 10 minutes: the slots are named after its interval.
       body.gaps = { window: '24h', slot_seconds: 600, expected: 0, missing: 0, ranges: [] };
       body.errors.by_class = [];
+      body.historical_access = [{ endpoint: 'ohlcv_historical', allowed: false, checked_at: body.freshness.latest_snapshot,
+        http_status: 403, error_code: 1006, message: 'not on this plan', earliest: null }];
     }));
     await loaded(page, 'pipeline');
     assert.match(await page.textContent('#p-heartbeat'), /^host vm: running, beat 5 s ago, last ok /);
@@ -258,6 +325,8 @@ describe('dashboard over a filled database', () => {
     assert.equal(await page.isVisible('#p-gap-list'), false);
     assert.match(await page.textContent('#p-gap-list-empty'), /^None yet: no complete 10-minute slot/);
     assert.equal(await page.isVisible('#p-errors-empty'), true);
+    assert.equal(await page.isVisible('#p-access-empty'), false);
+    assert.match(await page.textContent('#p-access tbody tr'), /^ohlcv_historicalno.*4031006–not on this plan$/);
     await shot(page, 'pipeline-plan');
     await page.close();
   });

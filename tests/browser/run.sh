@@ -3,7 +3,8 @@
 # fetch), `coinlake serve` over it and over an empty database, then node's test runner driving
 # Debian's chromium through playwright-core. Usage: run.sh COINLAKE_BINARY ARTIFACT_DIR
 # Needs COINLAKE_TEST_DATABASE_URL (an admin URL; scripts/test sets it) and /usr/bin/chromium;
-# without them the test FAILS with a message, it never skips.
+# without them the test FAILS with a message, it never skips. BROWSER_TEST_PATTERN (a regular
+# expression) runs only the tests whose names match it (node --test-name-pattern).
 set -euo pipefail
 BIN="$1"
 ARTIFACTS="$2"
@@ -54,12 +55,42 @@ wait_port "$SIM_PORT"
 fetch() {
   COINLAKE_DATABASE_URL="$(db_url "$DB")" COINLAKE_CMC_URL="http://127.0.0.1:$SIM_PORT" \
     CMC_API_KEY=k-browser COINLAKE_LAKE_URL="file://$WORK/lake" COINLAKE_SPOOL_DIR="$WORK/spool" \
-    COINLAKE_LISTINGS_LIMIT=150 "$BIN" fetch
+    COINLAKE_LISTINGS_LIMIT=150 COINLAKE_CONVERT=USD,EUR "$BIN" fetch
 }
 fetch_until() { while [ "$(date +%s)" -lt $((sim_start + $1)) ]; do fetch; sleep 0.5; done; }
 fetch_until 14
 sleep 6
 fetch_until 29
+
+# Backfilled history, as `coinlake backfill` stores it (its lake_key and ledger endpoint name it):
+# Bitcoin's quotes every 30 minutes over the 6 hours before live polling began, and two days of
+# hourly global metrics, so the asset chart spans history and live data and the Global page has a
+# series to draw.
+psql "$(db_url "$DB")" -v ON_ERROR_STOP=1 -qAt >/dev/null <<'SQL'
+SELECT coinlake_ensure_quote_partitions(now() - interval '3 days', now());
+WITH live AS (SELECT min(data_ts) AS since FROM lake_objects WHERE endpoint = 'listings_latest'),
+ledger AS (
+  INSERT INTO lake_objects (key, sha256, size, endpoint, data_ts, rows)
+  SELECT 'raw/cmc/quotes_historical/browser-fixture.json.gz', 'fixture', 1, 'quotes_historical',
+         since, 24 FROM live
+  RETURNING key),
+first_live AS (
+  SELECT DISTINCT ON (quote_currency) quote_currency, price, market_cap, volume_24h
+  FROM quotes WHERE cmc_id = 1 ORDER BY quote_currency, ts)
+INSERT INTO quotes (cmc_id, quote_currency, ts, snapshot_ts, cmc_rank, price, market_cap,
+                    volume_24h, lake_key)
+SELECT 1, f.quote_currency, live.since - h * interval '30 minutes',
+       live.since - h * interval '30 minutes', 1, f.price * (1 + 0.02 * sin(h)), f.market_cap,
+       f.volume_24h, ledger.key
+FROM live, ledger, first_live f, generate_series(1, 12) h;
+INSERT INTO global_metrics (ts, quote_currency, total_market_cap, total_volume_24h, btc_dominance,
+                            eth_dominance, lake_key)
+SELECT date_trunc('hour', now()) - h * interval '1 hour', c, f * (2.5e12 + 4e10 * sin(h / 5.0)),
+       f * (9e10 + 1e10 * cos(h / 3.0)), 55 + sin(h / 7.0), 15 + cos(h / 7.0),
+       'raw/cmc/global_metrics_historical/browser-fixture.json.gz'
+FROM generate_series(1, 48) h, (VALUES ('USD', 1.0), ('EUR', 0.92)) v (c, f)
+ON CONFLICT DO NOTHING;
+SQL
 
 # A copy of the filled database whose data is two days old: the pages must say it is stale.
 admin_psql "CREATE DATABASE $STALE_DB TEMPLATE $DB"
@@ -83,4 +114,5 @@ mkdir -p "$ARTIFACTS"
 cd "$HERE"
 DASHBOARD_URL="http://127.0.0.1:$SERVE_PORT" EMPTY_DASHBOARD_URL="http://127.0.0.1:$EMPTY_PORT" \
   STALE_DASHBOARD_URL="http://127.0.0.1:$STALE_PORT" \
-  BROWSER_ARTIFACTS="$ARTIFACTS" node --test --test-reporter=spec dashboard.test.mjs
+  BROWSER_ARTIFACTS="$ARTIFACTS" node --test --test-reporter=spec \
+  ${BROWSER_TEST_PATTERN:+--test-name-pattern="$BROWSER_TEST_PATTERN"} dashboard.test.mjs
