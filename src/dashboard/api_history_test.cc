@@ -2,6 +2,7 @@
 // polling began, the ranges still missing, CMC's own candles, the currencies held, the global
 // series and what the plan allows. Rows are written as the loader and `coinlake backfill` store
 // them (lake_key and ledger endpoint name the source).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -201,6 +202,19 @@ TEST_F(ApiHistoryTest, CandlesNameTheirSourceAndTheLiveMark) {
             "cmc_id,t,open,high,low,close,volume_24h,samples,source");
   EXPECT_NE(csv.find(",0,cmc\r\n"), std::string::npos) << csv;
   EXPECT_NE(csv.find(",12,quotes\r\n"), std::string::npos) << csv;
+  // Where coinlake's candle and CMC's bar share a bucket, one candle is shown: CMC's.
+  db_.Scalar(fmt::format(
+      "INSERT INTO candles_hourly (cmc_id, quote_currency, bucket, open, high, low, close, "
+      "samples, first_ts, last_ts) VALUES (1, 'USD', to_timestamp({0}) - interval '1 hour', 1, "
+      "1, 1, 1, 3, to_timestamp({0}) - interval '1 hour', to_timestamp({0})) RETURNING 1",
+      t_));
+  json both = Ask(Candles, {{"id", "1"},
+                            {"interval", "1h"},
+                            {"from", std::to_string(t_ - 3 * 3600)},
+                            {"to", std::to_string(t_ + 3 * 3600)}});
+  ASSERT_EQ(both["count"], 6);
+  EXPECT_EQ(both["data"][2]["source"], "cmc");
+  EXPECT_EQ(Ask(Sparklines, {{"ids", "1"}})["data"]["1"].size(), 75u);
   json daily = Ask(Candles, {{"id", "1027"}, {"interval", "1d"}, {"range", "all"}});
   ASSERT_EQ(daily["count"], 3);
   EXPECT_EQ(daily["data"][2]["source"], "cmc");

@@ -305,15 +305,16 @@ StatusOr<json> Candles(warehouse::Connection& db, QueryParams& params) {
   // Migration 14 marks CMC's own bars; before it every candle was built from quotes.
   ASSIGN_OR_RETURN(bool has_source, warehouse::SchemaHasMigration(db, kCandleSourceMigration));
   // The table name comes from the fixed choice above, never from the request text. At most
-  // kMaxWidth candles: the newest ones when the range holds more.
+  // kMaxWidth candles: the newest ones when the range holds more. Where CMC's bar and coinlake's
+  // candle share a bucket, CMC's is shown: it saw every trade (docs/history.md).
   std::string table = interval == "1h" ? "candles_hourly" : "candles_daily";
   ASSIGN_OR_RETURN(warehouse::Rows rows,
                    db.Query(fmt::format(R"sql(
     SELECT * FROM (
-      SELECT bucket, open, high, low, close, volume_24h, samples, {} FROM {}
+      SELECT DISTINCT ON (bucket) bucket, open, high, low, close, volume_24h, samples, {0} FROM {1}
       WHERE cmc_id = $1 AND quote_currency = $2
         AND bucket >= to_timestamp($3) AND bucket <= to_timestamp($4)
-      ORDER BY bucket DESC LIMIT {}) c
+      ORDER BY bucket DESC, {0} <> 'cmc' LIMIT {2}) c
     ORDER BY bucket)sql",
                                         has_source ? "source" : "'quotes'::text", table, kMaxWidth),
                             {std::to_string(ids[0]), currency, std::to_string(range.from),
@@ -360,27 +361,32 @@ StatusOr<json> Sparklines(warehouse::Connection& db, QueryParams& params) {
   RETURN_IF_ERROR(params.Finish());
   std::string id_array = fmt::format("{{{}}}", fmt::join(ids, ","));
   ASSIGN_OR_RETURN(bool has_carried, LedgerHasCarriedIds(db));
-  // The last 7 days of hourly closes before the latest snapshot, one array per asset. A day
-  // without hourly candles (backfilled from daily history or CMC's daily bars only) gives its
-  // daily close, so the column is real after any backfill.
+  ASSIGN_OR_RETURN(bool has_source, warehouse::SchemaHasMigration(db, kCandleSourceMigration));
+  // The last 7 days of hourly closes (CMC's bar where both exist) before the latest snapshot, one
+  // array per asset. A day without hourly candles (backfilled from daily history or CMC's daily
+  // bars only) gives its daily close, so the column is real after any backfill.
   ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(fmt::format(R"sql(
-    WITH snap AS (SELECT coalesce(({}), now()) AS max),
+    WITH snap AS (SELECT coalesce(({0}), now()) AS max),
     closes AS (
-      SELECT c.cmc_id, c.bucket, c.close
-      FROM candles_hourly c, snap
-      WHERE c.cmc_id = ANY($1::bigint[]) AND c.quote_currency = $2
-        AND c.bucket > snap.max - interval '7 days' AND c.bucket <= snap.max
+      (SELECT DISTINCT ON (c.cmc_id, c.bucket) c.cmc_id, c.bucket, c.close
+       FROM candles_hourly c, snap
+       WHERE c.cmc_id = ANY($1::bigint[]) AND c.quote_currency = $2
+         AND c.bucket > snap.max - interval '7 days' AND c.bucket <= snap.max
+       ORDER BY c.cmc_id, c.bucket, {1} <> 'cmc')
       UNION ALL
-      SELECT d.cmc_id, d.bucket, d.close
+      (SELECT DISTINCT ON (d.cmc_id, d.bucket) d.cmc_id, d.bucket, d.close
       FROM candles_daily d, snap
       WHERE d.cmc_id = ANY($1::bigint[]) AND d.quote_currency = $2
         AND d.bucket > snap.max - interval '7 days' AND d.bucket <= snap.max
         AND NOT EXISTS (
           SELECT 1 FROM candles_hourly h
           WHERE h.cmc_id = d.cmc_id AND h.quote_currency = d.quote_currency
-            AND h.bucket >= d.bucket AND h.bucket < d.bucket + interval '1 day'))
+            AND h.bucket >= d.bucket AND h.bucket < d.bucket + interval '1 day')
+      ORDER BY d.cmc_id, d.bucket, {2} <> 'cmc'))
     SELECT cmc_id, json_agg(close ORDER BY bucket) FROM closes GROUP BY cmc_id)sql",
-                                                              LatestSnapshotSql(has_carried)),
+                                                              LatestSnapshotSql(has_carried),
+                                                              has_source ? "c.source" : "'quotes'",
+                                                              has_source ? "d.source" : "'quotes'"),
                                                   {id_array, currency}));
   json data = json::object();
   for (size_t r = 0; r < rows.size(); ++r) {

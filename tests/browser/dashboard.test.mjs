@@ -208,6 +208,22 @@ describe('dashboard over a filled database', () => {
     await page.close();
   });
 
+  test('a coin backfilled for a month has a 30-day chart', async () => {
+    const page = await open(`${URL_FULL}/#/asset/1027`);
+    await loaded(page, 'asset');
+    const answer = page.waitForResponse((r) => r.url().includes('/api/v1/series') &&
+                                               r.url().includes('range=30d'));
+    await page.click('#ranges button[data-range="30d"]');
+    const series = await (await answer).json();
+    const points = series.series[0].points;
+    const days = (Date.parse(points.at(-1).t) - Date.parse(points[0].t)) / 86_400_000;
+    assert.ok(days > 29, `the 30-day chart spans ${days.toFixed(1)} days`);
+    await page.waitForFunction(() => document.querySelector('#csv').href.includes('range=30d'));
+    assert.ok(await colouredPixels(page) > 100, 'the month is drawn');
+    await shot(page, 'asset-30d');
+    await page.close();
+  });
+
   test('the currency selector switches the asset page, and the API calls carry it', async () => {
     const page = await open(`${URL_FULL}/#/asset/1`);
     await loaded(page, 'asset');

@@ -58,6 +58,13 @@ fetch() {
     COINLAKE_LISTINGS_LIMIT=150 COINLAKE_CONVERT=USD,EUR "$BIN" fetch
 }
 fetch_until() { while [ "$(date +%s)" -lt $((sim_start + $1)) ]; do fetch; sleep 0.5; done; }
+# A month of Ethereum's history by the real `coinlake backfill`, as the demo makes at its first
+# start (hourly quotes and CMC's daily bars), ending before the simulator's clock (3 hours back).
+COINLAKE_DATABASE_URL="$(db_url "$DB")" COINLAKE_CMC_URL="http://127.0.0.1:$SIM_PORT" \
+  CMC_API_KEY=k-browser COINLAKE_LAKE_URL="file://$WORK/lake" COINLAKE_SPOOL_DIR="$WORK/spool" \
+  "$BIN" backfill --ids 1027 --from 30d --to "$(date -u -d '-4 hours' +%Y-%m-%dT%H:00:00Z)" \
+  --interval 1h --endpoints quotes > "$WORK/backfill.log" ||
+  { cat "$WORK/backfill.log" >&2; die "the backfill failed"; }
 fetch_until 14
 sleep 6
 fetch_until 29
