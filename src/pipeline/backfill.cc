@@ -257,9 +257,13 @@ Status FetchCalls(Pipeline& pipeline, const std::vector<BackfillCall>& calls,
   const int64_t spent_before = cycle.credits;
   for (std::string_view endpoint : EndpointsToFetch(calls, held)) {
     if (!status.ok()) break;
-    size_t first = 0;
+    size_t first = 0;  // the endpoint's first call still to fetch
     while (held[first] || calls[first].endpoint->name != endpoint) ++first;
-    BackfillCall probe = ProbeCall(calls[first], interval_minutes, convert);
+    // The probe comes from the endpoint's first planned call, held or not: a rerun makes the
+    // same probe key, finds it held and asks no second probe (found by backfill_kill.sh).
+    size_t planned = 0;
+    while (calls[planned].endpoint->name != endpoint) ++planned;
+    BackfillCall probe = ProbeCall(calls[planned], interval_minutes, convert);
     ASSIGN_OR_RETURN(bool probed, pipeline.HoldsRawObject(probe.key()));
     Status access = probed ? Status::Ok() : Probe(pipeline, probe, fetch.clock(), cycle);
     if (access.ok() && !probed) access = pipeline.DrainSpool(cycle);
