@@ -301,9 +301,9 @@ describe('dashboard over a filled database', () => {
     // No heartbeat in the fill: the default 5-minute slots.
     assert.match(await page.locator('#p-gap-list li').first().textContent(), / × 5 min$/);
     assert.equal(await page.isVisible('#p-gap-list-empty'), false);
-    // No backfill has probed the plan: a sentence, no table.
-    assert.match(await page.textContent('#p-access-empty'), /^Not checked yet/);
-    assert.equal(await page.isVisible('#p-access'), false);
+    // The fixture's backfill probed the plan: quotes historical is served.
+    assert.equal(await page.isVisible('#p-access-empty'), false);
+    assert.match(await page.textContent('#p-access tbody tr'), /^quotes_historicalyes/);
     assert.ok(await page.locator('#p-runs tbody tr').count() >= 10);
     assert.ok(await page.locator('#p-runs .outcome-ok').count() >= 10);
     // Rows stored, with the quotes a snapshot repeated unchanged when there were any.
@@ -411,6 +411,9 @@ describe('dashboard over an empty database', () => {
     assert.equal(await page.textContent('#p-gap-list-empty'), 'No data yet.');
     assert.equal(await page.isVisible('#p-runs-empty'), true);
     assert.equal(await page.isVisible('#p-runs'), false);
+    // No backfill has probed the plan: a sentence, no table.
+    assert.match(await page.textContent('#p-access-empty'), /^Not checked yet/);
+    assert.equal(await page.isVisible('#p-access'), false);
     await page.goto(`${URL_EMPTY}/#/asset/1`);
     await loaded(page, 'asset');
     assert.match(await page.textContent('#chart-note'), /No data yet/);
