@@ -213,7 +213,11 @@ StatusOr<BackfillReport> RunBackfill(const BackfillOptions& options, StopSignal&
   report.calls = static_cast<int64_t>(calls.size());
   std::vector<bool> held(calls.size());
   std::map<std::string_view, size_t> first_to_fetch;  // per endpoint
+  // The probe comes from the endpoint's first planned call, held or not: a rerun makes the same
+  // probe key, finds it held and asks no second probe.
+  std::map<std::string_view, size_t> first_planned;
   for (size_t i = 0; i < calls.size(); ++i) {
+    first_planned.try_emplace(calls[i].endpoint->name, i);
     ASSIGN_OR_RETURN(bool holds, pipeline->HoldsRawObject(calls[i].key()));
     held[i] = holds;
     if (holds) {
@@ -246,7 +250,7 @@ StatusOr<BackfillReport> RunBackfill(const BackfillOptions& options, StopSignal&
   const int64_t spent_before = cycle.credits;
   for (const auto& [endpoint, first] : first_to_fetch) {
     if (!status.ok()) break;
-    BackfillCall probe = ProbeCall(calls[first], interval, spec.convert);
+    BackfillCall probe = ProbeCall(calls[first_planned.at(endpoint)], interval, spec.convert);
     ASSIGN_OR_RETURN(bool probed, pipeline->HoldsRawObject(probe.key()));
     Status access = probed ? Status::Ok() : Probe(*pipeline, probe, options.fetch.clock(), cycle);
     if (access.ok() && !probed) access = pipeline->DrainSpool(cycle);
