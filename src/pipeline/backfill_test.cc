@@ -1,5 +1,5 @@
 // `coinlake backfill` through the whole path (sim -> governor -> spool -> lake -> load), against
-// the simulator, a file lake and a real PostgreSQL. The kill -9 resume is tests/crash/backfill.sh.
+// the simulator, a file lake and a real PostgreSQL. The kill -9 resume is tests/crash/backfill_kill.sh.
 #include "pipeline/backfill.h"
 
 #include <gtest/gtest.h>
