@@ -19,6 +19,7 @@
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 trap cleanup_started EXIT
+trap "exit 130" INT TERM  # so the EXIT trap stops the cluster and the sim
 
 ROUNDS="${1:-3}"
 COINS="${2:-100}"
