@@ -1,9 +1,11 @@
 // `coinlake backfill` through the whole path (sim -> governor -> spool -> lake -> load), against
-// the simulator, a file lake and a real PostgreSQL. The kill -9 resume is tests/crash/backfill.sh.
+// the simulator, a file lake and a real PostgreSQL. The kill -9 resume is
+// tests/crash/backfill_kill.sh.
 #include "pipeline/backfill.h"
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -151,6 +153,35 @@ TEST_F(BackfillTest, ARerunAsksForNothingItHolds) {
   ::testing::internal::GetCapturedStdout();
   ASSERT_OK(rebuilt);
   EXPECT_EQ(Sql("SELECT count(*) || ':' || sum(price) FROM quotes"), rows);
+}
+
+// A run killed after an endpoint's first call leaves the rest to fetch: the rerun asks for what
+// is missing and no second probe (the probe comes from the first planned call, whose key the
+// lake holds). tests/crash/backfill_kill.sh kills real runs.
+TEST_F(BackfillTest, ARerunAfterAPartialRunAsksNoSecondProbe) {
+  StartSim();
+  options_.top = 150;  // two quotes calls: 100 coins and 50
+  ASSERT_OK(Backfill());
+  const int asked = Served(kQuotesPath);
+  EXPECT_EQ(asked, 3);  // the probe and the two calls
+  // As if the run had died before the second call: its answer is in neither lake nor spool.
+  auto lake = std::move(lake::OpenObjectStore(options_.fetch.lake_url)).value();
+  ASSERT_OK_AND_ASSIGN(auto objects, lake->ListAll(lake::RawPrefix(lake::kQuotesHistorical)));
+  int removed = 0;
+  for (const lake::ObjectInfo& object : objects) {
+    if (object.key.find("_1h-50c-") == std::string::npos) continue;
+    ASSERT_TRUE(std::filesystem::remove(dir_.path() + "/lake/" + object.key)) << object.key;
+    ++removed;
+  }
+  ASSERT_EQ(removed, 2);  // the body and its sidecar
+  // Nor loaded (an answer asked again has other bytes: its status.timestamp).
+  EXPECT_EQ(Sql("WITH q AS (DELETE FROM quotes WHERE lake_key LIKE '%\\_1h-50c-%' RETURNING 1), "
+                "o AS (DELETE FROM lake_objects WHERE key LIKE '%\\_1h-50c-%' RETURNING 1) "
+                "SELECT (SELECT count(*) FROM q) || ' ' || (SELECT count(*) FROM o)"),
+            "2400 1");
+  ASSERT_OK_AND_ASSIGN(BackfillReport again, Backfill());
+  EXPECT_EQ(again.calls_fetched, 1);
+  EXPECT_EQ(Served(kQuotesPath), asked + 1);  // the missing call, no probe
 }
 
 TEST_F(BackfillTest, DryRunPrintsThePlanAndFetchesNoHistory) {
