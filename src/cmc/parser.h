@@ -39,8 +39,9 @@ StatusOr<QuotesPayload> ParseQuotesHistorical(std::string_view json);
 // low/close/volume/market_cap). One row per (coin, bar, currency).
 StatusOr<OhlcvPayload> ParseOhlcvHistorical(std::string_view json);
 
-// /v1/global-metrics/quotes/historical: data.quotes[] each with a timestamp and quote.<CUR>
-// (total_market_cap, total_volume_24h, btc_dominance, ...). One row per (point, currency).
+// /v1/global-metrics/quotes/historical: data.quotes[] each with a timestamp, btc_dominance,
+// eth_dominance and the active counts, and quote.<CUR> (total_market_cap, total_volume_24h, ...).
+// One row per (point, currency).
 StatusOr<GlobalMetricsPayload> ParseGlobalMetricsHistorical(std::string_view json);
 
 // /v1/global-metrics/quotes/latest: one row per quote currency.

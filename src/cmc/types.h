@@ -79,7 +79,8 @@ struct OhlcvPayload {
 
 // Whole-market figures in one currency: a row of the `global_metrics` table.
 struct GlobalMetricsRow {
-  TimePoint ts{};              // quote.<CUR>.last_updated, else data.last_updated
+  TimePoint ts{};  // quote.<CUR>.last_updated, else data.last_updated; historical: the point's
+                   // timestamp, else its quote's
   std::string quote_currency;  // "USD"
   std::optional<double> total_market_cap;
   std::optional<double> total_volume_24h;

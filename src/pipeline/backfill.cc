@@ -120,7 +120,11 @@ Status Probe(Pipeline& pipeline, const BackfillCall& probe, TimePoint now, Cycle
   Status fetched = pipeline.FetchHistorical(*probe.endpoint, probe.request, probe.credits,
                                             {probe.window_start, probe.digest}, cycle);
   const cmc::Answer& answer = pipeline.last_answer();
-  if (!fetched.ok() && answer.http_status == 0) return fetched;  // no answer: an outage
+  // Only a refusal tells about the plan: 1006 (403, not on this plan) or a 400 (a window the plan
+  // does not reach). No answer, a rate limit or a server error is an outage: no fact to store.
+  const bool refused = answer.http_status == 400 || answer.http_status == 403 ||
+                       answer.error_code.value_or(0) == 1006;
+  if (!fetched.ok() && !refused) return fetched;
   warehouse::EndpointAccess access{.endpoint = std::string(probe.endpoint->name),
                                    .allowed = fetched.ok(),
                                    .checked_at = now,

@@ -30,12 +30,13 @@ class BackfillTest : public ::testing::Test {
  protected:
   void SetUp() override { db_.Migrate(); }
 
-  void StartSim(const std::string& plan = "enterprise") {
+  void StartSim(const std::string& plan = "enterprise", const std::string& faults = "") {
     cmc::SimOptions sim;
     sim.port = 0;
     sim.coins = 300;
     sim.api_key = kKey;
     sim.plan = plan;
+    sim.faults = faults;
     ASSERT_OK_AND_ASSIGN(sim_, cmc::Simulator::Start(sim));
     options_.fetch.database_url = db_.url();
     options_.fetch.lake_url = "file://" + dir_.path() + "/lake";
@@ -211,6 +212,19 @@ TEST_F(BackfillTest, APlanWithoutHistoryIsToldOnceWithCmcsReason) {
             "false true");
   EXPECT_NE(printed.find("refused"), std::string::npos) << printed;
   EXPECT_EQ(Sql("SELECT count(*) FROM quotes"), "0");
+}
+
+// Only CMC's refusal (1006, or a window the plan does not reach) is a fact about the plan: a
+// probe that meets another error stores nothing, and the next run probes again.
+TEST_F(BackfillTest, AProbeThatMeetsAnotherErrorStoresNoPlanFact) {
+  StartSim("enterprise",
+           R"([{"fault":"status","http":401,"path":"/v2/cryptocurrency/quotes/historical"}])");
+  auto report = Backfill();
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(Sql("SELECT count(*) FROM endpoint_access"), "0");
+  EXPECT_EQ(Served(kQuotesPath), 0);
+  ASSERT_OK(Backfill());  // the fault is spent: the plan serves it
+  EXPECT_EQ(Sql("SELECT allowed::text FROM endpoint_access"), "true");
 }
 
 TEST_F(BackfillTest, NeverSpendsTheLiveScheduleReserve) {
