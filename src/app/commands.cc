@@ -65,20 +65,26 @@ StatusOr<std::string> ApiKey(const FetchFlags& flags) {
   return key;
 }
 
+// CMC ids, comma-separated, as `flag` takes them.
+StatusOr<std::vector<int64_t>> ParseIds(const std::string& text, std::string_view flag) {
+  std::vector<int64_t> ids;
+  for (const std::string& id : SplitCommaList(text)) {
+    int64_t value = 0;
+    auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), value);
+    if (ec != std::errc() || end != id.data() + id.size() || value <= 0) {
+      return InvalidArgumentError(fmt::format("{}: '{}' is not a CMC id", flag, id));
+    }
+    ids.push_back(value);
+  }
+  return ids;
+}
+
 // What to fetch, for `fetch`, `run` and `plan` alike: endpoints, intervals, coins, currency.
 Status ApplyEndpointFlags(const FetchFlags& flags, pipeline::FetchOptions& options) {
   options.listings_limit = flags.limit;
   options.convert = flags.convert;
   options.interval = std::chrono::seconds(flags.interval_seconds);
-  options.quotes_ids.clear();
-  for (const std::string& id : SplitCommaList(flags.quotes_ids)) {
-    int64_t value = 0;
-    auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), value);
-    if (ec != std::errc() || end != id.data() + id.size() || value <= 0) {
-      return InvalidArgumentError(fmt::format("--quotes-ids: '{}' is not a CMC id", id));
-    }
-    options.quotes_ids.push_back(value);
-  }
+  ASSIGN_OR_RETURN(options.quotes_ids, ParseIds(flags.quotes_ids, "--quotes-ids"));
   options.quotes_symbols = SplitCommaList(flags.quotes_symbols);
   bool watchlist = !options.quotes_ids.empty() || !options.quotes_symbols.empty();
   using std::chrono::seconds;
@@ -221,14 +227,7 @@ StatusOr<pipeline::BackfillOptions> MakeBackfillOptions(const GlobalOptions& glo
   if (backfill.from.empty()) return InvalidArgumentError("a backfill needs --from");
   options.from = backfill.from;
   options.to = backfill.to;
-  for (const std::string& id : SplitCommaList(backfill.ids)) {
-    int64_t value = 0;
-    auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), value);
-    if (ec != std::errc() || end != id.data() + id.size() || value <= 0) {
-      return InvalidArgumentError(fmt::format("--ids: '{}' is not a CMC id", id));
-    }
-    options.ids.push_back(value);
-  }
+  ASSIGN_OR_RETURN(options.ids, ParseIds(backfill.ids, "--ids"));
   options.symbols = SplitCommaList(backfill.symbols);
   options.top = backfill.top;
   options.interval = backfill.interval;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cmc/parser.h"
+#include "cmc/parser_test_util.h"
 #include "tests/status_matchers.h"
 #include "tests/test_support.h"
 
@@ -24,15 +25,6 @@ std::string Payload(const std::string& name) {
     return doc["response"]["body"].dump();
   }
   return text;
-}
-
-void ExpectNumber(const std::optional<double>& got, const json& want, const std::string& what) {
-  if (want.is_null()) {
-    EXPECT_FALSE(got.has_value()) << what;
-  } else {
-    ASSERT_TRUE(got.has_value()) << what;
-    EXPECT_DOUBLE_EQ(*got, want.get<double>()) << what;
-  }
 }
 
 void ExpectInt(const std::optional<int64_t>& got, const json& want, const std::string& what) {

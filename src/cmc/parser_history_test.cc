@@ -12,6 +12,7 @@
 #include "cmc/inspect.h"
 #include "cmc/market.h"
 #include "cmc/parser.h"
+#include "cmc/parser_test_util.h"
 #include "cmc/sim_http_test_fixture.h"
 #include "tests/status_matchers.h"
 #include "tests/test_support.h"
@@ -293,15 +294,6 @@ TEST(ParserHistoryTest, QuotesHistoricalV2ById) {
   EXPECT_EQ(FormatIso8601(ada.ts), "2024-01-16T13:45:00.000Z");
   EXPECT_DOUBLE_EQ(*ada.price, 0.5407247283238145);
   EXPECT_DOUBLE_EQ(*ada.total_supply, 3.654269745969E10);
-}
-
-void ExpectNumber(const std::optional<double>& got, const json& want, const std::string& what) {
-  if (want.is_null()) {
-    EXPECT_FALSE(got.has_value()) << what;
-  } else {
-    ASSERT_TRUE(got.has_value()) << what;
-    EXPECT_DOUBLE_EQ(*got, want.get<double>()) << what;
-  }
 }
 
 // Every bar of an OHLCV file against the file read with nlohmann (one coin, or keyed by id).
