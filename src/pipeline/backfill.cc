@@ -83,9 +83,9 @@ void PrintPlan(std::ostream& out, const BackfillSpec& spec, const std::vector<Ba
 }
 
 // One `runs` row for the whole backfill, so the pipeline page and the month's spend count it.
-class RunRecord {
+class BackfillRunRow {
  public:
-  RunRecord(Pipeline& pipeline, TimePoint started) : pipeline_(pipeline) {
+  BackfillRunRow(Pipeline& pipeline, TimePoint started) : pipeline_(pipeline) {
     if (auto db = pipeline_.Database(); db.ok()) {
       auto id = warehouse::StartRun(**db, {.command = "backfill", .started = started});
       if (id.ok()) id_ = *id;
@@ -95,17 +95,8 @@ class RunRecord {
     if (id_ == 0) return;
     auto db = pipeline_.Database();
     if (!db.ok()) return;
-    warehouse::RunEnd end{.finished = finished,
-                          .outcome = status.ok() ? "ok" : "failed",
-                          .credits = cycle.credits,
-                          .objects = cycle.objects,
-                          .rows = cycle.rows,
-                          .quotes_carried = cycle.carried};
-    if (!status.ok()) {
-      end.error_class = std::string(StatusCodeName(status.code()));
-      end.error = log::Redact(status.message());
-    }
-    Status recorded = warehouse::FinishRun(**db, id_, end);
+    Status recorded = warehouse::FinishRun(
+        **db, id_, RunEndOf(finished, status.ok() ? "ok" : "failed", cycle, status));
     if (!recorded.ok()) log::Warn("could not record the run", {{"error", recorded.ToString()}});
   }
 
@@ -256,7 +247,7 @@ Status FetchCalls(Pipeline& pipeline, const std::vector<BackfillCall>& calls,
                   const std::vector<bool>& held, int64_t interval_minutes, std::string_view convert,
                   const FetchOptions& fetch, StopSignal& stop, std::ostream& out,
                   CycleReport& cycle, BackfillReport& report) {
-  RunRecord record(pipeline, fetch.clock());
+  BackfillRunRow record(pipeline, fetch.clock());
   Status status;   // the first failure that stops the run (an outage, a stop)
   Status refused;  // the first endpoint the plan does not serve; the others go on
   const int64_t spent_before = cycle.credits;

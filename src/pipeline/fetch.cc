@@ -44,6 +44,21 @@ std::vector<cmc::PlanCall> PlanCalls(const FetchOptions& options) {
   return calls;
 }
 
+warehouse::RunEnd RunEndOf(TimePoint finished, std::string outcome, const CycleReport& report,
+                           const Status& status) {
+  warehouse::RunEnd end{.finished = finished,
+                        .outcome = std::move(outcome),
+                        .credits = report.credits,
+                        .objects = report.objects,
+                        .rows = report.rows,
+                        .quotes_carried = report.carried};
+  if (!status.ok()) {
+    end.error_class = std::string(StatusCodeName(status.code()));
+    end.error = log::Redact(status.message());
+  }
+  return end;
+}
+
 StatusOr<std::unique_ptr<Pipeline>> Pipeline::Make(const FetchOptions& options, StopSignal& stop) {
   if (options.listings_limit < 1 || options.listings_limit > 5000) {
     return InvalidArgumentError("--limit must be between 1 and 5000");
@@ -142,17 +157,8 @@ StatusOr<CycleReport> Pipeline::RunCycle(std::string_view command,
   result.outcome = outcome;
   if (run_id) {
     if (auto db = Database(); db.ok()) {
-      warehouse::RunEnd end{.finished = finished,
-                            .outcome = outcome,
-                            .credits = result.credits,
-                            .objects = result.objects,
-                            .rows = result.rows,
-                            .quotes_carried = result.carried};
-      if (!status.ok()) {
-        end.error_class = std::string(StatusCodeName(status.code()));
-        end.error = log::Redact(status.message());
-      }
-      Status recorded = warehouse::FinishRun(**db, *run_id, end);
+      Status recorded =
+          warehouse::FinishRun(**db, *run_id, RunEndOf(finished, outcome, result, status));
       if (!recorded.ok()) log::Warn("could not record the run", {{"error", recorded.ToString()}});
     }
   }

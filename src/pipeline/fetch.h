@@ -21,6 +21,7 @@
 #include "lake/object_store.h"
 #include "pipeline/endpoints.h"
 #include "warehouse/db.h"
+#include "warehouse/run_ledger.h"
 
 namespace coinlake::pipeline {
 
@@ -79,6 +80,11 @@ struct CycleReport {
   // `runs`, the cycle's log line, the heartbeat and the metrics all give.
   std::string outcome;
 };
+
+// The `runs` row's end for a cycle (or a backfill) that did `report` and ended with `status`
+// (its error redacted).
+warehouse::RunEnd RunEndOf(TimePoint finished, std::string outcome, const CycleReport& report,
+                           const Status& status);
 
 // The long-lived parts of the pipeline: one CMC client, the lake, the spool and a database
 // connection (reopened when it drops).
