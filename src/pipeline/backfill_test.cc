@@ -136,13 +136,13 @@ TEST_F(BackfillTest, ARerunAsksForNothingItHolds) {
   ASSERT_OK(Backfill());
   const int asked = Served(kQuotesPath);
   EXPECT_EQ(asked, 2);  // the probe and the call
-  const std::string rows = Sql("SELECT count(*) || ':' || sum(price) FROM quotes");
+  const std::string rows = Sql("SELECT count(*) || ':' || sum(price::numeric) FROM quotes");
   std::string printed;
   ASSERT_OK_AND_ASSIGN(BackfillReport again, Backfill(&printed));
   EXPECT_EQ(again.calls_held, again.calls);
   EXPECT_EQ(again.calls_fetched, 0);
   EXPECT_EQ(Served(kQuotesPath), asked);
-  EXPECT_EQ(Sql("SELECT count(*) || ':' || sum(price) FROM quotes"), rows);
+  EXPECT_EQ(Sql("SELECT count(*) || ':' || sum(price::numeric) FROM quotes"), rows);
 
   // reprocess rebuilds the same rows from the lake.
   ReprocessOptions reprocess;
@@ -153,7 +153,7 @@ TEST_F(BackfillTest, ARerunAsksForNothingItHolds) {
   auto rebuilt = RunReprocess(reprocess, stop_);
   ::testing::internal::GetCapturedStdout();
   ASSERT_OK(rebuilt);
-  EXPECT_EQ(Sql("SELECT count(*) || ':' || sum(price) FROM quotes"), rows);
+  EXPECT_EQ(Sql("SELECT count(*) || ':' || sum(price::numeric) FROM quotes"), rows);
 }
 
 // A run killed after an endpoint's first call leaves the rest to fetch: the rerun asks for what
