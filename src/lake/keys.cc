@@ -62,10 +62,6 @@ bool IsSidecarOf(std::string_view sidecar_key, std::string_view body_key) {
   return IsSidecarKey(sidecar_key) && IsBodyKey(body_key) && BodyKeyOf(sidecar_key) == body_key;
 }
 
-std::string CuratedTablePrefix(std::string_view table) {
-  return fmt::format("curated/{}/", table);
-}
-
 std::string CuratedDayPrefix(std::string_view table, std::string_view date) {
   return fmt::format("curated/{}/dt={}/", table, date);
 }

@@ -48,7 +48,6 @@ std::string QuarantineKey(std::string_view endpoint, TimePoint time, std::string
 // The analytics layer (`coinlake compact`, docs/lake.md): one Parquet file per table and UTC day,
 // named by the start of its sha256 (a recompacted day gets a new name), and the day's manifests,
 // numbered from 1; the highest number is the current one.
-std::string CuratedTablePrefix(std::string_view table);  // "curated/<table>/"
 std::string CuratedDayPrefix(std::string_view table, std::string_view date);
 std::string CuratedFileKey(std::string_view table, std::string_view date, std::string_view sha12);
 std::string ManifestDayPrefix(std::string_view table, std::string_view date);
