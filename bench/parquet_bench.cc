@@ -9,6 +9,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <random>
 #include <string>
@@ -104,6 +105,7 @@ int main(int argc, char** argv) {
     sink = file.get();
   }
   const auto start = std::chrono::steady_clock::now();
+  const std::clock_t cpu_start = std::clock();  // CPU time: the machine may be shared
   auto writer = coinlake::parquet::Writer::Create(schema, options, sink);
   if (!writer.ok()) return std::fprintf(stderr, "%s\n", writer.status().ToString().c_str()), 1;
   auto& w = **writer;
@@ -146,8 +148,12 @@ int main(int argc, char** argv) {
       std::fclose(f);
     }
   }
-  std::printf("rows=%lld columns=16 seconds=%.3f rows_per_second=%.0f bytes=%ld\n",
-              static_cast<long long>(rows), seconds, static_cast<double>(rows) / seconds, bytes);
+  const double cpu = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+  std::printf(
+      "rows=%lld columns=16 seconds=%.3f rows_per_second=%.0f cpu_seconds=%.3f "
+      "rows_per_cpu_second=%.0f bytes=%ld\n",
+      static_cast<long long>(rows), seconds, static_cast<double>(rows) / seconds, cpu,
+      static_cast<double>(rows) / cpu, bytes);
 
   if (!ndjson.empty()) {
     std::ofstream j(ndjson);

@@ -1,4 +1,4 @@
-// One column of the row group being buffered: contiguous vectors, no per-value objects.
+// One column of the page being filled: contiguous vectors, no per-value objects.
 #pragma once
 
 #include <cstdint>

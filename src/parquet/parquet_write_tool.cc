@@ -234,23 +234,29 @@ std::vector<Table> FixedTables() {
     tables.push_back(t);
   }
   {
-    // Many rows, few distinct strings (dictionary), then a column of distinct ones (PLAIN),
-    // and a chunk whose dictionary outgrows max_dictionary_bytes (falls back to PLAIN).
+    // Many rows, few distinct strings (dictionary), a column of distinct ones (PLAIN), one whose
+    // dictionary is past max_dictionary_bytes on its first page (PLAIN), and two that pass it
+    // in the middle of a chunk (dictionary pages, then PLAIN ones).
     Table t{"dictionary_and_plain",
             {{"symbol", Type::kString, false},
              {"uid", Type::kString, true},
              {"rank", Type::kInt64, false},
              {"price", Type::kDouble, false},
-             {"slug", Type::kString, false}}};
+             {"slug", Type::kString, false},
+             {"growing", Type::kString, false},
+             {"growing_n", Type::kInt64, true}}};
     t.options.page_rows = 1000;
     t.options.row_group_rows = 3000;
     t.options.max_dictionary_bytes = 600;
     const std::vector<std::string> symbols = {"BTC", "ETH", "USDT", "BNB", "SOL", "XRP", "ADA"};
     for (int i = 0; i < 7001; ++i) {
-      t.rows.push_back({Value{symbols[(i / 3) % symbols.size()]},
-                        i % 10 == 0 ? Value{} : Value{"uid-" + std::to_string(i * 7919)},
-                        Value{int64_t{i % 100}}, Value{(i % 13) * 0.25},
-                        Value{"slug-" + std::to_string(i % 60)}});
+      t.rows.push_back(
+          {Value{symbols[(i / 3) % symbols.size()]},
+           i % 10 == 0 ? Value{} : Value{"uid-" + std::to_string(i * 7919)},
+           Value{int64_t{i % 100}}, Value{(i % 13) * 0.25}, Value{"slug-" + std::to_string(i % 60)},
+           // New values page after page: the dictionary outgrows its limit in
+           // the middle of a chunk, whose later pages are PLAIN.
+           Value{"grow-" + std::to_string(i / 40)}, i % 9 == 0 ? Value{} : Value{int64_t{i / 30}}});
     }
     tables.push_back(t);
   }

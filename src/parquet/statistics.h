@@ -67,6 +67,19 @@ struct StringStats {
   }
 };
 
+// A column chunk's string bounds, owned: its pages' values are gone by the time it is written.
+struct ChunkStringStats {
+  bool any = false;
+  std::string min, max;
+  void Merge(const StringStats& page) {
+    if (!page.any) return;
+    if (!any || page.min < min) min = page.min;
+    if (!any || max < page.max) max = page.max;
+    any = true;
+  }
+  StringStats view() const { return {any, min, max}; }
+};
+
 // The Thrift form: min_value/max_value, and the deprecated min/max for INT64 and DOUBLE.
 format::Statistics ToThrift(const Int64Stats& s, int64_t null_count);
 format::Statistics ToThrift(const DoubleStats& s, int64_t null_count);

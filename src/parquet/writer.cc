@@ -2,19 +2,19 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <set>
 
-#include "parquet/chunk_encoder.h"
 #include "parquet/column_buffer.h"
+#include "parquet/column_writer.h"
 #include "parquet/metadata.h"
 
 namespace coinlake::parquet {
 namespace {
 
 constexpr std::string_view kMagic = "PAR1";
-// Buffers are reserved for a row group up front (untouched pages cost no memory); past this
-// they grow as rows come.
-constexpr int64_t kMaxReserveRows = 1 << 22;
+// Page buffers are reserved up front; past this they grow as rows come.
+constexpr int64_t kMaxReserveRows = 1 << 20;
 
 const char* TypeName(Type type) {
   switch (type) {
@@ -66,9 +66,12 @@ Writer::Writer(Schema schema, WriterOptions options, Sink* sink)
       options_(std::move(options)),
       sink_(sink),
       footer_(std::make_unique<Footer>()) {
-  encoder_ = std::make_unique<ChunkEncoder>(options_);
-  const auto reserve = static_cast<size_t>(std::min(options_.row_group_rows, kMaxReserveRows));
+  zstd_ = std::make_unique<PageCompressor>(options_.zstd_level);
+  const auto reserve =
+      static_cast<size_t>(std::min({options_.page_rows, options_.row_group_rows, kMaxReserveRows}));
   columns_.resize(schema_.size());
+  writers_.reserve(schema_.size());
+  for (const Column& c : schema_) writers_.emplace_back(c, options_);
   for (size_t i = 0; i < schema_.size(); ++i) {
     ColumnBuffer& c = columns_[i];
     c.type = schema_[i].type;
@@ -181,27 +184,35 @@ Status Writer::EndRow() {
   }
   cursor_ = 0;
   ++rows_;
-  if (++group_rows_ >= options_.row_group_rows) {
-    if (Status s = WriteRowGroup(); !s.ok()) error_ = s;
-  }
+  Status s;
+  if (++page_rows_ >= options_.page_rows) s = FlushPage();
+  if (s.ok() && ++group_rows_ >= options_.row_group_rows) s = WriteRowGroup();
+  if (!s.ok()) error_ = s;
   return error_;
 }
 
+Status Writer::FlushPage() {
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    RETURN_IF_ERROR(writers_[i].AddPage(columns_[i], page_rows_, *zstd_));
+    ColumnBuffer& c = columns_[i];
+    c.defs.clear(), c.ints.clear(), c.doubles.clear(), c.bytes.clear(), c.ends.clear();
+    c.null_count = 0;
+  }
+  page_rows_ = 0;
+  return Status::Ok();
+}
+
 Status Writer::WriteRowGroup() {
+  if (page_rows_ > 0) RETURN_IF_ERROR(FlushPage());
   format::RowGroup group;
   group.num_rows = group_rows_;
   group.file_offset = offset_;
   group.ordinal = static_cast<int16_t>(footer_->meta.row_groups.size());
-  for (size_t i = 0; i < columns_.size(); ++i) {
-    ASSIGN_OR_RETURN(format::ColumnMetaData meta,
-                     encoder_->Write(schema_[i], columns_[i], group_rows_, *sink_, offset_));
+  for (ColumnWriter& w : writers_) {
+    ASSIGN_OR_RETURN(format::ColumnMetaData meta, w.WriteChunk(*sink_, offset_, *zstd_));
     group.total_byte_size += meta.total_uncompressed_size;
     group.total_compressed_size += meta.total_compressed_size;
     group.columns.push_back(std::move(meta));
-    // Keep the capacity: the next row group needs as much.
-    ColumnBuffer& c = columns_[i];
-    c.defs.clear(), c.ints.clear(), c.doubles.clear(), c.bytes.clear(), c.ends.clear();
-    c.null_count = 0;
   }
   footer_->meta.num_rows += group_rows_;
   footer_->meta.row_groups.push_back(std::move(group));

@@ -4,8 +4,9 @@
 // column chunk while the dictionary stays small, with statistics per page and per chunk.
 // docs/parquet.md says what it writes and how three independent readers check it.
 //
-// Memory is bounded by one row group: rows are buffered column by column until row_group_rows,
-// then each column chunk is encoded page by page, written to the sink, and freed.
+// Memory is bounded by one row group, compressed: each page of page_rows rows is encoded and
+// compressed as it fills and held per column until the row group is complete, then each column
+// chunk is written to the sink and freed. Raw values are held for one page only.
 #pragma once
 
 #include <cstdint>
@@ -80,7 +81,8 @@ class FileSink final : public Sink {
 };
 
 struct ColumnBuffer;
-class ChunkEncoder;
+class ColumnWriter;
+class PageCompressor;
 
 class Writer {
  public:
@@ -97,7 +99,7 @@ class Writer {
   void AppendTimestampMicros(int64_t micros_since_epoch);
   void AppendString(std::string_view utf8);
   void AppendNull();
-  // Writes a row group when row_group_rows are buffered.
+  // Encodes a page when page_rows are buffered, writes a row group at row_group_rows.
   Status EndRow();
   // Writes the last row group and the footer; the file is complete only after this.
   Status Close();
@@ -107,15 +109,18 @@ class Writer {
  private:
   Writer(Schema schema, WriterOptions options, Sink* sink);
   void Misuse(std::string message);
+  Status FlushPage();
   Status WriteRowGroup();
 
   Schema schema_;
   WriterOptions options_;
   Sink* sink_;
-  std::vector<ColumnBuffer> columns_;
-  std::unique_ptr<ChunkEncoder> encoder_;
+  std::vector<ColumnBuffer> columns_;  // the page being filled
+  std::vector<ColumnWriter> writers_;  // the row group's encoded pages, per column
+  std::unique_ptr<PageCompressor> zstd_;
   size_t cursor_ = 0;  // the column the next Append* fills
   int64_t rows_ = 0;
+  int64_t page_rows_ = 0;
   int64_t group_rows_ = 0;
   int64_t offset_ = 0;  // bytes written so far
   bool closed_ = false;
