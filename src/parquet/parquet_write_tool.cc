@@ -148,8 +148,16 @@ int Write(const std::string& dir, const Table& t) {
   for (size_t begin = 0; begin < t.rows.size(); begin += per_group) {
     const size_t end = std::min(t.rows.size(), begin + per_group);
     nlohmann::json g = {{"num_rows", end - begin}, {"columns", nlohmann::json::array()}};
-    for (size_t c = 0; c < t.schema.size(); ++c)
-      g["columns"].push_back(ExpectedStats(t, c, begin, end));
+    for (size_t c = 0; c < t.schema.size(); ++c) {
+      nlohmann::json stats = ExpectedStats(t, c, begin, end);
+      // Each data page header's statistics: pages are page_rows rows of the row group.
+      stats["pages"] = nlohmann::json::array();
+      const auto per_page = static_cast<size_t>(t.options.page_rows);
+      for (size_t p = begin; p < end; p += per_page) {
+        stats["pages"].push_back(ExpectedStats(t, c, p, std::min(end, p + per_page)));
+      }
+      g["columns"].push_back(std::move(stats));
+    }
     j["row_groups"].push_back(std::move(g));
   }
   j["metadata"] = nlohmann::json::object();

@@ -18,6 +18,12 @@ import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { readParquet, ParquetFile } from 'parquet-wasm/node';
 import { tableFromIPC } from 'apache-arrow';
+import { fileURLToPath } from 'node:url';
+
+// hyparquet's own page-header parser (not in its package exports, so by path): the data page
+// headers' statistics are read with it, independently of the writer.
+const { parquetHeader } = await import(
+  join(fileURLToPath(new URL('.', import.meta.url)), 'node_modules/hyparquet/src/column.js'));
 
 function canon(v, type) {
   if (v === null || v === undefined) return null;
@@ -106,6 +112,15 @@ async function readDuckDB(file) {
   return { reader: 'duckdb', num_rows, schema, columns, row_groups: groups, metadata };
 }
 
+// A PLAIN-encoded statistics bound (raw bytes from the page header) in the normal form.
+function decodeBound(bytes, type) {
+  const b = Uint8Array.from(bytes);
+  const dv = new DataView(b.buffer);
+  if (type === 'INT64' || type === 'TIMESTAMP') return dv.getBigInt64(0, true).toString();
+  if (type === 'DOUBLE') return canon(dv.getFloat64(0, true), 'DOUBLE');
+  return new TextDecoder().decode(b);
+}
+
 async function readHyparquet(file) {
   const buf = readFileSync(file);
   const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
@@ -131,6 +146,29 @@ async function readHyparquet(file) {
       };
     }),
   }));
+  // Walk each chunk's pages: every data page header must carry the page's statistics.
+  const view = new DataView(ab);
+  for (const [g, group] of meta.row_groups.entries()) {
+    for (const [i, cc] of group.columns.entries()) {
+      const md = cc.meta_data;
+      const type = schema[i].type;
+      const start = Number(md.dictionary_page_offset ?? md.data_page_offset);
+      const reader = { view, offset: start };
+      const pages = [];
+      while (reader.offset < start + Number(md.total_compressed_size)) {
+        const h = parquetHeader(reader);
+        reader.offset += h.compressed_page_size;
+        if (h.type !== 'DATA_PAGE') continue;
+        const s = h.data_page_header.statistics ?? {};
+        pages.push({
+          null_count: s.null_count === undefined ? null : Number(s.null_count),
+          min: s.min_value === undefined ? null : decodeBound(s.min_value, type),
+          max: s.max_value === undefined ? null : decodeBound(s.max_value, type),
+        });
+      }
+      row_groups[g].columns[i].pages = pages;
+    }
+  }
   const metadata = Object.fromEntries((meta.key_value_metadata ?? []).map((kv) => [kv.key, kv.value ?? '']));
   return { reader: 'hyparquet', num_rows: rows.length, schema, columns, row_groups, metadata };
 }
@@ -196,7 +234,12 @@ function expectedFor(reader, expected) {
         if (reader === 'duckdb' && (v === 'Infinity' || v === '-Infinity')) return null;
         return canon(Number(v), 'DOUBLE');
       };
-      return { null_count: s.null_count, min: fix(s.min), max: fix(s.max) };
+      const bounds = { null_count: s.null_count, min: fix(s.min), max: fix(s.max) };
+      // Page header statistics are read by the hyparquet walk only.
+      if (reader === 'hyparquet') {
+        bounds.pages = s.pages.map((p) => ({ null_count: p.null_count, min: fix(p.min), max: fix(p.max) }));
+      }
+      return bounds;
     });
     if (reader === 'parquet-wasm') {
       g.num_values = g.columns.map(() => g.num_rows);
