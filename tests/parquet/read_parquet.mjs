@@ -290,13 +290,16 @@ async function check(dir) {
   return failures === 0;
 }
 
-const args = process.argv.slice(2);
-if (args[0] === '--check' && args.length === 2) {
-  process.exit((await check(args[1])) ? 0 : 1);
-} else if (args.length === 1) {
-  const replacer = (k, v) => (typeof v === 'bigint' ? v.toString() : v);
-  for (const read of readers) console.log(JSON.stringify(await read(args[0]), replacer));
-} else {
-  console.error('usage: node read_parquet.mjs FILE.parquet | --check DIR');
-  process.exit(2);
+// Run as a program (not imported by readers_vs_database.mjs, which uses `readers`).
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  if (args[0] === '--check' && args.length === 2) {
+    process.exit((await check(args[1])) ? 0 : 1);
+  } else if (args.length === 1) {
+    const replacer = (k, v) => (typeof v === 'bigint' ? v.toString() : v);
+    for (const read of readers) console.log(JSON.stringify(await read(args[0]), replacer));
+  } else {
+    console.error('usage: node read_parquet.mjs FILE.parquet | --check DIR');
+    process.exit(2);
+  }
 }
