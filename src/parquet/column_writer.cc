@@ -170,6 +170,14 @@ Status ColumnWriter::AddPage(const ColumnBuffer& page, int64_t rows, PageCompres
   format::PageHeader header;
   header.num_values = static_cast<int32_t>(rows);
   header.statistics = PageStatistics(page, dictionary, nulls);
+  format::PageEntry entry;
+  entry.offset = static_cast<int64_t>(pages_.size());
+  entry.first_row_index = rows_ - rows;
+  entry.rows = rows;
+  entry.statistics = *header.statistics;
+  // The deprecated bounds are not part of the page index.
+  entry.statistics.min.reset();
+  entry.statistics.max.reset();
   if (dictionary) {
     dictionary_pages_ = true;
     header.encoding = format::kRleDictionary;
@@ -195,7 +203,10 @@ Status ColumnWriter::AddPage(const ColumnBuffer& page, int64_t rows, PageCompres
         break;
     }
   }
-  return zstd.AppendPage(std::move(header), body_, pages_, uncompressed_, compressed_);
+  RETURN_IF_ERROR(zstd.AppendPage(std::move(header), body_, pages_, uncompressed_, compressed_));
+  entry.compressed_size = static_cast<int32_t>(static_cast<int64_t>(pages_.size()) - entry.offset);
+  page_entries_.push_back(std::move(entry));
+  return Status::Ok();
 }
 
 StatusOr<format::ColumnMetaData> ColumnWriter::WriteChunk(Sink& sink, int64_t& offset,
@@ -221,6 +232,13 @@ StatusOr<format::ColumnMetaData> ColumnWriter::WriteChunk(Sink& sink, int64_t& o
     meta.encodings = {format::kPlain, format::kRle};
   }
   meta.data_page_offset = offset;
+  for (format::PageEntry& p : page_entries_) {
+    p.offset += offset;
+    // A page of values with no bounds (only NaN) cannot be described by a column index.
+    if (!p.statistics.min_value && p.statistics.null_count < p.rows) meta.column_index = false;
+  }
+  meta.pages = std::move(page_entries_);
+  page_entries_.clear();
   RETURN_IF_ERROR(sink.Write(pages_));
   offset += static_cast<int64_t>(pages_.size());
   meta.total_uncompressed_size += uncompressed_;

@@ -64,6 +64,7 @@ class ColumnWriter {
   Dictionary dictionary_;
   bool dictionary_pages_ = false;  // some page of this chunk is RLE_DICTIONARY
   std::string pages_;              // this chunk's pages: headers and compressed bodies
+  std::vector<format::PageEntry> page_entries_;  // offsets relative to pages_
   int64_t rows_ = 0, nulls_ = 0;
   int64_t uncompressed_ = 0, compressed_ = 0;
   Int64Stats ints_;

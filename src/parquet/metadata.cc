@@ -65,6 +65,14 @@ void WriteColumnChunk(CompactWriter& w, const ColumnMetaData& c) {
   if (c.dictionary_page_offset) w.I64(11, *c.dictionary_page_offset);
   WriteStatistics(w, 12, c.statistics);
   w.EndStruct();
+  if (c.offset_index_length > 0) {
+    w.I64(4, c.offset_index_offset);
+    w.I32(5, c.offset_index_length);
+  }
+  if (c.column_index_length > 0) {
+    w.I64(6, c.column_index_offset);
+    w.I32(7, c.column_index_length);
+  }
   w.EndStruct();
 }
 
@@ -89,6 +97,35 @@ void AppendPageHeader(std::string& out, const PageHeader& h) {
     if (h.statistics) WriteStatistics(w, 5, *h.statistics);
     w.EndStruct();
   }
+  w.EndStruct();
+}
+
+void AppendOffsetIndex(std::string& out, const ColumnMetaData& c) {
+  CompactWriter w(out);
+  w.BeginList(1, CType::kStruct, static_cast<int64_t>(c.pages.size()));
+  for (const PageEntry& p : c.pages) {
+    w.BeginListStruct();  // PageLocation
+    w.I64(1, p.offset);
+    w.I32(2, p.compressed_size);
+    w.I64(3, p.first_row_index);
+    w.EndStruct();
+  }
+  w.EndStruct();
+}
+
+void AppendColumnIndex(std::string& out, const ColumnMetaData& c) {
+  CompactWriter w(out);
+  const auto n = static_cast<int64_t>(c.pages.size());
+  // null_pages: a page with no values has empty bounds.
+  w.BeginList(1, CType::kBoolTrue, n);
+  for (const PageEntry& p : c.pages) w.ListBool(!p.statistics.min_value.has_value());
+  w.BeginList(2, CType::kBinary, n);
+  for (const PageEntry& p : c.pages) w.ListBinary(p.statistics.min_value.value_or(""));
+  w.BeginList(3, CType::kBinary, n);
+  for (const PageEntry& p : c.pages) w.ListBinary(p.statistics.max_value.value_or(""));
+  w.I32(4, 0);  // boundary_order UNORDERED: true of any file, and readers still prune per page
+  w.BeginList(5, CType::kI64, n);
+  for (const PageEntry& p : c.pages) w.ListI64(p.statistics.null_count);
   w.EndStruct();
 }
 

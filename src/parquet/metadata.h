@@ -45,6 +45,15 @@ struct SchemaElement {
   Logical logical = Logical::kNone;
 };
 
+// One data page as the page index describes it.
+struct PageEntry {
+  int64_t offset = 0;           // in the file (relative to the chunk's pages until written)
+  int32_t compressed_size = 0;  // header included
+  int64_t first_row_index = 0;  // in the row group
+  int64_t rows = 0;
+  Statistics statistics;
+};
+
 struct ColumnMetaData {
   PhysicalType type = kInt64;
   std::vector<Encoding> encodings;
@@ -55,6 +64,13 @@ struct ColumnMetaData {
   int64_t data_page_offset = 0;
   std::optional<int64_t> dictionary_page_offset;
   Statistics statistics;
+  // The page index (ColumnIndex/OffsetIndex), written after the row groups.
+  std::vector<PageEntry> pages;
+  bool column_index = true;  // false when a page with values has no bounds (all NaN)
+  int64_t offset_index_offset = 0;
+  int32_t offset_index_length = 0;
+  int64_t column_index_offset = 0;
+  int32_t column_index_length = 0;
 };
 
 struct RowGroup {
@@ -75,6 +91,9 @@ struct FileMetaData {
 };
 
 void AppendPageHeader(std::string& out, const PageHeader& header);
+// The page index of one column chunk.
+void AppendOffsetIndex(std::string& out, const ColumnMetaData& column);
+void AppendColumnIndex(std::string& out, const ColumnMetaData& column);
 void AppendFileMetaData(std::string& out, const FileMetaData& meta);
 
 }  // namespace coinlake::parquet::format

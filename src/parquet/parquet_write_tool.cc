@@ -154,7 +154,9 @@ int Write(const std::string& dir, const Table& t) {
       stats["pages"] = nlohmann::json::array();
       const auto per_page = static_cast<size_t>(t.options.page_rows);
       for (size_t p = begin; p < end; p += per_page) {
-        stats["pages"].push_back(ExpectedStats(t, c, p, std::min(end, p + per_page)));
+        nlohmann::json page = ExpectedStats(t, c, p, std::min(end, p + per_page));
+        page["rows"] = std::min(end, p + per_page) - p;
+        stats["pages"].push_back(std::move(page));
       }
       g["columns"].push_back(std::move(stats));
     }

@@ -54,6 +54,9 @@ class CompactWriter {
   // calls (no end marker: the size says where it ends).
   void BeginList(int16_t id, CType elem, int64_t size);
   void ListI32(int32_t v) { AppendVarint(out_, ZigZag(v)); }
+  void ListI64(int64_t v) { AppendVarint(out_, ZigZag(v)); }
+  // A bool element is a whole byte: 1 true, 2 false (the reference implementations' form).
+  void ListBool(bool v) { out_.push_back(v ? 1 : 2); }
   void ListBinary(std::string_view v);
   void BeginListStruct() { last_ids_.push_back(last_id_), last_id_ = 0; }
 

@@ -84,6 +84,17 @@ TEST(ThriftCompactTest, ListHeaders) {
   EXPECT_EQ(longer, "\x29\xf8\x14");
 }
 
+TEST(ThriftCompactTest, BoolAndI64ListElements) {
+  std::string out;
+  CompactWriter w(out);
+  w.BeginList(1, CType::kBoolTrue, 2);  // 0x19; size 2, elem 1: 0x21
+  w.ListBool(true);                     // a byte each: 1 true, 2 false
+  w.ListBool(false);
+  w.BeginList(2, CType::kI64, 1);  // delta 1: 0x19; size 1, elem 6: 0x16
+  w.ListI64(-3);                   // zigzag 5
+  EXPECT_EQ(out, "\x19\x21\x01\x02\x19\x16\x05");
+}
+
 TEST(ThriftCompactTest, NestedStructsRestartFieldIds) {
   std::string out;
   CompactWriter w(out);

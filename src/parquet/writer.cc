@@ -232,6 +232,28 @@ Status Writer::Close() {
   for (ColumnBuffer& c : columns_) c.Release();
 
   format::FileMetaData& meta = footer_->meta;
+  // The page index, after the row groups: every chunk's ColumnIndex, then every OffsetIndex.
+  std::string index;
+  for (format::RowGroup& g : meta.row_groups) {
+    for (format::ColumnMetaData& c : g.columns) {
+      if (!c.column_index) continue;
+      const size_t start = index.size();
+      format::AppendColumnIndex(index, c);
+      c.column_index_offset = offset_ + static_cast<int64_t>(start);
+      c.column_index_length = static_cast<int32_t>(index.size() - start);
+    }
+  }
+  for (format::RowGroup& g : meta.row_groups) {
+    for (format::ColumnMetaData& c : g.columns) {
+      const size_t start = index.size();
+      format::AppendOffsetIndex(index, c);
+      c.offset_index_offset = offset_ + static_cast<int64_t>(start);
+      c.offset_index_length = static_cast<int32_t>(index.size() - start);
+    }
+  }
+  RETURN_IF_ERROR(sink_->Write(index));
+  offset_ += static_cast<int64_t>(index.size());
+
   format::SchemaElement root;
   root.name = "schema";
   root.num_children = static_cast<int32_t>(schema_.size());

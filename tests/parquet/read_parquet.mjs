@@ -22,8 +22,12 @@ import { fileURLToPath } from 'node:url';
 
 // hyparquet's own page-header parser (not in its package exports, so by path): the data page
 // headers' statistics are read with it, independently of the writer.
-const { parquetHeader } = await import(
-  join(fileURLToPath(new URL('.', import.meta.url)), 'node_modules/hyparquet/src/column.js'));
+const hyparquetSrc = join(fileURLToPath(new URL('.', import.meta.url)), 'node_modules/hyparquet/src');
+const { parquetHeader } = await import(join(hyparquetSrc, 'column.js'));
+const { readOffsetIndex } = await import(join(hyparquetSrc, 'indexes.js'));
+// ColumnIndex through hyparquet's Thrift decoder: its readColumnIndex converts the bounds of
+// null pages too, which the spec requires to be empty, and throws on an empty INT64.
+const { deserializeTCompactProtocol } = await import(join(hyparquetSrc, 'thrift.js'));
 
 function canon(v, type) {
   if (v === null || v === undefined) return null;
@@ -155,10 +159,15 @@ async function readHyparquet(file) {
       const start = Number(md.dictionary_page_offset ?? md.data_page_offset);
       const reader = { view, offset: start };
       const pages = [];
+      const locations = [];  // what the offset index must say, from the walk
+      let firstRow = 0;
       while (reader.offset < start + Number(md.total_compressed_size)) {
+        const at = reader.offset;
         const h = parquetHeader(reader);
         reader.offset += h.compressed_page_size;
         if (h.type !== 'DATA_PAGE') continue;
+        locations.push(`${at}+${reader.offset - at}@${firstRow}`);
+        firstRow += h.data_page_header.num_values;
         const s = h.data_page_header.statistics ?? {};
         pages.push({
           null_count: s.null_count === undefined ? null : Number(s.null_count),
@@ -167,6 +176,24 @@ async function readHyparquet(file) {
         });
       }
       row_groups[g].columns[i].pages = pages;
+      // The page index: OffsetIndex must locate the pages the walk found, ColumnIndex must
+      // repeat their statistics (absent for a chunk with a page of NaN only).
+      const oi = readOffsetIndex({ view, offset: Number(cc.offset_index_offset) });
+      const listed = oi.page_locations.map((l) =>
+        `${Number(l.offset)}+${l.compressed_page_size}@${Number(l.first_row_index)}`);
+      row_groups[g].columns[i].offset_index =
+        listed.join(' ') === locations.join(' ') ? 'matches the pages' : `${listed} != ${locations}`;
+      if (cc.column_index_offset === undefined) {
+        row_groups[g].columns[i].column_index = null;
+      } else {
+        const ci = deserializeTCompactProtocol({ view, offset: Number(cc.column_index_offset) });
+        const [nullPages, mins, maxes, , nullCounts] = [ci.field_1, ci.field_2, ci.field_3, ci.field_4, ci.field_5];
+        row_groups[g].columns[i].column_index = nullPages.map((isNull, k) => ({
+          null_count: Number(nullCounts[k]),
+          min: isNull ? (mins[k].length === 0 ? null : 'non-empty min of a null page') : decodeBound(mins[k], type),
+          max: isNull ? (maxes[k].length === 0 ? null : 'non-empty max of a null page') : decodeBound(maxes[k], type),
+        }));
+      }
     }
   }
   const metadata = Object.fromEntries((meta.key_value_metadata ?? []).map((kv) => [kv.key, kv.value ?? '']));
@@ -238,6 +265,9 @@ function expectedFor(reader, expected) {
       // Page header statistics are read by the hyparquet walk only.
       if (reader === 'hyparquet') {
         bounds.pages = s.pages.map((p) => ({ null_count: p.null_count, min: fix(p.min), max: fix(p.max) }));
+        bounds.offset_index = 'matches the pages';
+        const nanOnlyPage = s.pages.some((p) => p.min === null && p.null_count < p.rows);
+        bounds.column_index = nanOnlyPage ? null : bounds.pages;
       }
       return bounds;
     });
