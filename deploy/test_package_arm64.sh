@@ -7,9 +7,11 @@
 # root, `inspect` of every real CMC fixture printing exactly the amd64 binary's rows (simdjson
 # takes its NEON code path on arm64), and the README's smoke run with every coinlake process the
 # arm64 one. The maintainer scripts are the amd64 package's, run by test_package_in_root.sh.
-# Usage: test_package_arm64.sh VERSION AMD64_COINLAKE FIXTURES_DIR
+# Usage: test_package_arm64.sh VERSION AMD64_COINLAKE FIXTURES_DIR [PACKAGE_DIR]
+# With PACKAGE_DIR it checks the package scripts/package-arm64 already wrote there (ctest's
+# deploy_debian_package_arm64_build; deploy/CMakeLists.txt says why) instead of building one.
 set -euo pipefail
-version="$1" amd64_binary="$2" fixtures="$3"
+version="$1" amd64_binary="$2" fixtures="$3" package_dir="${4:-}"
 here="$(cd "$(dirname "$0")" && pwd)"
 fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 for tool in qemu-aarch64-static mmdebstrap dpkg-deb; do
@@ -19,10 +21,13 @@ done
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-"$here/../scripts/package-arm64" "$work/out" >"$work/build.log" 2>&1 ||
-  { tail -30 "$work/build.log" >&2; fail "scripts/package-arm64 failed"; }
-deb="$work/out/coinlake_${version}_arm64.deb"
-[ -f "$deb" ] || fail "no $(basename "$deb") in $(ls "$work/out")"
+if [ -z "$package_dir" ]; then
+  package_dir="$work/out"
+  "$here/../scripts/package-arm64" "$package_dir" >"$work/build.log" 2>&1 ||
+    { tail -30 "$work/build.log" >&2; fail "scripts/package-arm64 failed"; }
+fi
+deb="$package_dir/coinlake_${version}_arm64.deb"
+[ -f "$deb" ] || fail "no $(basename "$deb") in $package_dir: $(ls "$package_dir" 2>&1)"
 [ "$(dpkg-deb --field "$deb" Architecture)" = arm64 ] || fail "Architecture is not arm64"
 "$here/check_package.sh" "$deb" "$version"
 
@@ -32,7 +37,7 @@ root="$work/root"
 mirror=http://deb.debian.org/debian
 [ -f /etc/apt/sources.list.d/debian.sources ] && mirror=/etc/apt/sources.list.d/debian.sources
 mmdebstrap --architectures=arm64 --variant=extract --mode=root --quiet \
-  --setup-hook="mkdir -p \"\$1$work/out\" && cp $deb \"\$1$deb\"" --include="$deb" \
+  --setup-hook="mkdir -p \"\$1$package_dir\" && cp \"$deb\" \"\$1$deb\"" --include="$deb" \
   bookworm "$root" "$mirror" </dev/null >"$work/mmdebstrap.log" 2>&1 ||
   { tail -30 "$work/mmdebstrap.log" >&2; fail "unpacking the package and its Depends failed"; }
 
