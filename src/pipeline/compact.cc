@@ -201,6 +201,16 @@ StatusOr<Compactor::Built> Compactor::BuildGlobalMetrics(const std::string& date
   return built;
 }
 
+StatusOr<bool> Compactor::UpToDate(const CuratedTable& table,
+                                   const std::optional<DayManifest>& manifest,
+                                   const std::vector<SourceObject>& sources) {
+  if (!manifest || !manifest->SameSources(sources)) return false;
+  ASSIGN_OR_RETURN(std::vector<lake::ObjectInfo> files,
+                   lake_.ListAll(lake::CuratedDayPrefix(table.name, manifest->date)));
+  return files.size() == 1 && files[0].key == manifest->file_key &&
+         files[0].size == manifest->file_bytes;
+}
+
 Status Compactor::RemoveReplaced(const CuratedTable& table, const std::string& date,
                                  const std::string& keep) {
   ASSIGN_OR_RETURN(std::vector<lake::ObjectInfo> objects,
@@ -228,7 +238,8 @@ StatusOr<CompactedDay> Compactor::CompactDay(const CuratedTable& table, const st
     day.outcome = "no_sources";
     return day;
   }
-  if (current && current->SameSources(sources) && !force) {
+  ASSIGN_OR_RETURN(bool up_to_date, UpToDate(table, current, sources));
+  if (up_to_date && !force) {
     day.outcome = "up_to_date";
     day.file_key = current->file_key;
     day.version = current->version;
@@ -250,13 +261,14 @@ StatusOr<CompactedDay> Compactor::CompactDay(const CuratedTable& table, const st
   day.file_key = key;
   day.rows = built.rows;
   day.bytes = static_cast<int64_t>(file.size());
+  // The same bytes put again are a no-op; a file someone removed comes back.
+  RETURN_IF_ERROR(lake_.Put(key, file));
+  file.clear();
+  file.shrink_to_fit();
   if (current && current->file_sha256 == sha256) {
     day.outcome = "unchanged";
     day.version = current->version;
   } else {
-    RETURN_IF_ERROR(lake_.Put(key, file));
-    file.clear();
-    file.shrink_to_fit();
     DayManifest manifest;
     manifest.table = std::string(table.name);
     manifest.date = date;
@@ -303,7 +315,8 @@ StatusOr<std::vector<std::string>> Compactor::StaleDays(const CuratedTable& tabl
     ASSIGN_OR_RETURN(std::vector<SourceObject> sources, sources_.DaySources(table, date));
     ASSIGN_OR_RETURN(std::optional<DayManifest> current,
                      ReadCurrentManifest(lake_, table.name, date));
-    if (!current || !current->SameSources(sources)) stale.push_back(date);
+    ASSIGN_OR_RETURN(bool up_to_date, UpToDate(table, current, sources));
+    if (!up_to_date) stale.push_back(date);
   }
   return stale;
 }

@@ -6,7 +6,8 @@
 // A day is replaced, never half-written: the new file first, then the next manifest version
 // pointing at it, then the file it replaced is deleted. A day is up to date while its sources
 // are the ones its manifest names; a late object (a spool drained after midnight, a backfill)
-// makes it stale, and the next compaction rebuilds it. Memory stays bounded whatever the day's
+// makes it stale, and the next compaction rebuilds it; so does a file missing, changed in size
+// or joined by another in its folder. Memory stays bounded whatever the day's
 // size (quote_spill.h).
 #pragma once
 
@@ -21,6 +22,7 @@
 #include "lake/object_store.h"
 #include "pipeline/compact_sources.h"
 #include "pipeline/curated_tables.h"
+#include "pipeline/day_manifest.h"
 
 namespace coinlake::pipeline {
 
@@ -75,6 +77,10 @@ class Compactor {
   StatusOr<Built> BuildGlobalMetrics(const std::string& date,
                                      const std::vector<SourceObject>& sources,
                                      const std::string& path);
+  // Whether `manifest` is current: it names the day's sources, and its file is in the day's folder
+  // with its size, alone.
+  StatusOr<bool> UpToDate(const CuratedTable& table, const std::optional<DayManifest>& manifest,
+                          const std::vector<SourceObject>& sources);
   // Deletes every object of the table's day folder but `keep`: the file a new one replaced,
   // leftovers of a compaction killed before its manifest, CSVs of older versions.
   Status RemoveReplaced(const CuratedTable& table, const std::string& date,
