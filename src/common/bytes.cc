@@ -6,6 +6,8 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <vector>
 #include <memory>
 #include <optional>
 
@@ -117,6 +119,23 @@ std::string Sha256(std::string_view data) {
 }
 
 std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }
+
+StatusOr<std::string> Sha256HexOfFile(const std::string& path) {
+  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!file) return UnavailableError(fmt::format("cannot read {}", path));
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  std::vector<char> block(1 << 20);
+  size_t n;
+  while ((n = std::fread(block.data(), 1, block.size(), file.get())) > 0) {
+    EVP_DigestUpdate(ctx.get(), block.data(), n);
+  }
+  if (std::ferror(file.get())) return UnavailableError(fmt::format("reading {} failed", path));
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx.get(), digest, &len);
+  return HexEncode(std::string_view(reinterpret_cast<char*>(digest), len));
+}
 
 std::string HexEncode(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";

@@ -21,6 +21,8 @@ bool LooksGzipped(std::string_view data);
 // Raw 32-byte digest.
 std::string Sha256(std::string_view data);
 std::string Sha256Hex(std::string_view data);
+// Of a file's contents, read a block at a time (memory does not grow with the file).
+StatusOr<std::string> Sha256HexOfFile(const std::string& path);
 std::string HexEncode(std::string_view bytes);
 std::string Base64Encode(std::string_view bytes);
 

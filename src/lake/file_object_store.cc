@@ -1,5 +1,7 @@
 #include "lake/file_object_store.h"
 
+#include "common/bytes.h"
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -139,6 +141,40 @@ Status FileObjectStore::Put(const std::string& key, std::string_view data) {
 Status FileObjectStore::Delete(const std::string& key) {
   RETURN_IF_ERROR(ValidateDeletableKey(key));
   return RemoveFromSpool(key);
+}
+
+Status FileObjectStore::PutFile(const std::string& key, const std::string& path) {
+  RETURN_IF_ERROR(ValidateKey(key));
+  fs::path target = fs::path(root_) / key;
+  fs::path dir = target.parent_path();
+  RETURN_IF_ERROR(MakeDirs(root_, dir));
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  fs::path temp = dir / fmt::format("{}{:016x}", kTempPrefix, rng());
+  std::error_code ec;
+  // A copy (not a link of `path`: it may be on another file system), then Put's create-only
+  // link, fsyncs included.
+  fs::copy_file(path, temp, ec);
+  Status written = ec ? UnavailableError(fmt::format("copying {} to {}: {}", path, temp.string(),
+                                                     ec.message()))
+                      : FsyncPath(temp.string(), O_RDONLY);
+  if (!written.ok()) {
+    ::unlink(temp.c_str());
+    return written;
+  }
+  if (::link(temp.c_str(), target.c_str()) != 0) {
+    int err = errno;
+    ::unlink(temp.c_str());
+    if (err != EEXIST) return ErrnoError("link", target.string(), err);
+    ASSIGN_OR_RETURN(std::string existing, Sha256HexOfFile(target.string()));
+    ASSIGN_OR_RETURN(std::string wanted, Sha256HexOfFile(path));
+    if (existing != wanted) {
+      return DataLossError(
+          fmt::format("object {} exists with different content; not overwritten", key));
+    }
+    return Status::Ok();
+  }
+  ::unlink(temp.c_str());
+  return FsyncPath(dir.string(), O_RDONLY | O_DIRECTORY);
 }
 
 StatusOr<std::string> FileObjectStore::Get(const std::string& key) {

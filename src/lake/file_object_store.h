@@ -15,6 +15,7 @@ class FileObjectStore : public ObjectStore {
   static StatusOr<std::unique_ptr<FileObjectStore>> Open(const std::string& root);
 
   Status Put(const std::string& key, std::string_view data) override;
+  Status PutFile(const std::string& key, const std::string& path) override;
   StatusOr<std::string> Get(const std::string& key) override;
   StatusOr<ObjectInfo> Head(const std::string& key) override;
   Status Delete(const std::string& key) override;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "lake/file_object_store.h"
 #include "lake/memory_object_store.h"
@@ -44,6 +45,17 @@ Status ValidateKey(const std::string& key) {
     }
   }
   return Status::Ok();
+}
+
+Status ObjectStore::PutFile(const std::string& key, const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return UnavailableError(fmt::format("cannot read {}", path));
+  std::string data(static_cast<size_t>(in.tellg()), '\0');
+  in.seekg(0);
+  if (!in.read(data.data(), static_cast<std::streamsize>(data.size()))) {
+    return UnavailableError(fmt::format("reading {} failed", path));
+  }
+  return Put(key, data);
 }
 
 bool IsDerivedKey(std::string_view key) { return key.starts_with("curated/"); }

@@ -37,6 +37,9 @@ class ObjectStore {
   virtual ~ObjectStore() = default;
 
   virtual Status Put(const std::string& key, std::string_view data) = 0;
+  // Put of a local file's contents, with Put's rules. The file store copies it a block at a
+  // time; the others read it whole first (memory grows with the file: S3 takes one PUT).
+  virtual Status PutFile(const std::string& key, const std::string& path);
   // NOT_FOUND if absent.
   virtual StatusOr<std::string> Get(const std::string& key) = 0;
   virtual StatusOr<ObjectInfo> Head(const std::string& key) = 0;

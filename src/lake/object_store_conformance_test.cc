@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <thread>
 
@@ -50,6 +51,22 @@ TEST_P(ObjectStoreConformance, DeletesOnlyDerivedObjects) {
   EXPECT_EQ(*store_->Get("raw/cmc/listings_latest/dt=2026-09-29/x.json.gz"), "raw");
   // A deleted key may be written again (a recompaction that yields the old bytes).
   EXPECT_OK(store_->Put(curated, "PAR1"));
+}
+
+TEST_P(ObjectStoreConformance, PutFileFollowsPutsRules) {
+  const std::string file = dir_.path() + "/local.parquet";
+  std::string data(3 << 20, '\0');  // past one copy block
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7 % 251);
+  std::ofstream(file, std::ios::binary) << data;
+  const std::string key = "curated/quotes/dt=2026-09-29/quotes_2026-09-29_0123456789ab.parquet";
+  ASSERT_OK(store_->PutFile(key, file));
+  EXPECT_EQ(*store_->Get(key), data);
+  EXPECT_OK(store_->PutFile(key, file));  // the same bytes: a no-op
+  std::ofstream(file, std::ios::binary) << "other";
+  EXPECT_EQ(store_->PutFile(key, file).code(), StatusCode::kDataLoss);
+  EXPECT_EQ(*store_->Get(key), data);
+  EXPECT_EQ(store_->PutFile("curated/x", dir_.path() + "/missing").code(),
+            StatusCode::kUnavailable);
 }
 
 TEST_P(ObjectStoreConformance, EmptyObjectsAreObjects) {
