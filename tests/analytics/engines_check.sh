@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Engines check (ctest analytics_engines, label integration): the compacted lake answers the
+# analytical questions exactly as the database does.
+#   1. coinlake sim -> `coinlake backfill` of two past UTC days (the day before yesterday and
+#      yesterday, 00:00-12:00 of each, hourly, the top 25 coins, quotes and global metrics) into
+#      a lake and a fresh database. Each window lies inside one UTC day, so every raw object and
+#      every row belongs to one day.
+#   2. `coinlake compact` (no dates: every closed day): one Parquet file per table and day under
+#      curated/<table>/dt=DAY/, a manifest per table and day.
+#   3. engines_check.mjs: DuckDB over curated/*/dt=*/*.parquet and psql over the database ask
+#      the same questions (the rows themselves, count and sha256; Bitcoin's daily OHLC; the top
+#      10 movers of a day; BTC dominance over time) and must agree.
+# It fails, never skips, when DuckDB or the database is missing.
+# Usage: engines_check.sh COINLAKE_BINARY   (needs COINLAKE_TEST_DATABASE_URL from scripts/test)
+set -euo pipefail
+COINLAKE="$1"
+HERE="$(cd "$(dirname "$0")" && pwd)"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+[ -n "${COINLAKE_TEST_DATABASE_URL:-}" ] || fail "COINLAKE_TEST_DATABASE_URL is not set: run scripts/test"
+[ -d "$HERE/node_modules/@duckdb/node-api" ] || fail "DuckDB is not installed: run scripts/test (npm ci in tests/analytics)"
+command -v psql >/dev/null || fail "psql is missing"
+
+WORK="$(mktemp -d)"
+DB="coinlake_engines_$$"
+SIM_PID=""
+cleanup() {
+  [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
+  psql -q "$COINLAKE_TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+psql -q "$COINLAKE_TEST_DATABASE_URL" -c "CREATE DATABASE $DB" >/dev/null
+export COINLAKE_DATABASE_URL="${COINLAKE_TEST_DATABASE_URL%/*}/$DB"
+LAKE="$WORK/lake"
+export COINLAKE_LAKE_URL="file://$LAKE" COINLAKE_SPOOL_DIR="$WORK/spool"
+export CMC_API_KEY="engines-check-key" COINLAKE_LOG_LEVEL=warn
+
+port=18950
+while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+"$COINLAKE" sim --port "$port" --coins 300 >"$WORK/sim.log" 2>&1 &
+SIM_PID=$!
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+export COINLAKE_CMC_URL="http://127.0.0.1:$port"
+
+D1="$(date -u -d '2 days ago' +%F)"
+D2="$(date -u -d 'yesterday' +%F)"
+"$COINLAKE" migrate >/dev/null
+psql -qAt "$COINLAKE_DATABASE_URL" -c "SELECT coinlake_ensure_quote_partitions('$D1', current_date + 1)" >/dev/null
+for day in "$D1" "$D2"; do
+  "$COINLAKE" backfill --top 25 --from "${day}T00:00:00Z" --to "${day}T12:00:00Z" --interval 1h \
+    --endpoints quotes,global >"$WORK/backfill-$day.log" 2>&1 ||
+    { tail -5 "$WORK/backfill-$day.log" >&2; fail "coinlake backfill of $day failed"; }
+done
+db_days=$(psql -qtA "$COINLAKE_DATABASE_URL" -c "SELECT string_agg(DISTINCT (ts AT TIME ZONE 'UTC')::date::text, ',') FROM quotes")
+[ "$db_days" = "$D1,$D2" ] || fail "the backfill loaded quotes of days '$db_days', expected $D1,$D2"
+gm_rows=$(psql -qtA "$COINLAKE_DATABASE_URL" -c "SELECT count(*) FROM global_metrics")
+[ "$gm_rows" -gt 0 ] || fail "the backfill loaded no global metrics"
+
+"$COINLAKE" compact >"$WORK/compact.log" 2>&1 ||
+  { tail -5 "$WORK/compact.log" >&2; fail "coinlake compact failed"; }
+
+# The files of the contract: exactly one Parquet file per table and day, and its manifest.
+for table in quotes global_metrics; do
+  for day in "$D1" "$D2"; do
+    n=$(find "$LAKE/curated/$table/dt=$day" -name "${table}_${day}_*.parquet" 2>/dev/null | wc -l)
+    [ "$n" = 1 ] || fail "curated/$table/dt=$day holds $n Parquet files, expected 1"
+    m=$(find "$LAKE/curated/_manifests/$table/dt=$day" -name '*.json' 2>/dev/null | wc -l)
+    [ "$m" -ge 1 ] || fail "no manifest under curated/_manifests/$table/dt=$day"
+  done
+done
+[ -z "$(find "$LAKE/curated" -name '*.csv.gz')" ] || fail "curated/ still holds CSV files after compact"
+
+node "$HERE/engines_check.mjs" "$LAKE" "$COINLAKE_DATABASE_URL" "$D2"
