@@ -14,7 +14,8 @@
 # the ratio (goal: coinlake >= 2x), the Parquet bytes of each and the ratio (goal: coinlake <=
 # DuckDB), compact's peak RSS (goal: < 200 MB), the median time of DuckDB queries over
 # coinlake's Parquet and over DuckDB's (goal: coinlake's <= 1.2x), whether both answered the
-# same, the files' layout, and the CPU.
+# same, whether both sets of files hold the same rows (EXCEPT ALL both ways, by column name and
+# type), the files' layout, and the CPU.
 #
 # Usage: bench/compact_bench.sh [DAYS=7] [COINS=5000] [SNAPSHOTS_PER_DAY=288] [QUERY_ROUNDS=7]
 #        bench/compact_bench.sh 2 500 24      # a quick check
@@ -132,5 +133,8 @@ for (const l of require("fs").readFileSync(process.argv[1], "utf8").trim().split
   const q = JSON.parse(l);
   console.log(`  ${q.query.padEnd(20)} coinlake ${q.a_ms.toFixed(1).padStart(8)} ms  DuckDB ${q.b_ms.toFixed(1).padStart(8)} ms  ratio ${(q.a_ms / q.b_ms).toFixed(2)} (goal <= 1.2)  same answer: ${q.same}`);
 }' "$WORK/queries.txt"
+for table in quotes global_metrics; do
+  echo "rows of $table only in coinlake's / only in DuckDB's Parquet: $("${DUCK[@]}" diff "$LAKE/curated/$table/*/*.parquet" "$OUT/$table/*/*.parquet" 2>&1 | tail -1)"
+done
 grep -q '"same":false' "$WORK/queries.txt" && die "a query answered differently over the two sets of Parquet files"
 exit 0

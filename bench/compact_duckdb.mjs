@@ -18,6 +18,8 @@
 //
 //   node compact_duckdb.mjs layout GLOB
 //     Files, row groups, the largest row group and the codecs of a set of Parquet files.
+//   node compact_duckdb.mjs diff GLOB_A GLOB_B
+//     {"only_a": n, "only_b": n}: rows (all columns, as multisets) in one set and not the other.
 //   node compact_duckdb.mjs count GLOB
 //     The number of rows in a set of Parquet files.
 import { mkdirSync } from 'node:fs';
@@ -143,7 +145,19 @@ async function layout(glob) {
   console.log(JSON.stringify(r, (k, v) => (typeof v === 'bigint' ? Number(v) : v)));
 }
 
+// Rows of one set of Parquet files missing from the other, both ways (columns by name and
+// type: a different schema is an error).
+async function diff(globA, globB) {
+  const [r] = await rows(`SELECT
+      (SELECT count(*) FROM (FROM read_parquet(${quote(globA)}) EXCEPT ALL
+                             FROM read_parquet(${quote(globB)})))::BIGINT AS only_a,
+      (SELECT count(*) FROM (FROM read_parquet(${quote(globB)}) EXCEPT ALL
+                             FROM read_parquet(${quote(globA)})))::BIGINT AS only_b`);
+  console.log(JSON.stringify(r, (k, v) => (typeof v === 'bigint' ? Number(v) : v)));
+}
+
 if (mode === 'layout' && args.length === 1) await layout(args[0]);
+else if (mode === 'diff' && args.length === 2) await diff(args[0], args[1]);
 else if (mode === 'count' && args.length === 1) {
   const [r] = await rows(`SELECT count(*)::BIGINT AS n FROM read_parquet(${quote(args[0])})`);
   console.log(String(r.n));
@@ -153,6 +167,6 @@ else if (mode === 'query' && args.length === 5) {
   await query(args[0], args[1], args[2], Number(args[3]), Number(args[4]));
 }
 else {
-  console.error('usage: compact_duckdb.mjs convert LAKE OUT DAY... | query GLOB_A GLOB_B DAY ROUNDS COIN | layout GLOB | count GLOB');
+  console.error('usage: compact_duckdb.mjs convert LAKE OUT DAY... | query GLOB_A GLOB_B DAY ROUNDS COIN | layout GLOB | diff GLOB_A GLOB_B | count GLOB');
   process.exit(2);
 }
