@@ -14,8 +14,8 @@
 # the ratio (goal: coinlake >= 2x), the Parquet bytes of each and the ratio (goal: coinlake <=
 # DuckDB), compact's peak RSS (goal: < 200 MB), the median time of DuckDB queries over
 # coinlake's Parquet and over DuckDB's (goal: coinlake's <= 1.2x), whether both answered the
-# same, whether both sets of files hold the same rows (EXCEPT ALL both ways, by column name and
-# type), the files' layout, and the CPU.
+# same, whether both sets of files hold the same rows (EXCEPT ALL both ways, column by column in
+# the contract's order), the files' layout, and the CPU.
 #
 # Usage: bench/compact_bench.sh [DAYS=7] [COINS=5000] [SNAPSHOTS_PER_DAY=288] [QUERY_ROUNDS=7]
 #        bench/compact_bench.sh 2 500 24      # a quick check

@@ -145,8 +145,8 @@ async function layout(glob) {
   console.log(JSON.stringify(r, (k, v) => (typeof v === 'bigint' ? Number(v) : v)));
 }
 
-// Rows of one set of Parquet files missing from the other, both ways (columns by name and
-// type: a different schema is an error).
+// Rows of one set of Parquet files missing from the other, both ways (column by column, in
+// order: the two must have the contract's column order; incompatible types are an error).
 async function diff(globA, globB) {
   const [r] = await rows(`SELECT
       (SELECT count(*) FROM (FROM read_parquet(${quote(globA)}) EXCEPT ALL
