@@ -136,6 +136,11 @@ Status FileObjectStore::Put(const std::string& key, std::string_view data) {
   return FsyncPath(dir.string(), O_RDONLY | O_DIRECTORY);
 }
 
+Status FileObjectStore::Delete(const std::string& key) {
+  RETURN_IF_ERROR(ValidateDeletableKey(key));
+  return RemoveFromSpool(key);
+}
+
 StatusOr<std::string> FileObjectStore::Get(const std::string& key) {
   RETURN_IF_ERROR(ValidateKey(key));
   auto data = ReadFile((fs::path(root_) / key).string());
@@ -186,7 +191,7 @@ StatusOr<ListPage> FileObjectStore::List(const std::string& prefix,
   return page;
 }
 
-Status FileObjectStore::Delete(const std::string& key) {
+Status FileObjectStore::RemoveFromSpool(const std::string& key) {
   RETURN_IF_ERROR(ValidateKey(key));
   fs::path target = fs::path(root_) / key;
   if (::unlink(target.c_str()) != 0 && errno != ENOENT) {

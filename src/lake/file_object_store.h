@@ -17,13 +17,14 @@ class FileObjectStore : public ObjectStore {
   Status Put(const std::string& key, std::string_view data) override;
   StatusOr<std::string> Get(const std::string& key) override;
   StatusOr<ObjectInfo> Head(const std::string& key) override;
+  Status Delete(const std::string& key) override;
   StatusOr<ListPage> List(const std::string& prefix, const std::optional<std::string>& token,
                           int max_keys) override;
   std::string url() const override { return "file://" + root_; }
 
-  // Removes an object. Not part of ObjectStore: the lake is append-only; only the spool, which
-  // is a FileObjectStore too, deletes what it has handed on.
-  Status Delete(const std::string& key);
+  // Removes any object, raw/ too. Not part of ObjectStore, whose Delete refuses all but
+  // curated/: only the spool, which is a FileObjectStore too, removes what it has handed on.
+  Status RemoveFromSpool(const std::string& key);
 
   const std::string& root() const { return root_; }
 

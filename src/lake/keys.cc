@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 
 namespace coinlake::lake {
 namespace {
@@ -61,9 +62,31 @@ bool IsSidecarOf(std::string_view sidecar_key, std::string_view body_key) {
   return IsSidecarKey(sidecar_key) && IsBodyKey(body_key) && BodyKeyOf(sidecar_key) == body_key;
 }
 
-std::string CuratedQuotesKey(TimePoint data_time, std::string_view source) {
-  return fmt::format("curated/quotes/dt={}/{}_{}.csv.gz", FormatDate(data_time),
-                     source == kQuotesLatest ? kQuotesLatest : "quotes", FormatKeyTime(data_time));
+std::string CuratedDayPrefix(std::string_view table, std::string_view date) {
+  return fmt::format("curated/{}/dt={}/", table, date);
+}
+
+std::string CuratedFileKey(std::string_view table, std::string_view date, std::string_view sha12) {
+  return fmt::format("curated/{}/dt={}/{}_{}_{}.parquet", table, date, table, date, sha12);
+}
+
+std::string ManifestDayPrefix(std::string_view table, std::string_view date) {
+  return fmt::format("curated/_manifests/{}/dt={}/", table, date);
+}
+
+std::string ManifestKey(std::string_view table, std::string_view date, int64_t version) {
+  return fmt::format("{}v{:06d}.json", ManifestDayPrefix(table, date), version);
+}
+
+int64_t ParseManifestVersion(std::string_view key) {
+  if (!key.starts_with("curated/_manifests/") || !key.ends_with(".json")) return 0;
+  size_t v = key.rfind("/v");
+  if (v == std::string_view::npos) return 0;
+  std::string_view digits = key.substr(v + 2, key.size() - v - 2 - 5);
+  int64_t version = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), version);
+  if (ec != std::errc() || end != digits.data() + digits.size() || version < 1) return 0;
+  return version;
 }
 
 std::string RawPrefix(std::string_view endpoint) { return fmt::format("raw/cmc/{}/", endpoint); }

@@ -3,8 +3,8 @@
 //   raw/cmc/<endpoint>/dt=YYYY-MM-DD/<endpoint>_YYYY-MM-DDTHH-MM-SSZ.json.gz
 //   raw/cmc/<endpoint>/dt=YYYY-MM-DD/<endpoint>_YYYY-MM-DDTHH-MM-SSZ.meta.json
 //   quarantine/cmc/<endpoint>/dt=YYYY-MM-DD/<endpoint>_YYYY-MM-DDTHH-MM-SSZ_<sha12>.json.gz
-//   curated/quotes/dt=YYYY-MM-DD/quotes_YYYY-MM-DDTHH-MM-SSZ.csv.gz          (from listings)
-//   curated/quotes/dt=YYYY-MM-DD/quotes_latest_YYYY-MM-DDTHH-MM-SSZ.csv.gz   (from quotes_latest)
+//   curated/<table>/dt=YYYY-MM-DD/<table>_YYYY-MM-DD_<sha12>.parquet         (`compact`)
+//   curated/_manifests/<table>/dt=YYYY-MM-DD/v000001.json                   (its manifests)
 //   raw/cmc/<endpoint>/dt=YYYY-MM-DD/<endpoint>_YYYY-MM-DDTHH-MM-SSZ_<request>.json.gz  (history)
 //
 // The time of a live endpoint's key is the payload's own status.timestamp (data time), so the
@@ -45,8 +45,15 @@ std::string RawMetaKey(std::string_view endpoint, TimePoint data_time,
 // Quarantined bodies may not have a data time (unparsable): `time` is then the fetch time, and
 // the body's hash keeps two different bad answers in the same second apart.
 std::string QuarantineKey(std::string_view endpoint, TimePoint time, std::string_view sha256_hex);
-// `source`: the raw endpoint the rows come from (listings and the watchlist can share a second).
-std::string CuratedQuotesKey(TimePoint data_time, std::string_view source = kListingsLatest);
+// The analytics layer (`coinlake compact`, docs/lake.md): one Parquet file per table and UTC day,
+// named by the start of its sha256 (a recompacted day gets a new name), and the day's manifests,
+// numbered from 1; the highest number is the current one.
+std::string CuratedDayPrefix(std::string_view table, std::string_view date);
+std::string CuratedFileKey(std::string_view table, std::string_view date, std::string_view sha12);
+std::string ManifestDayPrefix(std::string_view table, std::string_view date);
+std::string ManifestKey(std::string_view table, std::string_view date, int64_t version);
+// The version of a ManifestKey; 0 for any other key.
+int64_t ParseManifestVersion(std::string_view key);
 
 // A body (raw/ or quarantine/, .json.gz) and its sidecar (.meta.json) share a stem, so key
 // order puts a body right before its sidecar.

@@ -18,10 +18,12 @@ TEST(KeysTest, LayoutIsExactlyTheDocumentedOne) {
   EXPECT_EQ(QuarantineKey(kQuotesLatest, t, "0123456789abcdef0123"),
             "quarantine/cmc/quotes_latest/dt=2026-09-29/"
             "quotes_latest_2026-09-29T03-55-03Z_0123456789ab.json.gz");
-  EXPECT_EQ(CuratedQuotesKey(t), "curated/quotes/dt=2026-09-29/quotes_2026-09-29T03-55-03Z.csv.gz");
-  // The watchlist's rows beside the listings' (both may carry the same second).
-  EXPECT_EQ(CuratedQuotesKey(t, kQuotesLatest),
-            "curated/quotes/dt=2026-09-29/quotes_latest_2026-09-29T03-55-03Z.csv.gz");
+  EXPECT_EQ(CuratedFileKey("quotes", "2026-09-29", "0123456789ab"),
+            "curated/quotes/dt=2026-09-29/quotes_2026-09-29_0123456789ab.parquet");
+  EXPECT_EQ(ManifestKey("quotes", "2026-09-29", 12),
+            "curated/_manifests/quotes/dt=2026-09-29/v000012.json");
+  EXPECT_EQ(ParseManifestVersion(ManifestKey("quotes", "2026-09-29", 12)), 12);
+  EXPECT_EQ(ParseManifestVersion("curated/_manifests/quotes/dt=2026-09-29/x.json"), 0);
   EXPECT_EQ(RawPrefix(kGlobalMetricsLatest), "raw/cmc/global_metrics_latest/");
 }
 

@@ -29,6 +29,13 @@ StatusOr<ObjectInfo> MemoryObjectStore::Head(const std::string& key) {
   return ObjectInfo{key, static_cast<int64_t>(it->second.size())};
 }
 
+Status MemoryObjectStore::Delete(const std::string& key) {
+  RETURN_IF_ERROR(ValidateDeletableKey(key));
+  std::lock_guard lock(mu_);
+  objects_.erase(key);
+  return Status::Ok();
+}
+
 StatusOr<ListPage> MemoryObjectStore::List(const std::string& prefix,
                                            const std::optional<std::string>& token, int max_keys) {
   std::lock_guard lock(mu_);

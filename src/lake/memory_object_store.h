@@ -13,6 +13,7 @@ class MemoryObjectStore : public ObjectStore {
   Status Put(const std::string& key, std::string_view data) override;
   StatusOr<std::string> Get(const std::string& key) override;
   StatusOr<ObjectInfo> Head(const std::string& key) override;
+  Status Delete(const std::string& key) override;
   StatusOr<ListPage> List(const std::string& prefix, const std::optional<std::string>& token,
                           int max_keys) override;
   std::string url() const override { return "memory://"; }

@@ -46,6 +46,17 @@ Status ValidateKey(const std::string& key) {
   return Status::Ok();
 }
 
+bool IsDerivedKey(std::string_view key) { return key.starts_with("curated/"); }
+
+Status ValidateDeletableKey(const std::string& key) {
+  RETURN_IF_ERROR(ValidateKey(key));
+  if (!IsDerivedKey(key)) {
+    return PermissionDeniedError(fmt::format(
+        "refusing to delete '{}': only derived objects (curated/) are ever deleted", key));
+  }
+  return Status::Ok();
+}
+
 StatusOr<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& url, StopSignal* stop) {
   if (url == "memory://" || url.rfind("memory://", 0) == 0) {
     return std::unique_ptr<ObjectStore>(std::make_unique<MemoryObjectStore>());

@@ -42,6 +42,10 @@ class ObjectStore {
   virtual StatusOr<ObjectInfo> Head(const std::string& key) = 0;
   virtual StatusOr<ListPage> List(const std::string& prefix,
                                   const std::optional<std::string>& token, int max_keys) = 0;
+  // Removes a derived object (IsDerivedKey: under curated/), which a newer one replaced; OK if it
+  // is already gone. Anything else is PERMISSION_DENIED: raw/ and quarantine/ are the source of
+  // truth and are never deleted, whoever asks.
+  virtual Status Delete(const std::string& key) = 0;
 
   // The store's URL, for logs (file:///..., s3://bucket/prefix). Never contains secrets.
   virtual std::string url() const = 0;
@@ -53,6 +57,11 @@ class ObjectStore {
 
 // Checks a key against the rules above; INVALID_ARGUMENT says why it is refused.
 Status ValidateKey(const std::string& key);
+
+// Whether `key` holds data derived from raw/ (curated/), which may be rebuilt and replaced.
+bool IsDerivedKey(std::string_view key);
+// ValidateKey, and PERMISSION_DENIED unless IsDerivedKey: what every Delete checks first.
+Status ValidateDeletableKey(const std::string& key);
 
 // Opens a store from a lake URL: file:///abs/path, a plain path, s3://bucket/prefix (see
 // s3_object_store.h; credentials from the AWS chain in aws_credentials.h), or memory:// (tests).

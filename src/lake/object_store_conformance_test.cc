@@ -34,6 +34,24 @@ TEST_P(ObjectStoreConformance, SamePutIsANoOpDifferentPutNeverOverwrites) {
   EXPECT_EQ(*store_->Get("raw/x.json.gz"), "first");
 }
 
+TEST_P(ObjectStoreConformance, DeletesOnlyDerivedObjects) {
+  const std::string curated = "curated/quotes/dt=2026-09-29/quotes_2026-09-29_0123456789ab.parquet";
+  ASSERT_OK(store_->Put(curated, "PAR1"));
+  ASSERT_OK(store_->Put("raw/cmc/listings_latest/dt=2026-09-29/x.json.gz", "raw"));
+  ASSERT_OK(store_->Put("quarantine/cmc/listings_latest/dt=2026-09-29/x.json.gz", "bad"));
+  EXPECT_OK(store_->Delete(curated));
+  EXPECT_EQ(store_->Head(curated).status().code(), StatusCode::kNotFound);
+  EXPECT_OK(store_->Delete(curated));  // already gone: not an error
+  EXPECT_EQ(store_->Delete("raw/cmc/listings_latest/dt=2026-09-29/x.json.gz").code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(store_->Delete("quarantine/cmc/listings_latest/dt=2026-09-29/x.json.gz").code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(store_->Delete("curated/../raw/x").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(*store_->Get("raw/cmc/listings_latest/dt=2026-09-29/x.json.gz"), "raw");
+  // A deleted key may be written again (a recompaction that yields the old bytes).
+  EXPECT_OK(store_->Put(curated, "PAR1"));
+}
+
 TEST_P(ObjectStoreConformance, EmptyObjectsAreObjects) {
   ASSERT_OK(store_->Put("raw/empty", ""));
   EXPECT_EQ(store_->Get("raw/empty")->size(), 0u);

@@ -253,6 +253,15 @@ Status S3ObjectStore::Put(const std::string& key, std::string_view data) {
                   url(), key, Sha256Hex(stored), HexEncode(digest)));
 }
 
+Status S3ObjectStore::Delete(const std::string& key) {
+  RETURN_IF_ERROR(ValidateDeletableKey(key));
+  // S3 answers 204 whether or not the key existed: deleting twice is not an error.
+  ASSIGN_OR_RETURN(aws::AwsHttpResponse response,
+                   impl_->Send("DELETE", impl_->FullKey(key), "", {}, std::nullopt, {404}));
+  (void)response;
+  return Status::Ok();
+}
+
 StatusOr<std::string> S3ObjectStore::Get(const std::string& key) {
   RETURN_IF_ERROR(ValidateKey(key));
   ASSIGN_OR_RETURN(aws::AwsHttpResponse response,

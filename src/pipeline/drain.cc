@@ -7,7 +7,6 @@
 #include "common/crash_point.h"
 #include "common/log.h"
 #include "lake/keys.h"
-#include "pipeline/curated.h"
 #include "pipeline/fetch.h"
 #include "pipeline/load_object.h"
 #include "pipeline/raw_put.h"
@@ -120,18 +119,13 @@ Status Pipeline::DrainSpool(CycleReport& report) {
                                     {"rows", loaded->rows},
                                     {"carried", loaded->carried},
                                     {"already_loaded", loaded->already_loaded}});
-        // The curated CSV is deterministic, so a retry after a failure here is a no-op put.
-        t0 = std::chrono::steady_clock::now();
-        Status curated = PutCuratedQuotes(*lake_, written, data);
-        report.stages.lake += MillisecondsSince(t0);
-        RETURN_IF_ERROR(curated);
       }
     }
     if (lake::IsBodyKey(object.key)) {
       last_body_key = object.key;
       last_body_written = written;
     }
-    RETURN_IF_ERROR(spool_->Delete(object.key));
+    RETURN_IF_ERROR(spool_->RemoveFromSpool(object.key));
   }
   return set_aside;
 }

@@ -334,6 +334,13 @@ class CoinlakeStack extends cdk.Stack {
       actions: ['s3:PutObject', 's3:GetObject'],
       resources: lakePrefixes.map((p) => lake.arnForObjects(`${p}*`)),
     }));
+    // `compact` replaces a day's Parquet file when late objects arrive (docs/lake.md): the file
+    // it replaced, and nothing outside curated/, may be deleted.
+    etlRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'CuratedReplacedFilesDelete',
+      actions: ['s3:DeleteObject'],
+      resources: [lake.arnForObjects('curated/*')],
+    }));
     etlRole.addToPolicy(new iam.PolicyStatement({
       sid: 'LakeListWithinPrefixes',
       actions: ['s3:ListBucket'],

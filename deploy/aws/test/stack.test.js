@@ -220,14 +220,21 @@ test('lake bucket policy: raw/ and quarantine/ are write-once and never deleted,
       assert.equal(request(action, key), 'deny', `${prefix}: ${action}`);
     }
   }
-  // curated/ is derived from raw/ and may be rebuilt in place.
-  assert.notEqual(request('s3:PutObject', 'curated/quotes/dt=2026-11-27/quotes.csv.gz'), 'deny');
+  // curated/ is derived from raw/: compact writes a day's new Parquet file, then deletes the one
+  // it replaced.
+  const parquet = 'curated/quotes/dt=2026-11-27/quotes_2026-11-27_0123456789ab.parquet';
+  assert.notEqual(request('s3:PutObject', parquet), 'deny');
+  assert.notEqual(request('s3:DeleteObject', parquet), 'deny');
 });
 
-test('IAM: ETL puts and gets lake prefixes, lists with a prefix condition, never deletes; dashboard has no lake access', () => {
+test('IAM: ETL puts and gets lake prefixes, lists with a prefix condition, deletes only in curated/; dashboard has no lake access', () => {
   const etl = statements('EtlRole');
   const all = etl.flatMap(actionsOf);
-  assert.ok(all.every((a) => !/Delete|\*/.test(a)), `no delete, no wildcard action: ${all}`);
+  assert.ok(all.every((a) => !/\*/.test(a)), `no wildcard action: ${all}`);
+  const deletes = etl.filter((s) => actionsOf(s).some((a) => /Delete/.test(a)));
+  assert.deepEqual(deletes.map((s) => s.Sid), ['CuratedReplacedFilesDelete']);
+  assert.deepEqual(actionsOf(deletes[0]), ['s3:DeleteObject']);
+  assert.deepEqual(deletes[0].Resource['Fn::Join'][1].at(-1), '/curated/*');
   const objects = etl.find((s) => s.Sid === 'LakeObjectsNoDelete');
   assert.deepEqual(actionsOf(objects).sort(), ['s3:GetObject', 's3:PutObject']);
   assert.deepEqual(objects.Resource.map((r) => r['Fn::Join'][1].at(-1)), ['/raw/*', '/quarantine/*', '/curated/*']);
