@@ -75,7 +75,7 @@ while [ "$(date +%s)" -lt "$end" ]; do
 done
 stop_sim
 for day in "$L1" "$L2"; do
-  n=$(find "$LAKE/raw/cmc/listings_latest/dt=$day" -name '*.json.gz' 2>/dev/null | wc -l)
+  n=$( (find "$LAKE/raw/cmc/listings_latest/dt=$day" -name '*.json.gz' 2>/dev/null || true) | wc -l)
   [ "$n" -ge 2 ] || fail "the simulated clock gave $n listings snapshots on $day, expected 2 or more"
 done
 
@@ -102,9 +102,9 @@ gm_rows=$(psql -qtA "$COINLAKE_DATABASE_URL" -c "SELECT count(*) FROM global_met
 # The files of the contract: exactly one Parquet file per table and day, and its manifest.
 for table in quotes global_metrics; do
   for day in "$L1" "$L2" "$D1" "$D2"; do
-    n=$(find "$LAKE/curated/$table/dt=$day" -name "${table}_${day}_*.parquet" 2>/dev/null | wc -l)
+    n=$( (find "$LAKE/curated/$table/dt=$day" -name "${table}_${day}_*.parquet" 2>/dev/null || true) | wc -l)
     [ "$n" = 1 ] || fail "curated/$table/dt=$day holds $n Parquet files, expected 1"
-    m=$(find "$LAKE/curated/_manifests/$table/dt=$day" -name '*.json' 2>/dev/null | wc -l)
+    m=$( (find "$LAKE/curated/_manifests/$table/dt=$day" -name '*.json' 2>/dev/null || true) | wc -l)
     [ "$m" -ge 1 ] || fail "no manifest under curated/_manifests/$table/dt=$day"
   done
 done
