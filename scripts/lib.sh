@@ -14,6 +14,7 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 LIBRARY_DEV_PACKAGES=(
   libcurl4-openssl-dev libpq-dev libsimdjson-dev libcpp-httplib-dev libcli11-dev libspdlog-dev
   libfmt-dev nlohmann-json3-dev libssl-dev zlib1g-dev libdeflate-dev libexpat1-dev
+  libzstd-dev
 )
 # Debian packages the build, the tests and the demo need.
 BUILD_PACKAGES=(

@@ -108,6 +108,19 @@ void AddAuditOptions(CLI::App& audit, Invocation& invocation) {
   AddFetchFlags(audit, invocation, /*interval_alias=*/false);
 }
 
+void AddCompactOptions(CLI::App& compact, Invocation& invocation) {
+  CompactFlags& flags = invocation.compact;
+  compact.add_option("--from", flags.from, "first day (UTC)")->check(kDataDate);
+  compact
+      .add_option("--to", flags.to,
+                  "last day (UTC); default: yesterday. Naming today compacts the open day, "
+                  "which is compacted again once it closes")
+      ->check(kDataDate);
+  compact.add_option("--tables", flags.tables, "comma list: quotes, global_metrics (default: all)");
+  compact.add_flag("--force", flags.force, "rebuild days whose manifest is up to date");
+  compact.add_flag("--json", flags.json, "print the days as JSON on stdout");
+}
+
 // What to backfill: the window, the coins, the interval, the endpoints.
 // `interval_name`: --interval in `backfill`; in `plan`, where --interval is the listings', the
 // option is --backfill-interval.
@@ -218,6 +231,10 @@ const std::vector<Command>& Commands() {
       {"audit", "reconcile lake and database, list gaps in the schedule; exit 1 on any discrepancy",
        true, false, AddAuditOptions,
        [](Invocation& i) { return Audit(i.global, i.audit, i.fetch, i.stop); }},
+      {"compact",
+       "write each closed UTC day of the lake as Parquet (curated/) with a manifest; idempotent",
+       true, false, AddCompactOptions,
+       [](Invocation& i) { return Compact(i.global, i.compact, i.stop); }},
       {"inspect",
        "print the rows a raw payload yields, one JSON object per line; exit 2 on bad input", true,
        false, AddInspectOptions, [](Invocation& i) { return Inspect(i.inspect_file); }},

@@ -24,6 +24,7 @@ struct Invocation {
   RunFlags run;
   ReprocessFlags reprocess;
   AuditFlags audit;
+  CompactFlags compact;
   BackfillFlags backfill;
   dashboard::ServeOptions serve;
   cmc::SimOptions sim;

@@ -25,6 +25,7 @@
 #include "lake/keys.h"
 #include "pipeline/audit.h"
 #include "pipeline/backfill.h"
+#include "pipeline/compact.h"
 #include "pipeline/fetch.h"
 #include "pipeline/reprocess.h"
 #include "pipeline/run_loop.h"
@@ -215,6 +216,29 @@ Status Audit(const GlobalOptions& global, const AuditFlags& flags, const FetchFl
   return DataLossError(fmt::format("audit: {} discrepancies (first: {} {} {})",
                                    report.findings.size(), first.kind, first.date,
                                    first.key.empty() ? first.detail : first.key));
+}
+
+Status Compact(const GlobalOptions& global, const CompactFlags& flags, StopSignal& stop) {
+  RETURN_IF_ERROR(CheckDateRange(flags.from, flags.to));
+  pipeline::CompactOptions options;
+  options.lake_url = global.lake_url;
+  options.from_date = flags.from;
+  options.to_date = flags.to;
+  options.force = flags.force;
+  for (std::string_view table : SplitCommaList(flags.tables)) options.tables.emplace_back(table);
+  // --to alone: from the start; --from alone: to yesterday.
+  ASSIGN_OR_RETURN(pipeline::CompactReport report, pipeline::RunCompact(options, stop));
+  if (flags.json) {
+    std::cout << report.ToJson().dump() << "\n";
+  } else {
+    for (const pipeline::CompactedDay& d : report.days) {
+      std::cout << fmt::format(
+          "{}  {:<14}  {:<10}  v{}  {:>9} rows  {:>11} bytes  {:>4} sources  {}\n", d.date, d.table,
+          d.outcome, d.version, d.rows, d.bytes, d.sources, d.file_key);
+    }
+  }
+  std::cout << std::flush;
+  return Status::Ok();
 }
 
 namespace {

@@ -72,6 +72,15 @@ struct AuditFlags {
   bool fill = false;  // fetch the missing slots from listings/historical, then audit again
 };
 
+// `compact` (docs/lake.md, "The analytics layer").
+struct CompactFlags {
+  std::string from;
+  std::string to;
+  std::string tables;  // comma list; empty: every table
+  bool force = false;
+  bool json = false;
+};
+
 // With --database-iam-auth, every database connection of this process signs in with an RDS IAM
 // token made from the AWS credential chain (region: AWS_REGION, else the RDS host name). Read at
 // start only: a SIGHUP reload does not change it.
@@ -90,6 +99,8 @@ Status Reprocess(const GlobalOptions& global, const ReprocessFlags& flags, StopS
 // currencies, as for `run`) and reports the audit after it.
 Status Audit(const GlobalOptions& global, const AuditFlags& flags, const FetchFlags& fetch_flags,
              StopSignal& stop);
+// Prints one line per day looked at (JSON with --json) on stdout.
+Status Compact(const GlobalOptions& global, const CompactFlags& flags, StopSignal& stop);
 Status Inspect(const std::string& file);
 // With backfill.plan_only, prints the backfill's plan instead (`plan --backfill`).
 Status Plan(const GlobalOptions& global, const FetchFlags& flags, const BackfillFlags& backfill);

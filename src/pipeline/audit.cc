@@ -10,6 +10,9 @@
 #include "common/bytes.h"
 #include "lake/keys.h"
 #include "lake/object_store.h"
+#include "pipeline/compact_sources.h"
+#include "pipeline/curated_tables.h"
+#include "pipeline/day_manifest.h"
 #include "pipeline/load_object.h"
 #include "warehouse/checksum.h"
 #include "warehouse/db.h"
@@ -73,6 +76,7 @@ class Auditor {
       RETURN_IF_ERROR(AuditEndpoint(endpoint, schedule));
       schedule = false;
     }
+    RETURN_IF_ERROR(AuditCurated());
     return std::move(report_);
   }
 
@@ -172,6 +176,7 @@ class Auditor {
       const std::vector<cmc::QuoteRow> no_rows;
       const std::vector<cmc::QuoteRow>* rows = parsed->quotes ? &parsed->quotes->rows : &no_rows;
       warehouse::RowsChecksum lake_sum = warehouse::ChecksumQuotes(*rows);
+      audited_[object.key] = {parsed->ref.sha256, lake_sum};
       day.lake_rows += lake_sum.rows;
       ASSIGN_OR_RETURN(warehouse::RowsChecksum db_sum, DatabaseChecksum(*rows));
       day.db_rows += db_sum.rows;
@@ -201,6 +206,85 @@ class Auditor {
     }
     for (const auto& [key, sha] : ledger_sha) {
       Find("not_in_lake", date, key, "in the ledger (loaded) but no longer in the lake");
+    }
+    return Status::Ok();
+  }
+
+  // The analytics layer (compact.h): each closed day with sources has a current manifest that
+  // names exactly the lake's objects, with the sha256 and, for quotes, the rows and checksum
+  // this audit found for each (which it compared with the database above), and its file is
+  // there with the size the manifest gives, alone in its folder.
+  Status AuditCurated() {
+    const std::string today = FormatDate(SystemNow());
+    SourceIndex index(lake_);
+    for (const CuratedTable& table : CuratedTables()) {
+      ASSIGN_OR_RETURN(std::set<std::string> days, index.Days(table));
+      for (const std::string& date : days) {
+        if (!InRange(date)) continue;
+        if (stop_.stopped()) return UnavailableError("audit interrupted");
+        RETURN_IF_ERROR(AuditCuratedDay(index, table, date, date < today));
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status AuditCuratedDay(SourceIndex& index, const CuratedTable& table, const std::string& date,
+                         bool closed) {
+    ASSIGN_OR_RETURN(std::vector<SourceObject> sources, index.DaySources(table, date));
+    ASSIGN_OR_RETURN(std::optional<DayManifest> manifest,
+                     ReadCurrentManifest(lake_, table.name, date));
+    const std::string manifest_key =
+        manifest ? lake::ManifestKey(table.name, date, manifest->version) : "";
+    if (!manifest) {
+      if (closed) {
+        report_.notices.push_back(
+            {"not_compacted", date, "",
+             fmt::format("{}: {} raw object(s), no Parquet file yet (coinlake compact --from {} "
+                         "--to {})",
+                         table.name, sources.size(), date, date)});
+      }
+      return Status::Ok();
+    }
+    if (table.name == kQuotesTable) Day(date).curated_rows = manifest->rows;
+    if (!manifest->SameSources(sources)) {
+      Find("manifest_stale", date, manifest_key,
+           fmt::format("{}: built from {} object(s), the lake holds {} for the day: compact again",
+                       table.name, manifest->sources.size(), sources.size()));
+    }
+    for (const ManifestSource& source : manifest->sources) {
+      auto seen = audited_.find(source.key);
+      if (seen == audited_.end()) continue;  // not audited here (out of range)
+      const bool rows_differ =
+          table.name == kQuotesTable && !source.by_point &&
+          (seen->second.rows.rows != source.rows || seen->second.rows.md5 != source.checksum);
+      if (seen->second.sha256 != source.sha256 || rows_differ) {
+        Find("manifest_differs", date, source.key,
+             fmt::format("{} manifest v{}: sha256 {} rows {} md5 {}; the lake: sha256 {} rows {} "
+                         "md5 {}",
+                         table.name, manifest->version, source.sha256, source.rows, source.checksum,
+                         seen->second.sha256, seen->second.rows.rows, seen->second.rows.md5));
+      }
+    }
+    ASSIGN_OR_RETURN(std::vector<lake::ObjectInfo> files,
+                     lake_.ListAll(lake::CuratedDayPrefix(table.name, date)));
+    bool found = false;
+    for (const lake::ObjectInfo& file : files) {
+      if (file.key != manifest->file_key) {
+        Find("curated_extra", date, file.key,
+             fmt::format("not the file manifest v{} names: engines reading the folder count its "
+                         "rows twice (coinlake compact --force --from {} --to {} removes it)",
+                         manifest->version, date, date));
+      } else if (file.size != manifest->file_bytes) {
+        Find("curated_differs", date, file.key,
+             fmt::format("{} bytes, the manifest says {}", file.size, manifest->file_bytes));
+        found = true;
+      } else {
+        found = true;
+      }
+    }
+    if (!found) {
+      Find("curated_missing", date, manifest->file_key,
+           fmt::format("named by {} but not in the lake", manifest_key));
     }
     return Status::Ok();
   }
@@ -277,6 +361,11 @@ class Auditor {
   StopSignal& stop_;
   AuditReport report_;
   std::set<TimePoint> filled_;  // times of listings snapshots from history
+  struct Audited {
+    std::string sha256;  // of the stored bytes
+    warehouse::RowsChecksum rows;
+  };
+  std::map<std::string, Audited> audited_;  // every raw object re-parsed above, by key
 };
 
 }  // namespace
@@ -292,11 +381,15 @@ nlohmann::json AuditReport::ToJson() const {
                            {"db_rows", d.db_rows},
                            {"expected_snapshots", d.expected_snapshots},
                            {"snapshots", d.snapshots},
-                           {"filled_snapshots", d.filled_snapshots}});
+                           {"filled_snapshots", d.filled_snapshots},
+                           {"curated_rows", d.curated_rows}});
   }
-  for (const AuditFinding& f : findings) {
-    out["findings"].push_back(
-        {{"kind", f.kind}, {"date", f.date}, {"key", f.key}, {"detail", f.detail}});
+  for (const auto& [list, name] : {std::pair{&findings, "findings"}, {&notices, "notices"}}) {
+    out[name] = nlohmann::json::array();
+    for (const AuditFinding& f : *list) {
+      out[name].push_back(
+          {{"kind", f.kind}, {"date", f.date}, {"key", f.key}, {"detail", f.detail}});
+    }
   }
   return out;
 }
@@ -304,21 +397,26 @@ nlohmann::json AuditReport::ToJson() const {
 std::string AuditReport::ToText() const {
   // Rows are counted per object, as each object's rows are compared with the database: a quote
   // that two snapshots share (its coin had not moved) counts in both.
-  constexpr std::string_view kRow = "{:<10}  {:>7}  {:>7}  {:>13}  {:>13}  {:>9}  {:>7}  {:>7}\n";
+  constexpr std::string_view kRow =
+      "{:<10}  {:>7}  {:>7}  {:>13}  {:>13}  {:>9}  {:>7}  {:>7}  {:>11}\n";
   std::string out;
   if (!days.empty()) {
     out += fmt::format(kRow, "date", "objects", "ledger", "object rows", "rows in", "snapshots",
-                       "filled", "missing");
-    out += fmt::format(kRow, "", "in lake", "rows", "in lake", "database", "", "history", "slots");
+                       "filled", "missing", "quote rows");
+    out += fmt::format(kRow, "", "in lake", "rows", "in lake", "database", "", "history", "slots",
+                       "in Parquet");
   }
   for (const AuditDay& d : days) {
     out += fmt::format(kRow, d.date, d.lake_objects, d.ledger_objects, d.lake_rows, d.db_rows,
                        d.snapshots, d.filled_snapshots,
-                       d.expected_snapshots - d.snapshots - d.filled_snapshots);
+                       d.expected_snapshots - d.snapshots - d.filled_snapshots, d.curated_rows);
   }
   for (const AuditFinding& f : findings) {
     out +=
         fmt::format("{}  {}  {}{}{}\n", f.date, f.kind, f.key, f.key.empty() ? "" : "  ", f.detail);
+  }
+  for (const AuditFinding& f : notices) {
+    out += fmt::format("{}  notice: {}  {}\n", f.date, f.kind, f.detail);
   }
   return out;
 }

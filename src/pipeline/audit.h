@@ -1,7 +1,8 @@
 // `coinlake audit`: reconciles the lake with the database and the expected schedule.
 //
 // Per UTC day: raw objects in the lake, ledger rows, and quote rows, each object re-parsed and
-// its rows' checksum (warehouse/checksum.h) compared with the database's; then the listings
+// its rows' checksum (warehouse/checksum.h) compared with the database's; each closed day's
+// Parquet manifests (compact.h) against those objects; then the listings
 // snapshots against the schedule (one every `interval`, or the schedule the cycles recorded,
 // changes included), each gap named with its cause from `runs` when one is recorded. A slot
 // with a listings snapshot from history (raw/cmc/listings_historical/ at the slot's time, which
@@ -40,13 +41,18 @@ struct AuditDay {
   int64_t expected_snapshots = 0;
   int64_t snapshots = 0;         // listings snapshots present
   int64_t filled_snapshots = 0;  // missing slots filled from history (listings_historical)
+  int64_t curated_rows = 0;      // quote rows of the day's Parquet file (its manifest); 0: none
 };
 
 // One discrepancy. kind: not_loaded (in the lake, neither in the ledger nor in the database),
 // ledger_missing (its rows are in the database, its ledger row is not), not_in_lake (in the
 // ledger, not in the lake), changed (the object's sha256 differs from the ledger's),
 // rows_differ (the database's rows of the object differ from a re-parse), unreadable (the
-// object does not parse), gap (snapshots missing from the schedule).
+// object does not parse), gap (snapshots missing from the schedule). The analytics layer
+// (compact.h): manifest_stale (the lake holds other objects for the day than the manifest names),
+// manifest_differs (an object's sha256, rows or checksum differ from the manifest's),
+// curated_missing / curated_differs (the manifest's file is absent or of another size),
+// curated_extra (a file in the day's folder the manifest does not name).
 struct AuditFinding {
   std::string kind;
   std::string date;
@@ -57,11 +63,14 @@ struct AuditFinding {
 struct AuditReport {
   std::vector<AuditDay> days;
   std::vector<AuditFinding> findings;
+  // Not discrepancies, so clean() ignores them: not_compacted (a closed day with raw objects and
+  // no Parquet file yet; `run` compacts each day after it closes, `compact` on demand).
+  std::vector<AuditFinding> notices;
   // The schedule slots no snapshot fills, live or from history: what `audit --fill` asks for.
   std::vector<TimePoint> missing_slots;
   bool clean() const { return findings.empty(); }
   nlohmann::json ToJson() const;
-  // One line per day, then one per finding.
+  // One line per day, then one per finding, then one per notice.
   std::string ToText() const;
 };
 

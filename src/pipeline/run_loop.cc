@@ -7,6 +7,7 @@
 
 #include "cmc/parser.h"
 #include "common/log.h"
+#include "pipeline/compact_schedule.h"
 #include "pipeline/run_health.h"
 #include "pipeline/run_lock.h"
 #include "pipeline/scheduler.h"
@@ -36,7 +37,9 @@ class Loop {
         stop_(stop),
         lock_(std::move(lock)),
         pipeline_(std::move(pipeline)),
-        scheduler_(options.fetch.schedule, options.fetch.clock()) {
+        scheduler_(options.fetch.schedule, options.fetch.clock()),
+        compaction_(
+            std::make_unique<CompactSchedule>(options.fetch.lake_url, options.fetch.clock, stop)) {
     health_.host = HostName();
     health_.pid = getpid();
     health_.started = options_.fetch.clock();
@@ -99,6 +102,7 @@ class Loop {
     }
     // A 5000-coin cycle peaks at tens of MB of buffers (body, gzip, rows, COPY text) that the
     // allocator would otherwise keep: hand them back so the idle loop stays small.
+    compaction_->AfterCycle(scheduler_.NextTick());
     cmc::ReleaseThreadParser();
     malloc_trim(0);
     health_.rss_bytes = ResidentSetBytes();
@@ -137,6 +141,10 @@ class Loop {
                  {{"error", fresh.status().ToString()}});
       return;
     }
+    if (fresh->fetch.lake_url != options_.fetch.lake_url) {
+      compaction_ =
+          std::make_unique<CompactSchedule>(fresh->fetch.lake_url, fresh->fetch.clock, stop_);
+    }
     options_ = std::move(fresh).value();
     pipeline_ = std::move(pipeline);
     scheduler_.Replace(options_.fetch.schedule, options_.fetch.clock());
@@ -152,6 +160,7 @@ class Loop {
   std::unique_ptr<RunLock> lock_;
   std::unique_ptr<Pipeline> pipeline_;
   Scheduler scheduler_;
+  std::unique_ptr<CompactSchedule> compaction_;
   RunHealth health_;
 };
 

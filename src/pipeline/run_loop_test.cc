@@ -20,6 +20,7 @@
 
 #include "cmc/sim.h"
 #include "pipeline/fetch.h"
+#include "pipeline/test_lake.h"
 #include "tests/status_matchers.h"
 #include "tests/test_support.h"
 
@@ -117,8 +118,8 @@ class RunLoopTest : public ::testing::Test {
     return {COINLAKE_BINARY, "--database-url", db_.url(), "--config", config_, "run"};
   }
 
-  testing::TestDatabase db_;
-  testing::TempDir dir_;
+  coinlake::testing::TestDatabase db_;
+  coinlake::testing::TempDir dir_;
   std::unique_ptr<cmc::Simulator> sim_;
   std::string config_;
 };
@@ -181,6 +182,23 @@ TEST_F(RunLoopTest, OneRunPerDatabaseHeartbeatMetricsReloadAndStop) {
   EXPECT_EQ(db_.Scalar("SELECT state FROM pipeline_heartbeat"), "stopped");
   auto conn = db_.Connect();
   EXPECT_EQ(conn->Query("SELECT pg_try_advisory_lock(7165061455155391333)")->text(0, 0), "t");
+}
+
+// The lake holds two closed days nobody compacted: `run` compacts them between its cycles (both
+// at once: the next cycle is minutes away) and a day of its own snapshots stays open.
+TEST_F(RunLoopTest, ClosedDaysAreCompactedBetweenCycles) {
+  testing::MakeLake(dir_.path() + "/lake", 1);  // 2026-03-31 and 2026-04-01
+  RunProcess run(Args(), dir_.path(), "run");
+  const std::string curated = dir_.path() + "/lake/curated/_manifests/quotes/";
+  ASSERT_TRUE(Eventually([&] {
+    return std::filesystem::exists(curated + "dt=2026-03-31/v000001.json") &&
+           std::filesystem::exists(curated + "dt=2026-04-01/v000001.json");
+  })) << run.out();
+  EXPECT_NE(run.out().find("\"msg\":\"curated day compacted\""), std::string::npos);
+  // Today's snapshots are not compacted: the day is open.
+  EXPECT_FALSE(std::filesystem::exists(curated + "dt=" + FormatDate(SystemNow())));
+  run.Signal(SIGTERM);
+  EXPECT_EQ(run.Wait(60s), 0) << run.err();
 }
 
 // A database that accepts TCP connections and never answers: each cycle ends with an error

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Analytics check (ctest, label integration): fills a lake and a database through the pipeline
-# (coinlake sim -> fetch x3), then reads raw/ and curated/ with DuckDB (hive partitioning) and
+# (coinlake sim -> fetch x3 -> compact), then reads raw/ and curated/ with DuckDB (hive partitioning) and
 # requires the same row counts as the database for the same objects.
 # Usage: analytics_check.sh COINLAKE_BINARY   (needs COINLAKE_TEST_DATABASE_URL from scripts/test)
 set -euo pipefail
@@ -38,6 +38,11 @@ for _ in 1 2 3; do
   "$COINLAKE" fetch --limit 250 >/dev/null
   sleep 1.1  # a new data second: a new snapshot key
 done
+
+# The days are still open: compact names them (from the ledger, in case midnight passed).
+first_day=$(psql -qtA "$COINLAKE_DATABASE_URL" -c "SELECT to_char(min(data_ts) AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM lake_objects")
+last_day=$(psql -qtA "$COINLAKE_DATABASE_URL" -c "SELECT to_char(max(data_ts) AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM lake_objects")
+"$COINLAKE" compact --from "$first_day" --to "$last_day" >/dev/null
 
 duck="$(node "$HERE/lake_counts.mjs" "$WORK/lake")"
 echo "duckdb: $duck"

@@ -35,5 +35,5 @@ const raw = await one(`
 const curated = await one(`
   SELECT count(*) AS curated_rows, count(DISTINCT (cmc_id, quote_currency, ts)) AS curated_quotes,
          count(DISTINCT dt) AS curated_days
-  FROM read_csv('${lake}/curated/quotes/*/*.csv.gz', hive_partitioning = true, header = true)`);
+  FROM read_parquet('${lake}/curated/quotes/*/*.parquet', hive_partitioning = true)`);
 console.log(JSON.stringify({ ...raw, ...curated }));

@@ -90,7 +90,7 @@ for (const [key, file] of objects) {
     if (ledger.has(key)) problem(`${key} is quarantined but was loaded`);
     continue;
   }
-  if (key.startsWith('curated/quotes/')) { curated += 1; continue; }
+  if (key.startsWith('curated/')) { curated += 1; continue; }
   const m = rawBodyRe.exec(key);
   if (!m) continue;
   const stored = fs.readFileSync(file);

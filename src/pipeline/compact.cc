@@ -1,0 +1,371 @@
+#include "pipeline/compact.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+
+#include "common/bytes.h"
+#include "common/log.h"
+#include "lake/keys.h"
+#include "parquet/writer.h"
+#include "pipeline/day_manifest.h"
+#include "pipeline/load_object.h"
+#include "pipeline/quote_spill.h"
+#include "warehouse/checksum.h"
+
+namespace coinlake::pipeline {
+namespace {
+
+// Records of one coin-id range held in memory at a time (quote_spill.h), and rows per row group:
+// with the writer's row group buffer, a compaction stays well under 200 MB whatever the day.
+constexpr int64_t kSpillBudgetBytes = 32 << 20;
+constexpr int64_t kRowGroupRows = 250'000;
+constexpr int64_t kPageRows = 20'000;
+
+int64_t Micros(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+
+parquet::WriterOptions FileOptions(std::string_view table, const std::string& date) {
+  parquet::WriterOptions options;
+  options.row_group_rows = kRowGroupRows;
+  options.page_rows = kPageRows;
+  options.metadata = {{"coinlake.table", std::string(table)}, {"coinlake.date", date}};
+  return options;
+}
+
+StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return UnavailableError(fmt::format("cannot read {}", path));
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return UnavailableError(fmt::format("reading {} failed", path));
+  return data;
+}
+
+// Removes the staging file however the compaction ends.
+struct StagingFile {
+  std::string path;
+  ~StagingFile() { ::unlink(path.c_str()); }
+};
+
+StatusOr<TimePoint> ParseDay(const std::string& date) {
+  auto t = ParseIso8601(date + "T00:00:00Z");
+  if (!t.ok() || FormatDate(*t) != date) {
+    return InvalidArgumentError(fmt::format("'{}' is not a date (YYYY-MM-DD)", date));
+  }
+  return *t;
+}
+
+}  // namespace
+
+struct Compactor::Built {
+  std::vector<ManifestSource> sources;
+  int64_t rows = 0;
+  int64_t row_groups = 0;
+};
+
+Compactor::Compactor(lake::ObjectStore& lake, std::string temp_dir, Clock clock)
+    : lake_(lake), temp_dir_(std::move(temp_dir)), clock_(std::move(clock)), sources_(lake) {
+  if (temp_dir_.empty()) {
+    const char* tmp = std::getenv("TMPDIR");
+    temp_dir_ = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+  }
+}
+
+StatusOr<Compactor::Built> Compactor::BuildQuotes(const std::string& date,
+                                                  const std::vector<SourceObject>& sources,
+                                                  const std::string& path) {
+  Built built;
+  QuoteSpill spill(temp_dir_, kSpillBudgetBytes);
+  const auto snapshots = std::count_if(sources.begin(), sources.end(),
+                                       [](const SourceObject& s) { return !s.by_point; });
+  bool planned = false;
+  for (const SourceObject& source : sources) {
+    ASSIGN_OR_RETURN(std::string stored, lake_.Get(source.key));
+    ManifestSource entry{
+        source.key, static_cast<int64_t>(stored.size()), Sha256Hex(stored), source.by_point, 0, ""};
+    auto parsed = ParseRawObject(source.key, stored);
+    if (!parsed.ok()) {
+      // raw/ holds only answers that parsed when fetched: one that no longer does is kept out of
+      // the day and named in its manifest (0 rows), as `audit` names it.
+      log::Warn("a raw object does not parse: left out of its curated day",
+                {{"key", source.key}, {"error", parsed.status().ToString()}});
+      built.sources.push_back(std::move(entry));
+      continue;
+    }
+    std::vector<cmc::QuoteRow> rows;
+    if (parsed->quotes) rows = std::move(parsed->quotes->rows);
+    if (source.by_point) {
+      std::erase_if(rows, [&](const cmc::QuoteRow& r) { return FormatDate(r.ts) != date; });
+    }
+    if (!planned && !rows.empty()) {
+      std::vector<int64_t> ids;
+      for (const cmc::QuoteRow& r : rows) ids.push_back(r.cmc_id);
+      spill.PlanRanges(std::move(ids), static_cast<int64_t>(rows.size()) * (snapshots + 1));
+      planned = true;
+    }
+    // A snapshot's rows carry the time of the answer (the database's snapshot_ts), listings of
+    // a past date the time asked for (ref.data_ts, endpoints.cc); a point of history its own.
+    const TimePoint snapshot = parsed->ref.data_ts;
+    for (const cmc::QuoteRow& r : rows) {
+      RETURN_IF_ERROR(spill.Add(source.by_point ? r.ts : snapshot, r, source.key));
+    }
+    warehouse::RowsChecksum sum = warehouse::ChecksumQuotes(rows);
+    entry.rows = sum.rows;
+    entry.checksum = sum.md5;
+    built.rows += sum.rows;
+    built.sources.push_back(std::move(entry));
+  }
+  ASSIGN_OR_RETURN(auto sink, parquet::FileSink::Create(path));
+  ASSIGN_OR_RETURN(auto writer, parquet::Writer::Create(
+                                    QuotesSchema(), FileOptions(kQuotesTable, date), sink.get()));
+  RETURN_IF_ERROR(spill.Emit(*writer));
+  RETURN_IF_ERROR(writer->Close());
+  RETURN_IF_ERROR(sink->Close());
+  built.row_groups = (built.rows + kRowGroupRows - 1) / kRowGroupRows;
+  return built;
+}
+
+StatusOr<Compactor::Built> Compactor::BuildGlobalMetrics(const std::string& date,
+                                                         const std::vector<SourceObject>& sources,
+                                                         const std::string& path) {
+  // A day of global metrics is a few hundred rows: sorted in memory.
+  struct Row {
+    int64_t snapshot_us;
+    cmc::GlobalMetricsRow values;
+    size_t source;
+  };
+  Built built;
+  std::vector<Row> rows;
+  for (const SourceObject& source : sources) {
+    ASSIGN_OR_RETURN(std::string stored, lake_.Get(source.key));
+    ManifestSource entry{
+        source.key, static_cast<int64_t>(stored.size()), Sha256Hex(stored), source.by_point, 0, ""};
+    auto parsed = ParseRawObject(source.key, stored);
+    if (!parsed.ok()) {
+      log::Warn("a raw object does not parse: left out of its curated day",
+                {{"key", source.key}, {"error", parsed.status().ToString()}});
+      built.sources.push_back(std::move(entry));
+      continue;
+    }
+    if (parsed->global_metrics) {
+      for (cmc::GlobalMetricsRow& r : parsed->global_metrics->rows) {
+        if (source.by_point && FormatDate(r.ts) != date) continue;
+        int64_t snapshot = Micros(source.by_point ? r.ts : parsed->ref.data_ts);
+        rows.push_back({snapshot, std::move(r), built.sources.size()});
+        ++entry.rows;
+      }
+    }
+    built.rows += entry.rows;
+    built.sources.push_back(std::move(entry));
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    return std::tie(a.values.quote_currency, a.snapshot_us) <
+           std::tie(b.values.quote_currency, b.snapshot_us);
+  });
+  ASSIGN_OR_RETURN(auto sink, parquet::FileSink::Create(path));
+  ASSIGN_OR_RETURN(auto writer,
+                   parquet::Writer::Create(GlobalMetricsSchema(),
+                                           FileOptions(kGlobalMetricsTable, date), sink.get()));
+  auto number = [&](const std::optional<double>& v) {
+    v ? writer->AppendDouble(*v) : writer->AppendNull();
+  };
+  auto count = [&](const std::optional<int64_t>& v) {
+    v ? writer->AppendInt64(*v) : writer->AppendNull();
+  };
+  for (const Row& row : rows) {
+    const cmc::GlobalMetricsRow& r = row.values;
+    writer->AppendTimestampMicros(row.snapshot_us);
+    writer->AppendTimestampMicros(Micros(r.ts));
+    writer->AppendString(r.quote_currency);
+    number(r.total_market_cap);
+    number(r.total_volume_24h);
+    number(r.btc_dominance);
+    number(r.eth_dominance);
+    count(r.active_cryptocurrencies);
+    count(r.active_exchanges);
+    count(r.active_market_pairs);
+    number(r.defi_market_cap);
+    number(r.stablecoin_market_cap);
+    writer->AppendString(built.sources[row.source].key);
+    RETURN_IF_ERROR(writer->EndRow());
+  }
+  RETURN_IF_ERROR(writer->Close());
+  RETURN_IF_ERROR(sink->Close());
+  built.row_groups = (built.rows + kRowGroupRows - 1) / kRowGroupRows;
+  return built;
+}
+
+Status Compactor::RemoveReplaced(const CuratedTable& table, const std::string& date,
+                                 const std::string& keep) {
+  ASSIGN_OR_RETURN(std::vector<lake::ObjectInfo> objects,
+                   lake_.ListAll(lake::CuratedDayPrefix(table.name, date)));
+  for (const lake::ObjectInfo& info : objects) {
+    if (info.key == keep) continue;
+    RETURN_IF_ERROR(lake_.Delete(info.key));
+    log::Info("replaced curated file deleted", {{"key", info.key}});
+  }
+  return Status::Ok();
+}
+
+StatusOr<CompactedDay> Compactor::CompactDay(const CuratedTable& table, const std::string& date,
+                                             bool force) {
+  const auto started = std::chrono::steady_clock::now();
+  RETURN_IF_ERROR(ParseDay(date).status());
+  CompactedDay day;
+  day.table = std::string(table.name);
+  day.date = date;
+  ASSIGN_OR_RETURN(std::vector<SourceObject> sources, sources_.DaySources(table, date));
+  ASSIGN_OR_RETURN(std::optional<DayManifest> current,
+                   ReadCurrentManifest(lake_, table.name, date));
+  day.sources = static_cast<int64_t>(sources.size());
+  if (sources.empty() && !current) {
+    day.outcome = "no_sources";
+    return day;
+  }
+  if (current && current->SameSources(sources) && !force) {
+    day.outcome = "up_to_date";
+    day.file_key = current->file_key;
+    day.version = current->version;
+    day.rows = current->rows;
+    day.bytes = current->file_bytes;
+    return day;
+  }
+  StagingFile staging{
+      fmt::format("{}/coinlake-compact-{}-{}-{}.parquet", temp_dir_, table.name, date, ::getpid())};
+  Built built;
+  if (table.name == kQuotesTable) {
+    ASSIGN_OR_RETURN(built, BuildQuotes(date, sources, staging.path));
+  } else {
+    ASSIGN_OR_RETURN(built, BuildGlobalMetrics(date, sources, staging.path));
+  }
+  ASSIGN_OR_RETURN(std::string file, ReadWholeFile(staging.path));
+  const std::string sha256 = Sha256Hex(file);
+  const std::string key = lake::CuratedFileKey(table.name, date, sha256.substr(0, 12));
+  day.file_key = key;
+  day.rows = built.rows;
+  day.bytes = static_cast<int64_t>(file.size());
+  if (current && current->file_sha256 == sha256) {
+    day.outcome = "unchanged";
+    day.version = current->version;
+  } else {
+    RETURN_IF_ERROR(lake_.Put(key, file));
+    file.clear();
+    file.shrink_to_fit();
+    DayManifest manifest;
+    manifest.table = std::string(table.name);
+    manifest.date = date;
+    manifest.version = current ? current->version + 1 : 1;
+    manifest.compacted_at = FormatIso8601(clock_());
+    manifest.coinlake_version = COINLAKE_VERSION;
+    manifest.file_key = key;
+    manifest.file_bytes = day.bytes;
+    manifest.file_sha256 = sha256;
+    manifest.rows = built.rows;
+    manifest.row_groups = built.row_groups;
+    manifest.sources = std::move(built.sources);
+    // Write-once: a compaction racing this one for the same version fails here (DATA_LOSS)
+    // rather than hide its manifest; the next run finds the day up to date or stale.
+    RETURN_IF_ERROR(lake_.Put(lake::ManifestKey(table.name, date, manifest.version),
+                              manifest.ToJson().dump(1) + "\n"));
+    day.outcome = "compacted";
+    day.version = manifest.version;
+  }
+  RETURN_IF_ERROR(RemoveReplaced(table, date, key));
+  day.milliseconds = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::steady_clock::now() - started)
+                         .count();
+  log::Info("curated day compacted", {{"table", day.table},
+                                      {"date", day.date},
+                                      {"outcome", day.outcome},
+                                      {"key", day.file_key},
+                                      {"version", day.version},
+                                      {"sources", day.sources},
+                                      {"rows", day.rows},
+                                      {"bytes", day.bytes},
+                                      {"ms", day.milliseconds}});
+  return day;
+}
+
+StatusOr<std::vector<std::string>> Compactor::StaleDays(const CuratedTable& table,
+                                                        const std::string& from,
+                                                        const std::string& to) {
+  const std::string today = FormatDate(clock_());
+  ASSIGN_OR_RETURN(std::set<std::string> days, sources_.Days(table));
+  std::vector<std::string> stale;
+  for (const std::string& date : days) {
+    if (date >= today || (!from.empty() && date < from) || (!to.empty() && date > to)) continue;
+    ASSIGN_OR_RETURN(std::vector<SourceObject> sources, sources_.DaySources(table, date));
+    ASSIGN_OR_RETURN(std::optional<DayManifest> current,
+                     ReadCurrentManifest(lake_, table.name, date));
+    if (!current || !current->SameSources(sources)) stale.push_back(date);
+  }
+  return stale;
+}
+
+nlohmann::json CompactReport::ToJson() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const CompactedDay& d : days) {
+    out.push_back({{"table", d.table},
+                   {"date", d.date},
+                   {"outcome", d.outcome},
+                   {"key", d.file_key},
+                   {"version", d.version},
+                   {"sources", d.sources},
+                   {"rows", d.rows},
+                   {"bytes", d.bytes},
+                   {"ms", d.milliseconds}});
+  }
+  return out;
+}
+
+StatusOr<CompactReport> RunCompact(const CompactOptions& options, StopSignal& stop) {
+  std::vector<const CuratedTable*> tables;
+  for (const std::string& name : options.tables) {
+    const CuratedTable* table = FindCuratedTable(name);
+    if (table == nullptr) {
+      return InvalidArgumentError(
+          fmt::format("--tables: no table '{}' (quotes, global_metrics)", name));
+    }
+    tables.push_back(table);
+  }
+  if (tables.empty()) {
+    for (const CuratedTable& t : CuratedTables()) tables.push_back(&t);
+  }
+  if (!options.from_date.empty()) RETURN_IF_ERROR(ParseDay(options.from_date).status());
+  if (!options.to_date.empty()) RETURN_IF_ERROR(ParseDay(options.to_date).status());
+  ASSIGN_OR_RETURN(auto lake, lake::OpenObjectStore(options.lake_url, &stop));
+  Compactor compactor(*lake, options.temp_dir);
+  CompactReport report;
+  for (const CuratedTable* table : tables) {
+    std::vector<std::string> days;
+    if (!options.from_date.empty() && !options.to_date.empty()) {
+      // Named days, the open one included: each is looked at, sources or not.
+      ASSIGN_OR_RETURN(TimePoint day, ParseDay(options.from_date));
+      for (; FormatDate(day) <= options.to_date; day += std::chrono::hours(24)) {
+        days.push_back(FormatDate(day));
+      }
+    } else {
+      ASSIGN_OR_RETURN(std::set<std::string> all, compactor.sources().Days(*table));
+      const std::string today = FormatDate(SystemNow());
+      for (const std::string& d : all) {
+        if (!options.from_date.empty() && d < options.from_date) continue;
+        if (!options.to_date.empty() ? d > options.to_date : d >= today) continue;
+        days.push_back(d);
+      }
+    }
+    for (const std::string& date : days) {
+      if (stop.stopped()) return UnavailableError("compact interrupted");
+      ASSIGN_OR_RETURN(CompactedDay day, compactor.CompactDay(*table, date, options.force));
+      if (day.sources > 0 || day.version > 0) report.days.push_back(std::move(day));
+    }
+  }
+  return report;
+}
+
+}  // namespace coinlake::pipeline
