@@ -8,7 +8,7 @@
 //     is Parquet TIMESTAMP(MICROS, UTC); ids BIGINT; amounts DOUBLE; strings VARCHAR), ORDER BY
 //     cmc_id, quote_currency, snapshot_ts, COPY TO one Parquet file (ZSTD) per day under
 //     OUT_DIR/quotes/dt=DAY/; the same for the day's global metrics responses under
-//     OUT_DIR/global_metrics/dt=DAY/. The JSON schema is given (columns=...), so DuckDB does not
+//     OUT_DIR/global_metrics/dt=DAY/ (sorted by quote_currency, ts). The JSON schema is given (columns=...), so DuckDB does not
 //     sample the files to infer it: its fastest way.
 //
 //   node compact_duckdb.mjs query GLOB_A GLOB_B DAY ROUNDS COIN
@@ -78,10 +78,11 @@ async function convert(lake, out, days) {
                'USD' AS quote_currency, data.quote.USD.total_market_cap,
                data.quote.USD.total_volume_24h, data.btc_dominance, data.eth_dominance,
                data.active_cryptocurrencies, data.active_exchanges, data.active_market_pairs,
-               data.quote.USD.defi_market_cap, data.quote.USD.stablecoin_market_cap
+               data.quote.USD.defi_market_cap, data.quote.USD.stablecoin_market_cap,
+               substr(filename, ${strip}) AS lake_key
         FROM read_json(${src('global_metrics_latest')}, columns = ${GLOBAL_SCHEMA},
-                       format = 'auto')
-        ORDER BY snapshot_ts)
+                       format = 'auto', filename = true)
+        ORDER BY quote_currency, ts, snapshot_ts)
       TO ${quote(`${out}/global_metrics/dt=${day}/global_metrics_${day}.parquet`)}
       (FORMAT parquet, COMPRESSION zstd)`);
   }

@@ -69,7 +69,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS coinlake.coinlake_global_metrics (
   active_exchanges        bigint,
   active_market_pairs     bigint,
   defi_market_cap         double,
-  stablecoin_market_cap   double
+  stablecoin_market_cap   double,
+  lake_key                string      -- the raw object the row came from
 )
 PARTITIONED BY (dt string)
 STORED AS PARQUET
