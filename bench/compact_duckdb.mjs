@@ -20,6 +20,8 @@
 //     Files, row groups, the largest row group and the codecs of a set of Parquet files.
 //   node compact_duckdb.mjs diff GLOB_A GLOB_B
 //     {"only_a": n, "only_b": n}: rows (all columns, as multisets) in one set and not the other.
+//   node compact_duckdb.mjs checksum GLOB
+//     {"n": rows, "hash_sum": the sum of the rows' hashes}: equal for the same multiset of rows.
 //   node compact_duckdb.mjs count GLOB
 //     The number of rows in a set of Parquet files.
 import { mkdirSync } from 'node:fs';
@@ -157,7 +159,16 @@ async function diff(globA, globB) {
   console.log(JSON.stringify(r, (k, v) => (typeof v === 'bigint' ? Number(v) : v)));
 }
 
+// An order-free checksum of a set of Parquet files: the row count and the sum of every row's
+// hash (the row as one struct, by column order; streaming, so cheap at any size).
+async function checksum(glob) {
+  const [r] = await rows(`SELECT count(*)::BIGINT AS n, sum(hash(t))::VARCHAR AS hash_sum
+    FROM read_parquet(${quote(glob)}) t`);
+  console.log(JSON.stringify(r, (k, v) => (typeof v === 'bigint' ? Number(v) : v)));
+}
+
 if (mode === 'layout' && args.length === 1) await layout(args[0]);
+else if (mode === 'checksum' && args.length === 1) await checksum(args[0]);
 else if (mode === 'diff' && args.length === 2) await diff(args[0], args[1]);
 else if (mode === 'count' && args.length === 1) {
   const [r] = await rows(`SELECT count(*)::BIGINT AS n FROM read_parquet(${quote(args[0])})`);
@@ -168,6 +179,6 @@ else if (mode === 'query' && args.length === 5) {
   await query(args[0], args[1], args[2], Number(args[3]), Number(args[4]));
 }
 else {
-  console.error('usage: compact_duckdb.mjs convert LAKE OUT DAY... | query GLOB_A GLOB_B DAY ROUNDS COIN | layout GLOB | diff GLOB_A GLOB_B | count GLOB');
+  console.error('usage: compact_duckdb.mjs convert LAKE OUT DAY... | query GLOB_A GLOB_B DAY ROUNDS COIN | layout GLOB | diff GLOB_A GLOB_B | checksum GLOB | count GLOB');
   process.exit(2);
 }
