@@ -1,7 +1,5 @@
 #include "lake/file_object_store.h"
 
-#include "common/bytes.h"
-
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -11,7 +9,11 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <random>
+#include <vector>
+
+#include "common/bytes.h"
 
 namespace coinlake::lake {
 namespace fs = std::filesystem;
@@ -105,7 +107,11 @@ StatusOr<std::unique_ptr<FileObjectStore>> FileObjectStore::Open(const std::stri
   return std::unique_ptr<FileObjectStore>(new FileObjectStore(canonical));
 }
 
-Status FileObjectStore::Put(const std::string& key, std::string_view data) {
+// Writes a temporary file beside the target with `fill` (then fsyncs it) and links it into place:
+// create-only, atomically. If the name exists, `same` says whether it holds these bytes (a
+// no-op) or others (DATA_LOSS, never overwritten).
+Status FileObjectStore::Publish(const std::string& key, const std::function<Status(int fd)>& fill,
+                                const std::function<StatusOr<bool>(const std::string&)>& same) {
   RETURN_IF_ERROR(ValidateKey(key));
   fs::path target = fs::path(root_) / key;
   fs::path dir = target.parent_path();
@@ -115,7 +121,7 @@ Status FileObjectStore::Put(const std::string& key, std::string_view data) {
   fs::path temp = dir / fmt::format("{}{:016x}", kTempPrefix, rng());
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoError("create", temp.string(), errno);
-  Status written = WriteAll(fd, data, temp.string());
+  Status written = fill(fd);
   if (written.ok() && ::fsync(fd) != 0) written = ErrnoError("fsync", temp.string(), errno);
   ::close(fd);
   if (!written.ok()) {
@@ -127,8 +133,8 @@ Status FileObjectStore::Put(const std::string& key, std::string_view data) {
     int err = errno;
     ::unlink(temp.c_str());
     if (err != EEXIST) return ErrnoError("link", target.string(), err);
-    ASSIGN_OR_RETURN(std::string existing, ReadFile(target.string()));
-    if (existing != data) {
+    ASSIGN_OR_RETURN(bool equal, same(target.string()));
+    if (!equal) {
       return DataLossError(
           fmt::format("object {} exists with different content; not overwritten", key));
     }
@@ -136,6 +142,15 @@ Status FileObjectStore::Put(const std::string& key, std::string_view data) {
   }
   ::unlink(temp.c_str());
   return FsyncPath(dir.string(), O_RDONLY | O_DIRECTORY);
+}
+
+Status FileObjectStore::Put(const std::string& key, std::string_view data) {
+  return Publish(
+      key, [&](int fd) { return WriteAll(fd, data, key); },
+      [&](const std::string& existing) -> StatusOr<bool> {
+        ASSIGN_OR_RETURN(std::string stored, ReadFile(existing));
+        return stored == data;
+      });
 }
 
 Status FileObjectStore::Delete(const std::string& key) {
@@ -144,37 +159,28 @@ Status FileObjectStore::Delete(const std::string& key) {
 }
 
 Status FileObjectStore::PutFile(const std::string& key, const std::string& path) {
-  RETURN_IF_ERROR(ValidateKey(key));
-  fs::path target = fs::path(root_) / key;
-  fs::path dir = target.parent_path();
-  RETURN_IF_ERROR(MakeDirs(root_, dir));
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  fs::path temp = dir / fmt::format("{}{:016x}", kTempPrefix, rng());
-  std::error_code ec;
-  // A copy (not a link of `path`: it may be on another file system), then Put's create-only
-  // link, fsyncs included.
-  fs::copy_file(path, temp, ec);
-  Status written = ec ? UnavailableError(fmt::format("copying {} to {}: {}", path, temp.string(),
-                                                     ec.message()))
-                      : FsyncPath(temp.string(), O_RDONLY);
-  if (!written.ok()) {
-    ::unlink(temp.c_str());
-    return written;
-  }
-  if (::link(temp.c_str(), target.c_str()) != 0) {
-    int err = errno;
-    ::unlink(temp.c_str());
-    if (err != EEXIST) return ErrnoError("link", target.string(), err);
-    ASSIGN_OR_RETURN(std::string existing, Sha256HexOfFile(target.string()));
-    ASSIGN_OR_RETURN(std::string wanted, Sha256HexOfFile(path));
-    if (existing != wanted) {
-      return DataLossError(
-          fmt::format("object {} exists with different content; not overwritten", key));
+  // A copy (not a link of `path`: it may be on another file system), a block at a time.
+  auto copy = [&](int fd) -> Status {
+    int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+      return UnavailableError(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+    std::vector<char> block(1 << 20);
+    Status status = Status::Ok();
+    while (status.ok()) {
+      ssize_t n = ::read(in, block.data(), block.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) status = ErrnoError("read", path, errno);
+      if (n <= 0) break;
+      status = WriteAll(fd, std::string_view(block.data(), static_cast<size_t>(n)), key);
     }
-    return Status::Ok();
-  }
-  ::unlink(temp.c_str());
-  return FsyncPath(dir.string(), O_RDONLY | O_DIRECTORY);
+    ::close(in);
+    return status;
+  };
+  return Publish(key, copy, [&](const std::string& existing) -> StatusOr<bool> {
+    ASSIGN_OR_RETURN(std::string stored, Sha256HexOfFile(existing));
+    ASSIGN_OR_RETURN(std::string wanted, Sha256HexOfFile(path));
+    return stored == wanted;
+  });
 }
 
 StatusOr<std::string> FileObjectStore::Get(const std::string& key) {

@@ -5,6 +5,9 @@
 // fsyncs the folder. A crash leaves at most a ".tmp-" file, which List ignores.
 #pragma once
 
+#include <functional>
+#include <string>
+
 #include "lake/object_store.h"
 
 namespace coinlake::lake {
@@ -30,6 +33,8 @@ class FileObjectStore : public ObjectStore {
   const std::string& root() const { return root_; }
 
  private:
+  Status Publish(const std::string& key, const std::function<Status(int fd)>& fill,
+                 const std::function<StatusOr<bool>(const std::string&)>& same);
   explicit FileObjectStore(std::string root) : root_(std::move(root)) {}
   std::string root_;
 };

@@ -19,38 +19,11 @@ COINLAKE="$1"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-[ -n "${COINLAKE_TEST_DATABASE_URL:-}" ] || fail "COINLAKE_TEST_DATABASE_URL is not set: run scripts/test"
 [ -d "$HERE/node_modules/@duckdb/node-api" ] || fail "DuckDB is not installed: run scripts/test (npm ci in tests/analytics)"
-command -v psql >/dev/null || fail "psql is missing"
 FAKETIME_LIB=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1
 [ -f "$FAKETIME_LIB" ] || fail "libfaketime is missing: apt-get install faketime (scripts/test does)"
-
-WORK="$(mktemp -d)"
-DB="coinlake_engines_$$"
-SIM_PID=""
-cleanup() {
-  [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
-  psql -q "$COINLAKE_TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-psql -q "$COINLAKE_TEST_DATABASE_URL" -c "CREATE DATABASE $DB" >/dev/null
-export COINLAKE_DATABASE_URL="${COINLAKE_TEST_DATABASE_URL%/*}/$DB"
-LAKE="$WORK/lake"
-export COINLAKE_LAKE_URL="file://$LAKE" COINLAKE_SPOOL_DIR="$WORK/spool"
-export CMC_API_KEY="engines-check-key" COINLAKE_LOG_LEVEL=warn
-
-free_port() {
-  local port=$1
-  while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
-  echo "$port"
-}
-wait_port() {
-  for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
-  fail "the simulator does not listen on port $1: $(tail -3 "$WORK/sim.log")"
-}
-stop_sim() { kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null; SIM_PID=""; }
+source "$HERE/../lib/pipeline_env.sh"
+pipeline_env engines
 
 L1="$(date -u -d '4 days ago' +%F)"
 L2="$(date -u -d '3 days ago' +%F)"
@@ -61,13 +34,10 @@ psql -qAt "$COINLAKE_DATABASE_URL" -c "SELECT coinlake_ensure_quote_partitions('
 
 # Live snapshots across midnight, on a simulated clock (the fetches use the real one; a raw key
 # is the response's own status.timestamp).
-port=$(free_port 18950)
 offset=$(($(date +%s) - $(date -u -d "$L1 23:50:00" +%s)))
-env LD_PRELOAD="$FAKETIME_LIB" FAKETIME="-${offset} x30" FAKETIME_DONT_FAKE_MONOTONIC=1 \
-  "$COINLAKE" sim --port "$port" --coins 300 >"$WORK/sim.log" 2>&1 &
-SIM_PID=$!
-wait_port "$port"
-export COINLAKE_CMC_URL="http://127.0.0.1:$port"
+SIM_ENV=(LD_PRELOAD="$FAKETIME_LIB" FAKETIME="-${offset} x30" FAKETIME_DONT_FAKE_MONOTONIC=1)
+start_sim 18950 --coins 300
+SIM_ENV=()
 snapshots() { (find "$LAKE/raw/cmc/listings_latest/dt=$1" -name '*.json.gz' 2>/dev/null || true) | wc -l; }
 # Until two snapshots of the second day (the simulated midnight comes 20 s after the start; a
 # loaded machine slows the fetches, not the clock), at most 2 minutes.
@@ -83,11 +53,7 @@ for day in "$L1" "$L2"; do
 done
 
 # History of the next two days.
-port=$(free_port 18950)
-"$COINLAKE" sim --port "$port" --coins 300 >"$WORK/sim.log" 2>&1 &
-SIM_PID=$!
-wait_port "$port"
-export COINLAKE_CMC_URL="http://127.0.0.1:$port"
+start_sim 18950 --coins 300
 for day in "$D1" "$D2"; do
   "$COINLAKE" backfill --top 25 --from "${day}T00:00:00Z" --to "${day}T12:00:00Z" --interval 1h \
     --endpoints quotes,global >"$WORK/backfill-$day.log" 2>&1 ||

@@ -13,30 +13,11 @@ COINLAKE="$1"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-[ -n "${COINLAKE_TEST_DATABASE_URL:-}" ] || fail "COINLAKE_TEST_DATABASE_URL is not set: run scripts/test"
 [ -d "$HERE/node_modules/hyparquet" ] || fail "the Parquet readers are not installed: run scripts/test (npm ci in tests/parquet)"
-
-WORK="$(mktemp -d)"
-DB="coinlake_parquet_$$"
-SIM_PID=""
-cleanup() {
-  [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
-  psql -q "$COINLAKE_TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-psql -q "$COINLAKE_TEST_DATABASE_URL" -c "CREATE DATABASE $DB" >/dev/null
-export COINLAKE_DATABASE_URL="${COINLAKE_TEST_DATABASE_URL%/*}/$DB"
-export COINLAKE_LAKE_URL="file://$WORK/lake" COINLAKE_SPOOL_DIR="$WORK/spool"
-export CMC_API_KEY="parquet-check-key" COINLAKE_LOG_LEVEL=warn TMPDIR="$WORK"
-
-port=18950
-while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
-"$COINLAKE" sim --port "$port" --coins 400 >"$WORK/sim.log" 2>&1 &
-SIM_PID=$!
-for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-export COINLAKE_CMC_URL="http://127.0.0.1:$port"
+source "$HERE/../lib/pipeline_env.sh"
+pipeline_env parquet
+export TMPDIR="$WORK"
+start_sim 18950 --coins 400
 
 "$COINLAKE" migrate >/dev/null
 for _ in 1 2 3; do
