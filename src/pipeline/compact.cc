@@ -1,6 +1,7 @@
 #include "pipeline/compact.h"
 
 #include <fmt/format.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -168,36 +169,43 @@ StatusOr<Compactor::Built> Compactor::BuildQuotes(const std::string& date,
                                        [](const SourceObject& s) { return !s.by_point; });
   bool planned = false;
   // The lake is read here, in order; the sources are hashed, parsed and checksummed on worker
-  // threads (the bulk of the work), at most one per core ahead. The workers live as long as the
-  // day: each keeps its parser's buffers (cmc's thread-local parser) from one source to the next.
-  const size_t workers = std::max(2u, std::thread::hardware_concurrency());
-  WorkerPool pool(workers);
-  std::deque<std::future<ParsedSource>> parsing;
-  auto take = [&]() -> Status {
-    ParsedSource source = parsing.front().get();
-    parsing.pop_front();
-    if (!planned && !source.rows.empty()) {
-      std::vector<int64_t> ids;
-      for (const cmc::QuoteRow& r : source.rows) ids.push_back(r.cmc_id);
-      spill.PlanRanges(std::move(ids), static_cast<int64_t>(source.rows.size()) * (snapshots + 1));
-      planned = true;
+  // threads (the bulk of the work), at most one per core ahead. The workers live through the
+  // reading: each keeps its parser's buffers (cmc's thread-local parser) from one source to the
+  // next.
+  {
+    const size_t workers = std::max(2u, std::thread::hardware_concurrency());
+    WorkerPool pool(workers);
+    std::deque<std::future<ParsedSource>> parsing;
+    auto take = [&]() -> Status {
+      ParsedSource source = parsing.front().get();
+      parsing.pop_front();
+      if (!planned && !source.rows.empty()) {
+        std::vector<int64_t> ids;
+        for (const cmc::QuoteRow& r : source.rows) ids.push_back(r.cmc_id);
+        spill.PlanRanges(std::move(ids),
+                         static_cast<int64_t>(source.rows.size()) * (snapshots + 1));
+        planned = true;
+      }
+      for (const cmc::QuoteRow& r : source.rows) {
+        RETURN_IF_ERROR(
+            spill.Add(source.entry.by_point ? r.ts : source.snapshot, r, source.entry.key));
+      }
+      built.rows += source.entry.rows;
+      built.sources.push_back(std::move(source.entry));
+      return Status::Ok();
+    };
+    for (const SourceObject& source : sources) {
+      ASSIGN_OR_RETURN(std::string stored, lake_.Get(source.key));
+      parsing.push_back(pool.Submit([&source, &date, stored = std::move(stored)]() mutable {
+        return ParseQuoteSource(source, std::move(stored), date);
+      }));
+      if (parsing.size() >= workers) RETURN_IF_ERROR(take());
     }
-    for (const cmc::QuoteRow& r : source.rows) {
-      RETURN_IF_ERROR(
-          spill.Add(source.entry.by_point ? r.ts : source.snapshot, r, source.entry.key));
-    }
-    built.rows += source.entry.rows;
-    built.sources.push_back(std::move(source.entry));
-    return Status::Ok();
-  };
-  for (const SourceObject& source : sources) {
-    ASSIGN_OR_RETURN(std::string stored, lake_.Get(source.key));
-    parsing.push_back(pool.Submit([&source, &date, stored = std::move(stored)]() mutable {
-      return ParseQuoteSource(source, std::move(stored), date);
-    }));
-    if (parsing.size() >= workers) RETURN_IF_ERROR(take());
+    while (!parsing.empty()) RETURN_IF_ERROR(take());
   }
-  while (!parsing.empty()) RETURN_IF_ERROR(take());
+  // The workers are gone, and with them their parsers' buffers: give them back before the
+  // write, which holds a range of records and a row group.
+  malloc_trim(0);
   ASSIGN_OR_RETURN(auto sink, parquet::FileSink::Create(path));
   ASSIGN_OR_RETURN(auto writer, parquet::Writer::Create(
                                     QuotesSchema(), FileOptions(kQuotesTable, date), sink.get()));
@@ -365,6 +373,9 @@ StatusOr<CompactedDay> Compactor::CompactDay(const CuratedTable& table, const st
     day.version = manifest.version;
   }
   RETURN_IF_ERROR(RemoveReplaced(table, date, key));
+  // The day's buffers (spill ranges, parsers of the worker threads, the writer's row group) are
+  // freed; hand them back, or glibc's per-thread arenas keep them and the next day adds its own.
+  malloc_trim(0);
   day.milliseconds = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::steady_clock::now() - started)
                          .count();
