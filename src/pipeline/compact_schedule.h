@@ -26,9 +26,6 @@ class CompactSchedule {
   // `next_cycle`: when the loop's next cycle is due.
   void AfterCycle(TimePoint next_cycle);
 
-  // Table-days waiting, for the heartbeat and tests.
-  size_t pending() const { return pending_.size(); }
-
  private:
   Status Scan(const std::string& from);
 
