@@ -37,7 +37,7 @@ const dirFlag = process.argv.indexOf('--dir');
 const dataDir = dirFlag > 0 ? process.argv[dirFlag + 1] : null;
 const STATIC_KEYS = new Map([['COINLAKETESTKEYID', { secret: 'coinlake-test-secret-0123456789', token: '' }]]);
 const buckets = new Map(); // bucket -> Map(key -> {body, sha256hex, checksum})
-const stats = { requests: 0, requests_by_bucket: {}, signature_failures: 0, puts: {}, imds_token_puts: 0, imds_credential_fetches: 0,
+const stats = { requests: 0, requests_by_bucket: {}, signature_failures: 0, puts: {}, deletes: {}, imds_token_puts: 0, imds_credential_fetches: 0,
   imds_v1_attempts: 0, container_fetches: 0, faults_applied: 0 };
 let faults = [];
 let down = false;
@@ -244,6 +244,13 @@ async function handle(req, res, body) {
     objects.set(key, objectOf(body));
     stats.puts[`${bucket}/${key}`] = (stats.puts[`${bucket}/${key}`] || 0) + 1;
     return send(res, 200, '', { etag: `"${digest.toString('hex').slice(0, 32)}"` });
+  }
+  if (req.method === 'DELETE') {
+    // As S3 (unversioned): 204 whether or not the key existed.
+    if (dataDir && objects.has(key)) fs.rmSync(path.join(dataDir, bucket, ...key.split('/')), { force: true });
+    objects.delete(key);
+    stats.deletes[`${bucket}/${key}`] = (stats.deletes[`${bucket}/${key}`] || 0) + 1;
+    return send(res, 204);
   }
   const object = objects.get(key);
   if (req.method === 'GET' || req.method === 'HEAD') {
