@@ -65,7 +65,7 @@ std::vector<cmc::PlanCall> PlanCalls(const FetchOptions& options);
 struct StageTimes {
   std::chrono::milliseconds extract{0};  // HTTP calls, retries and backoff included
   std::chrono::milliseconds spool{0};    // compress and fsync into the spool
-  std::chrono::milliseconds lake{0};     // puts into the lake (and curated CSVs)
+  std::chrono::milliseconds lake{0};     // puts into the lake
   std::chrono::milliseconds load{0};     // parse and load into PostgreSQL
 };
 
