@@ -7,9 +7,9 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <vector>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace coinlake {
 

@@ -50,20 +50,6 @@ nlohmann::json JsonOf(const Value& v) {
   return nullptr;
 }
 
-const char* TypeText(Type t) {
-  switch (t) {
-    case Type::kInt64:
-      return "INT64";
-    case Type::kDouble:
-      return "DOUBLE";
-    case Type::kTimestampMicros:
-      return "TIMESTAMP";
-    case Type::kString:
-      return "STRING";
-  }
-  return "?";
-}
-
 // The statistics a row group's column must show, by the spec's rules, computed plainly.
 nlohmann::json ExpectedStats(const Table& t, size_t col, size_t begin, size_t end) {
   int64_t nulls = 0;
@@ -135,7 +121,7 @@ int Write(const std::string& dir, const Table& t) {
   j["num_rows"] = t.rows.size();
   j["schema"] = nlohmann::json::array();
   for (const Column& c : t.schema) {
-    j["schema"].push_back({{"name", c.name}, {"type", TypeText(c.type)}, {"nullable", c.nullable}});
+    j["schema"].push_back({{"name", c.name}, {"type", TypeName(c.type)}, {"nullable", c.nullable}});
   }
   j["columns"] = nlohmann::json::object();
   for (size_t c = 0; c < t.schema.size(); ++c) {

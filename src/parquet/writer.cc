@@ -16,20 +16,6 @@ constexpr std::string_view kMagic = "PAR1";
 // Page buffers are reserved up front; past this they grow as rows come.
 constexpr int64_t kMaxReserveRows = 1 << 20;
 
-const char* TypeName(Type type) {
-  switch (type) {
-    case Type::kInt64:
-      return "INT64";
-    case Type::kDouble:
-      return "DOUBLE";
-    case Type::kTimestampMicros:
-      return "TIMESTAMP";
-    case Type::kString:
-      return "STRING";
-  }
-  return "?";
-}
-
 format::SchemaElement ElementOf(const Column& c) {
   format::SchemaElement e;
   e.name = c.name;
@@ -56,6 +42,20 @@ format::SchemaElement ElementOf(const Column& c) {
 }
 
 }  // namespace
+
+const char* TypeName(Type type) {
+  switch (type) {
+    case Type::kInt64:
+      return "INT64";
+    case Type::kDouble:
+      return "DOUBLE";
+    case Type::kTimestampMicros:
+      return "TIMESTAMP";
+    case Type::kString:
+      return "STRING";
+  }
+  return "?";
+}
 
 struct Writer::Footer {
   format::FileMetaData meta;

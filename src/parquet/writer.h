@@ -27,6 +27,9 @@ enum class Type {
   kString,           // BYTE_ARRAY, STRING logical type (UTF8 converted type)
 };
 
+// "INT64", "DOUBLE", "TIMESTAMP", "STRING": for messages and the readers' checks.
+const char* TypeName(Type type);
+
 struct Column {
   std::string name;
   Type type;
