@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "common/worker_pool.h"
 #include "parquet/column_buffer.h"
 #include "parquet/column_writer.h"
 #include "parquet/metadata.h"
@@ -61,6 +62,34 @@ struct Writer::Footer {
   format::FileMetaData meta;
 };
 
+namespace {
+
+// A page's buffers for `schema`, reserved for `rows` values.
+std::vector<ColumnBuffer> PageBuffers(const Schema& schema, size_t rows) {
+  std::vector<ColumnBuffer> page(schema.size());
+  for (size_t i = 0; i < schema.size(); ++i) {
+    ColumnBuffer& c = page[i];
+    c.type = schema[i].type;
+    c.nullable = schema[i].nullable;
+    if (c.nullable) c.defs.reserve(rows);
+    switch (c.type) {
+      case Type::kInt64:
+      case Type::kTimestampMicros:
+        c.ints.reserve(rows);
+        break;
+      case Type::kDouble:
+        c.doubles.reserve(rows);
+        break;
+      case Type::kString:
+        c.ends.reserve(rows);
+        break;
+    }
+  }
+  return page;
+}
+
+}  // namespace
+
 Writer::Writer(Schema schema, WriterOptions options, Sink* sink)
     : schema_(std::move(schema)),
       options_(std::move(options)),
@@ -69,26 +98,15 @@ Writer::Writer(Schema schema, WriterOptions options, Sink* sink)
   zstd_ = std::make_unique<PageCompressor>(options_.zstd_level);
   const auto reserve =
       static_cast<size_t>(std::min({options_.page_rows, options_.row_group_rows, kMaxReserveRows}));
-  columns_.resize(schema_.size());
+  columns_ = PageBuffers(schema_, reserve);
   writers_.reserve(schema_.size());
   for (const Column& c : schema_) writers_.emplace_back(c, options_);
-  for (size_t i = 0; i < schema_.size(); ++i) {
-    ColumnBuffer& c = columns_[i];
-    c.type = schema_[i].type;
-    c.nullable = schema_[i].nullable;
-    if (c.nullable) c.defs.reserve(reserve);
-    switch (c.type) {
-      case Type::kInt64:
-      case Type::kTimestampMicros:
-        c.ints.reserve(reserve);
-        break;
-      case Type::kDouble:
-        c.doubles.reserve(reserve);
-        break;
-      case Type::kString:
-        c.ends.reserve(reserve);
-        break;
+  if (options_.encode_threads > 0) {
+    in_flight_ = PageBuffers(schema_, reserve);
+    for (int i = 0; i < options_.encode_threads; ++i) {
+      thread_zstd_.push_back(std::make_unique<PageCompressor>(options_.zstd_level));
     }
+    pool_ = std::make_unique<WorkerPool>(static_cast<size_t>(options_.encode_threads));
   }
 }
 
@@ -109,6 +127,9 @@ StatusOr<std::unique_ptr<Writer>> Writer::Create(Schema schema, WriterOptions op
   }
   if (options.zstd_level < ZSTD_minCLevel() || options.zstd_level > ZSTD_maxCLevel()) {
     return InvalidArgumentError("parquet: zstd_level out of range");
+  }
+  if (options.encode_threads < 0) {
+    return InvalidArgumentError("parquet: encode_threads must not be negative");
   }
   std::unique_ptr<Writer> writer(new Writer(std::move(schema), std::move(options), sink));
   RETURN_IF_ERROR(sink->Write(kMagic));
@@ -191,19 +212,47 @@ Status Writer::EndRow() {
   return error_;
 }
 
-Status Writer::FlushPage() {
-  for (size_t i = 0; i < columns_.size(); ++i) {
-    RETURN_IF_ERROR(writers_[i].AddPage(columns_[i], page_rows_, *zstd_));
-    ColumnBuffer& c = columns_[i];
+Status Writer::EncodePage(std::vector<ColumnBuffer>& page, int64_t rows, size_t first,
+                          size_t stride, PageCompressor& zstd) {
+  for (size_t i = first; i < page.size(); i += stride) {
+    RETURN_IF_ERROR(writers_[i].AddPage(page[i], rows, zstd));
+    ColumnBuffer& c = page[i];
     c.defs.clear(), c.ints.clear(), c.doubles.clear(), c.bytes.clear(), c.ends.clear();
     c.null_count = 0;
   }
+  return Status::Ok();
+}
+
+Status Writer::FinishEncoding() {
+  Status first = Status::Ok();
+  for (std::future<Status>& task : encoding_) {
+    Status s = task.get();
+    if (first.ok()) first = s;
+  }
+  encoding_.clear();
+  return first;
+}
+
+Status Writer::FlushPage() {
+  const int64_t rows = page_rows_;
   page_rows_ = 0;
+  if (!pool_) return EncodePage(columns_, rows, 0, 1, *zstd_);
+  // Each column's pages are encoded in order (a column's writer keeps its dictionary and
+  // statistics from page to page), so the previous page must be done before this one starts.
+  RETURN_IF_ERROR(FinishEncoding());
+  std::swap(columns_, in_flight_);
+  const size_t stride = thread_zstd_.size();
+  for (size_t t = 0; t < stride; ++t) {
+    encoding_.push_back(pool_->Submit([this, rows, t, stride] {
+      return EncodePage(in_flight_, rows, t, stride, *thread_zstd_[t]);
+    }));
+  }
   return Status::Ok();
 }
 
 Status Writer::WriteRowGroup() {
   if (page_rows_ > 0) RETURN_IF_ERROR(FlushPage());
+  RETURN_IF_ERROR(FinishEncoding());
   format::RowGroup group;
   group.num_rows = group_rows_;
   group.file_offset = offset_;
@@ -230,6 +279,7 @@ Status Writer::Close() {
   closed_ = true;
   if (group_rows_ > 0) RETURN_IF_ERROR(WriteRowGroup());
   for (ColumnBuffer& c : columns_) c.Release();
+  for (ColumnBuffer& c : in_flight_) c.Release();
 
   format::FileMetaData& meta = footer_->meta;
   // The page index, after the row groups: every chunk's ColumnIndex, then every OffsetIndex.

@@ -6,10 +6,12 @@
 //
 // Memory is bounded by one row group, compressed: each page of page_rows rows is encoded and
 // compressed as it fills and held per column until the row group is complete, then each column
-// chunk is written to the sink and freed. Raw values are held for one page only.
+// chunk is written to the sink and freed. Raw values are held for one page only (two with
+// encode_threads).
 #pragma once
 
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -45,6 +47,10 @@ struct WriterOptions {
   // pays for itself, else PLAIN.
   bool dictionary = true;
   int64_t max_dictionary_bytes = 1 << 20;  // past this a chunk falls back to PLAIN
+  // Threads that encode and compress a full page's columns while the caller fills the next
+  // page (at the cost of a second page of raw values in memory); 0 encodes in the caller's
+  // thread, at EndRow. The file's bytes are the same either way.
+  int encode_threads = 0;
   std::vector<std::pair<std::string, std::string>> metadata;  // footer key_value_metadata
 };
 
@@ -86,6 +92,13 @@ class FileSink final : public Sink {
 struct ColumnBuffer;
 class ColumnWriter;
 class PageCompressor;
+}  // namespace coinlake::parquet
+
+namespace coinlake {
+class WorkerPool;
+}  // namespace coinlake
+
+namespace coinlake::parquet {
 
 class Writer {
  public:
@@ -113,6 +126,11 @@ class Writer {
   Writer(Schema schema, WriterOptions options, Sink* sink);
   void Misuse(std::string message);
   Status FlushPage();
+  // Encodes the columns of `page` that are `first` modulo `stride` into their writers.
+  Status EncodePage(std::vector<ColumnBuffer>& page, int64_t rows, size_t first, size_t stride,
+                    PageCompressor& zstd);
+  // Waits for the page in flight (encode_threads); its first error, if any.
+  Status FinishEncoding();
   Status WriteRowGroup();
 
   Schema schema_;
@@ -121,6 +139,10 @@ class Writer {
   std::vector<ColumnBuffer> columns_;  // the page being filled
   std::vector<ColumnWriter> writers_;  // the row group's encoded pages, per column
   std::unique_ptr<PageCompressor> zstd_;
+  // With encode_threads: the page being encoded, one compressor per thread, the tasks.
+  std::vector<ColumnBuffer> in_flight_;
+  std::vector<std::unique_ptr<PageCompressor>> thread_zstd_;
+  std::vector<std::future<Status>> encoding_;
   size_t cursor_ = 0;  // the column the next Append* fills
   int64_t rows_ = 0;
   int64_t page_rows_ = 0;
@@ -130,6 +152,8 @@ class Writer {
   Status error_;  // sticky: the first misuse or write failure
   struct Footer;
   std::unique_ptr<Footer> footer_;
+  // Last: destroyed first, so its threads finish with the members above still alive.
+  std::unique_ptr<WorkerPool> pool_;
 };
 
 }  // namespace coinlake::parquet

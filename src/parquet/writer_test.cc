@@ -70,6 +70,46 @@ TEST(WriterTest, RefusesBadSchemasAndOptions) {
   zero_pages.page_rows = 0;
   EXPECT_FALSE(Writer::Create({{"a", Type::kInt64}}, zero_pages, &sink).ok());
   EXPECT_FALSE(Writer::Create({{"a", Type::kInt64}}, {}, nullptr).ok());
+  WriterOptions negative_threads;
+  negative_threads.encode_threads = -1;
+  EXPECT_FALSE(Writer::Create({{"a", Type::kInt64}}, negative_threads, &sink).ok());
+}
+
+// Pages encoded on other threads while the next fills: every column keeps its pages in order
+// (dictionary, fallback to PLAIN, statistics, nulls), so the bytes are those of one thread.
+TEST(WriterTest, BackgroundEncodingWritesTheSameBytes) {
+  const Schema schema = {{"ts", Type::kTimestampMicros, false}, {"id", Type::kInt64, true},
+                         {"price", Type::kDouble, true},        {"name", Type::kString, true},
+                         {"repeated", Type::kString, false},    {"level", Type::kDouble, false}};
+  auto write = [&](int threads) -> std::string {
+    StringSink sink;
+    WriterOptions options;
+    options.page_rows = 97;
+    options.row_group_rows = 1000;
+    options.max_dictionary_bytes = 4000;  // `name` falls back to PLAIN within a chunk
+    options.encode_threads = threads;
+    auto writer = Writer::Create(schema, options, &sink);
+    EXPECT_TRUE(writer.ok());
+    uint64_t state = 42;
+    auto next = [&] { return state = state * 6364136223846793005ULL + 1442695040888963407ULL; };
+    for (int i = 0; i < 5321; ++i) {
+      (*writer)->AppendTimestampMicros(1'700'000'000'000'000 + i);
+      next() % 7 == 0 ? (*writer)->AppendNull() : (*writer)->AppendInt64(i % 300);
+      next() % 5 == 0 ? (*writer)->AppendNull()
+                      : (*writer)->AppendDouble(static_cast<double>(next() % 100000) / 7);
+      next() % 9 == 0 ? (*writer)->AppendNull()
+                      : (*writer)->AppendString("coin-" + std::to_string(next() % 2000));
+      (*writer)->AppendString(i % 3 == 0 ? "USD" : "BTC");
+      (*writer)->AppendDouble(static_cast<double>(i / 100));
+      EXPECT_TRUE((*writer)->EndRow().ok());
+    }
+    EXPECT_TRUE((*writer)->Close().ok());
+    return sink.Take();
+  };
+  const std::string inline_bytes = write(0);
+  ASSERT_GT(inline_bytes.size(), 1000u);
+  EXPECT_EQ(write(1), inline_bytes);
+  EXPECT_EQ(write(3), inline_bytes);
 }
 
 TEST(WriterTest, NullInARequiredColumnIsAnError) {
