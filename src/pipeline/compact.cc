@@ -5,18 +5,16 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
-#include <functional>
 #include <future>
-#include <mutex>
 #include <numeric>
 #include <thread>
 
 #include "common/bytes.h"
 #include "common/log.h"
+#include "common/worker_pool.h"
 #include "lake/keys.h"
 #include "parquet/writer.h"
 #include "pipeline/day_manifest.h"
@@ -28,10 +26,12 @@ namespace coinlake::pipeline {
 namespace {
 
 // Records of one coin-id range held in memory at a time (quote_spill.h): with the writer's row
-// group (held compressed) a compaction stays under 200 MB whatever the day. Row groups as
-// DuckDB's (122,880 rows), so an engine skips as finely over coinlake's files as over its own;
-// pages of half that (larger pages compress better: the file is no larger than DuckDB's).
-constexpr int64_t kSpillBudgetBytes = 32 << 20;
+// group (held compressed) and its two pages of raw values (one filling, one encoding) a
+// compaction stays under 200 MB whatever the day (32 MB ranges with two pages went past it).
+// Row groups as DuckDB's (122,880 rows), so an engine skips as finely over coinlake's files as
+// over its own; pages of half that (larger pages compress better: the file is no larger than
+// DuckDB's).
+constexpr int64_t kSpillBudgetBytes = 24 << 20;
 constexpr int64_t kRowGroupRows = 122'880;
 constexpr int64_t kPageRows = 61'440;
 
@@ -44,6 +44,9 @@ parquet::WriterOptions FileOptions(std::string_view table, const std::string& da
   options.row_group_rows = kRowGroupRows;
   options.page_rows = kPageRows;
   options.metadata = {{"coinlake.table", std::string(table)}, {"coinlake.date", date}};
+  // Pages are encoded and compressed on other cores while the next page's rows are appended.
+  options.encode_threads =
+      static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
   return options;
 }
 
@@ -51,55 +54,6 @@ parquet::WriterOptions FileOptions(std::string_view table, const std::string& da
 struct StagingFile {
   std::string path;
   ~StagingFile() { ::unlink(path.c_str()); }
-};
-
-// Threads that run submitted tasks in order of submission; joined when destroyed, after the
-// tasks already submitted.
-class WorkerPool {
- public:
-  explicit WorkerPool(size_t threads) {
-    for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Work(); });
-  }
-  ~WorkerPool() {
-    {
-      std::lock_guard lock(mu_);
-      done_ = true;
-    }
-    ready_.notify_all();
-    for (std::thread& t : threads_) t.join();
-  }
-  template <typename F>
-  auto Submit(F task) -> std::future<decltype(task())> {
-    auto packaged = std::make_shared<std::packaged_task<decltype(task())()>>(std::move(task));
-    auto result = packaged->get_future();
-    {
-      std::lock_guard lock(mu_);
-      tasks_.emplace_back([packaged] { (*packaged)(); });
-    }
-    ready_.notify_one();
-    return result;
-  }
-
- private:
-  void Work() {
-    while (true) {
-      std::function<void()> task;
-      {
-        std::unique_lock lock(mu_);
-        ready_.wait(lock, [this] { return done_ || !tasks_.empty(); });
-        if (tasks_.empty()) return;
-        task = std::move(tasks_.front());
-        tasks_.pop_front();
-      }
-      task();
-    }
-  }
-
-  std::mutex mu_;
-  std::condition_variable ready_;
-  std::deque<std::function<void()>> tasks_;
-  bool done_ = false;
-  std::vector<std::thread> threads_;
 };
 
 // A quote source, hashed and parsed: its manifest entry (rows and checksum as audit computes
@@ -113,9 +67,10 @@ struct ParsedSource {
 ParsedSource ParseQuoteSource(const SourceObject& source, std::string stored,
                               const std::string& date) {
   ParsedSource out;
-  out.entry = {
-      source.key, static_cast<int64_t>(stored.size()), Sha256Hex(stored), source.by_point, 0, ""};
+  out.entry = {source.key, static_cast<int64_t>(stored.size()), "", source.by_point, 0, ""};
   auto parsed = ParseRawObject(source.key, stored);
+  // The parse hashes the stored bytes for its reference; hashed here only when it fails.
+  out.entry.sha256 = parsed.ok() ? parsed->ref.sha256 : Sha256Hex(stored);
   if (!parsed.ok()) {
     // raw/ holds only answers that parsed when fetched: one that no longer does is kept out of
     // the day and named in its manifest (0 rows), as `audit` names it.
@@ -229,9 +184,10 @@ StatusOr<Compactor::Built> Compactor::BuildGlobalMetrics(const std::string& date
   std::vector<Row> rows;
   for (const SourceObject& source : sources) {
     ASSIGN_OR_RETURN(std::string stored, lake_.Get(source.key));
-    ManifestSource entry{
-        source.key, static_cast<int64_t>(stored.size()), Sha256Hex(stored), source.by_point, 0, ""};
+    ManifestSource entry{source.key, static_cast<int64_t>(stored.size()), "", source.by_point, 0,
+                         ""};
     auto parsed = ParseRawObject(source.key, stored);
+    entry.sha256 = parsed.ok() ? parsed->ref.sha256 : Sha256Hex(stored);
     if (!parsed.ok()) {
       log::Warn("a raw object does not parse: left out of its curated day",
                 {{"key", source.key}, {"error", parsed.status().ToString()}});

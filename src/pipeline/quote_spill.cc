@@ -147,6 +147,11 @@ uint32_t QuoteSpill::Intern(std::string_view s) {
   return id;
 }
 
+uint32_t QuoteSpill::InternRepeated(std::string_view s, uint32_t& last) {
+  if (last == UINT32_MAX || strings_[last] != s) last = Intern(s);
+  return last;
+}
+
 Status QuoteSpill::Add(TimePoint snapshot, const cmc::QuoteRow& row, std::string_view lake_key) {
   if (ranges_.empty()) {
     for (size_t i = 0; i <= bounds_.size(); ++i) {
@@ -165,11 +170,17 @@ Status QuoteSpill::Add(TimePoint snapshot, const cmc::QuoteRow& row, std::string
     const std::optional<double>& v = row.*kNumbers[i];
     if (v) r.numbers[i] = *v, r.present |= 1u << (kFirstNumberBit + i);
   }
-  r.symbol = Intern(row.symbol);
-  r.name = Intern(row.name);
-  r.slug = Intern(row.slug);
-  r.currency = Intern(row.quote_currency);
-  r.lake_key = Intern(lake_key);
+  auto [coin, first_seen] = coin_strings_.try_emplace(row.cmc_id);
+  CoinStrings& names = coin->second;
+  if (first_seen || strings_[names.symbol] != row.symbol || strings_[names.name] != row.name ||
+      strings_[names.slug] != row.slug) {
+    names = {Intern(row.symbol), Intern(row.name), Intern(row.slug)};
+  }
+  r.symbol = names.symbol;
+  r.name = names.name;
+  r.slug = names.slug;
+  r.currency = InternRepeated(row.quote_currency, last_currency_);
+  r.lake_key = InternRepeated(lake_key, last_key_);
   size_t range = std::upper_bound(bounds_.begin(), bounds_.end(), row.cmc_id) - bounds_.begin();
   RETURN_IF_ERROR(ranges_[range]->Write(r));
   ++rows_;

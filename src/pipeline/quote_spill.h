@@ -42,6 +42,9 @@ class QuoteSpill {
   class SpillFile;
 
   uint32_t Intern(std::string_view s);
+  // Intern for a string that is usually the one interned last in `last` (a source's key, its
+  // quote currency): one comparison instead of a hash lookup.
+  uint32_t InternRepeated(std::string_view s, uint32_t& last);
   Status EmitFile(SpillFile& file, parquet::Writer& writer, int depth);
   Status EmitSorted(std::vector<Record>& records, parquet::Writer& writer);
 
@@ -56,6 +59,12 @@ class QuoteSpill {
   };
   std::vector<std::string> strings_;
   std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> string_ids_;
+  // A coin's symbol, name and slug ids as last seen: the same in nearly every snapshot.
+  struct CoinStrings {
+    uint32_t symbol, name, slug;
+  };
+  std::unordered_map<int64_t, CoinStrings> coin_strings_;
+  uint32_t last_currency_ = UINT32_MAX, last_key_ = UINT32_MAX;
   int64_t rows_ = 0;
 };
 

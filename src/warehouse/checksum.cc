@@ -1,10 +1,10 @@
 #include "warehouse/checksum.h"
 
-#include <fmt/format.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
 #include <bit>
+#include <charconv>
 #include <cmath>
 #include <tuple>
 
@@ -13,11 +13,24 @@
 namespace coinlake::warehouse {
 namespace {
 
+// Hand-formatted rather than with fmt: compaction checksums every quote of a day (a third of
+// its parse time went to fmt's format-string machinery).
+void AppendInt(std::string& out, int64_t v) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, v);
+  out.append(digits, end);
+}
+
+// The big-endian hex of float8send(v), as PostgreSQL's encode(..., 'hex') writes it.
 void AppendDouble(std::string& out, std::optional<double> v) {
   out.push_back(',');
   // The loader stores non-finite values as NULL.
-  if (v && std::isfinite(*v))
-    fmt::format_to(std::back_inserter(out), "{:016x}", std::bit_cast<uint64_t>(*v));
+  if (!v || !std::isfinite(*v)) return;
+  static constexpr char kHex[] = "0123456789abcdef";
+  const auto bits = std::bit_cast<uint64_t>(*v);
+  char hex[16];
+  for (int i = 0; i < 16; ++i) hex[i] = kHex[(bits >> (60 - 4 * i)) & 0xf];
+  out.append(hex, sizeof hex);
 }
 
 std::string Md5Hex(std::string_view data) {
@@ -55,8 +68,12 @@ RowsChecksum ChecksumQuotes(const std::vector<cmc::QuoteRow>& rows) {
   std::string text;
   for (const cmc::QuoteRow* r : sorted) {
     if (!text.empty()) text.push_back('\n');
-    fmt::format_to(
-        std::back_inserter(text), "{},{},{}", r->cmc_id, r->quote_currency,
+    AppendInt(text, r->cmc_id);
+    text.push_back(',');
+    text.append(r->quote_currency);
+    text.push_back(',');
+    AppendInt(
+        text,
         std::chrono::duration_cast<std::chrono::microseconds>(r->ts.time_since_epoch()).count());
     for (auto v : {r->price, r->volume_24h, r->market_cap, r->percent_change_1h,
                    r->percent_change_24h, r->percent_change_7d}) {
