@@ -361,6 +361,9 @@ void ParseCoin(object obj, std::vector<QuoteRow>& rows, JsonPath& path) {
   }
 }
 
+// Past this a thread's padded copy of a document is given back after the parse.
+constexpr size_t kKeptPaddedBytes = 64 << 20;
+
 // Reused per thread: a fresh parser allocates buffers of a few times the document's size, and
 // first-touching those pages cost a third of the parse of a 5000-coin listing
 // (docs/benchmarks.md). reprocess workers parse object after object on the same thread.
@@ -373,7 +376,16 @@ template <typename Fn>
 auto Guarded(std::string_view json, Fn&& fn)
     -> decltype(fn(std::declval<simdjson::ondemand::document&>(), std::declval<JsonPath&>())) {
   JsonPath path;
-  simdjson::padded_string padded(json);
+  // simdjson reads past the end of the document: the copy adds the padding it needs, into a
+  // buffer reused per thread (a fresh one per document was paid in page faults).
+  thread_local std::string padded;
+  padded.assign(json);
+  padded.resize(json.size() + simdjson::SIMDJSON_PADDING);
+  struct ReleaseOutsized {
+    ~ReleaseOutsized() {
+      if (padded.capacity() > kKeptPaddedBytes) std::string().swap(padded);
+    }
+  } release_outsized;
   simdjson::ondemand::parser& parser = ThreadParser();
   simdjson::ondemand::document doc;
   bool iterating = false;  // current_location() is only valid once iterate() succeeded
@@ -387,7 +399,7 @@ auto Guarded(std::string_view json, Fn&& fn)
     return at;
   };
   try {
-    doc = parser.iterate(padded);
+    doc = parser.iterate(padded.data(), json.size(), padded.size());
     iterating = true;
     return fn(doc, path);
   } catch (const simdjson::simdjson_error& e) {

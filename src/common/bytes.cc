@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
-#include <optional>
 #include <vector>
 
 namespace coinlake {
@@ -47,34 +46,39 @@ size_t TrustedGzipSize(std::string_view data) {
 
 // libdeflate inflates a whole member in one call, faster than zlib's streaming inflate
 // (reprocess's client CPU fell by an eighth, audit's by a seventh), but it needs the output's
-// size up front. nullopt when it cannot do the job exactly: the caller then takes zlib's path,
-// which also words the errors.
-std::optional<std::string> InflateWholeMember(std::string_view data, size_t size) {
+// size up front.
+// false when it cannot do the job exactly: the caller then takes zlib's path, which also words
+// the errors.
+bool InflateWholeMember(std::string_view data, size_t size, std::string& out) {
   thread_local std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)>
       decompressor(libdeflate_alloc_decompressor(), &libdeflate_free_decompressor);
-  if (decompressor == nullptr) return std::nullopt;
-  std::string out(size, '\0');
+  if (decompressor == nullptr) return false;
+  out.resize(size);
   size_t used = 0, written = 0;
   libdeflate_result result = libdeflate_gzip_decompress_ex(
       decompressor.get(), data.data(), data.size(), out.data(), out.size(), &used, &written);
   // One member filling exactly what its trailer announced; anything else (several members,
   // trailing bytes, a trailer that lies) is zlib's to handle.
-  if (result != LIBDEFLATE_SUCCESS || used != data.size() || written != size) return std::nullopt;
-  return out;
+  return result == LIBDEFLATE_SUCCESS && used == data.size() && written == size;
 }
 
 }  // namespace
 
 StatusOr<std::string> GzipDecompress(std::string_view data, size_t max_output) {
+  std::string out;
+  RETURN_IF_ERROR(GzipDecompressInto(data, out, max_output));
+  return out;
+}
+
+Status GzipDecompressInto(std::string_view data, std::string& out, size_t max_output) {
   if (size_t size = TrustedGzipSize(data); size > 0 && size <= max_output) {
-    if (std::optional<std::string> whole = InflateWholeMember(data, size)) return *std::move(whole);
+    if (InflateWholeMember(data, size, out)) return Status::Ok();
   }
   z_stream zs{};
   // windowBits 15 + 32 detects gzip or zlib headers automatically.
   if (inflateInit2(&zs, 15 + 32) != Z_OK) return InternalError("inflateInit2 failed");
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
   zs.avail_in = static_cast<uInt>(data.size());
-  std::string out;
   // One allocation of the trailer's size (+1, so a whole stream never fills it) instead of
   // growing, copying and zeroing a few times.
   size_t guess = std::max<size_t>({data.size() * 4, 4096, TrustedGzipSize(data) + 1});
@@ -103,7 +107,7 @@ StatusOr<std::string> GzipDecompress(std::string_view data, size_t max_output) {
         fmt::format("corrupt or truncated gzip data after {} bytes of output", written));
   }
   out.resize(written);
-  return out;
+  return Status::Ok();
 }
 
 bool LooksGzipped(std::string_view data) {
@@ -123,17 +127,30 @@ std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }
 StatusOr<std::string> Sha256HexOfFile(const std::string& path) {
   std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!file) return UnavailableError(fmt::format("cannot read {}", path));
-  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  Sha256Stream sha;
   std::vector<char> block(1 << 20);
   size_t n;
   while ((n = std::fread(block.data(), 1, block.size(), file.get())) > 0) {
-    EVP_DigestUpdate(ctx.get(), block.data(), n);
+    sha.Update(std::string_view(block.data(), n));
   }
   if (std::ferror(file.get())) return UnavailableError(fmt::format("reading {} failed", path));
+  return sha.HexDigest();
+}
+
+Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
+  EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr);
+}
+
+Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(ctx_); }
+
+void Sha256Stream::Update(std::string_view bytes) {
+  EVP_DigestUpdate(ctx_, bytes.data(), bytes.size());
+}
+
+std::string Sha256Stream::HexDigest() {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx.get(), digest, &len);
+  EVP_DigestFinal_ex(ctx_, digest, &len);
   return HexEncode(std::string_view(reinterpret_cast<char*>(digest), len));
 }
 

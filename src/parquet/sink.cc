@@ -23,10 +23,10 @@ Status StringSink::Write(std::string_view bytes) {
   return Status::Ok();
 }
 
-StatusOr<std::unique_ptr<FileSink>> FileSink::Create(const std::string& path) {
+StatusOr<std::unique_ptr<FileSink>> FileSink::Create(const std::string& path, Sync sync) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoError("cannot create", path);
-  return std::unique_ptr<FileSink>(new FileSink(fd, path));
+  return std::unique_ptr<FileSink>(new FileSink(fd, path, sync));
 }
 
 FileSink::~FileSink() {
@@ -63,7 +63,9 @@ Status FileSink::Flush() {
 Status FileSink::Close() {
   if (fd_ < 0) return Status::Ok();
   Status flushed = Flush();
-  if (flushed.ok() && ::fsync(fd_) != 0) flushed = ErrnoError("cannot fsync", path_);
+  if (flushed.ok() && sync_ == Sync::kOnClose && ::fsync(fd_) != 0) {
+    flushed = ErrnoError("cannot fsync", path_);
+  }
   const int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0 && flushed.ok()) flushed = ErrnoError("cannot close", path_);

@@ -74,18 +74,24 @@ class StringSink final : public Sink {
 // A file, created or truncated, written through a buffer of its own.
 class FileSink final : public Sink {
  public:
-  static StatusOr<std::unique_ptr<FileSink>> Create(const std::string& path);
+  enum class Sync {
+    kOnClose,  // Close() fsyncs: the file is durable once it returns OK
+    kNever,    // a scratch file that something else copies (and makes durable)
+  };
+  static StatusOr<std::unique_ptr<FileSink>> Create(const std::string& path,
+                                                    Sync sync = Sync::kOnClose);
   ~FileSink() override;
   Status Write(std::string_view bytes) override;
-  // Flushes, fsyncs and closes; the data is durable only after it returns OK.
+  // Flushes, fsyncs (Sync::kOnClose) and closes.
   Status Close();
 
  private:
-  FileSink(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  FileSink(int fd, std::string path, Sync sync) : fd_(fd), path_(std::move(path)), sync_(sync) {}
   Status Flush();
 
   int fd_;
   std::string path_;
+  Sync sync_;
   std::string buffer_;
 };
 

@@ -56,6 +56,31 @@ struct StagingFile {
   ~StagingFile() { ::unlink(path.c_str()); }
 };
 
+// Writes the staging file and hashes its bytes on the way (the file's key and manifest name
+// it by its hash), so it is not read a second time. Not synced: PutFile makes the lake's copy
+// durable, and the staging file goes once it is put.
+class HashingSink final : public parquet::Sink {
+ public:
+  static StatusOr<std::unique_ptr<HashingSink>> Create(const std::string& path) {
+    ASSIGN_OR_RETURN(auto file, parquet::FileSink::Create(path, parquet::FileSink::Sync::kNever));
+    return std::unique_ptr<HashingSink>(new HashingSink(std::move(file)));
+  }
+  Status Write(std::string_view bytes) override {
+    sha256_.Update(bytes);
+    return file_->Write(bytes);
+  }
+  // Closes the file; the hex SHA-256 of what was written.
+  StatusOr<std::string> Close() {
+    RETURN_IF_ERROR(file_->Close());
+    return sha256_.HexDigest();
+  }
+
+ private:
+  explicit HashingSink(std::unique_ptr<parquet::FileSink> file) : file_(std::move(file)) {}
+  std::unique_ptr<parquet::FileSink> file_;
+  Sha256Stream sha256_;
+};
+
 // A quote source, hashed and parsed: its manifest entry (rows and checksum as audit computes
 // them), the rows it gives the day, and its snapshot time.
 struct ParsedSource {
@@ -102,6 +127,7 @@ StatusOr<TimePoint> ParseDay(const std::string& date) {
 }  // namespace
 
 struct Compactor::Built {
+  std::string sha256;  // of the file
   std::vector<ManifestSource> sources;
   int64_t rows = 0;
   int64_t row_groups = 0;
@@ -161,12 +187,12 @@ StatusOr<Compactor::Built> Compactor::BuildQuotes(const std::string& date,
   // The workers are gone, and with them their parsers' buffers: give them back before the
   // write, which holds a range of records and a row group.
   malloc_trim(0);
-  ASSIGN_OR_RETURN(auto sink, parquet::FileSink::Create(path));
+  ASSIGN_OR_RETURN(auto sink, HashingSink::Create(path));
   ASSIGN_OR_RETURN(auto writer, parquet::Writer::Create(
                                     QuotesSchema(), FileOptions(kQuotesTable, date), sink.get()));
   RETURN_IF_ERROR(spill.Emit(*writer));
   RETURN_IF_ERROR(writer->Close());
-  RETURN_IF_ERROR(sink->Close());
+  ASSIGN_OR_RETURN(built.sha256, sink->Close());
   built.row_groups = (built.rows + kRowGroupRows - 1) / kRowGroupRows;
   return built;
 }
@@ -209,7 +235,7 @@ StatusOr<Compactor::Built> Compactor::BuildGlobalMetrics(const std::string& date
     return std::tie(a.values.quote_currency, a.snapshot_us) <
            std::tie(b.values.quote_currency, b.snapshot_us);
   });
-  ASSIGN_OR_RETURN(auto sink, parquet::FileSink::Create(path));
+  ASSIGN_OR_RETURN(auto sink, HashingSink::Create(path));
   ASSIGN_OR_RETURN(auto writer,
                    parquet::Writer::Create(GlobalMetricsSchema(),
                                            FileOptions(kGlobalMetricsTable, date), sink.get()));
@@ -237,7 +263,7 @@ StatusOr<Compactor::Built> Compactor::BuildGlobalMetrics(const std::string& date
     RETURN_IF_ERROR(writer->EndRow());
   }
   RETURN_IF_ERROR(writer->Close());
-  RETURN_IF_ERROR(sink->Close());
+  ASSIGN_OR_RETURN(built.sha256, sink->Close());
   built.row_groups = (built.rows + kRowGroupRows - 1) / kRowGroupRows;
   return built;
 }
@@ -296,14 +322,14 @@ StatusOr<CompactedDay> Compactor::CompactDay(const CuratedTable& table, const st
   } else {
     ASSIGN_OR_RETURN(built, BuildGlobalMetrics(date, sources, staging.path));
   }
-  // Streamed from the staging file: the day's file is never held in memory whole (on the file
-  // lake; S3 takes it in one PUT, lake/object_store.h).
-  ASSIGN_OR_RETURN(const std::string sha256, Sha256HexOfFile(staging.path));
+  const std::string& sha256 = built.sha256;
   const std::string key = lake::CuratedFileKey(table.name, date, sha256.substr(0, 12));
   day.file_key = key;
   day.rows = built.rows;
   day.bytes = static_cast<int64_t>(std::filesystem::file_size(staging.path));
-  // The same bytes put again are a no-op; a file someone removed comes back.
+  // Streamed from the staging file: the day's file is never held in memory whole (on the file
+  // lake; S3 takes it in one PUT, lake/object_store.h). The same bytes put again are a no-op; a
+  // file someone removed comes back.
   RETURN_IF_ERROR(lake_.PutFile(key, staging.path));
   if (current && current->file_sha256 == sha256) {
     day.outcome = "unchanged";

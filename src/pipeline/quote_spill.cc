@@ -104,11 +104,11 @@ class QuoteSpill::SpillFile {
     return Status::Ok();
   }
 
-  StatusOr<std::vector<Record>> ReadAll() {
-    std::vector<Record> all;
+  // Replaces `all` with every record (its capacity reused from range to range).
+  Status ReadAll(std::vector<Record>& all) {
+    all.clear();
     all.reserve(static_cast<size_t>(records_));
-    RETURN_IF_ERROR(ForEach([&](const Record& r) { all.push_back(r); }));
-    return all;
+    return ForEach([&](const Record& r) { all.push_back(r); });
   }
 
  private:
@@ -192,6 +192,8 @@ Status QuoteSpill::Emit(parquet::Writer& writer) {
     RETURN_IF_ERROR(EmitFile(*range, writer, 0));
     range.reset();  // frees its buffer and space at once
   }
+  std::vector<Record>().swap(records_);
+  std::vector<uint32_t>().swap(order_);
   return Status::Ok();
 }
 
@@ -202,8 +204,8 @@ Status QuoteSpill::EmitFile(SpillFile& file, parquet::Writer& writer, int depth)
     RETURN_IF_ERROR(file.ForEach([&](const Record& r) { ++per_coin[r.cmc_id]; }));
   }
   if (per_coin.size() < 2) {  // fits (or one coin, which cannot be split)
-    ASSIGN_OR_RETURN(std::vector<Record> records, file.ReadAll());
-    return EmitSorted(records, writer);
+    RETURN_IF_ERROR(file.ReadAll(records_));
+    return EmitSorted(writer);
   }
   // Split by the coin counts: each part about one budget.
   const int64_t per_part = std::max<int64_t>(1, budget_bytes_ / sizeof(Record));
@@ -234,8 +236,10 @@ Status QuoteSpill::EmitFile(SpillFile& file, parquet::Writer& writer, int depth)
   return Status::Ok();
 }
 
-Status QuoteSpill::EmitSorted(std::vector<Record>& records, parquet::Writer& writer) {
-  std::vector<uint32_t> order(records.size());
+Status QuoteSpill::EmitSorted(parquet::Writer& writer) {
+  const std::vector<Record>& records = records_;
+  std::vector<uint32_t>& order = order_;
+  order.resize(records.size());
   std::iota(order.begin(), order.end(), 0u);
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
     const Record& x = records[a];

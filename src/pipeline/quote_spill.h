@@ -46,12 +46,17 @@ class QuoteSpill {
   // quote currency): one comparison instead of a hash lookup.
   uint32_t InternRepeated(std::string_view s, uint32_t& last);
   Status EmitFile(SpillFile& file, parquet::Writer& writer, int depth);
-  Status EmitSorted(std::vector<Record>& records, parquet::Writer& writer);
+  // Sorts records_ and appends them to `writer`.
+  Status EmitSorted(parquet::Writer& writer);
 
   std::string temp_dir_;
   int64_t budget_bytes_;
   std::vector<int64_t> bounds_;  // range i holds ids < bounds_[i] (and >= bounds_[i-1])
   std::vector<std::unique_ptr<SpillFile>> ranges_;
+  // The range being emitted and its order: kept from range to range (first-touching a range's
+  // pages each time cost as much as sorting it).
+  std::vector<Record> records_;
+  std::vector<uint32_t> order_;
   // Transparent, so a lookup by string_view allocates nothing (five per row).
   struct StringHash {
     using is_transparent = void;
