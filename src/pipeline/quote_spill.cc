@@ -239,18 +239,43 @@ Status QuoteSpill::EmitFile(SpillFile& file, parquet::Writer& writer, int depth)
 Status QuoteSpill::EmitSorted(parquet::Writer& writer) {
   const std::vector<Record>& records = records_;
   std::vector<uint32_t>& order = order_;
+  // By coin first, with a counting sort: stable, and it reads the records in the order they lie
+  // (a comparison sort of the whole range jumped between them, a cache miss each). A coin's
+  // records were added snapshot after snapshot, so its run is usually in order already; it is
+  // sorted only when not.
+  std::vector<int64_t> ids;
+  for (const Record& r : records) {
+    if (ids.empty() || ids.back() != r.cmc_id) ids.push_back(r.cmc_id);
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::vector<uint32_t> starts(ids.size() + 1, 0);
+  auto coin_of = [&](const Record& r) {
+    return static_cast<size_t>(std::lower_bound(ids.begin(), ids.end(), r.cmc_id) - ids.begin());
+  };
+  for (const Record& r : records) ++starts[coin_of(r) + 1];
+  std::partial_sum(starts.begin(), starts.end(), starts.begin());
   order.resize(records.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+  std::vector<uint32_t> next(starts.begin(), starts.end() - 1);
+  for (uint32_t i = 0; i < records.size(); ++i) order[next[coin_of(records[i])]++] = i;
+  auto before = [&](uint32_t a, uint32_t b) {
     const Record& x = records[a];
     const Record& y = records[b];
-    if (x.cmc_id != y.cmc_id) return x.cmc_id < y.cmc_id;
     if (x.currency != y.currency) return strings_[x.currency] < strings_[y.currency];
     if (x.snapshot_us != y.snapshot_us) return x.snapshot_us < y.snapshot_us;
     return a < b;  // the order added: deterministic output
-  });
-  for (uint32_t i : order) {
-    const Record& r = records[i];
+  };
+  for (size_t c = 0; c < ids.size(); ++c) {
+    auto first = order.begin() + starts[c], last = order.begin() + starts[c + 1];
+    if (!std::is_sorted(first, last, before)) std::sort(first, last, before);
+  }
+  for (size_t k = 0; k < order.size(); ++k) {
+    // The records of one coin lie a range's width apart: fetch ahead what the next rows read.
+    if (k + 8 < order.size()) {
+      const char* ahead = reinterpret_cast<const char*>(&records[order[k + 8]]);
+      for (size_t line = 0; line < sizeof(Record); line += 64) __builtin_prefetch(ahead + line);
+    }
+    const Record& r = records[order[k]];
     writer.AppendTimestampMicros(r.snapshot_us);
     writer.AppendInt64(r.cmc_id);
     writer.AppendString(strings_[r.symbol]);
