@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
+
 #include "common/bytes.h"
 #include "lake/file_object_store.h"
 #include "lake/keys.h"
@@ -181,6 +184,53 @@ TEST_F(CompactTest, TheFileIsTheSameWhateverTheMemoryBudget) {
   const std::string one_range = write(1 << 30, 0);
   EXPECT_EQ(write(16 << 10, 2400), one_range);  // ~85 records a range: 28 ranges
   EXPECT_EQ(write(8 << 10, 10), one_range);     // planned for one range: split by coin counts
+}
+
+// Rows come out ordered by coin, currency and snapshot however they were added: the same rows
+// (two currencies, each coin's snapshots) added shuffled and in order give the same bytes.
+TEST_F(CompactTest, TheFileIsTheSameWhateverOrderTheRowsCameIn) {
+  struct Added {
+    TimePoint snapshot;
+    cmc::QuoteRow row;
+    std::string key;
+  };
+  std::vector<Added> rows;
+  auto listed = lake_->ListAll(lake::RawPrefix(lake::kListingsLatest));
+  ASSERT_OK(listed);
+  for (const auto& info : *listed) {
+    if (!lake::IsBodyKey(info.key)) continue;
+    auto parsed = ParseRawObject(info.key, *lake_->Get(info.key));
+    ASSERT_OK(parsed);
+    for (const auto& r : parsed->quotes->rows) {
+      rows.push_back({parsed->ref.data_ts, r, info.key});
+      rows.push_back(rows.back());
+      rows.back().row.quote_currency = "BTC";
+      rows.back().row.price = r.price ? std::optional(*r.price / 50000) : std::nullopt;
+    }
+  }
+  ASSERT_GT(rows.size(), 100u);
+  auto write = [&](const std::vector<Added>& in, int64_t budget) {
+    QuoteSpill spill(temp_.path(), budget);
+    for (const Added& a : in) EXPECT_OK(spill.Add(a.snapshot, a.row, a.key));
+    parquet::StringSink sink;
+    auto writer = parquet::Writer::Create(QuotesSchema(), {}, &sink);
+    EXPECT_OK(writer);
+    EXPECT_OK(spill.Emit(**writer));
+    EXPECT_OK((*writer)->Close());
+    return sink.Take();
+  };
+  std::vector<Added> sorted = rows;
+  std::sort(sorted.begin(), sorted.end(), [](const Added& a, const Added& b) {
+    return std::tie(a.row.cmc_id, a.row.quote_currency, a.snapshot) <
+           std::tie(b.row.cmc_id, b.row.quote_currency, b.snapshot);
+  });
+  std::vector<Added> shuffled = rows;
+  std::mt19937 random(7);
+  std::shuffle(shuffled.begin(), shuffled.end(), random);
+  const std::string in_order = write(sorted, 1 << 30);
+  EXPECT_EQ(write(shuffled, 1 << 30), in_order);
+  EXPECT_EQ(write(shuffled, 16 << 10), in_order);  // in ranges, and split
+  EXPECT_EQ(write(rows, 1 << 30), in_order);
 }
 
 }  // namespace
