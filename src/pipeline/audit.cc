@@ -178,7 +178,7 @@ class Auditor {
       warehouse::RowsChecksum lake_sum = warehouse::ChecksumQuotes(*rows);
       audited_[object.key] = {parsed->ref.sha256, lake_sum};
       day.lake_rows += lake_sum.rows;
-      ASSIGN_OR_RETURN(warehouse::RowsChecksum db_sum, DatabaseChecksum(*rows));
+      ASSIGN_OR_RETURN(warehouse::RowsChecksum db_sum, warehouse::DatabaseChecksumOf(db_, *rows));
       day.db_rows += db_sum.rows;
       if (sha == ledger_sha.end()) {
         if (db_sum.rows > 0) {
@@ -287,26 +287,6 @@ class Auditor {
            fmt::format("named by {} but not in the lake", manifest_key));
     }
     return Status::Ok();
-  }
-
-  StatusOr<warehouse::RowsChecksum> DatabaseChecksum(const std::vector<cmc::QuoteRow>& rows) {
-    if (rows.empty()) return warehouse::RowsChecksum{};
-    std::vector<int64_t> ids;
-    std::vector<std::string> currencies, times;
-    TimePoint lo = rows.front().ts, hi = rows.front().ts;
-    for (const cmc::QuoteRow& r : rows) {
-      ids.push_back(r.cmc_id);
-      currencies.push_back(r.quote_currency);
-      times.push_back(FormatIso8601(r.ts));
-      lo = std::min(lo, r.ts);
-      hi = std::max(hi, r.ts);
-    }
-    ASSIGN_OR_RETURN(
-        warehouse::Rows result,
-        db_.Query(warehouse::kChecksumQuotesByIdentitySql,
-                  {warehouse::IntArrayLiteral(ids), warehouse::TextArrayLiteral(currencies),
-                   warehouse::TextArrayLiteral(times), FormatIso8601(lo), FormatIso8601(hi)}));
-    return warehouse::RowsChecksum{std::stoll(result.text(0, 0)), result.text(0, 1)};
   }
 
   // Snapshots at `previous` and `next`: the schedule slots strictly between them are missing,
