@@ -71,6 +71,7 @@ class Auditor {
 
   StatusOr<AuditReport> Run() {
     RETURN_IF_ERROR(ReadFilledSlots());
+    RETURN_IF_ERROR(ReadDroppedMonths());
     bool schedule = true;  // the first loadable endpoint (listings) sets the schedule
     for (std::string_view endpoint : LoadableEndpoints()) {
       RETURN_IF_ERROR(AuditEndpoint(endpoint, schedule));
@@ -140,6 +141,18 @@ class Auditor {
     return Status::Ok();
   }
 
+  // The months retention dropped from the database (retention.h): their quotes are expected in
+  // the lake only.
+  Status ReadDroppedMonths() {
+    ASSIGN_OR_RETURN(warehouse::Rows rows,
+                     db_.Query("SELECT to_char(month, 'YYYY-MM') FROM quotes_retention_dropped"));
+    for (size_t i = 0; i < rows.size(); ++i) dropped_months_.insert(rows.text(i, 0));
+    return Status::Ok();
+  }
+  bool Dropped(const cmc::QuoteRow& row) const {
+    return !dropped_months_.empty() && dropped_months_.contains(FormatDate(row.ts).substr(0, 7));
+  }
+
   AuditDay& Day(const std::string& date) {
     for (auto it = report_.days.rbegin(); it != report_.days.rend(); ++it) {
       if (it->date == date) return *it;
@@ -178,6 +191,18 @@ class Auditor {
       warehouse::RowsChecksum lake_sum = warehouse::ChecksumQuotes(*rows);
       audited_[object.key] = {parsed->ref.sha256, lake_sum};
       day.lake_rows += lake_sum.rows;
+      // Rows of a month retention dropped are the lake's alone (its Parquet day, checked in
+      // AuditCurated): the database is compared on the others.
+      std::vector<cmc::QuoteRow> kept;
+      if (!dropped_months_.empty() &&
+          std::any_of(rows->begin(), rows->end(), [&](const auto& r) { return Dropped(r); })) {
+        std::copy_if(rows->begin(), rows->end(), std::back_inserter(kept),
+                     [&](const cmc::QuoteRow& r) { return !Dropped(r); });
+        day.lake_only_rows += lake_sum.rows - static_cast<int64_t>(kept.size());
+        lake_only_days_.insert(date);
+        lake_sum = warehouse::ChecksumQuotes(kept);
+        rows = &kept;
+      }
       ASSIGN_OR_RETURN(warehouse::RowsChecksum db_sum, warehouse::DatabaseChecksumOf(db_, *rows));
       day.db_rows += db_sum.rows;
       if (sha == ledger_sha.end()) {
@@ -236,7 +261,13 @@ class Auditor {
     const std::string manifest_key =
         manifest ? lake::ManifestKey(table.name, date, manifest->version) : "";
     if (!manifest) {
-      if (closed) {
+      if (table.name == kQuotesTable && lake_only_days_.contains(date)) {
+        Find("dropped_not_compacted", date, "",
+             fmt::format("{}: quotes of a month retention dropped from the database, and no "
+                         "Parquet file in the lake: the lake's raw objects are their only typed "
+                         "source left (coinlake compact --from {} --to {})",
+                         table.name, date, date));
+      } else if (closed) {
         report_.notices.push_back(
             {"not_compacted", date, "",
              fmt::format("{}: {} raw object(s), no Parquet file yet (coinlake compact --from {} "
@@ -340,7 +371,9 @@ class Auditor {
   warehouse::Connection& db_;
   StopSignal& stop_;
   AuditReport report_;
-  std::set<TimePoint> filled_;  // times of listings snapshots from history
+  std::set<TimePoint> filled_;            // times of listings snapshots from history
+  std::set<std::string> dropped_months_;  // YYYY-MM of the quotes partitions retention dropped
+  std::set<std::string> lake_only_days_;  // days with quote rows in those months
   struct Audited {
     std::string sha256;  // of the stored bytes
     warehouse::RowsChecksum rows;
@@ -362,7 +395,8 @@ nlohmann::json AuditReport::ToJson() const {
                            {"expected_snapshots", d.expected_snapshots},
                            {"snapshots", d.snapshots},
                            {"filled_snapshots", d.filled_snapshots},
-                           {"curated_rows", d.curated_rows}});
+                           {"curated_rows", d.curated_rows},
+                           {"lake_only_rows", d.lake_only_rows}});
   }
   for (const auto& [list, name] : {std::pair{&findings, "findings"}, {&notices, "notices"}}) {
     out[name] = nlohmann::json::array();
@@ -378,18 +412,19 @@ std::string AuditReport::ToText() const {
   // Rows are counted per object, as each object's rows are compared with the database: a quote
   // that two snapshots share (its coin had not moved) counts in both.
   constexpr std::string_view kRow =
-      "{:<10}  {:>7}  {:>7}  {:>13}  {:>13}  {:>9}  {:>7}  {:>7}  {:>11}\n";
+      "{:<10}  {:>7}  {:>7}  {:>13}  {:>13}  {:>9}  {:>7}  {:>7}  {:>11}  {:>11}\n";
   std::string out;
   if (!days.empty()) {
     out += fmt::format(kRow, "date", "objects", "ledger", "object rows", "rows in", "snapshots",
-                       "filled", "missing", "quote rows");
+                       "filled", "missing", "quote rows", "lake only");
     out += fmt::format(kRow, "", "in lake", "rows", "in lake", "database", "", "history", "slots",
-                       "in Parquet");
+                       "in Parquet", "(retention)");
   }
   for (const AuditDay& d : days) {
     out += fmt::format(kRow, d.date, d.lake_objects, d.ledger_objects, d.lake_rows, d.db_rows,
                        d.snapshots, d.filled_snapshots,
-                       d.expected_snapshots - d.snapshots - d.filled_snapshots, d.curated_rows);
+                       d.expected_snapshots - d.snapshots - d.filled_snapshots, d.curated_rows,
+                       d.lake_only_rows);
   }
   for (const AuditFinding& f : findings) {
     out +=

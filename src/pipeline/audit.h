@@ -42,6 +42,9 @@ struct AuditDay {
   int64_t snapshots = 0;         // listings snapshots present
   int64_t filled_snapshots = 0;  // missing slots filled from history (listings_historical)
   int64_t curated_rows = 0;      // quote rows of the day's Parquet file (its manifest); 0: none
+  // Of lake_rows, those in months retention dropped from the database (retention.h): expected in
+  // the lake (compacted), not in the database, so not compared with it.
+  int64_t lake_only_rows = 0;
 };
 
 // One discrepancy. kind: not_loaded (in the lake, neither in the ledger nor in the database),
@@ -52,7 +55,9 @@ struct AuditDay {
 // (compact.h): manifest_stale (the lake holds other objects for the day than the manifest names),
 // manifest_differs (an object's sha256, rows or checksum differ from the manifest's),
 // curated_missing / curated_differs (the manifest's file is absent or of another size),
-// curated_extra (a file in the day's folder the manifest does not name).
+// curated_extra (a file in the day's folder the manifest does not name). Retention
+// (retention.h): dropped_not_compacted (a day with quotes of a month dropped from the database,
+// and no Parquet manifest for it).
 struct AuditFinding {
   std::string kind;
   std::string date;
