@@ -1,4 +1,4 @@
-// Pipeline page: freshness, credits, errors by class, missing snapshots, last runs.
+// Pipeline page: freshness, credits, retention, errors by class, missing snapshots, last runs.
 import { getJson } from './api.js';
 import { ago, duration, el, plural, when } from './format.js';
 
@@ -59,6 +59,32 @@ function renderHeartbeats(heartbeats) {
     ...(lines.length ? lines : [el('span', 'no run process yet', 'note')]));
 }
 
+// The last retention run: off, what it dropped, or the month it kept and why (a day not
+// compacted, a checksum that differs).
+function renderRetention(r) {
+  const card = document.getElementById('p-retention');
+  card.className = '';
+  if (!r) {
+    card.textContent = 'not run yet (quotes are kept forever)';
+    return;
+  }
+  if (r.retention_days === 0) {
+    card.textContent = `off: quotes kept forever (checked ${when(r.run_at)})`;
+    return;
+  }
+  const dropped = r.months_dropped ? `${plural(r.months_dropped, 'month')} in the lake only, up to ${r.newest_month_dropped}` : 'no month dropped yet';
+  let text = `${r.retention_days} days; ${dropped}; last run ${when(r.run_at)}`;
+  if (r.dropped.length) text += `, dropped ${r.dropped.join(', ')}`;
+  if (r.error) {
+    text += ` · failed: ${r.error}`;
+    card.className = 'stale';
+  } else if (r.blocked_month) {
+    text += ` · ${r.blocked_month} kept: ${r.blocked_reason}`;
+    card.className = 'stale';
+  }
+  card.textContent = text;
+}
+
 // A table or list and the plain sentence shown instead of it when it is empty (the same form
 // for every section: "No errors.", "No missing snapshots…", "No runs yet.").
 function fillOrSay(listId, emptyId, items, emptyText) {
@@ -111,6 +137,7 @@ export async function refreshPipeline() {
   document.getElementById('p-credits').textContent = creditsText(p.credits);
   document.getElementById('p-gaps').textContent = gapsText(p.gaps, p.freshness);
   renderHeartbeats(p.heartbeats);
+  renderRetention(p.retention);
   fillOrSay('p-errors', 'p-errors-empty', p.errors.by_class.map(errorRow));
   fillOrSay('p-gap-list', 'p-gap-list-empty',
     p.gaps.ranges.map((g) => el('li', `${when(g.from)}: ${g.slots} × ${slotLength(p.gaps.slot_seconds)}`)),
