@@ -59,30 +59,29 @@ function renderHeartbeats(heartbeats) {
     ...(lines.length ? lines : [el('span', 'no run process yet', 'note')]));
 }
 
-// The last retention run: off, what it dropped, or the month it kept and why (a day not
-// compacted, a checksum that differs).
+// The last retention run: a short headline (off, the retention, or the month it kept) and the
+// details under it (what only the lake holds now, the last run, why a month stayed).
+function retentionText(r) {
+  if (!r) return ['not run yet', 'quotes are kept forever', ''];
+  if (r.retention_days === 0) return ['off', `quotes are kept forever (checked ${when(r.run_at)})`, ''];
+  const only = r.months_dropped
+    ? `${plural(r.months_dropped, 'month')} in the lake only, up to ${r.newest_month_dropped}`
+    : 'no month dropped yet';
+  let detail = `${only}; last run ${when(r.run_at)}`;
+  if (r.dropped.length) detail += `, dropped ${r.dropped.join(', ')}`;
+  if (r.error) return [`${r.retention_days} days · failed`, `${detail}; ${r.error}`, 'stale'];
+  if (r.blocked_month) {
+    return [`${r.retention_days} days · ${r.blocked_month} kept`, `${detail}; ${r.blocked_reason}`, 'stale'];
+  }
+  return [`${r.retention_days} days`, detail, 'ok'];
+}
+
 function renderRetention(r) {
+  const [headline, detail, state] = retentionText(r);
   const card = document.getElementById('p-retention');
-  card.className = '';
-  if (!r) {
-    card.textContent = 'not run yet (quotes are kept forever)';
-    return;
-  }
-  if (r.retention_days === 0) {
-    card.textContent = `off: quotes kept forever (checked ${when(r.run_at)})`;
-    return;
-  }
-  const dropped = r.months_dropped ? `${plural(r.months_dropped, 'month')} in the lake only, up to ${r.newest_month_dropped}` : 'no month dropped yet';
-  let text = `${r.retention_days} days; ${dropped}; last run ${when(r.run_at)}`;
-  if (r.dropped.length) text += `, dropped ${r.dropped.join(', ')}`;
-  if (r.error) {
-    text += ` · failed: ${r.error}`;
-    card.className = 'stale';
-  } else if (r.blocked_month) {
-    text += ` · ${r.blocked_month} kept: ${r.blocked_reason}`;
-    card.className = 'stale';
-  }
-  card.textContent = text;
+  card.textContent = headline;
+  card.className = state;
+  document.getElementById('p-retention-detail').textContent = detail;
 }
 
 // A table or list and the plain sentence shown instead of it when it is empty (the same form
