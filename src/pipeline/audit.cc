@@ -149,6 +149,11 @@ class Auditor {
     for (size_t i = 0; i < rows.size(); ++i) dropped_months_.insert(rows.text(i, 0));
     return Status::Ok();
   }
+  static bool IsPointEndpoint(const std::string& key) {
+    const std::vector<std::string_view>& points = FindCuratedTable(kQuotesTable)->point_endpoints;
+    auto parts = lake::ParseRawKey(key);
+    return parts.ok() && std::find(points.begin(), points.end(), parts->endpoint) != points.end();
+  }
   bool Dropped(const cmc::QuoteRow& row) const {
     return !dropped_months_.empty() && dropped_months_.contains(FormatDate(row.ts).substr(0, 7));
   }
@@ -199,7 +204,11 @@ class Auditor {
         std::copy_if(rows->begin(), rows->end(), std::back_inserter(kept),
                      [&](const cmc::QuoteRow& r) { return !Dropped(r); });
         day.lake_only_rows += lake_sum.rows - static_cast<int64_t>(kept.size());
-        lake_only_days_.insert(date);
+        // The curated days that hold those rows: the snapshot's own, or each point's.
+        const bool by_point = IsPointEndpoint(object.key);
+        for (const cmc::QuoteRow& r : *rows) {
+          if (Dropped(r)) lake_only_days_.insert(by_point ? FormatDate(r.ts) : date);
+        }
         lake_sum = warehouse::ChecksumQuotes(kept);
         rows = &kept;
       }

@@ -75,23 +75,23 @@ class MonthVerifier {
                      db_.Query("SELECT lake_key, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD'), "
                                "count(*) FROM quotes WHERE ts >= $1 AND ts < $2 GROUP BY 1, 2",
                                {FormatIso8601(p.start), FormatIso8601(p.end)}));
-    std::map<std::string, std::string> keys;  // object -> the day whose manifest should name it
+    // The manifests that must name those objects: a snapshot's is its own day's (which may be
+    // the next month's first: quotes stamped before midnight, listed after it; or a later day
+    // altogether: a coin CMC had not updated for days); a point of history's, the day of the
+    // point. A day with rows but no snapshot of its own needs no manifest.
+    std::map<std::string, std::string> keys;  // object -> a day whose manifest should name it
     std::set<std::string> days;
     const CuratedTable& table = *FindCuratedTable(kQuotesTable);
     for (size_t i = 0; i < rows.size(); ++i) {
       const std::string key = rows.text(i, 0);
       std::string day = rows.text(i, 1);
-      days.insert(day);
       out.rows += rows.integer(i, 2).value_or(0);
-      // A snapshot's rows are in the manifest of its own day, which may be the next month's
-      // first (quotes stamped before midnight, listed after it). A point of history lands on
-      // the day of its own time, already among `days`.
       auto parts = lake::ParseRawKey(key);
       if (parts.ok() && std::find(table.point_endpoints.begin(), table.point_endpoints.end(),
                                   parts->endpoint) == table.point_endpoints.end()) {
         day = FormatDate(parts->data_time);
-        days.insert(day);
       }
+      days.insert(day);
       keys.emplace(key, std::move(day));
     }
     std::set<std::string> proved;  // objects whose manifest entry equals the database

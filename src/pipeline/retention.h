@@ -7,9 +7,10 @@
 // compacted quotes day (day_manifest.h), and for every source of those manifests the database's
 // checksum of its rows (warehouse::DatabaseChecksumOf, as `audit` computes it) equals the rows
 // and checksum the manifest recorded, and the lake's object still gives them. The days looked at
-// are those of the month's rows and those of the snapshots that brought them (a snapshot just
-// after midnight carries quotes of the day before). Anything else keeps the whole month, and
-// the reason (the day, the object, what differs) is logged, returned and recorded for the
+// are those whose manifests must name the month's objects: a snapshot's own day (the one just
+// after midnight carries quotes of the day before), a point of history's day. Rows of months
+// dropped before are left out of the database comparison. Anything else keeps the whole month,
+// and the reason (the day, the object, what differs) is logged, returned and recorded for the
 // pipeline page. The partition is locked against writes while it is verified, and detached and
 // dropped in the same transaction (migrations/0015_quotes_retention.sql).
 #pragma once

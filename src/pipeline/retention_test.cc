@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
+#include "common/bytes.h"
 #include "lake/file_object_store.h"
 #include "lake/keys.h"
 #include "pipeline/audit.h"
@@ -131,6 +134,37 @@ TEST_F(RetentionTest, DropsAFullyCompactedMatchingMonthAndAuditStaysClean) {
   EXPECT_EQ(june.months[0].outcome, "dropped") << june.ToText();
   EXPECT_EQ(db_.Scalar("SELECT count(*) FROM quotes"), "0");
   audit = Audit();
+  EXPECT_TRUE(audit.clean()) << audit.ToText();
+}
+
+// CMC lists coins it has not updated for days with their old last_updated: such a quote lands on
+// a day that may have no snapshot (and so no Parquet file) of its own. It is proved by the
+// manifest of the snapshot that brought it, and does not keep its month.
+TEST_F(RetentionTest, AQuoteStampedOnADayWithoutSnapshotsIsProvedByItsSnapshotsDay) {
+  auto lake = std::move(lake::FileObjectStore::Open(lake_.path())).value();
+  const TimePoint first = *ParseIso8601("2026-03-31T22:30:00Z");
+  auto stored = lake->Get(lake::RawBodyKey(lake::kListingsLatest, first));
+  ASSERT_OK(stored);
+  auto body = nlohmann::json::parse(*GzipDecompress(*stored));
+  nlohmann::json coin = body["data"][0];
+  coin["id"] = 77777777;  // a coin of its own: its quote is stored by this snapshot
+  coin["last_updated"] = "2026-03-20T12:00:00.000Z";
+  for (auto& [currency, quote] : coin["quote"].items())
+    quote["last_updated"] = coin["last_updated"];
+  body["data"] = nlohmann::json::array({coin});
+  const TimePoint late = *ParseIso8601("2026-03-31T23:57:30Z");
+  body["status"]["timestamp"] = FormatIso8601(late);
+  ASSERT_OK(lake->Put(lake::RawBodyKey(lake::kListingsLatest, late), *GzipCompress(body.dump())));
+  ReprocessOptions options;
+  options.database_url = db_.url();
+  options.lake_url = lake_.path();
+  ASSERT_OK(RunReprocess(options, stop_));
+  ASSERT_EQ(db_.Scalar("SELECT count(*) FROM quotes WHERE ts < '2026-03-21T00:00:00Z'"), "1");
+  Compact();
+  ASSERT_OK_AND_ASSIGN(RetentionReport report, Retain(30, "2026-05-15T00:00:00Z"));
+  ASSERT_EQ(report.months.size(), 1u);
+  EXPECT_EQ(report.months[0].outcome, "dropped") << report.ToText();
+  AuditReport audit = Audit();
   EXPECT_TRUE(audit.clean()) << audit.ToText();
 }
 
