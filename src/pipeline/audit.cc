@@ -14,6 +14,7 @@
 #include "pipeline/curated_tables.h"
 #include "pipeline/day_manifest.h"
 #include "pipeline/load_object.h"
+#include "pipeline/retention.h"
 #include "warehouse/checksum.h"
 #include "warehouse/db.h"
 #include "warehouse/heartbeat.h"
@@ -144,9 +145,7 @@ class Auditor {
   // The months retention dropped from the database (retention.h): their quotes are expected in
   // the lake only.
   Status ReadDroppedMonths() {
-    ASSIGN_OR_RETURN(warehouse::Rows rows,
-                     db_.Query("SELECT to_char(month, 'YYYY-MM') FROM quotes_retention_dropped"));
-    for (size_t i = 0; i < rows.size(); ++i) dropped_months_.insert(rows.text(i, 0));
+    ASSIGN_OR_RETURN(dropped_months_, LakeOnlyQuoteMonths(db_));
     return Status::Ok();
   }
   static bool IsPointEndpoint(const std::string& key) {

@@ -198,9 +198,7 @@ class Retention {
     std::erase_if(partitions, [&](const Partition& p) { return p.end > boundary; });
     if (partitions.empty()) return Status::Ok();  // the common case: one catalog query
     ASSIGN_OR_RETURN(lake_, lake::OpenObjectStore(options_.lake_url, &stop_));
-    ASSIGN_OR_RETURN(warehouse::Rows dropped,
-                     db_.Query("SELECT to_char(month, 'YYYY-MM') FROM quotes_retention_dropped"));
-    for (size_t i = 0; i < dropped.size(); ++i) dropped_.insert(dropped.text(i, 0));
+    ASSIGN_OR_RETURN(dropped_, LakeOnlyQuoteMonths(db_));
     for (const Partition& p : partitions) {
       if (stop_.stopped()) return UnavailableError("retention interrupted");
       RetentionMonth month{p.name, p.month};
@@ -282,6 +280,16 @@ Status RecordStatus(warehouse::Connection& db, const RetentionReport& report, co
 }
 
 }  // namespace
+
+StatusOr<std::set<std::string>> LakeOnlyQuoteMonths(warehouse::Connection& db) {
+  ASSIGN_OR_RETURN(
+      warehouse::Rows rows,
+      db.Query("SELECT to_char(month, 'YYYY-MM') FROM quotes_retention_dropped WHERE "
+               "to_regclass(format('public.quotes_%s', to_char(month, 'YYYY_MM'))) IS NULL"));
+  std::set<std::string> months;
+  for (size_t i = 0; i < rows.size(); ++i) months.insert(rows.text(i, 0));
+  return months;
+}
 
 bool RetentionReport::blocked() const {
   return std::any_of(months.begin(), months.end(),

@@ -17,12 +17,17 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "common/status.h"
 #include "common/stop_signal.h"
 #include "common/time_util.h"
+
+namespace coinlake::warehouse {
+class Connection;
+}  // namespace coinlake::warehouse
 
 namespace coinlake::pipeline {
 
@@ -56,6 +61,11 @@ struct RetentionReport {
   nlohmann::json ToJson() const;
   std::string ToText() const;
 };
+
+// The months (YYYY-MM) whose quotes only the lake holds: dropped by retention, and their partition
+// not made again since (a backfill or a forced reprocess loads such a month again, and then the
+// database is compared with the lake as for any other).
+StatusOr<std::set<std::string>> LakeOnlyQuoteMonths(warehouse::Connection& db);
 
 // OK with a report even when a month is blocked (the report says why); an error only when the
 // lake or the database fails. Unless a dry run, the outcome goes to quotes_retention_status
