@@ -276,7 +276,7 @@ Status RecordStatus(warehouse::Connection& db, const RetentionReport& report, co
        report.boundary.empty() ? none : warehouse::Param(report.boundary),
        warehouse::TextArrayLiteral(dropped), blocked ? warehouse::Param(blocked->month) : none,
        blocked ? warehouse::Param(blocked->reason) : none,
-       error.ok() ? none : warehouse::Param(error.ToString())});
+       error.ok() ? none : warehouse::Param(log::Redact(error.ToString()))});
 }
 
 }  // namespace
