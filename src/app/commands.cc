@@ -204,6 +204,7 @@ Status Audit(const GlobalOptions& global, const AuditFlags& flags, const FetchFl
   options.from_date = flags.from;
   options.to_date = flags.to;
   options.interval = std::chrono::seconds(flags.interval_seconds);
+  options.quotes_retention_days = global.quotes_retention_days;
   ASSIGN_OR_RETURN(pipeline::AuditReport report, pipeline::RunAudit(options, stop));
   if (flags.fill && !report.missing_slots.empty()) {
     // Progress goes to stderr: stdout is the report (JSON with --json).

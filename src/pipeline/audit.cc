@@ -249,6 +249,10 @@ class Auditor {
   // there with the size the manifest gives, alone in its folder.
   Status AuditCurated() {
     const std::string today = FormatDate(SystemNow());
+    // The first day retention does not reach yet: a month wholly before it may be dropped.
+    if (options_.quotes_retention_days > 0) {
+      retention_day_ = FormatDate(SystemNow() - std::chrono::days(options_.quotes_retention_days));
+    }
     SourceIndex index(lake_);
     for (const CuratedTable& table : CuratedTables()) {
       ASSIGN_OR_RETURN(std::set<std::string> days, index.Days(table));
@@ -275,6 +279,12 @@ class Auditor {
                          "Parquet file in the lake: the lake's raw objects are their only typed "
                          "source left (coinlake compact --from {} --to {})",
                          table.name, date, date));
+      } else if (table.name == kQuotesTable && date < retention_day_) {
+        Find("not_compacted_beyond_retention", date, "",
+             fmt::format("{}: {} raw object(s) older than the {}-day retention and no Parquet "
+                         "file: retention keeps the month in the database until the day is "
+                         "compacted (coinlake compact --from {} --to {})",
+                         table.name, sources.size(), options_.quotes_retention_days, date, date));
       } else if (closed) {
         report_.notices.push_back(
             {"not_compacted", date, "",
@@ -382,6 +392,7 @@ class Auditor {
   std::set<TimePoint> filled_;            // times of listings snapshots from history
   std::set<std::string> dropped_months_;  // YYYY-MM of the quotes partitions retention dropped
   std::set<std::string> lake_only_days_;  // days with quote rows in those months
+  std::string retention_day_;  // days before it are beyond the quotes retention; "": none
   struct Audited {
     std::string sha256;  // of the stored bytes
     warehouse::RowsChecksum rows;

@@ -30,6 +30,10 @@ struct AuditOptions {
   // The listings schedule, one snapshot every `interval`. 0: the interval each `run` cycle
   // recorded, and before the first that did, the newest ETL heartbeat's (else 300 s).
   std::chrono::seconds interval{300};
+  // The configured quotes retention (retention.h); 0: none. A closed day of quotes before
+  // now - retention without a Parquet file is then a finding, not a notice: retention cannot
+  // drop its month until it is compacted.
+  int quotes_retention_days = 0;
 };
 
 struct AuditDay {
@@ -57,7 +61,8 @@ struct AuditDay {
 // curated_missing / curated_differs (the manifest's file is absent or of another size),
 // curated_extra (a file in the day's folder the manifest does not name). Retention
 // (retention.h): dropped_not_compacted (a day with quotes of a month dropped from the database,
-// and no Parquet manifest for it).
+// and no Parquet manifest for it), not_compacted_beyond_retention (a day of quotes older than
+// the configured retention, still in the database, and no Parquet manifest: it keeps its month).
 struct AuditFinding {
   std::string kind;
   std::string date;

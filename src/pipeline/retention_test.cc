@@ -56,8 +56,9 @@ class RetentionTest : public ::testing::Test {
     options.clock = [at] { return at; };
     return RunRetention(options, stop_);
   }
-  AuditReport Audit() {
+  AuditReport Audit(int retention_days = 0) {
     AuditOptions options;
+    options.quotes_retention_days = retention_days;
     options.database_url = db_.url();
     options.lake_url = lake_.path();
     auto report = RunAudit(options, stop_);
@@ -178,6 +179,15 @@ TEST_F(RetentionTest, KeepsAMonthWithADayNotCompactedAndSaysWhich) {
   EXPECT_TRUE(report.blocked());
   EXPECT_TRUE(Exists("quotes_2026_03"));
   EXPECT_EQ(db_.Scalar("SELECT count(*) FROM quotes_retention_dropped"), "0");
+  // audit says it too once told the retention (a notice without it: `run` compacts closed days).
+  AuditReport audit = Audit(30);
+  ASSERT_EQ(audit.findings.size(), 1u) << audit.ToText();
+  EXPECT_EQ(audit.findings[0].kind, "not_compacted_beyond_retention");
+  EXPECT_EQ(audit.findings[0].date, "2026-03-31");
+  audit = Audit();
+  EXPECT_TRUE(audit.clean()) << audit.ToText();
+  ASSERT_EQ(audit.notices.size(), 1u) << audit.ToText();
+  EXPECT_EQ(audit.notices[0].kind, "not_compacted");
   // Shown on the pipeline page.
   EXPECT_EQ(db_.Scalar("SELECT blocked_month || ' ' || dropped::text FROM quotes_retention_status"),
             "2026-03-01 {}");
