@@ -16,8 +16,8 @@ const std::string kBinary = COINLAKE_BINARY;
 TEST(CliTest, HelpListsEveryCommandOfTheContract) {
   auto r = RunCommand(kBinary + " --help");
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* command :
-       {"migrate", "fetch", "run", "reprocess", "audit", "inspect", "plan", "serve", "sim"}) {
+  for (const char* command : {"migrate", "fetch", "run", "reprocess", "audit", "retention",
+                              "inspect", "plan", "serve", "sim"}) {
     EXPECT_NE(r.out.find(std::string("  ") + command), std::string::npos) << command;
     // Each command's help points to the options every command shares.
     auto own = RunCommand(kBinary + " " + command + " --help");
@@ -72,6 +72,15 @@ TEST(CliTest, MisuseIsOneClearLine) {
   RunCommand("printf '[run]\\nlisting-interval = 20\\n' > " + dir.path() + "/typo.toml");
   ExpectOneLineError("--config " + dir.path() + "/typo.toml run",
                      "unknown option 'listing-interval' in [run]");
+  // A retention that is not 0 or a number of days is refused as such, wherever it comes from.
+  for (const char* args :
+       {"retention --quotes-retention-days 40000", "--quotes-retention-days -1 retention",
+        "--quotes-retention-days 90d audit"}) {
+    ExpectOneLineError(args, "quotes-retention-days must be 0 (keep quotes forever) or 1..36500");
+    EXPECT_EQ(RunCommand(kBinary + " " + args).exit_code, 2) << args;
+  }
+  RunCommand("printf 'quotes-retention-days = \"ninety\"\n' > " + dir.path() + "/retention.toml");
+  ExpectOneLineError("--config " + dir.path() + "/retention.toml retention", "'ninety'");
   ExpectOneLineError("reprocess --from 2026-11-30 --to 2026-11-01", "is after --to");
   ExpectOneLineError("audit --from 2026-11-30 --to 2026-11-01", "is after --to");
 }

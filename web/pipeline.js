@@ -1,4 +1,4 @@
-// Pipeline page: freshness, credits, errors by class, missing snapshots, last runs.
+// Pipeline page: freshness, credits, retention, errors by class, missing snapshots, last runs.
 import { getJson } from './api.js';
 import { ago, duration, el, plural, when } from './format.js';
 
@@ -59,6 +59,31 @@ function renderHeartbeats(heartbeats) {
     ...(lines.length ? lines : [el('span', 'no run process yet', 'note')]));
 }
 
+// The last retention run: a short headline (off, the retention, or the month it kept) and the
+// details under it (what only the lake holds now, the last run, why a month stayed).
+function retentionText(r) {
+  if (!r) return ['not run yet', 'quotes are kept forever', ''];
+  if (r.retention_days === 0) return ['off', `quotes are kept forever (checked ${when(r.run_at)})`, ''];
+  const only = r.months_dropped
+    ? `${plural(r.months_dropped, 'month')} in the lake only, up to ${r.newest_month_dropped}`
+    : 'no month dropped yet';
+  let detail = `${only}; last run ${when(r.run_at)}`;
+  if (r.dropped.length) detail += `, dropped ${r.dropped.join(', ')}`;
+  if (r.error) return [`${r.retention_days} days · failed`, `${detail}; ${r.error}`, 'stale'];
+  if (r.blocked_month) {
+    return [`${r.retention_days} days · ${r.blocked_month} kept`, `${detail}; ${r.blocked_reason}`, 'stale'];
+  }
+  return [`${r.retention_days} days`, detail, 'ok'];
+}
+
+function renderRetention(r) {
+  const [headline, detail, state] = retentionText(r);
+  const card = document.getElementById('p-retention');
+  card.textContent = headline;
+  card.className = state;
+  document.getElementById('p-retention-detail').textContent = detail;
+}
+
 // A table or list and the plain sentence shown instead of it when it is empty (the same form
 // for every section: "No errors.", "No missing snapshots…", "No runs yet.").
 function fillOrSay(listId, emptyId, items, emptyText) {
@@ -111,6 +136,7 @@ export async function refreshPipeline() {
   document.getElementById('p-credits').textContent = creditsText(p.credits);
   document.getElementById('p-gaps').textContent = gapsText(p.gaps, p.freshness);
   renderHeartbeats(p.heartbeats);
+  renderRetention(p.retention);
   fillOrSay('p-errors', 'p-errors-empty', p.errors.by_class.map(errorRow));
   fillOrSay('p-gap-list', 'p-gap-list-empty',
     p.gaps.ranges.map((g) => el('li', `${when(g.from)}: ${g.slots} × ${slotLength(p.gaps.slot_seconds)}`)),

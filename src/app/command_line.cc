@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include "pipeline/retention.h"
+
 namespace coinlake::app {
 namespace {
 
@@ -21,6 +23,21 @@ const CLI::Validator kDataDate(
       return "'" + text + "' is not a date written YYYY-MM-DD";
     },
     "YYYY-MM-DD", "DataDate");
+
+// quotes-retention-days: 0 (keep forever) or a number of days, said plainly when it is neither
+// (a typo in the configuration file must not become a retention nobody meant).
+const CLI::Validator kRetentionDays(
+    [](std::string& text) -> std::string {
+      int days = -1;
+      char rest = 0;
+      if (std::sscanf(text.c_str(), "%d%c", &days, &rest) == 1 && days >= 0 &&
+          days <= pipeline::kMaxRetentionDays)
+        return "";
+      return fmt::format(
+          "quotes-retention-days must be 0 (keep quotes forever) or 1..{} days, not '{}'",
+          pipeline::kMaxRetentionDays, text);
+    },
+    "DAYS", "RetentionDays");
 
 // `interval_alias`: --interval also names --listings-interval (not in `backfill`, where it is the
 // history's interval).
@@ -119,6 +136,14 @@ void AddCompactOptions(CLI::App& compact, Invocation& invocation) {
   compact.add_option("--tables", flags.tables, "comma list: quotes, global_metrics (default: all)");
   compact.add_flag("--force", flags.force, "rebuild days whose manifest is up to date");
   compact.add_flag("--json", flags.json, "print the days as JSON on stdout");
+}
+
+void AddRetentionOptions(CLI::App& retention, Invocation& invocation) {
+  RetentionFlags& flags = invocation.retention;
+  retention.add_flag("--dry-run", flags.dry_run,
+                     "verify the months beyond retention and say what would be dropped; drop "
+                     "and record nothing");
+  retention.add_flag("--json", flags.json, "print the months as JSON on stdout");
 }
 
 // What to backfill: the window, the coins, the interval, the endpoints.
@@ -235,6 +260,11 @@ const std::vector<Command>& Commands() {
        "write each closed UTC day of the lake as Parquet (curated/) with a manifest; idempotent",
        true, false, AddCompactOptions,
        [](Invocation& i) { return Compact(i.global, i.compact, i.stop); }},
+      {"retention",
+       "drop the months of quotes beyond --quotes-retention-days that the lake's Parquet layer "
+       "proves it holds",
+       true, false, AddRetentionOptions,
+       [](Invocation& i) { return Retention(i.global, i.retention, i.stop); }},
       {"inspect",
        "print the rows a raw payload yields, one JSON object per line; exit 2 on bad input", true,
        false, AddInspectOptions, [](Invocation& i) { return Inspect(i.inspect_file); }},
@@ -265,6 +295,12 @@ void AddGlobalOptions(CLI::App& cli, GlobalOptions& global) {
       ->capture_default_str();
   cli.add_option("--log-level", global.log_level, "debug, info, warn or error")
       ->envname("COINLAKE_LOG_LEVEL")
+      ->capture_default_str();
+  cli.add_option("--quotes-retention-days", global.quotes_retention_days,
+                 "days of raw quotes the database keeps; older months are dropped once the "
+                 "lake's Parquet layer proves it holds them (`retention`, `run`); 0: forever")
+      ->envname("COINLAKE_QUOTES_RETENTION_DAYS")
+      ->check(kRetentionDays)
       ->capture_default_str();
   cli.add_flag("--database-iam-auth", global.database_iam_auth,
                "sign in to the database with RDS IAM tokens (AWS credential chain; the URL "

@@ -25,6 +25,7 @@ struct Invocation {
   ReprocessFlags reprocess;
   AuditFlags audit;
   CompactFlags compact;
+  RetentionFlags retention;
   BackfillFlags backfill;
   dashboard::ServeOptions serve;
   cmc::SimOptions sim;

@@ -28,6 +28,7 @@
 #include "pipeline/compact.h"
 #include "pipeline/fetch.h"
 #include "pipeline/reprocess.h"
+#include "pipeline/retention.h"
 #include "pipeline/run_loop.h"
 #include "warehouse/db.h"
 #include "warehouse/endpoint_access.h"
@@ -155,6 +156,7 @@ Status Run(const GlobalOptions& global, const FetchFlags& flags, const RunFlags&
     pipeline::RunOptions out;
     ASSIGN_OR_RETURN(out.fetch, MakeFetchOptions(global, flags));
     out.metrics_textfile = run_flags.metrics_textfile;
+    out.quotes_retention_days = global.quotes_retention_days;
     return out;
   };
   ASSIGN_OR_RETURN(pipeline::RunOptions initial, options());
@@ -202,6 +204,7 @@ Status Audit(const GlobalOptions& global, const AuditFlags& flags, const FetchFl
   options.from_date = flags.from;
   options.to_date = flags.to;
   options.interval = std::chrono::seconds(flags.interval_seconds);
+  options.quotes_retention_days = global.quotes_retention_days;
   ASSIGN_OR_RETURN(pipeline::AuditReport report, pipeline::RunAudit(options, stop));
   if (flags.fill && !report.missing_slots.empty()) {
     // Progress goes to stderr: stdout is the report (JSON with --json).
@@ -238,6 +241,22 @@ Status Compact(const GlobalOptions& global, const CompactFlags& flags, StopSigna
     }
   }
   std::cout << std::flush;
+  return Status::Ok();
+}
+
+Status Retention(const GlobalOptions& global, const RetentionFlags& flags, StopSignal& stop) {
+  pipeline::RetentionOptions options;
+  options.database_url = global.database_url;
+  options.lake_url = global.lake_url;
+  options.retention_days = global.quotes_retention_days;
+  options.dry_run = flags.dry_run;
+  ASSIGN_OR_RETURN(pipeline::RetentionReport report, pipeline::RunRetention(options, stop));
+  std::cout << (flags.json ? report.ToJson().dump() + "\n" : report.ToText()) << std::flush;
+  for (const pipeline::RetentionMonth& m : report.months) {
+    if (m.outcome == "blocked") {
+      return FailedPreconditionError(fmt::format("retention: {} kept: {}", m.partition, m.reason));
+    }
+  }
   return Status::Ok();
 }
 

@@ -20,6 +20,10 @@ struct GlobalOptions {
   std::string spool_dir = "spool";  // likewise
   std::string log_level = "info";
   bool database_iam_auth = false;  // RDS IAM tokens as database passwords (docs/deploy.md)
+  // Days of raw quotes the database keeps (`retention`, `run`, `audit`; docs/database.md,
+  // "Retention"); 0 keeps them forever. Off by default: the dashboard still charts history from
+  // quotes, and a drop is undone only by reprocessing from the lake.
+  int quotes_retention_days = 0;
 };
 
 struct FetchFlags {
@@ -81,6 +85,12 @@ struct CompactFlags {
   bool json = false;
 };
 
+// `retention` (docs/database.md, "Retention").
+struct RetentionFlags {
+  bool dry_run = false;
+  bool json = false;
+};
+
 // With --database-iam-auth, every database connection of this process signs in with an RDS IAM
 // token made from the AWS credential chain (region: AWS_REGION, else the RDS host name). Read at
 // start only: a SIGHUP reload does not change it.
@@ -101,6 +111,9 @@ Status Audit(const GlobalOptions& global, const AuditFlags& flags, const FetchFl
              StopSignal& stop);
 // Prints one line per day looked at (JSON with --json) on stdout.
 Status Compact(const GlobalOptions& global, const CompactFlags& flags, StopSignal& stop);
+// Prints each month beyond retention and its outcome (JSON with --json) on stdout; a month kept
+// because the lake does not prove it is FAILED_PRECONDITION (exit 1) after the report.
+Status Retention(const GlobalOptions& global, const RetentionFlags& flags, StopSignal& stop);
 Status Inspect(const std::string& file);
 // With backfill.plan_only, prints the backfill's plan instead (`plan --backfill`).
 Status Plan(const GlobalOptions& global, const FetchFlags& flags, const BackfillFlags& backfill);

@@ -267,6 +267,27 @@ TEST_F(ApiHistoryTest, PipelineShowsHistoricalAccess) {
   EXPECT_EQ(access[1]["message"], "");
 }
 
+// The last retention run, as `coinlake retention` records it (quotes_retention_status).
+TEST_F(ApiHistoryTest, PipelineShowsTheLastRetentionRun) {
+  EXPECT_TRUE(Ask(Pipeline, {})["retention"].is_null());  // no run yet
+  db_.Scalar(
+      "INSERT INTO quotes_retention_dropped VALUES ('2026-01-01', now(), 10, 31, 9000), "
+      "('2026-02-01', now(), 10, 28, 8000)");
+  db_.Scalar(
+      "INSERT INTO quotes_retention_status (run_at, retention_days, boundary, dropped, "
+      "blocked_month, blocked_reason) VALUES (now(), 90, '2026-04-10T00:00:00Z', "
+      "'{quotes_2026_02}', '2026-03-01', 'day 2026-03-31: not compacted')");
+  json retention = Ask(Pipeline, {})["retention"];
+  EXPECT_EQ(retention["retention_days"], 90);
+  EXPECT_EQ(retention["boundary"], "2026-04-10T00:00:00.000Z");
+  EXPECT_EQ(retention["dropped"], json::array({"quotes_2026_02"}));
+  EXPECT_EQ(retention["blocked_month"], "2026-03");
+  EXPECT_EQ(retention["blocked_reason"], "day 2026-03-31: not compacted");
+  EXPECT_TRUE(retention["error"].is_null());
+  EXPECT_EQ(retention["months_dropped"], 2);
+  EXPECT_EQ(retention["newest_month_dropped"], "2026-02");
+}
+
 // A dashboard upgraded before the ETL host migrates: no candle source, no endpoint_access.
 TEST_F(ApiHistoryTest, AnswersOnASchemaBeforeMigration14) {
   db_.SchemaBefore(14,
@@ -276,6 +297,7 @@ TEST_F(ApiHistoryTest, AnswersOnASchemaBeforeMigration14) {
   ASSERT_GT(candles["count"].get<int>(), 0);
   EXPECT_EQ(candles["data"][0]["source"], "quotes");  // before 14, every candle was built
   EXPECT_EQ(Ask(Pipeline, {})["historical_access"], json::array());
+  EXPECT_TRUE(Ask(Pipeline, {})["retention"].is_null());  // migration 15 forgotten too
   EXPECT_EQ(Ask(Series, {{"ids", "1"}, {"range", "7d"}})["interval"], "1h");
   EXPECT_EQ(Ask(Sparklines, {{"ids", "1027"}})["data"]["1027"].size(), 3u);
 }

@@ -155,6 +155,30 @@ StatusOr<json> HistoricalAccess(warehouse::Connection& db) {
   return out;
 }
 
+// The last quotes retention run (`coinlake retention`, or its daily step in `run`) and the months
+// it dropped. null before any run, and on a schema before migration 15 (no table yet).
+StatusOr<json> Retention(warehouse::Connection& db) {
+  constexpr int kRetentionMigration = 15;
+  ASSIGN_OR_RETURN(bool has_table, warehouse::SchemaHasMigration(db, kRetentionMigration));
+  if (!has_table) return json(nullptr);
+  ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(R"sql(
+    SELECT run_at, retention_days, boundary, array_to_json(dropped)::text,
+           to_char(blocked_month, 'YYYY-MM'), blocked_reason, error,
+           (SELECT count(*) FROM quotes_retention_dropped),
+           (SELECT to_char(max(month), 'YYYY-MM') FROM quotes_retention_dropped)
+    FROM quotes_retention_status)sql"));
+  if (rows.empty()) return json(nullptr);
+  return json{{"run_at", TimeOrNull(rows.at(0, 0))},
+              {"retention_days", NumberOrNull(rows.at(0, 1))},
+              {"boundary", TimeOrNull(rows.at(0, 2))},
+              {"dropped", json::parse(rows.text(0, 3))},
+              {"blocked_month", ValueOrNull(rows.at(0, 4))},
+              {"blocked_reason", ValueOrNull(rows.at(0, 5))},
+              {"error", ValueOrNull(rows.at(0, 6))},
+              {"months_dropped", NumberOrNull(rows.at(0, 7))},
+              {"newest_month_dropped", ValueOrNull(rows.at(0, 8))}};
+}
+
 }  // namespace
 
 StatusOr<json> Pipeline(warehouse::Connection& db, QueryParams& params) {
@@ -169,6 +193,7 @@ StatusOr<json> Pipeline(warehouse::Connection& db, QueryParams& params) {
   ASSIGN_OR_RETURN(out["gaps"], Gaps(db, interval_seconds));
   ASSIGN_OR_RETURN(out["heartbeats"], Heartbeats(db));
   ASSIGN_OR_RETURN(out["historical_access"], HistoricalAccess(db));
+  ASSIGN_OR_RETURN(out["retention"], Retention(db));
   return out;
 }
 

@@ -14,6 +14,7 @@
 #include "pipeline/curated_tables.h"
 #include "pipeline/day_manifest.h"
 #include "pipeline/load_object.h"
+#include "pipeline/retention.h"
 #include "warehouse/checksum.h"
 #include "warehouse/db.h"
 #include "warehouse/heartbeat.h"
@@ -71,6 +72,7 @@ class Auditor {
 
   StatusOr<AuditReport> Run() {
     RETURN_IF_ERROR(ReadFilledSlots());
+    RETURN_IF_ERROR(ReadDroppedMonths());
     bool schedule = true;  // the first loadable endpoint (listings) sets the schedule
     for (std::string_view endpoint : LoadableEndpoints()) {
       RETURN_IF_ERROR(AuditEndpoint(endpoint, schedule));
@@ -140,6 +142,21 @@ class Auditor {
     return Status::Ok();
   }
 
+  // The months retention dropped from the database (retention.h): their quotes are expected in
+  // the lake only.
+  Status ReadDroppedMonths() {
+    ASSIGN_OR_RETURN(dropped_months_, LakeOnlyQuoteMonths(db_));
+    return Status::Ok();
+  }
+  static bool IsPointEndpoint(const std::string& key) {
+    const std::vector<std::string_view>& points = FindCuratedTable(kQuotesTable)->point_endpoints;
+    auto parts = lake::ParseRawKey(key);
+    return parts.ok() && std::find(points.begin(), points.end(), parts->endpoint) != points.end();
+  }
+  bool Dropped(const cmc::QuoteRow& row) const {
+    return !dropped_months_.empty() && dropped_months_.contains(FormatDate(row.ts).substr(0, 7));
+  }
+
   AuditDay& Day(const std::string& date) {
     for (auto it = report_.days.rbegin(); it != report_.days.rend(); ++it) {
       if (it->date == date) return *it;
@@ -178,7 +195,23 @@ class Auditor {
       warehouse::RowsChecksum lake_sum = warehouse::ChecksumQuotes(*rows);
       audited_[object.key] = {parsed->ref.sha256, lake_sum};
       day.lake_rows += lake_sum.rows;
-      ASSIGN_OR_RETURN(warehouse::RowsChecksum db_sum, DatabaseChecksum(*rows));
+      // Rows of a month retention dropped are the lake's alone (its Parquet day, checked in
+      // AuditCurated): the database is compared on the others.
+      std::vector<cmc::QuoteRow> kept;
+      if (!dropped_months_.empty() &&
+          std::any_of(rows->begin(), rows->end(), [&](const auto& r) { return Dropped(r); })) {
+        std::copy_if(rows->begin(), rows->end(), std::back_inserter(kept),
+                     [&](const cmc::QuoteRow& r) { return !Dropped(r); });
+        day.lake_only_rows += lake_sum.rows - static_cast<int64_t>(kept.size());
+        // The curated days that hold those rows: the snapshot's own, or each point's.
+        const bool by_point = IsPointEndpoint(object.key);
+        for (const cmc::QuoteRow& r : *rows) {
+          if (Dropped(r)) lake_only_days_.insert(by_point ? FormatDate(r.ts) : date);
+        }
+        lake_sum = warehouse::ChecksumQuotes(kept);
+        rows = &kept;
+      }
+      ASSIGN_OR_RETURN(warehouse::RowsChecksum db_sum, warehouse::DatabaseChecksumOf(db_, *rows));
       day.db_rows += db_sum.rows;
       if (sha == ledger_sha.end()) {
         if (db_sum.rows > 0) {
@@ -216,6 +249,10 @@ class Auditor {
   // there with the size the manifest gives, alone in its folder.
   Status AuditCurated() {
     const std::string today = FormatDate(SystemNow());
+    // The first day retention does not reach yet: a month wholly before it may be dropped.
+    if (options_.quotes_retention_days > 0) {
+      retention_day_ = FormatDate(SystemNow() - std::chrono::days(options_.quotes_retention_days));
+    }
     SourceIndex index(lake_);
     for (const CuratedTable& table : CuratedTables()) {
       ASSIGN_OR_RETURN(std::set<std::string> days, index.Days(table));
@@ -236,7 +273,19 @@ class Auditor {
     const std::string manifest_key =
         manifest ? lake::ManifestKey(table.name, date, manifest->version) : "";
     if (!manifest) {
-      if (closed) {
+      if (table.name == kQuotesTable && lake_only_days_.contains(date)) {
+        Find("dropped_not_compacted", date, "",
+             fmt::format("{}: quotes of a month retention dropped from the database, and no "
+                         "Parquet file in the lake: the lake's raw objects are their only typed "
+                         "source left (coinlake compact --from {} --to {})",
+                         table.name, date, date));
+      } else if (table.name == kQuotesTable && date < retention_day_) {
+        Find("not_compacted_beyond_retention", date, "",
+             fmt::format("{}: {} raw object(s) older than the {}-day retention and no Parquet "
+                         "file: retention keeps the month in the database until the day is "
+                         "compacted (coinlake compact --from {} --to {})",
+                         table.name, sources.size(), options_.quotes_retention_days, date, date));
+      } else if (closed) {
         report_.notices.push_back(
             {"not_compacted", date, "",
              fmt::format("{}: {} raw object(s), no Parquet file yet (coinlake compact --from {} "
@@ -287,26 +336,6 @@ class Auditor {
            fmt::format("named by {} but not in the lake", manifest_key));
     }
     return Status::Ok();
-  }
-
-  StatusOr<warehouse::RowsChecksum> DatabaseChecksum(const std::vector<cmc::QuoteRow>& rows) {
-    if (rows.empty()) return warehouse::RowsChecksum{};
-    std::vector<int64_t> ids;
-    std::vector<std::string> currencies, times;
-    TimePoint lo = rows.front().ts, hi = rows.front().ts;
-    for (const cmc::QuoteRow& r : rows) {
-      ids.push_back(r.cmc_id);
-      currencies.push_back(r.quote_currency);
-      times.push_back(FormatIso8601(r.ts));
-      lo = std::min(lo, r.ts);
-      hi = std::max(hi, r.ts);
-    }
-    ASSIGN_OR_RETURN(
-        warehouse::Rows result,
-        db_.Query(warehouse::kChecksumQuotesByIdentitySql,
-                  {warehouse::IntArrayLiteral(ids), warehouse::TextArrayLiteral(currencies),
-                   warehouse::TextArrayLiteral(times), FormatIso8601(lo), FormatIso8601(hi)}));
-    return warehouse::RowsChecksum{std::stoll(result.text(0, 0)), result.text(0, 1)};
   }
 
   // Snapshots at `previous` and `next`: the schedule slots strictly between them are missing,
@@ -360,7 +389,10 @@ class Auditor {
   warehouse::Connection& db_;
   StopSignal& stop_;
   AuditReport report_;
-  std::set<TimePoint> filled_;  // times of listings snapshots from history
+  std::set<TimePoint> filled_;            // times of listings snapshots from history
+  std::set<std::string> dropped_months_;  // YYYY-MM of the quotes partitions retention dropped
+  std::set<std::string> lake_only_days_;  // days with quote rows in those months
+  std::string retention_day_;  // days before it are beyond the quotes retention; "": none
   struct Audited {
     std::string sha256;  // of the stored bytes
     warehouse::RowsChecksum rows;
@@ -382,7 +414,8 @@ nlohmann::json AuditReport::ToJson() const {
                            {"expected_snapshots", d.expected_snapshots},
                            {"snapshots", d.snapshots},
                            {"filled_snapshots", d.filled_snapshots},
-                           {"curated_rows", d.curated_rows}});
+                           {"curated_rows", d.curated_rows},
+                           {"lake_only_rows", d.lake_only_rows}});
   }
   for (const auto& [list, name] : {std::pair{&findings, "findings"}, {&notices, "notices"}}) {
     out[name] = nlohmann::json::array();
@@ -398,18 +431,19 @@ std::string AuditReport::ToText() const {
   // Rows are counted per object, as each object's rows are compared with the database: a quote
   // that two snapshots share (its coin had not moved) counts in both.
   constexpr std::string_view kRow =
-      "{:<10}  {:>7}  {:>7}  {:>13}  {:>13}  {:>9}  {:>7}  {:>7}  {:>11}\n";
+      "{:<10}  {:>7}  {:>7}  {:>13}  {:>13}  {:>9}  {:>7}  {:>7}  {:>11}  {:>11}\n";
   std::string out;
   if (!days.empty()) {
     out += fmt::format(kRow, "date", "objects", "ledger", "object rows", "rows in", "snapshots",
-                       "filled", "missing", "quote rows");
+                       "filled", "missing", "quote rows", "lake only");
     out += fmt::format(kRow, "", "in lake", "rows", "in lake", "database", "", "history", "slots",
-                       "in Parquet");
+                       "in Parquet", "(retention)");
   }
   for (const AuditDay& d : days) {
     out += fmt::format(kRow, d.date, d.lake_objects, d.ledger_objects, d.lake_rows, d.db_rows,
                        d.snapshots, d.filled_snapshots,
-                       d.expected_snapshots - d.snapshots - d.filled_snapshots, d.curated_rows);
+                       d.expected_snapshots - d.snapshots - d.filled_snapshots, d.curated_rows,
+                       d.lake_only_rows);
   }
   for (const AuditFinding& f : findings) {
     out +=

@@ -26,6 +26,9 @@ class CompactSchedule {
   // `next_cycle`: when the loop's next cycle is due.
   void AfterCycle(TimePoint next_cycle);
 
+  // Whether the lake has been looked at today and no stale day is left (retention_schedule.h).
+  bool caught_up() const { return compactor_ && !scanned_day_.empty() && pending_.empty(); }
+
  private:
   Status Scan(const std::string& from);
 

@@ -8,6 +8,7 @@
 #include "cmc/parser.h"
 #include "common/log.h"
 #include "pipeline/compact_schedule.h"
+#include "pipeline/retention_schedule.h"
 #include "pipeline/run_health.h"
 #include "pipeline/run_lock.h"
 #include "pipeline/scheduler.h"
@@ -39,7 +40,9 @@ class Loop {
         pipeline_(std::move(pipeline)),
         scheduler_(options.fetch.schedule, options.fetch.clock()),
         compaction_(
-            std::make_unique<CompactSchedule>(options.fetch.lake_url, options.fetch.clock, stop)) {
+            std::make_unique<CompactSchedule>(options.fetch.lake_url, options.fetch.clock, stop)),
+        retention_(std::make_unique<RetentionSchedule>(
+            options.fetch.database_url, options.fetch.lake_url, options.fetch.clock, stop)) {
     health_.host = HostName();
     health_.pid = getpid();
     health_.started = options_.fetch.clock();
@@ -103,6 +106,7 @@ class Loop {
     // A 5000-coin cycle peaks at tens of MB of buffers (body, gzip, rows, COPY text) that the
     // allocator would otherwise keep: hand them back so the idle loop stays small.
     compaction_->AfterCycle(scheduler_.NextTick());
+    retention_->AfterCycle(options_.quotes_retention_days, compaction_->caught_up());
     cmc::ReleaseThreadParser();
     malloc_trim(0);
     health_.rss_bytes = ResidentSetBytes();
@@ -144,6 +148,8 @@ class Loop {
     if (fresh->fetch.lake_url != options_.fetch.lake_url) {
       compaction_ =
           std::make_unique<CompactSchedule>(fresh->fetch.lake_url, fresh->fetch.clock, stop_);
+      retention_ = std::make_unique<RetentionSchedule>(
+          fresh->fetch.database_url, fresh->fetch.lake_url, fresh->fetch.clock, stop_);
     }
     options_ = std::move(fresh).value();
     pipeline_ = std::move(pipeline);
@@ -161,6 +167,7 @@ class Loop {
   std::unique_ptr<Pipeline> pipeline_;
   Scheduler scheduler_;
   std::unique_ptr<CompactSchedule> compaction_;
+  std::unique_ptr<RetentionSchedule> retention_;
   RunHealth health_;
 };
 

@@ -4,9 +4,10 @@
 //   same database refuses to start; if another process takes the lock after a dropped
 //   connection, the loop stops with ALREADY_EXISTS instead of polling twice.
 // - Fires each endpoint on its own wall-clock schedule (scheduler.h); cycles never stack.
-// - After each cycle: one stale curated day compacted (compact_schedule.h), the heartbeat row, the
-// Prometheus textfile (if configured), and memory
-//   handed back to the system (malloc_trim), so the steady state stays small.
+// - After each cycle: one stale curated day compacted (compact_schedule.h), once a day the quotes
+//   retention (retention_schedule.h), the heartbeat row, the Prometheus textfile (if
+//   configured), and memory handed back to the system (malloc_trim), so the steady state stays
+//   small.
 // - A reload request (SIGHUP) is taken between cycles: `reload` re-reads the configuration; if it
 //   fails, or the new configuration does not open, the running one is kept and the error logged.
 // - Returns OK once `stop` fires (after the cycle in flight).
@@ -24,7 +25,8 @@ namespace coinlake::pipeline {
 
 struct RunOptions {
   FetchOptions fetch;
-  std::string metrics_textfile;  // Prometheus textfile path; empty: none
+  std::string metrics_textfile;   // Prometheus textfile path; empty: none
+  int quotes_retention_days = 0;  // retention.h; 0: keep quotes forever
 };
 
 using ReloadFunction = std::function<StatusOr<RunOptions>()>;

@@ -20,6 +20,7 @@
 
 #include "cmc/sim.h"
 #include "pipeline/fetch.h"
+#include "pipeline/reprocess.h"
 #include "pipeline/test_lake.h"
 #include "tests/status_matchers.h"
 #include "tests/test_support.h"
@@ -197,6 +198,39 @@ TEST_F(RunLoopTest, ClosedDaysAreCompactedBetweenCycles) {
   EXPECT_NE(run.out().find("\"msg\":\"curated day compacted\""), std::string::npos);
   // Today's snapshots are not compacted: the day is open.
   EXPECT_FALSE(std::filesystem::exists(curated + "dt=" + FormatDate(SystemNow())));
+  run.Signal(SIGTERM);
+  EXPECT_EQ(run.Wait(60s), 0) << run.err();
+}
+
+// With quotes-retention-days in the configuration file, `run` drops the months beyond it once
+// its compaction has put their days in the lake (docs/database.md, "Retention"), and says so on
+// the pipeline page's record.
+TEST_F(RunLoopTest, RetentionDropsCompactedMonthsAfterCompactionCatchesUp) {
+  testing::MakeLake(dir_.path() + "/lake", 1);  // 2026-03-31 and 2026-04-01, loaded below
+  ReprocessOptions reprocess;
+  reprocess.database_url = db_.url();
+  reprocess.lake_url = dir_.path() + "/lake";
+  StopSignal stop;
+  ASSERT_OK(RunReprocess(reprocess, stop));
+  ASSERT_EQ(db_.Scalar("SELECT to_regclass('public.quotes_2026_03') IS NOT NULL"), "t");
+  std::ofstream(config_) << "quotes-retention-days = 30\n"
+                         << "lake-url = \"" << dir_.path() << "/lake\"\n"
+                         << "spool-dir = \"" << dir_.path() << "/spool\"\n"
+                         << "[run]\n"
+                         << "cmc-url = \"" << sim_->base_url() << "\"\n";
+  RunProcess run(Args(), dir_.path(), "run");
+  ASSERT_TRUE(Eventually([&] {
+    return db_.Scalar("SELECT count(*) FROM quotes_retention_dropped") == "2";
+  })) << run.out();
+  EXPECT_EQ(db_.Scalar("SELECT to_regclass('public.quotes_2026_03') IS NULL AND "
+                       "to_regclass('public.quotes_2026_04') IS NULL"),
+            "t");
+  EXPECT_EQ(db_.Scalar("SELECT retention_days || ' ' || (blocked_month IS NULL) FROM "
+                       "quotes_retention_status"),
+            "30 true");
+  EXPECT_NE(run.out().find("\"msg\":\"retention: month dropped"), std::string::npos);
+  // The quotes of this run's own cycles are inside retention and stay.
+  EXPECT_NE(db_.Scalar("SELECT count(*) FROM quotes"), "0");
   run.Signal(SIGTERM);
   EXPECT_EQ(run.Wait(60s), 0) << run.err();
 }

@@ -9,6 +9,8 @@
 #include <tuple>
 
 #include "common/bytes.h"
+#include "common/time_util.h"
+#include "warehouse/db.h"
 
 namespace coinlake::warehouse {
 namespace {
@@ -104,6 +106,25 @@ std::string TextArrayLiteral(const std::vector<std::string>& values) {
     out.push_back('"');
   }
   return out + "}";
+}
+
+StatusOr<RowsChecksum> DatabaseChecksumOf(Connection& db, const std::vector<cmc::QuoteRow>& rows) {
+  if (rows.empty()) return RowsChecksum{};
+  std::vector<int64_t> ids;
+  std::vector<std::string> currencies, times;
+  TimePoint lo = rows.front().ts, hi = rows.front().ts;
+  for (const cmc::QuoteRow& r : rows) {
+    ids.push_back(r.cmc_id);
+    currencies.push_back(r.quote_currency);
+    times.push_back(FormatIso8601(r.ts));
+    lo = std::min(lo, r.ts);
+    hi = std::max(hi, r.ts);
+  }
+  ASSIGN_OR_RETURN(Rows result,
+                   db.Query(kChecksumQuotesByIdentitySql,
+                            {IntArrayLiteral(ids), TextArrayLiteral(currencies),
+                             TextArrayLiteral(times), FormatIso8601(lo), FormatIso8601(hi)}));
+  return RowsChecksum{std::stoll(result.text(0, 0)), result.text(0, 1)};
 }
 
 }  // namespace coinlake::warehouse

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cmc/types.h"
+#include "common/status.h"
 
 namespace coinlake::warehouse {
 
@@ -30,6 +31,11 @@ RowsChecksum ChecksumQuotes(const std::vector<cmc::QuoteRow>& rows);
 // A query returning (count, md5) over the quotes whose identity is in the arrays $1 (bigint[]
 // ids), $2 (text[] currencies), $3 (timestamptz[] times), aligned; $4/$5 bound ts for pruning.
 extern const char* const kChecksumQuotesByIdentitySql;
+
+// The database's checksum of the quotes with the identities of `rows` (a re-parsed lake object's):
+// equal to ChecksumQuotes(rows) when the database holds exactly those quotes, values included.
+class Connection;
+StatusOr<RowsChecksum> DatabaseChecksumOf(Connection& db, const std::vector<cmc::QuoteRow>& rows);
 
 // Array literals for those parameters.
 std::string IntArrayLiteral(const std::vector<int64_t>& values);

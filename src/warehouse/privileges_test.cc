@@ -93,7 +93,7 @@ TEST(PrivilegesTest, EveryDefinerFunctionPinsItsSearchPathWithPgTempLast) {
       "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
       "WHERE n.nspname = 'public' AND p.prosecdef ORDER BY 1");
   ASSERT_OK(functions);
-  ASSERT_EQ(functions->size(), 4u);
+  ASSERT_EQ(functions->size(), 6u);  // 0015 added the retention pair
   for (size_t i = 0; i < functions->size(); ++i) {
     EXPECT_EQ(functions->text(i, 1), "search_path=pg_catalog, public, pg_temp")
         << functions->text(i, 0);
@@ -111,7 +111,9 @@ TEST(PrivilegesTest, OnlyTheWriterMayCallTheDefinerFunctions) {
   for (const char* call :
        {"SELECT coinlake_ensure_quote_partitions('2031-01-01', '2031-02-01')",
         "SELECT coinlake_empty_lake_derived_tables()", "SELECT coinlake_quotes_defer_indexes()",
-        "SELECT coinlake_quotes_restore_indexes()"}) {
+        "SELECT coinlake_quotes_restore_indexes()",
+        "SELECT coinlake_quotes_lock_partition('2031-01-01')",
+        "SELECT coinlake_quotes_drop_partition('2000-01-01')"}) {
     Status refused = (*reader)->Execute(call);
     EXPECT_FALSE(refused.ok()) << call;
     EXPECT_NE(refused.message().find("permission denied"), std::string::npos) << refused.message();

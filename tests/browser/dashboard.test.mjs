@@ -296,6 +296,9 @@ describe('dashboard over a filled database', () => {
     assert.match(await page.textContent('#p-credits'),
       /^\d+ credits? used this month by \d+ runs?; plan not read yet$/);
     assert.match(await page.textContent('#p-gaps'), /snapshots missing/);
+    // No retention run in the fill: quotes are kept forever.
+    assert.equal(await page.textContent('#p-retention'), 'not run yet');
+    assert.equal(await page.textContent('#p-retention-detail'), 'quotes are kept forever');
     // The fill's pause left a gap: listed, and the "none" sentence hidden.
     assert.ok(await page.locator('#p-gap-list li').count() >= 1);
     // No heartbeat in the fill: the default 5-minute slots.
@@ -331,6 +334,10 @@ describe('dashboard over a filled database', () => {
       body.errors.by_class = [];
       body.historical_access = [{ endpoint: 'ohlcv_historical', allowed: false, checked_at: body.freshness.latest_snapshot,
         http_status: 403, error_code: 1006, message: 'not on this plan', earliest: null }];
+      // A retention that dropped two months and kept the next: the reason is on the page.
+      body.retention = { run_at: body.freshness.latest_snapshot, retention_days: 90, boundary: null,
+        dropped: ['quotes_2026_02'], blocked_month: '2026-03', blocked_reason: 'day 2026-03-31: not compacted',
+        error: null, months_dropped: 2, newest_month_dropped: '2026-02' };
     }));
     await loaded(page, 'pipeline');
     assert.match(await page.textContent('#p-heartbeat'), /^host vm: running, beat 5 s ago, last ok /);
@@ -343,6 +350,10 @@ describe('dashboard over a filled database', () => {
     assert.equal(await page.isVisible('#p-errors-empty'), true);
     assert.equal(await page.isVisible('#p-access-empty'), false);
     assert.match(await page.textContent('#p-access tbody tr'), /^ohlcv_historicalno.*4031006–not on this plan$/);
+    assert.equal(await page.textContent('#p-retention'), '90 days · 2026-03 kept');
+    assert.equal(await page.getAttribute('#p-retention', 'class'), 'stale');
+    assert.match(await page.textContent('#p-retention-detail'),
+      /^2 months in the lake only, up to 2026-02; last run .*, dropped quotes_2026_02; day 2026-03-31: not compacted$/);
     await shot(page, 'pipeline-plan');
     await page.close();
   });

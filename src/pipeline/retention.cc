@@ -1,0 +1,356 @@
+#include "pipeline/retention.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "common/bytes.h"
+#include "common/log.h"
+#include "lake/keys.h"
+#include "lake/object_store.h"
+#include "pipeline/curated_tables.h"
+#include "pipeline/day_manifest.h"
+#include "pipeline/load_object.h"
+#include "warehouse/checksum.h"
+#include "warehouse/db.h"
+#include "warehouse/migrations.h"
+
+namespace coinlake::pipeline {
+namespace {
+
+// A monthly partition of quotes (coinlake_ensure_quote_partitions names them quotes_YYYY_MM).
+struct Partition {
+  std::string name;
+  std::string month;  // YYYY-MM-01
+  TimePoint start{};
+  TimePoint end{};
+};
+
+std::optional<Partition> ParsePartition(const std::string& name) {
+  int year = 0;
+  unsigned month = 0;
+  char rest = 0;
+  if (name.size() != 14 || std::sscanf(name.c_str(), "quotes_%4d_%2u%c", &year, &month, &rest) != 2)
+    return std::nullopt;
+  std::chrono::year_month first{std::chrono::year(year), std::chrono::month(month)};
+  if (!first.ok()) return std::nullopt;
+  auto next = first + std::chrono::months(1);
+  auto at = [](std::chrono::year_month ym) {
+    return TimePoint(std::chrono::sys_days(ym / std::chrono::day(1)).time_since_epoch());
+  };
+  return Partition{name, fmt::format("{:04}-{:02}-01", year, month), at(first), at(next)};
+}
+
+StatusOr<std::vector<Partition>> ListPartitions(warehouse::Connection& db) {
+  ASSIGN_OR_RETURN(warehouse::Rows rows,
+                   db.Query("SELECT c.relname FROM pg_catalog.pg_inherits i "
+                            "JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid "
+                            "WHERE i.inhparent = 'public.quotes'::regclass ORDER BY c.relname"));
+  std::vector<Partition> out;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    // Another name is not one of ours: never touched.
+    if (auto p = ParsePartition(rows.text(i, 0))) out.push_back(std::move(*p));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Partition& a, const Partition& b) { return a.start < b.start; });
+  return out;
+}
+
+// Proves a month's quotes are in the lake: see retention.h. Returns "" when proved, else why not.
+class MonthVerifier {
+ public:
+  // `dropped`: the months (YYYY-MM) already dropped, whose rows only the lake holds.
+  MonthVerifier(lake::ObjectStore& lake, warehouse::Connection& db,
+                const std::set<std::string>& dropped, StopSignal& stop)
+      : lake_(lake), db_(db), dropped_(dropped), stop_(stop) {}
+
+  StatusOr<std::string> Verify(const Partition& p, RetentionMonth& out) {
+    // Which objects brought the month's rows, and on which days the rows fall.
+    ASSIGN_OR_RETURN(warehouse::Rows rows,
+                     db_.Query("SELECT lake_key, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD'), "
+                               "count(*) FROM quotes WHERE ts >= $1 AND ts < $2 GROUP BY 1, 2",
+                               {FormatIso8601(p.start), FormatIso8601(p.end)}));
+    // The manifests that must name those objects: a snapshot's is its own day's (which may be
+    // the next month's first: quotes stamped before midnight, listed after it; or a later day
+    // altogether: a coin CMC had not updated for days); a point of history's, the day of the
+    // point. A day with rows but no snapshot of its own needs no manifest.
+    std::map<std::string, std::string> keys;  // object -> a day whose manifest should name it
+    std::set<std::string> days;
+    const CuratedTable& table = *FindCuratedTable(kQuotesTable);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const std::string key = rows.text(i, 0);
+      std::string day = rows.text(i, 1);
+      out.rows += rows.integer(i, 2).value_or(0);
+      auto parts = lake::ParseRawKey(key);
+      if (parts.ok() && std::find(table.point_endpoints.begin(), table.point_endpoints.end(),
+                                  parts->endpoint) == table.point_endpoints.end()) {
+        day = FormatDate(parts->data_time);
+      }
+      days.insert(day);
+      keys.emplace(key, std::move(day));
+    }
+    std::set<std::string> proved;  // objects whose manifest entry equals the database
+    for (const std::string& day : days) {
+      if (stop_.stopped()) return UnavailableError("retention interrupted");
+      ASSIGN_OR_RETURN(std::string reason, VerifyDay(day, proved));
+      if (!reason.empty()) return reason;
+      ++out.days;
+    }
+    for (const auto& [key, day] : keys) {
+      if (!proved.contains(key)) {
+        return fmt::format(
+            "day {}: {} has rows in the database but no current manifest names it (compact "
+            "again: coinlake compact --from {} --to {})",
+            day, key, day, day);
+      }
+    }
+    out.objects = static_cast<int64_t>(keys.size());
+    return std::string();
+  }
+
+ private:
+  // The day's manifest, its file, and each of its sources against the lake and the database.
+  StatusOr<std::string> VerifyDay(const std::string& day, std::set<std::string>& proved) {
+    ASSIGN_OR_RETURN(std::optional<DayManifest> manifest,
+                     ReadCurrentManifest(lake_, kQuotesTable, day));
+    if (!manifest) {
+      return fmt::format("day {}: not compacted, no manifest (coinlake compact --from {} --to {})",
+                         day, day, day);
+    }
+    auto file = lake_.Head(manifest->file_key);
+    if (!file.ok() && file.status().code() != StatusCode::kNotFound) return file.status();
+    if (!file.ok() || file->size != manifest->file_bytes) {
+      return fmt::format("day {}: the Parquet file {} that manifest v{} names is {}", day,
+                         manifest->file_key, manifest->version,
+                         file.ok()
+                             ? fmt::format("{} bytes, not {}", file->size, manifest->file_bytes)
+                             : std::string("missing"));
+    }
+    for (const ManifestSource& source : manifest->sources) {
+      if (stop_.stopped()) return UnavailableError("retention interrupted");
+      auto stored = lake_.Get(source.key);
+      if (!stored.ok() && stored.status().code() != StatusCode::kNotFound) return stored.status();
+      if (!stored.ok()) return fmt::format("day {}: {} is no longer in the lake", day, source.key);
+      if (Sha256Hex(*stored) != source.sha256) {
+        return fmt::format("day {}: {} has sha256 {} in the lake, {} in manifest v{}", day,
+                           source.key, Sha256Hex(*stored), source.sha256, manifest->version);
+      }
+      auto parsed = ParseRawObject(source.key, *stored);
+      if (!parsed.ok()) {
+        return fmt::format("day {}: {} does not parse: {}", day, source.key,
+                           parsed.status().message());
+      }
+      std::vector<cmc::QuoteRow> rows;
+      if (parsed->quotes) rows = std::move(parsed->quotes->rows);
+      if (source.by_point) {
+        std::erase_if(rows, [&](const cmc::QuoteRow& r) { return FormatDate(r.ts) != day; });
+      }
+      const warehouse::RowsChecksum recorded{source.rows, source.checksum};
+      const warehouse::RowsChecksum lake_sum = warehouse::ChecksumQuotes(rows);
+      if (!(lake_sum == recorded)) {
+        return fmt::format(
+            "day {}: {}: manifest v{} says {} rows md5 {}, the lake gives {} rows "
+            "md5 {}",
+            day, source.key, manifest->version, recorded.rows, recorded.md5, lake_sum.rows,
+            lake_sum.md5);
+      }
+      // Rows of a month dropped before are the lake's alone (proved when it was dropped): the
+      // database is compared on the others, the lake's object having been proved equal to the
+      // manifest as a whole.
+      std::erase_if(rows, [&](const cmc::QuoteRow& r) {
+        return dropped_.contains(FormatDate(r.ts).substr(0, 7));
+      });
+      const warehouse::RowsChecksum kept = rows.size() == static_cast<size_t>(lake_sum.rows)
+                                               ? lake_sum
+                                               : warehouse::ChecksumQuotes(rows);
+      ASSIGN_OR_RETURN(warehouse::RowsChecksum db_sum, warehouse::DatabaseChecksumOf(db_, rows));
+      if (!(db_sum == kept)) {
+        return fmt::format(
+            "day {}: {}: manifest v{} says {} rows md5 {}, the database holds {} "
+            "rows md5 {}",
+            day, source.key, manifest->version, kept.rows, kept.md5, db_sum.rows, db_sum.md5);
+      }
+      proved.insert(source.key);
+    }
+    return std::string();
+  }
+
+  lake::ObjectStore& lake_;
+  warehouse::Connection& db_;
+  const std::set<std::string>& dropped_;
+  StopSignal& stop_;
+};
+
+class Retention {
+ public:
+  Retention(const RetentionOptions& options, warehouse::Connection& db, StopSignal& stop)
+      : options_(options), db_(db), stop_(stop) {}
+
+  Status Run(RetentionReport& report) {
+    const TimePoint boundary = options_.clock() - std::chrono::days(options_.retention_days);
+    report.boundary = FormatIso8601(boundary);
+    ASSIGN_OR_RETURN(std::vector<Partition> partitions, ListPartitions(db_));
+    std::erase_if(partitions, [&](const Partition& p) { return p.end > boundary; });
+    if (partitions.empty()) return Status::Ok();  // the common case: one catalog query
+    ASSIGN_OR_RETURN(lake_, lake::OpenObjectStore(options_.lake_url, &stop_));
+    ASSIGN_OR_RETURN(dropped_, LakeOnlyQuoteMonths(db_));
+    for (const Partition& p : partitions) {
+      if (stop_.stopped()) return UnavailableError("retention interrupted");
+      RetentionMonth month{p.name, p.month};
+      RETURN_IF_ERROR(Apply(p, month));
+      report.months.push_back(std::move(month));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  Status Apply(const Partition& p, RetentionMonth& month) {
+    // A dashboard query holding quotes must not stall the drop (and every load behind it) long.
+    ASSIGN_OR_RETURN(warehouse::Transaction tx,
+                     warehouse::Transaction::Begin(db_, "SET LOCAL lock_timeout = '30s'"));
+    if (!options_.dry_run) {
+      ASSIGN_OR_RETURN(warehouse::Rows locked,
+                       db_.Query("SELECT coinlake_quotes_lock_partition($1::date)", {p.month}));
+      if (!locked.at(0, 0)) return Status::Ok();  // dropped meanwhile
+    }
+    MonthVerifier verifier(*lake_, db_, dropped_, stop_);
+    ASSIGN_OR_RETURN(month.reason, verifier.Verify(p, month));
+    if (!month.reason.empty()) {
+      month.outcome = "blocked";
+      log::Warn("retention: month kept in the database",
+                {{"partition", p.name}, {"reason", month.reason}});
+      return Status::Ok();  // the transaction rolls back: nothing dropped, the lock released
+    }
+    if (options_.dry_run) {
+      month.outcome = "would_drop";
+      dropped_.insert(p.month.substr(0, 7));  // the later months are judged as after its drop
+      return Status::Ok();
+    }
+    RETURN_IF_ERROR(db_.Execute("SELECT coinlake_quotes_drop_partition($1::date)", {p.month}));
+    RETURN_IF_ERROR(
+        db_.Execute("INSERT INTO quotes_retention_dropped (month, dropped_at, rows, days, objects) "
+                    "VALUES ($1::date, now(), $2, $3, $4) ON CONFLICT (month) DO UPDATE SET "
+                    "dropped_at = EXCLUDED.dropped_at, rows = EXCLUDED.rows, days = EXCLUDED.days, "
+                    "objects = EXCLUDED.objects",
+                    {p.month, std::to_string(month.rows), std::to_string(month.days),
+                     std::to_string(month.objects)}));
+    RETURN_IF_ERROR(tx.Commit());
+    dropped_.insert(p.month.substr(0, 7));
+    month.outcome = "dropped";
+    log::Info("retention: month dropped from the database (its quotes stay in the lake)",
+              {{"partition", p.name},
+               {"rows", month.rows},
+               {"days", month.days},
+               {"objects", month.objects}});
+    return Status::Ok();
+  }
+
+  const RetentionOptions& options_;
+  warehouse::Connection& db_;
+  StopSignal& stop_;
+  std::unique_ptr<lake::ObjectStore> lake_;
+  std::set<std::string> dropped_;  // YYYY-MM of the months dropped, before and by this run
+};
+
+Status RecordStatus(warehouse::Connection& db, const RetentionReport& report, const Status& error) {
+  std::vector<std::string> dropped;
+  const RetentionMonth* blocked = nullptr;
+  for (const RetentionMonth& m : report.months) {
+    if (m.outcome == "dropped") dropped.push_back(m.partition);
+    if (m.outcome == "blocked" && !blocked) blocked = &m;
+  }
+  const warehouse::Param none;
+  return db.Execute(
+      "INSERT INTO quotes_retention_status (id, run_at, retention_days, boundary, dropped, "
+      "blocked_month, blocked_reason, error) VALUES (true, now(), $1, $2, $3::text[], $4::date, "
+      "$5, $6) ON CONFLICT (id) DO UPDATE SET run_at = EXCLUDED.run_at, retention_days = "
+      "EXCLUDED.retention_days, boundary = EXCLUDED.boundary, dropped = EXCLUDED.dropped, "
+      "blocked_month = EXCLUDED.blocked_month, blocked_reason = EXCLUDED.blocked_reason, "
+      "error = EXCLUDED.error",
+      {std::to_string(report.retention_days),
+       report.boundary.empty() ? none : warehouse::Param(report.boundary),
+       warehouse::TextArrayLiteral(dropped), blocked ? warehouse::Param(blocked->month) : none,
+       blocked ? warehouse::Param(blocked->reason) : none,
+       error.ok() ? none : warehouse::Param(log::Redact(error.ToString()))});
+}
+
+}  // namespace
+
+StatusOr<std::set<std::string>> LakeOnlyQuoteMonths(warehouse::Connection& db) {
+  ASSIGN_OR_RETURN(
+      warehouse::Rows rows,
+      db.Query("SELECT to_char(month, 'YYYY-MM') FROM quotes_retention_dropped WHERE "
+               "to_regclass(format('public.quotes_%s', to_char(month, 'YYYY_MM'))) IS NULL"));
+  std::set<std::string> months;
+  for (size_t i = 0; i < rows.size(); ++i) months.insert(rows.text(i, 0));
+  return months;
+}
+
+bool RetentionReport::blocked() const {
+  return std::any_of(months.begin(), months.end(),
+                     [](const RetentionMonth& m) { return m.outcome == "blocked"; });
+}
+
+nlohmann::json RetentionReport::ToJson() const {
+  nlohmann::json out{{"retention_days", retention_days},
+                     {"boundary", boundary.empty() ? nlohmann::json() : nlohmann::json(boundary)},
+                     {"months", nlohmann::json::array()}};
+  for (const RetentionMonth& m : months) {
+    out["months"].push_back({{"partition", m.partition},
+                             {"month", m.month},
+                             {"outcome", m.outcome},
+                             {"rows", m.rows},
+                             {"days", m.days},
+                             {"objects", m.objects},
+                             {"reason", m.reason}});
+  }
+  return out;
+}
+
+std::string RetentionReport::ToText() const {
+  if (retention_days == 0)
+    return "quotes retention is off (quotes-retention-days 0: quotes are kept forever)\n";
+  std::string out = fmt::format("quotes retention {} days: quotes before {} are beyond it\n",
+                                retention_days, boundary);
+  if (months.empty()) out += "no month of quotes is wholly beyond it: nothing to drop\n";
+  for (const RetentionMonth& m : months) {
+    out +=
+        fmt::format("{}  {:<10}  {:>10} rows  {:>3} days  {:>6} objects{}{}\n", m.partition,
+                    m.outcome, m.rows, m.days, m.objects, m.reason.empty() ? "" : "  ", m.reason);
+  }
+  return out;
+}
+
+StatusOr<RetentionReport> RunRetention(const RetentionOptions& options, StopSignal& stop) {
+  if (options.retention_days < 0 || options.retention_days > kMaxRetentionDays) {
+    return InvalidArgumentError(
+        fmt::format("quotes-retention-days must be 0 (keep forever) or 1..{} days, not {}",
+                    kMaxRetentionDays, options.retention_days));
+  }
+  ASSIGN_OR_RETURN(auto db, warehouse::Connection::Open(options.database_url));
+  RETURN_IF_ERROR(warehouse::CheckSchemaCurrent(*db));
+  // The month's scan of its rows is the longest statement; none may wait forever.
+  db->SetCallTimeout(std::chrono::minutes(10));
+  RetentionReport report;
+  report.retention_days = options.retention_days;
+  Status run = Status::Ok();
+  if (options.retention_days > 0) {
+    Retention retention(options, *db, stop);
+    run = retention.Run(report);
+  }
+  if (!options.dry_run) {
+    Status recorded = RecordStatus(*db, report, run);
+    if (!recorded.ok()) {
+      log::Warn("retention outcome not recorded", {{"error", recorded.ToString()}});
+    }
+  }
+  RETURN_IF_ERROR(run);
+  return report;
+}
+
+}  // namespace coinlake::pipeline
