@@ -32,16 +32,17 @@ using testing::MakeLake;
 std::string Checksum(const TestDatabase& db) { return testing::TablesChecksum(db); }
 
 // The indexes and constraints of quotes and of its partitions, one definition a line.
+// The indexes and constraints of quotes and its monthly partitions (not the other quotes_*
+// tables: the deferred index definitions, retention's).
 std::string QuoteIndexes(const TestDatabase& db) {
   return db.Scalar(
              "SELECT coalesce(string_agg(indexdef, E'\\n' ORDER BY indexname), '') FROM pg_indexes "
-             "WHERE tablename LIKE 'quotes%' AND tablename <> 'quotes_deferred_indexes'") +
+             "WHERE tablename ~ '^quotes(_[0-9]{4}_[0-9]{2})?$'") +
          "\n" +
          db.Scalar(
              "SELECT coalesce(string_agg(conrelid::regclass || ' ' || pg_get_constraintdef(oid), "
              "E'\\n' ORDER BY conrelid::regclass::text, conname), '') FROM pg_constraint WHERE "
-             "conrelid::regclass::text LIKE 'quotes%' AND conrelid::regclass::text <> "
-             "'quotes_deferred_indexes'");
+             "conrelid::regclass::text ~ '^quotes(_[0-9]{4}_[0-9]{2})?$'");
 }
 
 std::string Command(const TestDatabase& db, const std::string& lake, const std::string& args) {

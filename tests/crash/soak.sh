@@ -28,12 +28,15 @@ export COINLAKE_LISTINGS_LIMIT=100 COINLAKE_LOG_LEVEL=warn
 
 run_start "${FAST_CLOCK[@]}"
 : >"$WORK/samples"
+: >"$WORK/fd-targets"
 end=$(($(date +%s) + SECONDS_WANTED))
 while [ "$(date +%s)" -lt "$end" ]; do
   run_assert_alive "during the soak"
   rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$RUN_PID/status")"
   fds="$(ls "/proc/$RUN_PID/fd" | wc -l)"
   echo "$(date +%s.%N) $rss $fds" >>"$WORK/samples"
+  # What each descriptor is, so a failure below names the one that stayed open.
+  echo "$(find "/proc/$RUN_PID/fd" -mindepth 1 -printf '%f=%l ' 2>/dev/null)" >>"$WORK/fd-targets"
   sleep 0.25
 done
 run_stop
@@ -44,15 +47,15 @@ failed="$(sql "SELECT count(*) FROM runs WHERE command = 'run' AND outcome <> 'o
                AND coalesce(error, '') NOT LIKE '%stopped while waiting for the rate limit%'")"
 
 # Flatness: warm-up = first fifth; compare the first and last quarters of the rest.
-read -r n rss_first rss_last fd_first fd_last rss_min fd_max < <(awk '
+read -r n rss_first rss_last fd_first fd_last rss_min fd_max fd_first_at fd_last_at < <(awk '
   { t[NR] = $1; r[NR] = $2; f[NR] = $3 }
   END {
     w = int(NR / 5); m = NR - w; q = int(m / 4);
     rf = 0; rl = 0; ff = 1e9; fl = 1e9; rmin = 1e12; fmax = 0
-    for (i = w + 1; i <= w + q; i++) { if (r[i] > rf) rf = r[i]; if (f[i] < ff) ff = f[i] }
-    for (i = NR - q + 1; i <= NR; i++) { if (r[i] > rl) rl = r[i]; if (f[i] < fl) fl = f[i] }
+    for (i = w + 1; i <= w + q; i++) { if (r[i] > rf) rf = r[i]; if (f[i] < ff) { ff = f[i]; fa = i } }
+    for (i = NR - q + 1; i <= NR; i++) { if (r[i] > rl) rl = r[i]; if (f[i] < fl) { fl = f[i]; la = i } }
     for (i = w + 1; i <= NR; i++) { if (r[i] < rmin) rmin = r[i]; if (f[i] > fmax) fmax = f[i] }
-    print NR, rf, rl, ff, fl, rmin, fmax
+    print NR, rf, rl, ff, fl, rmin, fmax, fa, la
   }' "$WORK/samples")
 echo "soak: ${SECONDS_WANTED}s at x$SPEED: cycles=$cycles (not ok: $failed) samples=$n" \
   "rss_kb first_quarter_max=$rss_first last_quarter_max=$rss_last min=$rss_min" \
@@ -70,5 +73,9 @@ else
   [ "$rss_last" -le $((rss_first + margin)) ] ||
     fail "RSS grew: last quarter max ${rss_last} kB > first quarter max ${rss_first} kB + ${margin} kB"
 fi
-[ "$fd_last" -le "$fd_first" ] || fail "open file descriptors grew: $fd_first -> $fd_last"
+if [ "$fd_last" -gt "$fd_first" ]; then
+  echo "descriptors at the first quarter's fewest: $(sed -n "${fd_first_at}p" "$WORK/fd-targets")"
+  echo "descriptors at the last quarter's fewest:  $(sed -n "${fd_last_at}p" "$WORK/fd-targets")"
+  fail "open file descriptors grew: $fd_first -> $fd_last"
+fi
 crash_verify
