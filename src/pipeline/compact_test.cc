@@ -41,6 +41,29 @@ class CompactTest : public ::testing::Test {
     StopSignal stop;
     return RunCompact(options, stop);
   }
+  // Every listings response in the lake, parsed, in key order.
+  std::vector<ParsedObject> Listings() {
+    std::vector<ParsedObject> out;
+    auto listed = lake_->ListAll(lake::RawPrefix(lake::kListingsLatest));
+    EXPECT_OK(listed);
+    if (!listed.ok()) return out;
+    for (const auto& info : *listed) {
+      if (!lake::IsBodyKey(info.key)) continue;
+      auto parsed = ParseRawObject(info.key, *lake_->Get(info.key));
+      EXPECT_OK(parsed);
+      if (parsed.ok()) out.push_back(*std::move(parsed));
+    }
+    return out;
+  }
+  // The Parquet file of what `spill` holds.
+  static std::string Emit(QuoteSpill& spill) {
+    parquet::StringSink sink;
+    auto writer = parquet::Writer::Create(QuotesSchema(), {}, &sink);
+    EXPECT_OK(writer);
+    EXPECT_OK(spill.Emit(**writer));
+    EXPECT_OK((*writer)->Close());
+    return sink.Take();
+  }
   DayManifest Manifest(const std::string& table, const std::string& date) {
     auto m = ReadCurrentManifest(*lake_, table, date);
     EXPECT_OK(m);
@@ -155,31 +178,21 @@ TEST_F(CompactTest, TheOpenDayIsCompactedOnlyWhenNamed) {
 // The spill's coin-id ranges and their splitting change nothing in the output: a budget that
 // forces dozens of ranges, and splits, gives the bytes of one range in memory.
 TEST_F(CompactTest, TheFileIsTheSameWhateverTheMemoryBudget) {
+  const std::vector<ParsedObject> listings = Listings();
+  ASSERT_FALSE(listings.empty());
   auto write = [&](int64_t budget, int64_t plan_rows) {
     QuoteSpill spill(temp_.path(), budget);
-    bool planned = false;
-    auto listed = lake_->ListAll(lake::RawPrefix(lake::kListingsLatest));
-    EXPECT_OK(listed);
-    for (const auto& info : *listed) {
-      if (!lake::IsBodyKey(info.key)) continue;
-      auto parsed = ParseRawObject(info.key, *lake_->Get(info.key));
-      EXPECT_OK(parsed);
-      if (!planned && plan_rows > 0) {
-        std::vector<int64_t> ids;
-        for (const auto& r : parsed->quotes->rows) ids.push_back(r.cmc_id);
-        spill.PlanRanges(ids, plan_rows);
-        planned = true;
-      }
-      for (const auto& r : parsed->quotes->rows) {
-        EXPECT_OK(spill.Add(parsed->ref.data_ts, r, info.key));
+    if (plan_rows > 0) {
+      std::vector<int64_t> ids;
+      for (const auto& r : listings.front().quotes->rows) ids.push_back(r.cmc_id);
+      spill.PlanRanges(ids, plan_rows);
+    }
+    for (const ParsedObject& parsed : listings) {
+      for (const auto& r : parsed.quotes->rows) {
+        EXPECT_OK(spill.Add(parsed.ref.data_ts, r, parsed.ref.key));
       }
     }
-    parquet::StringSink sink;
-    auto writer = parquet::Writer::Create(QuotesSchema(), {}, &sink);
-    EXPECT_OK(writer);
-    EXPECT_OK(spill.Emit(**writer));
-    EXPECT_OK((*writer)->Close());
-    return sink.Take();
+    return Emit(spill);
   };
   const std::string one_range = write(1 << 30, 0);
   EXPECT_EQ(write(16 << 10, 2400), one_range);  // ~85 records a range: 28 ranges
@@ -195,14 +208,9 @@ TEST_F(CompactTest, TheFileIsTheSameWhateverOrderTheRowsCameIn) {
     std::string key;
   };
   std::vector<Added> rows;
-  auto listed = lake_->ListAll(lake::RawPrefix(lake::kListingsLatest));
-  ASSERT_OK(listed);
-  for (const auto& info : *listed) {
-    if (!lake::IsBodyKey(info.key)) continue;
-    auto parsed = ParseRawObject(info.key, *lake_->Get(info.key));
-    ASSERT_OK(parsed);
-    for (const auto& r : parsed->quotes->rows) {
-      rows.push_back({parsed->ref.data_ts, r, info.key});
+  for (const ParsedObject& parsed : Listings()) {
+    for (const auto& r : parsed.quotes->rows) {
+      rows.push_back({parsed.ref.data_ts, r, parsed.ref.key});
       rows.push_back(rows.back());
       rows.back().row.quote_currency = "BTC";
       rows.back().row.price = r.price ? std::optional(*r.price / 50000) : std::nullopt;
@@ -212,12 +220,7 @@ TEST_F(CompactTest, TheFileIsTheSameWhateverOrderTheRowsCameIn) {
   auto write = [&](const std::vector<Added>& in, int64_t budget) {
     QuoteSpill spill(temp_.path(), budget);
     for (const Added& a : in) EXPECT_OK(spill.Add(a.snapshot, a.row, a.key));
-    parquet::StringSink sink;
-    auto writer = parquet::Writer::Create(QuotesSchema(), {}, &sink);
-    EXPECT_OK(writer);
-    EXPECT_OK(spill.Emit(**writer));
-    EXPECT_OK((*writer)->Close());
-    return sink.Take();
+    return Emit(spill);
   };
   std::vector<Added> sorted = rows;
   std::sort(sorted.begin(), sorted.end(), [](const Added& a, const Added& b) {
