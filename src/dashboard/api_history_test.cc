@@ -184,6 +184,41 @@ TEST_F(ApiHistoryTest, LongSeriesReadHourlyCandles) {
   EXPECT_EQ(series["series"][0]["gaps"], json::array());
 }
 
+// A short range in a month the database holds no quotes for (dropped by retention, or never
+// loaded) is drawn from the hourly candles, which stay: not an empty chart. `range=all` starts
+// at the first candle when it is older than the first quote.
+TEST_F(ApiHistoryTest, SeriesWhereNoQuotesAreKeptReadHourlyCandles) {
+  // 70 days before T: always a month before the fixture's first partition (T - 10 days).
+  Exec(R"sql(
+    INSERT INTO candles_hourly (cmc_id, quote_currency, bucket, open, high, low, close, volume_24h,
+                                samples, first_ts, last_ts, source)
+      SELECT 1, 'USD', to_timestamp({T}) - interval '70 days' + h * interval '1 hour', 50, 55, 45,
+             50 + h, 1e9, 12, to_timestamp({T}) - interval '70 days' + h * interval '1 hour',
+             to_timestamp({T}) - interval '70 days' + h * interval '1 hour' + interval '55 minutes',
+             'quotes'
+      FROM generate_series(0, 23) h;
+  )sql");
+  ASSERT_EQ(
+      db_.Scalar(fmt::format("SELECT to_regclass(format('quotes_%s', to_char(to_timestamp({}) "
+                             "- interval '70 days', 'YYYY_MM'))) IS NULL",
+                             t_)),
+      "t");
+  json old = Ask(Series, {{"ids", "1"},
+                          {"from", std::to_string(t_ - 70 * 86400)},
+                          {"to", std::to_string(t_ - 69 * 86400)}});
+  EXPECT_EQ(old["interval"], "1h");
+  const json& points = old["series"][0]["points"];
+  ASSERT_EQ(points.size(), 24u);
+  EXPECT_EQ(points[0]["price"], 50.0);
+  EXPECT_EQ(points[0]["samples"], 12);
+  // Where the quotes are kept, a short range still reads them.
+  EXPECT_EQ(Ask(Series, {{"ids", "1"},
+                         {"from", std::to_string(t_)},
+                         {"to", std::to_string(t_ + 3600)}})["interval"],
+            "raw");
+  EXPECT_EQ(Ask(Series, {{"ids", "1"}, {"range", "all"}})["from"], Iso(-70 * 86400));
+}
+
 TEST_F(ApiHistoryTest, CandlesNameTheirSourceAndTheLiveMark) {
   json candles = Ask(Candles, {{"id", "1"},
                                {"interval", "1h"},

@@ -177,6 +177,25 @@ constexpr const char* kSeriesHourlySql = R"sql(
 // Past this span /series reads hourly candles instead of quotes ("interval": "1h").
 constexpr int64_t kRawSeriesMaxSeconds = 2 * 86400;
 
+// Whether a month of [$1, $2] (epoch seconds) has no quotes partition: retention dropped it
+// (docs/database.md, "Retention") or nothing was ever loaded there. Quotes cannot answer for such
+// a month; the hourly candles, which are kept forever, may.
+constexpr const char* kQuotesMonthMissingSql = R"sql(
+    SELECT EXISTS (
+      SELECT 1
+      FROM generate_series(date_trunc('month', to_timestamp($1::float8) AT TIME ZONE 'UTC'),
+                           date_trunc('month', to_timestamp($2::float8) AT TIME ZONE 'UTC'),
+                           interval '1 month') AS m
+      WHERE to_regclass(format('public.quotes_%s', to_char(m, 'YYYY_MM'))) IS NULL))sql";
+
+// The first quote or hourly candle of the ids, whichever is earlier (`range=all`): history whose
+// quotes retention dropped still starts the chart.
+constexpr const char* kSeriesFirstSql = R"sql(
+    SELECT floor(extract(epoch FROM least(
+      (SELECT min(ts) FROM quotes WHERE cmc_id = ANY($1::bigint[]) AND quote_currency = $2),
+      (SELECT min(bucket) FROM candles_hourly
+       WHERE cmc_id = ANY($1::bigint[]) AND quote_currency = $2)))))sql";
+
 // The window's "live_since" and a series' "missing" ranges (live_marks.h).
 void LiveSince(JsonOut& out, const LiveMarks& marks) {
   out.Key("live_since");
@@ -209,10 +228,7 @@ StatusOr<std::string> Series(warehouse::Connection& db, QueryParams& params) {
   RETURN_IF_ERROR(params.Finish());
   std::string id_array = fmt::format("{{{}}}", fmt::join(ids, ","));
   if (range.all) {
-    ASSIGN_OR_RETURN(warehouse::Rows first, db.Query(R"sql(
-      SELECT floor(extract(epoch FROM min(ts))) FROM quotes
-      WHERE cmc_id = ANY($1::bigint[]) AND quote_currency = $2)sql",
-                                                     {id_array, currency}));
+    ASSIGN_OR_RETURN(warehouse::Rows first, db.Query(kSeriesFirstSql, {id_array, currency}));
     range.from = first.at(0, 0) ? ToInt(first.at(0, 0)) : range.to - 86400;
     range.from = std::max(std::min(range.from, range.to - 60), range.to - kMaxRangeSeconds);
   }
@@ -225,7 +241,13 @@ StatusOr<std::string> Series(warehouse::Connection& db, QueryParams& params) {
   }
   int64_t bucket = BucketSeconds(range.from, range.to, width);
   ASSIGN_OR_RETURN(int64_t interval_seconds, RecentEtlListingsIntervalSeconds(db));
-  const bool hourly = range.to - range.from > kRawSeriesMaxSeconds;
+  bool hourly = range.to - range.from > kRawSeriesMaxSeconds;
+  if (!hourly) {
+    ASSIGN_OR_RETURN(
+        warehouse::Rows missing,
+        db.Query(kQuotesMonthMissingSql, {std::to_string(range.from), std::to_string(range.to)}));
+    hourly = missing.text(0, 0) == "t";
+  }
   const char* statement = hourly ? "series_1h" : "series";
   RETURN_IF_ERROR(db.Prepare(statement, hourly ? kSeriesHourlySql : kSeriesSql));
   ASSIGN_OR_RETURN(warehouse::Result rows,
