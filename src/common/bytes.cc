@@ -46,9 +46,8 @@ size_t TrustedGzipSize(std::string_view data) {
 
 // libdeflate inflates a whole member in one call, faster than zlib's streaming inflate
 // (reprocess's client CPU fell by an eighth, audit's by a seventh), but it needs the output's
-// size up front.
-// false when it cannot do the job exactly: the caller then takes zlib's path, which also words
-// the errors.
+// size up front. Returns false when it cannot do the job exactly: the caller then takes zlib's
+// path, which also words the errors.
 bool InflateWholeMember(std::string_view data, size_t size, std::string& out) {
   thread_local std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)>
       decompressor(libdeflate_alloc_decompressor(), &libdeflate_free_decompressor);
