@@ -9,7 +9,6 @@
 #include <deque>
 #include <filesystem>
 #include <future>
-#include <numeric>
 #include <thread>
 
 #include "common/bytes.h"
