@@ -194,15 +194,26 @@ describe('dashboard over a filled database', () => {
   });
 
   test('the asset chart marks where live polling began, after the backfilled history', async () => {
+    const answer = (p) => p.waitForResponse((r) => r.url().includes('/api/v1/series'));
     const page = await open(`${URL_FULL}/#/asset/1`);
+    const series = await (await answer(page)).json();
     await loaded(page, 'asset');
     const mark = page.locator('#chart .live-mark');
     await mark.waitFor();
     assert.equal(await page.textContent('#chart .live-mark span'), 'live polling began');
-    // Six hours of history before it and three of live data after: the mark is well inside.
+    // The chart spaces its points evenly, whatever their times: the mark sits after the twelve
+    // backfilled points, a share of the width the number of live polls (how many fetches ran
+    // in the fixture's 29 s) decides.
+    const times = series.series[0].points.map((p) => Date.parse(p.t));
+    const since = Date.parse(series.live_since);
+    // Backfilled every 30 minutes (a live quote's time may be a little before the first poll).
+    const history = times.filter((t) => t < since - 15 * 60_000).length;
+    assert.equal(history, 12, `${history} points more than 15 minutes before live polling began`);
+    const expected = times.filter((t) => t < since).length / (times.length - 1);
     const chart = await page.locator('#chart').boundingBox();
     const x = (await mark.boundingBox()).x - chart.x;
-    assert.ok(x > chart.width * 0.3 && x < chart.width * 0.9, `mark at ${x} of ${chart.width}px`);
+    assert.ok(x > chart.width * 0.05 && Math.abs(x / chart.width - expected) < 0.1,
+      `mark at ${x} of ${chart.width}px, expected near ${expected}; ${times.length} points`);
     assert.match(await page.textContent('#chart-legend'), /live polling began/);
     await shot(page, 'asset-live-mark');
     await page.close();
