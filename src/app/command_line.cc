@@ -298,7 +298,8 @@ void AddGlobalOptions(CLI::App& cli, GlobalOptions& global) {
       ->capture_default_str();
   cli.add_option("--quotes-retention-days", global.quotes_retention_days,
                  "days of raw quotes the database keeps; older months are dropped once the "
-                 "lake's Parquet layer proves it holds them (`retention`, `run`); 0: forever")
+                 "lake's Parquet layer proves it holds them (`retention`, `run`, `reprocess`); "
+                 "0: forever")
       ->envname("COINLAKE_QUOTES_RETENTION_DAYS")
       ->check(kRetentionDays)
       ->capture_default_str();

@@ -188,10 +188,17 @@ Status Reprocess(const GlobalOptions& global, const ReprocessFlags& flags, StopS
   options.jobs = flags.jobs;
   options.force = flags.force;
   options.progress_bar = isatty(STDERR_FILENO) != 0;
+  options.quotes_retention_days = global.quotes_retention_days;
   ASSIGN_OR_RETURN(pipeline::ReprocessReport report, pipeline::RunReprocess(options, stop));
   log::Info("reprocess finished", {{"objects_seen", report.objects_seen},
                                    {"objects_loaded", report.objects_loaded},
-                                   {"rows", report.rows}});
+                                   {"rows", report.rows},
+                                   {"quotes_retention_days", options.quotes_retention_days},
+                                   {"partitions_dropped", report.partitions_dropped}});
+  // As `coinlake retention` does: the months the lake could not prove stay, and say why.
+  for (const std::string& kept : report.partitions_kept) {
+    log::Warn("reprocess kept quotes beyond the retention", {{"partition", kept}});
+  }
   return Status::Ok();
 }
 

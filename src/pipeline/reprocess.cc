@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -17,6 +19,7 @@
 #include "lake/object_store.h"
 #include "pipeline/load_object.h"
 #include "pipeline/progress.h"
+#include "pipeline/retention.h"
 #include "warehouse/db.h"
 #include "warehouse/loader.h"
 #include "warehouse/migrations.h"
@@ -218,38 +221,25 @@ class Worker {
   std::unique_ptr<warehouse::Loader> loader_;
 };
 
-}  // namespace
-
-StatusOr<ReprocessReport> RunReprocess(const ReprocessOptions& options, StopSignal& stop) {
-  if (options.jobs < 1) return InvalidArgumentError("--jobs must be at least 1");
-  ASSIGN_OR_RETURN(auto lake, lake::OpenObjectStore(options.lake_url));
-  ASSIGN_OR_RETURN(auto db, OpenLoaderConnection(options.database_url, stop));
-  RETURN_IF_ERROR(warehouse::CheckSchemaCurrent(*db));
-  if (options.force) {
-    RETURN_IF_ERROR(Truncate(*db));
-    log::Info("reprocess --force: emptied the data tables and the ledger");
-  }
-
+// Loads the objects of options' date range the ledger lacks, then builds their candles and
+// merges their assets; adds what it did to `report`.
+Status LoadRange(const ReprocessOptions& options, lake::ObjectStore& lake,
+                 std::unique_ptr<warehouse::Connection>& db, StopSignal& stop,
+                 ReprocessReport& report) {
   // A first pass counts the work for the ETA; listing is cheap next to loading.
-  ReprocessReport report;
   int64_t to_load = 0;
-  RETURN_IF_ERROR(ForEachPage(*lake, options, [&](std::vector<lake::ObjectInfo>& page) {
+  RETURN_IF_ERROR(ForEachPage(lake, options, [&](std::vector<lake::ObjectInfo>& page) {
     report.objects_seen += static_cast<int64_t>(page.size());
     RETURN_IF_ERROR(DropLoaded(*db, page));
     to_load += static_cast<int64_t>(page.size());
     return Status::Ok();
   }));
-  if (report.objects_seen == 0) {
-    // Most likely a wrong --lake-url or dates: say so rather than finish quietly with nothing.
-    log::Warn("reprocess found no raw object in the lake for this range",
-              {{"lake", lake->url()}, {"from", options.from_date}, {"to", options.to_date}});
-  }
   // Into an empty quotes table, the loads go without its indexes, built once at the end.
   bool rebuild = false;
   if (to_load > 0) {
     ASSIGN_OR_RETURN(rebuild, warehouse::DeferQuoteIndexes(*db));
   }
-  log::Info("reprocess starting", {{"lake", lake->url()},
+  log::Info("reprocess starting", {{"lake", lake.url()},
                                    {"objects_in_range", report.objects_seen},
                                    {"objects_to_load", to_load},
                                    {"jobs", options.jobs},
@@ -263,7 +253,7 @@ StatusOr<ReprocessReport> RunReprocess(const ReprocessOptions& options, StopSign
   std::vector<std::thread> threads;
   std::vector<std::unique_ptr<Worker>> workers;
   for (int i = 0; i < options.jobs; ++i) {
-    workers.push_back(std::make_unique<Worker>(options, *lake, stop, progress));
+    workers.push_back(std::make_unique<Worker>(options, lake, stop, progress));
     threads.emplace_back([&, w = workers.back().get()] {
       Status s = w->Run(queue, report, report_mu);
       if (!s.ok()) {
@@ -280,7 +270,7 @@ StatusOr<ReprocessReport> RunReprocess(const ReprocessOptions& options, StopSign
       progress.Tick();
     } while (!stop.stopped() && loading_done.SleepFor(std::chrono::milliseconds(100)));
   });
-  Status listed = ForEachPage(*lake, options, [&](std::vector<lake::ObjectInfo>& page) {
+  Status listed = ForEachPage(lake, options, [&](std::vector<lake::ObjectInfo>& page) {
     RETURN_IF_ERROR(DropLoaded(*db, page));
     for (lake::ObjectInfo& o : page) {
       if (stop.stopped() || !queue.Push(std::move(o))) return Status::Ok();
@@ -294,7 +284,7 @@ StatusOr<ReprocessReport> RunReprocess(const ReprocessOptions& options, StopSign
   progress.Finish();
   if (!first_error.ok()) return first_error;
   RETURN_IF_ERROR(listed);
-  if (stop.stopped()) return report;
+  if (stop.stopped()) return Status::Ok();
   // The workers deferred the candles and assets of what they loaded (and a run killed earlier
   // may have left some): build the candles now, once per hour, from the quotes, while another
   // connection merges the assets (the two touch different tables).
@@ -338,8 +328,124 @@ StatusOr<ReprocessReport> RunReprocess(const ReprocessOptions& options, StopSign
   assets.join();
   RETURN_IF_ERROR(rebuilt);
   RETURN_IF_ERROR(assets_merged);
-  report.candle_hours = hours;
+  report.candle_hours += hours;
   log::Info("reprocess candles rebuilt", {{"hours", hours}});
+  return Status::Ok();
+}
+
+std::chrono::sys_days MonthStart(std::chrono::sys_days day) {
+  const std::chrono::year_month_day ymd(day);
+  return std::chrono::sys_days(ymd.year() / ymd.month() / 1);
+}
+
+std::string FormatDay(std::chrono::sys_days day) { return FormatDate(TimePoint(day)); }
+
+// The earliest date (YYYY-MM-DD) of an object in range the ledger lacks; empty if none.
+StatusOr<std::string> FirstDateToLoad(lake::ObjectStore& lake, warehouse::Connection& db,
+                                      const ReprocessOptions& options) {
+  std::string first;
+  RETURN_IF_ERROR(ForEachPage(lake, options, [&](std::vector<lake::ObjectInfo>& page) {
+    RETURN_IF_ERROR(DropLoaded(db, page));
+    for (const lake::ObjectInfo& o : page) {
+      std::string date = FormatDate(lake::ParseRawKey(o.key)->data_time);  // InRange parsed it
+      if (first.empty() || date < first) first = date;
+    }
+    return Status::Ok();
+  }));
+  return first;
+}
+
+// The retention step of `run` as it would run at `now`; what it dropped and kept goes to
+// `report`.
+Status ApplyRetention(const ReprocessOptions& options, TimePoint now, StopSignal& stop,
+                      ReprocessReport& report) {
+  RetentionOptions retention;
+  retention.database_url = options.database_url;
+  retention.lake_url = options.lake_url;
+  retention.retention_days = options.quotes_retention_days;
+  retention.clock = [now] { return now; };
+  ASSIGN_OR_RETURN(RetentionReport done, RunRetention(retention, stop));
+  for (const RetentionMonth& month : done.months) {
+    if (month.outcome == "blocked") {
+      report.partitions_kept.push_back(month.partition + ": " + month.reason);
+    } else {
+      report.partitions_dropped.push_back(month.partition);
+    }
+  }
+  return Status::Ok();
+}
+
+// Loads with a retention as `run` would have loaded the lake day by day (reprocess.h): up to the
+// day its retention step drops the oldest month, that step, and so on; then the rest, judged by
+// today's clock. Dates are those of the lake's keys, as --from and --to are.
+Status LoadWithRetention(const ReprocessOptions& options, lake::ObjectStore& lake,
+                         std::unique_ptr<warehouse::Connection>& db, StopSignal& stop,
+                         ReprocessReport& report) {
+  using std::chrono::days;
+  ASSIGN_OR_RETURN(std::string first, FirstDateToLoad(lake, *db, options));
+  const TimePoint now = options.clock();
+  ReprocessOptions window = options;
+  if (!first.empty()) {
+    const auto first_day = std::chrono::floor<days>(*ParseIso8601(first + "T00:00:00Z"));
+    for (std::chrono::sys_days month = MonthStart(first_day);;) {
+      const std::chrono::sys_days next(std::chrono::year_month_day(month) + std::chrono::months(1));
+      // `run` drops the month at its first retention step on this day.
+      const std::chrono::sys_days drop_day = next + days(options.quotes_retention_days);
+      if (TimePoint(drop_day) > now) break;
+      window.to_date = FormatDay(drop_day - days(1));
+      if (!options.to_date.empty() && options.to_date < window.to_date) {
+        window.to_date = options.to_date;
+      }
+      if (window.from_date.empty() || window.from_date <= window.to_date) {
+        log::Info(
+            "reprocess: loading up to the day retention drops a month",
+            {{"month", FormatDay(month)}, {"from", window.from_date}, {"to", window.to_date}});
+        RETURN_IF_ERROR(LoadRange(window, lake, db, stop, report));
+        if (stop.stopped()) return Status::Ok();
+        // A month that stays is verified again at each step, as `run` does daily: the later
+        // months must still go, or the database would grow to the whole lake.
+        report.partitions_kept.clear();
+        RETURN_IF_ERROR(ApplyRetention(options, TimePoint(drop_day), stop, report));
+      }
+      window.from_date = std::max(options.from_date, FormatDay(drop_day));
+      if (!options.to_date.empty() && options.to_date < window.from_date) break;
+      month = next;
+    }
+  }
+  window.to_date = options.to_date;
+  if (window.to_date.empty() || window.from_date <= window.to_date) {
+    RETURN_IF_ERROR(LoadRange(window, lake, db, stop, report));
+    if (stop.stopped()) return Status::Ok();
+  }
+  report.partitions_kept.clear();  // the last step says what stays
+  return ApplyRetention(options, now, stop, report);
+}
+
+}  // namespace
+
+StatusOr<ReprocessReport> RunReprocess(const ReprocessOptions& options, StopSignal& stop) {
+  if (options.jobs < 1) return InvalidArgumentError("--jobs must be at least 1");
+  if (options.quotes_retention_days < 0) {
+    return InvalidArgumentError("the quotes retention must be 0 (none) or a number of days");
+  }
+  ASSIGN_OR_RETURN(auto lake, lake::OpenObjectStore(options.lake_url));
+  ASSIGN_OR_RETURN(auto db, OpenLoaderConnection(options.database_url, stop));
+  RETURN_IF_ERROR(warehouse::CheckSchemaCurrent(*db));
+  if (options.force) {
+    RETURN_IF_ERROR(Truncate(*db));
+    log::Info("reprocess --force: emptied the data tables and the ledger");
+  }
+  ReprocessReport report;
+  if (options.quotes_retention_days > 0) {
+    RETURN_IF_ERROR(LoadWithRetention(options, *lake, db, stop, report));
+  } else {
+    RETURN_IF_ERROR(LoadRange(options, *lake, db, stop, report));
+  }
+  if (report.objects_seen == 0) {
+    // Most likely a wrong --lake-url or dates: say so rather than finish quietly with nothing.
+    log::Warn("reprocess found no raw object in the lake for this range",
+              {{"lake", lake->url()}, {"from", options.from_date}, {"to", options.to_date}});
+  }
   return report;
 }
 

@@ -11,13 +11,22 @@
 // Into an empty quotes table (drop + migrate, or --force), the workers load without its indexes
 // and the run builds them at its end (warehouse::DeferQuoteIndexes), like pg_restore; a run
 // killed before that leaves the rebuild for the next one to finish.
+// With a quotes retention (retention.h), the lake is loaded as `run` would have loaded it day by
+// day: up to the day its retention step drops the oldest month (the month's end plus the
+// retention), then that step, which drops the month once the lake's Parquet layer proves it,
+// then on to the next month's day. So the database rebuilt from the lake holds what the running
+// ETL would have kept (candles of every hour, quotes of the retention) and, while loading, never
+// more than the ETL holds (the retention and about a month). A month the lake cannot prove
+// stays, as in `run`, and the report says why.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "common/stop_signal.h"
+#include "common/time_util.h"
 
 namespace coinlake::pipeline {
 
@@ -31,6 +40,9 @@ struct ReprocessOptions {
   bool force = false;
   // A progress bar on stderr (for a TTY); otherwise a JSON progress log line every 10 s.
   bool progress_bar = false;
+  // 0: keep every quote loaded; else the quotes_retention_days of `run` (see above).
+  int quotes_retention_days = 0;
+  Clock clock = SystemNow;  // where the retention's boundary is measured from
 };
 
 struct ReprocessReport {
@@ -42,6 +54,10 @@ struct ReprocessReport {
   // how many duplicate quotes it removed (warehouse::RestoreQuoteIndexes).
   bool quotes_rebuilt = false;
   int64_t duplicates_removed = 0;
+  // With a retention: the partitions its steps dropped, and those beyond it that stayed, with
+  // the reason ("quotes_2026_03: ...").
+  std::vector<std::string> partitions_dropped;
+  std::vector<std::string> partitions_kept;
 };
 
 // Idempotent: objects already in the ledger are skipped; one whose size differs from the

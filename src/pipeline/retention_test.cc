@@ -282,5 +282,71 @@ TEST_F(RetentionTest, AuditFindsADroppedDayMissingFromTheLake) {
   })) << audit.ToText();
 }
 
+// reprocess with a retention rebuilds the database `run` keeps: the quotes of the retention, the
+// candles of every hour, and loads a month beyond it at a time, dropping each before the next.
+TEST_F(RetentionTest, ReprocessWithARetentionRebuildsWhatRetentionKeeps) {
+  // A third month: 2026-02-28 22:30 to 2026-03-01 00:25, beside 2026-03-31 to 2026-04-01.
+  testing::MakeLake(lake_.path(), 1, {}, "2026-02-28T22:30:00Z");
+  ReprocessOptions options;
+  options.database_url = writer_url_;
+  options.lake_url = lake_.path();
+  ASSERT_OK(RunReprocess(options, stop_));
+  Compact();
+  const std::string candles_of_every_hour =
+      db_.Scalar("SELECT count(*) || ' ' || min(bucket) FROM candles_hourly");
+  // What `run` keeps on 2026-05-15 with 30 days: February and March dropped, April kept.
+  ASSERT_OK_AND_ASSIGN(RetentionReport kept_by_run, Retain(30, "2026-05-15T00:00:00Z"));
+  ASSERT_EQ(kept_by_run.months.size(), 2u) << kept_by_run.ToText();
+  const std::string expected = testing::TablesChecksum(db_);
+
+  options.force = true;
+  options.quotes_retention_days = 30;
+  options.clock = [] { return *ParseIso8601("2026-05-15T00:00:00Z"); };
+  ASSERT_OK_AND_ASSIGN(ReprocessReport report, RunReprocess(options, stop_));
+  EXPECT_EQ(report.partitions_dropped,
+            (std::vector<std::string>{"quotes_2026_02", "quotes_2026_03"}));
+  EXPECT_TRUE(report.partitions_kept.empty());
+  EXPECT_EQ(testing::TablesChecksum(db_), expected);
+  EXPECT_EQ(db_.Scalar("SELECT count(*) || ' ' || min(bucket) FROM candles_hourly"),
+            candles_of_every_hour);
+  EXPECT_FALSE(Exists("quotes_2026_02"));
+  EXPECT_FALSE(Exists("quotes_2026_03"));
+  // A month at a time: February was gone before March's objects were loaded.
+  EXPECT_EQ(db_.Scalar("SELECT (SELECT dropped_at FROM quotes_retention_dropped WHERE month = "
+                       "'2026-02-01') < (SELECT min(loaded_at) FROM lake_objects WHERE data_ts >= "
+                       "'2026-03-02')"),
+            "t");
+  // The month between the lake's two ends has no snapshot: that gap is audit's only finding.
+  AuditReport audit = Audit(30);
+  ASSERT_EQ(audit.findings.size(), 1u) << audit.ToText();
+  EXPECT_EQ(audit.findings[0].kind, "gap") << audit.ToText();
+
+  // Again, nothing to load: nothing changes.
+  options.force = false;
+  ASSERT_OK_AND_ASSIGN(report, RunReprocess(options, stop_));
+  EXPECT_EQ(report.objects_loaded, 0);
+  EXPECT_TRUE(report.partitions_dropped.empty());
+  EXPECT_EQ(testing::TablesChecksum(db_), expected);
+}
+
+// A lake that cannot prove a month (not compacted) gets the whole database, and says why.
+TEST_F(RetentionTest, ReprocessKeepsWhatTheLakeCannotProve) {
+  const std::string everything = testing::TablesChecksum(db_);
+  ReprocessOptions options;
+  options.database_url = writer_url_;
+  options.lake_url = lake_.path();
+  options.force = true;
+  options.quotes_retention_days = 30;
+  options.clock = [] { return *ParseIso8601("2026-05-15T00:00:00Z"); };
+  ASSERT_OK_AND_ASSIGN(ReprocessReport report, RunReprocess(options, stop_));
+  EXPECT_TRUE(report.partitions_dropped.empty());
+  ASSERT_EQ(report.partitions_kept.size(), 1u);
+  EXPECT_TRUE(report.partitions_kept[0].starts_with("quotes_2026_03: "))
+      << report.partitions_kept[0];
+  EXPECT_NE(report.partitions_kept[0].find("day 2026-03-31: not compacted"), std::string::npos)
+      << report.partitions_kept[0];
+  EXPECT_EQ(testing::TablesChecksum(db_), everything);
+}
+
 }  // namespace
 }  // namespace coinlake::pipeline

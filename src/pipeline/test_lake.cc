@@ -11,15 +11,15 @@
 
 namespace coinlake::pipeline::testing {
 
-void MakeLake(const std::string& root, int copies, const std::set<int>& skip) {
+void MakeLake(const std::string& root, int copies, const std::set<int>& skip, const char* start) {
   auto store = lake::FileObjectStore::Open(root);
   ASSERT_TRUE(store.ok());
   auto base = nlohmann::json::parse(
       coinlake::testing::ReadFixture("listings_latest_v1_top100_duedill_2025-02-08.json"));
-  TimePoint start = *ParseIso8601("2026-03-31T22:30:00Z");
+  const TimePoint first = *ParseIso8601(start);
   for (int s = 0; s < kSnapshots; ++s) {
     if (skip.count(s)) continue;
-    TimePoint now = start + std::chrono::minutes(5 * s);
+    TimePoint now = first + std::chrono::minutes(5 * s);
     std::string updated = FormatIso8601(now - std::chrono::minutes(1));
     nlohmann::json body = base;
     body["status"]["timestamp"] = FormatIso8601(now);
