@@ -215,7 +215,10 @@ StatusOr<ListPage> FileObjectStore::List(const std::string& prefix,
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (!it->is_regular_file(ec)) continue;
       if (it->path().filename().string().starts_with(kTempPrefix)) continue;
-      std::string key = fs::relative(it->path(), root_).string();
+      // Lexical: the walk's paths start with root_ as given. fs::relative would resolve every
+      // component of both paths (a realpath per file), which made listing a year's lake take
+      // seconds a page.
+      std::string key = it->path().lexically_relative(root_).string();
       if (!key.starts_with(prefix)) continue;
       if (token && key <= *token) continue;
       found.push_back({std::move(key), static_cast<int64_t>(it->file_size(ec))});
