@@ -88,20 +88,51 @@ bool InRange(const ReprocessOptions& options, const std::string& key) {
          (options.to_date.empty() || date <= options.to_date);
 }
 
+// A range of dates up to this long is listed a day at a time (dt=YYYY-MM-DD/, as keys are
+// partitioned), so that reprocess's month windows (with a retention) list their month, not the
+// whole lake each time; a longer or open range lists the endpoint's whole prefix.
+constexpr int kMaxDaysListedByDay = 400;
+
+std::vector<std::string> PrefixesToList(std::string_view endpoint,
+                                        const ReprocessOptions& options) {
+  std::string whole = lake::RawPrefix(endpoint);
+  if (options.from_date.empty() || options.to_date.empty()) return {whole};
+  auto from = ParseIso8601(options.from_date + "T00:00:00Z");
+  auto to = ParseIso8601(options.to_date + "T00:00:00Z");
+  if (!from.ok() || !to.ok()) return {whole};
+  const auto first = std::chrono::floor<std::chrono::days>(*from);
+  const auto last = std::chrono::floor<std::chrono::days>(*to);
+  if (last < first || (last - first).count() > kMaxDaysListedByDay) return {whole};
+  std::vector<std::string> prefixes;
+  for (auto day = first; day <= last; day += std::chrono::days(1)) {
+    prefixes.push_back(whole + "dt=" + FormatDate(TimePoint(day)) + "/");
+  }
+  return prefixes;
+}
+
 // Calls `visit` with every page of in-range raw bodies of every loadable endpoint.
 Status ForEachPage(lake::ObjectStore& lake, const ReprocessOptions& options,
                    const std::function<Status(std::vector<lake::ObjectInfo>&)>& visit) {
   for (std::string_view endpoint : LoadableEndpoints()) {
-    std::optional<std::string> token;
-    do {
-      ASSIGN_OR_RETURN(lake::ListPage page, lake.List(lake::RawPrefix(endpoint), token, kListPage));
-      std::vector<lake::ObjectInfo> objects;
-      for (lake::ObjectInfo& o : page.objects) {
-        if (InRange(options, o.key)) objects.push_back(std::move(o));
-      }
-      if (!objects.empty()) RETURN_IF_ERROR(visit(objects));
-      token = std::move(page.next_token);
-    } while (token);
+    std::vector<std::string> prefixes = PrefixesToList(endpoint, options);
+    if (prefixes.size() > 1) {
+      // An endpoint the lake has nothing of (most historical ones) costs one request, not one a
+      // day.
+      ASSIGN_OR_RETURN(lake::ListPage any, lake.List(lake::RawPrefix(endpoint), std::nullopt, 1));
+      if (any.objects.empty()) continue;
+    }
+    for (const std::string& prefix : prefixes) {
+      std::optional<std::string> token;
+      do {
+        ASSIGN_OR_RETURN(lake::ListPage page, lake.List(prefix, token, kListPage));
+        std::vector<lake::ObjectInfo> objects;
+        for (lake::ObjectInfo& o : page.objects) {
+          if (InRange(options, o.key)) objects.push_back(std::move(o));
+        }
+        if (!objects.empty()) RETURN_IF_ERROR(visit(objects));
+        token = std::move(page.next_token);
+      } while (token);
+    }
   }
   return Status::Ok();
 }
@@ -385,6 +416,7 @@ Status LoadWithRetention(const ReprocessOptions& options, lake::ObjectStore& lak
   ASSIGN_OR_RETURN(std::string first, FirstDateToLoad(lake, *db, options));
   const TimePoint now = options.clock();
   ReprocessOptions window = options;
+  if (window.from_date.empty()) window.from_date = first;  // nothing before it is to load
   if (!first.empty()) {
     const auto first_day = std::chrono::floor<days>(*ParseIso8601(first + "T00:00:00Z"));
     for (std::chrono::sys_days month = MonthStart(first_day);;) {

@@ -131,6 +131,27 @@ TEST_F(ReprocessTest, AnyOrderGivesTheSameRows) {
   EXPECT_EQ(QuoteIndexes(db), *indexes_);
 }
 
+TEST_F(ReprocessTest, ABoundedRangeLoadsExactlyItsDays) {
+  // A range with both ends is listed a day at a time (dt=YYYY-MM-DD/): the same objects as a
+  // listing of the whole lake filtered by date, day by day and in the end all of them.
+  TestDatabase db;
+  db.Migrate();
+  StopSignal stop;
+  auto day = [&](const char* from, const char* to) {
+    auto options = Options(db, lake_->path(), 2);
+    options.from_date = from;
+    options.to_date = to;
+    auto report = RunReprocess(options, stop);
+    EXPECT_OK(report);
+    return report.ok() ? report->objects_loaded : -1;
+  };
+  EXPECT_EQ(day("2026-03-01", "2026-03-30"), 0);
+  EXPECT_EQ(day("2026-04-01", "2026-04-01"), 6);   // 00:00 to 00:25
+  EXPECT_EQ(day("2026-03-31", "2026-03-31"), 18);  // 22:30 to 23:55
+  EXPECT_EQ(day("2026-03-01", "2026-04-30"), 0);
+  EXPECT_EQ(Checksum(db), *expected_);
+}
+
 TEST_F(ReprocessTest, ConcurrentRunsLoadEachObjectOnce) {
   TestDatabase db;
   db.Migrate();
