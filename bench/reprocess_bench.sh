@@ -7,9 +7,11 @@
 #      "Rebuilding quotes")
 #   2. psql \copy of the rows pre-flattened to CSV (the server's ingest ceiling)
 #   3. the seed's Python stack: json + psycopg2 COPY (bench/reprocess_python.py)
-# Prints rows/s for each, the ratios, and reprocess's peak RSS (/usr/bin/time -v); then, for
+# Prints rows/s for each, the ratios, and reprocess's peak RSS (/usr/bin/time); then, for
 # reference, psql \copy the way reprocess rebuilds (indexes dropped, built after the COPY), and
-# the server's floor: that, split across JOBS psql processes side by side.
+# the server's floor: that, split across JOBS psql processes side by side. Last, issue #25's CPU
+# figures for the three loaders: the server's CPU seconds per million rows (every process of
+# the cluster, from /proc, a CHECKPOINT after the load included) and the loader's own.
 #
 # Debian's /usr/bin/python3 runs the Python parts (python3-psycopg2 is a Debian package).
 # Usage: bench/reprocess_bench.sh [SNAPSHOTS] [COINS] [JOBS]     (default 60 5000 2)
@@ -39,7 +41,9 @@ if [ ! -f "$CSV" ]; then
 fi
 ROWS=$(wc -l <"$CSV")
 
-pg_start bench-pg on
+# Autovacuum off: its ANALYZE after a load lands in whichever measurement is running (the
+# server CPU of \copy moved 8.6-11.4 s per million rows with it on).
+pg_start bench-pg on "-c autovacuum=off"
 DB_URL="postgresql://postgres@127.0.0.1:$PG_PORT/coinlake_bench"
 psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS coinlake_bench" -c "CREATE DATABASE coinlake_bench"
 COINLAKE_DATABASE_URL="$DB_URL" "$COINLAKE_BIN" migrate --log-level warn >/dev/null
@@ -49,39 +53,59 @@ reset_tables() {
   psql -q "$DB_URL" -c "TRUNCATE quotes, candles_hourly, candles_daily, candles_pending, assets_pending, asset_names_pending, asset_names, assets, lake_objects" \
     -c "CHECKPOINT"
 }
-# seconds COMMAND...: runs it, prints the wall time in seconds.
-seconds() {
-  local t0 t1
-  t0=$(date +%s.%N)
-  "$@" >/dev/null
-  t1=$(date +%s.%N)
-  echo "$t1 - $t0" | bc -l
-}
 check_rows() {
   local n
   n=$(psql -tA "$DB_URL" -c "SELECT count(*) FROM quotes")
   [ "$n" = "$ROWS" ] || die "$1 loaded $n rows, expected $ROWS"
 }
 
+# CPU seconds the server has used so far: the postmaster's own and its reaped children's
+# (cutime, cstime: every backend that exited), plus its live children's (utime, stime).
+TICK=$(getconf CLK_TCK)
+POSTMASTER=$(head -1 "$(psql -tA "$DB_URL" -c "SHOW data_directory")/postmaster.pid")
+server_cpu() {
+  local total pid f
+  sleep 0.3  # the postmaster reaps a backend that just exited
+  read -r -a f < <(sed 's/^.*) //' "/proc/$POSTMASTER/stat")
+  total=$((f[11] + f[12] + f[13] + f[14]))  # fields 14-17 of proc(5)
+  for pid in $(pgrep -P "$POSTMASTER"); do
+    read -r -a f < <(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
+    total=$((total + f[11] + f[12]))
+  done
+  echo "$total / $TICK" | bc -l
+}
+# measure NAME COMMAND...: runs the loader under /usr/bin/time, then a CHECKPOINT (the server's
+# cost of making the load durable counts); sets T_NAME (wall seconds, the load alone),
+# CLIENT_NAME (the loader's user + system CPU seconds) and SERVER_NAME (the server's CPU
+# seconds, checkpoint included).
+measure() {
+  local name="$1" s0 t0 t1
+  shift
+  reset_tables
+  s0=$(server_cpu)
+  t0=$(date +%s.%N)
+  /usr/bin/time -f '%U %S %M' -o "$WORK/time.txt" "$@" >/dev/null
+  t1=$(date +%s.%N)
+  psql -q "$DB_URL" -c "CHECKPOINT"
+  printf -v "T_$name" '%s' "$(echo "$t1 - $t0" | bc -l)"
+  printf -v "CLIENT_$name" '%s' "$(awk '{print $1 + $2}' "$WORK/time.txt")"
+  printf -v "SERVER_$name" '%s' "$(echo "$(server_cpu) - $s0" | bc -l)"
+  printf -v "RSS_$name" '%s' "$(awk '{print $3}' "$WORK/time.txt")"
+}
+
 say "coinlake reprocess --jobs $JOBS ($ROWS rows)"
-reset_tables
-t0=$(date +%s.%N)
-COINLAKE_DATABASE_URL="$DB_URL" COINLAKE_LAKE_URL="$LAKE" /usr/bin/time -v -o "$WORK/time.txt" \
-  "$COINLAKE_BIN" reprocess --jobs "$JOBS" --log-level warn >/dev/null
-t1=$(date +%s.%N)
-T_COINLAKE=$(echo "$t1 - $t0" | bc -l)
-RSS_KB=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$WORK/time.txt")
+measure COINLAKE env COINLAKE_DATABASE_URL="$DB_URL" COINLAKE_LAKE_URL="$LAKE" \
+  "$COINLAKE_BIN" reprocess --jobs "$JOBS" --log-level warn
+RSS_KB=$RSS_COINLAKE
 check_rows "coinlake reprocess"
 
 say "psql \\copy of the same rows as CSV"
-reset_tables
 COLS="cmc_id, quote_currency, ts, snapshot_ts, cmc_rank, price, volume_24h, volume_change_24h, market_cap, market_cap_dominance, fully_diluted_market_cap, percent_change_1h, percent_change_24h, percent_change_7d, percent_change_30d, percent_change_60d, percent_change_90d, circulating_supply, total_supply, max_supply, num_market_pairs, lake_key"
-T_PSQL=$(seconds psql -q "$DB_URL" -c "\\copy quotes ($COLS) FROM '$CSV' WITH (FORMAT csv)")
+measure PSQL psql -q "$DB_URL" -c "\\copy quotes ($COLS) FROM '$CSV' WITH (FORMAT csv)"
 check_rows "psql \\copy"
 
 say "Python: json + psycopg2 COPY"
-reset_tables
-T_PY=$(seconds /usr/bin/python3 "$REPO_ROOT/bench/reprocess_python.py" "$LAKE" "$DB_URL")
+measure PY /usr/bin/python3 "$REPO_ROOT/bench/reprocess_python.py" "$LAKE" "$DB_URL"
 check_rows "reprocess_python.py"
 
 # rebuild_with_psql PARTS: the pre-flattened rows split in PARTS, COPYed by PARTS psql processes
@@ -131,3 +155,12 @@ printf '%-34s %8.2f s %10.0f rows/s (reference: reprocess / it %.2fx)\n' \
 printf '%-34s %8.2f s %10.0f rows/s (reference: it / python %.2fx; 5x python needs %.2f s)\n' \
   "psql \\copy x $JOBS, indexes after" "$T_FLOOR" "$(rate "$T_FLOOR")" \
   "$(echo "$T_PY / $T_FLOOR" | bc -l)" "$(echo "$T_PY / 5" | bc -l)"
+# CPU seconds per million rows: the server's (checkpoint included) and the loader's own.
+per_m() { echo "$1 * 1000000 / $ROWS" | bc -l; }
+printf '\nCPU s per million rows        server   client\n'
+printf '%-28s %7.2f  %7.2f\n' "coinlake reprocess" "$(per_m "$SERVER_COINLAKE")" "$(per_m "$CLIENT_COINLAKE")"
+printf '%-28s %7.2f  %7.2f\n' "psql \\copy (CSV)" "$(per_m "$SERVER_PSQL")" "$(per_m "$CLIENT_PSQL")"
+printf '%-28s %7.2f  %7.2f\n' "python json + psycopg2" "$(per_m "$SERVER_PY")" "$(per_m "$CLIENT_PY")"
+printf 'server: reprocess / \\copy %.2fx (goal <= 1)   client: reprocess / python %.2fx (goal <= 0.2)\n' \
+  "$(echo "$SERVER_COINLAKE / $SERVER_PSQL" | bc -l)" "$(echo "$CLIENT_COINLAKE / $CLIENT_PY" | bc -l)"
+printf 'CPU: %s (%s cores)\n' "$(lscpu | sed -n 's/^Model name: *//p' | head -1)" "$(nproc)"
