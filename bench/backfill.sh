@@ -27,10 +27,7 @@ DAYS="${3:-30}"
 FETCHES="${4:-3}"
 LIMIT=5000
 ensure_packages postgresql-15 postgresql-client-15 time bc curl
-if [ -z "${COINLAKE_BIN:-}" ]; then
-  build release coinlake
-  COINLAKE_BIN="$REPO_ROOT/build/release/src/app/coinlake"
-fi
+bench_binary
 [ -x "$COINLAKE_BIN" ] || die "no coinlake binary at $COINLAKE_BIN"
 
 WORK="$RUN_DIR/bench-backfill"
@@ -138,7 +135,7 @@ rate_of() {  # rate_of KIND COLUMN(4: runs, 5: wall): rows/s per round
   awk -F'\t' -v k="$1" -v c="$2" '$1 == k {printf "%.0f\n", $3 / $c}' "$WORK/results.tsv"
 }
 echo
-echo "CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1) ($(nproc) cores); binary: $COINLAKE_BIN"
+echo "CPU: $(cpu_model) ($(nproc) cores); binary: $COINLAKE_BIN"
 echo "window: $(sed -n 1p "$WORK/plan.txt")"
 printf '%-9s %5s %8s %9s %9s %11s %11s %9s %8s %s\n' kind round rows runs_s wall_s "rows/s runs" \
   "rows/s wall" "peak RSS" credits "load avg"

@@ -30,10 +30,7 @@ SNAPS="${3:-288}"
 ROUNDS="${4:-7}"
 ensure_packages time bc
 npm_ci "$REPO_ROOT/tests/analytics" "DuckDB for the compaction benchmark"
-if [ -z "${COINLAKE_BIN:-}" ]; then
-  build release coinlake
-  COINLAKE_BIN="$REPO_ROOT/build/release/src/app/coinlake"
-fi
+bench_binary
 [ -x "$COINLAKE_BIN" ] || die "no coinlake binary at $COINLAKE_BIN"
 "$COINLAKE_BIN" compact --help >/dev/null 2>&1 || die "$COINLAKE_BIN has no compact command"
 DUCK=(node "$REPO_ROOT/bench/compact_duckdb.mjs")
@@ -113,7 +110,7 @@ R_C=$(echo "$ROWS / $T_C" | bc -l)
 RSS_C=$(printf '%s\n%s\n' "$(field coinlake-1 3)" "$(field coinlake-2 3)" | sort -n | tail -1)
 RSS_D=$(printf '%s\n%s\n' "$(field duckdb-1 3)" "$(field duckdb-2 3)" | sort -n | tail -1)
 echo
-echo "CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1) ($(nproc) cores); load average $LOAD_BEFORE before, $LOAD_AFTER after"
+echo "CPU: $(cpu_model) ($(nproc) cores); load average $LOAD_BEFORE before, $LOAD_AFTER after"
 echo "binary: $COINLAKE_BIN ($(git -C "$REPO_ROOT" rev-parse --short HEAD)); DuckDB $(node -p "require('$REPO_ROOT/tests/analytics/node_modules/@duckdb/node-api/package.json').version")"
 printf 'lake: %s days x %s coins x %s snapshots = %s quote rows (+ %s global metrics rows), %s raw gzip bytes (%.0f MB)\n' \
   "$DAYS" "$COINS" "$SNAPS" "$ROWS" "$((DAYS * SNAPS))" "$B_RAW" "$(echo "$B_RAW / 1048576" | bc -l)"

@@ -24,10 +24,7 @@ SNAPSHOTS="${1:-60}"
 COINS="${2:-5000}"
 JOBS="${3:-2}"
 ensure_packages postgresql-15 postgresql-client-15 python3 python3-psycopg2 time bc
-if [ -z "${COINLAKE_BIN:-}" ]; then
-  build release coinlake
-  COINLAKE_BIN="$REPO_ROOT/build/release/src/app/coinlake"
-fi
+bench_binary
 
 WORK="$RUN_DIR/bench"
 LAKE="$WORK/lake-${SNAPSHOTS}x${COINS}"
@@ -163,4 +160,4 @@ printf '%-28s %7.2f  %7.2f\n' "psql \\copy (CSV)" "$(per_m "$SERVER_PSQL")" "$(p
 printf '%-28s %7.2f  %7.2f\n' "python json + psycopg2" "$(per_m "$SERVER_PY")" "$(per_m "$CLIENT_PY")"
 printf 'server: reprocess / \\copy %.2fx (goal <= 1)   client: reprocess / python %.2fx (goal <= 0.2)\n' \
   "$(echo "$SERVER_COINLAKE / $SERVER_PSQL" | bc -l)" "$(echo "$CLIENT_COINLAKE / $CLIENT_PY" | bc -l)"
-printf 'CPU: %s (%s cores)\n' "$(lscpu | sed -n 's/^Model name: *//p' | head -1)" "$(nproc)"
+printf 'CPU: %s (%s cores)\n' "$(cpu_model)" "$(nproc)"

@@ -29,5 +29,5 @@ awk '{ print $1 * 1000 }' "$OUT" | sort -n | awk '{ v[NR] = $1 } END {
     v[int(NR * 0.9)], v[NR] }'
 awk '{ c += $2; s[$3]++ } END { printf "connections opened: %d; statuses:", c
   for (k in s) printf " %s x%d", k, s[k]; print "" }' "$OUT"
-echo "cpu: $(lscpu | sed -n 's/^Model name: *//p' | head -1), load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "cpu: $(cpu_model), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 rm -f "$OUT"

@@ -26,10 +26,7 @@ DAYS="${3:-365}"
 RETENTION_DAYS="${4:-90}"
 ensure_packages postgresql-15 postgresql-client-15 curl
 command -v node >/dev/null || die "node is needed to generate the lake (apt-get install nodejs)"
-if [ -z "${COINLAKE_BIN:-}" ]; then
-  build release coinlake
-  COINLAKE_BIN="$REPO_ROOT/build/release/src/app/coinlake"
-fi
+bench_binary
 
 closed_days=$((($(date -u +%s) - $(date -u -d 2026-01-01 +%s)) / 86400))
 ((DAYS <= closed_days)) || DAYS=$closed_days
@@ -117,7 +114,7 @@ AUDIT_AGAIN=ok
 cl audit --interval "$INTERVAL_S" >/dev/null || AUDIT_AGAIN=no
 
 printf '\nCPU: %s (%s cores); PostgreSQL %s; binary %s (%s)\n' \
-  "$(lscpu | sed -n 's/^Model name: *//p' | head -1)" "$(nproc)" \
+  "$(cpu_model)" "$(nproc)" \
   "$(q 'SHOW server_version')" "$COINLAKE_BIN" "$(git -C "$REPO_ROOT" rev-parse --short HEAD)"
 printf 'lake: %s days from 2026-01-01 x %s coins x %s snapshots = %s quote rows; retention %s days\n' \
   "$DAYS" "$COINS" "$SNAPS" "$ALL_QUOTES" "$RETENTION_DAYS"

@@ -25,10 +25,7 @@ RDS_GB_MONTH="${RDS_GB_MONTH:-0.133}"
 S3_GB_MONTH="${S3_GB_MONTH:-0.023}"
 RETENTION_DAYS=90
 ensure_packages postgresql-15 postgresql-client-15 bc
-if [ -z "${COINLAKE_BIN:-}" ]; then
-  build release coinlake
-  COINLAKE_BIN="$REPO_ROOT/build/release/src/app/coinlake"
-fi
+bench_binary
 
 LAKE="$RUN_DIR/bench-compact/lake-1x${COINS}x${SNAPS}"
 if [ ! -f "$LAKE/.complete" ]; then
@@ -77,7 +74,7 @@ B_PARQUET=$(per "$PARQUET_BYTES" "$ROWS")
 B_RAW=$(per "$RAW_BYTES" "$ROWS")
 
 printf '\nCPU: %s (%s cores); PostgreSQL %s; binary %s (%s)\n' \
-  "$(lscpu | sed -n 's/^Model name: *//p' | head -1)" "$(nproc)" \
+  "$(cpu_model)" "$(nproc)" \
   "$(q 'SHOW server_version')" "$COINLAKE_BIN" "$(git -C "$REPO_ROOT" rev-parse --short HEAD)"
 printf 'day measured: %s coins x %s snapshots = %s quote rows\n' "$COINS" "$SNAPS" "$ROWS"
 printf 'bytes per row                          bytes  (total, rows)\n'

@@ -50,6 +50,18 @@ build() {
   cmake --build "$REPO_ROOT/build/$preset" -j"$(nproc)" "${targets[@]}"
 }
 
+# For the benchmarks: sets COINLAKE_BIN to the binary the caller named, else builds the release
+# preset's and points at it.
+bench_binary() {
+  if [ -z "${COINLAKE_BIN:-}" ]; then
+    build release coinlake
+    COINLAKE_BIN="$REPO_ROOT/build/release/src/app/coinlake"
+  fi
+}
+
+# The CPU's model name, which every benchmark figure is given with.
+cpu_model() { lscpu | sed -n 's/^Model name: *//p' | head -1; }
+
 # True if something accepts connections on 127.0.0.1:PORT.
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
