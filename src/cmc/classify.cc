@@ -34,18 +34,6 @@ std::string Described(const Answer& a) {
 
 }  // namespace
 
-TimePoint NextUtcMidnight(TimePoint now) {
-  return std::chrono::time_point_cast<milliseconds>(std::chrono::floor<std::chrono::days>(now) +
-                                                    std::chrono::days(1));
-}
-
-TimePoint NextUtcMonthStart(TimePoint now) {
-  std::chrono::year_month_day ymd{std::chrono::floor<std::chrono::days>(now)};
-  auto first = ymd.year() / ymd.month() / std::chrono::day(1);
-  first += std::chrono::months(1);
-  return std::chrono::time_point_cast<milliseconds>(std::chrono::sys_days(first));
-}
-
 std::string_view ActionName(Action action) {
   switch (action) {
     case Action::kOk:

@@ -52,10 +52,6 @@ struct Decision {
 Decision Classify(const Answer& answer, int retry, TimePoint now, const BackoffPolicy& policy,
                   std::mt19937_64& rng);
 
-// Next 00:00:00.000 UTC strictly after `now`, and the first of the next month at 00:00 UTC.
-TimePoint NextUtcMidnight(TimePoint now);
-TimePoint NextUtcMonthStart(TimePoint now);
-
 std::string_view ActionName(Action action);
 
 }  // namespace coinlake::cmc

@@ -35,6 +35,15 @@ TimePoint SystemNow() {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
 }
 
+TimePoint NextUtcMidnight(TimePoint now) {
+  return TimePoint(std::chrono::floor<std::chrono::days>(now) + std::chrono::days(1));
+}
+
+TimePoint NextUtcMonthStart(TimePoint now) {
+  const std::chrono::year_month_day ymd{std::chrono::floor<std::chrono::days>(now)};
+  return TimePoint(std::chrono::sys_days(ymd.year() / ymd.month() / 1 + std::chrono::months(1)));
+}
+
 std::chrono::milliseconds MillisecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                start);

@@ -27,6 +27,10 @@ StatusOr<TimePoint> ParseIso8601(std::string_view text);
 // "2026-09-29T03:55:03.728Z": always UTC, always milliseconds.
 std::string FormatIso8601(TimePoint t);
 
+// Next 00:00:00.000 UTC strictly after `now`, and the first of the next month at 00:00 UTC.
+TimePoint NextUtcMidnight(TimePoint now);
+TimePoint NextUtcMonthStart(TimePoint now);
+
 // "2026-09-29": the partition value in lake keys.
 std::string FormatDate(TimePoint t);
 

@@ -364,13 +364,6 @@ Status LoadRange(const ReprocessOptions& options, lake::ObjectStore& lake,
   return Status::Ok();
 }
 
-std::chrono::sys_days MonthStart(std::chrono::sys_days day) {
-  const std::chrono::year_month_day ymd(day);
-  return std::chrono::sys_days(ymd.year() / ymd.month() / 1);
-}
-
-std::string FormatDay(std::chrono::sys_days day) { return FormatDate(TimePoint(day)); }
-
 // The earliest date (YYYY-MM-DD) of an object in range the ledger lacks; empty if none.
 StatusOr<std::string> FirstDateToLoad(lake::ObjectStore& lake, warehouse::Connection& db,
                                       const ReprocessOptions& options) {
@@ -412,36 +405,35 @@ Status ApplyRetention(const ReprocessOptions& options, TimePoint now, StopSignal
 Status LoadWithRetention(const ReprocessOptions& options, lake::ObjectStore& lake,
                          std::unique_ptr<warehouse::Connection>& db, StopSignal& stop,
                          ReprocessReport& report) {
-  using std::chrono::days;
+  const std::chrono::days retention(options.quotes_retention_days);
   ASSIGN_OR_RETURN(std::string first, FirstDateToLoad(lake, *db, options));
   const TimePoint now = options.clock();
   ReprocessOptions window = options;
   if (window.from_date.empty()) window.from_date = first;  // nothing before it is to load
   if (!first.empty()) {
-    const auto first_day = std::chrono::floor<days>(*ParseIso8601(first + "T00:00:00Z"));
-    for (std::chrono::sys_days month = MonthStart(first_day);;) {
-      const std::chrono::sys_days next(std::chrono::year_month_day(month) + std::chrono::months(1));
+    for (TimePoint month_end = NextUtcMonthStart(*ParseIso8601(first + "T00:00:00Z"));;
+         month_end = NextUtcMonthStart(month_end)) {
       // `run` drops the month at its first retention step on this day.
-      const std::chrono::sys_days drop_day = next + days(options.quotes_retention_days);
-      if (TimePoint(drop_day) > now) break;
-      window.to_date = FormatDay(drop_day - days(1));
+      const TimePoint drop_day = month_end + retention;
+      if (drop_day > now) break;
+      window.to_date = FormatDate(drop_day - std::chrono::days(1));
       if (!options.to_date.empty() && options.to_date < window.to_date) {
         window.to_date = options.to_date;
       }
-      if (window.from_date.empty() || window.from_date <= window.to_date) {
-        log::Info(
-            "reprocess: loading up to the day retention drops a month",
-            {{"month", FormatDay(month)}, {"from", window.from_date}, {"to", window.to_date}});
+      if (window.from_date <= window.to_date) {
+        log::Info("reprocess: loading up to the day retention drops a month",
+                  {{"month", FormatDate(month_end - std::chrono::days(1)).substr(0, 7)},
+                   {"from", window.from_date},
+                   {"to", window.to_date}});
         RETURN_IF_ERROR(LoadRange(window, lake, db, stop, report));
         if (stop.stopped()) return Status::Ok();
         // A month that stays is verified again at each step, as `run` does daily: the later
         // months must still go, or the database would grow to the whole lake.
         report.partitions_kept.clear();
-        RETURN_IF_ERROR(ApplyRetention(options, TimePoint(drop_day), stop, report));
+        RETURN_IF_ERROR(ApplyRetention(options, drop_day, stop, report));
       }
-      window.from_date = std::max(options.from_date, FormatDay(drop_day));
+      window.from_date = std::max(options.from_date, FormatDate(drop_day));
       if (!options.to_date.empty() && options.to_date < window.from_date) break;
-      month = next;
     }
   }
   window.to_date = options.to_date;
