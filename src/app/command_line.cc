@@ -106,7 +106,8 @@ void AddReprocessOptions(CLI::App& reprocess, Invocation& invocation) {
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   reprocess.add_flag("--force", flags.force,
-                     "empty the data tables and the ledger, then reload everything");
+                     "empty the data tables and the ledger, then reload everything (what the "
+                     "retention keeps, with one)");
 }
 
 void AddAuditOptions(CLI::App& audit, Invocation& invocation) {
@@ -250,8 +251,10 @@ const std::vector<Command>& Commands() {
       {"run", "fetch on a schedule, 24/7, until SIGTERM/SIGINT (finishes the cycle in flight)",
        false, true, AddRunOptions,
        [](Invocation& i) { return Run(i.global, i.fetch, i.run, i.stop, i.reload, i.reparse); }},
-      {"reprocess", "load lake objects into the database (all, or --from/--to); idempotent", false,
-       false, AddReprocessOptions,
+      {"reprocess",
+       "load lake objects into the database (all, or --from/--to); idempotent; with "
+       "--quotes-retention-days, only the quotes it keeps (and every candle)",
+       false, false, AddReprocessOptions,
        [](Invocation& i) { return Reprocess(i.global, i.reprocess, i.stop); }},
       {"audit", "reconcile lake and database, list gaps in the schedule; exit 1 on any discrepancy",
        true, false, AddAuditOptions,
