@@ -3,10 +3,12 @@
 // starts and after each UTC midnight, and over the last week every hour (late objects from
 // the spool, a backfill); then it rebuilds stale table-days, newest first, one after each
 // cycle and more while the next cycle is not due, so a poll is held up by one day's
-// compaction at most. Failures (a lake outage) are logged and the day is tried again after the
-// next cycle.
+// compaction at most. A day that fails (a lake outage, an object the lake will not give) is
+// logged and set aside for a while, doubling from 15 minutes up to 6 hours, so the days older
+// than it still get their turn after the next cycle.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -26,11 +28,21 @@ class CompactSchedule {
   // `next_cycle`: when the loop's next cycle is due.
   void AfterCycle(TimePoint next_cycle);
 
-  // Whether the lake has been looked at today and no stale day is left (retention_schedule.h).
-  bool caught_up() const { return compactor_ && !scanned_day_.empty() && pending_.empty(); }
+  // Whether the lake has been looked at today and every stale day left has failed at least
+  // once (retention_schedule.h): retention need not wait for a day that may never compact, as
+  // it keeps a month whose days lack their manifests, and says why.
+  bool caught_up() const;
 
  private:
+  using TableDay = std::pair<std::string, std::string>;  // (date, table)
+  struct Failure {
+    int count = 0;
+    TimePoint retry_at{};
+  };
+
   Status Scan(const std::string& from);
+  // The newest pending day not set aside, or pending_.end().
+  std::set<TableDay>::iterator NextDay(TimePoint now);
 
   std::string lake_url_;
   Clock clock_;
@@ -39,7 +51,8 @@ class CompactSchedule {
   std::unique_ptr<Compactor> compactor_;
   std::string scanned_day_;  // the UTC day of the last whole-lake scan
   TimePoint recent_scan_{};  // the last scan of the last week
-  std::set<std::pair<std::string, std::string>> pending_;  // (date, table)
+  std::set<TableDay> pending_;
+  std::map<TableDay, Failure> failures_;  // pending days that failed, until one succeeds
 };
 
 }  // namespace coinlake::pipeline
