@@ -372,20 +372,33 @@ simdjson::ondemand::parser& ThreadParser() {
   return parser;
 }
 
+// simdjson reads past the end of the document: Guarded copies it into this buffer with the
+// padding simdjson needs. One per thread, whatever the payload (a static of the template would
+// be one per instantiation, each holding the largest document it saw), reserved at the exact
+// size (a resize past the copy would double it).
+std::string& ThreadPadded(std::string_view json) {
+  thread_local std::string padded;
+  if (padded.capacity() < json.size() + simdjson::SIMDJSON_PADDING) {
+    std::string().swap(padded);
+    padded.reserve(json.size() + simdjson::SIMDJSON_PADDING);
+  }
+  padded.assign(json);
+  padded.resize(json.size() + simdjson::SIMDJSON_PADDING);
+  return padded;
+}
+
 template <typename Fn>
 auto Guarded(std::string_view json, Fn&& fn)
     -> decltype(fn(std::declval<simdjson::ondemand::document&>(), std::declval<JsonPath&>())) {
   JsonPath path;
-  // simdjson reads past the end of the document: the copy adds the padding it needs, into a
-  // buffer reused per thread (a fresh one per document was paid in page faults).
-  thread_local std::string padded;
-  padded.assign(json);
-  padded.resize(json.size() + simdjson::SIMDJSON_PADDING);
+  // Reused per thread: a fresh buffer per document was paid in page faults.
+  std::string& padded = ThreadPadded(json);
   struct ReleaseOutsized {
+    std::string& padded;
     ~ReleaseOutsized() {
       if (padded.capacity() > kKeptPaddedBytes) std::string().swap(padded);
     }
-  } release_outsized;
+  } release_outsized{padded};
   simdjson::ondemand::parser& parser = ThreadParser();
   simdjson::ondemand::document doc;
   bool iterating = false;  // current_location() is only valid once iterate() succeeded
