@@ -6,6 +6,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 namespace coinlake::aws {
 namespace {
@@ -28,16 +29,22 @@ size_t WriteBody(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
+// The value of header `name` (lower case, with its colon) if `line` is that header.
+std::optional<std::string_view> HeaderValue(std::string_view line, std::string_view name) {
+  if (line.size() <= name.size() || strncasecmp(line.data(), name.data(), name.size()) != 0) {
+    return std::nullopt;
+  }
+  std::string_view value = line.substr(name.size());
+  while (!value.empty() && (value.front() == ' ')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.remove_suffix(1);
+  return value;
+}
+
 size_t ReadHeader(char* data, size_t size, size_t count, void* user) {
   std::string_view line(data, size * count);
-  constexpr std::string_view kRequestId = "x-amz-request-id:";
-  if (line.size() > kRequestId.size() &&
-      strncasecmp(line.data(), kRequestId.data(), kRequestId.size()) == 0) {
-    std::string_view value = line.substr(kRequestId.size());
-    while (!value.empty() && (value.front() == ' ')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.remove_suffix(1);
-    *static_cast<std::string*>(user) = std::string(value);
-  }
+  auto* response = static_cast<AwsHttpResponse*>(user);
+  if (auto id = HeaderValue(line, "x-amz-request-id:")) response->request_id = std::string(*id);
+  if (auto etag = HeaderValue(line, "etag:")) response->etag = std::string(*etag);
   return size * count;
 }
 
@@ -64,7 +71,7 @@ StatusOr<AwsHttpResponse> PerformAwsHttp(const AwsHttpRequest& request) {
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, WriteBody);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &response.body);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, ReadHeader);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &response.request_id);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &response);
   if (request.no_proxy) curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
   if (request.stop != nullptr) {
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, AbortWhenStopped);
@@ -79,6 +86,12 @@ StatusOr<AwsHttpResponse> PerformAwsHttp(const AwsHttpRequest& request) {
     curl_easy_setopt(h, CURLOPT_READFUNCTION, ReadBody);
     curl_easy_setopt(h, CURLOPT_READDATA, &upload);
     curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(upload.data.size()));
+  } else if (request.method == "POST") {
+    // An exact Content-Length, 0 without a body (S3 may refuse a POST without one).
+    std::string_view body = request.body.value_or(std::string_view());
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.data() != nullptr ? body.data() : "");
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   } else if (request.method != "GET") {
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }

@@ -21,10 +21,10 @@ struct AwsSigning {
 };
 
 struct AwsHttpRequest {
-  std::string method = "GET";            // GET, HEAD, PUT
+  std::string method = "GET";            // GET, HEAD, PUT, POST, DELETE
   std::string url;                       // already percent-encoded, query already canonical
   std::vector<std::string> headers;      // "Name: value"
-  std::optional<std::string_view> body;  // PUT body (sent with an exact Content-Length)
+  std::optional<std::string_view> body;  // PUT or POST body (sent with an exact Content-Length)
   std::optional<AwsSigning> signing;
   std::chrono::milliseconds connect_timeout{5'000};
   std::chrono::milliseconds total_timeout{60'000};
@@ -39,6 +39,7 @@ struct AwsHttpResponse {
   std::string body;
   std::optional<int64_t> content_length;
   std::string request_id;  // x-amz-request-id, for logs
+  std::string etag;        // ETag, quotes included (S3's UploadPart answers with the part's)
 };
 
 // Transport failures (refused, reset, timeout, DNS) are UNAVAILABLE; any HTTP answer is a

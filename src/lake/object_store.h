@@ -38,7 +38,7 @@ class ObjectStore {
 
   virtual Status Put(const std::string& key, std::string_view data) = 0;
   // Put of a local file's contents, with Put's rules. The file store copies it a block at a
-  // time; the others read it whole first (memory grows with the file: S3 takes one PUT).
+  // time, S3 sends a larger file in parts; the memory store reads it whole.
   virtual Status PutFile(const std::string& key, const std::string& path);
   // NOT_FOUND if absent.
   virtual StatusOr<std::string> Get(const std::string& key) = 0;

@@ -242,5 +242,138 @@ TEST(S3AwsCliTest, AwscliReadsWhatCoinlakeWroteAndBack) {
   EXPECT_EQ(store->ListAll("raw/")->size(), 2u);
 }
 
+// A file of random bytes of `size`, for the multipart uploads.
+std::string RandomFile(const coinlake::testing::TempDir& dir, const std::string& name, size_t size,
+                       uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::string bytes(size, '\0');
+  for (char& c : bytes) c = static_cast<char>(rng());
+  const std::string path = dir.path() + "/" + name;
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
+std::unique_ptr<S3ObjectStore> FakeStoreOfParts(const std::string& bucket, size_t part_bytes) {
+  S3Location loc{bucket, UniquePrefix(), "eu-west-3", FakeEndpoint(), true};
+  loc.part_bytes = part_bytes;
+  auto store = S3ObjectStore::Open(loc, aws::MakeStaticCredentials(kTestKeys), FastRetry());
+  EXPECT_OK(store);
+  return std::move(store).value();
+}
+
+int StatOf(const char* counter, const std::string& name) {
+  nlohmann::json stats = Control("/__stats")[counter];
+  return stats.contains(name) ? stats[name].get<int>() : 0;
+}
+
+// PutFile of a file larger than a part is one multipart upload (parts of 5 MiB here, S3's
+// least), with Put's rules: the same bytes again are a no-op that sends no part, different bytes
+// are DATA_LOSS and the stored object stays.
+TEST(S3MultipartTest, ALargeFileIsPutInPartsWithPutsRules) {
+  coinlake::testing::TempDir dir;
+  const std::string bucket = UniqueBucket();
+  auto store = FakeStoreOfParts(bucket, 5 << 20);
+  const std::string file = RandomFile(dir, "day.parquet", (12 << 20) + 3, 1);
+  const std::string key = "curated/quotes/dt=2026-01-01/quotes_2026-01-01_abc.parquet";
+  const std::string name = store->url().substr(5) + "/" + key;  // the fake counts bucket/key
+  ASSERT_OK(store->PutFile(key, file));
+  EXPECT_EQ(*store->Get(key), coinlake::testing::ReadFile(file));
+  EXPECT_EQ(StatOf("parts", name), 3);
+  EXPECT_EQ(StatOf("puts", name), 1);
+  EXPECT_EQ(StatOf("uploads_open", name), 0);
+
+  ASSERT_OK(store->PutFile(key, file));  // the same bytes: compared, not sent
+  EXPECT_EQ(StatOf("parts", name), 3);
+  const std::string other = RandomFile(dir, "other.parquet", (12 << 20) + 3, 2);
+  EXPECT_EQ(store->PutFile(key, other).code(), StatusCode::kDataLoss);
+  EXPECT_EQ(*store->Get(key), coinlake::testing::ReadFile(file));
+  EXPECT_EQ(StatOf("puts", name), 1);
+}
+
+// The key appears between the HEAD and the completion (the fake's HEAD says 404 once): the
+// completion's If-None-Match gets 412, the upload is aborted and the stored bytes compared.
+TEST(S3MultipartTest, AKeyPutMeanwhileIsNotOverwrittenAndTheUploadIsAborted) {
+  coinlake::testing::TempDir dir;
+  const std::string bucket = UniqueBucket();
+  auto store = FakeStoreOfParts(bucket, 5 << 20);
+  const std::string key = "curated/quotes/dt=2026-01-02/q.parquet";
+  const std::string name = store->url().substr(5) + "/" + key;  // the fake counts bucket/key
+  const std::string file = RandomFile(dir, "a", (10 << 20) + 1, 3);
+  ASSERT_OK(store->PutFile(key, file));
+  Control("/__fault", {{"bucket", bucket}, {"queue", {{{"kind", "head404"}}}}});
+  ASSERT_OK(store->PutFile(key, file));  // uploaded again, 412, equal: OK
+  EXPECT_EQ(StatOf("uploads_aborted", name), 1);
+  Control("/__fault", {{"bucket", bucket}, {"queue", {{{"kind", "head404"}}}}});
+  EXPECT_EQ(store->PutFile(key, RandomFile(dir, "b", (10 << 20) + 1, 4)).code(),
+            StatusCode::kDataLoss);
+  EXPECT_EQ(StatOf("uploads_aborted", name), 2);
+  EXPECT_EQ(StatOf("uploads_open", name), 0);
+  EXPECT_EQ(StatOf("puts", name), 1);
+  EXPECT_EQ(*store->Get(key), coinlake::testing::ReadFile(file));
+}
+
+// Faults on the way (a 503 on a part, a reset, S3's InternalError inside a 200 completion) are
+// retried: one object, the file's bytes.
+TEST(S3MultipartTest, FaultsDuringAnUploadAreRetried) {
+  coinlake::testing::TempDir dir;
+  const std::string bucket = UniqueBucket();
+  auto store = FakeStoreOfParts(bucket, 5 << 20);
+  const std::string file = RandomFile(dir, "f", (11 << 20), 5);
+  Control("/__fault", {{"bucket", bucket},
+                       {"queue",
+                        {{{"kind", "error200"}},
+                         {{"kind", "503"}},
+                         {{"kind", "503"}},
+                         {{"kind", "reset"}},
+                         {{"kind", "503"}}}}});
+  int before = Control("/__stats")["faults_applied"];
+  ASSERT_OK(store->PutFile("curated/x/dt=2026-01-03/f.parquet", file));
+  EXPECT_EQ(Control("/__stats")["faults_applied"].get<int>() - before, 5);
+  EXPECT_EQ(*store->Get("curated/x/dt=2026-01-03/f.parquet"), coinlake::testing::ReadFile(file));
+}
+
+// An independent server, and AWS's own client: s3rver completes coinlake's upload; awscli reads
+// it back, and its own multipart upload (above its 8 MB threshold) is one the fake accepts.
+TEST(S3MultipartTest, IndependentServerAndClientAgree) {
+  coinlake::testing::TempDir dir;
+  const std::string file = RandomFile(dir, "big", (11 << 20) + 7, 6);
+  S3Location rver{"coinlake", UniquePrefix(), "us-east-1",
+                  RequireEnv("COINLAKE_TEST_S3RVER_ENDPOINT"), true};
+  rver.part_bytes = 5 << 20;
+  auto s3rver = S3ObjectStore::Open(
+      rver, aws::MakeStaticCredentials({"S3RVER", "S3RVER", "", {}, "t"}), FastRetry());
+  ASSERT_OK(s3rver);
+  ASSERT_OK((*s3rver)->PutFile("curated/q/dt=2026-01-04/big.parquet", file));
+  EXPECT_EQ(*(*s3rver)->Get("curated/q/dt=2026-01-04/big.parquet"),
+            coinlake::testing::ReadFile(file));
+
+  ASSERT_TRUE(std::filesystem::exists("/usr/bin/aws")) << "install Debian's awscli";
+  const std::string prefix = UniquePrefix();
+  S3Location loc{"lake", prefix, "eu-west-3", FakeEndpoint(), true};
+  loc.part_bytes = 5 << 20;
+  auto fake = S3ObjectStore::Open(loc, aws::MakeStaticCredentials(kTestKeys), FastRetry());
+  ASSERT_OK(fake);
+  ASSERT_OK((*fake)->PutFile("curated/q/dt=2026-01-04/big.parquet", file));
+  const std::string aws = fmt::format(
+      "AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} AWS_DEFAULT_REGION=eu-west-3 "
+      "AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null /usr/bin/aws "
+      "--endpoint-url {} ",
+      kTestKeys.access_key_id, kTestKeys.secret_access_key, FakeEndpoint());
+  auto got = coinlake::testing::RunCommand(
+      aws + fmt::format(
+                "s3api get-object --bucket lake --key '{}/curated/q/dt=2026-01-04/big.parquet' {}",
+                prefix, dir.path() + "/back"));
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_EQ(coinlake::testing::ReadFile(dir.path() + "/back"), coinlake::testing::ReadFile(file));
+  const std::string cli_file = RandomFile(dir, "cli", (20 << 20) + 5, 7);
+  auto put = coinlake::testing::RunCommand(
+      aws +
+      fmt::format("s3 cp {} 's3://lake/{}/curated/q/dt=2026-01-05/cli.parquet'", cli_file, prefix));
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  EXPECT_EQ(*(*fake)->Get("curated/q/dt=2026-01-05/cli.parquet"),
+            coinlake::testing::ReadFile(cli_file));
+  EXPECT_GE(StatOf("parts", "lake/" + prefix + "/curated/q/dt=2026-01-05/cli.parquet"), 2);
+}
+
 }  // namespace
 }  // namespace coinlake::lake

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
+#include <fstream>
 
 #include "aws/http.h"
 #include "aws/sigv4.h"
@@ -251,6 +253,120 @@ Status S3ObjectStore::Put(const std::string& key, std::string_view data) {
   return DataLossError(
       fmt::format("{}: {} already holds different bytes (sha256 {} vs new {}); not overwritten",
                   url(), key, Sha256Hex(stored), HexEncode(digest)));
+}
+
+Status S3ObjectStore::PutFile(const std::string& key, const std::string& path) {
+  RETURN_IF_ERROR(ValidateKey(key));
+  std::error_code error;
+  const auto size = static_cast<int64_t>(std::filesystem::file_size(path, error));
+  if (error) return UnavailableError(fmt::format("cannot read {}: {}", path, error.message()));
+  if (static_cast<size_t>(size) <= impl_->loc.part_bytes) return ObjectStore::PutFile(key, path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return UnavailableError(fmt::format("cannot read {}", path));
+  // Most often a key that exists was put by an earlier try (a rerun after a crash): compared
+  // without sending the file. The completion's If-None-Match still guards against a race.
+  auto existing = Head(key);
+  bool exists = existing.ok();
+  if (!exists && existing.status().code() != StatusCode::kNotFound) return existing.status();
+  std::string file_sha;
+  if (!exists) {
+    const std::string full = impl_->FullKey(key);
+    ASSIGN_OR_RETURN(
+        aws::AwsHttpResponse started,
+        impl_->Send("POST", full, "uploads=",
+                    {"Content-Type: application/octet-stream", "x-amz-checksum-algorithm: SHA256"},
+                    std::string_view(), {}));
+    ASSIGN_OR_RETURN(std::string upload_id, ParseInitiateMultipartUpload(started.body));
+    const std::string upload = aws::CanonicalQuery({{"uploadId", upload_id}});
+    StatusOr<bool> stored = UploadParts(full, upload, in, file_sha);
+    if (stored.ok() && *stored) return Status::Ok();
+    // Parts of an upload that is never completed are billed until aborted.
+    auto aborted = impl_->Send("DELETE", full, upload, {}, std::nullopt, {404});
+    if (!aborted.ok()) {
+      log::Warn(
+          "a failed multipart upload could not be aborted; the bucket's lifecycle rule "
+          "will",
+          {{"key", key}, {"error", aborted.status().ToString()}});
+    }
+    if (!stored.ok()) return stored.status();
+    ASSIGN_OR_RETURN(existing, Head(key));
+  } else {
+    ASSIGN_OR_RETURN(file_sha, Sha256HexOfFile(path));
+  }
+  if (existing->size == size) {
+    ASSIGN_OR_RETURN(std::string stored_sha, StoredSha256Hex(key, size));
+    if (stored_sha == file_sha) return Status::Ok();
+  }
+  log::Error("lake object exists with different bytes; not overwritten",
+             {{"key", key}, {"store", url()}});
+  return DataLossError(
+      fmt::format("{}: {} already holds different bytes ({} bytes, {} new); not "
+                  "overwritten",
+                  url(), key, existing->size, size));
+}
+
+StatusOr<bool> S3ObjectStore::UploadParts(const std::string& full_key,
+                                          const std::string& upload_query, std::istream& in,
+                                          std::string& hex_sha256) {
+  Sha256Stream whole;
+  std::string buffer(impl_->loc.part_bytes, '\0');
+  std::string parts;
+  for (int number = 1;; ++number) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    const auto n = static_cast<size_t>(in.gcount());
+    if (in.bad()) return UnavailableError("reading the file to upload failed");
+    if (n == 0) break;
+    const std::string_view part(buffer.data(), n);
+    whole.Update(part);
+    const std::string checksum = Base64Encode(Sha256(part));
+    ASSIGN_OR_RETURN(
+        aws::AwsHttpResponse sent,
+        impl_->Send(
+            "PUT", full_key, fmt::format("partNumber={}&{}", number, upload_query),
+            {"Content-Type: application/octet-stream", "x-amz-checksum-sha256: " + checksum}, part,
+            {}));
+    if (sent.etag.empty()) return InternalError("S3 answered an uploaded part without its ETag");
+    parts += fmt::format(
+        "<Part><PartNumber>{}</PartNumber><ETag>{}</ETag><ChecksumSHA256>{}</ChecksumSHA256>"
+        "</Part>",
+        number, sent.etag, checksum);
+    if (n < buffer.size()) break;
+  }
+  hex_sha256 = whole.HexDigest();
+  const std::string body =
+      "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">" + parts +
+      "</CompleteMultipartUpload>";
+  // S3 may answer a completion 200 with an Error document in the body: retried when transient.
+  ASSIGN_OR_RETURN(aws::AwsHttpResponse completed,
+                   impl_->Send("POST", full_key, upload_query,
+                               {"Content-Type: application/xml", "If-None-Match: *"}, body, {412},
+                               [](const aws::AwsHttpResponse& r) -> Status {
+                                 if (r.http_status == 412) return Status::Ok();
+                                 if (auto error = ParseS3Error(r.body); error.ok()) {
+                                   return ClassifyS3Error(r.http_status, error->code,
+                                                          error->message);
+                                 }
+                                 Status done = ParseCompleteMultipartUpload(r.body);
+                                 return done.ok() ? done : UnavailableError(done.message());
+                               }));
+  return completed.http_status != 412;
+}
+
+StatusOr<std::string> S3ObjectStore::StoredSha256Hex(const std::string& key, int64_t size) {
+  Sha256Stream stored;
+  const auto part = static_cast<int64_t>(impl_->loc.part_bytes);
+  for (int64_t from = 0; from < size; from += part) {
+    const int64_t to = std::min(from + part, size) - 1;
+    ASSIGN_OR_RETURN(aws::AwsHttpResponse got,
+                     impl_->Send("GET", impl_->FullKey(key), "",
+                                 {fmt::format("Range: bytes={}-{}", from, to)}, std::nullopt, {}));
+    if (static_cast<int64_t>(got.body.size()) != to - from + 1) {
+      return UnavailableError(fmt::format("S3 answered {} bytes for the range {}-{} of {}",
+                                          got.body.size(), from, to, key));
+    }
+    stored.Update(got.body);
+  }
+  return stored.HexDigest();
 }
 
 Status S3ObjectStore::Delete(const std::string& key) {

@@ -10,12 +10,17 @@
 // Put is create-only: PUT with If-None-Match: *, x-amz-content-sha256 (the real payload hash)
 // and x-amz-checksum-sha256, so S3 checks the bytes. A 412 means the key exists: the stored
 // bytes are fetched and compared (equal: OK; different: DATA_LOSS, nothing overwritten).
+// PutFile of a file larger than one part (16 MiB) is a multipart upload, a part in memory at a
+// time, each part with its own x-amz-checksum-sha256, completed with If-None-Match: * (412: the
+// stored bytes are compared by ranged GETs, a part at a time); a failed upload is aborted (and
+// the bucket's lifecycle rule aborts what a killed process left).
 // Transient failures (5xx, SlowDown, 409, RequestTimeout, resets, timeouts, an unparsable 200
 // listing) are retried with backoff; refused credentials are PERMISSION_DENIED at once;
 // ExpiredToken refreshes the credentials once; RequestTimeTooSkewed says to fix the clock.
 #pragma once
 
 #include <chrono>
+#include <istream>
 #include <memory>
 #include <string>
 
@@ -32,6 +37,8 @@ struct S3Location {
   std::string endpoint;  // scheme://host[:port], no trailing '/'; empty: AWS
   bool path_style = false;
   std::chrono::milliseconds request_timeout{60'000};
+  // PutFile sends a larger file in parts of this size (S3's least is 5 MiB but for the last).
+  size_t part_bytes = 16 << 20;
 };
 
 // Parses an s3:// URL (above). INVALID_ARGUMENT says what is wrong.
@@ -55,6 +62,7 @@ class S3ObjectStore : public ObjectStore {
   ~S3ObjectStore() override;
 
   Status Put(const std::string& key, std::string_view data) override;
+  Status PutFile(const std::string& key, const std::string& path) override;
   StatusOr<std::string> Get(const std::string& key) override;
   StatusOr<ObjectInfo> Head(const std::string& key) override;
   Status Delete(const std::string& key) override;
@@ -65,6 +73,12 @@ class S3ObjectStore : public ObjectStore {
  private:
   struct Impl;
   explicit S3ObjectStore(std::unique_ptr<Impl> impl);
+  // Sends `in` as the parts of the started upload, then completes it: true when stored, false
+  // when the key existed (412). `hex_sha256` receives the file's SHA-256.
+  StatusOr<bool> UploadParts(const std::string& full_key, const std::string& upload_query,
+                             std::istream& in, std::string& hex_sha256);
+  // The hex SHA-256 of a stored object, read by ranged GETs of a part each.
+  StatusOr<std::string> StoredSha256Hex(const std::string& key, int64_t size);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -130,4 +130,23 @@ StatusOr<S3Error> ParseS3Error(std::string_view xml) {
   return error;
 }
 
+StatusOr<std::string> ParseInitiateMultipartUpload(std::string_view xml) {
+  std::string upload_id;
+  Walker walker;
+  walker.on_text = [&](const std::string& path, const std::string& text) {
+    if (path == "InitiateMultipartUploadResult/UploadId") upload_id = text;
+  };
+  walker.on_end = [](const std::string&) {};
+  RETURN_IF_ERROR(Walk(xml, "InitiateMultipartUploadResult", walker));
+  if (upload_id.empty()) return InternalError("S3 multipart upload answer has no <UploadId>");
+  return upload_id;
+}
+
+Status ParseCompleteMultipartUpload(std::string_view xml) {
+  Walker walker;
+  walker.on_text = [](const std::string&, const std::string&) {};
+  walker.on_end = [](const std::string&) {};
+  return Walk(xml, "CompleteMultipartUploadResult", walker);
+}
+
 }  // namespace coinlake::lake

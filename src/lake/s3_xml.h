@@ -1,6 +1,7 @@
-// Strict parsers for the two S3 XML documents coinlake reads: ListBucketResult (ListObjectsV2)
-// and Error. Built on libexpat; a document that is not well-formed, has the wrong root, or lacks
-// a required field is an error (S3 can return invalid XML with a 200, which callers retry).
+// Strict parsers for the S3 XML documents coinlake reads: ListBucketResult (ListObjectsV2),
+// Error, and the answers that start and complete a multipart upload. Built on libexpat; a document
+// that is not well-formed, has the wrong root, or lacks a required field is an error (S3 can return
+// invalid XML with a 200, which callers retry).
 #pragma once
 
 #include <cstdint>
@@ -32,5 +33,10 @@ struct S3Error {
 // INTERNAL when the document is malformed or incomplete.
 StatusOr<S3ListResult> ParseListBucketResult(std::string_view xml);
 StatusOr<S3Error> ParseS3Error(std::string_view xml);
+// InitiateMultipartUploadResult: the upload's id.
+StatusOr<std::string> ParseInitiateMultipartUpload(std::string_view xml);
+// CompleteMultipartUploadResult. S3 may answer 200 and still fail, with an Error document in
+// the body: that is INTERNAL here (no such root), and the caller reads the Error.
+Status ParseCompleteMultipartUpload(std::string_view xml);
 
 }  // namespace coinlake::lake

@@ -62,5 +62,30 @@ TEST(S3XmlTest, ParsesErrors) {
   EXPECT_FALSE(ParseS3Error("not xml").ok());
 }
 
+// AWS's documented examples of the two multipart answers, and the Error S3 may put in a 200
+// completion.
+TEST(S3XmlTest, ParsesMultipartAnswers) {
+  auto id = ParseInitiateMultipartUpload(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<InitiateMultipartUploadResult "
+      "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Bucket>example-bucket</Bucket>"
+      "<Key>example-object</Key><UploadId>VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9h"
+      "ZA</UploadId></InitiateMultipartUploadResult>");
+  ASSERT_OK(id);
+  EXPECT_EQ(*id, "VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA");
+  EXPECT_FALSE(ParseInitiateMultipartUpload(
+                   "<InitiateMultipartUploadResult><Key>k</Key></InitiateMultipartUploadResult>")
+                   .ok());
+  EXPECT_OK(ParseCompleteMultipartUpload(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><CompleteMultipartUploadResult "
+      "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Location>http://Example-Bucket.s3."
+      "amazonaws.com/Example-Object</Location><Bucket>Example-Bucket</Bucket><Key>Example-Object"
+      "</Key><ETag>\"3858f62230ac3c915f300c664312c11f-9\"</ETag></CompleteMultipartUploadResult>"));
+  const std::string in_a_200 =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>InternalError</Code><Message>We "
+      "encountered an internal error. Please try again.</Message></Error>";
+  EXPECT_EQ(ParseCompleteMultipartUpload(in_a_200).code(), StatusCode::kInternal);
+  EXPECT_EQ(ParseS3Error(in_a_200)->code, "InternalError");
+}
+
 }  // namespace
 }  // namespace coinlake::lake

@@ -7,7 +7,11 @@
 // answered only once its file is complete (written aside, then renamed), as S3 acknowledges
 // only durable writes.
 //
-// S3 (path-style, buckets exist on first use): PutObject, GetObject, HeadObject, ListObjectsV2.
+// S3 (path-style, buckets exist on first use): PutObject, GetObject (and its Range), HeadObject,
+// ListObjectsV2, DeleteObject, and multipart uploads (Create, UploadPart, Complete with
+// If-None-Match, Abort) with S3's rules: parts of at least 5 MiB but the last, in ascending
+// order, each named by the ETag its upload answered and, when the upload asked for SHA-256,
+// carrying that part's checksum.
 // Every request's SigV4 signature is verified with @smithy/signature-v4 (AWS's own signer) after
 // recomputing the canonical path and query the way S3 does; x-amz-content-sha256 and
 // x-amz-checksum-sha256 are checked against the body; If-None-Match: * gives 412; x-amz-date
@@ -15,8 +19,10 @@
 // that contain '/', '+' and '='.
 //
 // Control (unsigned, for tests):
-//   POST /__fault {"queue":[{"kind":"503"|"500"|"reset"|"badxml"|"expired"|"409"}, ...]}
-//        faults applied to the next S3 requests in order ("badxml" waits for a listing);
+//   POST /__fault {"queue":[{"kind":"503"|"500"|"reset"|"badxml"|"expired"|"409"|"error200"|"head404"}, ...]}
+//        faults applied to the next S3 requests in order ("badxml" waits for a listing,
+//        "error200", S3's InternalError inside a 200, for a multipart completion; "head404" for
+//        a HEAD, as if the key were not there yet);
 //   POST /__fault {"down":true|false}: while down every S3 request's connection is reset;
 //   either may add "bucket":"name" to affect only that bucket, so tests running in parallel
 //   each inject faults into their own bucket;
@@ -38,7 +44,9 @@ const dataDir = dirFlag > 0 ? process.argv[dirFlag + 1] : null;
 const STATIC_KEYS = new Map([['COINLAKETESTKEYID', { secret: 'coinlake-test-secret-0123456789', token: '' }]]);
 const buckets = new Map(); // bucket -> Map(key -> {body, sha256hex, checksum})
 const stats = { requests: 0, requests_by_bucket: {}, signature_failures: 0, puts: {}, deletes: {}, imds_token_puts: 0, imds_credential_fetches: 0,
-  imds_v1_attempts: 0, container_fetches: 0, faults_applied: 0 };
+  imds_v1_attempts: 0, container_fetches: 0, faults_applied: 0, parts: {}, uploads_open: {}, uploads_aborted: {} };
+const uploads = new Map(); // upload id -> {bucket, key, sha256 (the upload asked for checksums), parts: Map(n -> {body, etag, checksum})}
+const MIN_PART = 5 * 1024 * 1024;
 let faults = [];
 let down = false;
 const downBuckets = new Set();
@@ -206,7 +214,8 @@ async function handle(req, res, body) {
   stats.requests += 1;
   stats.requests_by_bucket[bucket] = (stats.requests_by_bucket[bucket] || 0) + 1;
   const isList = req.method === 'GET' && url.searchParams.get('list-type') === '2';
-  const fi = faults.findIndex((f) => (!f.bucket || f.bucket === bucket) && (f.kind !== 'badxml' || isList));
+  const isComplete = req.method === 'POST' && url.searchParams.has('uploadId');
+  const fi = faults.findIndex((f) => (!f.bucket || f.bucket === bucket) && (f.kind !== 'badxml' || isList) && (f.kind !== 'error200' || isComplete) && (f.kind !== 'head404' || req.method === 'HEAD'));
   if (fi >= 0) {
     const [f] = faults.splice(fi, 1);
     stats.faults_applied += 1;
@@ -216,6 +225,8 @@ async function handle(req, res, body) {
     if (f.kind === 'expired') return error(res, 400, 'ExpiredToken', 'The provided token has expired.');
     if (f.kind === 'reset') return req.socket.destroy();
     if (f.kind === 'badxml') return send(res, 200, '<?xml version="1.0"?><ListBucketResult><IsTrunc', { 'content-type': 'application/xml' });
+    if (f.kind === 'error200') return error(res, 200, 'InternalError', 'We encountered an internal error. Please try again.');
+    if (f.kind === 'head404') return send(res, 404);
   }
   const bad = await verifySignature(req, rawPath, rawQuery);
   if (bad) { stats.signature_failures += 1; return error(res, bad[0] === 'RequestTimeTooSkewed' ? 403 : (bad[0] === 'InvalidToken' ? 400 : 403), bad[0], bad[1]); }
@@ -232,6 +243,7 @@ async function handle(req, res, body) {
     if (req.method === 'PUT' || req.method === 'HEAD') return send(res, 200);
     return error(res, 400, 'NotImplemented', 'only ListObjectsV2 on buckets');
   }
+  if (url.searchParams.has('uploads') || url.searchParams.has('uploadId')) return multipart(req, res, url.searchParams, bucket, key, body, objects);
   if (req.method === 'PUT') {
     const digest = sha256(body);
     const checksum = req.headers['x-amz-checksum-sha256'];
@@ -258,10 +270,77 @@ async function handle(req, res, body) {
     const headers = { etag: `"${object.sha256hex.slice(0, 32)}"`, 'content-type': 'application/octet-stream', 'last-modified': 'Thu, 01 Jan 2026 00:00:00 GMT' };
     if (req.headers['x-amz-checksum-mode'] === 'ENABLED') headers['x-amz-checksum-sha256'] = object.checksum;
     if (req.method === 'HEAD') { res.writeHead(200, { ...headers, 'content-length': object.body.length }); return res.end(); }
+    const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range || '');
+    if (range) {
+      const from = Number(range[1]);
+      const to = Math.min(Number(range[2]), object.body.length - 1);
+      if (from > to) return error(res, 416, 'InvalidRange', 'The requested range is not satisfiable');
+      res.writeHead(206, { ...headers, 'content-length': to - from + 1, 'content-range': `bytes ${from}-${to}/${object.body.length}` });
+      return res.end(object.body.subarray(from, to + 1));
+    }
     res.writeHead(200, { ...headers, 'content-length': object.body.length });
     return res.end(object.body);
   }
   return error(res, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
+}
+
+// CreateMultipartUpload (POST ?uploads), UploadPart (PUT ?partNumber&uploadId),
+// CompleteMultipartUpload (POST ?uploadId), AbortMultipartUpload (DELETE ?uploadId).
+function multipart(req, res, query, bucket, key, body, objects) {
+  const name = `${bucket}/${key}`;
+  const countOpen = () => { stats.uploads_open[name] = [...uploads.values()].filter((u) => u.bucket === bucket && u.key === key).length; };
+  if (req.method === 'POST' && query.has('uploads')) {
+    const id = crypto.randomBytes(24).toString('base64url');
+    uploads.set(id, { bucket, key, sha256: req.headers['x-amz-checksum-algorithm'] === 'SHA256', parts: new Map() });
+    countOpen();
+    return send(res, 200, `<?xml version="1.0" encoding="UTF-8"?>\n<InitiateMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>${bucket}</Bucket><Key>${xmlEscape(key)}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`,
+      { 'content-type': 'application/xml' });
+  }
+  const upload = uploads.get(query.get('uploadId'));
+  if (!upload || upload.bucket !== bucket || upload.key !== key) return error(res, 404, 'NoSuchUpload', 'The specified upload does not exist.');
+  if (req.method === 'PUT') {
+    const number = Number(query.get('partNumber'));
+    if (!Number.isInteger(number) || number < 1 || number > 10000) return error(res, 400, 'InvalidArgument', 'Part number must be an integer between 1 and 10000');
+    const checksum = req.headers['x-amz-checksum-sha256'];
+    const digest = sha256(body).toString('base64');
+    if (checksum !== undefined && checksum !== digest) return error(res, 400, 'BadDigest', 'The SHA256 you specified did not match the calculated checksum.');
+    if (upload.sha256 && checksum === undefined) return error(res, 400, 'InvalidRequest', 'The upload was created using a sha256 checksum: each part needs one.');
+    const etag = `"${crypto.createHash('md5').update(body).digest('hex')}"`;
+    upload.parts.set(number, { body, etag, checksum: digest });
+    stats.parts[name] = (stats.parts[name] || 0) + 1;
+    return send(res, 200, '', { etag });
+  }
+  if (req.method === 'DELETE') {
+    uploads.delete(query.get('uploadId'));
+    stats.uploads_aborted[name] = (stats.uploads_aborted[name] || 0) + 1;
+    countOpen();
+    return send(res, 204);
+  }
+  if (req.method !== 'POST') return error(res, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
+  const listed = [...body.toString().matchAll(/<Part>(.*?)<\/Part>/gs)].map((m) => ({
+    number: Number((/<PartNumber>(\d+)<\/PartNumber>/.exec(m[1]) || [])[1]),
+    etag: ((/<ETag>(.*?)<\/ETag>/s.exec(m[1]) || [])[1] || '').replace(/&quot;/g, '"'),
+    checksum: (/<ChecksumSHA256>(.*?)<\/ChecksumSHA256>/s.exec(m[1]) || [])[1],
+  }));
+  if (listed.length === 0) return error(res, 400, 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
+  for (let i = 0; i < listed.length; ++i) {
+    const p = listed[i];
+    const stored = upload.parts.get(p.number);
+    if (i > 0 && p.number <= listed[i - 1].number) return error(res, 400, 'InvalidPartOrder', 'The list of parts was not in ascending order.');
+    if (!stored || stored.etag !== p.etag) return error(res, 400, 'InvalidPart', `One or more of the specified parts could not be found (part ${p.number}).`);
+    if (upload.sha256 && p.checksum !== stored.checksum) return error(res, 400, 'InvalidPart', `The checksum of part ${p.number} does not match.`);
+    if (i < listed.length - 1 && stored.body.length < MIN_PART) return error(res, 400, 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.');
+  }
+  // As S3: a failed precondition leaves the upload open, to be aborted.
+  if (req.headers['if-none-match'] === '*' && objects.has(key)) return error(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+  const whole = Buffer.concat(listed.map((p) => upload.parts.get(p.number).body));
+  if (dataDir) persist(bucket, key, whole);
+  objects.set(key, objectOf(whole));
+  uploads.delete(query.get('uploadId'));
+  countOpen();
+  stats.puts[name] = (stats.puts[name] || 0) + 1;
+  return send(res, 200, `<?xml version="1.0" encoding="UTF-8"?>\n<CompleteMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>${bucket}</Bucket><Key>${xmlEscape(key)}</Key><ETag>&quot;${crypto.createHash('md5').update(whole).digest('hex')}-${listed.length}&quot;</ETag></CompleteMultipartUploadResult>`,
+    { 'content-type': 'application/xml' });
 }
 
 if (dataDir) loadDataDir();

@@ -341,6 +341,13 @@ class CoinlakeStack extends cdk.Stack {
       actions: ['s3:DeleteObject'],
       resources: [lake.arnForObjects('curated/*')],
     }));
+    // A day's Parquet file larger than 16 MiB goes up as a multipart upload (docs/lake.md, "S3"),
+    // which coinlake aborts when it fails; the lifecycle rule aborts what a killed process left.
+    etlRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'CuratedMultipartAbort',
+      actions: ['s3:AbortMultipartUpload'],
+      resources: [lake.arnForObjects('curated/*')],
+    }));
     etlRole.addToPolicy(new iam.PolicyStatement({
       sid: 'LakeListWithinPrefixes',
       actions: ['s3:ListBucket'],

@@ -227,7 +227,7 @@ test('lake bucket policy: raw/ and quarantine/ are write-once and never deleted,
   assert.notEqual(request('s3:DeleteObject', parquet), 'deny');
 });
 
-test('IAM: ETL puts and gets lake prefixes, lists with a prefix condition, deletes only in curated/; dashboard has no lake access', () => {
+test('IAM: ETL puts and gets lake prefixes, lists with a prefix condition, deletes and aborts uploads only in curated/; dashboard has no lake access', () => {
   const etl = statements('EtlRole');
   const all = etl.flatMap(actionsOf);
   assert.ok(all.every((a) => !/\*/.test(a)), `no wildcard action: ${all}`);
@@ -235,6 +235,10 @@ test('IAM: ETL puts and gets lake prefixes, lists with a prefix condition, delet
   assert.deepEqual(deletes.map((s) => s.Sid), ['CuratedReplacedFilesDelete']);
   assert.deepEqual(actionsOf(deletes[0]), ['s3:DeleteObject']);
   assert.deepEqual(deletes[0].Resource['Fn::Join'][1].at(-1), '/curated/*');
+  const aborts = etl.filter((s) => actionsOf(s).includes('s3:AbortMultipartUpload'));
+  assert.deepEqual(aborts.map((s) => s.Sid), ['CuratedMultipartAbort']);
+  assert.deepEqual(actionsOf(aborts[0]), ['s3:AbortMultipartUpload']);
+  assert.deepEqual(aborts[0].Resource['Fn::Join'][1].at(-1), '/curated/*');
   const objects = etl.find((s) => s.Sid === 'LakeObjectsNoDelete');
   assert.deepEqual(actionsOf(objects).sort(), ['s3:GetObject', 's3:PutObject']);
   assert.deepEqual(objects.Resource.map((r) => r['Fn::Join'][1].at(-1)), ['/raw/*', '/quarantine/*', '/curated/*']);
