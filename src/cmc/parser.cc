@@ -376,8 +376,13 @@ simdjson::ondemand::parser& ThreadParser() {
 // padding simdjson needs. One per thread, whatever the payload (a static of the template would
 // be one per instantiation, each holding the largest document it saw), reserved at the exact
 // size (a resize past the copy would double it).
-std::string& ThreadPadded(std::string_view json) {
+std::string& ThreadPaddedBuffer() {
   thread_local std::string padded;
+  return padded;
+}
+
+std::string& ThreadPadded(std::string_view json) {
+  std::string& padded = ThreadPaddedBuffer();
   if (padded.capacity() < json.size() + simdjson::SIMDJSON_PADDING) {
     std::string().swap(padded);
     padded.reserve(json.size() + simdjson::SIMDJSON_PADDING);
@@ -1180,6 +1185,9 @@ void ForgetNoticedFieldsForTest() {
   noticed_cap_said = false;
 }
 
-void ReleaseThreadParser() { ThreadParser() = simdjson::ondemand::parser(); }
+void ReleaseThreadParser() {
+  ThreadParser() = simdjson::ondemand::parser();
+  std::string().swap(ThreadPaddedBuffer());
+}
 
 }  // namespace coinlake::cmc

@@ -77,9 +77,9 @@ std::vector<std::string> NoticedUnknownFields();
 // Empties that set, so a test that fills it leaves the next test in the same process a clean one.
 void ForgetNoticedFieldsForTest();
 
-// The parsers keep one simdjson parser per thread, sized for the largest payload seen, so
-// parsing object after object (reprocess) allocates nothing. A long-lived process that parses
-// rarely (`run`) calls this between cycles to hand those buffers back.
+// The parsers keep one simdjson parser and one padded copy of the document per thread, sized
+// for the largest payload seen, so parsing object after object (reprocess) allocates nothing. A
+// long-lived process that parses rarely (`run`) calls this between cycles to hand them back.
 void ReleaseThreadParser();
 
 }  // namespace coinlake::cmc

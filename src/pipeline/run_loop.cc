@@ -58,6 +58,7 @@ class Loop {
       TimePoint now = options_.fetch.clock();
       TimePoint next = scheduler_.NextTick();
       if (now < next) {
+        if (now - heartbeat_logged_ >= kHeartbeatLogEvery) LogHeartbeat(now);
         // Short naps on the wall clock itself (a fast libfaketime clock keeps pace): a reload or
         // a clock step (NTP) is noticed within a second.
         stop_.SleepUntil(std::min<TimePoint>(next, now + std::chrono::seconds(1)));
@@ -65,6 +66,7 @@ class Loop {
       }
       RETURN_IF_ERROR(CheckLock());
       RunOneCycle(now);
+      LogHeartbeat(options_.fetch.clock());
     }
     Publish("stopped");
     log::Info("run stopped",
@@ -111,6 +113,22 @@ class Loop {
     malloc_trim(0);
     health_.rss_bytes = ResidentSetBytes();
     Publish("running");
+  }
+
+  // A log line after each cycle and every 5 minutes between: what watches the ETL from
+  // outside counts (the AWS template's CloudWatch alarm, docs/operations.md), so a dead host or
+  // a stopped service is noticed without the host's help, whatever the schedule.
+  static constexpr std::chrono::minutes kHeartbeatLogEvery{5};
+  void LogHeartbeat(TimePoint now) {
+    heartbeat_logged_ = now;
+    log::Info("heartbeat",
+              {{"cycles", health_.cycles},
+               {"failed_cycles", health_.failed_cycles},
+               {"last_outcome", health_.last_outcome},
+               {"last_success", health_.last_success == TimePoint{}
+                                    ? nlohmann::json()
+                                    : nlohmann::json(FormatIso8601(health_.last_success))},
+               {"next_cycle", FormatIso8601(health_.next_cycle)}});
   }
 
   // Heartbeat row and metrics textfile; failures are logged, never fatal.
@@ -166,6 +184,7 @@ class Loop {
   std::unique_ptr<RunLock> lock_;
   std::unique_ptr<Pipeline> pipeline_;
   Scheduler scheduler_;
+  TimePoint heartbeat_logged_{};
   std::unique_ptr<CompactSchedule> compaction_;
   std::unique_ptr<RetentionSchedule> retention_;
   RunHealth health_;

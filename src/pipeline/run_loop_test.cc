@@ -156,6 +156,17 @@ TEST_F(RunLoopTest, OneRunPerDatabaseHeartbeatMetricsReloadAndStop) {
       << metrics;
   EXPECT_EQ(metrics.find("coinlake_rows_loaded_total 0\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("coinlake_run_lock_held 1\n"), std::string::npos) << metrics;
+  // The log's heartbeat line after the cycle, which the AWS template's alarm counts.
+  EXPECT_TRUE(Eventually([&] {
+    std::istringstream lines(first.out());
+    for (std::string line; std::getline(lines, line);) {
+      if (line.find("\"msg\":\"heartbeat\"") != std::string::npos &&
+          line.find("\"last_outcome\":\"ok\"") != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  })) << first.out();
 
   // A bad file on SIGHUP: logged, the running configuration kept, the process alive.
   std::ofstream(config_) << "[run]\nno-such-option = 1\n";
