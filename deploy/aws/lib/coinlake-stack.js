@@ -7,10 +7,13 @@
 const cdk = require('aws-cdk-lib');
 const ec2 = require('aws-cdk-lib/aws-ec2');
 const iam = require('aws-cdk-lib/aws-iam');
+const cloudwatch = require('aws-cdk-lib/aws-cloudwatch');
+const cloudwatchActions = require('aws-cdk-lib/aws-cloudwatch-actions');
 const logs = require('aws-cdk-lib/aws-logs');
 const rds = require('aws-cdk-lib/aws-rds');
 const s3 = require('aws-cdk-lib/aws-s3');
 const secretsmanager = require('aws-cdk-lib/aws-secretsmanager');
+const sns = require('aws-cdk-lib/aws-sns');
 const { Validations } = require('aws-cdk-lib');
 const { etlUserData, dashboardUserData } = require('./user-data');
 
@@ -111,6 +114,13 @@ class CoinlakeStack extends cdk.Stack {
       description: 'true: run the ETL instance on Spot (persistent request, stopped on interruption, started again when capacity returns; cancel the request before deleting or replacing the instance, docs/deploy.md).',
     });
     const useSpot = new cdk.CfnCondition(this, 'EtlOnSpot', { expression: cdk.Fn.conditionEquals(etlSpot.valueAsString, 'true') });
+    const alarmEmail = new cdk.CfnParameter(this, 'AlarmEmail', {
+      type: 'String',
+      default: '',
+      allowedPattern: '^$|^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$',
+      description: 'E-mail address told when the ETL stops (its heartbeat log line missing for 15 minutes) and when it is back; empty: subscribe to the EtlAlarmTopicArn output yourself. AWS sends a confirmation e-mail first.',
+    });
+    const hasAlarmEmail = new cdk.CfnCondition(this, 'HasAlarmEmail', { expression: cdk.Fn.conditionNot(cdk.Fn.conditionEquals(alarmEmail.valueAsString, '')) });
 
     // ---- Network: public + isolated subnets, no NAT gateway ----
     const vpc = new ec2.Vpc(this, 'Vpc', {
@@ -418,6 +428,36 @@ class CoinlakeStack extends cdk.Stack {
     }
     ack(dashboardSg, 'AwsSolutions-EC23', 'The only ingress source is the DashboardAllowedCidr parameter, which admits /16 to /32 only.');
 
+    // ---- Someone outside watches the watcher ----
+    // `coinlake run` logs a heartbeat line after each cycle and every 5 minutes between; the
+    // CloudWatch agent ships it. No line for 15 minutes (the host dead, the service stopped, the
+    // agent or the log pipeline broken) raises the alarm without the host's help.
+    const heartbeats = new logs.MetricFilter(this, 'EtlHeartbeatFilter', {
+      logGroup: etlLogs,
+      metricNamespace: 'coinlake',
+      metricName: 'EtlHeartbeats',
+      filterPattern: logs.FilterPattern.stringValue('$.msg', '=', 'heartbeat'),
+      metricValue: '1',
+    });
+    const alarmTopic = new sns.Topic(this, 'EtlAlarmTopic', { displayName: 'coinlake ETL alarms', enforceSSL: true });
+    ack(alarmTopic, 'AwsSolutions-SNS2', 'CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed SNS key, and a customer-managed key costs US$1 a month for messages that carry no data (an alarm name and state).');
+    const emailSubscription = new sns.Subscription(this, 'EtlAlarmEmail', {
+      topic: alarmTopic, protocol: sns.SubscriptionProtocol.EMAIL, endpoint: alarmEmail.valueAsString,
+    });
+    emailSubscription.node.defaultChild.cfnOptions.condition = hasAlarmEmail;
+    const heartbeatLost = new cloudwatch.Alarm(this, 'EtlHeartbeatLost', {
+      alarmDescription: 'coinlake run has logged no heartbeat for 15 minutes: the ETL host is down, the service stopped, or its logs no longer reach CloudWatch (docs/operations.md, "Watching the ETL from outside").',
+      metric: heartbeats.metric({ statistic: 'Sum', period: cdk.Duration.minutes(5) }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    heartbeatLost.addAlarmAction(new cloudwatchActions.SnsAction(alarmTopic));
+    heartbeatLost.addOkAction(new cloudwatchActions.SnsAction(alarmTopic));
+
+    new cdk.CfnOutput(this, 'EtlAlarmTopicArn', { value: alarmTopic.topicArn, description: 'SNS topic of the ETL heartbeat alarm: subscribe e-mail, SMS or a webhook to it.' });
     new cdk.CfnOutput(this, 'LakeBucketName', { value: lake.bucketName });
     new cdk.CfnOutput(this, 'DatabaseEndpoint', { value: db.dbInstanceEndpointAddress });
     new cdk.CfnOutput(this, 'EtlInstanceId', { value: etl.instanceId });

@@ -481,6 +481,31 @@ test('logs: on each host the unit writes its JSON lines to a file the CloudWatch
   }
 });
 
+test('the ETL is watched from outside: 15 minutes without its heartbeat log line raise an alarm to an SNS topic, e-mail optional', () => {
+  const [, filter] = one('AWS::Logs::MetricFilter');
+  assert.equal(filter.Properties.FilterPattern, '{ $.msg = "heartbeat" }'); // the line `coinlake run` logs
+  assert.deepEqual(filter.Properties.LogGroupName, { Ref: resourceId('EtlLogs') });
+  const [transform] = filter.Properties.MetricTransformations;
+  assert.deepEqual([transform.MetricNamespace, transform.MetricName, transform.MetricValue], ['coinlake', 'EtlHeartbeats', '1']);
+  const [, alarm] = one('AWS::CloudWatch::Alarm');
+  const p = alarm.Properties;
+  assert.deepEqual([p.Namespace, p.MetricName, p.Statistic, p.Period, p.Threshold, p.ComparisonOperator],
+    ['coinlake', 'EtlHeartbeats', 'Sum', 300, 1, 'LessThanThreshold']);
+  // A dead host sends nothing at all: missing data must count as silence.
+  assert.deepEqual([p.EvaluationPeriods, p.DatapointsToAlarm, p.TreatMissingData], [3, 3, 'breaching']);
+  const [topicId] = one('AWS::SNS::Topic');
+  assert.deepEqual(p.AlarmActions, [{ Ref: topicId }]);
+  assert.deepEqual(p.OKActions, [{ Ref: topicId }]);
+  const [, subscription] = one('AWS::SNS::Subscription');
+  assert.equal(subscription.Condition, 'HasAlarmEmail');
+  assert.deepEqual([subscription.Properties.Protocol, subscription.Properties.Endpoint], ['email', { Ref: 'AlarmEmail' }]);
+  assert.equal(raw.Parameters.AlarmEmail.Default, '');
+  const [, topicPolicy] = one('AWS::SNS::TopicPolicy');
+  assert.ok(topicPolicy.Properties.PolicyDocument.Statement.some((st) => st.Effect === 'Deny' && st.Condition?.Bool?.['aws:SecureTransport'] === 'false'),
+    'the topic refuses publishing without TLS');
+  assert.ok(raw.Outputs.EtlAlarmTopicArn);
+});
+
 test('cdk-nag fails synthesis on an unacknowledged finding', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coinlake-cdk-nag-'));
   try {
