@@ -288,6 +288,12 @@ TEST(S3MultipartTest, ALargeFileIsPutInPartsWithPutsRules) {
   EXPECT_EQ(store->PutFile(key, other).code(), StatusCode::kDataLoss);
   EXPECT_EQ(*store->Get(key), coinlake::testing::ReadFile(file));
   EXPECT_EQ(StatOf("puts", name), 1);
+  // Outside curated/ a file goes up in one PUT, with If-None-Match as the bucket policy wants
+  // of every write to raw/ and quarantine/ (parts cannot carry it).
+  const std::string raw = store->url().substr(5) + "/raw/cmc/big.json.gz";
+  ASSERT_OK(store->PutFile("raw/cmc/big.json.gz", other));
+  EXPECT_EQ(StatOf("parts", raw), 0);
+  EXPECT_EQ(StatOf("puts", raw), 1);
 }
 
 // The key appears between the HEAD and the completion (the fake's HEAD says 404 once): the

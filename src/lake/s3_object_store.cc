@@ -260,7 +260,11 @@ Status S3ObjectStore::PutFile(const std::string& key, const std::string& path) {
   std::error_code error;
   const auto size = static_cast<int64_t>(std::filesystem::file_size(path, error));
   if (error) return UnavailableError(fmt::format("cannot read {}: {}", path, error.message()));
-  if (static_cast<size_t>(size) <= impl_->loc.part_bytes) return ObjectStore::PutFile(key, path);
+  // Parts cannot carry If-None-Match, which the bucket policy demands of every write under raw/
+  // and quarantine/: only derived objects (curated/, the day files) go up in parts.
+  if (static_cast<size_t>(size) <= impl_->loc.part_bytes || !IsDerivedKey(key)) {
+    return ObjectStore::PutFile(key, path);
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return UnavailableError(fmt::format("cannot read {}", path));
   // Most often a key that exists was put by an earlier try (a rerun after a crash): compared

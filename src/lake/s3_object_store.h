@@ -10,9 +10,9 @@
 // Put is create-only: PUT with If-None-Match: *, x-amz-content-sha256 (the real payload hash)
 // and x-amz-checksum-sha256, so S3 checks the bytes. A 412 means the key exists: the stored
 // bytes are fetched and compared (equal: OK; different: DATA_LOSS, nothing overwritten).
-// PutFile of a file larger than one part (16 MiB) is a multipart upload, a part in memory at a
-// time, each part with its own x-amz-checksum-sha256, completed with If-None-Match: * (412: the
-// stored bytes are compared by ranged GETs, a part at a time); a failed upload is aborted (and
+// PutFile of a curated/ file larger than one part (16 MiB) is a multipart upload, a part in memory
+// at a time, each part with its own x-amz-checksum-sha256, completed with If-None-Match: * (412:
+// the stored bytes are compared by ranged GETs, a part at a time); a failed upload is aborted (and
 // the bucket's lifecycle rule aborts what a killed process left).
 // Transient failures (5xx, SlowDown, 409, RequestTimeout, resets, timeouts, an unparsable 200
 // listing) are retried with backoff; refused credentials are PERMISSION_DENIED at once;
