@@ -240,6 +240,17 @@ void AddSimOptions(CLI::App& sim, Invocation& invocation) {
       ->envname("COINLAKE_SIM_FAULTS");
 }
 
+void AddAlertsOptions(CLI::App& alerts, Invocation& invocation) {
+  alerts.require_subcommand(1);
+  alerts.fallthrough();
+  CLI::App* test = alerts.add_subcommand(
+      "test",
+      "send a test notification through CHANNEL (an alert-webhook) and print the "
+      "receiver's answer; exit 1 unless it answers 2xx");
+  test->add_option("CHANNEL", invocation.alerts_channel, "the channel's name")->required();
+  test->fallthrough();
+}
+
 }  // namespace
 
 const std::vector<Command>& Commands() {
@@ -277,6 +288,9 @@ const std::vector<Command>& Commands() {
        [](Invocation& i) { return Backfill(i.global, i.fetch, i.backfill, i.stop); }},
       {"plan", "credits, calls, storage and AWS cost per month (or of a backfill)", true, false,
        AddPlanOptions, [](Invocation& i) { return Plan(i.global, i.fetch, i.backfill); }},
+      {"alerts", "alerts (docs/alerts.md): `alerts test CHANNEL` sends a test notification", true,
+       false, AddAlertsOptions,
+       [](Invocation& i) { return AlertsTest(i.global, i.alerts_channel); }},
       {"serve", "dashboard and JSON API, port 8501 by default", false, false, AddServeOptions,
        [](Invocation& i) { return Serve(i.global, i.serve, i.stop); }},
       {"sim", "a CoinMarketCap-compatible API server with a simulated market and injectable faults",
@@ -306,6 +320,16 @@ void AddGlobalOptions(CLI::App& cli, GlobalOptions& global) {
       ->envname("COINLAKE_QUOTES_RETENTION_DAYS")
       ->check(kRetentionDays)
       ->capture_default_str();
+  // Repeatable, one rule or channel each; in the configuration file, one line each
+  // (docs/alerts.md). No environment variable: a rule is a sentence, not a value.
+  cli.add_option("--alert-rule", global.alert_rules,
+                 "an alert rule, e.g. 'btc-100k: price BTC above 100000 USD cooldown=1h' "
+                 "(repeatable; docs/alerts.md)")
+      ->take_all();
+  cli.add_option("--alert-webhook", global.alert_webhooks,
+                 "an alert channel, e.g. 'ops: https://host/hook secret-env=OPS_SECRET' "
+                 "(repeatable; docs/alerts.md)")
+      ->take_all();
   cli.add_flag("--database-iam-auth", global.database_iam_auth,
                "sign in to the database with RDS IAM tokens (AWS credential chain; the URL "
                "needs sslmode=verify-full)")

@@ -30,6 +30,7 @@ struct Invocation {
   dashboard::ServeOptions serve;
   cmc::SimOptions sim;
   std::string inspect_file;
+  std::string alerts_channel;  // `alerts test CHANNEL`
   StopSignal stop;
   ReloadSignal reload;
   // For `run`: parses the command line and the --config file again into this Invocation.

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "alerts/sender.h"
 #include "cmc/parser.h"
 #include "common/log.h"
 #include "pipeline/compact_schedule.h"
@@ -23,6 +24,18 @@ nlohmann::json ScheduleJson(const FetchOptions& options) {
   return out;
 }
 
+// The outbox sender of a configuration, not started; null when it has no channel.
+StatusOr<std::unique_ptr<alerts::OutboxSender>> MakeSender(const FetchOptions& options) {
+  if (!options.alerts || options.alerts->channels.empty()) {
+    return std::unique_ptr<alerts::OutboxSender>();
+  }
+  alerts::SenderOptions sender;
+  sender.database_url = options.database_url;
+  sender.channels = options.alerts->channels;
+  sender.clock = options.clock;
+  return alerts::OutboxSender::Make(std::move(sender));
+}
+
 std::string HostName() {
   char name[256] = {};
   if (gethostname(name, sizeof(name) - 1) != 0) return "unknown";
@@ -33,11 +46,12 @@ std::string HostName() {
 class Loop {
  public:
   Loop(const RunOptions& options, StopSignal& stop, std::unique_ptr<RunLock> lock,
-       std::unique_ptr<Pipeline> pipeline)
+       std::unique_ptr<Pipeline> pipeline, std::unique_ptr<alerts::OutboxSender> sender)
       : options_(options),
         stop_(stop),
         lock_(std::move(lock)),
         pipeline_(std::move(pipeline)),
+        sender_(std::move(sender)),
         scheduler_(options.fetch.schedule, options.fetch.clock()),
         compaction_(
             std::make_unique<CompactSchedule>(options.fetch.lake_url, options.fetch.clock, stop)),
@@ -52,6 +66,8 @@ class Loop {
   }
 
   Status Run(ReloadSignal& reload_signal, const ReloadFunction& reload) {
+    // Beside the loop, on its own thread and connection: a slow receiver never delays a cycle.
+    if (sender_) sender_->Start();
     Publish("running");
     while (!stop_.stopped()) {
       if (reload_signal.Take()) Reload(reload);
@@ -66,6 +82,7 @@ class Loop {
       RETURN_IF_ERROR(CheckLock());
       RunOneCycle(now);
     }
+    if (sender_) sender_->Stop();
     Publish("stopped");
     log::Info("run stopped",
               {{"cycles", health_.cycles}, {"failed_cycles", health_.failed_cycles}});
@@ -140,6 +157,16 @@ class Loop {
         fresh = made.status();
       }
     }
+    std::unique_ptr<alerts::OutboxSender> sender;
+    if (fresh.ok()) {
+      // Secrets are read here: a channel whose secret went missing keeps the running one.
+      auto made = MakeSender(fresh->fetch);
+      if (made.ok()) {
+        sender = std::move(made).value();
+      } else {
+        fresh = made.status();
+      }
+    }
     if (!fresh.ok()) {
       log::Error("configuration not reloaded: keeping the running one",
                  {{"error", fresh.status().ToString()}});
@@ -153,6 +180,10 @@ class Loop {
     }
     options_ = std::move(fresh).value();
     pipeline_ = std::move(pipeline);
+    // The old sender ends before the new one starts: two would send the same row twice.
+    if (sender_) sender_->Stop();
+    sender_ = std::move(sender);
+    if (sender_) sender_->Start();
     scheduler_.Replace(options_.fetch.schedule, options_.fetch.clock());
     health_.next_cycle = scheduler_.NextTick();
     health_.listings_interval_seconds = ListingsIntervalSeconds(options_.fetch);
@@ -165,6 +196,7 @@ class Loop {
   StopSignal& stop_;
   std::unique_ptr<RunLock> lock_;
   std::unique_ptr<Pipeline> pipeline_;
+  std::unique_ptr<alerts::OutboxSender> sender_;  // null: no channel
   Scheduler scheduler_;
   std::unique_ptr<CompactSchedule> compaction_;
   std::unique_ptr<RetentionSchedule> retention_;
@@ -177,11 +209,12 @@ Status RunLoop(const RunOptions& options, StopSignal& stop, ReloadSignal& reload
                const ReloadFunction& reload) {
   ASSIGN_OR_RETURN(auto lock, RunLock::Acquire(options.fetch.database_url));
   ASSIGN_OR_RETURN(auto pipeline, Pipeline::Make(options.fetch, stop));
+  ASSIGN_OR_RETURN(auto sender, MakeSender(options.fetch));
   log::Info("run started", {{"schedule", ScheduleJson(options.fetch)},
                             {"lake", options.fetch.lake_url},
                             {"cmc", options.fetch.cmc.base_url},
                             {"metrics_textfile", options.metrics_textfile}});
-  Loop loop(options, stop, std::move(lock), std::move(pipeline));
+  Loop loop(options, stop, std::move(lock), std::move(pipeline), std::move(sender));
   return loop.Run(reload_signal, reload);
 }
 
