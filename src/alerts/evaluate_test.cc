@@ -34,9 +34,9 @@ cmc::QuotesPayload Snapshot(TimePoint at, std::vector<cmc::QuoteRow> rows) {
 
 // Feeds snapshots one after the other as the loader does, keeping the state between them, and
 // returns the events each one caused ("firing", "resolved" or "" for none).
-class Run {
+class Rules {
  public:
-  explicit Run(std::vector<std::string> lines) {
+  explicit Rules(std::vector<std::string> lines) {
     for (const std::string& line : lines) {
       auto rule = ParseMarketRule(line);
       EXPECT_OK(rule);
@@ -65,7 +65,7 @@ class Run {
 };
 
 TEST(EvaluateTest, FiresWhenThePriceCrossesAndResolvesWhenItComesBack) {
-  Run run({"btc: price BTC above 100000 cooldown=0"});
+  Rules run({"btc: price BTC above 100000 cooldown=0"});
   EXPECT_EQ(run.Price(kT0, 99000), "");
   EXPECT_EQ(run.Price(kT0 + minutes(5), 100000), "") << "at the level is not above it";
   EXPECT_EQ(run.Price(kT0 + minutes(10), 100001), "firing");
@@ -83,13 +83,13 @@ TEST(EvaluateTest, FiresWhenThePriceCrossesAndResolvesWhenItComesBack) {
 }
 
 TEST(EvaluateTest, BelowRulesAndTheFirstSnapshotCounts) {
-  Run run({"dip: price BTC below 50000 cooldown=0"});
+  Rules run({"dip: price BTC below 50000 cooldown=0"});
   EXPECT_EQ(run.Price(kT0, 40000), "firing") << "a rule added while its condition holds fires";
   EXPECT_EQ(run.Price(kT0 + minutes(5), 50000), "resolved");
 }
 
 TEST(EvaluateTest, HysteresisKeepsAHoveringPriceFromFlapping) {
-  Run run({"btc: price BTC above 100000 hysteresis=1000 cooldown=0"});
+  Rules run({"btc: price BTC above 100000 hysteresis=1000 cooldown=0"});
   EXPECT_EQ(run.Price(kT0, 100500), "firing");
   EXPECT_EQ(run.Price(kT0 + minutes(5), 99500), "") << "inside the band: still firing";
   EXPECT_EQ(run.Price(kT0 + minutes(10), 100200), "");
@@ -98,14 +98,14 @@ TEST(EvaluateTest, HysteresisKeepsAHoveringPriceFromFlapping) {
   EXPECT_EQ(run.Price(kT0 + minutes(25), 99500), "") << "not above the level: quiet";
   EXPECT_EQ(run.Price(kT0 + minutes(30), 100001), "firing");
 
-  Run below({"dip: price BTC below 50000 hysteresis=500 cooldown=0"});
+  Rules below({"dip: price BTC below 50000 hysteresis=500 cooldown=0"});
   EXPECT_EQ(below.Price(kT0, 49000), "firing");
   EXPECT_EQ(below.Price(kT0 + minutes(5), 50499), "");
   EXPECT_EQ(below.Price(kT0 + minutes(10), 50500), "resolved");
 }
 
 TEST(EvaluateTest, CooldownDelaysTheNextFiringNotTheResolve) {
-  Run run({"btc: price BTC above 100000 cooldown=30m"});
+  Rules run({"btc: price BTC above 100000 cooldown=30m"});
   EXPECT_EQ(run.Price(kT0, 101000), "firing");
   EXPECT_EQ(run.Price(kT0 + minutes(5), 99000), "resolved") << "resolving is always said";
   EXPECT_EQ(run.Price(kT0 + minutes(10), 101000), "") << "10 min after firing: cooling down";
@@ -120,8 +120,8 @@ TEST(EvaluateTest, CooldownDelaysTheNextFiringNotTheResolve) {
 }
 
 TEST(EvaluateTest, PercentChangeRulesReadTheirWindow) {
-  Run run({"fall: change 1h BTC below -10 hysteresis=2 cooldown=0",
-           "rally: change 24h BTC above 20 cooldown=0"});
+  Rules run({"fall: change 1h BTC below -10 hysteresis=2 cooldown=0",
+             "rally: change 24h BTC above 20 cooldown=0"});
   auto snapshot = [](TimePoint at, std::optional<double> h1, std::optional<double> h24) {
     cmc::QuoteRow row = Row(1, "BTC", 90000, 1);
     row.percent_change_1h = h1;
@@ -142,8 +142,8 @@ TEST(EvaluateTest, PercentChangeRulesReadTheirWindow) {
 }
 
 TEST(EvaluateTest, WhichCoinARuleWatches) {
-  Run run({"by-symbol: price ABC above 10 cooldown=0", "by-id: price id:77 above 10 cooldown=0",
-           "in-eur: price BTC above 10 EUR cooldown=0"});
+  Rules run({"by-symbol: price ABC above 10 cooldown=0", "by-id: price id:77 above 10 cooldown=0",
+             "in-eur: price BTC above 10 EUR cooldown=0"});
   // Two coins share the symbol ABC: the better-ranked one (id 99, rank 3) is meant. BTC is
   // quoted in USD only: the EUR rule has nothing to say.
   EXPECT_EQ(run.Feed(Snapshot(

@@ -99,7 +99,7 @@ TEST_F(OutboxTest, ASnapshotLoadedOnceNotifiesOnceAndAReplayNotifiesNothing) {
   EXPECT_EQ(body["subject"]["symbol"], "BTC");
   EXPECT_EQ(body["values"]["level"], 1000);
   EXPECT_EQ(body["values"]["currency"], "USD");
-  EXPECT_EQ(body["time"], "2026-12-06T00:00:00Z");
+  EXPECT_EQ(body["time"], "2026-12-06T00:00:00.000Z");
   EXPECT_EQ(body["idempotency_key"], "btc-up/1/firing/1796515200/ops");
   EXPECT_EQ(body["idempotency_key"],
             db_.Scalar("SELECT idempotency_key FROM alert_outbox WHERE rule = 'btc-up' AND "

@@ -45,6 +45,7 @@ StatusOr<std::pair<std::string, std::string_view>> SplitName(std::string_view li
   size_t colon = line.find(':');
   // A URL's "https:" is not a name: the name comes before the first colon and has no '/'.
   std::string_view name = colon == std::string_view::npos ? "" : Trim(line.substr(0, colon));
+  if (colon != std::string_view::npos && line.substr(colon + 1).starts_with("//")) name = "";
   if (!IsName(name)) {
     return InvalidArgumentError(
         fmt::format("{} '{}': expected 'NAME: ...' with NAME made of letters, digits, '_', "
@@ -129,6 +130,13 @@ StatusOr<MarketRule> ParseMarketRule(std::string_view line) {
     return InvalidArgumentError(
         fmt::format("alert-rule {}: {} (in '{}')", rule.name, why, named.second));
   };
+  if (named.second.empty()) {
+    // What the configuration file's parser leaves of an unquoted value: it splits at spaces.
+    return InvalidArgumentError(fmt::format(
+        "alert-rule {}: nothing after '{}:'; in the configuration file, quote the whole value: "
+        "alert-rule = \"{}: price BTC above 100000\"",
+        rule.name, rule.name, rule.name));
+  }
   std::vector<std::string_view> words = Words(named.second);
   size_t i = 0;
   auto next = [&]() -> std::string_view { return i < words.size() ? words[i++] : ""; };

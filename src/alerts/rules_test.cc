@@ -62,6 +62,7 @@ TEST(RulesTest, BadRulesSayWhatIsWrong) {
            {"price BTC above 1", "expected 'NAME: ...'"},
            {"a b: price BTC above 1", "expected 'NAME: ...'"},
            {"r: cost BTC above 1", "starts with 'price' or 'change', not 'cost'"},
+           {"r:", "nothing after 'r:'; in the configuration file, quote the whole value"},
            {"r: change 2h BTC above 1", "1h, 24h, 7d or 30d, not '2h'"},
            {"r: price above 1", "expected a coin"},
            {"r: price id:x above 1", "'id:x' is not a CMC id"},

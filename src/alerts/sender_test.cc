@@ -212,6 +212,7 @@ TEST_F(SenderTest, AReceiverDownGetsTheBacklogInOrderOnceItIsUp) {
   }
   std::vector<std::string> keys = Record(2);
   options_.initial_backoff = milliseconds(1000);  // longer than starting the receiver takes
+  options_.max_backoff = milliseconds(1000);
   ASSERT_OK_AND_ASSIGN(DeliveryPass pass, Pass(Channel(port)));
   EXPECT_EQ(pass.delivered, 0);
   EXPECT_EQ(pass.failed, 1) << "the first failure stops the channel's pass: order is kept";
