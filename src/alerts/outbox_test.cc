@@ -165,6 +165,27 @@ TEST_F(OutboxTest, OnlyLiveSnapshotsInTimeOrderAreEvaluated) {
   EXPECT_EQ(Count("alert_outbox"), "4");
 }
 
+// The ETL's role records and delivers (migration 0016's grants); the dashboard's only reads.
+TEST_F(OutboxTest, TheEtlRoleWritesTheOutboxAndTheReaderOnlyReadsIt) {
+  ASSERT_OK_AND_ASSIGN(auto etl, warehouse::Connection::Open(db_.LoginUrl("coinlake_writer")));
+  auto config = Config({"btc-up: price BTC above 1000"});
+  {
+    warehouse::Loader loader(*etl);
+    loader.SetInTransaction(MarketAlertsHook(config, kLive));
+    cmc::QuotesPayload snapshot = Listings(t0_);
+    ASSERT_OK(loader.LoadQuotes(RefFor(snapshot, lake::kListingsLatest), snapshot).status());
+  }
+  EXPECT_EQ(Count("alert_outbox"), "2");
+  ASSERT_OK(etl->Execute("UPDATE alert_outbox SET attempts = attempts + 1, delivered_at = now()"));
+
+  ASSERT_OK_AND_ASSIGN(auto reader, warehouse::Connection::Open(db_.LoginUrl("coinlake_reader")));
+  ASSERT_OK_AND_ASSIGN(auto seen, reader->Query("SELECT count(*) FROM alert_outbox, alert_state"));
+  EXPECT_EQ(seen.text(0, 0), "2");
+  EXPECT_EQ(reader->Execute("UPDATE alert_outbox SET delivered_at = NULL").code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(reader->Execute("DELETE FROM alert_state").code(), StatusCode::kPermissionDenied);
+}
+
 TEST_F(OutboxTest, NoRulesNoHook) {
   EXPECT_FALSE(MarketAlertsHook(nullptr, kLive));
   auto channels_only = ParseAlertConfig({}, {"ops: http://127.0.0.1:9/a secret-env=X"});

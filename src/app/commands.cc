@@ -189,7 +189,7 @@ Status AlertsTest(const GlobalOptions& global, const std::string& name) {
   ASSIGN_OR_RETURN(alerts::WebhookAnswer answer,
                    alerts::PostWebhook(*channel, secret, test.body, test.idempotency_key));
   // The receiver's own words, on one line: what a person checking the channel wants to see.
-  std::string said = answer.body;
+  std::string said = log::Redact(answer.body);
   std::replace(said.begin(), said.end(), '\n', ' ');
   std::cout << fmt::format("channel {}: HTTP {} {}", name, answer.http_status, said) << std::endl;
   if (!answer.ok()) {
