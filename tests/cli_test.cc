@@ -259,6 +259,24 @@ TEST(CliTest, AlertsTestSendsASignedNotificationAndReportsTheAnswer) {
       << "alert-rule = \"btc: price BTC over 100000\"\n";
   ExpectOneLineError("--config " + dir.path() + "/bad.toml alerts test ops",
                      "alert-rule btc: expected 'above' or 'below' after the coin, not 'over'");
+  // Rules split by another option: the parser would keep the first and drop the second without a
+  // word, so the file is refused, naming the line. Together, or in one array, both are read.
+  std::ofstream(dir.path() + "/split.toml")
+      << "alert-rule = \"btc: price BTC above 100000\"\n"
+      << "alert-webhook = \"ops: http://127.0.0.1:1/hook secret-env=X\"\n"
+      << "# a comment\n"
+      << "alert-rule = \"eth: price ETH above 100000\"\n";
+  ExpectOneLineError("--config " + dir.path() + "/split.toml alerts test ops",
+                     "split.toml line 4: alert-rule is set again after other options (first at "
+                     "line 1)");
+  std::ofstream(dir.path() + "/together.toml")
+      << "alert-rule = \"btc: price BTC above 100000\"\n"
+      << "\n# a comment\n"
+      << "alert-rule = \"eth: price ETH above 100000 channels=pager\"\n"
+      << "alert-webhook = \"ops: http://127.0.0.1:1/hook secret-env=X\"\n";
+  // Both rules were read: the second one's unknown channel is what is refused.
+  ExpectOneLineError("--config " + dir.path() + "/together.toml alerts test ops",
+                     "alert-rule eth: channel 'pager' is not configured");
   auto fetch = RunCommand("CMC_API_KEY=k " + kBinary + " --config " + dir.path() +
                           "/bad.toml --database-url postgresql://u@127.0.0.1:1/x fetch");
   EXPECT_EQ(fetch.exit_code, 2);

@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <map>
 
 #include "pipeline/retention.h"
 
@@ -350,6 +353,55 @@ std::string DescribeParseError(const CLI::ParseError& e) {
                        where);
   }
   return what;
+}
+
+Status CheckRepeatedOptionsAdjacent(const std::string& path,
+                                    const std::vector<std::string>& options) {
+  std::ifstream in(path);
+  if (!in) return Status::Ok();
+  auto trim = [](std::string text) {
+    size_t start = text.find_first_not_of(" \t\r");
+    size_t end = text.find_last_not_of(" \t\r");
+    return start == std::string::npos ? std::string() : text.substr(start, end - start + 1);
+  };
+  std::map<std::string, int> seen;  // option -> line of its first run
+  std::string last, section;
+  bool in_array = false;
+  int number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++number;
+    line = trim(line);
+    if (in_array) {  // the rest of a multi-line [ ... ] value
+      in_array = line.empty() || line.back() != ']';
+      continue;
+    }
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    if (line[0] == '[') {
+      section = line;
+      last.clear();
+      continue;
+    }
+    size_t eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    std::string key = trim(line.substr(0, eq));
+    if (key.size() >= 2 && key.front() == '"' && key.back() == '"')
+      key = key.substr(1, key.size() - 2);
+    std::string value = trim(line.substr(eq + 1));
+    in_array = !value.empty() && value[0] == '[' && value.back() != ']';
+    bool watched =
+        section.empty() && std::find(options.begin(), options.end(), key) != options.end();
+    if (watched) {
+      auto [first, fresh] = seen.try_emplace(key, number);
+      if (!fresh && last != key) {
+        return InvalidArgumentError(fmt::format(
+            "{} line {}: {} is set again after other options (first at line {}); the parser "
+            "would silently drop it: keep every {} line together, or use one array",
+            path, number, key, first->second, key));
+      }
+    }
+    last = key;
+  }
+  return Status::Ok();
 }
 
 }  // namespace coinlake::app

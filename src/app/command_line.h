@@ -57,4 +57,12 @@ void AddGlobalOptions(CLI::App& cli, GlobalOptions& global);
 // CLI11's words for an unknown key of the configuration file, made to say which key.
 std::string DescribeParseError(const CLI::ParseError& e);
 
+// The configuration file's parser (CLI11 2.1) takes the values of a repeated option from its
+// first run of adjacent lines only and drops later lines of it without a word; an alert rule
+// lost that way would never fire. INVALID_ARGUMENT naming the line when `path` has a line of one
+// of `options` (at the top of the file) after another option's line that followed an earlier
+// one. A file that cannot be read is the parser's to report: OK.
+Status CheckRepeatedOptionsAdjacent(const std::string& path,
+                                    const std::vector<std::string>& options);
+
 }  // namespace coinlake::app
