@@ -115,6 +115,7 @@ StatusOr<Recorded> RecordMarketAlerts(warehouse::Connection& db, const AlertConf
                                  NotificationBody(t, channel, key, object.key), key}));
       recorded.notifications += static_cast<int>(inserted.size());
     }
+    // Before the commit: a load that then fails logs a transition it did not keep.
     log::Info("alert " + std::string(EventName(t.event)), {{"rule", t.rule->name},
                                                            {"subject", t.subject},
                                                            {"symbol", t.symbol},

@@ -20,12 +20,11 @@ std::string Describe(const StatusOr<WebhookAnswer>& answer) {
 Status DeliverChannel(warehouse::Connection& db, const ReadyChannel& ready,
                       const SenderOptions& options, StopSignal& stop, DeliveryPass& pass) {
   while (!stop.stopped()) {
-    ASSIGN_OR_RETURN(
-        warehouse::Rows head,
-        db.Query("SELECT id, idempotency_key, payload::text, attempts, next_attempt_at <= $2 "
-                 "FROM alert_outbox WHERE channel = $1 AND delivered_at IS NULL "
-                 "ORDER BY id LIMIT 1",
-                 {ready.channel.name, FormatIso8601(options.clock())}));
+    ASSIGN_OR_RETURN(warehouse::Rows head,
+                     db.Query("SELECT id, idempotency_key, payload::text, attempts, "
+                              "next_attempt_at <= clock_timestamp() FROM alert_outbox "
+                              "WHERE channel = $1 AND delivered_at IS NULL ORDER BY id LIMIT 1",
+                              {ready.channel.name}));
     if (head.empty() || head.text(0, 4) != "t") return Status::Ok();
     const std::string id = head.text(0, 0);
     const std::string key = head.text(0, 1);
@@ -33,9 +32,9 @@ Status DeliverChannel(warehouse::Connection& db, const ReadyChannel& ready,
     auto answer = PostWebhook(ready.channel, ready.secret, head.text(0, 2), key, &stop);
     if (answer.ok() && answer->ok()) {
       RETURN_IF_ERROR(db.Execute(
-          "UPDATE alert_outbox SET delivered_at = $2, attempts = attempts + 1, last_error = NULL "
-          "WHERE id = $1 AND delivered_at IS NULL",
-          {id, FormatIso8601(options.clock())}));
+          "UPDATE alert_outbox SET delivered_at = clock_timestamp(), attempts = attempts + 1, "
+          "last_error = NULL WHERE id = $1 AND delivered_at IS NULL",
+          {id}));
       ++pass.delivered;
       log::Info("alert delivered", {{"channel", ready.channel.name},
                                     {"idempotency_key", key},
@@ -50,9 +49,10 @@ Status DeliverChannel(warehouse::Connection& db, const ReadyChannel& ready,
     }
     std::string error = Describe(answer);
     RETURN_IF_ERROR(
-        db.Execute("UPDATE alert_outbox SET attempts = attempts + 1, next_attempt_at = $2, "
-                   "last_error = $3 WHERE id = $1",
-                   {id, FormatIso8601(options.clock() + delay), error}));
+        db.Execute("UPDATE alert_outbox SET attempts = attempts + 1, next_attempt_at = "
+                   "clock_timestamp() + $2 * interval '1 millisecond', last_error = $3 "
+                   "WHERE id = $1",
+                   {id, std::to_string(delay.count()), error}));
     ++pass.failed;
     log::Warn("alert not delivered: retrying later", {{"channel", ready.channel.name},
                                                       {"idempotency_key", key},

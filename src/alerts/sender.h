@@ -21,7 +21,6 @@
 #include "alerts/webhook.h"
 #include "common/status.h"
 #include "common/stop_signal.h"
-#include "common/time_util.h"
 #include "warehouse/db.h"
 
 namespace coinlake::alerts {
@@ -37,7 +36,6 @@ struct SenderOptions {
   std::chrono::milliseconds initial_backoff{1'000};
   std::chrono::milliseconds max_backoff{600'000};
   std::chrono::milliseconds max_retry_after{3'600'000};
-  Clock clock = SystemNow;
 };
 
 // A channel with its secret read.
@@ -46,7 +44,9 @@ struct ReadyChannel {
   std::string secret;
 };
 
-// The delay before the next attempt after `failures` failed attempts in a row (>= 1).
+// The delay before the next attempt after `failures` failed attempts in a row (>= 1). Times
+// in alert_outbox are the database server's (as its created_at default), so a clock that differs
+// between the ETL host and the server neither delays nor hurries a row.
 std::chrono::milliseconds BackoffAfter(const SenderOptions& options, int failures);
 
 // What one pass did.

@@ -32,7 +32,6 @@ StatusOr<std::unique_ptr<alerts::OutboxSender>> MakeSender(const FetchOptions& o
   alerts::SenderOptions sender;
   sender.database_url = options.database_url;
   sender.channels = options.alerts->channels;
-  sender.clock = options.clock;
   return alerts::OutboxSender::Make(std::move(sender));
 }
 
