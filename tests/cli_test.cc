@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -210,6 +211,16 @@ TEST(CliTest, AlertsTestSendsASignedNotificationAndReportsTheAnswer) {
   int port = server.bind_to_any_port("127.0.0.1");
   ASSERT_GT(port, 0);
   std::thread thread([&] { server.listen_after_bind(); });
+  // Stops the receiver however the test ends (an ASSERT returns early).
+  auto stop_receiver = [&] {
+    if (!thread.joinable()) return;
+    server.stop();
+    thread.join();
+  };
+  struct AtExit {
+    std::function<void()> f;
+    ~AtExit() { f(); }
+  } at_exit{stop_receiver};
   while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 
   coinlake::testing::TempDir dir;
@@ -241,8 +252,7 @@ TEST(CliTest, AlertsTestSendsASignedNotificationAndReportsTheAnswer) {
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_EQ(refused.out, "channel ops: HTTP 503 down for maintenance\n");
   EXPECT_NE(refused.err.find("answered HTTP 503"), std::string::npos) << refused.err;
-  server.stop();
-  thread.join();
+  stop_receiver();
   auto down = RunCommand(test + "ops");
   EXPECT_EQ(down.exit_code, 1);
   EXPECT_NE(down.err.find("Couldn't connect"), std::string::npos) << down.err;

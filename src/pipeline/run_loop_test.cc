@@ -228,6 +228,15 @@ TEST_F(RunLoopTest, AnAlertRecordedBeforeKillNineIsDeliveredOnceByTheNextRun) {
   });
   ASSERT_TRUE(receiver.bind_to_port("127.0.0.1", port));
   std::thread serving([&] { receiver.listen_after_bind(); });
+  auto stop_receiver = [&] {
+    if (!serving.joinable()) return;
+    receiver.stop();
+    serving.join();
+  };
+  struct AtExit {
+    std::function<void()> f;
+    ~AtExit() { f(); }
+  } at_exit{stop_receiver};
 
   RunProcess second(Args(), dir_.path(), "second");
   EXPECT_TRUE(Eventually([&] {
@@ -239,8 +248,7 @@ TEST_F(RunLoopTest, AnAlertRecordedBeforeKillNineIsDeliveredOnceByTheNextRun) {
   std::this_thread::sleep_for(1500ms);  // several polls of the sender: nothing more goes out
   second.Signal(SIGTERM);
   EXPECT_EQ(second.Wait(60s), 0) << second.err();
-  receiver.stop();
-  serving.join();
+  stop_receiver();
 
   EXPECT_EQ(db_.Scalar("SELECT count(*) FROM alert_outbox"), "1") << "still firing: no repeat";
   std::lock_guard lock(mu);
