@@ -263,6 +263,64 @@ TEST_F(RunLoopTest, AnAlertRecordedBeforeKillNineIsDeliveredOnceByTheNextRun) {
   EXPECT_EQ(second.out().find(secret), std::string::npos);
 }
 
+// Alert rules and channels reload with the rest on SIGHUP: a channel whose secret cannot be read
+// keeps the running configuration (and its sender); a new rule is evaluated from the next cycle
+// and delivered by the new sender.
+TEST_F(RunLoopTest, AlertRulesReloadOnSighupOrTheRunningOnesAreKept) {
+  httplib::Server receiver;
+  std::mutex mu;
+  std::vector<std::string> rules;
+  receiver.Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu);
+    rules.push_back(nlohmann::json::parse(req.body)["rule"]);
+    res.set_content("{}", "application/json");
+  });
+  int port = receiver.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread serving([&] { receiver.listen_after_bind(); });
+  struct AtExit {
+    httplib::Server& server;
+    std::thread& thread;
+    ~AtExit() {
+      server.stop();
+      thread.join();
+    }
+  } at_exit{receiver, serving};
+  setenv("COINLAKE_RUN_TEST_HOOK_SECRET", "reload-test-secret", 1);
+  auto config = [&](const std::string& secret, const std::string& extra_rule) {
+    WriteConfig("limit = 200\nlistings-interval = 10\n",
+                "alert-webhook = \"ops: http://127.0.0.1:" + std::to_string(port) + "/hook " +
+                    secret + "\"\n" + "alert-rule = [\"btc-any: price BTC above 0.0001\"" +
+                    extra_rule + "]\n");
+  };
+  config("secret-env=COINLAKE_RUN_TEST_HOOK_SECRET", "");
+  RunProcess run(Args(), dir_.path(), "run");
+  ASSERT_TRUE(Eventually([&] {
+    return db_.Scalar("SELECT count(*) FROM alert_outbox WHERE delivered_at IS NOT NULL") == "1";
+  })) << run.out()
+      << run.err();
+
+  config("secret-file=" + dir_.path() + "/no-such.secret", ", \"eth-any: price ETH above 0.0001\"");
+  run.Signal(SIGHUP);
+  ASSERT_TRUE(Eventually([&] {
+    return run.out().find("configuration not reloaded") != std::string::npos;
+  })) << run.out();
+  EXPECT_NE(run.out().find("no-such.secret"), std::string::npos);
+
+  config("secret-env=COINLAKE_RUN_TEST_HOOK_SECRET", ", \"eth-any: price ETH above 0.0001\"");
+  run.Signal(SIGHUP);
+  ASSERT_TRUE(Eventually([&] {
+    return db_.Scalar(
+               "SELECT count(*) FROM alert_outbox WHERE rule = 'eth-any' AND "
+               "delivered_at IS NOT NULL") == "1";
+  })) << run.out()
+      << run.err();
+  run.Signal(SIGTERM);
+  EXPECT_EQ(run.Wait(60s), 0) << run.err();
+  std::lock_guard lock(mu);
+  EXPECT_EQ(rules, (std::vector<std::string>{"btc-any", "eth-any"}));
+}
+
 // The lake holds two closed days nobody compacted: `run` compacts them between its cycles (both
 // at once: the next cycle is minutes away) and a day of its own snapshots stays open.
 TEST_F(RunLoopTest, ClosedDaysAreCompactedBetweenCycles) {
