@@ -98,8 +98,17 @@ void OutboxSender::Start() {
 
 OutboxSender::~OutboxSender() { Stop(); }
 
+void OutboxSender::Wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  wake_.notify_all();
+}
+
 void OutboxSender::Stop() {
   stop_.Stop();
+  Wake();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -123,7 +132,9 @@ void OutboxSender::Loop() {
                 {{"error", status.ToString()}});
     }
     last_error = status.ok() ? "" : status.ToString();
-    stop_.SleepFor(options_.poll);
+    std::unique_lock lock(mu_);
+    wake_.wait_for(lock, options_.poll, [this] { return woken_; });
+    woken_ = false;
   }
 }
 

@@ -12,7 +12,9 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -74,6 +76,9 @@ class OutboxSender {
   OutboxSender& operator=(const OutboxSender&) = delete;
   // Starts the thread (once).
   void Start();
+  // Looks for rows now instead of at the next poll: `run` calls it after each cycle, whose
+  // loads have just committed their notifications.
+  void Wake();
   // Ends the thread: a POST in flight is abandoned (its row is attempted again later). Waits
   // for it, so no row is in flight once this returns.
   void Stop();
@@ -84,7 +89,10 @@ class OutboxSender {
   void Loop();
   SenderOptions options_;
   std::vector<ReadyChannel> channels_;
-  StopSignal stop_;
+  StopSignal stop_;  // also abandons a POST in flight
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool woken_ = false;  // guarded by mu_
   std::thread thread_;
 };
 

@@ -338,6 +338,26 @@ TEST_F(SenderTest, NotificationsRecordedBeforeACrashAreSentOnceAfterRestart) {
   for (const Receiver::Got& g : got) EXPECT_TRUE(g.signed_ok);
 }
 
+// A woken sender looks at once, not at its next poll (`run` wakes it after each cycle).
+TEST_F(SenderTest, WakeDeliversWithoutWaitingForThePoll) {
+  Receiver receiver;
+  options_.channels = {Channel(receiver.port())};
+  options_.poll = std::chrono::seconds(30);
+  ASSERT_OK_AND_ASSIGN(auto sender, OutboxSender::Make(options_));
+  sender->Start();  // its first pass finds nothing; the next poll is 30 s away
+  std::this_thread::sleep_for(milliseconds(200));
+  std::vector<std::string> keys = Record(1);
+  auto woken = std::chrono::steady_clock::now();
+  sender->Wake();
+  while (receiver.got().empty() && std::chrono::steady_clock::now() - woken < milliseconds(5000))
+    std::this_thread::sleep_for(milliseconds(10));
+  EXPECT_EQ(receiver.accepted(), keys);
+  EXPECT_LT(std::chrono::steady_clock::now() - woken, milliseconds(5000));
+  auto stopping = std::chrono::steady_clock::now();
+  sender->Stop();  // wakes it from its 30 s wait at once
+  EXPECT_LT(std::chrono::steady_clock::now() - stopping, milliseconds(2000));
+}
+
 TEST_F(SenderTest, AMissingSecretStopsTheSenderBeforeItStarts) {
   unsetenv("COINLAKE_SENDER_TEST_SECRET");
   options_.channels = {Channel(1)};

@@ -110,6 +110,8 @@ class Loop {
     TimePoint started = options_.fetch.clock();
     health_.lag_seconds = std::chrono::duration<double>(started - scheduler_.last_slot()).count();
     auto result = pipeline_->RunCycle("run", due);
+    // The cycle's loads committed their notifications: no need to wait for the sender's poll.
+    if (sender_) sender_->Wake();
     TimePoint finished = options_.fetch.clock();
     const CycleReport& report = pipeline_->last_report();
     health_.Record(report, report.outcome.empty() ? "failed" : report.outcome, started, finished);
