@@ -1,9 +1,15 @@
 // The coinlake binary as a user meets it: help, version, and one clear line per misuse.
 #include <gtest/gtest.h>
+#include <httplib.h>
 
+#include <fstream>
+#include <functional>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
+#include "alerts/webhook.h"
 #include "tests/test_support.h"
 
 namespace coinlake {
@@ -17,7 +23,7 @@ TEST(CliTest, HelpListsEveryCommandOfTheContract) {
   auto r = RunCommand(kBinary + " --help");
   EXPECT_EQ(r.exit_code, 0);
   for (const char* command : {"migrate", "fetch", "run", "reprocess", "audit", "retention",
-                              "inspect", "plan", "serve", "sim"}) {
+                              "inspect", "plan", "alerts", "serve", "sim"}) {
     EXPECT_NE(r.out.find(std::string("  ") + command), std::string::npos) << command;
     // Each command's help points to the options every command shares.
     auto own = RunCommand(kBinary + " " + command + " --help");
@@ -186,6 +192,105 @@ TEST(CliTest, FetchWithoutKeyExplainsWhatToSet) {
                       " --database-url postgresql://x@127.0.0.1:1/x fetch");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("CMC_API_KEY"), std::string::npos) << r.err;
+}
+
+// `alerts test CHANNEL` through the channel code the sender uses: the channel and rules come from
+// the configuration file, the request is signed with the secret from its file, the receiver's
+// answer is printed, and anything but a 2xx is exit 1. The secret shows nowhere.
+TEST(CliTest, AlertsTestSendsASignedNotificationAndReportsTheAnswer) {
+  httplib::Server server;
+  std::mutex mu;
+  std::vector<httplib::Request> got;
+  int status = 200;
+  server.Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu);
+    got.push_back(req);
+    res.status = status;
+    res.set_content(status == 200 ? "{\"ok\":true}" : "down for\nmaintenance", "text/plain");
+  });
+  int port = server.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread thread([&] { server.listen_after_bind(); });
+  // Stops the receiver however the test ends (an ASSERT returns early).
+  auto stop_receiver = [&] {
+    if (!thread.joinable()) return;
+    server.stop();
+    thread.join();
+  };
+  struct AtExit {
+    std::function<void()> f;
+    ~AtExit() { f(); }
+  } at_exit{stop_receiver};
+  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+
+  coinlake::testing::TempDir dir;
+  const std::string secret = "s3cr3t-hook-value";
+  std::ofstream(dir.path() + "/hook.secret") << secret << "\n";
+  const std::string config = dir.path() + "/coinlake.toml";
+  std::ofstream(config) << "alert-webhook = \"ops: http://127.0.0.1:" << port
+                        << "/hook secret-file=" << dir.path() << "/hook.secret timeout=3s\"\n"
+                        << "alert-rule = [\"btc: price BTC above 100000 USD cooldown=1h\",\n"
+                        << "              \"eth: change 24h ETH below -5 channels=ops\"]\n";
+  const std::string test = kBinary + " --config " + config + " alerts test ";
+
+  auto ok = RunCommand(test + "ops");
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(ok.out, "channel ops: HTTP 200 {\"ok\":true}\n");
+  {
+    std::lock_guard lock(mu);
+    ASSERT_EQ(got.size(), 1u);
+    auto body = nlohmann::json::parse(got[0].body);
+    EXPECT_EQ(body["event"], "test");
+    EXPECT_EQ(body["channel"], "ops");
+    EXPECT_EQ(got[0].get_header_value("Idempotency-Key"), body["idempotency_key"]);
+    EXPECT_EQ(got[0].get_header_value("X-Coinlake-Signature"),
+              "sha256=" + alerts::SignatureOf(secret, got[0].body));
+    EXPECT_EQ(got[0].get_header_value("Content-Type"), "application/json");
+    status = 503;
+  }
+  auto refused = RunCommand(test + "ops");
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_EQ(refused.out, "channel ops: HTTP 503 down for maintenance\n");
+  EXPECT_NE(refused.err.find("answered HTTP 503"), std::string::npos) << refused.err;
+  stop_receiver();
+  auto down = RunCommand(test + "ops");
+  EXPECT_EQ(down.exit_code, 1);
+  EXPECT_NE(down.err.find("Couldn't connect"), std::string::npos) << down.err;
+  for (const auto& r : {ok, refused, down}) {
+    EXPECT_EQ((r.out + r.err).find(secret), std::string::npos) << r.out << r.err;
+  }
+
+  ExpectOneLineError("--config " + config + " alerts test pager",
+                     "no channel named 'pager' (configured: ops)");
+  EXPECT_EQ(RunCommand(test + "pager").exit_code, 2);
+  // A bad rule is refused at start with one line naming it, by every command that reads them.
+  std::ofstream(dir.path() + "/bad.toml")
+      << "alert-webhook = \"ops: http://127.0.0.1:1/hook secret-env=X\"\n"
+      << "alert-rule = \"btc: price BTC over 100000\"\n";
+  ExpectOneLineError("--config " + dir.path() + "/bad.toml alerts test ops",
+                     "alert-rule btc: expected 'above' or 'below' after the coin, not 'over'");
+  // Rules split by another option: the parser would keep the first and drop the second without a
+  // word, so the file is refused, naming the line. Together, or in one array, both are read.
+  std::ofstream(dir.path() + "/split.toml")
+      << "alert-rule = \"btc: price BTC above 100000\"\n"
+      << "alert-webhook = \"ops: http://127.0.0.1:1/hook secret-env=X\"\n"
+      << "# a comment\n"
+      << "alert-rule = \"eth: price ETH above 100000\"\n";
+  ExpectOneLineError("--config " + dir.path() + "/split.toml alerts test ops",
+                     "split.toml line 4: alert-rule is set again after other options (first at "
+                     "line 1)");
+  std::ofstream(dir.path() + "/together.toml")
+      << "alert-rule = \"btc: price BTC above 100000\"\n"
+      << "\n# a comment\n"
+      << "alert-rule = \"eth: price ETH above 100000 channels=pager\"\n"
+      << "alert-webhook = \"ops: http://127.0.0.1:1/hook secret-env=X\"\n";
+  // Both rules were read: the second one's unknown channel is what is refused.
+  ExpectOneLineError("--config " + dir.path() + "/together.toml alerts test ops",
+                     "alert-rule eth: channel 'pager' is not configured");
+  auto fetch = RunCommand("CMC_API_KEY=k " + kBinary + " --config " + dir.path() +
+                          "/bad.toml --database-url postgresql://u@127.0.0.1:1/x fetch");
+  EXPECT_EQ(fetch.exit_code, 2);
+  EXPECT_NE(fetch.err.find("alert-rule btc"), std::string::npos) << fetch.err;
 }
 
 }  // namespace

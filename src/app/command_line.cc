@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <map>
 
 #include "pipeline/retention.h"
 
@@ -240,6 +243,17 @@ void AddSimOptions(CLI::App& sim, Invocation& invocation) {
       ->envname("COINLAKE_SIM_FAULTS");
 }
 
+void AddAlertsOptions(CLI::App& alerts, Invocation& invocation) {
+  alerts.require_subcommand(1);
+  alerts.fallthrough();
+  CLI::App* test = alerts.add_subcommand(
+      "test",
+      "send a test notification through CHANNEL (an alert-webhook) and print the "
+      "receiver's answer; exit 1 unless it answers 2xx");
+  test->add_option("CHANNEL", invocation.alerts_channel, "the channel's name")->required();
+  test->fallthrough();
+}
+
 }  // namespace
 
 const std::vector<Command>& Commands() {
@@ -277,6 +291,9 @@ const std::vector<Command>& Commands() {
        [](Invocation& i) { return Backfill(i.global, i.fetch, i.backfill, i.stop); }},
       {"plan", "credits, calls, storage and AWS cost per month (or of a backfill)", true, false,
        AddPlanOptions, [](Invocation& i) { return Plan(i.global, i.fetch, i.backfill); }},
+      {"alerts", "alerts (docs/alerts.md): `alerts test CHANNEL` sends a test notification", true,
+       false, AddAlertsOptions,
+       [](Invocation& i) { return AlertsTest(i.global, i.alerts_channel); }},
       {"serve", "dashboard and JSON API, port 8501 by default", false, false, AddServeOptions,
        [](Invocation& i) { return Serve(i.global, i.serve, i.stop); }},
       {"sim", "a CoinMarketCap-compatible API server with a simulated market and injectable faults",
@@ -306,6 +323,16 @@ void AddGlobalOptions(CLI::App& cli, GlobalOptions& global) {
       ->envname("COINLAKE_QUOTES_RETENTION_DAYS")
       ->check(kRetentionDays)
       ->capture_default_str();
+  // Repeatable, one rule or channel each; in the configuration file, one line each
+  // (docs/alerts.md). No environment variable: a rule is a sentence, not a value.
+  cli.add_option("--alert-rule", global.alert_rules,
+                 "an alert rule, e.g. 'btc-100k: price BTC above 100000 USD cooldown=1h' "
+                 "(repeatable; docs/alerts.md)")
+      ->take_all();
+  cli.add_option("--alert-webhook", global.alert_webhooks,
+                 "an alert channel, e.g. 'ops: https://host/hook secret-env=OPS_SECRET' "
+                 "(repeatable; docs/alerts.md)")
+      ->take_all();
   cli.add_flag("--database-iam-auth", global.database_iam_auth,
                "sign in to the database with RDS IAM tokens (AWS credential chain; the URL "
                "needs sslmode=verify-full)")
@@ -326,6 +353,55 @@ std::string DescribeParseError(const CLI::ParseError& e) {
                        where);
   }
   return what;
+}
+
+Status CheckRepeatedOptionsAdjacent(const std::string& path,
+                                    const std::vector<std::string>& options) {
+  std::ifstream in(path);
+  if (!in) return Status::Ok();
+  auto trim = [](std::string text) {
+    size_t start = text.find_first_not_of(" \t\r");
+    size_t end = text.find_last_not_of(" \t\r");
+    return start == std::string::npos ? std::string() : text.substr(start, end - start + 1);
+  };
+  std::map<std::string, int> seen;  // option -> line of its first run
+  std::string last, section;
+  bool in_array = false;
+  int number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++number;
+    line = trim(line);
+    if (in_array) {  // the rest of a multi-line [ ... ] value
+      in_array = line.empty() || line.back() != ']';
+      continue;
+    }
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    if (line[0] == '[') {
+      section = line;
+      last.clear();
+      continue;
+    }
+    size_t eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    std::string key = trim(line.substr(0, eq));
+    if (key.size() >= 2 && key.front() == '"' && key.back() == '"')
+      key = key.substr(1, key.size() - 2);
+    std::string value = trim(line.substr(eq + 1));
+    in_array = !value.empty() && value[0] == '[' && value.back() != ']';
+    bool watched =
+        section.empty() && std::find(options.begin(), options.end(), key) != options.end();
+    if (watched) {
+      auto [first, fresh] = seen.try_emplace(key, number);
+      if (!fresh && last != key) {
+        return InvalidArgumentError(fmt::format(
+            "{} line {}: {} is set again after other options (first at line {}); the parser "
+            "would silently drop it: keep every {} line together, or use one array",
+            path, number, key, first->second, key));
+      }
+    }
+    last = key;
+  }
+  return Status::Ok();
 }
 
 }  // namespace coinlake::app

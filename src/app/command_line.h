@@ -30,6 +30,7 @@ struct Invocation {
   dashboard::ServeOptions serve;
   cmc::SimOptions sim;
   std::string inspect_file;
+  std::string alerts_channel;  // `alerts test CHANNEL`
   StopSignal stop;
   ReloadSignal reload;
   // For `run`: parses the command line and the --config file again into this Invocation.
@@ -55,5 +56,13 @@ void AddGlobalOptions(CLI::App& cli, GlobalOptions& global);
 
 // CLI11's words for an unknown key of the configuration file, made to say which key.
 std::string DescribeParseError(const CLI::ParseError& e);
+
+// The configuration file's parser (CLI11 2.1) takes the values of a repeated option from its
+// first run of adjacent lines only and drops later lines of it without a word; an alert rule
+// lost that way would never fire. INVALID_ARGUMENT naming the line when `path` has a line of one
+// of `options` (at the top of the file) after another option's line that followed an earlier
+// one. A file that cannot be read is the parser's to report: OK.
+Status CheckRepeatedOptionsAdjacent(const std::string& path,
+                                    const std::vector<std::string>& options);
 
 }  // namespace coinlake::app

@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "alerts/rules.h"
+#include "alerts/webhook.h"
 #include "aws/rds_auth_token.h"
 #include "cmc/inspect.h"
 #include "cmc/parser.h"
@@ -136,6 +138,9 @@ StatusOr<pipeline::FetchOptions> MakeFetchOptions(const GlobalOptions& global,
     return InvalidArgumentError("no CoinMarketCap API key: set CMC_API_KEY or CMC_API_KEY_FILE");
   }
   RETURN_IF_ERROR(ApplyEndpointFlags(flags, options));
+  ASSIGN_OR_RETURN(alerts::AlertConfig alerts,
+                   alerts::ParseAlertConfig(global.alert_rules, global.alert_webhooks));
+  if (!alerts.empty()) options.alerts = std::make_shared<const alerts::AlertConfig>(alerts);
   return options;
 }
 
@@ -164,6 +169,34 @@ Status Run(const GlobalOptions& global, const FetchFlags& flags, const RunFlags&
     RETURN_IF_ERROR(reparse());
     return options();
   });
+}
+
+Status AlertsTest(const GlobalOptions& global, const std::string& name) {
+  ASSIGN_OR_RETURN(alerts::AlertConfig config,
+                   alerts::ParseAlertConfig(global.alert_rules, global.alert_webhooks));
+  const alerts::WebhookChannel* channel = nullptr;
+  std::string names;
+  for (const alerts::WebhookChannel& c : config.channels) {
+    if (c.name == name) channel = &c;
+    names += (names.empty() ? "" : ", ") + c.name;
+  }
+  if (channel == nullptr) {
+    return InvalidArgumentError(fmt::format("no channel named '{}' (configured: {})", name,
+                                            names.empty() ? "none" : names));
+  }
+  ASSIGN_OR_RETURN(std::string secret, alerts::ReadChannelSecret(*channel));
+  alerts::TestNotification test = alerts::MakeTestNotification(name, SystemNow());
+  ASSIGN_OR_RETURN(alerts::WebhookAnswer answer,
+                   alerts::PostWebhook(*channel, secret, test.body, test.idempotency_key));
+  // The receiver's own words, on one line: what a person checking the channel wants to see.
+  std::string said = log::Redact(answer.body);
+  std::replace(said.begin(), said.end(), '\n', ' ');
+  std::cout << fmt::format("channel {}: HTTP {} {}", name, answer.http_status, said) << std::endl;
+  if (!answer.ok()) {
+    return UnavailableError(
+        fmt::format("channel {} answered HTTP {}: not delivered", name, answer.http_status));
+  }
+  return Status::Ok();
 }
 
 namespace {

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "cmc/sim.h"
 #include "common/reload_signal.h"
@@ -24,6 +25,10 @@ struct GlobalOptions {
   // "Retention"); 0 keeps them forever. Off by default: the dashboard still charts history from
   // quotes, and a drop is undone only by reprocessing from the lake.
   int quotes_retention_days = 0;
+  // Alert rules and webhook channels, one line each (docs/alerts.md): `fetch` and `run`
+  // evaluate the rules on each live snapshot they load, `run` delivers, `alerts test` sends.
+  std::vector<std::string> alert_rules;
+  std::vector<std::string> alert_webhooks;
 };
 
 struct FetchFlags {
@@ -121,6 +126,9 @@ Status Backfill(const GlobalOptions& global, const FetchFlags& flags, const Back
                 StopSignal& stop);
 // `options` as parsed; the database URL comes from `global`.
 Status Serve(const GlobalOptions& global, dashboard::ServeOptions options, StopSignal& stop);
+// `alerts test CHANNEL`: sends a test notification through the channel's own code and prints
+// the receiver's answer on stdout; a transport failure or a non-2xx answer is an error (exit 1).
+Status AlertsTest(const GlobalOptions& global, const std::string& channel);
 // `options.faults` may be "@FILE": the faults are read from FILE.
 Status Sim(cmc::SimOptions options, StopSignal& stop);
 

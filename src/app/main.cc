@@ -107,6 +107,19 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "coinlake: %s (see coinlake --help)\n", what.c_str());
     return 2;
   }
+  // Every option read from the file that the parser would drop is an error, not a surprise.
+  auto check_config = [&]() -> Status {
+    std::string file;  // the --config file, or $COINLAKE_CONFIG's; empty: none
+    if (const CLI::Option* config = cli.get_config_ptr(); config != nullptr) {
+      file = config->count() > 0 ? config->as<std::string>() : (config_env ? config_env : "");
+    }
+    if (file.empty()) return Status::Ok();
+    return coinlake::app::CheckRepeatedOptionsAdjacent(file, {"alert-rule", "alert-webhook"});
+  };
+  if (Status adjacent = check_config(); !adjacent.ok()) {
+    std::fprintf(stderr, "coinlake: %s\n", std::string(adjacent.message()).c_str());
+    return 2;
+  }
   const Command* chosen = nullptr;
   for (const Command& command : coinlake::app::Commands()) {
     if (cli.got_subcommand(command.name)) chosen = &command;
@@ -132,6 +145,7 @@ int main(int argc, char** argv) {
       return coinlake::InvalidArgumentError("configuration: " +
                                             coinlake::app::DescribeParseError(e));
     }
+    RETURN_IF_ERROR(check_config());
     return ConfigureLogging(invocation.global.log_level, chosen->data_on_stdout);
   };
 

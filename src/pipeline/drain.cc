@@ -3,6 +3,7 @@
 // loses nothing (docs/architecture.md walks one snapshot through).
 #include <fmt/format.h>
 
+#include "alerts/outbox.h"
 #include "common/backoff.h"
 #include "common/crash_point.h"
 #include "common/log.h"
@@ -94,6 +95,9 @@ Status Pipeline::DrainSpool(CycleReport& report) {
       auto t0 = std::chrono::steady_clock::now();
       ASSIGN_OR_RETURN(warehouse::Connection * db, Database());
       warehouse::Loader loader(*db);
+      // Live snapshots only: history (backfill, audit --fill) is the past, not news.
+      loader.SetInTransaction(alerts::MarketAlertsHook(
+          options_.alerts, {std::string(lake::kListingsLatest), std::string(lake::kQuotesLatest)}));
       auto loaded = LoadRawObject(*db, loader, written, data);
       report.stages.load += MillisecondsSince(t0);
       if (loaded.status().code() == StatusCode::kDataLoss) {

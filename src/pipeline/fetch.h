@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "alerts/rules.h"
 #include "cmc/classify.h"
 #include "cmc/client.h"
 #include "cmc/credit_governor.h"
@@ -48,6 +49,9 @@ struct FetchOptions {
   Clock clock = SystemNow;
   // One entry per endpoint, filled from the options by commands.cc.
   std::vector<EndpointSchedule> schedule = {{"listings_latest", std::chrono::seconds(300)}};
+  // Alert rules and channels (docs/alerts.md); null or empty: none. The market rules are
+  // evaluated in the load transaction of each live snapshot the drain loads; `run` delivers.
+  std::shared_ptr<const alerts::AlertConfig> alerts;
 };
 
 // The endpoints `schedule` turns on (interval > 0), in schedule order.

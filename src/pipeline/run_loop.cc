@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "alerts/sender.h"
 #include "cmc/parser.h"
 #include "common/log.h"
 #include "pipeline/compact_schedule.h"
@@ -23,6 +24,17 @@ nlohmann::json ScheduleJson(const FetchOptions& options) {
   return out;
 }
 
+// The outbox sender of a configuration, not started; null when it has no channel.
+StatusOr<std::unique_ptr<alerts::OutboxSender>> MakeSender(const FetchOptions& options) {
+  if (!options.alerts || options.alerts->channels.empty()) {
+    return std::unique_ptr<alerts::OutboxSender>();
+  }
+  alerts::SenderOptions sender;
+  sender.database_url = options.database_url;
+  sender.channels = options.alerts->channels;
+  return alerts::OutboxSender::Make(std::move(sender));
+}
+
 std::string HostName() {
   char name[256] = {};
   if (gethostname(name, sizeof(name) - 1) != 0) return "unknown";
@@ -33,11 +45,12 @@ std::string HostName() {
 class Loop {
  public:
   Loop(const RunOptions& options, StopSignal& stop, std::unique_ptr<RunLock> lock,
-       std::unique_ptr<Pipeline> pipeline)
+       std::unique_ptr<Pipeline> pipeline, std::unique_ptr<alerts::OutboxSender> sender)
       : options_(options),
         stop_(stop),
         lock_(std::move(lock)),
         pipeline_(std::move(pipeline)),
+        sender_(std::move(sender)),
         scheduler_(options.fetch.schedule, options.fetch.clock()),
         compaction_(
             std::make_unique<CompactSchedule>(options.fetch.lake_url, options.fetch.clock, stop)),
@@ -52,6 +65,8 @@ class Loop {
   }
 
   Status Run(ReloadSignal& reload_signal, const ReloadFunction& reload) {
+    // Beside the loop, on its own thread and connection: a slow receiver never delays a cycle.
+    if (sender_) sender_->Start();
     Publish("running");
     while (!stop_.stopped()) {
       if (reload_signal.Take()) Reload(reload);
@@ -68,6 +83,7 @@ class Loop {
       RunOneCycle(now);
       LogHeartbeat(options_.fetch.clock());
     }
+    if (sender_) sender_->Stop();
     Publish("stopped");
     log::Info("run stopped",
               {{"cycles", health_.cycles}, {"failed_cycles", health_.failed_cycles}});
@@ -96,6 +112,8 @@ class Loop {
     TimePoint started = options_.fetch.clock();
     health_.lag_seconds = std::chrono::duration<double>(started - scheduler_.last_slot()).count();
     auto result = pipeline_->RunCycle("run", due);
+    // The cycle's loads committed their notifications: no need to wait for the sender's poll.
+    if (sender_) sender_->Wake();
     TimePoint finished = options_.fetch.clock();
     const CycleReport& report = pipeline_->last_report();
     health_.Record(report, report.outcome.empty() ? "failed" : report.outcome, started, finished);
@@ -158,6 +176,16 @@ class Loop {
         fresh = made.status();
       }
     }
+    std::unique_ptr<alerts::OutboxSender> sender;
+    if (fresh.ok()) {
+      // Secrets are read here: a channel whose secret went missing keeps the running one.
+      auto made = MakeSender(fresh->fetch);
+      if (made.ok()) {
+        sender = std::move(made).value();
+      } else {
+        fresh = made.status();
+      }
+    }
     if (!fresh.ok()) {
       log::Error("configuration not reloaded: keeping the running one",
                  {{"error", fresh.status().ToString()}});
@@ -171,6 +199,10 @@ class Loop {
     }
     options_ = std::move(fresh).value();
     pipeline_ = std::move(pipeline);
+    // The old sender ends before the new one starts: two would send the same row twice.
+    if (sender_) sender_->Stop();
+    sender_ = std::move(sender);
+    if (sender_) sender_->Start();
     scheduler_.Replace(options_.fetch.schedule, options_.fetch.clock());
     health_.next_cycle = scheduler_.NextTick();
     health_.listings_interval_seconds = ListingsIntervalSeconds(options_.fetch);
@@ -183,6 +215,7 @@ class Loop {
   StopSignal& stop_;
   std::unique_ptr<RunLock> lock_;
   std::unique_ptr<Pipeline> pipeline_;
+  std::unique_ptr<alerts::OutboxSender> sender_;  // null: no channel
   Scheduler scheduler_;
   TimePoint heartbeat_logged_{};
   std::unique_ptr<CompactSchedule> compaction_;
@@ -196,11 +229,12 @@ Status RunLoop(const RunOptions& options, StopSignal& stop, ReloadSignal& reload
                const ReloadFunction& reload) {
   ASSIGN_OR_RETURN(auto lock, RunLock::Acquire(options.fetch.database_url));
   ASSIGN_OR_RETURN(auto pipeline, Pipeline::Make(options.fetch, stop));
+  ASSIGN_OR_RETURN(auto sender, MakeSender(options.fetch));
   log::Info("run started", {{"schedule", ScheduleJson(options.fetch)},
                             {"lake", options.fetch.lake_url},
                             {"cmc", options.fetch.cmc.base_url},
                             {"metrics_textfile", options.metrics_textfile}});
-  Loop loop(options, stop, std::move(lock), std::move(pipeline));
+  Loop loop(options, stop, std::move(lock), std::move(pipeline), std::move(sender));
   return loop.Run(reload_signal, reload);
 }
 

@@ -8,6 +8,9 @@
 //   retention (retention_schedule.h), the heartbeat row, the Prometheus textfile (if
 //   configured), and memory handed back to the system (malloc_trim), so the steady state stays
 //   small.
+// - With alert channels configured, an outbox sender thread (alerts/sender.h) delivers the
+//   notifications the loads record, beside the loop; it stops with the loop, and a reload
+//   replaces it (the old one stopped first).
 // - A reload request (SIGHUP) is taken between cycles: `reload` re-reads the configuration; if it
 //   fails, or the new configuration does not open, the running one is kept and the error logged.
 // - Returns OK once `stop` fires (after the cycle in flight).

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -15,9 +16,12 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <mutex>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
+#include "alerts/webhook.h"
 #include "cmc/sim.h"
 #include "pipeline/fetch.h"
 #include "pipeline/reprocess.h"
@@ -107,8 +111,9 @@ class RunLoopTest : public ::testing::Test {
   }
   void TearDown() override { sim_->Stop(); }
 
-  void WriteConfig(const std::string& run_section) {
-    std::ofstream(config_) << "lake-url = \"" << dir_.path() << "/lake\"\n"
+  // `top`: global options (alert rules and channels).
+  void WriteConfig(const std::string& run_section, const std::string& top = "") {
+    std::ofstream(config_) << top << "lake-url = \"" << dir_.path() << "/lake\"\n"
                            << "spool-dir = \"" << dir_.path() << "/spool\"\n"
                            << "[run]\n"
                            << "cmc-url = \"" << sim_->base_url() << "\"\n"
@@ -194,6 +199,137 @@ TEST_F(RunLoopTest, OneRunPerDatabaseHeartbeatMetricsReloadAndStop) {
   EXPECT_EQ(db_.Scalar("SELECT state FROM pipeline_heartbeat"), "stopped");
   auto conn = db_.Connect();
   EXPECT_EQ(conn->Query("SELECT pg_try_advisory_lock(7165061455155391333)")->text(0, 0), "t");
+}
+
+// A market rule end to end: the first `run` records the notification with its snapshot but cannot
+// deliver it (the receiver is down) and is killed with SIGKILL; the receiver comes up, and the
+// next `run` delivers it, once, signed, although its own first cycle sees the rule still firing.
+TEST_F(RunLoopTest, AnAlertRecordedBeforeKillNineIsDeliveredOnceByTheNextRun) {
+  int port = 0;
+  {
+    httplib::Server probe;  // a free port on loopback, closed again
+    port = probe.bind_to_any_port("127.0.0.1");
+  }
+  ASSERT_GT(port, 0);
+  const std::string secret = "run-test-hook-secret";
+  setenv("COINLAKE_RUN_TEST_HOOK_SECRET", secret.c_str(), 1);
+  WriteConfig("limit = 200\n", "alert-webhook = \"ops: http://127.0.0.1:" + std::to_string(port) +
+                                   "/hook secret-env=COINLAKE_RUN_TEST_HOOK_SECRET timeout=2s\"\n"
+                                   "alert-rule = \"btc-any: price BTC above 0.0001 cooldown=0\"\n");
+  {
+    RunProcess first(Args(), dir_.path(), "first");
+    ASSERT_TRUE(Eventually([&] {
+      return db_.Scalar("SELECT count(*) FROM alert_outbox WHERE attempts >= 1") == "1";
+    })) << first.out()
+        << first.err();
+    EXPECT_EQ(db_.Scalar("SELECT count(*) FROM lake_objects WHERE endpoint = 'listings_latest'"),
+              "1");
+    EXPECT_EQ(db_.Scalar("SELECT delivered_at IS NULL FROM alert_outbox"), "t");
+    first.Signal(SIGKILL);
+    EXPECT_EQ(first.Wait(30s), 128 + SIGKILL);
+  }
+
+  httplib::Server receiver;
+  std::mutex mu;
+  std::vector<httplib::Request> got;
+  receiver.Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu);
+    got.push_back(req);
+    res.set_content("{}", "application/json");
+  });
+  ASSERT_TRUE(receiver.bind_to_port("127.0.0.1", port));
+  std::thread serving([&] { receiver.listen_after_bind(); });
+  auto stop_receiver = [&] {
+    if (!serving.joinable()) return;
+    receiver.stop();
+    serving.join();
+  };
+  struct AtExit {
+    std::function<void()> f;
+    ~AtExit() { f(); }
+  } at_exit{stop_receiver};
+
+  RunProcess second(Args(), dir_.path(), "second");
+  EXPECT_TRUE(Eventually([&] {
+    return db_.Scalar("SELECT count(*) FROM alert_outbox WHERE delivered_at IS NOT NULL") == "1" &&
+           db_.Scalar("SELECT count(*) FROM lake_objects WHERE endpoint = 'listings_latest'") ==
+               "2";
+  })) << second.out()
+      << second.err();
+  std::this_thread::sleep_for(1500ms);  // several polls of the sender: nothing more goes out
+  second.Signal(SIGTERM);
+  EXPECT_EQ(second.Wait(60s), 0) << second.err();
+  stop_receiver();
+
+  EXPECT_EQ(db_.Scalar("SELECT count(*) FROM alert_outbox"), "1") << "still firing: no repeat";
+  std::lock_guard lock(mu);
+  ASSERT_EQ(got.size(), 1u);
+  auto body = nlohmann::json::parse(got[0].body);
+  EXPECT_EQ(body["rule"], "btc-any");
+  EXPECT_EQ(body["event"], "firing");
+  EXPECT_EQ(body["subject"]["cmc_id"], 1);
+  EXPECT_EQ(got[0].get_header_value("Idempotency-Key"), body["idempotency_key"]);
+  EXPECT_EQ(got[0].get_header_value("X-Coinlake-Signature"),
+            "sha256=" + alerts::SignatureOf(secret, got[0].body));
+  EXPECT_EQ(second.out().find(secret), std::string::npos);
+}
+
+// Alert rules and channels reload with the rest on SIGHUP: a channel whose secret cannot be read
+// keeps the running configuration (and its sender); a new rule is evaluated from the next cycle
+// and delivered by the new sender.
+TEST_F(RunLoopTest, AlertRulesReloadOnSighupOrTheRunningOnesAreKept) {
+  httplib::Server receiver;
+  std::mutex mu;
+  std::vector<std::string> rules;
+  receiver.Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu);
+    rules.push_back(nlohmann::json::parse(req.body)["rule"]);
+    res.set_content("{}", "application/json");
+  });
+  int port = receiver.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread serving([&] { receiver.listen_after_bind(); });
+  struct AtExit {
+    httplib::Server& server;
+    std::thread& thread;
+    ~AtExit() {
+      server.stop();
+      thread.join();
+    }
+  } at_exit{receiver, serving};
+  setenv("COINLAKE_RUN_TEST_HOOK_SECRET", "reload-test-secret", 1);
+  auto config = [&](const std::string& secret, const std::string& extra_rule) {
+    WriteConfig("limit = 200\nlistings-interval = 10\n",
+                "alert-webhook = \"ops: http://127.0.0.1:" + std::to_string(port) + "/hook " +
+                    secret + "\"\n" + "alert-rule = [\"btc-any: price BTC above 0.0001\"" +
+                    extra_rule + "]\n");
+  };
+  config("secret-env=COINLAKE_RUN_TEST_HOOK_SECRET", "");
+  RunProcess run(Args(), dir_.path(), "run");
+  ASSERT_TRUE(Eventually([&] {
+    return db_.Scalar("SELECT count(*) FROM alert_outbox WHERE delivered_at IS NOT NULL") == "1";
+  })) << run.out()
+      << run.err();
+
+  config("secret-file=" + dir_.path() + "/no-such.secret", ", \"eth-any: price ETH above 0.0001\"");
+  run.Signal(SIGHUP);
+  ASSERT_TRUE(Eventually([&] {
+    return run.out().find("configuration not reloaded") != std::string::npos;
+  })) << run.out();
+  EXPECT_NE(run.out().find("no-such.secret"), std::string::npos);
+
+  config("secret-env=COINLAKE_RUN_TEST_HOOK_SECRET", ", \"eth-any: price ETH above 0.0001\"");
+  run.Signal(SIGHUP);
+  ASSERT_TRUE(Eventually([&] {
+    return db_.Scalar(
+               "SELECT count(*) FROM alert_outbox WHERE rule = 'eth-any' AND "
+               "delivered_at IS NOT NULL") == "1";
+  })) << run.out()
+      << run.err();
+  run.Signal(SIGTERM);
+  EXPECT_EQ(run.Wait(60s), 0) << run.err();
+  std::lock_guard lock(mu);
+  EXPECT_EQ(rules, (std::vector<std::string>{"btc-any", "eth-any"}));
 }
 
 // The lake holds two closed days nobody compacted: `run` compacts them between its cycles (both

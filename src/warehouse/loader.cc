@@ -471,6 +471,13 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
     RETURN_IF_ERROR(db_.Execute(fmt::format(kUpsertAssets, "", "staging_assets")));
     RETURN_IF_ERROR(db_.Execute(fmt::format(kUpsertAssetNames, "", "staging_asset_names")));
   }
+  if (in_transaction_) {
+    // In key order, which is time order within an endpoint: state carried from one snapshot to
+    // the next (alert_state) sees them as they happened.
+    for (const auto& [key, i] : index) {
+      RETURN_IF_ERROR(in_transaction_(db_, items[i].object, *items[i].payload));
+    }
+  }
   RETURN_IF_ERROR(transaction.Commit());
   for (const auto& [key, i] : index) {
     results[i].carried = static_cast<int64_t>(items[i].payload->rows.size()) - results[i].rows;

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -65,6 +66,15 @@ class Loader {
   };
   StatusOr<std::vector<LoadResult>> LoadQuotesBatch(const std::vector<BatchItem>& items);
 
+  // Work that must commit with a loaded object or not at all (alerts/outbox.h records the
+  // notifications a live snapshot causes this way): called inside the load transaction, on
+  // `db`, once for each object newly loaded (never for one the ledger had), after its rows and
+  // before the commit. An error rolls the whole load back. None is set by default, and then the
+  // load runs no statement for it.
+  using InTransaction = std::function<Status(Connection& db, const LakeObjectRef& object,
+                                             const cmc::QuotesPayload& payload)>;
+  void SetInTransaction(InTransaction hook) { in_transaction_ = std::move(hook); }
+
  private:
   Status PrepareStaging();
   // Inserts the staged quotes (ON CONFLICT DO NOTHING); returns rows inserted per lake key.
@@ -72,6 +82,7 @@ class Loader {
   Connection& db_;
   Candles candles_;
   bool staging_ready_ = false;
+  InTransaction in_transaction_;
 };
 
 // Recomputes the hourly and daily candles of every hour in `candles_pending` (left there by

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Secret hygiene (ctest, label integration). With a recognisable CMC API key, AWS secret,
-# database password and dashboard token configured, runs sim, migrate, fetch, run (3 cycles),
-# serve, and failures: a wrong API key (the sim answers 401/1001), a fetch beside the running
-# `run` (refused: the run lock), a wrong AWS secret (the fake
-# S3 answers SignatureDoesNotMatch), a database URL whose role does not exist, and a database
+# database password, dashboard token and alert webhook secrets configured, runs sim, migrate,
+# fetch, run (3 cycles, with an alert rule), serve, `alerts test`, and failures: an alert
+# receiver that is down, a wrong API key (the sim answers 401/1001), a fetch beside the running
+# `run` (refused: the run lock), a wrong AWS secret (the fake S3 answers SignatureDoesNotMatch),
+# a database URL whose role does not exist, and a database
 # that refuses connections. Then searches every log line (stdout and stderr of each process),
 # every lake object (raw, quarantine, meta, curated; file and S3 lakes, gzip decoded), the spool
 # folders (also while an outage kept objects there), a pg_dump of the database, the dashboard's
@@ -39,7 +40,10 @@ AWS_SECRET="coinlake-test-secret-0123456789"  # the fake S3's one valid secret f
 WRONG_AWS_SECRET="SECRETAWSWRONG-$(rand)"
 DB_PASSWORD="SECRETDBPASSWORD-$(rand)"
 DASH_TOKEN="SECRETDASHTOKEN-$(rand)"
-SECRETS=("$CMC_KEY" "$WRONG_CMC_KEY" "$AWS_SECRET" "$WRONG_AWS_SECRET" "$DB_PASSWORD" "$DASH_TOKEN")
+HOOK_SECRET="SECRETHOOKENV-$(rand)"       # an alert webhook's HMAC secret, from the environment
+HOOK_FILE_SECRET="SECRETHOOKFILE-$(rand)" # ... and one from a file (`alerts test`)
+SECRETS=("$CMC_KEY" "$WRONG_CMC_KEY" "$AWS_SECRET" "$WRONG_AWS_SECRET" "$DB_PASSWORD" "$DASH_TOKEN"
+  "$HOOK_SECRET" "$HOOK_FILE_SECRET")
 
 psql -q "$COINLAKE_TEST_DATABASE_URL" -c "CREATE DATABASE $DB" >/dev/null
 # The S3 lake gets a database of its own: one ledger per lake (the same second's snapshot differs
@@ -92,7 +96,11 @@ cl fetch fetch || fail "fetch failed: $(tail -3 "$WORK/logs/fetch.out")"
 CMC_API_KEY="$WRONG_CMC_KEY" cl bad_key fetch && fail "a fetch with a wrong API key succeeded"
 grep -q '1001' "$WORK/logs/bad_key.out" || fail "the wrong-key fetch did not report 1001: $(tail -3 "$WORK/logs/bad_key.out")"
 
-COINLAKE_INTERVAL=10 "$COINLAKE" run >"$WORK/logs/run.out" 2>"$WORK/logs/run.err" &
+# An alert rule that fires on the first cycle, to a webhook nobody answers: the sender's retries
+# log errors and write last_error, and the outbox keeps the signed bodies.
+COINLAKE_HOOK_SECRET="$HOOK_SECRET" COINLAKE_INTERVAL=10 "$COINLAKE" run \
+  --alert-webhook "ops: http://127.0.0.1:1/hook secret-env=COINLAKE_HOOK_SECRET" \
+  --alert-rule "btc-any: price BTC above 0.0001" >"$WORK/logs/run.out" 2>"$WORK/logs/run.err" &
 PIDS+=($!); run_pid=$!
 save_cmdline run "$run_pid"
 
@@ -110,6 +118,13 @@ for _ in $(seq 1 100); do
 done
 cl locked fetch && fail "a fetch beside a running run succeeded"
 grep -q "run lock" "$WORK/logs/locked.err" || fail "the refused fetch did not name the run lock: $(cat "$WORK/logs/locked.err")"
+
+# `alerts test` with the secret in a file, to a receiver that is down.
+printf '%s\n' "$HOOK_FILE_SECRET" >"$WORK/hook.secret"
+cl alerts_test --alert-webhook "ops: http://127.0.0.1:1/hook secret-file=$WORK/hook.secret" \
+  alerts test ops && fail "alerts test to a closed port succeeded"
+grep -q "Couldn't connect" "$WORK/logs/alerts_test.err" ||
+  fail "alerts test did not report the refused connection: $(cat "$WORK/logs/alerts_test.err")"
 
 # A wrong AWS secret: the fake S3 refuses the signature; the response waits in the spool.
 s3_bucket="secrets$(rand)"
@@ -163,6 +178,8 @@ rows=$(psql -qtA "$DB_URL" -c "SELECT count(*) FROM quotes")
 [ "$rows" -gt 0 ] || fail "nothing was loaded"
 psql -qtA "$DB_URL" -c "SELECT count(*) FROM runs WHERE outcome = 'failed'" | grep -qv '^0$' ||
   fail "no failed run was recorded"
+psql -qtA "$DB_URL" -c "SELECT count(*) FROM alert_outbox WHERE attempts >= 1 AND last_error IS NOT NULL" |
+  grep -qv '^0$' || fail "the alert sender made no attempt"
 
 mkdir -p "$WORK/s3"
 aws --endpoint-url "$COINLAKE_TEST_S3_ENDPOINT" s3 cp --recursive --only-show-errors \

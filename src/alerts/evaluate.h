@@ -1,0 +1,59 @@
+// Market rules over one snapshot: a pure function of the rules, what each rule last notified
+// (alert_state) and the snapshot's rows, giving the notifications to record. No database, no
+// clock: time is the snapshot's own (status.timestamp), so evaluating the same snapshot on the
+// same state always gives the same answer (docs/alerts.md, "When a rule fires").
+//
+// For each rule, the coin's value v in the snapshot (a rule whose coin or value is missing says
+// nothing) and the rule's level L, hysteresis h:
+//   holds:     above: v > L          below: v < L
+//   resolved:  above: v <= L - h     below: v >= L + h
+// Not firing and holds: fires, unless the last firing notification is less than the cooldown
+// ago (then it stays quiet, and fires on a later snapshot where it still holds once the
+// cooldown is over). Firing and resolved: resolves (always notified, so a receiver never
+// believes a resolved alert is still firing). The first snapshot a rule sees counts: a rule
+// whose condition already holds fires on it.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "alerts/rules.h"
+#include "cmc/types.h"
+#include "common/time_util.h"
+
+namespace coinlake::alerts {
+
+// One row of alert_state: what the rule last notified about the subject.
+struct AlertState {
+  bool firing = false;
+  TimePoint since{};                       // the snapshot time of the last notification
+  std::optional<TimePoint> last_notified;  // the snapshot time of the last firing one
+};
+
+// (rule name, subject) -> state; a pair absent has never fired.
+using AlertStates = std::map<std::pair<std::string, std::string>, AlertState>;
+
+enum class Event { kFiring, kResolved };
+std::string_view EventName(Event event);
+
+struct Transition {
+  const MarketRule* rule = nullptr;
+  std::string subject;  // the coin's CMC id, as text
+  int64_t cmc_id = 0;
+  std::string symbol;
+  std::string name;
+  Event event = Event::kFiring;
+  double value = 0;  // the value that decided it
+  TimePoint at{};    // the snapshot's time
+  AlertState next;   // the state to store
+};
+
+// The transitions `snapshot` causes, in rule order. `states` is not changed.
+std::vector<Transition> EvaluateMarketRules(const std::vector<MarketRule>& rules,
+                                            const AlertStates& states,
+                                            const cmc::QuotesPayload& snapshot);
+
+}  // namespace coinlake::alerts

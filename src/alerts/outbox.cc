@@ -1,0 +1,139 @@
+#include "alerts/outbox.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "common/log.h"
+
+namespace coinlake::alerts {
+namespace {
+
+// A text[] literal of names made of [A-Za-z0-9_.-] (rules.h checks them), passed as a
+// parameter: the quotes keep PostgreSQL from reading a name as NULL.
+std::string TextArray(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (const std::string& item : items) {
+    if (out.size() > 1) out += ',';
+    out += '"' + item + '"';
+  }
+  return out + "}";
+}
+
+std::string Epoch(TimePoint t) {
+  return std::to_string(
+      std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
+}
+
+}  // namespace
+
+std::string IdempotencyKey(const Transition& t, const std::string& channel) {
+  return fmt::format("{}/{}/{}/{}/{}", t.rule->name, t.subject, EventName(t.event), Epoch(t.at),
+                     channel);
+}
+
+std::string NotificationBody(const Transition& t, const std::string& channel,
+                             const std::string& idempotency_key, const std::string& lake_key) {
+  const MarketRule& rule = *t.rule;
+  nlohmann::json body = {
+      {"idempotency_key", idempotency_key},
+      {"rule", rule.name},
+      {"event", EventName(t.event)},
+      {"time", FormatIso8601(t.at)},
+      {"subject", {{"cmc_id", t.cmc_id}, {"symbol", t.symbol}, {"name", t.name}}},
+      {"condition", rule.text},
+      {"values",
+       {{"metric", MetricName(rule.metric)},
+        {"value", t.value},
+        {"direction", rule.direction == Direction::kAbove ? "above" : "below"},
+        {"level", rule.level},
+        {"hysteresis", rule.hysteresis},
+        {"currency", rule.currency}}},
+      {"snapshot", lake_key},
+      {"channel", channel},
+  };
+  return body.dump();
+}
+
+StatusOr<Recorded> RecordMarketAlerts(warehouse::Connection& db, const AlertConfig& config,
+                                      const warehouse::LakeObjectRef& object,
+                                      const cmc::QuotesPayload& payload,
+                                      const std::vector<std::string>& live_endpoints) {
+  Recorded recorded;
+  if (config.rules.empty()) return recorded;
+  // One evaluator at a time (a `fetch` beside `run`): each reads the state the other committed.
+  // The staleness check runs after the lock, so it sees a newer snapshot committed meanwhile.
+  RETURN_IF_ERROR(db.Execute("SELECT pg_advisory_xact_lock(hashtext('coinlake_alerts'))"));
+  ASSIGN_OR_RETURN(warehouse::Rows newer,
+                   db.Query("SELECT EXISTS (SELECT 1 FROM lake_objects WHERE endpoint = "
+                            "ANY($1::text[]) AND data_ts > $2)",
+                            {TextArray(live_endpoints), FormatIso8601(object.data_ts)}));
+  if (newer.text(0, 0) == "t") {
+    recorded.stale = true;
+    log::Warn("snapshot older than one loaded already: alert rules not evaluated on it",
+              {{"key", object.key}});
+    return recorded;
+  }
+
+  std::vector<std::string> names;
+  for (const MarketRule& rule : config.rules) names.push_back(rule.name);
+  ASSIGN_OR_RETURN(warehouse::Rows rows,
+                   db.Query("SELECT rule, subject, firing, since, last_notified_at "
+                            "FROM alert_state WHERE rule = ANY($1::text[])",
+                            {TextArray(names)}));
+  AlertStates states;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    AlertState& state = states[{rows.text(r, 0), rows.text(r, 1)}];
+    state.firing = rows.text(r, 2) == "t";
+    state.since = rows.time(r, 3).value_or(TimePoint{});
+    state.last_notified = rows.time(r, 4);
+  }
+
+  std::vector<Transition> transitions = EvaluateMarketRules(config.rules, states, payload);
+  for (const Transition& t : transitions) {
+    ++recorded.transitions;
+    RETURN_IF_ERROR(db.Execute(
+        "INSERT INTO alert_state (rule, subject, firing, since, last_notified_at) "
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (rule, subject) DO UPDATE SET "
+        "firing = excluded.firing, since = excluded.since, "
+        "last_notified_at = excluded.last_notified_at",
+        {t.rule->name, t.subject, t.next.firing ? "true" : "false", FormatIso8601(t.next.since),
+         t.next.last_notified ? warehouse::Param(FormatIso8601(*t.next.last_notified))
+                              : warehouse::Param()}));
+    std::vector<std::string> channels = t.rule->channels;
+    if (channels.empty()) {
+      for (const WebhookChannel& channel : config.channels) channels.push_back(channel.name);
+    }
+    for (const std::string& channel : channels) {
+      std::string key = IdempotencyKey(t, channel);
+      ASSIGN_OR_RETURN(warehouse::Rows inserted,
+                       db.Query("INSERT INTO alert_outbox (rule, subject, event, channel, payload, "
+                                "idempotency_key) VALUES ($1, $2, $3, $4, $5::jsonb, $6) "
+                                "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+                                {t.rule->name, t.subject, std::string(EventName(t.event)), channel,
+                                 NotificationBody(t, channel, key, object.key), key}));
+      recorded.notifications += static_cast<int>(inserted.size());
+    }
+    // Before the commit: a load that then fails logs a transition it did not keep.
+    log::Info("alert " + std::string(EventName(t.event)), {{"rule", t.rule->name},
+                                                           {"subject", t.subject},
+                                                           {"symbol", t.symbol},
+                                                           {"value", t.value},
+                                                           {"snapshot", object.key}});
+  }
+  return recorded;
+}
+
+warehouse::Loader::InTransaction MarketAlertsHook(std::shared_ptr<const AlertConfig> config,
+                                                  std::vector<std::string> live_endpoints) {
+  if (!config || config->rules.empty()) return nullptr;
+  return [config = std::move(config), live = std::move(live_endpoints)](
+             warehouse::Connection& db, const warehouse::LakeObjectRef& object,
+             const cmc::QuotesPayload& payload) -> Status {
+    if (std::find(live.begin(), live.end(), object.endpoint) == live.end()) return Status::Ok();
+    return RecordMarketAlerts(db, *config, object, payload, live).status();
+  };
+}
+
+}  // namespace coinlake::alerts

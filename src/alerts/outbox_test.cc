@@ -1,0 +1,197 @@
+// Market rules evaluated in the load transaction, against a real PostgreSQL (scripts/test
+// starts one): a snapshot loaded once notifies once, a replay notifies nothing, and a load that
+// fails leaves no notification behind.
+#include "alerts/outbox.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cmc/parser.h"
+#include "common/bytes.h"
+#include "lake/keys.h"
+#include "tests/status_matchers.h"
+#include "tests/test_support.h"
+
+namespace coinlake::alerts {
+namespace {
+
+using coinlake::testing::ReadFixture;
+using coinlake::testing::TestDatabase;
+using std::chrono::minutes;
+
+const std::vector<std::string> kLive = {std::string(lake::kListingsLatest),
+                                        std::string(lake::kQuotesLatest)};
+
+warehouse::LakeObjectRef RefFor(const cmc::QuotesPayload& payload, std::string_view endpoint) {
+  std::string key = lake::RawBodyKey(endpoint, payload.status.timestamp);
+  return {key, Sha256Hex(key), 100, std::string(endpoint), payload.status.timestamp};
+}
+
+// The fixture's top 100 (BTC at about 96,000 USD), moved to `at` with BTC at `btc`.
+cmc::QuotesPayload Listings(TimePoint at, std::optional<double> btc = std::nullopt) {
+  auto payload =
+      cmc::ParseListings(ReadFixture("listings_latest_v1_top100_duedill_2025-02-08.json"));
+  EXPECT_OK(payload);
+  payload->status.timestamp = at;
+  for (cmc::QuoteRow& row : payload->rows) {
+    row.ts = at;
+    if (row.cmc_id == 1 && btc) row.price = *btc;
+  }
+  return *payload;
+}
+
+std::shared_ptr<const AlertConfig> Config(std::vector<std::string> rules) {
+  auto config = ParseAlertConfig(
+      rules, {"ops: http://127.0.0.1:9/a secret-env=X", "chat: http://127.0.0.1:9/b secret-env=Y"});
+  EXPECT_OK(config);
+  return std::make_shared<const AlertConfig>(*config);
+}
+
+class OutboxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_.Migrate();
+    conn_ = db_.Connect();
+  }
+  // Loads `payload` as `endpoint` with the rules' hook, as the drain does.
+  StatusOr<warehouse::LoadResult> Load(const std::shared_ptr<const AlertConfig>& config,
+                                       const cmc::QuotesPayload& payload,
+                                       std::string_view endpoint = lake::kListingsLatest) {
+    warehouse::Loader loader(*conn_);
+    loader.SetInTransaction(MarketAlertsHook(config, kLive));
+    return loader.LoadQuotes(RefFor(payload, endpoint), payload);
+  }
+  std::string Count(const std::string& table) {
+    return db_.Scalar("SELECT count(*) FROM " + table);
+  }
+
+  TestDatabase db_;
+  std::unique_ptr<warehouse::Connection> conn_;
+  const TimePoint t0_ = std::chrono::sys_days(std::chrono::year(2026) / 12 / 6);
+};
+
+TEST_F(OutboxTest, ASnapshotLoadedOnceNotifiesOnceAndAReplayNotifiesNothing) {
+  auto config =
+      Config({"btc-up: price BTC above 1000 cooldown=0", "btc-moon: price BTC above 10000000",
+              "eth-pager: price ETH above 1 "
+              "channels=ops"});
+  cmc::QuotesPayload snapshot = Listings(t0_);
+  ASSERT_OK_AND_ASSIGN(auto loaded, Load(config, snapshot));
+  EXPECT_FALSE(loaded.already_loaded);
+  // btc-up to both channels, eth-pager to ops only; btc-moon says nothing.
+  EXPECT_EQ(Count("alert_outbox"), "3");
+  EXPECT_EQ(db_.Scalar("SELECT string_agg(rule || '>' || channel, ' ' ORDER BY id) "
+                       "FROM alert_outbox"),
+            "btc-up>ops btc-up>chat eth-pager>ops");
+  EXPECT_EQ(db_.Scalar("SELECT count(*) FROM alert_state WHERE firing"), "2");
+  EXPECT_EQ(db_.Scalar("SELECT since = $$2026-12-06T00:00:00Z$$::timestamptz FROM alert_state "
+                       "WHERE rule = 'btc-up'"),
+            "t");
+
+  // The stored body is the notification: rule, subject, event, values, time, key.
+  auto body = nlohmann::json::parse(
+      db_.Scalar("SELECT payload::text FROM alert_outbox WHERE rule = 'btc-up' AND "
+                 "channel = 'ops'"));
+  EXPECT_EQ(body["rule"], "btc-up");
+  EXPECT_EQ(body["event"], "firing");
+  EXPECT_EQ(body["subject"]["cmc_id"], 1);
+  EXPECT_EQ(body["subject"]["symbol"], "BTC");
+  EXPECT_EQ(body["values"]["level"], 1000);
+  EXPECT_EQ(body["values"]["currency"], "USD");
+  EXPECT_EQ(body["time"], "2026-12-06T00:00:00.000Z");
+  EXPECT_EQ(body["idempotency_key"], "btc-up/1/firing/1796515200/ops");
+  EXPECT_EQ(body["idempotency_key"],
+            db_.Scalar("SELECT idempotency_key FROM alert_outbox WHERE rule = 'btc-up' AND "
+                       "channel = 'ops'"));
+  double btc = 0;
+  for (const cmc::QuoteRow& row : snapshot.rows)
+    if (row.cmc_id == 1) btc = *row.price;
+  EXPECT_EQ(body["values"]["value"].get<double>(), btc);
+
+  // The same object again: the ledger has it, the rules are not even asked.
+  ASSERT_OK_AND_ASSIGN(auto replay, Load(config, snapshot));
+  EXPECT_TRUE(replay.already_loaded);
+  EXPECT_EQ(Count("alert_outbox"), "3");
+
+  // The next snapshot: BTC fell below the level, it resolves, after the firing in id order.
+  ASSERT_OK(Load(config, Listings(t0_ + minutes(5), 900)).status());
+  EXPECT_EQ(db_.Scalar("SELECT string_agg(event, ' ' ORDER BY id) FROM alert_outbox "
+                       "WHERE rule = 'btc-up' AND channel = 'ops'"),
+            "firing resolved");
+  EXPECT_EQ(db_.Scalar("SELECT firing FROM alert_state WHERE rule = 'btc-up'"), "f");
+}
+
+// The notifications are part of the load: when the load fails after they were written, neither
+// the snapshot nor its notifications are kept, and loading it again notifies once.
+TEST_F(OutboxTest, AFailedLoadKeepsNoNotification) {
+  auto config = Config({"btc-up: price BTC above 1000"});
+  cmc::QuotesPayload snapshot = Listings(t0_);
+  warehouse::Loader loader(*conn_);
+  warehouse::Loader::InTransaction record = MarketAlertsHook(config, kLive);
+  loader.SetInTransaction([&](warehouse::Connection& db, const warehouse::LakeObjectRef& object,
+                              const cmc::QuotesPayload& payload) -> Status {
+    RETURN_IF_ERROR(record(db, object, payload));
+    EXPECT_EQ(db.Query("SELECT count(*) FROM alert_outbox")->text(0, 0), "2")
+        << "written inside the transaction";
+    return UnavailableError("the database went away before the commit");
+  });
+  EXPECT_EQ(loader.LoadQuotes(RefFor(snapshot, lake::kListingsLatest), snapshot).status().code(),
+            StatusCode::kUnavailable);
+  EXPECT_EQ(Count("alert_outbox"), "0");
+  EXPECT_EQ(Count("alert_state"), "0");
+  EXPECT_EQ(Count("lake_objects"), "0");
+  EXPECT_EQ(Count("quotes"), "0");
+
+  ASSERT_OK(Load(config, snapshot).status());
+  EXPECT_EQ(Count("alert_outbox"), "2");
+}
+
+TEST_F(OutboxTest, OnlyLiveSnapshotsInTimeOrderAreEvaluated) {
+  auto config = Config({"btc-up: price BTC above 1000 cooldown=0"});
+  // History (a backfill) is not news.
+  ASSERT_OK(Load(config, Listings(t0_), lake::kQuotesHistorical).status());
+  EXPECT_EQ(Count("alert_outbox"), "0");
+  // A live snapshot at t0 + 10 min, then one of t0 + 5 min loaded late (after a database
+  // outage): the late one would take the state back in time, so it is not evaluated.
+  ASSERT_OK(Load(config, Listings(t0_ + minutes(10))).status());
+  EXPECT_EQ(Count("alert_outbox"), "2");
+  ASSERT_OK_AND_ASSIGN(auto late, Load(config, Listings(t0_ + minutes(5), 900)));
+  EXPECT_FALSE(late.already_loaded);
+  EXPECT_EQ(Count("alert_outbox"), "2") << "the late snapshot resolved nothing";
+  EXPECT_EQ(db_.Scalar("SELECT firing FROM alert_state"), "t");
+  // The quotes endpoint's snapshots count as live too.
+  ASSERT_OK(Load(config, Listings(t0_ + minutes(15), 900), lake::kQuotesLatest).status());
+  EXPECT_EQ(Count("alert_outbox"), "4");
+}
+
+// The ETL's role records and delivers (migration 0016's grants); the dashboard's only reads.
+TEST_F(OutboxTest, TheEtlRoleWritesTheOutboxAndTheReaderOnlyReadsIt) {
+  ASSERT_OK_AND_ASSIGN(auto etl, warehouse::Connection::Open(db_.LoginUrl("coinlake_writer")));
+  auto config = Config({"btc-up: price BTC above 1000"});
+  {
+    warehouse::Loader loader(*etl);
+    loader.SetInTransaction(MarketAlertsHook(config, kLive));
+    cmc::QuotesPayload snapshot = Listings(t0_);
+    ASSERT_OK(loader.LoadQuotes(RefFor(snapshot, lake::kListingsLatest), snapshot).status());
+  }
+  EXPECT_EQ(Count("alert_outbox"), "2");
+  ASSERT_OK(etl->Execute("UPDATE alert_outbox SET attempts = attempts + 1, delivered_at = now()"));
+
+  ASSERT_OK_AND_ASSIGN(auto reader, warehouse::Connection::Open(db_.LoginUrl("coinlake_reader")));
+  ASSERT_OK_AND_ASSIGN(auto seen, reader->Query("SELECT count(*) FROM alert_outbox, alert_state"));
+  EXPECT_EQ(seen.text(0, 0), "2");
+  EXPECT_EQ(reader->Execute("UPDATE alert_outbox SET delivered_at = NULL").code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(reader->Execute("DELETE FROM alert_state").code(), StatusCode::kPermissionDenied);
+}
+
+TEST_F(OutboxTest, NoRulesNoHook) {
+  EXPECT_FALSE(MarketAlertsHook(nullptr, kLive));
+  auto channels_only = ParseAlertConfig({}, {"ops: http://127.0.0.1:9/a secret-env=X"});
+  ASSERT_OK(channels_only);
+  EXPECT_FALSE(MarketAlertsHook(std::make_shared<const AlertConfig>(*channels_only), kLive));
+}
+
+}  // namespace
+}  // namespace coinlake::alerts

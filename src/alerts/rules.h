@@ -1,0 +1,90 @@
+// Alert rules and channels as the configuration file writes them (docs/alerts.md, "Grammar"),
+// parsed into typed values. One line per rule or channel:
+//
+//   alert-rule    = NAME: price COIN above|below LEVEL [CURRENCY] [cooldown=D] [hysteresis=X]
+//                                                                  [channels=A,B]
+//   alert-rule    = NAME: change WINDOW COIN above|below PERCENT [CURRENCY] [options as above]
+//   alert-webhook = NAME: URL secret-file=PATH|secret-env=VAR [timeout=D]
+//
+// COIN is a symbol (BTC) or a CMC id (id:1); WINDOW is 1h, 24h, 7d or 30d (CMC's
+// percent_change_* of the snapshot); D is a duration (90s, 15m, 1h, 1d). Parsing checks
+// everything that can be checked without the network or the secret: a bad line is one
+// INVALID_ARGUMENT naming the line's rule and what is wrong.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace coinlake::alerts {
+
+// What a market rule reads from each quote row of a snapshot.
+enum class Metric {
+  kPrice,
+  kPercentChange1h,
+  kPercentChange24h,
+  kPercentChange7d,
+  kPercentChange30d,
+};
+
+enum class Direction { kAbove, kBelow };
+
+// A rule on one coin's quote in one currency, evaluated on each live snapshot.
+struct MarketRule {
+  std::string name;  // [A-Za-z0-9_.-]+, unique: alert_state and the outbox know a rule by it
+  Metric metric = Metric::kPrice;
+  // The coin: by CMC id (unique), or by symbol (the best-ranked coin listing it in the snapshot:
+  // symbols repeat).
+  std::optional<int64_t> cmc_id;
+  std::string symbol;
+  Direction direction = Direction::kAbove;
+  double level = 0;  // price in `currency`, or percent (-10 = a 10 % fall)
+  std::string currency = "USD";
+  // No second firing notification for the same coin sooner than this after the last one (a
+  // price dancing around its level would otherwise notify on every snapshot).
+  std::chrono::seconds cooldown{3600};
+  // Resolves only once the value is this far back on the other side of the level (in the
+  // level's unit), so a value hovering at the level does not flap.
+  double hysteresis = 0;
+  std::vector<std::string> channels;  // empty: every configured channel
+  std::string text;                   // the condition as written, for the notification
+};
+
+// A generic JSON webhook (docs/alerts.md, "Webhook").
+struct WebhookChannel {
+  std::string name;
+  std::string url;  // http:// or https://
+  // Where the HMAC secret is read from: exactly one of the two. Never the secret itself: the
+  // configuration file is not a secret store.
+  std::string secret_file;
+  std::string secret_env;
+  std::chrono::milliseconds timeout{10'000};  // for the whole request
+};
+
+struct AlertConfig {
+  std::vector<MarketRule> rules;
+  std::vector<WebhookChannel> channels;
+  bool empty() const { return rules.empty() && channels.empty(); }
+};
+
+// "1h" -> 3600 s: a positive integer with s, m, h or d (or 0).
+StatusOr<std::chrono::seconds> ParseDuration(std::string_view text);
+
+StatusOr<MarketRule> ParseMarketRule(std::string_view line);
+StatusOr<WebhookChannel> ParseWebhookChannel(std::string_view line);
+
+// Parses every line and checks them together: names unique, every channel a rule names exists,
+// and rules have somewhere to go (at least one channel).
+StatusOr<AlertConfig> ParseAlertConfig(const std::vector<std::string>& rule_lines,
+                                       const std::vector<std::string>& channel_lines);
+
+// The field of CMC's snapshot a metric reads, for messages and payloads ("price",
+// "percent_change_1h", ...).
+std::string_view MetricName(Metric metric);
+
+}  // namespace coinlake::alerts
