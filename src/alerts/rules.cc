@@ -9,6 +9,7 @@
 #include <set>
 
 #include "common/strings.h"
+#include "common/time_util.h"
 
 namespace coinlake::alerts {
 namespace {
@@ -92,33 +93,14 @@ std::string_view MetricName(Metric metric) {
 
 StatusOr<std::chrono::seconds> ParseDuration(std::string_view text) {
   if (text == "0") return std::chrono::seconds(0);
-  int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  size_t used = end - text.data();
-  int64_t unit = 0;
-  if (ec == std::errc() && used + 1 == text.size() && value >= 0) {
-    switch (text.back()) {
-      case 's':
-        unit = 1;
-        break;
-      case 'm':
-        unit = 60;
-        break;
-      case 'h':
-        unit = 3600;
-        break;
-      case 'd':
-        unit = 86400;
-        break;
-    }
-  }
-  // A year of cooldown is surely a typo of a unit; the bound also keeps the product in range.
-  if (unit == 0 || value * unit > 366 * 86400) {
+  // A year of cooldown is surely a typo of a unit.
+  std::optional<int64_t> seconds = ParseDurationSeconds(text, 366 * 86400);
+  if (!seconds) {
     return InvalidArgumentError(fmt::format(
         "'{}' is not a duration: a number with s, m, h or d (90s, 15m, 1h, 1d), at most 366d",
         text));
   }
-  return std::chrono::seconds(value * unit);
+  return std::chrono::seconds(*seconds);
 }
 
 StatusOr<MarketRule> ParseMarketRule(std::string_view line) {

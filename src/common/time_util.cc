@@ -129,4 +129,33 @@ StatusOr<TimePoint> ParseKeyTime(std::string_view text) {
   return FromFields(y, mo, d, h, mi, s, 0, text);
 }
 
+std::optional<int64_t> ParseDurationSeconds(std::string_view text, int64_t max_seconds) {
+  if (text.size() < 2) return std::nullopt;
+  int64_t unit = 0;
+  switch (text.back()) {
+    case 's':
+      unit = 1;
+      break;
+    case 'm':
+      unit = 60;
+      break;
+    case 'h':
+      unit = 3600;
+      break;
+    case 'd':
+      unit = 86400;
+      break;
+    default:
+      return std::nullopt;
+  }
+  const std::string_view digits = text.substr(0, text.size() - 1);
+  if (digits.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec != std::errc() || end != digits.data() + digits.size() || value > max_seconds / unit) {
+    return std::nullopt;
+  }
+  return value * unit;
+}
+
 }  // namespace coinlake

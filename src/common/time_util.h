@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -39,5 +40,9 @@ std::string FormatKeyTime(TimePoint t);
 
 // Inverse of FormatKeyTime.
 StatusOr<TimePoint> ParseKeyTime(std::string_view text);
+
+// "90s", "15m", "6h", "7d": whole seconds (digits, then one unit). nullopt for anything else,
+// or past `max_seconds`. Callers add their own bounds and words.
+std::optional<int64_t> ParseDurationSeconds(std::string_view text, int64_t max_seconds);
 
 }  // namespace coinlake

@@ -38,4 +38,17 @@ TEST(TimeUtilTest, KeyTimeRoundTrips) {
 }
 
 }  // namespace
+TEST(TimeUtilTest, ParsesDurationsOfOneUnit) {
+  EXPECT_EQ(ParseDurationSeconds("90s", 1000), 90);
+  EXPECT_EQ(ParseDurationSeconds("15m", 899), std::nullopt);  // past the bound
+  EXPECT_EQ(ParseDurationSeconds("15m", 900), 900);
+  EXPECT_EQ(ParseDurationSeconds("6h", 1 << 30), 6 * 3600);
+  EXPECT_EQ(ParseDurationSeconds("7d", 1 << 30), 7 * 86400);
+  EXPECT_EQ(ParseDurationSeconds("0m", 100), 0);
+  for (const char* bad :
+       {"", "s", "5", "5x", "-5m", "+5m", "5 m", "1.5h", "5mm", "h5", "99999999999999999999d"}) {
+    EXPECT_EQ(ParseDurationSeconds(bad, INT64_MAX), std::nullopt) << bad;
+  }
+}
+
 }  // namespace coinlake

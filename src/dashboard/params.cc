@@ -106,33 +106,13 @@ StatusOr<std::optional<int64_t>> QueryParams::Duration(const std::string& name, 
                                                        int64_t max_seconds) {
   ASSIGN_OR_RETURN(auto value, Take(name));
   if (!value) return std::optional<int64_t>();
-  int64_t n = 0;
-  int64_t unit = 0;
-  if (value->size() >= 2) {
-    switch (value->back()) {
-      case 's':
-        unit = 1;
-        break;
-      case 'm':
-        unit = 60;
-        break;
-      case 'h':
-        unit = 3600;
-        break;
-      case 'd':
-        unit = 86400;
-        break;
-      default:
-        unit = 0;
-    }
-  }
-  if (unit == 0 || !ParseInt(value->substr(0, value->size() - 1), n) || n <= 0 ||
-      n > max_seconds / unit || n * unit < min_seconds) {
+  std::optional<int64_t> seconds = ParseDurationSeconds(*value, max_seconds);
+  if (!seconds || *seconds <= 0 || *seconds < min_seconds) {
     return InvalidArgumentError(
         fmt::format("{} must be a duration such as 15m, 6h or 7d, from {} s to {} s", name,
                     min_seconds, max_seconds));
   }
-  return std::optional<int64_t>(n * unit);
+  return seconds;
 }
 
 StatusOr<std::vector<int64_t>> QueryParams::Ids(const std::string& name, size_t max_count) {
