@@ -53,6 +53,24 @@ class TempDir {
   std::string path_;
 };
 
+// A loopback port held without listening: a connection to it is refused, as by a receiver that
+// is down, and no other process can take the port meanwhile. (A port found free, closed and
+// bound again later is not safe: cpp-httplib binds with SO_REUSEPORT, so another test's server
+// may share it and answer in its place.) Release() just before binding the real receiver.
+class RefusingPort {
+ public:
+  RefusingPort();
+  ~RefusingPort() { Release(); }
+  RefusingPort(const RefusingPort&) = delete;
+  RefusingPort& operator=(const RefusingPort&) = delete;
+  int port() const { return port_; }
+  void Release();
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
 struct CommandResult {
   int exit_code = -1;
   std::string out;

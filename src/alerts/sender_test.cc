@@ -205,11 +205,8 @@ TEST_F(SenderTest, DeliversInIdOrderSignedAndOnce) {
 }
 
 TEST_F(SenderTest, AReceiverDownGetsTheBacklogInOrderOnceItIsUp) {
-  int port = 0;
-  {
-    Receiver probe;  // a free port, closed again
-    port = probe.port();
-  }
+  coinlake::testing::RefusingPort down;  // the receiver is down: connections are refused
+  const int port = down.port();
   std::vector<std::string> keys = Record(2);
   options_.initial_backoff = milliseconds(1000);  // longer than starting the receiver takes
   options_.max_backoff = milliseconds(1000);
@@ -221,6 +218,7 @@ TEST_F(SenderTest, AReceiverDownGetsTheBacklogInOrderOnceItIsUp) {
   EXPECT_NE(Scalar("SELECT last_error FROM alert_outbox ORDER BY id LIMIT 1"), "");
   EXPECT_EQ(Scalar("SELECT next_attempt_at > now() FROM alert_outbox ORDER BY id LIMIT 1"), "t");
 
+  down.Release();
   Receiver receiver(port);
   ASSERT_EQ(receiver.port(), port);
   ASSERT_OK_AND_ASSIGN(pass, Pass(Channel(port)));

@@ -205,11 +205,8 @@ TEST_F(RunLoopTest, OneRunPerDatabaseHeartbeatMetricsReloadAndStop) {
 // deliver it (the receiver is down) and is killed with SIGKILL; the receiver comes up, and the
 // next `run` delivers it, once, signed, although its own first cycle sees the rule still firing.
 TEST_F(RunLoopTest, AnAlertRecordedBeforeKillNineIsDeliveredOnceByTheNextRun) {
-  int port = 0;
-  {
-    httplib::Server probe;  // a free port on loopback, closed again
-    port = probe.bind_to_any_port("127.0.0.1");
-  }
+  coinlake::testing::RefusingPort down;  // the receiver is down: connections are refused
+  const int port = down.port();
   ASSERT_GT(port, 0);
   const std::string secret = "run-test-hook-secret";
   setenv("COINLAKE_RUN_TEST_HOOK_SECRET", secret.c_str(), 1);
@@ -237,6 +234,7 @@ TEST_F(RunLoopTest, AnAlertRecordedBeforeKillNineIsDeliveredOnceByTheNextRun) {
     got.push_back(req);
     res.set_content("{}", "application/json");
   });
+  down.Release();
   ASSERT_TRUE(receiver.bind_to_port("127.0.0.1", port));
   std::thread serving([&] { receiver.listen_after_bind(); });
   auto stop_receiver = [&] {
