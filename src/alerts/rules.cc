@@ -261,7 +261,8 @@ StatusOr<WebhookChannel> ParseWebhookChannel(std::string_view line) {
 }
 
 StatusOr<AlertConfig> ParseAlertConfig(const std::vector<std::string>& rule_lines,
-                                       const std::vector<std::string>& channel_lines) {
+                                       const std::vector<std::string>& channel_lines,
+                                       bool pipeline_defaults) {
   AlertConfig config;
   std::set<std::string> channel_names, rule_names;
   for (const std::string& line : channel_lines) {
@@ -273,25 +274,39 @@ StatusOr<AlertConfig> ParseAlertConfig(const std::vector<std::string>& rule_line
     config.channels.push_back(std::move(channel));
   }
   for (const std::string& line : rule_lines) {
-    ASSIGN_OR_RETURN(MarketRule rule, ParseMarketRule(line));
-    if (!rule_names.insert(rule.name).second) {
-      return InvalidArgumentError(
-          fmt::format("alert-rule {}: the name is used by another rule", rule.name));
+    auto named = SplitName(line, "alert-rule");
+    std::string name;
+    std::vector<std::string> channels;
+    if (named.ok() && IsPipelineRuleText(named->second)) {
+      ASSIGN_OR_RETURN(PipelineRule rule, ParsePipelineRule(named->first, named->second));
+      name = rule.name;
+      channels = rule.channels;
+      config.pipeline_rules.push_back(std::move(rule));
+    } else {
+      ASSIGN_OR_RETURN(MarketRule rule, ParseMarketRule(line));
+      name = rule.name;
+      channels = rule.channels;
+      config.rules.push_back(std::move(rule));
     }
-    for (const std::string& channel : rule.channels) {
+    if (!rule_names.insert(name).second) {
+      return InvalidArgumentError(
+          fmt::format("alert-rule {}: the name is used by another rule", name));
+    }
+    for (const std::string& channel : channels) {
       if (!channel_names.contains(channel)) {
         return InvalidArgumentError(fmt::format(
-            "alert-rule {}: channel '{}' is not configured (alert-webhook = {}: URL ...)",
-            rule.name, channel, channel));
+            "alert-rule {}: channel '{}' is not configured (alert-webhook = {}: URL ...)", name,
+            channel, channel));
       }
     }
-    config.rules.push_back(std::move(rule));
   }
-  if (!config.rules.empty() && config.channels.empty()) {
+  if ((!config.rules.empty() || !config.pipeline_rules.empty()) && config.channels.empty()) {
     return InvalidArgumentError(
         "alert rules are configured but no channel: add alert-webhook = NAME: URL "
         "secret-env=VARIABLE");
   }
+  AddDefaultPipelineRules(config.pipeline_rules, {rule_names.begin(), rule_names.end()},
+                          !config.channels.empty(), pipeline_defaults);
   return config;
 }
 

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "alerts/pipeline_rules.h"
 #include "common/status.h"
 
 namespace coinlake::alerts {
@@ -69,7 +70,9 @@ struct WebhookChannel {
 struct AlertConfig {
   std::vector<MarketRule> rules;
   std::vector<WebhookChannel> channels;
-  bool empty() const { return rules.empty() && channels.empty(); }
+  // Rules on the ETL itself (pipeline_rules.h), the defaults included; `run` evaluates them.
+  std::vector<PipelineRule> pipeline_rules;
+  bool empty() const { return rules.empty() && channels.empty() && pipeline_rules.empty(); }
 };
 
 // "1h" -> 3600 s: a positive integer with s, m, h or d (or 0).
@@ -79,9 +82,12 @@ StatusOr<MarketRule> ParseMarketRule(std::string_view line);
 StatusOr<WebhookChannel> ParseWebhookChannel(std::string_view line);
 
 // Parses every line and checks them together: names unique, every channel a rule names exists,
-// and rules have somewhere to go (at least one channel).
+// and rules have somewhere to go (at least one channel). A rule whose text starts with `pipeline`
+// is a pipeline rule (pipeline_rules.h); `pipeline_defaults` adds the default pipeline rules
+// once a channel is configured.
 StatusOr<AlertConfig> ParseAlertConfig(const std::vector<std::string>& rule_lines,
-                                       const std::vector<std::string>& channel_lines);
+                                       const std::vector<std::string>& channel_lines,
+                                       bool pipeline_defaults = true);
 
 // The field of CMC's snapshot a metric reads, for messages and payloads ("price",
 // "percent_change_1h", ...).

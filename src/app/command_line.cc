@@ -333,6 +333,11 @@ void AddGlobalOptions(CLI::App& cli, GlobalOptions& global) {
                  "an alert channel, e.g. 'ops: https://host/hook secret-env=OPS_SECRET' "
                  "(repeatable; docs/alerts.md)")
       ->take_all();
+  cli.add_option("--alert-pipeline-defaults", global.alert_pipeline_defaults,
+                 "true: once a channel is configured, the default pipeline rules (stale, "
+                 "endpoint stopped, failed cycles, credits forecast, lake and database outage) "
+                 "are on; false: only the pipeline rules configured (docs/alerts.md)")
+      ->capture_default_str();
   cli.add_flag("--database-iam-auth", global.database_iam_auth,
                "sign in to the database with RDS IAM tokens (AWS credential chain; the URL "
                "needs sslmode=verify-full)")

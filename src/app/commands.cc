@@ -139,7 +139,8 @@ StatusOr<pipeline::FetchOptions> MakeFetchOptions(const GlobalOptions& global,
   }
   RETURN_IF_ERROR(ApplyEndpointFlags(flags, options));
   ASSIGN_OR_RETURN(alerts::AlertConfig alerts,
-                   alerts::ParseAlertConfig(global.alert_rules, global.alert_webhooks));
+                   alerts::ParseAlertConfig(global.alert_rules, global.alert_webhooks,
+                                            global.alert_pipeline_defaults));
   if (!alerts.empty()) options.alerts = std::make_shared<const alerts::AlertConfig>(alerts);
   return options;
 }

@@ -29,6 +29,8 @@ struct GlobalOptions {
   // evaluate the rules on each live snapshot they load, `run` delivers, `alerts test` sends.
   std::vector<std::string> alert_rules;
   std::vector<std::string> alert_webhooks;
+  // The default pipeline rules (alerts/pipeline_rules.h), on once a channel is configured.
+  bool alert_pipeline_defaults = true;
 };
 
 struct FetchFlags {

@@ -70,7 +70,11 @@ StatusOr<std::string> Pipeline::PutInLake(const std::string& key, std::string_vi
       },
       IsTransient);
   report.stages.lake += MillisecondsSince(t0);
-  if (!put.ok()) return put.WithContext(fmt::format("lake put {}", key));
+  if (!put.ok()) {
+    report.lake_failed = !stop_.stopped();
+    return put.WithContext(fmt::format("lake put {}", key));
+  }
+  ++report.lake_puts;
   return written;
 }
 

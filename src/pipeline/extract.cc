@@ -81,6 +81,17 @@ void Pipeline::Absorb(const ParsedObject& parsed) {
   }
 }
 
+std::vector<Pipeline::StoppedEndpoint> Pipeline::StoppedEndpoints() const {
+  std::vector<StoppedEndpoint> out;
+  for (const auto& [name, stopped] : stopped_) {
+    out.push_back({std::string(name), stopped.reason, stopped.until});
+  }
+  if (!watchlist_error_.empty() && !stopped_.contains(lake::kQuotesLatest)) {
+    out.push_back({std::string(lake::kQuotesLatest), watchlist_error_, TimePoint::max()});
+  }
+  return out;
+}
+
 Status Pipeline::Extract(const Endpoint& endpoint, CycleReport& report) {
   const std::string_view name = endpoint.name;
   if (auto it = stopped_.find(name); it != stopped_.end()) {

@@ -139,6 +139,7 @@ StatusOr<CycleReport> Pipeline::RunCycle(std::string_view command,
     result.stages.extract += MillisecondsSince(t0) - (result.stages.spool - spooling);
     if (s.ok()) {
       succeeded += step.required ? 1 : 0;
+      result.answered.emplace_back(step.endpoint->name);
     } else if (!step.required) {
       log::Warn("endpoint failed", {{"endpoint", step.endpoint->name}, {"error", s.ToString()}});
     } else if (status.ok()) {

@@ -83,6 +83,12 @@ struct CycleReport {
   // ok, partial (some endpoints failed, or an answer went to quarantine) or failed: the outcome
   // `runs`, the cycle's log line, the heartbeat and the metrics all give.
   std::string outcome;
+  // Puts into the lake that succeeded, and whether one failed after its retries: what the
+  // lake-outage alert rule sees of the lake (alerts/pipeline_rules.h).
+  int lake_puts = 0;
+  bool lake_failed = false;
+  // The endpoints whose call this cycle was answered (the endpoint-stopped rule resolves on it).
+  std::vector<std::string> answered;
 };
 
 // The `runs` row's end for a cycle (or a backfill) that did `report` and ended with `status`
@@ -133,6 +139,14 @@ class Pipeline {
 
   // What the last RunCycle did, also when it failed.
   const CycleReport& last_report() const { return last_report_; }
+  // Endpoints CMC's error codes stopped (bad key, plan, credits) and not called again since, and
+  // quotes_latest when its watchlist could not be resolved: the endpoint-stopped alert rule.
+  struct StoppedEndpoint {
+    std::string endpoint;
+    std::string reason;
+    TimePoint until;  // TimePoint::max(): until restart
+  };
+  std::vector<StoppedEndpoint> StoppedEndpoints() const;
   // The credit governor, once it holds the plan from /v1/key/info; nullptr before.
   const cmc::CreditGovernor* governor() const { return governor_ready_ ? &governor_ : nullptr; }
 

@@ -9,6 +9,7 @@
 #include "cmc/parser.h"
 #include "common/log.h"
 #include "pipeline/compact_schedule.h"
+#include "pipeline/pipeline_watch.h"
 #include "pipeline/retention_schedule.h"
 #include "pipeline/run_health.h"
 #include "pipeline/run_lock.h"
@@ -55,7 +56,8 @@ class Loop {
         compaction_(
             std::make_unique<CompactSchedule>(options.fetch.lake_url, options.fetch.clock, stop)),
         retention_(std::make_unique<RetentionSchedule>(
-            options.fetch.database_url, options.fetch.lake_url, options.fetch.clock, stop)) {
+            options.fetch.database_url, options.fetch.lake_url, options.fetch.clock, stop)),
+        watch_(options.fetch.clock()) {
     health_.host = HostName();
     health_.pid = getpid();
     health_.started = options_.fetch.clock();
@@ -74,6 +76,7 @@ class Loop {
       TimePoint next = scheduler_.NextTick();
       if (now < next) {
         if (now - heartbeat_logged_ >= kHeartbeatLogEvery) LogHeartbeat(now);
+        if (watch_.Due(now)) WatchPipeline(now);
         // Short naps on the wall clock itself (a fast libfaketime clock keeps pace): a reload or
         // a clock step (NTP) is noticed within a second.
         stop_.SleepUntil(std::min<TimePoint>(next, now + std::chrono::seconds(1)));
@@ -81,6 +84,7 @@ class Loop {
       }
       RETURN_IF_ERROR(CheckLock());
       RunOneCycle(now);
+      WatchPipeline(options_.fetch.clock());
       LogHeartbeat(options_.fetch.clock());
     }
     if (sender_) sender_->Stop();
@@ -94,6 +98,8 @@ class Loop {
   Status CheckLock() {
     Status held = lock_->Check();
     health_.lock_held = held.ok();
+    watch_.DatabaseSeen(held.ok() || held.code() == StatusCode::kAlreadyExists,
+                        options_.fetch.clock());
     if (held.code() == StatusCode::kAlreadyExists) {
       log::Error("run lock lost to another process: stopping", {{"error", held.message()}});
       Publish("stopped");
@@ -117,6 +123,8 @@ class Loop {
     TimePoint finished = options_.fetch.clock();
     const CycleReport& report = pipeline_->last_report();
     health_.Record(report, report.outcome.empty() ? "failed" : report.outcome, started, finished);
+    watch_.AfterCycle(report, report.outcome.empty() ? "failed" : report.outcome, finished,
+                      *pipeline_);
     health_.skipped_slots = scheduler_.skipped();
     health_.next_cycle = scheduler_.NextTick();
     if (const cmc::CreditGovernor* governor = pipeline_->governor()) {
@@ -131,6 +139,23 @@ class Loop {
     malloc_trim(0);
     health_.rss_bytes = ResidentSetBytes();
     Publish("running");
+  }
+
+  // The pipeline alert rules, after each cycle and every PipelineWatch::kEvaluateEvery between
+  // (a stale rule fires while the loop waits). A dropped lock connection is reconnected first,
+  // which tells whether the database is back; losing the lock is left to the next cycle's check.
+  void WatchPipeline(TimePoint now) {
+    if (!options_.fetch.alerts || options_.fetch.alerts->pipeline_rules.empty()) return;
+    warehouse::Connection* db = lock_->connection();
+    if (db == nullptr || !db->healthy()) {
+      Status held = lock_->Check();
+      health_.lock_held = held.ok();
+      watch_.DatabaseSeen(held.ok() || held.code() == StatusCode::kAlreadyExists, now);
+      db = held.ok() ? lock_->connection() : nullptr;
+    }
+    watch_.Evaluate(now, options_.fetch, *pipeline_, db);
+    // What was just recorded goes out now, not at the sender's next poll.
+    if (sender_) sender_->Wake();
   }
 
   // A log line after each cycle and every 5 minutes between: what watches the ETL from
@@ -221,6 +246,7 @@ class Loop {
   std::unique_ptr<CompactSchedule> compaction_;
   std::unique_ptr<RetentionSchedule> retention_;
   RunHealth health_;
+  PipelineWatch watch_;
 };
 
 }  // namespace

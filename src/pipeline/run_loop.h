@@ -11,6 +11,8 @@
 // - With alert channels configured, an outbox sender thread (alerts/sender.h) delivers the
 //   notifications the loads record, beside the loop; it stops with the loop, and a reload
 //   replaces it (the old one stopped first).
+// - The pipeline alert rules (alerts/pipeline_rules.h) are asked after each cycle and every 30 s
+//   between cycles (pipeline_watch.h); what they decide goes into the outbox.
 // - A reload request (SIGHUP) is taken between cycles: `reload` re-reads the configuration; if it
 //   fails, or the new configuration does not open, the running one is kept and the error logged.
 // - Returns OK once `stop` fires (after the cycle in flight).

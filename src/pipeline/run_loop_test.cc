@@ -419,5 +419,126 @@ TEST_F(RunLoopTest, HungDatabaseFailsTheCycleAndTheNextOneRuns) {
   close(listener);
 }
 
+// A webhook receiver on loopback that keeps every body it was sent.
+class Receiver {
+ public:
+  Receiver() {
+    server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard lock(mu_);
+      bodies_.push_back(nlohmann::json::parse(req.body));
+      res.set_content("{}", "application/json");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~Receiver() {
+    server_.stop();
+    thread_.join();
+  }
+  int port() const { return port_; }
+  // "rule/subject key/event" of each notification received, in order.
+  std::vector<std::string> Events() {
+    std::lock_guard lock(mu_);
+    std::vector<std::string> out;
+    for (const nlohmann::json& body : bodies_) {
+      const nlohmann::json& subject = body["subject"];
+      std::string what = subject.contains("endpoint") ? subject["endpoint"].get<std::string>()
+                                                      : std::string("pipeline");
+      out.push_back(body["rule"].get<std::string>() + "/" + what + "/" +
+                    body["event"].get<std::string>());
+    }
+    return out;
+  }
+
+ private:
+  httplib::Server server_;
+  std::mutex mu_;
+  std::vector<nlohmann::json> bodies_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+std::string PipelineAlertConfig(int port, const std::string& rules) {
+  setenv("COINLAKE_RUN_TEST_HOOK_SECRET", "pipeline-test-secret", 1);
+  return "alert-pipeline-defaults = false\n"
+         "alert-webhook = \"ops: http://127.0.0.1:" +
+         std::to_string(port) +
+         "/hook secret-env=COINLAKE_RUN_TEST_HOOK_SECRET timeout=2s\"\n"
+         "alert-rule = [" +
+         rules + "]\n";
+}
+
+bool Contains(const std::vector<std::string>& events, const std::string& event) {
+  return std::find(events.begin(), events.end(), event) != events.end();
+}
+
+// CMC answers listings with 403 (error 1006: the plan does not cover it): `run` stops the endpoint
+// until restart, and the endpoint-stopped rule fires for it. The next `run`, with the plan fixed,
+// is answered and resolves it; neither notification is sent twice.
+TEST_F(RunLoopTest, AnEndpointStoppedByCmcFiresAndResolvesOnceItIsAnsweredAgain) {
+  Receiver receiver;
+  ASSERT_GT(receiver.port(), 0);
+  WriteConfig(
+      "limit = 200\nlistings-interval = 5\n",
+      PipelineAlertConfig(receiver.port(), "\"stopped: pipeline endpoint-stopped cooldown=0\""));
+  httplib::Client sim(sim_->base_url());
+  auto posted =
+      sim.Post("/__sim/faults",
+               R"([{"fault":"status","http":403,"path":"/v1/cryptocurrency/listings/latest"}])",
+               "application/json");
+  ASSERT_TRUE(posted && posted->status == 200);
+  {
+    RunProcess first(Args(), dir_.path(), "first");
+    ASSERT_TRUE(Eventually([&] { return !receiver.Events().empty(); })) << first.out();
+    std::this_thread::sleep_for(7s);  // a later cycle, and its evaluations: still stopped, quiet
+    first.Signal(SIGTERM);
+    EXPECT_EQ(first.Wait(60s), 0) << first.err();
+    EXPECT_EQ(receiver.Events(), (std::vector<std::string>{"stopped/listings_latest/firing"}));
+    EXPECT_EQ(db_.Scalar("SELECT firing FROM alert_state WHERE rule = 'stopped'"), "t");
+  }
+  RunProcess second(Args(), dir_.path(), "second");
+  ASSERT_TRUE(Eventually([&] { return receiver.Events().size() == 2; })) << second.out();
+  std::this_thread::sleep_for(2s);
+  second.Signal(SIGTERM);
+  EXPECT_EQ(second.Wait(60s), 0) << second.err();
+  EXPECT_EQ(receiver.Events(), (std::vector<std::string>{"stopped/listings_latest/firing",
+                                                         "stopped/listings_latest/resolved"}));
+  EXPECT_EQ(db_.Scalar("SELECT count(*) FROM alert_outbox WHERE delivered_at IS NULL"), "0");
+}
+
+// The API fails every call (503): no live snapshot loads, cycles fail; `stale 2` fires two
+// listings intervals after the start and `failed-cycles 2` after the second failed cycle. Once
+// the API answers again, the next load resolves both.
+TEST_F(RunLoopTest, AnApiOutageFiresStaleAndFailedCyclesAndTheNextLoadResolvesThem) {
+  Receiver receiver;
+  ASSERT_GT(receiver.port(), 0);
+  WriteConfig("limit = 200\nlistings-interval = 5\n",
+              PipelineAlertConfig(receiver.port(),
+                                  "\"stale: pipeline stale 2 cooldown=0\", "
+                                  "\"failed: pipeline failed-cycles 2 cooldown=0\""));
+  httplib::Client sim(sim_->base_url());
+  auto posted = sim.Post("/__sim/faults", R"([{"fault":"status","http":503,"count":100000}])",
+                         "application/json");
+  ASSERT_TRUE(posted && posted->status == 200);
+  RunProcess run(Args(), dir_.path(), "run");
+  ASSERT_TRUE(Eventually([&] {
+    auto events = receiver.Events();
+    return Contains(events, "stale/pipeline/firing") && Contains(events, "failed/pipeline/firing");
+  })) << run.out();
+  EXPECT_EQ(db_.Scalar("SELECT count(*) FROM lake_objects WHERE endpoint = 'listings_latest'"),
+            "0");
+  auto deleted = sim.Delete("/__sim/faults");
+  ASSERT_TRUE(deleted && deleted->status == 200);
+  ASSERT_TRUE(Eventually([&] { return receiver.Events().size() == 4; })) << run.out();
+  std::this_thread::sleep_for(2s);
+  run.Signal(SIGTERM);
+  EXPECT_EQ(run.Wait(60s), 0) << run.err();
+  auto events = receiver.Events();
+  EXPECT_EQ(events.size(), 4u);
+  EXPECT_TRUE(Contains(events, "stale/pipeline/resolved"));
+  EXPECT_TRUE(Contains(events, "failed/pipeline/resolved"));
+  EXPECT_EQ(db_.Scalar("SELECT count(*) FROM alert_state WHERE firing"), "0");
+}
+
 }  // namespace
 }  // namespace coinlake::pipeline

@@ -1,0 +1,38 @@
+// The outbox's writing side for pipeline rules: `run` asks them after each cycle and on a timer
+// between cycles, and what they decide is recorded in one transaction of its own (alert_state
+// and one alert_outbox row per transition and channel), so a transition is recorded once or not
+// at all, and the sender delivers it like a market rule's (docs/alerts.md, "Pipeline rules").
+#pragma once
+
+#include <string>
+
+#include "alerts/pipeline_evaluate.h"
+#include "alerts/rules.h"
+#include "common/status.h"
+#include "warehouse/db.h"
+
+namespace coinlake::alerts {
+
+// What RecordPipelineAlerts did, for logs and tests.
+struct PipelineRecorded {
+  int transitions = 0;
+  int notifications = 0;  // outbox rows inserted
+};
+
+// Reads the pipeline rules' alert_state, evaluates `observation` on it and records the result,
+// all in one transaction on `db` under the same advisory lock as the market rules' loads.
+// Nothing (not even a statement) when `config` has no pipeline rule or no channel.
+StatusOr<PipelineRecorded> RecordPipelineAlerts(warehouse::Connection& db,
+                                                const AlertConfig& config,
+                                                const PipelineObservation& observation);
+
+// The JSON body of one pipeline notification (stored in alert_outbox.payload, sent as stored).
+std::string PipelineNotificationBody(const PipelineTransition& transition,
+                                     const std::string& channel,
+                                     const std::string& idempotency_key);
+
+// rule/subject/event/epoch seconds of the transition/channel.
+std::string PipelineIdempotencyKey(const PipelineTransition& transition,
+                                   const std::string& channel);
+
+}  // namespace coinlake::alerts
