@@ -506,15 +506,17 @@ TEST_F(RunLoopTest, AnEndpointStoppedByCmcFiresAndResolvesOnceItIsAnsweredAgain)
   EXPECT_EQ(db_.Scalar("SELECT count(*) FROM alert_outbox WHERE delivered_at IS NULL"), "0");
 }
 
-// The API fails every call (503): no live snapshot loads, cycles fail; `stale 2` fires two
-// listings intervals after the start and `failed-cycles 2` after the second failed cycle. Once
-// the API answers again, the next load resolves both.
+// The API fails every call (503): no live snapshot loads, cycles fail; `stale 1` fires one
+// listings interval after the start and `failed-cycles 2` after the second failed cycle. Once
+// the API answers again, the next load resolves both. (Each failed call has 5 attempts, and the
+// credit governor allows 30 calls a minute before it has read the plan: the map and global
+// metrics are off so that three failed cycles fit in the first minute.)
 TEST_F(RunLoopTest, AnApiOutageFiresStaleAndFailedCyclesAndTheNextLoadResolvesThem) {
   Receiver receiver;
   ASSERT_GT(receiver.port(), 0);
-  WriteConfig("limit = 200\nlistings-interval = 5\n",
+  WriteConfig("limit = 200\nlistings-interval = 5\nmap-interval = 0\nglobal-metrics-interval = 0\n",
               PipelineAlertConfig(receiver.port(),
-                                  "\"stale: pipeline stale 2 cooldown=0\", "
+                                  "\"stale: pipeline stale 1 cooldown=0\", "
                                   "\"failed: pipeline failed-cycles 2 cooldown=0\""));
   httplib::Client sim(sim_->base_url());
   auto posted = sim.Post("/__sim/faults", R"([{"fault":"status","http":503,"count":100000}])",
@@ -529,7 +531,7 @@ TEST_F(RunLoopTest, AnApiOutageFiresStaleAndFailedCyclesAndTheNextLoadResolvesTh
             "0");
   auto deleted = sim.Delete("/__sim/faults");
   ASSERT_TRUE(deleted && deleted->status == 200);
-  ASSERT_TRUE(Eventually([&] { return receiver.Events().size() == 4; })) << run.out();
+  ASSERT_TRUE(Eventually([&] { return receiver.Events().size() == 4; }, 120s)) << run.out();
   std::this_thread::sleep_for(2s);
   run.Signal(SIGTERM);
   EXPECT_EQ(run.Wait(60s), 0) << run.err();
