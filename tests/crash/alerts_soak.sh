@@ -2,12 +2,13 @@
 # Alerts soak (ctest alerts_soak, label integration; issue #26, docs/alerts.md "Soak"):
 # `coinlake run` with market rules whose levels sit inside the simulated price paths (read from
 # a first snapshot) polls `coinlake sim` on a clock SPEED times as fast (libfaketime, as in
-# soak.sh: a poll a real second, a coin's price moving every three), so the rules fire and
-# resolve many times, and sends them to two signed webhook channels of a loopback receiver
-# (webhook_receiver.mjs). Each round injects: receiver answers 429 (Retry-After) and 500, slow
-# answers (past the channel's timeout), an API fault storm, a database crash (pg_ctl -m
-# immediate) and restart, and the receiver down while notifications are recorded, then
-# `coinlake run` killed with -9 before it could send them, and restarted with the receiver.
+# soak.sh; at x120 a poll a real second, each coin's price moving every 1.5 s), so the rules
+# fire, resolve and cool down many times, and sends them to two signed webhook channels of a
+# loopback receiver (webhook_receiver.mjs). Each round injects: receiver answers 429
+# (Retry-After) and 500, slow answers (past the channel's timeout), an API fault storm, a
+# database crash (pg_ctl -m immediate) and restart, and the receiver down while notifications
+# are recorded, then `coinlake run` killed with -9 before it could send them, and restarted with
+# the receiver.
 # After a clean stop: the crash tests' lake/ledger checks, then alerts_verify.mjs recomputes the
 # notifications from the loaded snapshots with its own implementation of the rules and requires
 # the receiver to have processed each exactly once (a repeat only after a slow answer or a kill,

@@ -18,7 +18,8 @@
 // processed again carries byte-identical bodies (at-least-once: counted, at most
 // --max-duplicates); each body says what the snapshot says (rule, event, coin, value, time,
 // snapshot, channel); alert_outbox holds the same notifications in the same order, all
-// delivered, each payload the bytes the receiver got. Prints a summary; exits 1 naming every
+// delivered, each payload the bytes the receiver got; after a failed request, the channel's next
+// one is the same key, not sooner than Retry-After (or the first backoff). Prints a summary; exits 1 naming every
 // violation.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -198,6 +199,26 @@ for (const r of records) {
     if (got !== exp) problem(`${r.key}: ${field} is ${JSON.stringify(got)}, expected ${JSON.stringify(exp)}`);
   }
 }
+// After a failed request (429, 500, or a slow answer the sender gave up on) the channel's next
+// request is the same key again (order kept, nothing skipped), and after a 429 or 500 not sooner
+// than its Retry-After, else the first backoff (1 s). A kill or a receiver outage between them
+// changes neither.
+const BACKOFF_MS = 1000, CLOCK_SLACK_MS = 50;
+let retriesChecked = 0;
+for (const channelPath of new Set(records.map((r) => r.path))) {
+  const list = records.filter((r) => r.path === channelPath && r.sig_ok).sort((a, b) => a.at_ms - b.at_ms);
+  for (let i = 0; i + 1 < list.length; i++) {
+    const r = list[i], next = list[i + 1];
+    const failed = r.answer < 200 || r.answer > 299;
+    if (!failed && !r.late) continue;
+    retriesChecked++;
+    if (next.key !== r.key) problem(`${channelPath}: after ${r.key} was answered ${r.answer}${r.late ? ' late' : ''}, the next request was ${next.key}, not the same key again`);
+    if (failed) {
+      const wait = r.retry_after !== undefined ? r.retry_after * 1000 : BACKOFF_MS;
+      if (next.at_ms - r.at_ms < wait - CLOCK_SLACK_MS) problem(`${channelPath}: ${r.key} retried ${next.at_ms - r.at_ms} ms after a ${r.answer}, sooner than ${wait} ms`);
+    }
+  }
+}
 const expectedPerChannel = perChannel(expected);
 const processedPerChannel = perChannel(processed);
 for (const [channel, want] of expectedPerChannel) {
@@ -239,7 +260,8 @@ const summary = {
   resolved: expected.filter((e) => e.event === 'resolved').length,
   quiet_cooling_down: cooldownQuiet,
   per_channel: Object.fromEntries([...expectedPerChannel].map(([c, l]) => [c, l.length])),
-  received: records.length, answers, late_answers: late, duplicates, bad_signatures: badSignatures,
+  received: records.length, answers, late_answers: late, retries_checked: retriesChecked,
+  duplicates, bad_signatures: badSignatures,
   outbox: outbox.length,
 };
 if (args['summary-out']) fs.writeFileSync(args['summary-out'], JSON.stringify(summary));

@@ -17,8 +17,9 @@
 // GET /__ctl/pending: faults not consumed yet. "Down" is this process stopped (kill -9): nothing
 // listens until the driver starts it again on the same port.
 //
-// A record: {"n", "at_ms", "path", "key", "sig_ok", "answer", "late", "body_b64"}; "answer" is the
-// HTTP status sent, "late" true for a slow answer. Only requests answered 2xx are processed.
+// A record: {"n", "at_ms", "path", "key", "sig_ok", "answer", "late", "body_b64"} and
+// "retry_after" when sent; "at_ms" is when the request arrived, "answer" the HTTP status sent,
+// "late" true for a slow answer. Only requests answered 2xx are processed.
 import fs from 'node:fs';
 import http from 'node:http';
 import crypto from 'node:crypto';
@@ -85,6 +86,7 @@ const server = http.createServer((req, res) => {
     const fault = faults.shift();
     if (fault && fault.fault === 'status') {
       entry.answer = fault.http;
+      if (fault.retry_after !== undefined) entry.retry_after = fault.retry_after;
       record(entry);
       const headers = fault.retry_after !== undefined ? { 'Retry-After': String(fault.retry_after) } : {};
       res.writeHead(fault.http, headers).end(`{"error":"injected ${fault.http}"}`);
