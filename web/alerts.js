@@ -76,20 +76,21 @@ function channelRow(c) {
 }
 
 // Delivered (when), or waiting: attempts so far and the last error (a channel's rows wait behind
-// its oldest undelivered one, so a row not tried yet says so).
+// its oldest undelivered one, so a row not tried yet says so). Named by its channel: a phone has
+// no room for the channel's own column.
 function deliveryCell(h) {
-  if (h.delivered_at) return el('td', `delivered ${when(h.delivered_at)}`, 'ok delivery');
+  if (h.delivered_at) return el('td', `${h.channel}: delivered ${when(h.delivered_at)}`, 'ok delivery');
   const tried = h.attempts > 0
     ? `waiting · ${plural(h.attempts, 'attempt')}${h.last_error ? ` · ${h.last_error}` : ''}`
     : 'waiting · not tried yet';
-  return el('td', tried, 'stale delivery');
+  return el('td', `${h.channel}: ${tried}`, 'stale delivery');
 }
 
 function historyRow(h) {
   const tr = el('tr');
   tr.append(el('td', h.event, `event-${h.event}`), el('td', h.rule), el('td', subjectText(h)),
     el('td', valueText(h.values), 'num hide-narrow'), el('td', when(h.snapshot)),
-    el('td', when(h.recorded_at), 'hide-narrow'), el('td', h.channel), deliveryCell(h));
+    el('td', when(h.recorded_at), 'hide-narrow'), el('td', h.channel, 'hide-phone'), deliveryCell(h));
   return tr;
 }
 

@@ -492,8 +492,8 @@ describe('alerts page', () => {
     const byChannel = Object.fromEntries(history.map((row) => [row[6], row]));
     assert.deepEqual(byChannel.ops.slice(0, 3), ['firing', 'btc-high', 'BTC (Bitcoin)']);
     assert.match(byChannel.ops[4], /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
-    assert.match(byChannel.ops[7], /^delivered \d{4}-/);
-    assert.match(byChannel.pager[7], /^waiting · \d+ attempts? · .*503/);
+    assert.match(byChannel.ops[7], /^ops: delivered \d{4}-/);
+    assert.match(byChannel.pager[7], /^pager: waiting · \d+ attempts? · HTTP 503/);
     // The channels: ops has nothing waiting, pager its notification, and neither shows a URL.
     const channels = await page.locator('#a-channels tbody tr').allTextContents();
     assert.match(channels[0], /^opswebhookall delivered/);

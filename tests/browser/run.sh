@@ -70,7 +70,7 @@ etl() {
   shift
   COINLAKE_DATABASE_URL="$(db_url "$db")" COINLAKE_CMC_URL="http://127.0.0.1:$SIM_PORT" \
     CMC_API_KEY=k-browser COINLAKE_LAKE_URL="file://$WORK/lake" COINLAKE_SPOOL_DIR="$WORK/spool" \
-    COINLAKE_LISTINGS_LIMIT=150 COINLAKE_CONVERT=USD,EUR "$BIN" "${ALERT_FLAGS[@]}" "$@"
+    COINLAKE_LISTINGS_LIMIT=150 COINLAKE_CONVERT=USD,EUR ${ETL_EXEC:+exec} "$BIN" "${ALERT_FLAGS[@]}" "$@"
 }
 fetch() { etl "$DB" fetch; }
 fetch_until() { while [ "$(date +%s)" -lt $((sim_start + $1)) ]; do fetch; sleep 0.5; done; }
@@ -127,8 +127,10 @@ SQL
 # it listed the rules for the dashboard and its sender delivered the outbox to "ops", while
 # "pager" answered 503 and its notifications wait.
 admin_psql "CREATE DATABASE $ALERTS_DB TEMPLATE $DB"
-etl "$ALERTS_DB" run > "$WORK/run.log" 2>&1 &
+# exec: the recorded pid is coinlake's own, so SIGTERM reaches it (not a subshell's).
+(ETL_EXEC=1 etl "$ALERTS_DB" run > "$WORK/run.log" 2>&1) &
 RUN_PID=$!
+STARTED_PIDS+=("$RUN_PID")
 delivered() {
   [ "$(psql "$(db_url "$ALERTS_DB")" -qAt -c "SELECT (SELECT count(*) FROM alert_rules) > 0 AND
     NOT EXISTS (SELECT 1 FROM alert_outbox WHERE channel = 'ops' AND delivered_at IS NULL) AND
