@@ -167,9 +167,9 @@ class Loop {
   // each publication until the database takes them.
   void ListRulesOnce(warehouse::Connection& db) {
     if (rules_listed_) return;
-    static const alerts::AlertConfig kNoAlerts;
+    const alerts::AlertConfig none;
     Status listed = alerts::ReplaceRulesTable(
-        db, options_.fetch.alerts ? *options_.fetch.alerts : kNoAlerts, health_.host);
+        db, options_.fetch.alerts ? *options_.fetch.alerts : none, health_.host);
     rules_listed_ = listed.ok();
     if (!listed.ok()) log::Warn("alert rules not listed", {{"error", listed.ToString()}});
   }
