@@ -1,5 +1,6 @@
 // coinlake dashboard: hash routing between the pages; each page refreshes itself from the JSON
 // API every 30 seconds without reloading.
+import { initAlerts, refreshAlerts } from './alerts.js';
 import { getJson } from './api.js';
 import { ago, when } from './format.js';
 import { initAsset, refreshAsset, showAsset } from './asset.js';
@@ -9,7 +10,8 @@ import { initMarket, refreshMarket } from './market.js';
 import { refreshPipeline } from './pipeline.js';
 
 const REFRESH_MS = 30_000;
-const pages = { market: refreshMarket, asset: refreshAsset, global: refreshGlobalPage, pipeline: refreshPipeline };
+const pages = { market: refreshMarket, asset: refreshAsset, global: refreshGlobalPage, pipeline: refreshPipeline,
+  alerts: refreshAlerts };
 let current = 'market';
 
 function showError(err) {
@@ -59,6 +61,7 @@ async function refresh() {
 initMarket(showError);
 initAsset(showError);
 initGlobalPage(showError);
+initAlerts(showError);
 initCurrency(refresh, showError);
 window.addEventListener('hashchange', route);
 route();

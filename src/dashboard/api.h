@@ -66,6 +66,11 @@ StatusOr<nlohmann::json> Currencies(warehouse::Connection& db, QueryParams& para
 // GET /api/v1/pipeline: freshness, last runs, credits this month, errors by class, gaps.
 StatusOr<nlohmann::json> Pipeline(warehouse::Connection& db, QueryParams& params);
 
+// GET /api/v1/alerts?limit=50&before=ID: the configured alert rules (as `coinlake run` lists
+// them in alert_rules) with how many subjects each has firing, the channels and what waits for
+// them, what fires now, and the notifications recorded, newest first (docs/api.md).
+StatusOr<nlohmann::json> Alerts(warehouse::Connection& db, QueryParams& params);
+
 // Time buckets for downsampling [from, to] into at most `width` buckets: the bucket length in
 // seconds (>= 1) such that floor((t - from) / length) < width for every t in [from, to].
 int64_t BucketSeconds(int64_t from, int64_t to, int64_t width);

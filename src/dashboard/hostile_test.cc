@@ -240,6 +240,7 @@ TEST_F(HostileDashboardTest, SqlInjectionInEveryParameterIsRejectedOrInert) {
       {"/api/v1/global/series", "", {"width", "currency", "from", "to", "range"}},
       {"/api/v1/currencies", "", {"x"}},
       {"/api/v1/pipeline", "", {"runs"}},
+      {"/api/v1/alerts", "", {"limit", "before"}},
   };
   std::vector<std::string> payloads = {
       "' OR '1'='1",

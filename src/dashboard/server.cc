@@ -311,6 +311,7 @@ struct Server::Impl {
     Api("/api/v1/global/series", GlobalSeries, nullptr, true);
     Api("/api/v1/currencies", Dom(Currencies), nullptr, true);
     Api("/api/v1/pipeline", Dom(Pipeline));
+    Api("/api/v1/alerts", Dom(Alerts), nullptr, true);
     http.Get(R"(/(.*))", [](const httplib::Request& req, httplib::Response& res) {
       std::string path = req.matches[1];
       auto file = FindStaticFile(path);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "alerts/rules_table.h"
 #include "alerts/sender.h"
 #include "cmc/parser.h"
 #include "common/log.h"
@@ -177,6 +178,7 @@ class Loop {
   // Heartbeat row and metrics textfile; failures are logged, never fatal.
   void Publish(std::string_view state) {
     if (warehouse::Connection* db = lock_->connection()) {
+      ListRulesOnce(*db);
       Status beat = warehouse::WriteHeartbeat(*db, HeartbeatOf(health_, state));
       if (!beat.ok()) log::Warn("heartbeat not written", {{"error", beat.ToString()}});
     }
@@ -184,6 +186,17 @@ class Loop {
       Status written = WriteFileAtomically(options_.metrics_textfile, PrometheusText(health_));
       if (!written.ok()) log::Warn("metrics textfile not written", {{"error", written.ToString()}});
     }
+  }
+
+  // The configured rules for the dashboard (alert_rules), once per configuration: retried at
+  // each publication until the database takes them.
+  void ListRulesOnce(warehouse::Connection& db) {
+    if (rules_listed_) return;
+    const alerts::AlertConfig none;
+    Status listed = alerts::ReplaceRulesTable(
+        db, options_.fetch.alerts ? *options_.fetch.alerts : none, health_.host);
+    rules_listed_ = listed.ok();
+    if (!listed.ok()) log::Warn("alert rules not listed", {{"error", listed.ToString()}});
   }
 
   void Reload(const ReloadFunction& reload) {
@@ -223,6 +236,7 @@ class Loop {
           fresh->fetch.database_url, fresh->fetch.lake_url, fresh->fetch.clock, stop_);
     }
     options_ = std::move(fresh).value();
+    rules_listed_ = false;
     pipeline_ = std::move(pipeline);
     // The old sender ends before the new one starts: two would send the same row twice.
     if (sender_) sender_->Stop();
@@ -247,6 +261,7 @@ class Loop {
   std::unique_ptr<RetentionSchedule> retention_;
   RunHealth health_;
   PipelineWatch watch_;
+  bool rules_listed_ = false;  // alert_rules holds options_'s rules
 };
 
 }  // namespace

@@ -308,6 +308,12 @@ TEST_F(RunLoopTest, AlertRulesReloadOnSighupOrTheRunningOnesAreKept) {
     return db_.Scalar("SELECT count(*) FROM alert_outbox WHERE delivered_at IS NOT NULL") == "1";
   })) << run.out()
       << run.err();
+  // The running rules are listed for the dashboard (alert_rules), and stay so through a reload
+  // that is refused.
+  auto listed = [&] {
+    return db_.Scalar("SELECT string_agg(name, ' ' ORDER BY position) FROM alert_rules");
+  };
+  EXPECT_EQ(listed(), "btc-any");
 
   config("secret-file=" + dir_.path() + "/no-such.secret", ", \"eth-any: price ETH above 0.0001\"");
   run.Signal(SIGHUP);
@@ -315,6 +321,7 @@ TEST_F(RunLoopTest, AlertRulesReloadOnSighupOrTheRunningOnesAreKept) {
     return run.out().find("configuration not reloaded") != std::string::npos;
   })) << run.out();
   EXPECT_NE(run.out().find("no-such.secret"), std::string::npos);
+  EXPECT_EQ(listed(), "btc-any");
 
   config("secret-env=COINLAKE_RUN_TEST_HOOK_SECRET", ", \"eth-any: price ETH above 0.0001\"");
   run.Signal(SIGHUP);
@@ -324,6 +331,7 @@ TEST_F(RunLoopTest, AlertRulesReloadOnSighupOrTheRunningOnesAreKept) {
                "delivered_at IS NOT NULL") == "1";
   })) << run.out()
       << run.err();
+  EXPECT_EQ(listed(), "btc-any eth-any");
   run.Signal(SIGTERM);
   EXPECT_EQ(run.Wait(60s), 0) << run.err();
   std::lock_guard lock(mu);

@@ -10,6 +10,7 @@ import { chromium } from 'playwright-core';
 const URL_FULL = process.env.DASHBOARD_URL;
 const URL_EMPTY = process.env.EMPTY_DASHBOARD_URL;
 const URL_STALE = process.env.STALE_DASHBOARD_URL;
+const URL_ALERTS = process.env.ALERTS_DASHBOARD_URL;
 const ARTIFACTS = process.env.BROWSER_ARTIFACTS;
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -18,7 +19,7 @@ let profile;
 const problems = [];
 
 before(async () => {
-  assert.ok(URL_FULL && URL_EMPTY && URL_STALE && ARTIFACTS, 'run through tests/browser/run.sh');
+  assert.ok(URL_FULL && URL_EMPTY && URL_STALE && URL_ALERTS && ARTIFACTS, 'run through tests/browser/run.sh');
   profile = mkdtempSync(path.join(tmpdir(), 'coinlake-chromium-'));
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -457,6 +458,67 @@ describe('dashboard over stale data', () => {
     assert.match(await page.textContent('#p-fresh'), /· stale/);
     assert.equal(await page.getAttribute('#p-fresh', 'class'), 'stale');
     await shot(page, 'stale-pipeline');
+    await page.close();
+  });
+});
+
+// run.sh's fetches evaluated two rules on each snapshot (btc-high: BTC above 1 USD, to ops and
+// pager; eth-low: never), then a short `coinlake run` listed them and delivered: ops answered
+// 200, pager 503.
+describe('alerts page', () => {
+  test('the nav leads to it; it shows the rules, what fires and the history per channel', async () => {
+    const page = await open(`${URL_ALERTS}/#/pipeline`);
+    await loaded(page, 'pipeline');
+    await page.click('nav a[data-page="alerts"]');
+    await loaded(page, 'alerts');
+    assert.equal(new URL(page.url()).hash, '#/alerts');
+    assert.equal(await page.isVisible('#a-no-rules'), false);
+    const rules = await page.locator('#a-rules tbody tr').allTextContents();
+    assert.equal(rules.length, 2);
+    assert.match(rules[0], /^btc-highpriceprice BTC above 1 USD cooldown=1hops, pager1 h1 firing$/);
+    assert.match(rules[1], /^eth-lowpriceprice id:1027 below 1 channels=opsops1 hquiet$/);
+    // Firing now: BTC, since the first snapshot, with its price.
+    const firing = page.locator('#a-firing tbody tr');
+    assert.equal(await firing.count(), 1);
+    const cells = await firing.locator('td').allTextContents();
+    assert.equal(cells[0], 'btc-high');
+    assert.equal(cells[1], 'BTC (Bitcoin)');
+    assert.match(cells[2], /^for \d+ (s|min|h)$/);
+    assert.match(cells[4], /^[\d,.]+ USD \(level 1 USD\)$/);
+    // The history: the firing notification as each channel got it (or not).
+    const history = await page.$$eval('#a-history tbody tr', (rows) => rows.map(
+      (tr) => [...tr.cells].map((td) => td.textContent)));
+    assert.equal(history.length, 2);
+    const byChannel = Object.fromEntries(history.map((row) => [row[6], row]));
+    assert.deepEqual(byChannel.ops.slice(0, 3), ['firing', 'btc-high', 'BTC (Bitcoin)']);
+    assert.match(byChannel.ops[4], /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
+    assert.match(byChannel.ops[7], /^ops: delivered \d{4}-/);
+    assert.match(byChannel.pager[7], /^pager: waiting · \d+ attempts? · HTTP 503/);
+    // The channels: ops has nothing waiting, pager its notification, and neither shows a URL.
+    const channels = await page.locator('#a-channels tbody tr').allTextContents();
+    assert.match(channels[0], /^opswebhookall delivered/);
+    assert.match(channels[1], /^pagerwebhook1 notification waiting since /);
+    assert.doesNotMatch(await page.textContent('#page-alerts'), /127\.0\.0\.1|http:/);
+    assert.equal(await page.isVisible('#a-older'), false);
+    await shot(page, 'alerts');
+    await page.setViewportSize({ width: 375, height: 740 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `alerts page on a phone: no horizontal scrolling (${overflow}px too wide)`);
+    for (const table of ['#a-rules', '#a-firing', '#a-history']) {
+      const over = await page.$eval(table, (t) => t.parentElement.scrollWidth - t.parentElement.clientWidth);
+      assert.ok(over <= 0, `${table} fits a phone (${over}px too wide)`);
+    }
+    await shot(page, 'alerts-phone');
+    await page.close();
+  });
+
+  test('says when no rule is configured', async () => {
+    const page = await open(`${URL_EMPTY}/#/alerts`);
+    await loaded(page, 'alerts');
+    assert.equal(await page.textContent('#a-no-rules'), 'No alert rules configured: see docs/alerts.md.');
+    assert.equal(await page.isVisible('#a-rules'), false);
+    assert.equal(await page.isVisible('#a-firing-empty'), true);
+    assert.equal(await page.isVisible('#a-history-empty'), true);
     await page.close();
   });
 });

@@ -21,6 +21,7 @@ WORK="$(mktemp -d)"
 DB="coinlake_browser_$$"
 EMPTY_DB="coinlake_browser_empty_$$"
 STALE_DB="coinlake_browser_stale_$$"
+ALERTS_DB="coinlake_browser_alerts_$$"
 admin_psql() { psql "$COINLAKE_TEST_DATABASE_URL" -v ON_ERROR_STOP=1 -qAt -c "$1" >/dev/null; }
 db_url() { echo "${COINLAKE_TEST_DATABASE_URL%/*}/$1"; }
 finish() {
@@ -28,6 +29,7 @@ finish() {
   admin_psql "DROP DATABASE IF EXISTS $DB WITH (FORCE)" || true
   admin_psql "DROP DATABASE IF EXISTS $EMPTY_DB WITH (FORCE)" || true
   admin_psql "DROP DATABASE IF EXISTS $STALE_DB WITH (FORCE)" || true
+  admin_psql "DROP DATABASE IF EXISTS $ALERTS_DB WITH (FORCE)" || true
   rm -rf "$WORK"
 }
 trap finish EXIT
@@ -52,11 +54,25 @@ sim_start=$(date +%s)
 start_bg env LD_PRELOAD="$FAKETIME_LIB" FAKETIME='-3h x360' FAKETIME_DONT_FAKE_MONOTONIC=1 \
   "$BIN" sim --port "$SIM_PORT" --coins 300
 wait_port "$SIM_PORT"
-fetch() {
-  COINLAKE_DATABASE_URL="$(db_url "$DB")" COINLAKE_CMC_URL="http://127.0.0.1:$SIM_PORT" \
+# Alert rules and channels (docs/alerts.md): every fetch evaluates them on its snapshot and
+# records what fires in the outbox; a short `coinlake run` below lists them and delivers. BTC is
+# always above 1 USD (fires on the first snapshot); ETH never below 1.
+start_bg node "$HERE/alert_receiver.mjs" "$WORK/receiver.port"
+for _ in $(seq 1 300); do [ -s "$WORK/receiver.port" ] && break; sleep 0.1; done
+RECEIVER_PORT="$(cat "$WORK/receiver.port")" || die "the alert receiver did not start"
+export COINLAKE_BROWSER_HOOK_SECRET=browser-secret
+ALERT_FLAGS=(--alert-rule "btc-high: price BTC above 1 USD cooldown=1h"
+             --alert-rule "eth-low: price id:1027 below 1 channels=ops"
+             --alert-webhook "ops: http://127.0.0.1:$RECEIVER_PORT/ops secret-env=COINLAKE_BROWSER_HOOK_SECRET"
+             --alert-webhook "pager: http://127.0.0.1:$RECEIVER_PORT/pager secret-env=COINLAKE_BROWSER_HOOK_SECRET")
+etl() {
+  local db="$1"
+  shift
+  COINLAKE_DATABASE_URL="$(db_url "$db")" COINLAKE_CMC_URL="http://127.0.0.1:$SIM_PORT" \
     CMC_API_KEY=k-browser COINLAKE_LAKE_URL="file://$WORK/lake" COINLAKE_SPOOL_DIR="$WORK/spool" \
-    COINLAKE_LISTINGS_LIMIT=150 COINLAKE_CONVERT=USD,EUR "$BIN" fetch
+    COINLAKE_LISTINGS_LIMIT=150 COINLAKE_CONVERT=USD,EUR ${ETL_EXEC:+exec} "$BIN" "${ALERT_FLAGS[@]}" "$@"
 }
+fetch() { etl "$DB" fetch; }
 fetch_until() { while [ "$(date +%s)" -lt $((sim_start + $1)) ]; do fetch; sleep 0.5; done; }
 # A month of Ethereum's history by the real `coinlake backfill`, as the demo makes at its first
 # start (hourly quotes and CMC's daily bars), ending before the simulator's clock (3 hours back).
@@ -107,19 +123,40 @@ UPDATE lake_objects SET data_ts = data_ts - interval '2 days';
 UPDATE quotes SET ts = ts - interval '2 days', snapshot_ts = snapshot_ts - interval '2 days';
 SQL
 
+# A copy where `coinlake run` ran for a moment (its heartbeat stays out of the other databases):
+# it listed the rules for the dashboard and its sender delivered the outbox to "ops", while
+# "pager" answered 503 and its notifications wait.
+admin_psql "CREATE DATABASE $ALERTS_DB TEMPLATE $DB"
+# exec: the recorded pid is coinlake's own, so SIGTERM reaches it (not a subshell's).
+(ETL_EXEC=1 etl "$ALERTS_DB" run > "$WORK/run.log" 2>&1) &
+RUN_PID=$!
+STARTED_PIDS+=("$RUN_PID")
+delivered() {
+  [ "$(psql "$(db_url "$ALERTS_DB")" -qAt -c "SELECT (SELECT count(*) FROM alert_rules) > 0 AND
+    NOT EXISTS (SELECT 1 FROM alert_outbox WHERE channel = 'ops' AND delivered_at IS NULL) AND
+    EXISTS (SELECT 1 FROM alert_outbox WHERE channel = 'pager' AND attempts > 0)" 2>/dev/null)" = t ]
+}
+for _ in $(seq 1 300); do delivered && break; sleep 0.1; done
+kill -TERM "$RUN_PID"
+wait "$RUN_PID" || { cat "$WORK/run.log" >&2; die "coinlake run failed"; }
+delivered || { cat "$WORK/run.log" >&2; die "coinlake run did not list the rules and deliver"; }
+
 SERVE_PORT=$(free_port 18800)
 start_bg env COINLAKE_DATABASE_URL="$(db_url "$DB")" "$BIN" serve --host 127.0.0.1 --port "$SERVE_PORT"
 EMPTY_PORT=$(free_port $((SERVE_PORT + 1)))
 start_bg env COINLAKE_DATABASE_URL="$(db_url "$EMPTY_DB")" "$BIN" serve --host 127.0.0.1 --port "$EMPTY_PORT"
 STALE_PORT=$(free_port $((EMPTY_PORT + 1)))
 start_bg env COINLAKE_DATABASE_URL="$(db_url "$STALE_DB")" "$BIN" serve --host 127.0.0.1 --port "$STALE_PORT"
+ALERTS_PORT=$(free_port $((STALE_PORT + 1)))
+start_bg env COINLAKE_DATABASE_URL="$(db_url "$ALERTS_DB")" "$BIN" serve --host 127.0.0.1 --port "$ALERTS_PORT"
 wait_port "$SERVE_PORT"
+wait_port "$ALERTS_PORT"
 wait_port "$EMPTY_PORT"
 wait_port "$STALE_PORT"
 
 mkdir -p "$ARTIFACTS"
 cd "$HERE"
 DASHBOARD_URL="http://127.0.0.1:$SERVE_PORT" EMPTY_DASHBOARD_URL="http://127.0.0.1:$EMPTY_PORT" \
-  STALE_DASHBOARD_URL="http://127.0.0.1:$STALE_PORT" \
+  STALE_DASHBOARD_URL="http://127.0.0.1:$STALE_PORT" ALERTS_DASHBOARD_URL="http://127.0.0.1:$ALERTS_PORT" \
   BROWSER_ARTIFACTS="$ARTIFACTS" node --test --test-reporter=spec \
   ${BROWSER_TEST_PATTERN:+--test-name-pattern="$BROWSER_TEST_PATTERN"} dashboard.test.mjs
