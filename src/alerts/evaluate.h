@@ -49,11 +49,25 @@ struct Transition {
   double value = 0;  // the value that decided it
   TimePoint at{};    // the snapshot's time
   AlertState next;   // the state to store
+  // false: a top rule's baseline (the first time it sees a coin, or a top N any rule its first
+  // snapshot): the state is stored, nothing is notified.
+  bool notify = true;
 };
 
+// What a snapshot can tell. Only a listings snapshot ranks the market: top N rules read nothing
+// from a quotes snapshot, which carries a watchlist (a coin missing from it has not left).
+enum class SnapshotKind { kQuotes, kListings };
+
 // The transitions `snapshot` causes, in rule order. `states` is not changed.
+//
+// Top N rules (listings only): a coin is in the top N with cmc_rank <= N, and out with a rank
+// above N + hysteresis, or when it is missing from a snapshot that ranks coins past N +
+// hysteresis (a listings snapshot is a prefix of the ranking); missing from a shorter one, it
+// says nothing. The move the rule names (enter; leave) fires, the opposite one resolves. The
+// first sight of a coin (a top N any rule: its first snapshot) is a baseline, not a move.
 std::vector<Transition> EvaluateMarketRules(const std::vector<MarketRule>& rules,
                                             const AlertStates& states,
-                                            const cmc::QuotesPayload& snapshot);
+                                            const cmc::QuotesPayload& snapshot,
+                                            SnapshotKind kind = SnapshotKind::kQuotes);
 
 }  // namespace coinlake::alerts

@@ -46,11 +46,13 @@ class Rules {
   std::string Price(TimePoint at, double btc) {
     return Feed(Snapshot(at, {Row(1, "BTC", btc, 1)}));
   }
-  std::string Feed(const cmc::QuotesPayload& snapshot) {
+  std::string Feed(const cmc::QuotesPayload& snapshot, SnapshotKind kind = SnapshotKind::kQuotes) {
     std::string events;
-    for (const Transition& t : EvaluateMarketRules(rules_, states_, snapshot)) {
+    for (const Transition& t : EvaluateMarketRules(rules_, states_, snapshot, kind)) {
       states_[{t.rule->name, t.subject}] = t.next;
+      if (!t.notify) continue;  // a baseline
       events += (events.empty() ? "" : ",") + std::string(EventName(t.event));
+      if (t.rule->metric == Metric::kRank) events += ":" + t.subject;
       last_ = t;
     }
     return events;
@@ -159,6 +161,43 @@ TEST(EvaluateTest, WhichCoinARuleWatches) {
   EXPECT_EQ(run.Feed(Snapshot(kT0 + minutes(10), {Row(5, "XYZ", 1, 1)})), "")
       << "coins missing from a snapshot keep their state";
   EXPECT_EQ(run.states().size(), 3u);
+}
+
+// A listings snapshot of coins ranked 1..n, the ids in `order` (rank 1 first).
+cmc::QuotesPayload Ranked(TimePoint at, std::vector<int64_t> order) {
+  std::vector<cmc::QuoteRow> rows;
+  for (size_t i = 0; i < order.size(); ++i) {
+    rows.push_back(Row(order[i], "C" + std::to_string(order[i]), 1, static_cast<int64_t>(i + 1)));
+  }
+  return Snapshot(at, rows);
+}
+
+TEST(EvaluateTest, TopAnyNotifiesEntersAndLeavesAfterABaseline) {
+  Rules run({"top3: top 3 any cooldown=0"});
+  const auto listings = SnapshotKind::kListings;
+  EXPECT_EQ(run.Feed(Ranked(kT0, {1, 2, 3, 4, 5}), listings), "")
+      << "the first snapshot is where the market is, not a move";
+  EXPECT_EQ(run.states().size(), 3u);
+  EXPECT_EQ(run.Feed(Ranked(kT0 + minutes(5), {1, 2, 4, 3, 5}), listings), "firing:4,resolved:3");
+  EXPECT_EQ(run.last().value, 4) << "the rank it left to";
+  EXPECT_EQ(run.Feed(Ranked(kT0 + minutes(10), {1, 2, 4, 3, 5}), listings), "") << "no move";
+  // A quotes snapshot of two coins ranks nothing: nobody leaves.
+  EXPECT_EQ(run.Feed(Ranked(kT0 + minutes(15), {9, 8}), SnapshotKind::kQuotes), "");
+  // A listings snapshot shorter than the top N: coins missing from it say nothing.
+  EXPECT_EQ(run.Feed(Ranked(kT0 + minutes(20), {1, 2}), listings), "");
+  // Deep enough: a coin missing from it is below the top 3.
+  EXPECT_EQ(run.Feed(Ranked(kT0 + minutes(25), {1, 2, 7, 8}), listings), "firing:7,resolved:4");
+}
+
+TEST(EvaluateTest, TopEnterAndLeaveOneCoinWithHysteresis) {
+  Rules run({"in: top 2 enter C5 hysteresis=1 cooldown=0", "out: top 2 leave id:1 cooldown=0"});
+  const auto listings = SnapshotKind::kListings;
+  EXPECT_EQ(run.Feed(Ranked(kT0, {1, 2, 3, 5}), listings), "") << "baselines";
+  EXPECT_EQ(run.states().size(), 2u);
+  EXPECT_EQ(run.Feed(Ranked(kT0 + minutes(5), {5, 2, 1, 3}), listings), "firing:5,firing:1");
+  EXPECT_EQ(run.Feed(Ranked(kT0 + minutes(10), {2, 1, 5, 3}), listings), "resolved:1")
+      << "C5 at rank 3 is inside the hysteresis: still in";
+  EXPECT_EQ(run.Feed(Ranked(kT0 + minutes(15), {2, 1, 3, 5}), listings), "resolved:5");
 }
 
 TEST(EvaluateTest, SameSnapshotSameStateSameAnswer) {

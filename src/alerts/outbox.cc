@@ -53,6 +53,14 @@ std::string NotificationBody(const Transition& t, const std::string& channel,
       {"snapshot", lake_key},
       {"channel", channel},
   };
+  if (rule.metric == Metric::kRank) {
+    // A top rule: level N, value the rank (0: missing from a snapshot ranking past N +
+    // hysteresis), and the move the coin made.
+    const bool entered = (t.event == Event::kFiring) == (rule.move == TopMove::kEnter);
+    body["values"]["move"] = entered ? "enter" : "leave";
+    body["values"].erase("direction");
+    body["values"].erase("currency");
+  }
   return body.dump();
 }
 
@@ -90,9 +98,12 @@ StatusOr<Recorded> RecordMarketAlerts(warehouse::Connection& db, const AlertConf
     state.last_notified = rows.time(r, 4);
   }
 
-  std::vector<Transition> transitions = EvaluateMarketRules(config.rules, states, payload);
+  // Only listings rank the market (top N rules); "listings_latest" is lake::kListingsLatest.
+  const SnapshotKind kind =
+      object.endpoint == "listings_latest" ? SnapshotKind::kListings : SnapshotKind::kQuotes;
+  std::vector<Transition> transitions = EvaluateMarketRules(config.rules, states, payload, kind);
   for (const Transition& t : transitions) {
-    ++recorded.transitions;
+    if (t.notify) ++recorded.transitions;
     RETURN_IF_ERROR(db.Execute(
         "INSERT INTO alert_state (rule, subject, firing, since, last_notified_at) "
         "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (rule, subject) DO UPDATE SET "
@@ -101,6 +112,7 @@ StatusOr<Recorded> RecordMarketAlerts(warehouse::Connection& db, const AlertConf
         {t.rule->name, t.subject, t.next.firing ? "true" : "false", FormatIso8601(t.next.since),
          t.next.last_notified ? warehouse::Param(FormatIso8601(*t.next.last_notified))
                               : warehouse::Param()}));
+    if (!t.notify) continue;  // a top rule's baseline: state only
     std::vector<std::string> channels = t.rule->channels;
     if (channels.empty()) {
       for (const WebhookChannel& channel : config.channels) channels.push_back(channel.name);

@@ -193,5 +193,38 @@ TEST_F(OutboxTest, NoRulesNoHook) {
   EXPECT_FALSE(MarketAlertsHook(std::make_shared<const AlertConfig>(*channels_only), kLive));
 }
 
+// A top rule's baseline is state without notification; a quotes snapshot ranks nothing; the
+// move on a later listings snapshot is one notification per channel, saying which move.
+TEST_F(OutboxTest, TopRulesBaselineThenNotifyAMoveOnListingsOnly) {
+  auto config = Config({"top3: top 3 any cooldown=0 channels=ops"});
+  ASSERT_OK(Load(config, Listings(t0_)));
+  EXPECT_EQ(Count("alert_outbox"), "0");
+  EXPECT_EQ(db_.Scalar("SELECT count(*) FROM alert_state WHERE rule = 'top3' AND firing"), "3");
+
+  // The same coins, re-ranked: the coin at rank 4 swaps with the one at rank 3.
+  cmc::QuotesPayload moved = Listings(t0_ + minutes(5));
+  int64_t third = 0, fourth = 0;
+  for (cmc::QuoteRow& row : moved.rows) {
+    if (row.cmc_rank == 3) {
+      third = row.cmc_id;
+      row.cmc_rank = 4;
+    } else if (row.cmc_rank == 4) {
+      fourth = row.cmc_id;
+      row.cmc_rank = 3;
+    }
+  }
+  ASSERT_NE(third, 0);
+  // A quotes snapshot carrying only two coins says nothing about the rest.
+  cmc::QuotesPayload watchlist = Listings(t0_ + minutes(3));
+  watchlist.rows.resize(2);
+  ASSERT_OK(Load(config, watchlist, lake::kQuotesLatest));
+  EXPECT_EQ(Count("alert_outbox"), "0");
+
+  ASSERT_OK(Load(config, moved));
+  EXPECT_EQ(db_.Scalar("SELECT string_agg(subject || ' ' || event || ' ' || "
+                       "(payload->'values'->>'move'), ', ' ORDER BY id) FROM alert_outbox"),
+            std::to_string(fourth) + " firing enter, " + std::to_string(third) + " resolved leave");
+}
+
 }  // namespace
 }  // namespace coinlake::alerts

@@ -87,6 +87,8 @@ std::string_view MetricName(Metric metric) {
       return "percent_change_7d";
     case Metric::kPercentChange30d:
       return "percent_change_30d";
+    case Metric::kRank:
+      return "cmc_rank";
   }
   return "price";
 }
@@ -123,7 +125,25 @@ StatusOr<MarketRule> ParseMarketRule(std::string_view line) {
   size_t i = 0;
   auto next = [&]() -> std::string_view { return i < words.size() ? words[i++] : ""; };
   std::string_view kind = next();
-  if (kind == "price") {
+  bool any_coin = false;
+  if (kind == "top") {
+    rule.metric = Metric::kRank;
+    std::string_view n = next();
+    auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), rule.top);
+    if (ec != std::errc() || end != n.data() + n.size() || rule.top < 1 || rule.top > 5000) {
+      return bad(fmt::format("'{}' is not a rank from 1 to 5000 (top 10 enter SOL)", n));
+    }
+    std::string_view move = next();
+    if (move == "enter" || move == "any") {
+      rule.move = TopMove::kEnter;
+    } else if (move == "leave") {
+      rule.move = TopMove::kLeave;
+    } else {
+      return bad(
+          fmt::format("expected 'enter', 'leave' or 'any' after top {}, not '{}'", rule.top, move));
+    }
+    any_coin = move == "any";
+  } else if (kind == "price") {
     rule.metric = Metric::kPrice;
   } else if (kind == "change") {
     std::string_view window = next();
@@ -140,11 +160,13 @@ StatusOr<MarketRule> ParseMarketRule(std::string_view line) {
           fmt::format("the window of a change rule is 1h, 24h, 7d or 30d, not '{}'", window));
     }
   } else {
-    return bad(fmt::format("a rule starts with 'price' or 'change', not '{}'", kind));
+    return bad(fmt::format("a rule starts with 'price', 'change' or 'top', not '{}'", kind));
   }
 
-  std::string_view coin = next();
-  if (coin.starts_with("id:")) {
+  std::string_view coin = any_coin ? "" : next();
+  if (any_coin) {
+    // top N any: every coin.
+  } else if (coin.starts_with("id:")) {
     int64_t id = 0;
     std::string_view digits = coin.substr(3);
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
@@ -161,8 +183,11 @@ StatusOr<MarketRule> ParseMarketRule(std::string_view line) {
     return bad("expected a coin (a symbol such as BTC, or id:1) after the rule's kind");
   }
 
-  std::string_view direction = next();
-  if (direction == "above") {
+  // A top rule has no direction, level or currency: its level is N, its value the rank.
+  std::string_view direction = rule.metric == Metric::kRank ? "above" : next();
+  if (rule.metric == Metric::kRank) {
+    rule.level = static_cast<double>(rule.top);
+  } else if (direction == "above") {
     rule.direction = Direction::kAbove;
   } else if (direction == "below") {
     rule.direction = Direction::kBelow;
@@ -170,15 +195,18 @@ StatusOr<MarketRule> ParseMarketRule(std::string_view line) {
     return bad(fmt::format("expected 'above' or 'below' after the coin, not '{}'", direction));
   }
 
-  std::string_view level_text = next();
-  std::optional<double> level = Number(level_text);
-  if (!level) return bad(fmt::format("'{}' is not a number", level_text));
-  if (rule.metric == Metric::kPrice && *level <= 0) {
-    return bad("a price level must be positive");
+  if (rule.metric != Metric::kRank) {
+    std::string_view level_text = next();
+    std::optional<double> level = Number(level_text);
+    if (!level) return bad(fmt::format("'{}' is not a number", level_text));
+    if (rule.metric == Metric::kPrice && *level <= 0) {
+      return bad("a price level must be positive");
+    }
+    rule.level = *level;
   }
-  rule.level = *level;
 
-  if (i < words.size() && words[i].find('=') == std::string_view::npos) {
+  if (rule.metric != Metric::kRank && i < words.size() &&
+      words[i].find('=') == std::string_view::npos) {
     std::string_view currency = next();
     if (!IsCurrency(currency)) {
       return bad(
@@ -201,6 +229,10 @@ StatusOr<MarketRule> ParseMarketRule(std::string_view line) {
     } else if (key == "hysteresis") {
       std::optional<double> h = Number(value);
       if (!h || *h < 0) return bad(fmt::format("hysteresis '{}' is not a number >= 0", value));
+      if (rule.metric == Metric::kRank && *h != std::floor(*h)) {
+        return bad(fmt::format("the hysteresis of a top rule is a whole number of ranks, not '{}'",
+                               value));
+      }
       rule.hysteresis = *h;
     } else if (key == "channels") {
       rule.channels = SplitCommaList(value);

@@ -4,6 +4,8 @@
 //   alert-rule    = NAME: price COIN above|below LEVEL [CURRENCY] [cooldown=D] [hysteresis=X]
 //                                                                  [channels=A,B]
 //   alert-rule    = NAME: change WINDOW COIN above|below PERCENT [CURRENCY] [options as above]
+//   alert-rule    = NAME: top N enter|leave COIN [options as above]
+//   alert-rule    = NAME: top N any [options as above]
 //   alert-webhook = NAME: URL secret-file=PATH|secret-env=VAR [timeout=D]
 //
 // COIN is a symbol (BTC) or a CMC id (id:1); WINDOW is 1h, 24h, 7d or 30d (CMC's
@@ -31,9 +33,14 @@ enum class Metric {
   kPercentChange24h,
   kPercentChange7d,
   kPercentChange30d,
+  kRank,  // cmc_rank: top N rules
 };
 
 enum class Direction { kAbove, kBelow };
+
+// Which move of a coin across the top N a top rule calls firing: entering (enter, any: every
+// coin) or leaving (leave). The opposite move resolves it.
+enum class TopMove { kEnter, kLeave };
 
 // A rule on one coin's quote in one currency, evaluated on each live snapshot.
 struct MarketRule {
@@ -52,6 +59,10 @@ struct MarketRule {
   // Resolves only once the value is this far back on the other side of the level (in the
   // level's unit), so a value hovering at the level does not flap.
   double hysteresis = 0;
+  // Top N rules (metric kRank): N, and the move that fires. A rule on any coin has neither
+  // cmc_id nor symbol. hysteresis is in ranks: a coin in the top N leaves past rank N + h.
+  int64_t top = 0;
+  TopMove move = TopMove::kEnter;
   std::vector<std::string> channels;  // empty: every configured channel
   std::string text;                   // the condition as written, for the notification
 };

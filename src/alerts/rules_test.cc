@@ -52,6 +52,28 @@ TEST(RulesTest, ChangeRuleByIdWithDefaults) {
   EXPECT_EQ(rule.metric, Metric::kPercentChange30d);
 }
 
+TEST(RulesTest, TopRules) {
+  ASSERT_OK_AND_ASSIGN(MarketRule rule,
+                       ParseMarketRule("sol-top10: top 10 enter SOL hysteresis=2 cooldown=1d"));
+  EXPECT_EQ(rule.metric, Metric::kRank);
+  EXPECT_EQ(rule.top, 10);
+  EXPECT_EQ(rule.level, 10);
+  EXPECT_EQ(rule.move, TopMove::kEnter);
+  EXPECT_EQ(rule.symbol, "SOL");
+  EXPECT_EQ(rule.hysteresis, 2);
+  EXPECT_EQ(rule.cooldown, seconds(86400));
+  ASSERT_OK_AND_ASSIGN(rule, ParseMarketRule("eth-out: top 2 leave id:1027 channels=ops"));
+  EXPECT_EQ(rule.move, TopMove::kLeave);
+  EXPECT_EQ(rule.cmc_id, 1027);
+  EXPECT_EQ(rule.channels, (std::vector<std::string>{"ops"}));
+  ASSERT_OK_AND_ASSIGN(rule, ParseMarketRule("movers: top 100 any"));
+  EXPECT_EQ(rule.top, 100);
+  EXPECT_EQ(rule.move, TopMove::kEnter);
+  EXPECT_FALSE(rule.cmc_id.has_value());
+  EXPECT_TRUE(rule.symbol.empty());
+  EXPECT_EQ(MetricName(rule.metric), "cmc_rank");
+}
+
 // Each mistake is refused with a message that names the rule and the part that is wrong.
 TEST(RulesTest, BadRulesSayWhatIsWrong) {
   struct Case {
@@ -61,7 +83,14 @@ TEST(RulesTest, BadRulesSayWhatIsWrong) {
   for (const Case& c : std::vector<Case>{
            {"price BTC above 1", "expected 'NAME: ...'"},
            {"a b: price BTC above 1", "expected 'NAME: ...'"},
-           {"r: cost BTC above 1", "starts with 'price' or 'change', not 'cost'"},
+           {"r: cost BTC above 1", "starts with 'price', 'change' or 'top', not 'cost'"},
+           {"r: top 0 any", "'0' is not a rank from 1 to 5000"},
+           {"r: top ten any", "'ten' is not a rank from 1 to 5000"},
+           {"r: top 10 join SOL", "expected 'enter', 'leave' or 'any' after top 10, not 'join'"},
+           {"r: top 10 enter", "expected a coin"},
+           {"r: top 10 any SOL", "unexpected 'SOL'"},
+           {"r: top 10 leave SOL 5", "unexpected '5'"},
+           {"r: top 10 any hysteresis=1.5", "a whole number of ranks, not '1.5'"},
            {"r:", "nothing after 'r:'; in the configuration file, quote the whole value"},
            {"r: change 2h BTC above 1", "1h, 24h, 7d or 30d, not '2h'"},
            {"r: price above 1", "expected a coin"},

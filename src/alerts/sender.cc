@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "alerts/collapse.h"
 #include "common/log.h"
 
 namespace coinlake::alerts {
@@ -77,6 +78,7 @@ StatusOr<DeliveryPass> DeliverDue(warehouse::Connection& db,
                                   const SenderOptions& options, StopSignal& stop) {
   DeliveryPass pass;
   for (const ReadyChannel& channel : channels) {
+    RETURN_IF_ERROR(CollapseBacklog(db, channel.channel.name).status());  // alerts/collapse.h
     RETURN_IF_ERROR(DeliverChannel(db, channel, options, stop, pass));
   }
   return pass;
