@@ -5,6 +5,7 @@
 //                                                                  [channels=A,B]
 //   alert-rule    = NAME: change WINDOW COIN above|below PERCENT [CURRENCY] [options as above]
 //   alert-webhook = NAME: URL secret-file=PATH|secret-env=VAR [timeout=D]
+//   alert-channel = NAME: KIND ...  (channel_config.h)
 //
 // COIN is a symbol (BTC) or a CMC id (id:1); WINDOW is 1h, 24h, 7d or 30d (CMC's
 // percent_change_* of the snapshot); D is a duration (90s, 15m, 1h, 1d). Parsing checks
@@ -19,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "alerts/channel_config.h"
 #include "common/status.h"
 
 namespace coinlake::alerts {
@@ -55,20 +57,9 @@ struct MarketRule {
   std::string text;                   // the condition as written, for the notification
 };
 
-// A generic JSON webhook (docs/alerts.md, "Webhook").
-struct WebhookChannel {
-  std::string name;
-  std::string url;  // http:// or https://
-  // Where the HMAC secret is read from: exactly one of the two. Never the secret itself: the
-  // configuration file is not a secret store.
-  std::string secret_file;
-  std::string secret_env;
-  std::chrono::milliseconds timeout{10'000};  // for the whole request
-};
-
 struct AlertConfig {
   std::vector<MarketRule> rules;
-  std::vector<WebhookChannel> channels;
+  std::vector<ChannelConfig> channels;  // alert-webhook lines first, then alert-channel
   bool empty() const { return rules.empty() && channels.empty(); }
 };
 
@@ -79,9 +70,11 @@ StatusOr<MarketRule> ParseMarketRule(std::string_view line);
 StatusOr<WebhookChannel> ParseWebhookChannel(std::string_view line);
 
 // Parses every line and checks them together: names unique, every channel a rule names exists,
-// and rules have somewhere to go (at least one channel).
+// and rules have somewhere to go (at least one channel). `channel_lines` are alert-webhook lines,
+// `kind_channel_lines` alert-channel lines (channel_config.h).
 StatusOr<AlertConfig> ParseAlertConfig(const std::vector<std::string>& rule_lines,
-                                       const std::vector<std::string>& channel_lines);
+                                       const std::vector<std::string>& channel_lines,
+                                       const std::vector<std::string>& kind_channel_lines = {});
 
 // The field of CMC's snapshot a metric reads, for messages and payloads ("price",
 // "percent_change_1h", ...).

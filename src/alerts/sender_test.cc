@@ -11,7 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "alerts/chat_channels.h"
 #include "alerts/outbox.h"
+#include "alerts/webhook.h"
 #include "cmc/parser.h"
 #include "common/bytes.h"
 #include "lake/keys.h"
@@ -151,7 +153,8 @@ class SenderTest : public ::testing::Test {
     return keys;
   }
   StatusOr<DeliveryPass> Pass(const WebhookChannel& channel) {
-    std::vector<ReadyChannel> channels = {{channel, std::string(kSecret)}};
+    std::vector<std::unique_ptr<Channel>> channels;
+    channels.push_back(MakeWebhookChannel(FromWebhook(channel), std::string(kSecret)));
     return DeliverDue(*conn_, channels, options_, stop_);
   }
   // Passes until `n` rows are delivered in all, for at most `limit`.
