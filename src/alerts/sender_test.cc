@@ -117,6 +117,9 @@ class Receiver {
   std::vector<Got> got_;
 };
 
+// The sender's channels (before the helper below, whose name hides the class).
+using Channels = std::vector<std::unique_ptr<Channel>>;
+
 WebhookChannel Channel(int port, milliseconds timeout = milliseconds(2000)) {
   WebhookChannel channel;
   channel.name = "ops";
@@ -153,7 +156,7 @@ class SenderTest : public ::testing::Test {
     return keys;
   }
   StatusOr<DeliveryPass> Pass(const WebhookChannel& channel) {
-    std::vector<std::unique_ptr<Channel>> channels;
+    Channels channels;
     channels.push_back(MakeWebhookChannel(FromWebhook(channel), std::string(kSecret)));
     return DeliverDue(*conn_, channels, options_, stop_);
   }
@@ -342,7 +345,7 @@ TEST_F(SenderTest, NotificationsRecordedBeforeACrashAreSentOnceAfterRestart) {
 // A woken sender looks at once, not at its next poll (`run` wakes it after each cycle).
 TEST_F(SenderTest, WakeDeliversWithoutWaitingForThePoll) {
   Receiver receiver;
-  options_.channels = {Channel(receiver.port())};
+  options_.channels = {FromWebhook(Channel(receiver.port()))};
   options_.poll = std::chrono::seconds(30);
   ASSERT_OK_AND_ASSIGN(auto sender, OutboxSender::Make(options_));
   sender->Start();  // its first pass finds nothing; the next poll is 30 s away
@@ -361,7 +364,7 @@ TEST_F(SenderTest, WakeDeliversWithoutWaitingForThePoll) {
 
 TEST_F(SenderTest, AMissingSecretStopsTheSenderBeforeItStarts) {
   unsetenv("COINLAKE_SENDER_TEST_SECRET");
-  options_.channels = {Channel(1)};
+  options_.channels = {FromWebhook(Channel(1))};
   auto sender = OutboxSender::Make(options_);
   EXPECT_EQ(sender.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(sender.status().message().find("$COINLAKE_SENDER_TEST_SECRET"), std::string::npos);
