@@ -370,5 +370,62 @@ TEST_F(SenderTest, AMissingSecretStopsTheSenderBeforeItStarts) {
   EXPECT_NE(sender.status().message().find("$COINLAKE_SENDER_TEST_SECRET"), std::string::npos);
 }
 
+// A kind other than the webhook through the same sender: Telegram's 429 carries its wait in the
+// JSON (parameters.retry_after), which the sender honours as it does a Retry-After; the row then
+// goes through, formatted for Telegram from the stored payload.
+TEST_F(SenderTest, AChatChannelsOwnRetryAfterIsHonoured) {
+  httplib::Server telegram;
+  std::mutex mu;
+  std::vector<std::string> bodies;
+  telegram.Post(
+      R"(/bot[^/]+/sendMessage)", [&](const httplib::Request& req, httplib::Response& res) {
+        std::lock_guard lock(mu);
+        bodies.push_back(req.body);
+        if (bodies.size() == 1) {
+          res.status = 429;
+          res.set_content(R"({"ok":false,"error_code":429,"parameters":{"retry_after":1}})",
+                          "application/json");
+        } else {
+          res.set_content(R"({"ok":true})", "application/json");
+        }
+      });
+  int port = telegram.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread thread([&] { telegram.listen_after_bind(); });
+  while (!telegram.is_running()) std::this_thread::sleep_for(milliseconds(1));
+
+  Record(1);
+  setenv("COINLAKE_SENDER_TEST_BOT_TOKEN", "42:bot-token", 1);
+  ASSERT_OK_AND_ASSIGN(
+      ChannelConfig config,
+      ParseChannel("ops: telegram chat=7 secret-env=COINLAKE_SENDER_TEST_BOT_TOKEN "
+                   "api=http://127.0.0.1:" +
+                   std::to_string(port)));
+  ASSERT_OK_AND_ASSIGN(auto channel, MakeChannel(config));
+  Channels channels;
+  channels.push_back(std::move(channel));
+  ASSERT_OK_AND_ASSIGN(DeliveryPass pass, DeliverDue(*conn_, channels, options_, stop_));
+  EXPECT_EQ(pass.failed, 1);
+  // 1 s from the JSON, not the 100 ms backoff.
+  EXPECT_EQ(Scalar("SELECT next_attempt_at > now() + interval '800 milliseconds' FROM "
+                   "alert_outbox"),
+            "t");
+  EXPECT_TRUE(Scalar("SELECT last_error FROM alert_outbox").starts_with("HTTP 429: "));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  int delivered = 0;
+  while (delivered == 0 && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_OK_AND_ASSIGN(pass, DeliverDue(*conn_, channels, options_, stop_));
+    delivered += pass.delivered;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  telegram.stop();
+  thread.join();
+  EXPECT_EQ(delivered, 1);
+  std::lock_guard lock(mu);
+  ASSERT_EQ(bodies.size(), 2u);
+  EXPECT_EQ(bodies[0], bodies[1]);
+  EXPECT_EQ(nlohmann::json::parse(bodies[1])["chat_id"], "7");
+}
+
 }  // namespace
 }  // namespace coinlake::alerts
