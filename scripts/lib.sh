@@ -20,7 +20,7 @@ LIBRARY_DEV_PACKAGES=(
 BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config git "${LIBRARY_DEV_PACKAGES[@]}"
   libgtest-dev libgmock-dev libbenchmark-dev postgresql-15 postgresql-client-15 curl
-  ca-certificates awscli
+  ca-certificates awscli openssl python3-aiosmtpd
 )
 
 ensure_packages() {

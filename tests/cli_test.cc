@@ -194,6 +194,40 @@ TEST(CliTest, FetchWithoutKeyExplainsWhatToSet) {
   EXPECT_NE(r.err.find("CMC_API_KEY"), std::string::npos) << r.err;
 }
 
+// `alerts test` through a channel of another kind: a Slack channel whose webhook URL (a secret)
+// is in a file. The service gets Slack's JSON with the test line; the URL shows nowhere.
+TEST(CliTest, AlertsTestWorksForAChannelOfAnyKind) {
+  httplib::Server slack;
+  std::mutex mu;
+  std::vector<httplib::Request> got;
+  slack.Post(R"(/services/.*)", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu);
+    got.push_back(req);
+    res.set_content("ok", "text/plain");
+  });
+  int port = slack.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread thread([&] { slack.listen_after_bind(); });
+  while (!slack.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  coinlake::testing::TempDir dir;
+  const std::string url =
+      "http://127.0.0.1:" + std::to_string(port) + "/services/T01/B02/SlackSecretPart42";
+  std::ofstream(dir.path() + "/slack.secret") << url << "\n";
+  const std::string config = dir.path() + "/coinlake.toml";
+  std::ofstream(config) << "alert-channel = \"team: slack secret-file=" << dir.path()
+                        << "/slack.secret\"\n";
+  auto ok = RunCommand(kBinary + " --config " + config + " alerts test team");
+  slack.stop();
+  thread.join();
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(ok.out, "channel team: HTTP 200 ok\n");
+  EXPECT_EQ((ok.out + ok.err).find("SlackSecretPart42"), std::string::npos);
+  ASSERT_EQ(got.size(), 1u);
+  std::string text = nlohmann::json::parse(got[0].body)["text"];
+  EXPECT_TRUE(text.starts_with("TEST: coinlake alerts test: this channel works (channel team, at "))
+      << text;
+}
+
 // `alerts test CHANNEL` through the channel code the sender uses: the channel and rules come from
 // the configuration file, the request is signed with the secret from its file, the receiver's
 // answer is printed, and anything but a 2xx is exit 1. The secret shows nowhere.

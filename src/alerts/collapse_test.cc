@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "alerts/chat_channels.h"
 #include "alerts/sender.h"
 #include "tests/status_matchers.h"
 #include "tests/test_support.h"
@@ -132,7 +133,8 @@ TEST_F(CollapseTest, TheSenderDeliversTheCollapsedBacklogInOrder) {
   channel.url = "http://127.0.0.1:" + std::to_string(down.port()) + "/hook";
   channel.secret_env = "COINLAKE_COLLAPSE_TEST_SECRET";
   channel.timeout = milliseconds(2000);
-  std::vector<ReadyChannel> channels = {{channel, "s3cret"}};
+  std::vector<std::unique_ptr<Channel>> channels;
+  channels.push_back(MakeWebhookChannel(FromWebhook(channel), "s3cret"));
   SenderOptions options;
   options.initial_backoff = milliseconds(50);
   options.max_backoff = milliseconds(50);

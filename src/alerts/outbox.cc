@@ -115,7 +115,7 @@ StatusOr<Recorded> RecordMarketAlerts(warehouse::Connection& db, const AlertConf
     if (!t.notify) continue;  // a top rule's baseline: state only
     std::vector<std::string> channels = t.rule->channels;
     if (channels.empty()) {
-      for (const WebhookChannel& channel : config.channels) channels.push_back(channel.name);
+      for (const ChannelConfig& channel : config.channels) channels.push_back(channel.name);
     }
     for (const std::string& channel : channels) {
       std::string key = IdempotencyKey(t, channel);

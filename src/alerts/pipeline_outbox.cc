@@ -89,7 +89,7 @@ StatusOr<PipelineRecorded> RecordPipelineAlerts(warehouse::Connection& db,
                               : warehouse::Param()}));
     std::vector<std::string> channels = t.rule->channels;
     if (channels.empty()) {
-      for (const WebhookChannel& channel : config.channels) channels.push_back(channel.name);
+      for (const ChannelConfig& channel : config.channels) channels.push_back(channel.name);
     }
     for (const std::string& channel : channels) {
       std::string key = PipelineIdempotencyKey(t, channel);

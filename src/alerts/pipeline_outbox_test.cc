@@ -18,7 +18,7 @@ using std::chrono::minutes;
 AlertConfig Config(std::vector<std::string> rules) {
   auto config = ParseAlertConfig(
       rules, {"ops: http://127.0.0.1:9/a secret-env=X", "chat: http://127.0.0.1:9/b secret-env=Y"},
-      /*pipeline_defaults=*/false);
+      {}, /*pipeline_defaults=*/false);
   EXPECT_OK(config);
   return *config;
 }

@@ -110,10 +110,10 @@ TEST(PipelineRulesTest, DefaultsAreOnOnceAChannelIsConfigured) {
   EXPECT_EQ(Find(config, "pipeline-lake-outage")->duration, seconds(900));
   EXPECT_EQ(Find(config, "pipeline-database-outage")->duration, seconds(900));
 
-  ASSERT_OK_AND_ASSIGN(AlertConfig off, ParseAlertConfig({}, kChannel, false));
+  ASSERT_OK_AND_ASSIGN(AlertConfig off, ParseAlertConfig({}, kChannel, {}, false));
   EXPECT_TRUE(off.pipeline_rules.empty());
   ASSERT_OK_AND_ASSIGN(AlertConfig mine,
-                       ParseAlertConfig({"mine: pipeline stale 10"}, kChannel, false));
+                       ParseAlertConfig({"mine: pipeline stale 10"}, kChannel, {}, false));
   ASSERT_EQ(mine.pipeline_rules.size(), 1u) << "defaults off: only what is configured";
 }
 

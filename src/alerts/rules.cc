@@ -294,6 +294,7 @@ StatusOr<WebhookChannel> ParseWebhookChannel(std::string_view line) {
 
 StatusOr<AlertConfig> ParseAlertConfig(const std::vector<std::string>& rule_lines,
                                        const std::vector<std::string>& channel_lines,
+                                       const std::vector<std::string>& kind_channel_lines,
                                        bool pipeline_defaults) {
   AlertConfig config;
   std::set<std::string> channel_names, rule_names;
@@ -302,6 +303,14 @@ StatusOr<AlertConfig> ParseAlertConfig(const std::vector<std::string>& rule_line
     if (!channel_names.insert(channel.name).second) {
       return InvalidArgumentError(
           fmt::format("alert-webhook {}: the name is used by another channel", channel.name));
+    }
+    config.channels.push_back(FromWebhook(channel));
+  }
+  for (const std::string& line : kind_channel_lines) {
+    ASSIGN_OR_RETURN(ChannelConfig channel, ParseChannel(line));
+    if (!channel_names.insert(channel.name).second) {
+      return InvalidArgumentError(
+          fmt::format("alert-channel {}: the name is used by another channel", channel.name));
     }
     config.channels.push_back(std::move(channel));
   }

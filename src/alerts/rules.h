@@ -7,6 +7,7 @@
 //   alert-rule    = NAME: top N enter|leave COIN [options as above]
 //   alert-rule    = NAME: top N any [options as above]
 //   alert-webhook = NAME: URL secret-file=PATH|secret-env=VAR [timeout=D]
+//   alert-channel = NAME: KIND ...  (channel_config.h)
 //
 // COIN is a symbol (BTC) or a CMC id (id:1); WINDOW is 1h, 24h, 7d or 30d (CMC's
 // percent_change_* of the snapshot); D is a duration (90s, 15m, 1h, 1d). Parsing checks
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "alerts/pipeline_rules.h"
+#include "alerts/channel_config.h"
 #include "common/status.h"
 
 namespace coinlake::alerts {
@@ -67,20 +69,9 @@ struct MarketRule {
   std::string text;                   // the condition as written, for the notification
 };
 
-// A generic JSON webhook (docs/alerts.md, "Webhook").
-struct WebhookChannel {
-  std::string name;
-  std::string url;  // http:// or https://
-  // Where the HMAC secret is read from: exactly one of the two. Never the secret itself: the
-  // configuration file is not a secret store.
-  std::string secret_file;
-  std::string secret_env;
-  std::chrono::milliseconds timeout{10'000};  // for the whole request
-};
-
 struct AlertConfig {
   std::vector<MarketRule> rules;
-  std::vector<WebhookChannel> channels;
+  std::vector<ChannelConfig> channels;  // alert-webhook lines first, then alert-channel
   // Rules on the ETL itself (pipeline_rules.h), the defaults included; `run` evaluates them.
   std::vector<PipelineRule> pipeline_rules;
   bool empty() const { return rules.empty() && channels.empty() && pipeline_rules.empty(); }
@@ -93,11 +84,13 @@ StatusOr<MarketRule> ParseMarketRule(std::string_view line);
 StatusOr<WebhookChannel> ParseWebhookChannel(std::string_view line);
 
 // Parses every line and checks them together: names unique, every channel a rule names exists,
-// and rules have somewhere to go (at least one channel). A rule whose text starts with `pipeline`
-// is a pipeline rule (pipeline_rules.h); `pipeline_defaults` adds the default pipeline rules
-// once a channel is configured.
+// and rules have somewhere to go (at least one channel). `channel_lines` are alert-webhook lines,
+// `kind_channel_lines` alert-channel lines (channel_config.h). A rule whose text starts with
+// `pipeline` is a pipeline rule (pipeline_rules.h); `pipeline_defaults` adds the default pipeline
+// rules once a channel is configured.
 StatusOr<AlertConfig> ParseAlertConfig(const std::vector<std::string>& rule_lines,
                                        const std::vector<std::string>& channel_lines,
+                                       const std::vector<std::string>& kind_channel_lines = {},
                                        bool pipeline_defaults = true);
 
 // The field of CMC's snapshot a metric reads, for messages and payloads ("price",

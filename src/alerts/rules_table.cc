@@ -22,7 +22,7 @@ std::string FirstWord(std::string_view text) {
 
 std::vector<ListedRule> ListRules(const AlertConfig& config) {
   std::vector<std::string> every_channel;
-  for (const WebhookChannel& channel : config.channels) every_channel.push_back(channel.name);
+  for (const ChannelConfig& channel : config.channels) every_channel.push_back(channel.name);
   std::vector<ListedRule> out;
   for (const MarketRule& rule : config.rules) {
     out.push_back({rule.name, FirstWord(rule.text), rule.text,
@@ -37,7 +37,9 @@ std::vector<ListedRule> ListRules(const AlertConfig& config) {
 
 std::vector<ListedChannel> ListChannels(const AlertConfig& config) {
   std::vector<ListedChannel> out;
-  for (const WebhookChannel& channel : config.channels) out.push_back({channel.name, "webhook"});
+  for (const ChannelConfig& channel : config.channels) {
+    out.push_back({channel.name, std::string(KindName(channel.kind))});
+  }
   return out;
 }
 

@@ -14,7 +14,7 @@ using coinlake::testing::TestDatabase;
 
 // Without the default pipeline rules, so each test sees only the rules it wrote.
 AlertConfig Parse(std::vector<std::string> rules, std::vector<std::string> channels) {
-  auto config = ParseAlertConfig(rules, channels, /*pipeline_defaults=*/false);
+  auto config = ParseAlertConfig(rules, channels, {}, /*pipeline_defaults=*/false);
   EXPECT_OK(config);
   return *config;
 }

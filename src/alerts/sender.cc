@@ -10,52 +10,46 @@
 namespace coinlake::alerts {
 namespace {
 
-// What last_error keeps of a failure: enough to tell 429 from 500 from a refused connection.
-std::string Describe(const StatusOr<WebhookAnswer>& answer) {
-  if (!answer.ok()) return std::string(answer.status().message());
-  std::string body = answer->body.substr(0, 200);
-  return log::Redact(fmt::format("HTTP {}: {}", answer->http_status, body));
-}
-
 // Delivers `channel`'s due rows in id order; stops at the first failure or a row not due yet.
-Status DeliverChannel(warehouse::Connection& db, const ReadyChannel& ready,
-                      const SenderOptions& options, StopSignal& stop, DeliveryPass& pass) {
+Status DeliverChannel(warehouse::Connection& db, Channel& channel, const SenderOptions& options,
+                      StopSignal& stop, DeliveryPass& pass) {
   while (!stop.stopped()) {
     ASSIGN_OR_RETURN(warehouse::Rows head,
                      db.Query("SELECT id, idempotency_key, payload::text, attempts, "
                               "next_attempt_at <= clock_timestamp() FROM alert_outbox "
                               "WHERE channel = $1 AND delivered_at IS NULL ORDER BY id LIMIT 1",
-                              {ready.channel.name}));
+                              {channel.name()}));
     if (head.empty() || head.text(0, 4) != "t") return Status::Ok();
     const std::string id = head.text(0, 0);
     const std::string key = head.text(0, 1);
     const int failures = static_cast<int>(head.integer(0, 3).value_or(0));
-    auto answer = PostWebhook(ready.channel, ready.secret, head.text(0, 2), key, &stop);
-    if (answer.ok() && answer->ok()) {
+    auto answer = channel.Send(Notification{key, head.text(0, 2)}, &stop);
+    if (answer.ok() && answer->delivered) {
       RETURN_IF_ERROR(db.Execute(
           "UPDATE alert_outbox SET delivered_at = clock_timestamp(), attempts = attempts + 1, "
           "last_error = NULL WHERE id = $1 AND delivered_at IS NULL",
           {id}));
       ++pass.delivered;
-      log::Info("alert delivered", {{"channel", ready.channel.name},
+      log::Info("alert delivered", {{"channel", channel.name()},
                                     {"idempotency_key", key},
-                                    {"http_status", answer->http_status},
+                                    {"answer", answer->code},
                                     {"attempts", failures + 1}});
       continue;
     }
     if (stop.stopped()) return Status::Ok();  // abandoned, not failed: no backoff for it
     std::chrono::milliseconds delay = BackoffAfter(options, failures + 1);
-    if (answer.ok() && answer->http_status == 429 && answer->retry_after) {
+    if (answer.ok() && answer->retry_after) {
       delay = std::min<std::chrono::milliseconds>(*answer->retry_after, options.max_retry_after);
     }
-    std::string error = Describe(answer);
+    // Enough to tell 429 from 500 from a refused connection.
+    std::string error = answer.ok() ? answer->error : std::string(answer.status().message());
     RETURN_IF_ERROR(
         db.Execute("UPDATE alert_outbox SET attempts = attempts + 1, next_attempt_at = "
                    "clock_timestamp() + $2 * interval '1 millisecond', last_error = $3 "
                    "WHERE id = $1",
                    {id, std::to_string(delay.count()), error}));
     ++pass.failed;
-    log::Warn("alert not delivered: retrying later", {{"channel", ready.channel.name},
+    log::Warn("alert not delivered: retrying later", {{"channel", channel.name()},
                                                       {"idempotency_key", key},
                                                       {"error", error},
                                                       {"attempts", failures + 1},
@@ -74,21 +68,21 @@ std::chrono::milliseconds BackoffAfter(const SenderOptions& options, int failure
 }
 
 StatusOr<DeliveryPass> DeliverDue(warehouse::Connection& db,
-                                  const std::vector<ReadyChannel>& channels,
+                                  const std::vector<std::unique_ptr<Channel>>& channels,
                                   const SenderOptions& options, StopSignal& stop) {
   DeliveryPass pass;
-  for (const ReadyChannel& channel : channels) {
-    RETURN_IF_ERROR(CollapseBacklog(db, channel.channel.name).status());  // alerts/collapse.h
-    RETURN_IF_ERROR(DeliverChannel(db, channel, options, stop, pass));
+  for (const std::unique_ptr<Channel>& channel : channels) {
+    RETURN_IF_ERROR(CollapseBacklog(db, channel->name()).status());  // alerts/collapse.h
+    RETURN_IF_ERROR(DeliverChannel(db, *channel, options, stop, pass));
   }
   return pass;
 }
 
 StatusOr<std::unique_ptr<OutboxSender>> OutboxSender::Make(SenderOptions options) {
-  std::vector<ReadyChannel> channels;
-  for (const WebhookChannel& channel : options.channels) {
-    ASSIGN_OR_RETURN(std::string secret, ReadChannelSecret(channel));
-    channels.push_back({channel, std::move(secret)});
+  std::vector<std::unique_ptr<Channel>> channels;
+  for (const ChannelConfig& config : options.channels) {
+    ASSIGN_OR_RETURN(std::unique_ptr<Channel> channel, MakeChannel(config));
+    channels.push_back(std::move(channel));
   }
   return std::unique_ptr<OutboxSender>(new OutboxSender(std::move(options), std::move(channels)));
 }

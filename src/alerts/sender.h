@@ -2,7 +2,9 @@
 // at a time, and a row is marked delivered only after the receiver's 2xx (docs/alerts.md,
 // "Delivery"). A failed attempt (transport error, timeout, any non-2xx) sets the row's
 // next_attempt_at by exponential backoff, or by the receiver's Retry-After on a 429, and the
-// channel's later rows wait behind it: order is kept, nothing is skipped. The backoff is in the
+// channel's later rows wait behind it: order is kept, nothing is skipped. What a channel is
+// (webhook, Slack, SMTP...) is the Channel's business (channel.h): the sender only sees
+// delivered or not, and how long the service asked it to wait. The backoff is in the
 // table, so a restarted sender keeps it; a row written by a process killed before sending is
 // simply the oldest undelivered one for the next sender.
 //
@@ -19,8 +21,8 @@
 #include <thread>
 #include <vector>
 
-#include "alerts/rules.h"
-#include "alerts/webhook.h"
+#include "alerts/channel.h"
+#include "alerts/channel_config.h"
 #include "common/status.h"
 #include "common/stop_signal.h"
 #include "warehouse/db.h"
@@ -29,7 +31,7 @@ namespace coinlake::alerts {
 
 struct SenderOptions {
   std::string database_url;
-  std::vector<WebhookChannel> channels;
+  std::vector<ChannelConfig> channels;
   // How often an idle sender looks for new rows: the bound on how long a recorded
   // notification waits before its first attempt.
   std::chrono::milliseconds poll{500};
@@ -38,12 +40,6 @@ struct SenderOptions {
   std::chrono::milliseconds initial_backoff{1'000};
   std::chrono::milliseconds max_backoff{600'000};
   std::chrono::milliseconds max_retry_after{3'600'000};
-};
-
-// A channel with its secret read.
-struct ReadyChannel {
-  WebhookChannel channel;
-  std::string secret;
 };
 
 // The delay before the next attempt after `failures` failed attempts in a row (>= 1). Times
@@ -60,7 +56,7 @@ struct DeliveryPass {
 // One pass over `db`: for each channel, its due undelivered rows in id order until one fails or
 // none is due. `stop` ends the pass between rows and abandons a POST in flight.
 StatusOr<DeliveryPass> DeliverDue(warehouse::Connection& db,
-                                  const std::vector<ReadyChannel>& channels,
+                                  const std::vector<std::unique_ptr<Channel>>& channels,
                                   const SenderOptions& options, StopSignal& stop);
 
 // DeliverDue on a thread of its own with its own database connection (reopened after a drop),
@@ -68,7 +64,8 @@ StatusOr<DeliveryPass> DeliverDue(warehouse::Connection& db,
 // delays.
 class OutboxSender {
  public:
-  // Reads every channel's secret (FAILED_PRECONDITION if one is missing); does not start, so a
+  // Makes every channel, reading its secret (FAILED_PRECONDITION if one is missing); does not
+  // start, so a
   // reload can check a new configuration before it stops the running sender.
   static StatusOr<std::unique_ptr<OutboxSender>> Make(SenderOptions options);
   ~OutboxSender();  // Stop()
@@ -84,11 +81,11 @@ class OutboxSender {
   void Stop();
 
  private:
-  OutboxSender(SenderOptions options, std::vector<ReadyChannel> channels)
+  OutboxSender(SenderOptions options, std::vector<std::unique_ptr<Channel>> channels)
       : options_(std::move(options)), channels_(std::move(channels)) {}
   void Loop();
   SenderOptions options_;
-  std::vector<ReadyChannel> channels_;
+  std::vector<std::unique_ptr<Channel>> channels_;
   StopSignal stop_;  // also abandons a POST in flight
   std::mutex mu_;
   std::condition_variable wake_;

@@ -11,7 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "alerts/chat_channels.h"
 #include "alerts/outbox.h"
+#include "alerts/webhook.h"
 #include "cmc/parser.h"
 #include "common/bytes.h"
 #include "lake/keys.h"
@@ -115,6 +117,9 @@ class Receiver {
   std::vector<Got> got_;
 };
 
+// The sender's channels (before the helper below, whose name hides the class).
+using Channels = std::vector<std::unique_ptr<Channel>>;
+
 WebhookChannel Channel(int port, milliseconds timeout = milliseconds(2000)) {
   WebhookChannel channel;
   channel.name = "ops";
@@ -151,7 +156,8 @@ class SenderTest : public ::testing::Test {
     return keys;
   }
   StatusOr<DeliveryPass> Pass(const WebhookChannel& channel) {
-    std::vector<ReadyChannel> channels = {{channel, std::string(kSecret)}};
+    Channels channels;
+    channels.push_back(MakeWebhookChannel(FromWebhook(channel), std::string(kSecret)));
     return DeliverDue(*conn_, channels, options_, stop_);
   }
   // Passes until `n` rows are delivered in all, for at most `limit`.
@@ -339,7 +345,7 @@ TEST_F(SenderTest, NotificationsRecordedBeforeACrashAreSentOnceAfterRestart) {
 // A woken sender looks at once, not at its next poll (`run` wakes it after each cycle).
 TEST_F(SenderTest, WakeDeliversWithoutWaitingForThePoll) {
   Receiver receiver;
-  options_.channels = {Channel(receiver.port())};
+  options_.channels = {FromWebhook(Channel(receiver.port()))};
   options_.poll = std::chrono::seconds(30);
   ASSERT_OK_AND_ASSIGN(auto sender, OutboxSender::Make(options_));
   sender->Start();  // its first pass finds nothing; the next poll is 30 s away
@@ -358,10 +364,67 @@ TEST_F(SenderTest, WakeDeliversWithoutWaitingForThePoll) {
 
 TEST_F(SenderTest, AMissingSecretStopsTheSenderBeforeItStarts) {
   unsetenv("COINLAKE_SENDER_TEST_SECRET");
-  options_.channels = {Channel(1)};
+  options_.channels = {FromWebhook(Channel(1))};
   auto sender = OutboxSender::Make(options_);
   EXPECT_EQ(sender.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(sender.status().message().find("$COINLAKE_SENDER_TEST_SECRET"), std::string::npos);
+}
+
+// A kind other than the webhook through the same sender: Telegram's 429 carries its wait in the
+// JSON (parameters.retry_after), which the sender honours as it does a Retry-After; the row then
+// goes through, formatted for Telegram from the stored payload.
+TEST_F(SenderTest, AChatChannelsOwnRetryAfterIsHonoured) {
+  httplib::Server telegram;
+  std::mutex mu;
+  std::vector<std::string> bodies;
+  telegram.Post(
+      R"(/bot[^/]+/sendMessage)", [&](const httplib::Request& req, httplib::Response& res) {
+        std::lock_guard lock(mu);
+        bodies.push_back(req.body);
+        if (bodies.size() == 1) {
+          res.status = 429;
+          res.set_content(R"({"ok":false,"error_code":429,"parameters":{"retry_after":1}})",
+                          "application/json");
+        } else {
+          res.set_content(R"({"ok":true})", "application/json");
+        }
+      });
+  int port = telegram.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread thread([&] { telegram.listen_after_bind(); });
+  while (!telegram.is_running()) std::this_thread::sleep_for(milliseconds(1));
+
+  Record(1);
+  setenv("COINLAKE_SENDER_TEST_BOT_TOKEN", "42:bot-token", 1);
+  ASSERT_OK_AND_ASSIGN(
+      ChannelConfig config,
+      ParseChannel("ops: telegram chat=7 secret-env=COINLAKE_SENDER_TEST_BOT_TOKEN "
+                   "api=http://127.0.0.1:" +
+                   std::to_string(port)));
+  ASSERT_OK_AND_ASSIGN(auto channel, MakeChannel(config));
+  Channels channels;
+  channels.push_back(std::move(channel));
+  ASSERT_OK_AND_ASSIGN(DeliveryPass pass, DeliverDue(*conn_, channels, options_, stop_));
+  EXPECT_EQ(pass.failed, 1);
+  // 1 s from the JSON, not the 100 ms backoff.
+  EXPECT_EQ(Scalar("SELECT next_attempt_at > now() + interval '800 milliseconds' FROM "
+                   "alert_outbox"),
+            "t");
+  EXPECT_TRUE(Scalar("SELECT last_error FROM alert_outbox").starts_with("HTTP 429: "));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  int delivered = 0;
+  while (delivered == 0 && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_OK_AND_ASSIGN(pass, DeliverDue(*conn_, channels, options_, stop_));
+    delivered += pass.delivered;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  telegram.stop();
+  thread.join();
+  EXPECT_EQ(delivered, 1);
+  std::lock_guard lock(mu);
+  ASSERT_EQ(bodies.size(), 2u);
+  EXPECT_EQ(bodies[0], bodies[1]);
+  EXPECT_EQ(nlohmann::json::parse(bodies[1])["chat_id"], "7");
 }
 
 }  // namespace

@@ -11,7 +11,8 @@
 #include <string>
 #include <string_view>
 
-#include "alerts/rules.h"
+#include "alerts/channel_config.h"
+#include "alerts/http_post.h"
 #include "common/status.h"
 #include "common/stop_signal.h"
 #include "common/time_util.h"
@@ -19,13 +20,7 @@
 namespace coinlake::alerts {
 
 // What the receiver answered.
-struct WebhookAnswer {
-  int http_status = 0;
-  std::string body;  // its first KiB, for messages
-  // Retry-After (seconds, or an HTTP date made relative to now), when sent.
-  std::optional<std::chrono::seconds> retry_after;
-  bool ok() const { return http_status >= 200 && http_status < 300; }
-};
+using WebhookAnswer = HttpAnswer;
 
 // Lowercase hex of HMAC-SHA256(secret, body).
 std::string SignatureOf(std::string_view secret, std::string_view body);

@@ -248,8 +248,8 @@ void AddAlertsOptions(CLI::App& alerts, Invocation& invocation) {
   alerts.fallthrough();
   CLI::App* test = alerts.add_subcommand(
       "test",
-      "send a test notification through CHANNEL (an alert-webhook) and print the "
-      "receiver's answer; exit 1 unless it answers 2xx");
+      "send a test notification through CHANNEL (an alert-webhook or alert-channel of any "
+      "kind) and print the service's answer; exit 1 unless it accepts it");
   test->add_option("CHANNEL", invocation.alerts_channel, "the channel's name")->required();
   test->fallthrough();
 }
@@ -329,9 +329,15 @@ void AddGlobalOptions(CLI::App& cli, GlobalOptions& global) {
                  "an alert rule, e.g. 'btc-100k: price BTC above 100000 USD cooldown=1h' "
                  "(repeatable; docs/alerts.md)")
       ->take_all();
-  cli.add_option("--alert-webhook", global.alert_webhooks,
-                 "an alert channel, e.g. 'ops: https://host/hook secret-env=OPS_SECRET' "
-                 "(repeatable; docs/alerts.md)")
+  cli.add_option(
+         "--alert-webhook", global.alert_webhooks,
+         "a generic JSON webhook channel, e.g. 'ops: https://host/hook secret-env=OPS_SECRET' "
+         "(repeatable; docs/alerts.md)")
+      ->take_all();
+  cli.add_option("--alert-channel", global.alert_channels,
+                 "an alert channel of any kind (webhook, slack, discord, telegram, ntfy, email, "
+                 "sns), e.g. 'team: slack secret-env=SLACK_WEBHOOK_URL' (repeatable; "
+                 "docs/alerts.md, \"Channels\")")
       ->take_all();
   cli.add_option("--alert-pipeline-defaults", global.alert_pipeline_defaults,
                  "true: once a channel is configured, the default pipeline rules (stale, "

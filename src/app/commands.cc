@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "alerts/channel.h"
 #include "alerts/rules.h"
 #include "alerts/webhook.h"
 #include "aws/rds_auth_token.h"
@@ -140,7 +141,7 @@ StatusOr<pipeline::FetchOptions> MakeFetchOptions(const GlobalOptions& global,
   RETURN_IF_ERROR(ApplyEndpointFlags(flags, options));
   ASSIGN_OR_RETURN(alerts::AlertConfig alerts,
                    alerts::ParseAlertConfig(global.alert_rules, global.alert_webhooks,
-                                            global.alert_pipeline_defaults));
+                                            global.alert_channels, global.alert_pipeline_defaults));
   if (!alerts.empty()) options.alerts = std::make_shared<const alerts::AlertConfig>(alerts);
   return options;
 }
@@ -173,11 +174,12 @@ Status Run(const GlobalOptions& global, const FetchFlags& flags, const RunFlags&
 }
 
 Status AlertsTest(const GlobalOptions& global, const std::string& name) {
-  ASSIGN_OR_RETURN(alerts::AlertConfig config,
-                   alerts::ParseAlertConfig(global.alert_rules, global.alert_webhooks));
-  const alerts::WebhookChannel* channel = nullptr;
+  ASSIGN_OR_RETURN(
+      alerts::AlertConfig config,
+      alerts::ParseAlertConfig(global.alert_rules, global.alert_webhooks, global.alert_channels));
+  const alerts::ChannelConfig* channel = nullptr;
   std::string names;
-  for (const alerts::WebhookChannel& c : config.channels) {
+  for (const alerts::ChannelConfig& c : config.channels) {
     if (c.name == name) channel = &c;
     names += (names.empty() ? "" : ", ") + c.name;
   }
@@ -185,17 +187,15 @@ Status AlertsTest(const GlobalOptions& global, const std::string& name) {
     return InvalidArgumentError(fmt::format("no channel named '{}' (configured: {})", name,
                                             names.empty() ? "none" : names));
   }
-  ASSIGN_OR_RETURN(std::string secret, alerts::ReadChannelSecret(*channel));
+  ASSIGN_OR_RETURN(std::unique_ptr<alerts::Channel> sender, alerts::MakeChannel(*channel));
   alerts::TestNotification test = alerts::MakeTestNotification(name, SystemNow());
-  ASSIGN_OR_RETURN(alerts::WebhookAnswer answer,
-                   alerts::PostWebhook(*channel, secret, test.body, test.idempotency_key));
-  // The receiver's own words, on one line: what a person checking the channel wants to see.
-  std::string said = log::Redact(answer.body);
-  std::replace(said.begin(), said.end(), '\n', ' ');
-  std::cout << fmt::format("channel {}: HTTP {} {}", name, answer.http_status, said) << std::endl;
-  if (!answer.ok()) {
+  ASSIGN_OR_RETURN(alerts::ChannelAnswer answer,
+                   sender->Send({test.idempotency_key, test.body}, nullptr));
+  // The service's own words, on one line: what a person checking the channel wants to see.
+  std::cout << fmt::format("channel {}: {} {}", name, answer.code, answer.said) << std::endl;
+  if (!answer.delivered) {
     return UnavailableError(
-        fmt::format("channel {} answered HTTP {}: not delivered", name, answer.http_status));
+        fmt::format("channel {} answered {}: not delivered", name, answer.code));
   }
   return Status::Ok();
 }

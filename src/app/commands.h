@@ -25,12 +25,13 @@ struct GlobalOptions {
   // "Retention"); 0 keeps them forever. Off by default: the dashboard still charts history from
   // quotes, and a drop is undone only by reprocessing from the lake.
   int quotes_retention_days = 0;
-  // Alert rules and webhook channels, one line each (docs/alerts.md): `fetch` and `run`
+  // Alert rules and channels, one line each (docs/alerts.md): `fetch` and `run`
   // evaluate the rules on each live snapshot they load, `run` delivers, `alerts test` sends.
   std::vector<std::string> alert_rules;
   std::vector<std::string> alert_webhooks;
   // The default pipeline rules (alerts/pipeline_rules.h), on once a channel is configured.
   bool alert_pipeline_defaults = true;
+  std::vector<std::string> alert_channels;  // alert-channel: any kind (alerts/channel_config.h)
 };
 
 struct FetchFlags {

@@ -114,7 +114,8 @@ int main(int argc, char** argv) {
       file = config->count() > 0 ? config->as<std::string>() : (config_env ? config_env : "");
     }
     if (file.empty()) return Status::Ok();
-    return coinlake::app::CheckRepeatedOptionsAdjacent(file, {"alert-rule", "alert-webhook"});
+    return coinlake::app::CheckRepeatedOptionsAdjacent(
+        file, {"alert-rule", "alert-webhook", "alert-channel"});
   };
   if (Status adjacent = check_config(); !adjacent.ok()) {
     std::fprintf(stderr, "coinlake: %s\n", std::string(adjacent.message()).c_str());
