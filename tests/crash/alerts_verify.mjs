@@ -13,14 +13,15 @@
 // stale) but were evaluated by nothing. records: the receiver's JSON lines. outbox: id, channel,
 // idempotency_key, delivered (t/f), base64 of payload::text, in id order.
 //
-// Checks: every request's signature was valid; per channel, the keys the receiver processed
-// (answered 2xx), in the order first processed, are exactly the expected ones in order; a key
-// processed again carries byte-identical bodies (at-least-once: counted, at most
-// --max-duplicates); each body says what the snapshot says (rule, event, coin, value, time,
-// snapshot, channel); alert_outbox holds the same notifications in the same order, all
-// delivered, each payload the bytes the receiver got; after a failed request, the channel's next
-// one is the same key, not sooner than Retry-After (or the first backoff). Prints a summary; exits 1 naming every
-// violation.
+// Checks: every request's signature was valid; per channel, the market rules' keys the
+// receiver processed (answered 2xx), in the order first processed, are exactly the expected ones
+// in order (pipeline notifications, about run itself, are not recomputed: they must match
+// alert_outbox); a key processed again carries byte-identical bodies (at-least-once: counted, at
+// most --max-duplicates plus the slow answers); each body says what the snapshot says (rule,
+// event, coin, value, time, snapshot, channel); alert_outbox holds the same notifications in the
+// same order, all delivered, each payload the bytes the receiver got; after a failed request,
+// the channel's next one is the same key, not sooner than Retry-After (or the first backoff).
+// Prints a summary; exits 1 naming every violation.
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -186,7 +187,8 @@ for (const r of records) {
   let json;
   try { json = JSON.parse(body.toString('utf8')); } catch { problem(`${r.key}: body is not JSON`); continue; }
   const channel = r.path.replace(/^\/hook\//, '');
-  processed.push({ key: r.key, channel });
+  processed.push({ key: r.key, channel, pipeline: json.kind === 'pipeline' });
+  if (json.kind === 'pipeline') continue;  // about run itself: checked against alert_outbox below
   const want = expectedByKey.get(r.key);
   if (!want) continue;  // reported by the sequence comparison
   const checks = {
@@ -222,7 +224,8 @@ for (const channelPath of new Set(records.map((r) => r.path))) {
 const expectedPerChannel = perChannel(expected);
 const processedPerChannel = perChannel(processed);
 for (const [channel, want] of expectedPerChannel) {
-  compareSequences('receiver', channel, (processedPerChannel.get(channel) || []).map((p) => p.key), want.map((e) => e.key));
+  const market = (processedPerChannel.get(channel) || []).filter((p) => !p.pipeline);
+  compareSequences('receiver', channel, market.map((p) => p.key), want.map((e) => e.key));
 }
 const maxDuplicates = Number(args['max-duplicates'] ?? 0);
 // Each slow answer makes one repeat (coinlake timed out and sends the key again); each kill of
@@ -232,13 +235,29 @@ if (duplicates > maxDuplicates + late) {
 }
 
 // --- alert_outbox: the history the alerts page shows. ---
+// Pipeline notifications (rules about run itself: the defaults, on once a channel is set, see
+// the outages the soak makes) depend on timing, not on the snapshots: the market ones are
+// recomputed, and every one, market or pipeline, must be in alert_outbox and received once, in
+// the outbox's order per channel.
 const outbox = lines(args.outbox).map((l) => {
   const [id, channel, key, delivered, payload] = l.split('\t');
-  return { id: Number(id), channel, key, delivered: delivered === 't', payload: Buffer.from(payload, 'base64') };
+  const bytes = Buffer.from(payload, 'base64');
+  const pipeline = JSON.parse(bytes.toString('utf8')).kind === 'pipeline';
+  return { id: Number(id), channel, key, delivered: delivered === 't', payload: bytes, pipeline };
 });
 const outboxPerChannel = perChannel(outbox);
 for (const [channel, want] of expectedPerChannel) {
-  compareSequences('alert_outbox', channel, (outboxPerChannel.get(channel) || []).map((o) => o.key), want.map((e) => e.key));
+  const market = (outboxPerChannel.get(channel) || []).filter((o) => !o.pipeline);
+  compareSequences('alert_outbox', channel, market.map((o) => o.key), want.map((e) => e.key));
+}
+for (const [channel, rows] of outboxPerChannel) {
+  compareSequences('receiver against alert_outbox', channel,
+    (processedPerChannel.get(channel) || []).map((p) => p.key), rows.map((o) => o.key));
+}
+const pipelineRules = {};
+for (const row of outbox) {
+  const rule = row.key.split('/')[0];
+  if (row.pipeline) pipelineRules[rule] = (pipelineRules[rule] || 0) + 1;
 }
 for (const row of outbox) {
   if (!row.delivered) problem(`alert_outbox ${row.id} (${row.key}) not delivered`);
@@ -262,7 +281,7 @@ const summary = {
   per_channel: Object.fromEntries([...expectedPerChannel].map(([c, l]) => [c, l.length])),
   received: records.length, answers, late_answers: late, retries_checked: retriesChecked,
   duplicates, bad_signatures: badSignatures,
-  outbox: outbox.length,
+  outbox: outbox.length, pipeline_notifications: pipelineRules,
 };
 if (args['summary-out']) fs.writeFileSync(args['summary-out'], JSON.stringify(summary));
 if (problems.length > 0) {
