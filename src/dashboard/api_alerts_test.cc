@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "alerts/chat_channels.h"
 #include "alerts/outbox.h"
 #include "alerts/rules_table.h"
 #include "alerts/sender.h"
@@ -67,12 +68,15 @@ class ApiAlertsTest : public ::testing::Test {
          "never: change 24h BTC below -99"},
         {fmt::format("ops: http://127.0.0.1:{}/hook secret-env=COINLAKE_TEST_SECRET", port_),
          fmt::format("pager: http://127.0.0.1:{}/hook secret-env=COINLAKE_TEST_SECRET",
-                     down_.port())});
+                     down_.port())},
+        {}, /*pipeline_defaults=*/false);
     ASSERT_OK(config);
     config_ = std::make_shared<const alerts::AlertConfig>(*config);
     ASSERT_OK(alerts::ReplaceRulesTable(*conn_, *config_, "etl-test"));
-    std::vector<alerts::ReadyChannel> ready;
-    for (const alerts::WebhookChannel& c : config_->channels) ready.push_back({c, "secret"});
+    std::vector<std::unique_ptr<alerts::Channel>> ready;
+    for (const alerts::ChannelConfig& c : config_->channels) {
+      ready.push_back(alerts::MakeWebhookChannel(c, "secret"));
+    }
     alerts::SenderOptions options;
     options.initial_backoff = std::chrono::milliseconds(0);
     StopSignal stop;
