@@ -75,10 +75,13 @@ function channelRow(c) {
   return tr;
 }
 
-// Delivered (when), or waiting: attempts so far and the last error (a channel's rows wait behind
+// Delivered (when), sent within its resolved notification (a collapsed backlog), or waiting: attempts so far and the last error (a channel's rows wait behind
 // its oldest undelivered one, so a row not tried yet says so). Named by its channel: a phone has
 // no room for the channel's own column.
 function deliveryCell(h) {
+  if (h.collapsed_into) {
+    return el('td', `${h.channel}: sent with its resolve (#${h.collapsed_into}), the channel was down`, 'ok delivery');
+  }
   if (h.delivered_at) return el('td', `${h.channel}: delivered ${when(h.delivered_at)}`, 'ok delivery');
   const tried = h.attempts > 0
     ? `waiting · ${plural(h.attempts, 'attempt')}${h.last_error ? ` · ${h.last_error}` : ''}`

@@ -37,13 +37,32 @@ WITH queue AS (
 )
 UPDATE alert_outbox f SET collapsed_into = p.next_id, delivered_at = clock_timestamp()
 FROM pairs p WHERE f.id = p.id AND p.next_id IN (SELECT id FROM resolved)
-RETURNING f.idempotency_key, p.next_id
+RETURNING f.idempotency_key, p.next_id, f.attempts, f.next_attempt_at, f.last_error,
+          f.id = (SELECT min(id) FROM queue)
+)sql";
+
+// When the head itself (the row that failed) was collapsed, the channel's wait stays: the new
+// head, a row of another rule perhaps, takes the old head's attempts, backoff and error, so a
+// channel that just failed is not asked again before its backoff (or Retry-After) is over.
+constexpr const char* kKeepTheChannelsWait = R"sql(
+UPDATE alert_outbox SET attempts = greatest(attempts, $2::int),
+                        next_attempt_at = greatest(next_attempt_at, $3::timestamptz),
+                        last_error = coalesce(last_error, $4)
+WHERE id = (SELECT min(id) FROM alert_outbox WHERE channel = $1 AND delivered_at IS NULL)
 )sql";
 
 }  // namespace
 
 StatusOr<int> CollapseBacklog(warehouse::Connection& db, const std::string& channel) {
+  ASSIGN_OR_RETURN(warehouse::Transaction tx, warehouse::Transaction::Begin(db));
   ASSIGN_OR_RETURN(warehouse::Rows collapsed, db.Query(kCollapse, {channel}));
+  for (size_t r = 0; r < collapsed.size(); ++r) {
+    if (collapsed.text(r, 5) == "t") {
+      RETURN_IF_ERROR(db.Execute(kKeepTheChannelsWait, {channel, collapsed.text(r, 2),
+                                                        collapsed.text(r, 3), collapsed.at(r, 4)}));
+    }
+  }
+  RETURN_IF_ERROR(tx.Commit());
   for (size_t r = 0; r < collapsed.size(); ++r) {
     log::Info("alert backlog collapsed: the firing goes out with its resolved",
               {{"channel", channel},

@@ -82,11 +82,16 @@ TEST_F(CollapseTest, AFiringAndItsResolvedBehindAFailedHeadBecomeOne) {
                    "interval '50 minutes') || ' ' || last_error FROM alert_outbox WHERE id = " +
                    resolved),
             "1 true connection refused");
-  // The other rule's row is untouched and still waits in its place.
+  // The other rule's row still waits in its place, and is now the channel's head: it takes the
+  // failed head's wait, so the channel that just failed is not asked again before its backoff.
   EXPECT_EQ(Scalar("SELECT collapsed_into IS NULL AND delivered_at IS NULL FROM alert_outbox "
                    "WHERE id = " +
                    other),
             "t");
+  EXPECT_EQ(Scalar("SELECT attempts || ' ' || (next_attempt_at > clock_timestamp() + "
+                   "interval '50 minutes') || ' ' || last_error FROM alert_outbox WHERE id = " +
+                   other),
+            "1 true connection refused");
 
   // Decided once: a second pass (or a restarted sender) finds nothing more to do.
   ASSERT_OK_AND_ASSIGN(int again, CollapseBacklog(*conn_, "ops"));

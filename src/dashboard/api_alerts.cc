@@ -142,7 +142,9 @@ StatusOr<json> History(warehouse::Connection& db, int64_t limit, int64_t before)
     SELECT o.id, o.rule, o.subject, o.event, o.channel, o.payload->>'time', o.created_at,
            o.delivered_at, o.attempts, o.next_attempt_at, o.last_error,
            (o.payload->'subject'->>'cmc_id')::bigint, o.payload->'subject'->>'symbol',
-           o.payload->'subject'->>'name', (o.payload->'values')::text
+           o.payload->'subject'->>'name', (o.payload->'values')::text,
+           -- collapsed_into (migration 18) read through to_jsonb: an older schema has no column.
+           (to_jsonb(o)->>'collapsed_into')::bigint
     FROM alert_outbox o
     WHERE o.id < $2
     ORDER BY o.id DESC
@@ -162,7 +164,9 @@ StatusOr<json> History(warehouse::Connection& db, int64_t limit, int64_t before)
                      {"attempts", NumberOrNull(rows.at(r, 8))},
                      {"next_attempt_at", rows.at(r, 7) ? json() : TimeOrNull(rows.at(r, 9))},
                      {"last_error", ValueOrNull(rows.at(r, 10))},
-                     {"values", JsonOrNull(rows.at(r, 14))}});
+                     {"values", JsonOrNull(rows.at(r, 14))},
+                     // A firing sent as part of its resolved (a collapsed backlog): that row's id.
+                     {"collapsed_into", NumberOrNull(rows.at(r, 15))}});
   }
   json next_before = nullptr;
   if (static_cast<int64_t>(rows.size()) == limit && !items.empty()) {

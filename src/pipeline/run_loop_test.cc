@@ -297,8 +297,10 @@ TEST_F(RunLoopTest, AlertRulesReloadOnSighupOrTheRunningOnesAreKept) {
   } at_exit{receiver, serving};
   setenv("COINLAKE_RUN_TEST_HOOK_SECRET", "reload-test-secret", 1);
   auto config = [&](const std::string& secret, const std::string& extra_rule) {
+    // Market rules only: this test counts their notifications (pipeline rules have their own).
     WriteConfig("limit = 200\nlistings-interval = 10\n",
-                "alert-webhook = \"ops: http://127.0.0.1:" + std::to_string(port) + "/hook " +
+                "alert-pipeline-defaults = false\nalert-webhook = \"ops: http://127.0.0.1:" +
+                    std::to_string(port) + "/hook " +
                     secret + "\"\n" + "alert-rule = [\"btc-any: price BTC above 0.0001\"" +
                     extra_rule + "]\n");
   };

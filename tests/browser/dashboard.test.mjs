@@ -474,9 +474,12 @@ describe('alerts page', () => {
     assert.equal(new URL(page.url()).hash, '#/alerts');
     assert.equal(await page.isVisible('#a-no-rules'), false);
     const rules = await page.locator('#a-rules tbody tr').allTextContents();
-    assert.equal(rules.length, 2);
+    // The two market rules, then the six default pipeline rules (on once a channel is set).
+    assert.equal(rules.length, 8);
     assert.match(rules[0], /^btc-highpriceprice BTC above 1 USD cooldown=1hops, pager1 h1 firing$/);
     assert.match(rules[1], /^eth-lowpriceprice id:1027 below 1 channels=opsops1 hquiet$/);
+    assert.match(rules[2], /^pipeline-stalepipelinepipeline stale 3ops, pager1 h/);
+    assert.match(rules[7], /^pipeline-database-outagepipelinepipeline database-outage 15mops, pager1 h/);
     // Firing now: BTC, since the first snapshot, with its price.
     const firing = page.locator('#a-firing tbody tr');
     assert.equal(await firing.count(), 1);
@@ -486,8 +489,8 @@ describe('alerts page', () => {
     assert.match(cells[2], /^for \d+ (s|min|h)$/);
     assert.match(cells[4], /^[\d,.]+ USD \(level 1 USD\)$/);
     // The history: the firing notification as each channel got it (or not).
-    const history = await page.$$eval('#a-history tbody tr', (rows) => rows.map(
-      (tr) => [...tr.cells].map((td) => td.textContent)));
+    const history = (await page.$$eval('#a-history tbody tr', (rows) => rows.map(
+      (tr) => [...tr.cells].map((td) => td.textContent)))).filter((row) => row[1] === 'btc-high');
     assert.equal(history.length, 2);
     const byChannel = Object.fromEntries(history.map((row) => [row[6], row]));
     assert.deepEqual(byChannel.ops.slice(0, 3), ['firing', 'btc-high', 'BTC (Bitcoin)']);

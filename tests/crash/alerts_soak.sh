@@ -195,7 +195,8 @@ crash_verify
 sql "SELECT key, endpoint FROM lake_objects WHERE endpoint IN ('listings_latest', 'quotes_latest')
      ORDER BY loaded_at, data_ts, key" >"$WORK/live-ledger.tsv"
 sql "SELECT id, channel, idempotency_key, delivered_at IS NOT NULL,
-            translate(encode(convert_to(payload::text, 'UTF8'), 'base64'), E'\n', '')
+            translate(encode(convert_to(payload::text, 'UTF8'), 'base64'), E'\n', ''),
+            coalesce(collapsed_into::text, '')
      FROM alert_outbox ORDER BY id" >"$WORK/outbox.tsv"
 node "$CRASH_LIB_DIR/alerts_verify.mjs" --rules "$WORK/rules.txt" --channels ops,dev \
   --lake "$LAKE_DIR" --ledger "$WORK/live-ledger.tsv" --preloaded "$PRELOADED" \

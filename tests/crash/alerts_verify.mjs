@@ -166,6 +166,51 @@ function compareSequences(what, channel, got, want) {
   if (got.length > want.length) problem(`${what}, channel ${channel}: ${got.length - want.length} more than expected, first ${got[want.length]}`);
 }
 
+// --- Backlog collapsing (docs/alerts.md): a firing and its resolved, both waiting on a channel
+// that was down, go out as one notification, the resolved carrying the firing. The outbox says
+// which firing rows were collapsed (collapsed_into: the resolved row's id); each must be a firing
+// the rules made whose very next notification of the same rule, coin and channel is that
+// resolved, and the resolved's body must carry the firing (its key, time and value).
+const outbox = lines(args.outbox).map((l) => {
+  const [id, channel, key, delivered, payload, collapsedInto] = l.split('\t');
+  const bytes = Buffer.from(payload, 'base64');
+  const pipeline = JSON.parse(bytes.toString('utf8')).kind === 'pipeline';
+  return { id: Number(id), channel, key, delivered: delivered === 't', payload: bytes, pipeline,
+           collapsedInto: collapsedInto ? Number(collapsedInto) : null };
+});
+const outboxById = new Map(outbox.map((o) => [o.id, o]));
+const collapsedInto = new Map();  // firing key -> the resolved key that carried it
+for (const row of outbox.filter((o) => o.collapsedInto !== null)) {
+  const into = outboxById.get(row.collapsedInto);
+  if (row.pipeline) {  // not recomputed (timing): the pair must be the same rule and subject
+    const [rule, subject, event] = row.key.split('/');
+    const [intoRule, intoSubject, intoEvent] = into ? into.key.split('/') : [];
+    if (event !== 'firing' || intoEvent !== 'resolved' || intoRule !== rule || intoSubject !== subject ||
+        into.channel !== row.channel || JSON.parse(into.payload.toString('utf8')).collapsed !== row.key) {
+      problem(`alert_outbox ${row.id} (${row.key}) collapsed into ${into ? into.key : row.collapsedInto}: not its resolved`);
+    }
+    collapsedInto.set(row.key, into ? into.key : null);
+    continue;
+  }
+  const firing = expectedByKey.get(row.key);
+  if (!into || !firing || firing.event !== 'firing') {
+    problem(`alert_outbox ${row.id} (${row.key}) collapsed into ${row.collapsedInto}: not an expected firing and its resolved`);
+    continue;
+  }
+  const nextOfPair = expected.find((e, i) => i > expected.indexOf(firing) && e.channel === firing.channel &&
+    e.rule === firing.rule && e.cmc_id === firing.cmc_id);
+  if (!nextOfPair || nextOfPair.key !== into.key || nextOfPair.event !== 'resolved') {
+    problem(`${row.key} collapsed into ${into.key}, but the rules' next notification of that rule and coin is ${nextOfPair && nextOfPair.key}`);
+    continue;
+  }
+  const carried = JSON.parse(into.payload.toString('utf8'));
+  if (carried.collapsed !== firing.key || carried.fired_at !== firing.time || carried.fired_value !== firing.value) {
+    problem(`${into.key} carries ${JSON.stringify([carried.collapsed, carried.fired_at, carried.fired_value])}, not the firing ${JSON.stringify([firing.key, firing.time, firing.value])}`);
+  }
+  collapsedInto.set(row.key, into.key);
+}
+const sentAlone = (key) => !collapsedInto.has(key);
+
 // --- What the receiver processed. ---
 const records = lines(args.records).map((l) => JSON.parse(l));
 const answers = {};
@@ -214,7 +259,9 @@ for (const channelPath of new Set(records.map((r) => r.path))) {
     const failed = r.answer < 200 || r.answer > 299;
     if (!failed && !r.late) continue;
     retriesChecked++;
-    if (next.key !== r.key) problem(`${channelPath}: after ${r.key} was answered ${r.answer}${r.late ? ' late' : ''}, the next request was ${next.key}, not the same key again`);
+    // The same key again; unless the failed row was collapsed into its resolved (then the
+    // channel's next row in order, which the sequence comparison checks), still after the wait.
+    if (next.key !== r.key && !collapsedInto.has(r.key)) problem(`${channelPath}: after ${r.key} was answered ${r.answer}${r.late ? ' late' : ''}, the next request was ${next.key}, not the same key again`);
     if (failed) {
       const wait = r.retry_after !== undefined ? r.retry_after * 1000 : BACKOFF_MS;
       if (next.at_ms - r.at_ms < wait - CLOCK_SLACK_MS) problem(`${channelPath}: ${r.key} retried ${next.at_ms - r.at_ms} ms after a ${r.answer}, sooner than ${wait} ms`);
@@ -224,8 +271,9 @@ for (const channelPath of new Set(records.map((r) => r.path))) {
 const expectedPerChannel = perChannel(expected);
 const processedPerChannel = perChannel(processed);
 for (const [channel, want] of expectedPerChannel) {
-  const market = (processedPerChannel.get(channel) || []).filter((p) => !p.pipeline);
-  compareSequences('receiver', channel, market.map((p) => p.key), want.map((e) => e.key));
+  const market = (processedPerChannel.get(channel) || []).filter((p) => !p.pipeline && sentAlone(p.key));
+  compareSequences('receiver', channel, market.map((p) => p.key),
+    want.filter((e) => sentAlone(e.key)).map((e) => e.key));
 }
 const maxDuplicates = Number(args['max-duplicates'] ?? 0);
 // Each slow answer makes one repeat (coinlake timed out and sends the key again); each kill of
@@ -239,12 +287,6 @@ if (duplicates > maxDuplicates + late) {
 // the outages the soak makes) depend on timing, not on the snapshots: the market ones are
 // recomputed, and every one, market or pipeline, must be in alert_outbox and received once, in
 // the outbox's order per channel.
-const outbox = lines(args.outbox).map((l) => {
-  const [id, channel, key, delivered, payload] = l.split('\t');
-  const bytes = Buffer.from(payload, 'base64');
-  const pipeline = JSON.parse(bytes.toString('utf8')).kind === 'pipeline';
-  return { id: Number(id), channel, key, delivered: delivered === 't', payload: bytes, pipeline };
-});
 const outboxPerChannel = perChannel(outbox);
 for (const [channel, want] of expectedPerChannel) {
   const market = (outboxPerChannel.get(channel) || []).filter((o) => !o.pipeline);
@@ -252,7 +294,8 @@ for (const [channel, want] of expectedPerChannel) {
 }
 for (const [channel, rows] of outboxPerChannel) {
   compareSequences('receiver against alert_outbox', channel,
-    (processedPerChannel.get(channel) || []).map((p) => p.key), rows.map((o) => o.key));
+    (processedPerChannel.get(channel) || []).filter((p) => sentAlone(p.key)).map((p) => p.key),
+    rows.filter((o) => o.collapsedInto === null).map((o) => o.key));
 }
 const pipelineRules = {};
 for (const row of outbox) {
@@ -281,7 +324,7 @@ const summary = {
   per_channel: Object.fromEntries([...expectedPerChannel].map(([c, l]) => [c, l.length])),
   received: records.length, answers, late_answers: late, retries_checked: retriesChecked,
   duplicates, bad_signatures: badSignatures,
-  outbox: outbox.length, pipeline_notifications: pipelineRules,
+  outbox: outbox.length, collapsed: collapsedInto.size, pipeline_notifications: pipelineRules,
 };
 if (args['summary-out']) fs.writeFileSync(args['summary-out'], JSON.stringify(summary));
 if (problems.length > 0) {
