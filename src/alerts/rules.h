@@ -22,8 +22,8 @@
 #include <string_view>
 #include <vector>
 
-#include "alerts/pipeline_rules.h"
 #include "alerts/channel_config.h"
+#include "alerts/pipeline_rules.h"
 #include "common/status.h"
 
 namespace coinlake::alerts {

@@ -300,9 +300,8 @@ TEST_F(RunLoopTest, AlertRulesReloadOnSighupOrTheRunningOnesAreKept) {
     // Market rules only: this test counts their notifications (pipeline rules have their own).
     WriteConfig("limit = 200\nlistings-interval = 10\n",
                 "alert-pipeline-defaults = false\nalert-webhook = \"ops: http://127.0.0.1:" +
-                    std::to_string(port) + "/hook " +
-                    secret + "\"\n" + "alert-rule = [\"btc-any: price BTC above 0.0001\"" +
-                    extra_rule + "]\n");
+                    std::to_string(port) + "/hook " + secret + "\"\n" +
+                    "alert-rule = [\"btc-any: price BTC above 0.0001\"" + extra_rule + "]\n");
   };
   config("secret-env=COINLAKE_RUN_TEST_HOOK_SECRET", "");
   RunProcess run(Args(), dir_.path(), "run");
