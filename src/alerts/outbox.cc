@@ -5,21 +5,11 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "alerts/state_table.h"
 #include "common/log.h"
 
 namespace coinlake::alerts {
 namespace {
-
-// A text[] literal of names made of [A-Za-z0-9_.-] (rules.h checks them), passed as a
-// parameter: the quotes keep PostgreSQL from reading a name as NULL.
-std::string TextArray(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (const std::string& item : items) {
-    if (out.size() > 1) out += ',';
-    out += '"' + item + '"';
-  }
-  return out + "}";
-}
 
 std::string Epoch(TimePoint t) {
   return std::to_string(
@@ -86,17 +76,7 @@ StatusOr<Recorded> RecordMarketAlerts(warehouse::Connection& db, const AlertConf
 
   std::vector<std::string> names;
   for (const MarketRule& rule : config.rules) names.push_back(rule.name);
-  ASSIGN_OR_RETURN(warehouse::Rows rows,
-                   db.Query("SELECT rule, subject, firing, since, last_notified_at "
-                            "FROM alert_state WHERE rule = ANY($1::text[])",
-                            {TextArray(names)}));
-  AlertStates states;
-  for (size_t r = 0; r < rows.size(); ++r) {
-    AlertState& state = states[{rows.text(r, 0), rows.text(r, 1)}];
-    state.firing = rows.text(r, 2) == "t";
-    state.since = rows.time(r, 3).value_or(TimePoint{});
-    state.last_notified = rows.time(r, 4);
-  }
+  ASSIGN_OR_RETURN(AlertStates states, ReadAlertStates(db, names));
 
   // Only listings rank the market (top N rules); "listings_latest" is lake::kListingsLatest.
   const SnapshotKind kind =
@@ -104,28 +84,14 @@ StatusOr<Recorded> RecordMarketAlerts(warehouse::Connection& db, const AlertConf
   std::vector<Transition> transitions = EvaluateMarketRules(config.rules, states, payload, kind);
   for (const Transition& t : transitions) {
     if (t.notify) ++recorded.transitions;
-    RETURN_IF_ERROR(db.Execute(
-        "INSERT INTO alert_state (rule, subject, firing, since, last_notified_at) "
-        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (rule, subject) DO UPDATE SET "
-        "firing = excluded.firing, since = excluded.since, "
-        "last_notified_at = excluded.last_notified_at",
-        {t.rule->name, t.subject, t.next.firing ? "true" : "false", FormatIso8601(t.next.since),
-         t.next.last_notified ? warehouse::Param(FormatIso8601(*t.next.last_notified))
-                              : warehouse::Param()}));
+    RETURN_IF_ERROR(WriteAlertState(db, t.rule->name, t.subject, t.next));
     if (!t.notify) continue;  // a top rule's baseline: state only
-    std::vector<std::string> channels = t.rule->channels;
-    if (channels.empty()) {
-      for (const ChannelConfig& channel : config.channels) channels.push_back(channel.name);
-    }
-    for (const std::string& channel : channels) {
+    for (const std::string& channel : ChannelsOf(t.rule->channels, config)) {
       std::string key = IdempotencyKey(t, channel);
-      ASSIGN_OR_RETURN(warehouse::Rows inserted,
-                       db.Query("INSERT INTO alert_outbox (rule, subject, event, channel, payload, "
-                                "idempotency_key) VALUES ($1, $2, $3, $4, $5::jsonb, $6) "
-                                "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-                                {t.rule->name, t.subject, std::string(EventName(t.event)), channel,
-                                 NotificationBody(t, channel, key, object.key), key}));
-      recorded.notifications += static_cast<int>(inserted.size());
+      ASSIGN_OR_RETURN(int inserted,
+                       InsertNotification(db, t.rule->name, t.subject, t.event, channel,
+                                          NotificationBody(t, channel, key, object.key), key));
+      recorded.notifications += inserted;
     }
     // Before the commit: a load that then fails logs a transition it did not keep.
     log::Info("alert " + std::string(EventName(t.event)), {{"rule", t.rule->name},
