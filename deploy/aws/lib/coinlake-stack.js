@@ -118,7 +118,7 @@ class CoinlakeStack extends cdk.Stack {
       type: 'String',
       default: '',
       allowedPattern: '^$|^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$',
-      description: 'E-mail address told when the ETL stops (its heartbeat log line missing for 15 minutes) and when it is back; empty: subscribe to the EtlAlarmTopicArn output yourself. AWS sends a confirmation e-mail first.',
+      description: 'E-mail address told when the ETL stops (its heartbeat log line missing for 15 minutes) and when it is back, and of coinlake\'s pipeline alerts (stale data, a stopped endpoint, credits, outages); empty: subscribe to the EtlAlarmTopicArn output yourself. AWS sends a confirmation e-mail first.',
     });
     const hasAlarmEmail = new cdk.CfnCondition(this, 'HasAlarmEmail', { expression: cdk.Fn.conditionNot(cdk.Fn.conditionEquals(alarmEmail.valueAsString, '')) });
 
@@ -367,6 +367,17 @@ class CoinlakeStack extends cdk.Stack {
     ackLakePrefixes(etlRole);
     const dashboardRole = role('DashboardRole', dashboardLogs, [dashboardLogin], 'coinlake_web');
 
+    // ---- The alarm topic: the outside watcher's alarm and coinlake's own alerts ----
+    // The ETL publishes its pipeline alerts here too (docs/alerts.md, "On AWS"): its user data
+    // configures an sns channel on this topic, which turns the default pipeline rules on.
+    const alarmTopic = new sns.Topic(this, 'EtlAlarmTopic', { displayName: 'coinlake ETL alarms', enforceSSL: true });
+    ack(alarmTopic, 'AwsSolutions-SNS2', 'CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed SNS key, and a customer-managed key costs US$1 a month for messages that carry no data (an alarm name and state).');
+    const emailSubscription = new sns.Subscription(this, 'EtlAlarmEmail', {
+      topic: alarmTopic, protocol: sns.SubscriptionProtocol.EMAIL, endpoint: alarmEmail.valueAsString,
+    });
+    emailSubscription.node.defaultChild.cfnOptions.condition = hasAlarmEmail;
+    alarmTopic.grantPublish(etlRole);
+
     const common = {
       vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
@@ -398,7 +409,7 @@ class CoinlakeStack extends cdk.Stack {
       instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.NANO),
       securityGroup: etlSg,
       role: etlRole,
-      userData: etlUserData({ ...v, logGroup: etlLogs.logGroupName, cmcSecret: cmcSecret.secretArn, adminSecret: db.secret.secretArn }),
+      userData: etlUserData({ ...v, logGroup: etlLogs.logGroupName, cmcSecret: cmcSecret.secretArn, adminSecret: db.secret.secretArn, alertTopic: alarmTopic.topicArn }),
     });
     // With EtlSpot=true the instance takes its market options from a launch template; EC2 does
     // not allow termination protection on a Spot instance.
@@ -439,12 +450,6 @@ class CoinlakeStack extends cdk.Stack {
       filterPattern: logs.FilterPattern.stringValue('$.msg', '=', 'heartbeat'),
       metricValue: '1',
     });
-    const alarmTopic = new sns.Topic(this, 'EtlAlarmTopic', { displayName: 'coinlake ETL alarms', enforceSSL: true });
-    ack(alarmTopic, 'AwsSolutions-SNS2', 'CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed SNS key, and a customer-managed key costs US$1 a month for messages that carry no data (an alarm name and state).');
-    const emailSubscription = new sns.Subscription(this, 'EtlAlarmEmail', {
-      topic: alarmTopic, protocol: sns.SubscriptionProtocol.EMAIL, endpoint: alarmEmail.valueAsString,
-    });
-    emailSubscription.node.defaultChild.cfnOptions.condition = hasAlarmEmail;
     const heartbeatLost = new cloudwatch.Alarm(this, 'EtlHeartbeatLost', {
       alarmDescription: 'coinlake run has logged no heartbeat for 15 minutes: the ETL host is down, the service stopped, or its logs no longer reach CloudWatch (docs/operations.md, "Watching the ETL from outside").',
       metric: heartbeats.metric({ statistic: 'Sum', period: cdk.Duration.minutes(5) }),
@@ -457,7 +462,7 @@ class CoinlakeStack extends cdk.Stack {
     heartbeatLost.addAlarmAction(new cloudwatchActions.SnsAction(alarmTopic));
     heartbeatLost.addOkAction(new cloudwatchActions.SnsAction(alarmTopic));
 
-    new cdk.CfnOutput(this, 'EtlAlarmTopicArn', { value: alarmTopic.topicArn, description: 'SNS topic of the ETL heartbeat alarm: subscribe e-mail, SMS or a webhook to it.' });
+    new cdk.CfnOutput(this, 'EtlAlarmTopicArn', { value: alarmTopic.topicArn, description: 'SNS topic of the ETL heartbeat alarm and of coinlake\'s pipeline alerts: subscribe e-mail, SMS or a webhook to it.' });
     new cdk.CfnOutput(this, 'LakeBucketName', { value: lake.bucketName });
     new cdk.CfnOutput(this, 'DatabaseEndpoint', { value: db.dbInstanceEndpointAddress });
     new cdk.CfnOutput(this, 'EtlInstanceId', { value: etl.instanceId });

@@ -506,6 +506,24 @@ test('the ETL is watched from outside: 15 minutes without its heartbeat log line
   assert.ok(raw.Outputs.EtlAlarmTopicArn);
 });
 
+test('coinlake alerts go to the alarm topic: the ETL may publish there (the dashboard may not), and its configuration names it as a channel', () => {
+  const [topicId] = one('AWS::SNS::Topic');
+  const publish = (role, resource) => decide(statements(role), { action: 'sns:Publish', resource });
+  assert.equal(publish('EtlRole', `<${topicId}>`), 'allow');
+  assert.equal(publish('EtlRole', 'arn:aws:sns:eu-west-1:123456789012:another-topic'), 'implicit-deny', 'that topic only');
+  assert.equal(publish('DashboardRole', `<${topicId}>`), 'implicit-deny');
+  const [, inst] = resources('AWS::EC2::Instance').find(([k]) => k.startsWith('Etl'));
+  const join = inst.Properties.UserData['Fn::Base64']['Fn::Join'];
+  const etl = join[1].map((p) => (typeof p === 'string' ? p : p.Ref ? `REF:${p.Ref}` : 'PLACEHOLDER')).join(join[0]);
+  assert.match(etl, new RegExp(`\nALERT_TOPIC='REF:${topicId}'\n`));
+  // run reads the file (and re-reads it on reload); one sns channel turns the default pipeline
+  // rules on (docs/alerts.md, "Defaults").
+  assert.match(etl, /\nCOINLAKE_CONFIG=\/etc\/coinlake\/coinlake\.toml\n/);
+  const config = /cat > \/etc\/coinlake\/coinlake\.toml <<EOF\n([\s\S]*?)\nEOF\n/.exec(etl)[1];
+  const settings = config.split('\n').filter((l) => l && !l.startsWith('#'));
+  assert.deepEqual(settings, ['alert-channel = "aws: sns ${ALERT_TOPIC}"']);
+});
+
 test('cdk-nag fails synthesis on an unacknowledged finding', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coinlake-cdk-nag-'));
   try {
