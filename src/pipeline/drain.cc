@@ -100,8 +100,20 @@ Status Pipeline::DrainSpool(CycleReport& report) {
       ASSIGN_OR_RETURN(warehouse::Connection * db, Database());
       warehouse::Loader loader(*db);
       // Live snapshots only: history (backfill, audit --fill) is the past, not news.
-      loader.SetInTransaction(alerts::MarketAlertsHook(
-          options_.alerts, {std::string(lake::kListingsLatest), std::string(lake::kQuotesLatest)}));
+      if (auto rules = alerts::MarketAlertsHook(
+              options_.alerts,
+              {std::string(lake::kListingsLatest), std::string(lake::kQuotesLatest)})) {
+        loader.SetInTransaction(
+            [&report, rules = std::move(rules)](warehouse::Connection& db,
+                                                const warehouse::LakeObjectRef& object,
+                                                const cmc::QuotesPayload& payload) {
+              auto started = std::chrono::steady_clock::now();
+              Status recorded = rules(db, object, payload);
+              report.stages.alerts += std::chrono::duration_cast<std::chrono::microseconds>(
+                  std::chrono::steady_clock::now() - started);
+              return recorded;
+            });
+      }
       auto loaded = LoadRawObject(*db, loader, written, data);
       report.stages.load += MillisecondsSince(t0);
       if (loaded.status().code() == StatusCode::kDataLoss) {

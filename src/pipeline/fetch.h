@@ -71,6 +71,9 @@ struct StageTimes {
   std::chrono::milliseconds spool{0};    // compress and fsync into the spool
   std::chrono::milliseconds lake{0};     // puts into the lake
   std::chrono::milliseconds load{0};     // parse and load into PostgreSQL
+  // Of `load`: the market alert rules inside the load transactions (evaluation, alert_state,
+  // the outbox), so what the rules add to a cycle can be read off each cycle.
+  std::chrono::microseconds alerts{0};
 };
 
 struct CycleReport {
