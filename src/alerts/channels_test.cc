@@ -346,6 +346,26 @@ TEST(SnsChannelTest, PublishesSignedWithSubjectAndMessage) {
   EXPECT_FALSE(params.contains("MessageDeduplicationId")) << "a standard topic refuses it";
 }
 
+// An instance role's credentials are temporary: the session token goes with them, signed.
+TEST(SnsChannelTest, TemporaryCredentialsSendTheirSessionToken) {
+  FakeSns sns;
+  auto config = ParseChannel(
+      "aws: sns arn:aws:sns:eu-west-1:123456789012:coinlake-alerts endpoint=" + sns.url() +
+      " timeout=5s");
+  ASSERT_OK(config);
+  aws::AwsCredentials credentials{"COINLAKETESTTEMPKEY", "coinlake-test-temp-secret-0123",
+                                  "coinlake-test-session-token", std::nullopt, "test"};
+  auto channel = MakeSnsChannel(*config, aws::MakeStaticCredentials(credentials));
+  ASSERT_OK_AND_ASSIGN(ChannelAnswer answer, channel->Send(kNotification, nullptr));
+  EXPECT_TRUE(answer.delivered) << answer.error;
+  EXPECT_EQ(sns.Published()["signature_failures"], 0);
+
+  credentials.session_token = "another-token";
+  auto wrong = MakeSnsChannel(*config, aws::MakeStaticCredentials(credentials));
+  ASSERT_OK_AND_ASSIGN(ChannelAnswer refused, wrong->Send(kNotification, nullptr));
+  EXPECT_FALSE(refused.delivered) << "the fake checks the token";
+}
+
 TEST(SnsChannelTest, AFifoTopicDropsARepeatByItsDeduplicationId) {
   FakeSns sns;
   auto channel = SnsChannel(sns, "arn:aws:sns:eu-west-1:123456789012:alerts.fifo");

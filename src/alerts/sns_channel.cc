@@ -66,15 +66,12 @@ class SnsChannel final : public Channel {
     request.method = "POST";
     request.url = config_.url + "/";
     request.headers = {"Content-Type: application/x-www-form-urlencoded; charset=utf-8"};
-    if (!creds.session_token.empty()) {
-      request.headers.push_back("x-amz-security-token: " + creds.session_token);
-    }
     request.body = body;
     request.total_timeout = config_.timeout;
     request.connect_timeout = std::min(config_.timeout, request.connect_timeout);
     request.stop = stop;
-    request.signing =
-        aws::AwsSigning{config_.region, "sns", creds.access_key_id, creds.secret_access_key};
+    request.signing = aws::AwsSigning{config_.region, "sns", creds.access_key_id,
+                                      creds.secret_access_key, creds.session_token};
     auto response = aws::PerformAwsHttp(request);
     if (!response.ok()) {
       return UnavailableError(log::Redact(

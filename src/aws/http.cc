@@ -98,6 +98,11 @@ StatusOr<AwsHttpResponse> PerformAwsHttp(const AwsHttpRequest& request) {
   curl_slist* headers = nullptr;
   for (const std::string& header : request.headers)
     headers = curl_slist_append(headers, header.c_str());
+  std::string token_header;
+  if (request.signing && !request.signing->session_token.empty()) {
+    token_header = "x-amz-security-token: " + request.signing->session_token;
+    headers = curl_slist_append(headers, token_header.c_str());
+  }
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_guard(headers,
                                                                            &curl_slist_free_all);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);

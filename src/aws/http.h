@@ -18,6 +18,9 @@ struct AwsSigning {
   std::string service = "s3";
   std::string access_key_id;
   std::string secret_access_key;
+  // Temporary credentials' token (container, IMDS, assumed roles); empty for long-term keys.
+  // PerformAwsHttp sends it as x-amz-security-token, which the signature covers.
+  std::string session_token;
 };
 
 struct AwsHttpRequest {

@@ -180,15 +180,12 @@ struct S3ObjectStore::Impl {
           request.method = method;
           request.url = url;
           request.headers = headers;
-          if (!creds.session_token.empty()) {
-            request.headers.push_back("x-amz-security-token: " + creds.session_token);
-          }
           request.body = body;
           request.total_timeout = loc.request_timeout;
           request.connect_timeout = std::min(loc.request_timeout, request.connect_timeout);
           request.stop = stop;
-          request.signing =
-              aws::AwsSigning{loc.region, "s3", creds.access_key_id, creds.secret_access_key};
+          request.signing = aws::AwsSigning{loc.region, "s3", creds.access_key_id,
+                                            creds.secret_access_key, creds.session_token};
           ASSIGN_OR_RETURN(aws::AwsHttpResponse response, aws::PerformAwsHttp(request));
           bool ok =
               (response.http_status >= 200 && response.http_status < 300) ||

@@ -5,7 +5,10 @@
 //   node fake_sns.mjs PORTFILE
 //
 // Listens on a free port of 127.0.0.1 and writes it to PORTFILE once listening.
-// Credentials: COINLAKETESTKEYID / coinlake-test-secret-0123456789 (service "sns").
+// Credentials: COINLAKETESTKEYID / coinlake-test-secret-0123456789 (service "sns"), and temporary
+// ones, COINLAKETESTTEMPKEY / coinlake-test-temp-secret-0123 with the session token
+// coinlake-test-session-token, which must come as a signed x-amz-security-token header (as an
+// instance role's credentials do).
 // Control (unsigned, for tests):
 //   POST /__fault {"queue":["Throttling"|"AuthorizationError"|"500", ...]}: the next Publishes'
 //        answers, in order;
@@ -18,7 +21,9 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { Hash } from '@smithy/hash-node';
 
 const portFile = process.argv[2];
-const KEYS = new Map([['COINLAKETESTKEYID', 'coinlake-test-secret-0123456789']]);
+const KEYS = new Map([['COINLAKETESTKEYID', 'coinlake-test-secret-0123456789'],
+  ['COINLAKETESTTEMPKEY', 'coinlake-test-temp-secret-0123']]);
+const TOKENS = new Map([['COINLAKETESTTEMPKEY', 'coinlake-test-session-token']]);
 const published = [];
 const fifoSeen = new Map(); // MessageDeduplicationId -> MessageId (FIFO topics drop repeats)
 let faults = [];
@@ -42,6 +47,9 @@ async function verifySignature(req, body) {
   const secret = KEYS.get(keyId);
   if (!secret) return `unknown access key ${keyId}`;
   if (service !== 'sns') return `signed for service ${service}, not sns`;
+  const token = TOKENS.get(keyId);
+  if (token && req.headers['x-amz-security-token'] !== token) return 'The security token included in the request is invalid.';
+  if (token && !signedList.split(';').includes('x-amz-security-token')) return 'the session token is not signed';
   const dm = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/.exec(req.headers['x-amz-date'] || '');
   if (!dm) return 'missing x-amz-date';
   const signingDate = new Date(Date.UTC(+dm[1], dm[2] - 1, +dm[3], +dm[4], +dm[5], +dm[6]));
