@@ -12,8 +12,8 @@
 # After a clean stop: the crash tests' lake/ledger checks, then alerts_verify.mjs recomputes the
 # notifications from the loaded snapshots with its own implementation of the rules and requires
 # the receiver to have processed each exactly once (a repeat only after a slow answer or a kill,
-# byte-identical), in order per channel, every signature valid, and alert_outbox to hold the
-# same history, all delivered.
+# byte-identical), in order per channel, every signature valid, alert_outbox to hold the same
+# history, all delivered, and the alerts page (`coinlake serve`'s /api/v1/alerts) to show it.
 # Usage: alerts_soak.sh COINLAKE_BINARY [ROUNDS=3] [SEED=26] [SPEED=120]
 set -euo pipefail
 source "$(dirname "$0")/lib-crash.sh"
@@ -198,7 +198,14 @@ sql "SELECT id, channel, idempotency_key, delivered_at IS NOT NULL,
             translate(encode(convert_to(payload::text, 'UTF8'), 'base64'), E'\n', ''),
             coalesce(collapsed_into::text, '')
      FROM alert_outbox ORDER BY id" >"$WORK/outbox.tsv"
+# The alerts page reads the same database: the judge pages through its API too.
+DASH_PORT="$(free_port $((19500 + $$ % 150)))"
+"$BIN" serve --host 127.0.0.1 --port "$DASH_PORT" >"$WORK/serve.log" 2>&1 &
+STARTED_PIDS+=("$!")
+for _ in $(seq 1 100); do port_busy "$DASH_PORT" && break; sleep 0.1; done
+port_busy "$DASH_PORT" || fail "coinlake serve did not start (log: $WORK/serve.log)"
 node "$CRASH_LIB_DIR/alerts_verify.mjs" --rules "$WORK/rules.txt" --channels ops,dev \
+  --api "http://127.0.0.1:$DASH_PORT" \
   --lake "$LAKE_DIR" --ledger "$WORK/live-ledger.tsv" --preloaded "$PRELOADED" \
   --records "$WORK/received.jsonl" --outbox "$WORK/outbox.tsv" \
   --max-duplicates "$((KILLS + RX_OUTAGES))" --min-notifications 30 --min-cooldown-quiet 1 \

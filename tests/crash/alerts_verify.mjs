@@ -5,7 +5,7 @@
 //
 //   node alerts_verify.mjs --rules FILE --channels ops,dev --lake DIR --ledger FILE
 //        --records FILE --outbox FILE [--preloaded N] [--max-duplicates N]
-//        [--min-notifications N] [--min-cooldown-quiet N] [--summary-out FILE]
+//        [--min-notifications N] [--min-cooldown-quiet N] [--summary-out FILE] [--api URL]
 //
 // rules: one rule a line, exactly as given to coinlake (--alert-rule). ledger: key, endpoint
 // (lake_objects of the live endpoints) in load order (loaded_at). The first `preloaded` of them
@@ -21,6 +21,8 @@
 // event, coin, value, time, snapshot, channel); alert_outbox holds the same notifications in the
 // same order, all delivered, each payload the bytes the receiver got; after a failed request,
 // the channel's next one is the same key, not sooner than Retry-After (or the first backoff).
+// With --api (a `coinlake serve` on the same database): the alerts page's history, read through
+// GET /api/v1/alerts page by page, is alert_outbox, row for row (newest first).
 // Prints a summary; exits 1 naming every violation.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -308,6 +310,33 @@ for (const row of outbox) {
   if (body && !body.equals(row.payload)) problem(`alert_outbox ${row.id} (${row.key}): payload differs from the body received`);
 }
 
+// --- The alerts page: what the dashboard shows is the same history. ---
+let pageItems = null;
+if (args.api) {
+  pageItems = [];
+  let before = null;
+  do {
+    const url = `${args.api}/api/v1/alerts?limit=500${before === null ? '' : `&before=${before}`}`;
+    const res = await fetch(url);
+    if (!res.ok) { problem(`GET ${url}: HTTP ${res.status}`); break; }
+    const history = (await res.json()).history;
+    pageItems.push(...history.items);
+    before = history.next_before;
+  } while (before !== null);
+  const newestFirst = [...outbox].sort((a, b) => b.id - a.id);
+  if (pageItems.length !== newestFirst.length) {
+    problem(`the alerts page lists ${pageItems.length} notifications, alert_outbox holds ${newestFirst.length}`);
+  }
+  newestFirst.forEach((o, i) => {
+    const shown = pageItems[i];
+    const [rule, subject, event] = o.key.split('/');
+    const same = shown && shown.id === o.id && shown.channel === o.channel && shown.rule === rule &&
+      shown.subject === subject && shown.event === event && (shown.delivered_at !== null) === o.delivered &&
+      (shown.collapsed_into ?? null) === o.collapsedInto;
+    if (!same) problem(`the alerts page's item ${i} (${JSON.stringify(shown)}) is not alert_outbox ${o.id} (${o.key})`);
+  });
+}
+
 const minNotifications = Number(args['min-notifications'] || 0);
 if (expected.length < minNotifications) {
   problem(`only ${expected.length} notifications expected over the soak (want >= ${minNotifications}): the rules' levels are not inside the price paths`);
@@ -325,6 +354,7 @@ const summary = {
   received: records.length, answers, late_answers: late, retries_checked: retriesChecked,
   duplicates, bad_signatures: badSignatures,
   outbox: outbox.length, collapsed: collapsedInto.size, pipeline_notifications: pipelineRules,
+  alerts_page: pageItems === null ? 'not read' : pageItems.length,
 };
 if (args['summary-out']) fs.writeFileSync(args['summary-out'], JSON.stringify(summary));
 if (problems.length > 0) {
