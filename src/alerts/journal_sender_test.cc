@@ -106,8 +106,7 @@ TEST(JournalSenderTest, DeliversEachChannelOnceAndKeepsTheOutcomesAcrossARestart
     ASSERT_OK(sender.Add(Firing({"ops", "pager"})));
     ASSERT_TRUE(Eventually([&] {
       OutageJournal now = ReadJournal(path);
-      return !now.entries.empty() && Of(now, "ops").delivered_at &&
-             Of(now, "pager").attempts >= 2;
+      return !now.entries.empty() && Of(now, "ops").delivered_at && Of(now, "pager").attempts >= 2;
     }));
     sender.Stop();  // as a `run` killed: what the file says is all the next one knows
   }
@@ -126,8 +125,7 @@ TEST(JournalSenderTest, DeliversEachChannelOnceAndKeepsTheOutcomesAcrossARestart
   ASSERT_TRUE(Eventually([&] { return Of(again.journal(), "pager").delivered_at.has_value(); }));
   std::this_thread::sleep_for(milliseconds(300));  // time enough for a wrong second send
   again.Stop();
-  EXPECT_EQ(pager.keys(),
-            (std::map<std::string, int>{{"db/pipeline/firing/1796515200/pager", 1}}));
+  EXPECT_EQ(pager.keys(), (std::map<std::string, int>{{"db/pipeline/firing/1796515200/pager", 1}}));
   EXPECT_EQ(ops.keys(), (std::map<std::string, int>{{"db/pipeline/firing/1796515200/ops", 1}}))
       << "not sent again to the channel that had it";
   EXPECT_TRUE(Of(ReadJournal(path), "pager").delivered_at.has_value());
