@@ -163,7 +163,10 @@ void DatabaseOutage(const PipelineRule& rule, const AlertStates& states,
     auto lasted = ended->until - ended->since;
     if (!state.firing && lasted >= rule.duration) {
       TimePoint fired_at = ended->since + rule.duration;
-      if (CooledDown(state, rule, fired_at)) {
+      // Not notified already: a `run` killed after recording it, before forgetting it (its
+      // journal), finds the outage again at restart.
+      const bool notified = state.last_notified && *state.last_notified >= fired_at;
+      if (!notified && CooledDown(state, rule, fired_at)) {
         Values values = {{"seconds_failing", Seconds(lasted)},
                          {"threshold_seconds", static_cast<double>(rule.duration.count())}};
         Verdict firing{
@@ -182,7 +185,11 @@ void DatabaseOutage(const PipelineRule& rule, const AlertStates& states,
     }
   }
   if (auto v = Outage(rule, o.database_failing_since, "database", o.now)) {
-    Decide(rule, kPipelineSubject, *v, state, o.now, out);
+    // Fired while down (the journal), or as the database answers: stamped since + duration, not
+    // when it was seen, so one outage has one idempotency key wherever it is recorded.
+    TimePoint at = o.now;
+    if (v->holds) at = *o.database_failing_since + rule.duration;
+    Decide(rule, kPipelineSubject, *v, state, at, out);
   }
 }
 

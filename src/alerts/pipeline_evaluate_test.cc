@@ -224,6 +224,37 @@ TEST(PipelineEvaluateTest, ADatabaseOutageSeenWhileFailingFiresAndResolvesAsAnOu
   EXPECT_EQ(Events(Step(rules, states, o)), "db/pipeline/resolved") << "not a second firing";
 }
 
+// While down (what the journal sends) and on recovery, one outage has one firing time, hence
+// one idempotency key: since + the rule's duration, whenever it is seen.
+TEST(PipelineEvaluateTest, ADatabaseOutageFiresAtItsStartPlusTheDurationWhenEverItIsSeen) {
+  std::vector<PipelineRule> rules = {Rule("pipeline database-outage 15m", "db")};
+  AlertStates states;
+  PipelineObservation o = At(kT0 + minutes(14));
+  o.database_failing_since = kT0;
+  EXPECT_EQ(Events(Step(rules, states, o)), "") << "not 15 minutes yet";
+  o.now = kT0 + minutes(21);
+  AlertStates before = states;
+  auto fired = Step(rules, states, o);
+  ASSERT_EQ(Events(fired), "db/pipeline/firing");
+  EXPECT_EQ(fired[0].at, kT0 + minutes(15));
+  o.now = kT0 + minutes(33);
+  auto later = EvaluatePipelineRules(rules, before, o);
+  ASSERT_EQ(later.size(), 1u);
+  EXPECT_EQ(later[0].at, kT0 + minutes(15)) << "seen later, same time";
+}
+
+// A `run` killed after recording an ended outage and before forgetting it (its journal) finds
+// the same outage again at restart: already notified, even without a cooldown.
+TEST(PipelineEvaluateTest, AnEndedOutageAlreadyNotifiedIsNotNotifiedAgain) {
+  std::vector<PipelineRule> rules = {Rule("pipeline database-outage 15m cooldown=0", "db")};
+  AlertStates states;
+  PipelineObservation o = At(kT0 + hours(1));
+  o.database_outage_ended = PipelineObservation::Outage{kT0, kT0 + minutes(40)};
+  EXPECT_EQ(Events(Step(rules, states, o)), "db/pipeline/firing,db/pipeline/resolved");
+  o.database_outage_ended = PipelineObservation::Outage{kT0, kT0 + minutes(50)};
+  EXPECT_EQ(Events(Step(rules, states, o)), "");
+}
+
 TEST(PipelineEvaluateTest, RulesAreIndependentAndKeptInRuleOrder) {
   std::vector<PipelineRule> rules = {Rule("pipeline failed-cycles 1", "a"),
                                      Rule("pipeline stale 2", "b"),

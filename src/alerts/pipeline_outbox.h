@@ -5,7 +5,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "alerts/outage_journal.h"
 #include "alerts/pipeline_evaluate.h"
 #include "alerts/rules.h"
 #include "common/status.h"
@@ -17,14 +19,22 @@ namespace coinlake::alerts {
 struct PipelineRecorded {
   int transitions = 0;
   int notifications = 0;  // outbox rows inserted
+  int journaled = 0;      // of them, firings the journal had delivered: inserted as delivered
+  // The pipeline rules' alert_state after this recording: what `run` knows of their cooldowns
+  // while the database is down.
+  AlertStates states;
 };
 
 // Reads the pipeline rules' alert_state, evaluates `observation` on it and records the result,
 // all in one transaction on `db` under the same advisory lock as the market rules' loads.
 // Nothing (not even a statement) when `config` has no pipeline rule or no channel.
+// `journaled`: the database-outage journal's deliveries (outage_journal.h). A notification
+// whose idempotency key is among them is recorded with the journal's payload (the bytes already
+// sent), and as delivered when the journal delivered it, so it is not sent twice.
 StatusOr<PipelineRecorded> RecordPipelineAlerts(warehouse::Connection& db,
                                                 const AlertConfig& config,
-                                                const PipelineObservation& observation);
+                                                const PipelineObservation& observation,
+                                                const std::vector<JournalDelivery>& journaled = {});
 
 // The JSON body of one pipeline notification (stored in alert_outbox.payload, sent as stored).
 std::string PipelineNotificationBody(const PipelineTransition& transition,

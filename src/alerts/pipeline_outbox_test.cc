@@ -87,6 +87,45 @@ TEST_F(PipelineOutboxTest, AnEndedDatabaseOutageIsRecordedWithKeysFromTheOutage)
   EXPECT_EQ(db_.Scalar("SELECT count(*) FROM alert_outbox"), "2");
 }
 
+// The journal sent the firing to ops while the database was down, and tried chat in vain: on
+// recovery ops's row is recorded delivered (not sent again), chat's waits for the sender, both
+// with the bytes the journal sent; the resolved goes to both as usual.
+TEST_F(PipelineOutboxTest, FiringsTheJournalDeliveredAreRecordedAsDelivered) {
+  AlertConfig config = Config({"db: pipeline database-outage 15m"});
+  std::vector<JournalDelivery> journaled(2);
+  journaled[0].channel = "ops";
+  journaled[0].idempotency_key = "db/pipeline/firing/1796516100/ops";
+  journaled[0].payload = R"({"sent": "by the journal", "channel": "ops"})";
+  journaled[0].attempts = 1;
+  journaled[0].delivered_at = t0_ + minutes(16);
+  journaled[1].channel = "chat";
+  journaled[1].idempotency_key = "db/pipeline/firing/1796516100/chat";
+  journaled[1].payload = R"({"sent": "by the journal", "channel": "chat"})";
+  journaled[1].attempts = 3;
+  journaled[1].last_error = "HTTP 500";
+  PipelineObservation o;
+  o.now = t0_ + minutes(90);
+  o.database_outage_ended = PipelineObservation::Outage{t0_, t0_ + minutes(60)};
+  ASSERT_OK_AND_ASSIGN(PipelineRecorded recorded,
+                       RecordPipelineAlerts(*conn_, config, o, journaled));
+  EXPECT_EQ(recorded.transitions, 2);
+  EXPECT_EQ(recorded.notifications, 4);
+  EXPECT_EQ(recorded.journaled, 1);
+  EXPECT_EQ(db_.Scalar("SELECT string_agg(channel || ' ' || event || ' ' || "
+                       "(delivered_at IS NOT NULL)::text || ' ' || attempts, ', ' ORDER BY id) "
+                       "FROM alert_outbox"),
+            "ops firing true 1, chat firing false 3, ops resolved false 0, chat resolved false 0");
+  EXPECT_EQ(db_.Scalar("SELECT payload->>'sent' FROM alert_outbox WHERE channel = 'chat' AND "
+                       "event = 'firing'"),
+            "by the journal");
+  EXPECT_EQ(db_.Scalar("SELECT last_error FROM alert_outbox WHERE channel = 'chat' AND "
+                       "event = 'firing'"),
+            "HTTP 500");
+  const AlertState& state = recorded.states.at({"db", "pipeline"});
+  EXPECT_FALSE(state.firing);
+  EXPECT_EQ(state.last_notified, t0_ + minutes(15));
+}
+
 TEST_F(PipelineOutboxTest, WithoutPipelineRulesNothingIsRecorded) {
   AlertConfig config = Config({"mine: price BTC above 1"});
   PipelineObservation o;

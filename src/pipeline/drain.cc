@@ -80,6 +80,7 @@ StatusOr<std::string> Pipeline::PutInLake(const std::string& key, std::string_vi
 
 Status Pipeline::DrainSpool(CycleReport& report) {
   ASSIGN_OR_RETURN(auto spooled, spool_->ListAll(""));
+  std::erase_if(spooled, [](const auto& o) { return o.key.starts_with(kSpoolJournalFolder); });
   RETURN_IF_ERROR(RestoreLostSidecars(*spool_, spooled));
   Status set_aside;  // the first object set aside in this drain: the cycle reports it
   // Key order puts a body (.json.gz) right before its sidecar (.meta.json): the sidecar follows

@@ -89,7 +89,11 @@ StatusOr<std::unique_ptr<Pipeline>> Pipeline::Make(const FetchOptions& options, 
   // Answers an earlier process fetched but did not get into the lake or the database (a crash,
   // an outage) wait here; the first cycle's drain takes them. Said once, so a restart after a
   // crash shows what it recovered.
-  if (auto waiting = p->spool_->ListAll(""); waiting.ok() && !waiting->empty()) {
+  auto waiting = p->spool_->ListAll("");
+  if (waiting.ok()) {
+    std::erase_if(*waiting, [](const auto& o) { return o.key.starts_with(kSpoolJournalFolder); });
+  }
+  if (waiting.ok() && !waiting->empty()) {
     log::Info("spool holds objects from before this process; the first cycle drains them",
               {{"objects", waiting->size()}, {"spool", options.spool_dir}});
   }

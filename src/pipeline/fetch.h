@@ -33,6 +33,10 @@ struct EndpointSchedule {
   std::chrono::seconds interval;
 };
 
+// The spool's folder for `run`'s own files (the database-outage alert journal,
+// pipeline_watch.h), which are not objects: the drain leaves it alone.
+inline constexpr std::string_view kSpoolJournalFolder = "journal/";
+
 struct FetchOptions {
   std::string database_url;
   std::string lake_url;

@@ -2,14 +2,19 @@
 // failed cycles in a row, when a live snapshot was last loaded, since when the lake and the
 // database have been failing; turned into an observation (alerts/pipeline_evaluate.h) and
 // recorded in the outbox after each cycle and on a timer between cycles (docs/alerts.md,
-// "Pipeline rules").
+// "Pipeline rules"). While the database is down, a database-outage rule's firing goes to a
+// journal under the spool directory and out from there (alerts/outage_journal.h).
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
+#include "alerts/journal_sender.h"
+#include "alerts/outage_journal.h"
 #include "alerts/pipeline_evaluate.h"
 #include "alerts/rules.h"
 #include "common/time_util.h"
@@ -51,7 +56,21 @@ class PipelineWatch {
                 warehouse::Connection* db);
   bool Due(TimePoint now) const { return now - last_evaluated_ >= kEvaluateEvery; }
 
+  // The database-outage journal of a spool directory.
+  static std::string JournalPath(const std::string& spool_dir);
+
  private:
+  // Reads the journal a previous `run` left (once): its outage goes on from its start.
+  void ReadJournalOnce(const FetchOptions& options, TimePoint now, bool database_up);
+  // While the database is down: journals the firing of each database-outage rule whose duration
+  // has passed (and is cooled down as far as `run` knows) and has it delivered.
+  void JournalOutage(TimePoint now, const FetchOptions& options, const Pipeline& pipeline);
+  // The journal as it stands, its sender stopped (nothing in flight).
+  alerts::OutageJournal StopJournalSender();
+  void StartJournalSender(const FetchOptions& options);
+  // After a recording with the journal's deliveries: forgets what the outbox holds now.
+  void SettleJournal(const alerts::PipelineObservation& observation);
+
   TimePoint last_live_load_;
   std::vector<std::string> answered_;  // endpoints answered since they were last stopped
   int failed_in_row_ = 0;
@@ -59,6 +78,13 @@ class PipelineWatch {
   std::optional<TimePoint> database_failing_since_;
   std::optional<alerts::PipelineObservation::Outage> database_outage_ended_;
   TimePoint last_evaluated_{};
+  // The pipeline rules' alert_state at the last recording: their cooldowns while the database
+  // is down.
+  alerts::AlertStates known_states_;
+  bool journal_read_ = false;
+  std::string journal_path_;                               // empty: no spool directory, no journal
+  alerts::OutageJournal journal_;                          // while no sender runs
+  std::unique_ptr<alerts::JournalSender> journal_sender_;  // delivering, while the database is down
 };
 
 }  // namespace coinlake::pipeline

@@ -13,17 +13,21 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
+#include "alerts/outage_journal.h"
 #include "alerts/webhook.h"
 #include "cmc/sim.h"
 #include "pipeline/fetch.h"
+#include "pipeline/pipeline_watch.h"
 #include "pipeline/reprocess.h"
 #include "pipeline/test_lake.h"
 #include "tests/status_matchers.h"
@@ -457,13 +461,16 @@ TEST_F(RunLoopTest, HungDatabaseFailsTheCycleAndTheNextOneRuns) {
 // A webhook receiver on loopback that keeps every body it was sent.
 class Receiver {
  public:
-  Receiver() {
+  // `port`: one a RefusingPort held until now (0: any).
+  explicit Receiver(int port = 0) {
     server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
       std::lock_guard lock(mu_);
       bodies_.push_back(nlohmann::json::parse(req.body));
+      ++keys_[req.get_header_value("Idempotency-Key")];
       res.set_content("{}", "application/json");
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
+    port_ = port == 0 ? server_.bind_to_any_port("127.0.0.1")
+                      : (server_.bind_to_port("127.0.0.1", port) ? port : -1);
     thread_ = std::thread([this] { server_.listen_after_bind(); });
   }
   ~Receiver() {
@@ -484,11 +491,21 @@ class Receiver {
     }
     return out;
   }
+  std::vector<nlohmann::json> Bodies() {
+    std::lock_guard lock(mu_);
+    return bodies_;
+  }
+  // How many times each Idempotency-Key arrived: a receiver that drops repeats counts on these.
+  std::map<std::string, int> Keys() {
+    std::lock_guard lock(mu_);
+    return keys_;
+  }
 
  private:
   httplib::Server server_;
   std::mutex mu_;
   std::vector<nlohmann::json> bodies_;
+  std::map<std::string, int> keys_;
   int port_ = 0;
   std::thread thread_;
 };
@@ -575,6 +592,187 @@ TEST_F(RunLoopTest, AnApiOutageFiresStaleAndFailedCyclesAndTheNextLoadResolvesTh
   EXPECT_TRUE(Contains(events, "stale/pipeline/resolved"));
   EXPECT_TRUE(Contains(events, "failed/pipeline/resolved"));
   EXPECT_EQ(db_.Scalar("SELECT count(*) FROM alert_state WHERE firing"), "0");
+}
+
+// Makes the test's database refuse new connections and ends those it has: to `run`, the
+// database is down (its lock, its loads, the sender all fail) while PostgreSQL itself runs.
+class DatabaseOutage {
+ public:
+  explicit DatabaseOutage(const coinlake::testing::TestDatabase& db)
+      : name_(db.Scalar("SELECT current_database()")) {
+    const char* url = std::getenv("COINLAKE_TEST_DATABASE_URL");  // the server's, not this db's
+    if (url == nullptr) {
+      ADD_FAILURE() << "COINLAKE_TEST_DATABASE_URL is not set: run through scripts/test";
+      return;
+    }
+    auto admin = warehouse::Connection::Open(url);
+    EXPECT_OK(admin);
+    if (admin.ok()) admin_ = std::move(admin).value();
+  }
+  ~DatabaseOutage() { End(); }
+  void Begin() {
+    ASSERT_NE(admin_, nullptr);
+    ASSERT_OK(admin_->Execute("ALTER DATABASE \"" + name_ + "\" ALLOW_CONNECTIONS false"));
+    ASSERT_OK(
+        admin_->Query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = $1",
+                      {name_}));
+    down_ = true;
+  }
+  void End() {
+    if (!down_ || !admin_) return;
+    EXPECT_OK(admin_->Execute("ALTER DATABASE \"" + name_ + "\" ALLOW_CONNECTIONS true"));
+    down_ = false;
+  }
+
+ private:
+  std::string name_;
+  std::unique_ptr<warehouse::Connection> admin_;
+  bool down_ = false;
+};
+
+std::string DatabaseOutageConfig(const std::string& channels) {
+  setenv("COINLAKE_RUN_TEST_HOOK_SECRET", "pipeline-test-secret", 1);
+  return "alert-pipeline-defaults = false\n"
+         "alert-webhook = [" +
+         channels +
+         "]\n"
+         "alert-rule = \"db-down: pipeline database-outage 5s\"\n";
+}
+
+std::string Hook(const std::string& name, int port) {
+  return "\"" + name + ": http://127.0.0.1:" + std::to_string(port) +
+         "/hook secret-env=COINLAKE_RUN_TEST_HOOK_SECRET timeout=2s\"";
+}
+
+// The key the receiver got for `event` on `channel` ("" if none), and how often.
+std::pair<std::string, int> KeyOf(Receiver& receiver, const std::string& event,
+                                  const std::string& channel) {
+  for (const auto& [key, count] : receiver.Keys()) {
+    if (key.starts_with("db-down/pipeline/" + event + "/") && key.ends_with("/" + channel)) {
+      return {key, count};
+    }
+  }
+  return {"", 0};
+}
+
+// The database goes down under a running `run`: the database-outage firing reaches the receiver
+// while it is still down (from the journal under the spool), and once it is back the resolved
+// follows and the firing is not sent again: the outbox holds it as delivered, with the same key.
+TEST_F(RunLoopTest, TheDatabaseOutageIsToldWhileItLastsAndNotAgainOnceItIsBack) {
+  Receiver receiver;
+  ASSERT_GT(receiver.port(), 0);
+  WriteConfig("limit = 200\nlistings-interval = 3\nmap-interval = 0\nglobal-metrics-interval = 0\n",
+              DatabaseOutageConfig(Hook("ops", receiver.port())));
+  const std::string journal = PipelineWatch::JournalPath(dir_.path() + "/spool");
+  RunProcess run(Args(), dir_.path(), "run");
+  ASSERT_TRUE(Eventually([&] { return db_.Scalar("SELECT count(*) FROM lake_objects") != "0"; }))
+      << run.out();
+  DatabaseOutage outage(db_);
+  outage.Begin();
+  const auto down_at = std::chrono::system_clock::now();
+  ASSERT_TRUE(Eventually([&] { return KeyOf(receiver, "firing", "ops").second > 0; })) << run.out();
+  EXPECT_GE(std::chrono::system_clock::now() - down_at, 5s) << "not before the rule's 5 s";
+  EXPECT_EQ(receiver.Events(), (std::vector<std::string>{"db-down/pipeline/firing"}));
+  // The outcome is in the journal (written just after the receiver's answer).
+  ASSERT_TRUE(Eventually([&] {
+    alerts::OutageJournal kept = alerts::ReadJournal(journal);
+    return kept.entries.size() == 1 && kept.entries[0].deliveries.size() == 1 &&
+           kept.entries[0].deliveries[0].delivered_at.has_value();
+  }));
+  std::this_thread::sleep_for(4s);  // more evaluations while down: quiet
+  EXPECT_EQ(receiver.Events().size(), 1u);
+
+  outage.End();
+  ASSERT_TRUE(Eventually([&] { return KeyOf(receiver, "resolved", "ops").second > 0; }))
+      << run.out();
+  std::this_thread::sleep_for(3s);  // time enough for a wrong second firing
+  run.Signal(SIGTERM);
+  EXPECT_EQ(run.Wait(60s), 0) << run.err();
+  EXPECT_EQ(receiver.Events(),
+            (std::vector<std::string>{"db-down/pipeline/firing", "db-down/pipeline/resolved"}));
+  const auto [firing_key, firings] = KeyOf(receiver, "firing", "ops");
+  EXPECT_EQ(firings, 1) << firing_key;
+  EXPECT_EQ(KeyOf(receiver, "resolved", "ops").second, 1);
+  EXPECT_EQ(db_.Scalar("SELECT string_agg(event || ' ' || (delivered_at IS NOT NULL)::text || ' ' "
+                       "|| attempts, ', ' ORDER BY id) FROM alert_outbox"),
+            "firing true 1, resolved true 1");
+  EXPECT_EQ(db_.Scalar("SELECT idempotency_key FROM alert_outbox WHERE event = 'firing'"),
+            firing_key);
+  EXPECT_FALSE(std::filesystem::exists(journal)) << "removed once the outbox has the outage";
+}
+
+// `run` is killed (kill -9) while the database is down, after the journal reached ops and not
+// pager (down too). A `run` cannot start before the database answers (its lock); the one started
+// then reads the journal: the outage keeps its start (the firing's key is the journal's), ops
+// does not get the firing again and gets the resolved; pager, whose firing failed already, has a
+// backlog of firing and resolved, which goes out collapsed as one resolved carrying the firing's
+// key (docs/alerts.md, "Backlog collapsing").
+TEST_F(RunLoopTest, AfterKillNineDuringTheOutageTheNextRunSendsTheFiringOnlyWhereItIsMissing) {
+  Receiver ops;
+  ASSERT_GT(ops.port(), 0);
+  coinlake::testing::RefusingPort pager_port;
+  WriteConfig(
+      "limit = 200\nlistings-interval = 3\nmap-interval = 0\nglobal-metrics-interval = 0\n",
+      DatabaseOutageConfig(Hook("ops", ops.port()) + ", " + Hook("pager", pager_port.port())));
+  const std::string journal = PipelineWatch::JournalPath(dir_.path() + "/spool");
+  DatabaseOutage outage(db_);
+  {
+    RunProcess first(Args(), dir_.path(), "first");
+    ASSERT_TRUE(Eventually([&] { return db_.Scalar("SELECT count(*) FROM lake_objects") != "0"; }))
+        << first.out();
+    outage.Begin();
+    ASSERT_TRUE(Eventually([&] {
+      alerts::OutageJournal kept = alerts::ReadJournal(journal);
+      if (kept.entries.empty()) return false;
+      int tried = 0;
+      for (const auto& d : kept.entries[0].deliveries) {
+        tried += d.channel == "ops" ? d.delivered_at.has_value() : d.attempts > 0;
+      }
+      return tried == 2;
+    })) << first.out();
+    first.Signal(SIGKILL);
+    first.Wait(10s);
+  }
+  const std::string ops_firing = KeyOf(ops, "firing", "ops").first;
+  ASSERT_FALSE(ops_firing.empty());
+  std::this_thread::sleep_for(2s);
+  outage.End();
+  pager_port.Release();
+  Receiver pager(pager_port.port());
+  ASSERT_GT(pager.port(), 0);
+  RunProcess second(Args(), dir_.path(), "second");
+  ASSERT_TRUE(Eventually([&] {
+    return KeyOf(ops, "resolved", "ops").second > 0 && KeyOf(pager, "resolved", "pager").second > 0;
+  })) << second.out();
+  std::this_thread::sleep_for(3s);
+  second.Signal(SIGTERM);
+  EXPECT_EQ(second.Wait(60s), 0) << second.err();
+  EXPECT_EQ(ops.Events(),
+            (std::vector<std::string>{"db-down/pipeline/firing", "db-down/pipeline/resolved"}));
+  EXPECT_EQ(KeyOf(ops, "firing", "ops").second, 1);
+  // Pager's firing, recorded with the journal's failed attempts, is a backlog: it goes out
+  // collapsed into the resolved, or alone just before it if the sender took it at once.
+  std::vector<std::string> pager_events = pager.Events();
+  std::string pager_firing = KeyOf(pager, "firing", "pager").first;
+  if (pager_firing.empty()) {
+    EXPECT_EQ(pager_events, (std::vector<std::string>{"db-down/pipeline/resolved"}));
+    pager_firing = pager.Bodies().at(0).value("collapsed", "");
+  } else {
+    EXPECT_EQ(pager_events,
+              (std::vector<std::string>{"db-down/pipeline/firing", "db-down/pipeline/resolved"}));
+  }
+  // Same outage, same firing time: the keys differ only by the channel.
+  EXPECT_EQ(pager_firing, ops_firing.substr(0, ops_firing.rfind('/')) + "/pager");
+  EXPECT_EQ(db_.Scalar("SELECT string_agg(channel || ' ' || event, ', ' ORDER BY channel, id) "
+                       "FROM alert_outbox"),
+            "ops firing, ops resolved, pager firing, pager resolved");
+  EXPECT_EQ(db_.Scalar("SELECT count(*) FROM alert_outbox WHERE delivered_at IS NULL"), "0");
+  EXPECT_EQ(db_.Scalar("SELECT attempts FROM alert_outbox WHERE channel = 'ops' AND "
+                       "event = 'firing'"),
+            "1")
+      << "the journal's one delivery, not sent again";
+  EXPECT_FALSE(std::filesystem::exists(journal));
 }
 
 }  // namespace
