@@ -102,6 +102,8 @@ Status Pipeline::DrainSpool(CycleReport& report) {
       // Live snapshots only: history (backfill, audit --fill) is the past, not news.
       loader.SetInTransaction(alerts::MarketAlertsHook(
           options_.alerts, {std::string(lake::kListingsLatest), std::string(lake::kQuotesLatest)}));
+      loader.SetGlobalMetricsInTransaction(
+          alerts::DominanceAlertsHook(options_.alerts, std::string(lake::kGlobalMetricsLatest)));
       auto loaded = LoadRawObject(*db, loader, written, data);
       report.stages.load += MillisecondsSince(t0);
       if (loaded.status().code() == StatusCode::kDataLoss) {
