@@ -34,10 +34,12 @@ function subjectText(item) {
   return symbol || name || `id ${item.coin.cmc_id}`;
 }
 
-// A notification's value in its rule's unit: a price in its currency, or a percentage.
+// A notification's value in its rule's unit: a price in its currency, or a percentage (a
+// change, or a dominance: btc_dominance, eth_dominance).
 function valueText(values) {
   if (!values || values.value === undefined || values.value === null) return '–';
-  const percentage = typeof values.metric === 'string' && values.metric.startsWith('percent');
+  const percentage = typeof values.metric === 'string' &&
+    (values.metric.startsWith('percent') || values.metric.endsWith('_dominance'));
   const show = (v) => (percentage ? percent(v) : `${price(v)}${values.currency ? ` ${values.currency}` : ''}`);
   const level = values.level === undefined || values.level === null ? '' : ` (level ${show(values.level)})`;
   return `${show(values.value)}${level}`;

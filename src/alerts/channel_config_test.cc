@@ -154,6 +154,28 @@ TEST(NotificationTextTest, FiringResolvedTestAndUnknown) {
   EXPECT_EQ(test.line, "TEST: coinlake alerts test: this channel works (channel ops, at T)");
   EXPECT_EQ(test.title, "coinlake TEST");
 
+  // A dominance rule: the coin is in the words ("BTC dominance"), the share is rounded.
+  NotificationText dominance = FormatNotification(
+      R"({"rule": "btc-dom", "event": "firing", "time": "T",
+          "values": {"metric": "btc_dominance", "value": 52.3041, "level": 52.0,
+                     "direction": "above", "hysteresis": 0.5},
+          "subject": {"cmc_id": 1, "symbol": "BTC", "name": "Bitcoin"},
+          "condition": "dominance BTC above 52 hysteresis=0.5"})");
+  EXPECT_EQ(dominance.line,
+            "FIRING btc-dom: BTC dominance 52.3 % crossed above 52 % (condition: dominance BTC "
+            "above 52 hysteresis=0.5; at T)");
+  EXPECT_EQ(dominance.title, "coinlake FIRING btc-dom (BTC)");
+  NotificationText back = FormatNotification(
+      R"({"rule": "eth-dom", "event": "resolved", "time": "T",
+          "values": {"metric": "eth_dominance", "value": 10.004, "level": 10,
+                     "direction": "below", "hysteresis": 0},
+          "subject": {"cmc_id": 1027, "symbol": "ETH", "name": "Ethereum"},
+          "condition": "dominance ETH below 10"})");
+  EXPECT_EQ(back.line,
+            "RESOLVED eth-dom: ETH dominance 10.004 % back above 10 % (condition: dominance ETH "
+            "below 10; at T)")
+      << "rounded to 10, the share would read as the level: it is shown in full";
+
   NotificationText odd = FormatNotification("not json");
   EXPECT_EQ(odd.line, "coinlake notification: not json");
 }

@@ -24,6 +24,9 @@ std::optional<double> ValueOf(const cmc::QuoteRow& row, Metric metric) {
     case Metric::kRank:
       if (!row.cmc_rank) return std::nullopt;
       return static_cast<double>(*row.cmc_rank);
+    case Metric::kBtcDominance:
+    case Metric::kEthDominance:
+      return std::nullopt;  // global metrics, not a quote row
   }
   return std::nullopt;
 }
@@ -36,7 +39,8 @@ class WatchedRows {
  public:
   WatchedRows(const std::vector<MarketRule>& rules, const cmc::QuotesPayload& snapshot) {
     for (const MarketRule& rule : rules) {
-      if (rule.metric == Metric::kRank) continue;  // read from the Ranking
+      // Top rules read the Ranking; dominance rules, global metrics.
+      if (rule.metric == Metric::kRank || IsDominance(rule.metric)) continue;
       Watched& in = Currency(rule.currency);
       if (rule.cmc_id) {
         in.by_id.try_emplace(*rule.cmc_id, nullptr);
@@ -103,6 +107,26 @@ class WatchedRows {
 
 std::string_view EventName(Event event) { return event == Event::kFiring ? "firing" : "resolved"; }
 
+std::optional<Event> CrossLevel(const MarketRule& rule, double value, TimePoint at,
+                                AlertState& state) {
+  const bool above = rule.direction == Direction::kAbove;
+  const bool holds = above ? value > rule.level : value < rule.level;
+  const bool resolved =
+      above ? value <= rule.level - rule.hysteresis : value >= rule.level + rule.hysteresis;
+  if (!state.firing && holds) {
+    const bool cooled = !state.last_notified || at - *state.last_notified >= rule.cooldown;
+    if (!cooled) return std::nullopt;
+    state = {true, at, at};
+    return Event::kFiring;
+  }
+  if (state.firing && resolved) {
+    state.firing = false;
+    state.since = at;
+    return Event::kResolved;
+  }
+  return std::nullopt;
+}
+
 std::vector<Transition> EvaluateMarketRules(const std::vector<MarketRule>& rules,
                                             const AlertStates& states,
                                             const cmc::QuotesPayload& snapshot, SnapshotKind kind) {
@@ -117,35 +141,19 @@ std::vector<Transition> EvaluateMarketRules(const std::vector<MarketRule>& rules
       EvaluateTopRule(rule, states, *ranking, at, out);
       continue;
     }
+    if (IsDominance(rule.metric)) continue;
     const cmc::QuoteRow* row = watched.Of(rule);
     if (row == nullptr) continue;
     std::optional<double> value = ValueOf(*row, rule.metric);
     if (!value) continue;
-    const double v = *value;
-    const bool above = rule.direction == Direction::kAbove;
-    const bool holds = above ? v > rule.level : v < rule.level;
-    const bool resolved =
-        above ? v <= rule.level - rule.hysteresis : v >= rule.level + rule.hysteresis;
 
     std::string subject = std::to_string(row->cmc_id);
     auto found = states.find({rule.name, subject});
     AlertState state = found == states.end() ? AlertState{} : found->second;
-
-    std::optional<Event> event;
-    if (!state.firing && holds) {
-      bool cooled = !state.last_notified || at - *state.last_notified >= rule.cooldown;
-      if (cooled) {
-        event = Event::kFiring;
-        state = {true, at, at};
-      }
-    } else if (state.firing && resolved) {
-      event = Event::kResolved;
-      state.firing = false;
-      state.since = at;
-    }
+    std::optional<Event> event = CrossLevel(rule, *value, at, state);
     if (!event) continue;
-    out.push_back(
-        {&rule, std::move(subject), row->cmc_id, row->symbol, row->name, *event, v, at, state});
+    out.push_back({&rule, std::move(subject), row->cmc_id, row->symbol, row->name, *event, *value,
+                   at, state});
   }
   return out;
 }

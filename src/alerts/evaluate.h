@@ -58,7 +58,14 @@ struct Transition {
 // from a quotes snapshot, which carries a watchlist (a coin missing from it has not left).
 enum class SnapshotKind { kQuotes, kListings };
 
-// The transitions `snapshot` causes, in rule order. `states` is not changed.
+// The threshold rules' state machine (price, change, dominance: the table above), for one
+// rule and one subject whose value at `at` is `value`: the event it causes, if any, with `state`
+// (what alert_state holds for the pair) moved to what to store. Nothing changes when none.
+std::optional<Event> CrossLevel(const MarketRule& rule, double value, TimePoint at,
+                                AlertState& state);
+
+// The transitions `snapshot` causes, in rule order. `states` is not changed. Dominance rules
+// read global metrics (dominance_rules.h), not quote rows: they say nothing here.
 //
 // Top N rules (listings only): a coin is in the top N with cmc_rank <= N, and out with a rank
 // above N + hysteresis, or when it is missing from a snapshot that ranks coins past N +

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 namespace coinlake::alerts {
 namespace {
@@ -40,6 +41,39 @@ std::string ValueWords(const nlohmann::json& values, const std::string& event) {
   return words;
 }
 
+// A dominance rule's values ("metric": "btc_dominance" or "eth_dominance"), else null.
+std::optional<std::string> DominanceCoin(const nlohmann::json& values) {
+  if (!values.is_object()) return std::nullopt;
+  std::string metric = Text(values, "metric");
+  constexpr std::string_view kSuffix = "_dominance";
+  if (metric.size() <= kSuffix.size() || !metric.ends_with(kSuffix)) return std::nullopt;
+  return Upper(metric.substr(0, metric.size() - kSuffix.size()));
+}
+
+// A number as a person reads it: "52", "52.125".
+std::string Plain(double value) { return fmt::format("{}", value); }
+
+// "BTC dominance 58.65 % crossed above 52 %" (firing), "... back below 52 %" (resolved). The value
+// is rounded to two decimals (CMC gives a dozen), unless that would print it as the level.
+std::string DominanceWords(const std::string& coin, const nlohmann::json& values,
+                           const std::string& event) {
+  auto value = values.find("value");
+  auto level = values.find("level");
+  if (value == values.end() || !value->is_number() || level == values.end() ||
+      !level->is_number()) {
+    return coin + " dominance";
+  }
+  const std::string level_text = Plain(level->get<double>());
+  std::string value_text = fmt::format("{:.2f}", value->get<double>());
+  value_text.erase(value_text.find_last_not_of('0') + 1);
+  if (value_text.ends_with('.')) value_text.pop_back();
+  if (value_text == level_text) value_text = Plain(value->get<double>());
+  const std::string direction = Text(values, "direction");
+  std::string side = "crossed " + direction;
+  if (event == "resolved") side = direction == "above" ? "back below" : "back above";
+  return fmt::format("{} dominance {} % {} {} %", coin, value_text, side, level_text);
+}
+
 }  // namespace
 
 NotificationText FormatNotification(std::string_view payload) {
@@ -65,8 +99,13 @@ NotificationText FormatNotification(std::string_view payload) {
     who = subject->get<std::string>();
   }
   std::string what;  // the sentence after "EVENT rule: "
+  std::optional<std::string> dominance;
+  if (auto values = json.find("values"); values != json.end()) dominance = DominanceCoin(*values);
   if (json.contains("message")) {
     what = Text(json, "message");
+  } else if (dominance) {
+    // The coin is in the words already: "BTC dominance", not "Bitcoin (BTC) btc_dominance".
+    what = DominanceWords(*dominance, json["values"], out.event);
   } else {
     auto values = json.find("values");
     std::string value_words = values == json.end() ? "" : ValueWords(*values, out.event);

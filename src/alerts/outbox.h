@@ -1,5 +1,6 @@
 // The outbox's writing side: market rules evaluated on a live snapshot inside the snapshot's
-// load transaction (warehouse::Loader::SetInTransaction), so the notifications it causes commit
+// load transaction (warehouse::Loader::SetInTransaction; for dominance rules, the global metrics
+// snapshot's, Loader::SetGlobalMetricsInTransaction), so the notifications it causes commit
 // with its rows and ledger row or not at all. A snapshot loaded once notifies once; a replayed
 // object is skipped by the ledger before this runs, and notifies nothing (docs/alerts.md,
 // "Exactly once").
@@ -37,10 +38,24 @@ StatusOr<Recorded> RecordMarketAlerts(warehouse::Connection& db, const AlertConf
                                       const std::vector<std::string>& live_endpoints);
 
 // The loader hook that calls RecordMarketAlerts for objects of `live_endpoints` (listings and
-// quotes latest) and ignores the rest (history, backfills). Null when `config` has no rule:
-// then the loader runs no statement for alerts.
+// quotes latest) and ignores the rest (history, backfills). Null when `config` has no rule on
+// quote rows (price, change, top): then the loader runs no statement for alerts.
 warehouse::Loader::InTransaction MarketAlertsHook(std::shared_ptr<const AlertConfig> config,
                                                   std::vector<std::string> live_endpoints);
+
+// RecordMarketAlerts for a global metrics snapshot: `config`'s dominance rules
+// (dominance_rules.h), with the same lock, staleness check against the live global metrics the
+// ledger holds (`live_endpoints`), states and outbox rows.
+StatusOr<Recorded> RecordDominanceAlerts(warehouse::Connection& db, const AlertConfig& config,
+                                         const warehouse::LakeObjectRef& object,
+                                         const cmc::GlobalMetricsPayload& payload,
+                                         const std::vector<std::string>& live_endpoints);
+
+// The global metrics load's hook (warehouse::LoadGlobalMetrics) that calls
+// RecordDominanceAlerts for objects of `live_endpoint` (global_metrics_latest) and ignores the
+// rest (global_metrics_historical: backfills). Null when `config` has no dominance rule.
+warehouse::Loader::GlobalMetricsInTransaction DominanceAlertsHook(
+    std::shared_ptr<const AlertConfig> config, std::string live_endpoint);
 
 // The JSON body of one notification (stored in alert_outbox.payload and sent as stored).
 std::string NotificationBody(const Transition& transition, const std::string& channel,

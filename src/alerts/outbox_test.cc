@@ -7,11 +7,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "alerts/notification_text.h"
 #include "cmc/parser.h"
 #include "common/bytes.h"
 #include "lake/keys.h"
 #include "tests/status_matchers.h"
 #include "tests/test_support.h"
+#include "warehouse/reference_loader.h"
 
 namespace coinlake::alerts {
 namespace {
@@ -41,6 +43,25 @@ cmc::QuotesPayload Listings(TimePoint at, std::optional<double> btc = std::nullo
   return *payload;
 }
 
+// A real global metrics answer (BTC dominance 58.65 %, ETH 11.44 %), moved to `at`, with BTC's
+// share set to `btc`.
+cmc::GlobalMetricsPayload Global(TimePoint at, std::optional<double> btc = std::nullopt) {
+  auto payload = cmc::ParseGlobalMetrics(
+      ReadFixture("global_metrics_quotes_latest_v1_underwater-cmc_2026-09-29.json"));
+  EXPECT_OK(payload);
+  payload->status.timestamp = at;
+  for (cmc::GlobalMetricsRow& row : payload->rows) {
+    row.ts = at;
+    if (btc) row.btc_dominance = *btc;
+  }
+  return *payload;
+}
+
+warehouse::LakeObjectRef GlobalRef(TimePoint at, std::string_view endpoint) {
+  std::string key = lake::RawBodyKey(endpoint, at);
+  return {key, Sha256Hex(key), 100, std::string(endpoint), at};
+}
+
 std::shared_ptr<const AlertConfig> Config(std::vector<std::string> rules) {
   auto config = ParseAlertConfig(
       rules, {"ops: http://127.0.0.1:9/a secret-env=X", "chat: http://127.0.0.1:9/b secret-env=Y"});
@@ -61,6 +82,17 @@ class OutboxTest : public ::testing::Test {
     warehouse::Loader loader(*conn_);
     loader.SetInTransaction(MarketAlertsHook(config, kLive));
     return loader.LoadQuotes(RefFor(payload, endpoint), payload);
+  }
+  // Loads a global metrics snapshot as `endpoint` with the dominance rules' hook, as the drain
+  // does (pipeline/load_object.cc passes the loader's hook to LoadGlobalMetrics).
+  StatusOr<warehouse::LoadResult> LoadGlobal(
+      const std::shared_ptr<const AlertConfig>& config, const cmc::GlobalMetricsPayload& payload,
+      std::string_view endpoint = lake::kGlobalMetricsLatest) {
+    warehouse::Loader loader(*conn_);
+    loader.SetGlobalMetricsInTransaction(
+        DominanceAlertsHook(config, std::string(lake::kGlobalMetricsLatest)));
+    return warehouse::LoadGlobalMetrics(*conn_, GlobalRef(payload.status.timestamp, endpoint),
+                                        payload, loader.global_metrics_in_transaction());
   }
   std::string Count(const std::string& table) {
     return db_.Scalar("SELECT count(*) FROM " + table);
@@ -224,6 +256,130 @@ TEST_F(OutboxTest, TopRulesBaselineThenNotifyAMoveOnListingsOnly) {
   EXPECT_EQ(db_.Scalar("SELECT string_agg(subject || ' ' || event || ' ' || "
                        "(payload->'values'->>'move'), ', ' ORDER BY id) FROM alert_outbox"),
             std::to_string(fourth) + " firing enter, " + std::to_string(third) + " resolved leave");
+}
+
+// A dominance rule is evaluated inside the global metrics load: the notification commits with
+// the global metrics rows and their ledger row, a replay records nothing, and a later snapshot
+// resolves it.
+TEST_F(OutboxTest, ADominanceRuleFiresWithItsGlobalMetricsAndALaterSnapshotResolvesIt) {
+  auto config = Config({"btc-dom: dominance BTC above 55 cooldown=0",
+                        "eth-dom: dominance ETH above 50 channels=ops"});
+  cmc::GlobalMetricsPayload snapshot = Global(t0_);
+  ASSERT_OK_AND_ASSIGN(auto loaded, LoadGlobal(config, snapshot));
+  EXPECT_FALSE(loaded.already_loaded);
+  EXPECT_EQ(loaded.rows, 1);
+  EXPECT_EQ(Count("global_metrics"), "1");
+  // btc-dom (58.65 % > 55) to both channels; eth-dom (11.44 %) says nothing.
+  EXPECT_EQ(db_.Scalar("SELECT string_agg(rule || '>' || channel || '>' || subject || '>' || "
+                       "event, ' ' ORDER BY id) FROM alert_outbox"),
+            "btc-dom>ops>1>firing btc-dom>chat>1>firing");
+  EXPECT_EQ(db_.Scalar("SELECT rule || ' ' || subject || ' ' || firing FROM alert_state"),
+            "btc-dom 1 true");
+
+  auto body = nlohmann::json::parse(
+      db_.Scalar("SELECT payload::text FROM alert_outbox WHERE channel = 'ops'"));
+  EXPECT_EQ(body["rule"], "btc-dom");
+  EXPECT_EQ(body["event"], "firing");
+  EXPECT_EQ(body["time"], "2026-12-06T00:00:00.000Z") << "the snapshot's status.timestamp";
+  EXPECT_EQ(body["subject"],
+            (nlohmann::json{{"cmc_id", 1}, {"symbol", "BTC"}, {"name", "Bitcoin"}}));
+  EXPECT_EQ(body["values"]["metric"], "btc_dominance");
+  EXPECT_EQ(body["values"]["value"].get<double>(), 58.651310358919);
+  EXPECT_EQ(body["values"]["level"], 55);
+  EXPECT_EQ(body["values"]["direction"], "above");
+  EXPECT_FALSE(body["values"].contains("currency")) << "a share of the market has none";
+  EXPECT_EQ(body["condition"], "dominance BTC above 55 cooldown=0");
+  EXPECT_EQ(body["snapshot"], GlobalRef(t0_, lake::kGlobalMetricsLatest).key);
+  EXPECT_EQ(body["idempotency_key"], "btc-dom/1/firing/1796515200/ops");
+  // What Slack, Telegram, e-mail... say of it.
+  EXPECT_EQ(FormatNotification(body.dump()).line,
+            "FIRING btc-dom: BTC dominance 58.65 % crossed above 55 % (condition: dominance BTC "
+            "above 55 cooldown=0; at 2026-12-06T00:00:00.000Z)");
+
+  // The same object again: the ledger has it, the rules are not asked.
+  ASSERT_OK_AND_ASSIGN(auto replay, LoadGlobal(config, snapshot));
+  EXPECT_TRUE(replay.already_loaded);
+  EXPECT_EQ(Count("alert_outbox"), "2");
+
+  // The next snapshot: BTC's share fell to 54 %, it resolves.
+  ASSERT_OK(LoadGlobal(config, Global(t0_ + minutes(15), 54)).status());
+  EXPECT_EQ(db_.Scalar("SELECT string_agg(event, ' ' ORDER BY id) FROM alert_outbox "
+                       "WHERE channel = 'ops'"),
+            "firing resolved");
+  EXPECT_EQ(db_.Scalar("SELECT firing FROM alert_state WHERE rule = 'btc-dom'"), "f");
+  EXPECT_EQ(FormatNotification(db_.Scalar("SELECT payload::text FROM alert_outbox WHERE "
+                                          "channel = 'ops' AND event = 'resolved'"))
+                .line,
+            "RESOLVED btc-dom: BTC dominance 54 % back below 55 % (condition: dominance BTC "
+            "above 55 cooldown=0; at 2026-12-06T00:15:00.000Z)");
+
+  // A listings snapshot loaded with the market hook: no quote rule, so no hook at all.
+  EXPECT_FALSE(MarketAlertsHook(config, kLive));
+  ASSERT_OK(Load(config, Listings(t0_ + minutes(20))).status());
+  EXPECT_EQ(Count("alert_outbox"), "4");
+}
+
+// The notifications are part of the global metrics load: a load that fails after they were
+// written keeps neither the rows nor the notifications, and loading it again notifies once.
+TEST_F(OutboxTest, AFailedGlobalMetricsLoadKeepsNoNotification) {
+  auto config = Config({"btc-dom: dominance BTC above 55"});
+  cmc::GlobalMetricsPayload snapshot = Global(t0_);
+  warehouse::Loader::GlobalMetricsInTransaction record =
+      DominanceAlertsHook(config, std::string(lake::kGlobalMetricsLatest));
+  ASSERT_TRUE(record);
+  auto failing = [&](warehouse::Connection& db, const warehouse::LakeObjectRef& object,
+                     const cmc::GlobalMetricsPayload& payload) -> Status {
+    RETURN_IF_ERROR(record(db, object, payload));
+    EXPECT_EQ(db.Query("SELECT count(*) FROM alert_outbox")->text(0, 0), "2")
+        << "written inside the transaction";
+    EXPECT_EQ(db.Query("SELECT count(*) FROM global_metrics")->text(0, 0), "1");
+    return UnavailableError("the database went away before the commit");
+  };
+  EXPECT_EQ(warehouse::LoadGlobalMetrics(*conn_, GlobalRef(t0_, lake::kGlobalMetricsLatest),
+                                         snapshot, failing)
+                .status()
+                .code(),
+            StatusCode::kUnavailable);
+  EXPECT_EQ(Count("alert_outbox"), "0");
+  EXPECT_EQ(Count("alert_state"), "0");
+  EXPECT_EQ(Count("lake_objects"), "0");
+  EXPECT_EQ(Count("global_metrics"), "0");
+
+  ASSERT_OK(LoadGlobal(config, snapshot).status());
+  EXPECT_EQ(Count("alert_outbox"), "2");
+  EXPECT_EQ(Count("global_metrics"), "1");
+}
+
+TEST_F(OutboxTest, OnlyLiveGlobalMetricsInTimeOrderAreEvaluated) {
+  auto config = Config({"btc-dom: dominance BTC above 55 cooldown=0"});
+  // History (a backfill of global metrics) is not news.
+  ASSERT_OK_AND_ASSIGN(auto history,
+                       LoadGlobal(config, Global(t0_), lake::kGlobalMetricsHistorical));
+  EXPECT_FALSE(history.already_loaded);
+  EXPECT_EQ(Count("alert_outbox"), "0");
+  EXPECT_EQ(Count("alert_state"), "0");
+  // A live snapshot at t0 + 30 min, then one of t0 + 15 min loaded late: not evaluated.
+  ASSERT_OK(LoadGlobal(config, Global(t0_ + minutes(30))).status());
+  EXPECT_EQ(Count("alert_outbox"), "2");
+  ASSERT_OK_AND_ASSIGN(auto late, LoadGlobal(config, Global(t0_ + minutes(15), 50)));
+  EXPECT_FALSE(late.already_loaded);
+  EXPECT_EQ(Count("alert_outbox"), "2") << "the late snapshot resolved nothing";
+  EXPECT_EQ(db_.Scalar("SELECT firing FROM alert_state"), "t");
+  // A newer live listings snapshot does not make global metrics late: each kind of snapshot is
+  // in time order against its own endpoint.
+  ASSERT_OK(Load(config, Listings(t0_ + minutes(60))).status());
+  ASSERT_OK(LoadGlobal(config, Global(t0_ + minutes(45), 50)).status());
+  EXPECT_EQ(db_.Scalar("SELECT string_agg(event, ' ' ORDER BY id) FROM alert_outbox "
+                       "WHERE channel = 'ops'"),
+            "firing resolved");
+}
+
+TEST_F(OutboxTest, NoDominanceRuleNoGlobalMetricsHook) {
+  EXPECT_FALSE(DominanceAlertsHook(nullptr, std::string(lake::kGlobalMetricsLatest)));
+  EXPECT_FALSE(DominanceAlertsHook(Config({"btc-up: price BTC above 1000"}),
+                                   std::string(lake::kGlobalMetricsLatest)));
+  EXPECT_TRUE(DominanceAlertsHook(Config({"btc-dom: dominance BTC above 1"}),
+                                  std::string(lake::kGlobalMetricsLatest)));
 }
 
 }  // namespace

@@ -89,6 +89,10 @@ std::string_view MetricName(Metric metric) {
       return "percent_change_30d";
     case Metric::kRank:
       return "cmc_rank";
+    case Metric::kBtcDominance:
+      return "btc_dominance";
+    case Metric::kEthDominance:
+      return "eth_dominance";
   }
   return "price";
 }
@@ -126,7 +130,24 @@ StatusOr<MarketRule> ParseMarketRule(std::string_view line) {
   auto next = [&]() -> std::string_view { return i < words.size() ? words[i++] : ""; };
   std::string_view kind = next();
   bool any_coin = false;
-  if (kind == "top") {
+  const bool dominance = kind == "dominance";
+  if (dominance) {
+    // CMC's global metrics carry the share of two coins only; the ids are CMC's, fixed.
+    std::string_view coin = next();
+    if (coin == "BTC") {
+      rule.metric = Metric::kBtcDominance;
+      rule.cmc_id = 1;
+    } else if (coin == "ETH") {
+      rule.metric = Metric::kEthDominance;
+      rule.cmc_id = 1027;
+    } else {
+      return bad(fmt::format(
+          "dominance is BTC or ETH (global metrics' btc_dominance, eth_dominance), not '{}'",
+          coin));
+    }
+    rule.symbol = std::string(coin);
+    rule.currency.clear();
+  } else if (kind == "top") {
     rule.metric = Metric::kRank;
     std::string_view n = next();
     auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), rule.top);
@@ -160,12 +181,13 @@ StatusOr<MarketRule> ParseMarketRule(std::string_view line) {
           fmt::format("the window of a change rule is 1h, 24h, 7d or 30d, not '{}'", window));
     }
   } else {
-    return bad(fmt::format("a rule starts with 'price', 'change' or 'top', not '{}'", kind));
+    return bad(
+        fmt::format("a rule starts with 'price', 'change', 'top' or 'dominance', not '{}'", kind));
   }
 
-  std::string_view coin = any_coin ? "" : next();
-  if (any_coin) {
-    // top N any: every coin.
+  std::string_view coin = any_coin || dominance ? "" : next();
+  if (any_coin || dominance) {
+    // top N any: every coin; dominance: read above.
   } else if (coin.starts_with("id:")) {
     int64_t id = 0;
     std::string_view digits = coin.substr(3);
@@ -202,12 +224,21 @@ StatusOr<MarketRule> ParseMarketRule(std::string_view line) {
     if (rule.metric == Metric::kPrice && *level <= 0) {
       return bad("a price level must be positive");
     }
+    if (dominance && (*level < 0 || *level > 100)) {
+      return bad(
+          fmt::format("a dominance level is a percentage from 0 to 100, not '{}'", level_text));
+    }
     rule.level = *level;
   }
 
   if (rule.metric != Metric::kRank && i < words.size() &&
       words[i].find('=') == std::string_view::npos) {
     std::string_view currency = next();
+    if (dominance) {
+      return bad(fmt::format(
+          "a dominance rule has no currency (a share of the whole market), so '{}' is unexpected",
+          currency));
+    }
     if (!IsCurrency(currency)) {
       return bad(
           fmt::format("'{}' is not a quote currency (upper case, as in convert: USD)", currency));

@@ -6,6 +6,7 @@
 //   alert-rule    = NAME: change WINDOW COIN above|below PERCENT [CURRENCY] [options as above]
 //   alert-rule    = NAME: top N enter|leave COIN [options as above]
 //   alert-rule    = NAME: top N any [options as above]
+//   alert-rule    = NAME: dominance BTC|ETH above|below PERCENT [options as above]
 //   alert-webhook = NAME: URL secret-file=PATH|secret-env=VAR [timeout=D]
 //   alert-channel = NAME: KIND ...  (channel_config.h)
 //
@@ -36,7 +37,17 @@ enum class Metric {
   kPercentChange7d,
   kPercentChange30d,
   kRank,  // cmc_rank: top N rules
+  // A global metrics snapshot's btc_dominance, eth_dominance (percent of the whole market's
+  // cap): dominance rules, evaluated on global metrics, not on quote rows.
+  kBtcDominance,
+  kEthDominance,
 };
+
+// Whether `metric` is read from a global metrics snapshot (dominance rules) rather than from a
+// snapshot's quote rows.
+inline bool IsDominance(Metric metric) {
+  return metric == Metric::kBtcDominance || metric == Metric::kEthDominance;
+}
 
 enum class Direction { kAbove, kBelow };
 
@@ -44,7 +55,9 @@ enum class Direction { kAbove, kBelow };
 // coin) or leaving (leave). The opposite move resolves it.
 enum class TopMove { kEnter, kLeave };
 
-// A rule on one coin's quote in one currency, evaluated on each live snapshot.
+// A rule on one coin's quote in one currency, evaluated on each live snapshot; or, for a
+// dominance rule, on the coin's share of the market in each live global metrics snapshot (then
+// cmc_id and symbol are Bitcoin's or Ether's, and currency is empty: a share has none).
 struct MarketRule {
   std::string name;  // [A-Za-z0-9_.-]+, unique: alert_state and the outbox know a rule by it
   Metric metric = Metric::kPrice;
@@ -53,7 +66,7 @@ struct MarketRule {
   std::optional<int64_t> cmc_id;
   std::string symbol;
   Direction direction = Direction::kAbove;
-  double level = 0;  // price in `currency`, or percent (-10 = a 10 % fall)
+  double level = 0;  // price in `currency`, or percent (-10 = a 10 % fall; dominance: 0..100)
   std::string currency = "USD";
   // No second firing notification for the same coin sooner than this after the last one (a
   // price dancing around its level would otherwise notify on every snapshot).
@@ -94,7 +107,7 @@ StatusOr<AlertConfig> ParseAlertConfig(const std::vector<std::string>& rule_line
                                        bool pipeline_defaults = true);
 
 // The field of CMC's snapshot a metric reads, for messages and payloads ("price",
-// "percent_change_1h", ...).
+// "percent_change_1h", "btc_dominance", ...).
 std::string_view MetricName(Metric metric);
 
 }  // namespace coinlake::alerts

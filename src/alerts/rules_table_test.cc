@@ -51,6 +51,20 @@ TEST_F(RulesTableTest, HoldsTheConfiguredRulesAsWrittenAndChannelsWithoutTheirUr
             "0");
 }
 
+// The alerts page shows a dominance rule by its kind and its condition as written.
+TEST_F(RulesTableTest, ADominanceRuleIsListedAsKindDominance) {
+  AlertConfig config =
+      Parse({"btc-dom: dominance BTC above 52.5 hysteresis=0.5 cooldown=6h",
+             "eth-dom: dominance ETH below 10 channels=ops"},
+            {"ops: http://127.0.0.1:9/a secret-env=X", "pager: http://127.0.0.1:9/p secret-env=Y"});
+  ASSERT_OK(ReplaceRulesTable(*conn_, config, "etl-1"));
+  EXPECT_EQ(db_.Scalar("SELECT string_agg(concat_ws('|', name, kind, condition, "
+                       "array_to_string(channels, ','), cooldown_seconds), ' / ' "
+                       "ORDER BY position) FROM alert_rules"),
+            "btc-dom|dominance|dominance BTC above 52.5 hysteresis=0.5 cooldown=6h|ops,pager|21600"
+            " / eth-dom|dominance|dominance ETH below 10 channels=ops|ops|3600");
+}
+
 TEST_F(RulesTableTest, PipelineRulesAndTheDefaultsAreListedAfterTheMarketRules) {
   auto config = ParseAlertConfig({"btc: price BTC above 1", "etl-stale: pipeline stale 5"},
                                  {"ops: http://127.0.0.1:9/a secret-env=X"});

@@ -74,6 +74,51 @@ TEST(RulesTest, TopRules) {
   EXPECT_EQ(MetricName(rule.metric), "cmc_rank");
 }
 
+TEST(RulesTest, DominanceRules) {
+  ASSERT_OK_AND_ASSIGN(
+      MarketRule rule,
+      ParseMarketRule("btc-dom: dominance BTC above 52.5 cooldown=6h hysteresis=0.5 channels=ops"));
+  EXPECT_EQ(rule.name, "btc-dom");
+  EXPECT_EQ(rule.metric, Metric::kBtcDominance);
+  EXPECT_TRUE(IsDominance(rule.metric));
+  EXPECT_EQ(MetricName(rule.metric), "btc_dominance");
+  EXPECT_EQ(rule.cmc_id, 1);
+  EXPECT_EQ(rule.symbol, "BTC");
+  EXPECT_EQ(rule.direction, Direction::kAbove);
+  EXPECT_EQ(rule.level, 52.5);
+  EXPECT_TRUE(rule.currency.empty()) << "a share of the market has no currency";
+  EXPECT_EQ(rule.cooldown, seconds(6 * 3600));
+  EXPECT_EQ(rule.hysteresis, 0.5);
+  EXPECT_EQ(rule.channels, (std::vector<std::string>{"ops"}));
+  EXPECT_EQ(rule.text, "dominance BTC above 52.5 cooldown=6h hysteresis=0.5 channels=ops");
+
+  ASSERT_OK_AND_ASSIGN(rule, ParseMarketRule("eth-dom: dominance ETH below 10"));
+  EXPECT_EQ(rule.metric, Metric::kEthDominance);
+  EXPECT_EQ(MetricName(rule.metric), "eth_dominance");
+  EXPECT_EQ(rule.cmc_id, 1027);
+  EXPECT_EQ(rule.symbol, "ETH");
+  EXPECT_EQ(rule.direction, Direction::kBelow);
+  EXPECT_EQ(rule.cooldown, seconds(3600));  // the defaults, as for price rules
+  EXPECT_EQ(rule.hysteresis, 0);
+  // The ends of the range are levels too.
+  EXPECT_OK(ParseMarketRule("x: dominance BTC above 0").status());
+  EXPECT_OK(ParseMarketRule("x: dominance BTC below 100").status());
+  EXPECT_FALSE(IsDominance(ParseMarketRule("x: price BTC above 1")->metric));
+
+  // A dominance rule goes through the configuration like any market rule.
+  ASSERT_OK_AND_ASSIGN(AlertConfig config,
+                       ParseAlertConfig({"btc-dom: dominance BTC above 60 channels=ops"},
+                                        {"ops: http://127.0.0.1:9/a secret-env=X"}));
+  ASSERT_EQ(config.rules.size(), 1u);
+  EXPECT_EQ(config.rules[0].metric, Metric::kBtcDominance);
+  auto no_channel = ParseAlertConfig({"btc-dom: dominance BTC above 60 channels=pager"},
+                                     {"ops: http://127.0.0.1:9/a secret-env=X"});
+  ASSERT_FALSE(no_channel.ok());
+  EXPECT_EQ(no_channel.status().message(),
+            "alert-rule btc-dom: channel 'pager' is not configured (alert-webhook = pager: URL "
+            "...)");
+}
+
 // Each mistake is refused with a message that names the rule and the part that is wrong.
 TEST(RulesTest, BadRulesSayWhatIsWrong) {
   struct Case {
@@ -83,7 +128,24 @@ TEST(RulesTest, BadRulesSayWhatIsWrong) {
   for (const Case& c : std::vector<Case>{
            {"price BTC above 1", "expected 'NAME: ...'"},
            {"a b: price BTC above 1", "expected 'NAME: ...'"},
-           {"r: cost BTC above 1", "starts with 'price', 'change' or 'top', not 'cost'"},
+           {"r: cost BTC above 1",
+            "starts with 'price', 'change', 'top' or 'dominance', not "
+            "'cost'"},
+           {"r: dominance SOL above 5",
+            "dominance is BTC or ETH (global metrics' "
+            "btc_dominance, eth_dominance), not 'SOL'"},
+           {"r: dominance btc above 5", "dominance is BTC or ETH"},
+           {"r: dominance above 5", "dominance is BTC or ETH"},
+           {"r: dominance id:1 above 5", "dominance is BTC or ETH"},
+           {"r: dominance BTC over 50", "expected 'above' or 'below' after the coin, not 'over'"},
+           {"r: dominance BTC above", "'' is not a number"},
+           {"r: dominance BTC above 50%", "'50%' is not a number"},
+           {"r: dominance BTC above 100.5", "a percentage from 0 to 100, not '100.5'"},
+           {"r: dominance BTC below -1", "a percentage from 0 to 100, not '-1'"},
+           {"r: dominance BTC above 50 USD", "a dominance rule has no currency"},
+           {"r: dominance BTC above 50 hysteresis=-1", "hysteresis '-1' is not a number >= 0"},
+           {"r: dominance BTC above 50 cooldown=1w", "'1w' is not a duration"},
+           {"r: dominance BTC above 50 top=3", "unknown option 'top'"},
            {"r: top 0 any", "'0' is not a rank from 1 to 5000"},
            {"r: top ten any", "'ten' is not a rank from 1 to 5000"},
            {"r: top 10 join SOL", "expected 'enter', 'leave' or 'any' after top 10, not 'join'"},

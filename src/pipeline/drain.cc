@@ -17,6 +17,20 @@
 namespace coinlake::pipeline {
 namespace {
 
+// An in-transaction hook (the alert rules) that adds the time it takes to `total`, so a cycle
+// can say what its rules cost (alerts_ms). No hook stays no hook: the load then runs nothing.
+template <typename Hook>
+Hook TimedInto(Hook hook, std::chrono::microseconds& total) {
+  if (!hook) return hook;
+  return [hook = std::move(hook), &total](auto&... args) {
+    auto started = std::chrono::steady_clock::now();
+    Status done = hook(args...);
+    total += std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started);
+    return done;
+  };
+}
+
 // Gives every spooled body a sidecar before the drain: a body without one (the process died
 // between the two spool writes) gets RecoveredMetaJson, so the lake keeps one sidecar per body.
 // The drain runs after the cycle's extracts, so a body lacks one only if an earlier process died
@@ -101,20 +115,13 @@ Status Pipeline::DrainSpool(CycleReport& report) {
       ASSIGN_OR_RETURN(warehouse::Connection * db, Database());
       warehouse::Loader loader(*db);
       // Live snapshots only: history (backfill, audit --fill) is the past, not news.
-      if (auto rules = alerts::MarketAlertsHook(
-              options_.alerts,
-              {std::string(lake::kListingsLatest), std::string(lake::kQuotesLatest)})) {
-        loader.SetInTransaction(
-            [&report, rules = std::move(rules)](warehouse::Connection& db,
-                                                const warehouse::LakeObjectRef& object,
-                                                const cmc::QuotesPayload& payload) {
-              auto started = std::chrono::steady_clock::now();
-              Status recorded = rules(db, object, payload);
-              report.stages.alerts += std::chrono::duration_cast<std::chrono::microseconds>(
-                  std::chrono::steady_clock::now() - started);
-              return recorded;
-            });
-      }
+      loader.SetInTransaction(
+          TimedInto(alerts::MarketAlertsHook(options_.alerts, {std::string(lake::kListingsLatest),
+                                                               std::string(lake::kQuotesLatest)}),
+                    report.stages.alerts));
+      loader.SetGlobalMetricsInTransaction(TimedInto(
+          alerts::DominanceAlertsHook(options_.alerts, std::string(lake::kGlobalMetricsLatest)),
+          report.stages.alerts));
       auto loaded = LoadRawObject(*db, loader, written, data);
       report.stages.load += MillisecondsSince(t0);
       if (loaded.status().code() == StatusCode::kDataLoss) {

@@ -69,7 +69,9 @@ StatusOr<std::vector<warehouse::LoadResult>> LoadParsedObjects(
       batch.push_back({o.ref, &*o.quotes});
       where.push_back(i);
     } else if (o.global_metrics) {
-      ASSIGN_OR_RETURN(results[i], warehouse::LoadGlobalMetrics(db, o.ref, *o.global_metrics));
+      ASSIGN_OR_RETURN(results[i],
+                       warehouse::LoadGlobalMetrics(db, o.ref, *o.global_metrics,
+                                                    loader.global_metrics_in_transaction()));
     } else if (o.ohlcv) {
       ASSIGN_OR_RETURN(results[i], warehouse::LoadOhlcv(db, o.ref, *o.ohlcv));
     } else if (o.map) {

@@ -39,7 +39,8 @@ StatusOr<ParsedObject> ParseRawObject(const std::string& key, std::string_view s
 // Loads parsed objects; results follow `objects`. The quotes load in one transaction
 // (warehouse::Loader::LoadQuotesBatch: DATA_LOSS if one differs from what was loaded, and then
 // nothing of them is written); global metrics and maps each in their own (reference_loader.h).
-// `loader` works on `db`.
+// `loader` works on `db`; its in-transaction hooks run in the quotes' and the global metrics'
+// load transactions.
 StatusOr<std::vector<warehouse::LoadResult>> LoadParsedObjects(
     warehouse::Connection& db, warehouse::Loader& loader, const std::vector<ParsedObject>& objects);
 

@@ -369,6 +369,72 @@ TEST_F(RunLoopTest, AlertRulesReloadOnSighupOrTheRunningOnesAreKept) {
   EXPECT_EQ(rules, (std::vector<std::string>{"btc-any", "eth-any"}));
 }
 
+// A dominance rule end to end: `run`'s first cycle loads the simulator's global metrics, the
+// rule fires inside that load (the outbox row commits with the global_metrics row), and the sender
+// delivers it, signed, to the receiver; the dashboard's rule list names its kind.
+TEST_F(RunLoopTest, ADominanceRuleFiresOnLiveGlobalMetricsAndIsDelivered) {
+  httplib::Server receiver;
+  std::mutex mu;
+  std::vector<httplib::Request> got;
+  receiver.Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu);
+    got.push_back(req);
+    res.set_content("{}", "application/json");
+  });
+  int port = receiver.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread serving([&] { receiver.listen_after_bind(); });
+  struct AtExit {
+    httplib::Server& server;
+    std::thread& thread;
+    ~AtExit() {
+      server.stop();
+      thread.join();
+    }
+  } at_exit{receiver, serving};
+  const std::string secret = "dominance-test-secret";
+  setenv("COINLAKE_RUN_TEST_HOOK_SECRET", secret.c_str(), 1);
+  // BTC's share of the simulated market is always above 1 % and ETH's below 99 %; only the first
+  // rule's condition holds.
+  WriteConfig("limit = 200\n",
+              "alert-pipeline-defaults = false\nalert-webhook = \"ops: http://127.0.0.1:" +
+                  std::to_string(port) +
+                  "/hook secret-env=COINLAKE_RUN_TEST_HOOK_SECRET timeout=2s\"\n"
+                  "alert-rule = [\"btc-dom: dominance BTC above 1 cooldown=0\",\n"
+                  "              \"eth-dom: dominance ETH above 99\"]\n");
+  RunProcess run(Args(), dir_.path(), "run");
+  ASSERT_TRUE(Eventually([&] {
+    return db_.Scalar("SELECT count(*) FROM alert_outbox WHERE delivered_at IS NOT NULL") == "1";
+  })) << run.out()
+      << run.err();
+  EXPECT_EQ(db_.Scalar("SELECT string_agg(name || ' ' || kind, ', ' ORDER BY position) "
+                       "FROM alert_rules"),
+            "btc-dom dominance, eth-dom dominance");
+  run.Signal(SIGTERM);
+  EXPECT_EQ(run.Wait(60s), 0) << run.err();
+
+  // The notification came from the live global metrics object, in its load transaction.
+  EXPECT_EQ(db_.Scalar("SELECT count(*) FROM alert_outbox"), "1");
+  EXPECT_EQ(
+      db_.Scalar("SELECT count(*) FROM alert_outbox o JOIN lake_objects l "
+                 "ON l.key = o.payload->>'snapshot' WHERE l.endpoint = 'global_metrics_latest'"),
+      "1");
+  std::lock_guard lock(mu);
+  ASSERT_EQ(got.size(), 1u);
+  auto body = nlohmann::json::parse(got[0].body);
+  EXPECT_EQ(body["rule"], "btc-dom");
+  EXPECT_EQ(body["event"], "firing");
+  EXPECT_EQ(body["subject"]["cmc_id"], 1);
+  EXPECT_EQ(body["values"]["metric"], "btc_dominance");
+  // The value is the share the loaded row holds.
+  EXPECT_EQ(db_.Scalar("SELECT count(*) FROM global_metrics WHERE quote_currency = 'USD' AND "
+                       "abs(btc_dominance - " +
+                       body["values"]["value"].dump() + ") < 1e-9"),
+            "1");
+  EXPECT_EQ(got[0].get_header_value("X-Coinlake-Signature"),
+            "sha256=" + alerts::SignatureOf(secret, got[0].body));
+}
+
 // The lake holds two closed days nobody compacted: `run` compacts them between its cycles (both
 // at once: the next cycle is minutes away) and a day of its own snapshots stays open.
 TEST_F(RunLoopTest, ClosedDaysAreCompactedBetweenCycles) {

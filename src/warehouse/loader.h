@@ -75,6 +75,19 @@ class Loader {
                                              const cmc::QuotesPayload& payload)>;
   void SetInTransaction(InTransaction hook) { in_transaction_ = std::move(hook); }
 
+  // The same for a global metrics snapshot (alerts/outbox.h records what the dominance rules
+  // decide this way). The loader does not load global metrics itself: it carries the hook to
+  // LoadGlobalMetrics (reference_loader.h), which its callers (pipeline/load_object.cc) pass it
+  // to, so one loader configures the in-transaction work of every object it is given.
+  using GlobalMetricsInTransaction = std::function<Status(
+      Connection& db, const LakeObjectRef& object, const cmc::GlobalMetricsPayload& payload)>;
+  void SetGlobalMetricsInTransaction(GlobalMetricsInTransaction hook) {
+    global_metrics_in_transaction_ = std::move(hook);
+  }
+  const GlobalMetricsInTransaction& global_metrics_in_transaction() const {
+    return global_metrics_in_transaction_;
+  }
+
  private:
   Status PrepareStaging();
   // Inserts the staged quotes (ON CONFLICT DO NOTHING); returns rows inserted per lake key.
@@ -83,6 +96,7 @@ class Loader {
   Candles candles_;
   bool staging_ready_ = false;
   InTransaction in_transaction_;
+  GlobalMetricsInTransaction global_metrics_in_transaction_;
 };
 
 // Recomputes the hourly and daily candles of every hour in `candles_pending` (left there by

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <functional>
+#include <utility>
+
 #include "warehouse/copy_format.h"
 
 namespace coinlake::warehouse {
@@ -27,9 +30,11 @@ StatusOr<bool> ClaimLedgerRow(Connection& db, const LakeObjectRef& object) {
   return false;
 }
 
-// Runs `load` (which returns the rows it wrote) in one transaction with the ledger row.
+// Runs `load` (which returns the rows it wrote) in one transaction with the ledger row, then
+// `then`, if set: work that commits with the object or not at all (an error rolls it all back).
 template <typename LoadRows>
-StatusOr<LoadResult> InTransaction(Connection& db, const LakeObjectRef& object, LoadRows load) {
+StatusOr<LoadResult> InTransaction(Connection& db, const LakeObjectRef& object,
+                                   const std::function<Status()>& then, LoadRows load) {
   ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(db));
   LoadResult result;
   ASSIGN_OR_RETURN(bool claimed, ClaimLedgerRow(db, object));
@@ -40,8 +45,14 @@ StatusOr<LoadResult> InTransaction(Connection& db, const LakeObjectRef& object, 
   ASSIGN_OR_RETURN(result.rows, load());
   RETURN_IF_ERROR(db.Execute("UPDATE lake_objects SET rows = $2 WHERE key = $1",
                              {object.key, std::to_string(result.rows)}));
+  if (then) RETURN_IF_ERROR(then());
   RETURN_IF_ERROR(transaction.Commit());
   return result;
+}
+
+template <typename LoadRows>
+StatusOr<LoadResult> InTransaction(Connection& db, const LakeObjectRef& object, LoadRows load) {
+  return InTransaction(db, object, nullptr, std::move(load));
 }
 
 Param Num(std::optional<double> v) { return v ? Param(fmt::format("{}", *v)) : Param(); }
@@ -134,8 +145,11 @@ StatusOr<LoadResult> LoadOhlcv(Connection& db, const LakeObjectRef& object,
 }
 
 StatusOr<LoadResult> LoadGlobalMetrics(Connection& db, const LakeObjectRef& object,
-                                       const cmc::GlobalMetricsPayload& payload) {
-  return InTransaction(db, object, [&]() -> StatusOr<int64_t> {
+                                       const cmc::GlobalMetricsPayload& payload,
+                                       const Loader::GlobalMetricsInTransaction& in_transaction) {
+  std::function<Status()> then;
+  if (in_transaction) then = [&] { return in_transaction(db, object, payload); };
+  return InTransaction(db, object, then, [&]() -> StatusOr<int64_t> {
     int64_t inserted = 0;
     for (const cmc::GlobalMetricsRow& r : payload.rows) {
       ASSIGN_OR_RETURN(

@@ -13,8 +13,12 @@ namespace coinlake::warehouse {
 
 // One row per quote currency; a (ts, currency) already present is kept (the first load wins:
 // the same figures arrive again when global metrics did not move between two calls).
-StatusOr<LoadResult> LoadGlobalMetrics(Connection& db, const LakeObjectRef& object,
-                                       const cmc::GlobalMetricsPayload& payload);
+// `in_transaction`, if set, runs inside the load transaction after the rows and the ledger row,
+// before the commit, only for an object newly loaded (never for one the ledger had); an error
+// rolls the whole load back (as Loader::SetInTransaction).
+StatusOr<LoadResult> LoadGlobalMetrics(
+    Connection& db, const LakeObjectRef& object, const cmc::GlobalMetricsPayload& payload,
+    const Loader::GlobalMetricsInTransaction& in_transaction = nullptr);
 
 // CMC's OHLCV bars (/ohlcv/historical) into `candles_hourly` (bars shorter than a day) and
 // `candles_daily`, as candles of source 'cmc', beside coinlake's own (source 'quotes'), which
