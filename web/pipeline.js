@@ -84,6 +84,25 @@ function renderRetention(r) {
   document.getElementById('p-retention-detail').textContent = detail;
 }
 
+// The stored audit results (`run` audits each closed day; `coinlake audit` too): clean, or the
+// days whose newest result has findings, with their kinds.
+function auditText(a) {
+  if (!a) return ['not run yet', 'run audits each closed day once compaction has caught up', ''];
+  const last = `${plural(a.days_audited, 'day')} audited, newest ${a.newest_day}; last audit ${when(a.last_audited_at)}`;
+  if (!a.days_with_findings) return ['clean', last, 'ok'];
+  const days = a.with_findings.map((d) => `${d.day}: ${d.kinds.join(', ')} (${d.findings})`).join('; ');
+  const more = a.days_with_findings > a.with_findings.length ? `; and ${a.days_with_findings - a.with_findings.length} more` : '';
+  return [`${plural(a.days_with_findings, 'day')} with findings`, `${days}${more}; ${last}`, 'stale'];
+}
+
+function renderAudit(a) {
+  const [headline, detail, state] = auditText(a);
+  const card = document.getElementById('p-audit');
+  card.textContent = headline;
+  card.className = state;
+  document.getElementById('p-audit-detail').textContent = detail;
+}
+
 // A table or list and the plain sentence shown instead of it when it is empty (the same form
 // for every section: "No errors.", "No missing snapshots…", "No runs yet.").
 function fillOrSay(listId, emptyId, items, emptyText) {
@@ -137,6 +156,7 @@ export async function refreshPipeline() {
   document.getElementById('p-gaps').textContent = gapsText(p.gaps, p.freshness);
   renderHeartbeats(p.heartbeats);
   renderRetention(p.retention);
+  renderAudit(p.audit);
   fillOrSay('p-errors', 'p-errors-empty', p.errors.by_class.map(errorRow));
   fillOrSay('p-gap-list', 'p-gap-list-empty',
     p.gaps.ranges.map((g) => el('li', `${when(g.from)}: ${g.slots} × ${slotLength(p.gaps.slot_seconds)}`)),

@@ -118,6 +118,33 @@ std::optional<Verdict> Outage(const PipelineRule& rule, std::optional<TimePoint>
   return v;
 }
 
+// Fires while any day's newest audit has findings; resolves once every such day has a newer
+// clean result (the days with findings are then none).
+std::optional<Verdict> AuditDiscrepancy(const PipelineObservation& o) {
+  if (!o.audit_findings) return std::nullopt;
+  const std::vector<PipelineObservation::AuditDay>& days = *o.audit_findings;
+  Verdict v;
+  v.holds = !days.empty();
+  v.resolved = days.empty();
+  int64_t findings = 0;
+  std::string named;
+  constexpr size_t kDaysNamed = 5;  // a summary is one sentence, not the table
+  for (size_t i = 0; i < days.size(); ++i) {
+    findings += days[i].findings;
+    if (i >= kDaysNamed) continue;
+    std::string kinds;
+    for (const std::string& kind : days[i].kinds) kinds += (kinds.empty() ? "" : ", ") + kind;
+    named += fmt::format("{}{} ({})", named.empty() ? "" : "; ", days[i].day, kinds);
+  }
+  if (days.size() > kDaysNamed) named += fmt::format("; and {} more", days.size() - kDaysNamed);
+  v.summary = v.holds ? fmt::format("the audit found {} discrepancies on {} day(s): {}", findings,
+                                    days.size(), named)
+                      : "every audited day is clean again";
+  v.values = {{"days_with_findings", static_cast<double>(days.size())},
+              {"findings", static_cast<double>(findings)}};
+  return v;
+}
+
 void EndpointStopped(const PipelineRule& rule, const AlertStates& states,
                      const PipelineObservation& o, std::vector<PipelineTransition>& out) {
   // The subjects: the rule's endpoint, or every endpoint stopped now or firing still.
@@ -219,6 +246,9 @@ std::vector<PipelineTransition> EvaluatePipelineRules(const std::vector<Pipeline
         break;
       case PipelineCheck::kLakeOutage:
         verdict = Outage(rule, o.lake_failing_since, "lake", o.now);
+        break;
+      case PipelineCheck::kAuditDiscrepancy:
+        verdict = AuditDiscrepancy(o);
         break;
     }
     if (!verdict) continue;

@@ -62,6 +62,15 @@ struct PipelineObservation {
     TimePoint until{};
   };
   std::optional<Outage> database_outage_ended;
+  // The closed days whose newest stored audit result (audit_results) has findings, by day;
+  // unset: not read (the database was not asked, or did not answer), and audit-discrepancy
+  // says nothing.
+  struct AuditDay {
+    std::string day;  // YYYY-MM-DD
+    int64_t findings = 0;
+    std::vector<std::string> kinds;
+  };
+  std::optional<std::vector<AuditDay>> audit_findings;
 };
 
 // How long the month must have run before credits-forecast extrapolates its rate: the first

@@ -2,6 +2,7 @@
 // resolves, cooldowns, subjects per endpoint, and the database outage notified on recovery.
 #include "alerts/pipeline_evaluate.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "tests/status_matchers.h"
@@ -253,6 +254,57 @@ TEST(PipelineEvaluateTest, AnEndedOutageAlreadyNotifiedIsNotNotifiedAgain) {
   EXPECT_EQ(Events(Step(rules, states, o)), "db/pipeline/firing,db/pipeline/resolved");
   o.database_outage_ended = PipelineObservation::Outage{kT0, kT0 + minutes(50)};
   EXPECT_EQ(Events(Step(rules, states, o)), "");
+
+// audit-discrepancy: fires while a day's newest stored audit has findings, says nothing while the
+// results are not read, resolves once no day has any, and a second firing waits for the cooldown.
+TEST(PipelineEvaluateTest, AuditDiscrepancyFiresOnFindingsAndResolvesOnCleanResults) {
+  std::vector<PipelineRule> rules = {Rule("pipeline audit-discrepancy cooldown=1d")};
+  AlertStates states;
+  PipelineObservation o = At(kT0);
+  EXPECT_EQ(Events(Step(rules, states, o)), "") << "not read: nothing to say";
+  o.audit_findings.emplace();
+  EXPECT_EQ(Events(Step(rules, states, o)), "") << "every day clean, nothing firing";
+  o.audit_findings = {{"2026-12-04", 3, {"gap", "not_loaded"}}, {"2026-12-05", 1, {"rows_differ"}}};
+  auto fired = Step(rules, states, o);
+  ASSERT_EQ(Events(fired), "r/pipeline/firing");
+  EXPECT_EQ(fired[0].summary,
+            "the audit found 4 discrepancies on 2 day(s): 2026-12-04 (gap, not_loaded); "
+            "2026-12-05 (rows_differ)");
+  ASSERT_EQ(fired[0].values.size(), 2u);
+  EXPECT_EQ(fired[0].values[0].first, "days_with_findings");
+  EXPECT_DOUBLE_EQ(fired[0].values[0].second, 2);
+  EXPECT_EQ(fired[0].values[1].first, "findings");
+  EXPECT_DOUBLE_EQ(fired[0].values[1].second, 4);
+  o.now += hours(1);
+  EXPECT_EQ(Events(Step(rules, states, o)), "") << "still firing: once";
+  // One day repaired: the other still has findings.
+  o.audit_findings = {{"2026-12-04", 3, {"gap", "not_loaded"}}};
+  EXPECT_EQ(Events(Step(rules, states, o)), "");
+  o.now += hours(1);
+  o.audit_findings.emplace();
+  auto resolved = Step(rules, states, o);
+  ASSERT_EQ(Events(resolved), "r/pipeline/resolved");
+  EXPECT_EQ(resolved[0].summary, "every audited day is clean again");
+  o.now += hours(1);
+  o.audit_findings = {{"2026-12-06", 1, {"gap"}}};
+  EXPECT_EQ(Events(Step(rules, states, o)), "") << "a day's cooldown since the first firing";
+  o.now = kT0 + hours(24);
+  EXPECT_EQ(Events(Step(rules, states, o)), "r/pipeline/firing");
+}
+
+// Many days: the summary names the first five, and counts the rest.
+TEST(PipelineEvaluateTest, AuditDiscrepancyNamesAtMostFiveDays) {
+  std::vector<PipelineRule> rules = {Rule("pipeline audit-discrepancy")};
+  AlertStates states;
+  PipelineObservation o = At(kT0);
+  o.audit_findings.emplace();
+  for (int d = 1; d <= 7; ++d)
+    o.audit_findings->push_back({fmt::format("2026-11-0{}", d), 1, {"gap"}});
+  auto fired = Step(rules, states, o);
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_NE(fired[0].summary.find("2026-11-05 (gap); and 2 more"), std::string::npos)
+      << fired[0].summary;
+  EXPECT_EQ(fired[0].summary.find("2026-11-06"), std::string::npos) << fired[0].summary;
 }
 
 TEST(PipelineEvaluateTest, RulesAreIndependentAndKeptInRuleOrder) {

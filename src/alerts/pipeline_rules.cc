@@ -56,6 +56,8 @@ std::string_view PipelineCheckName(PipelineCheck check) {
       return "lake-outage";
     case PipelineCheck::kDatabaseOutage:
       return "database-outage";
+    case PipelineCheck::kAuditDiscrepancy:
+      return "audit-discrepancy";
   }
   return "stale";
 }
@@ -112,11 +114,13 @@ StatusOr<PipelineRule> ParsePipelineRule(const std::string& name, std::string_vi
     }
   } else if (check == "credits-forecast") {
     rule.check = PipelineCheck::kCreditsForecast;
+  } else if (check == "audit-discrepancy") {
+    rule.check = PipelineCheck::kAuditDiscrepancy;
   } else {
-    return bad(
-        fmt::format("a pipeline rule is stale N, endpoint-stopped [ENDPOINT], failed-cycles N, "
-                    "credits-forecast, lake-outage D or database-outage D, not '{}'",
-                    check));
+    return bad(fmt::format(
+        "a pipeline rule is stale N, endpoint-stopped [ENDPOINT], failed-cycles N, "
+        "credits-forecast, lake-outage D, database-outage D or audit-discrepancy, not '{}'",
+        check));
   }
 
   std::set<std::string> seen;
@@ -151,6 +155,7 @@ std::vector<PipelineRule> DefaultPipelineRules() {
       {"pipeline-credits-forecast", "pipeline credits-forecast cooldown=1d"},
       {"pipeline-lake-outage", "pipeline lake-outage 15m"},
       {"pipeline-database-outage", "pipeline database-outage 15m"},
+      {"pipeline-audit-discrepancy", "pipeline audit-discrepancy cooldown=1d"},
   };
   std::vector<PipelineRule> rules;
   for (const auto& [name, text] : defaults) rules.push_back(*ParsePipelineRule(name, text));

@@ -9,6 +9,8 @@
 //                                                        rate, run out before the reset
 //   alert-rule = NAME: pipeline lake-outage D            the lake failing for D (15m)
 //   alert-rule = NAME: pipeline database-outage D        the database unreachable for D
+//   alert-rule = NAME: pipeline audit-discrepancy        a closed day's stored audit result
+//                                                        has findings (audit_store.h)
 //
 // each followed by the common options cooldown=D and channels=A,B. Once a channel is
 // configured, a default set (DefaultPipelineRules) is on unless alert-pipeline-defaults = false;
@@ -31,6 +33,7 @@ enum class PipelineCheck {
   kCreditsForecast,
   kLakeOutage,
   kDatabaseOutage,
+  kAuditDiscrepancy,
 };
 
 // The word of the grammar ("stale", "endpoint-stopped", ...).
@@ -61,6 +64,7 @@ bool IsPipelineRuleText(std::string_view body);
 //   pipeline-credits-forecast: pipeline credits-forecast cooldown=1d
 //   pipeline-lake-outage:      pipeline lake-outage 15m
 //   pipeline-database-outage:  pipeline database-outage 15m
+//   pipeline-audit-discrepancy: pipeline audit-discrepancy cooldown=1d
 std::vector<PipelineRule> DefaultPipelineRules();
 
 // Adds the defaults to `configured` (rules from the configuration): each default whose name no

@@ -57,6 +57,11 @@ TEST(PipelineRulesTest, EachCheckParses) {
   ASSERT_OK_AND_ASSIGN(PipelineRule db, ParsePipelineRule("d", "pipeline database-outage 90s"));
   EXPECT_EQ(db.check, PipelineCheck::kDatabaseOutage);
   EXPECT_EQ(db.duration, seconds(90));
+  ASSERT_OK_AND_ASSIGN(PipelineRule audit,
+                       ParsePipelineRule("a", "pipeline audit-discrepancy cooldown=12h"));
+  EXPECT_EQ(audit.check, PipelineCheck::kAuditDiscrepancy);
+  EXPECT_EQ(audit.cooldown, seconds(12 * 3600));
+  EXPECT_EQ(PipelineCheckName(audit.check), "audit-discrepancy");
 }
 
 TEST(PipelineRulesTest, MistakesAreOneLineNamingTheRule) {
@@ -78,6 +83,8 @@ TEST(PipelineRulesTest, MistakesAreOneLineNamingTheRule) {
   EXPECT_EQ(Error({"c: pipeline credits-forecast hysteresis=2"}),
             "alert-rule c: unknown option 'hysteresis' (cooldown, channels) (in 'pipeline "
             "credits-forecast hysteresis=2')");
+  EXPECT_EQ(Error({"a: pipeline audit-discrepancy 2026-03-31"}),
+            "alert-rule a: unexpected '2026-03-31' (in 'pipeline audit-discrepancy 2026-03-31')");
   EXPECT_EQ(Error({"c: pipeline credits-forecast soon"}),
             "alert-rule c: unexpected 'soon' (in 'pipeline credits-forecast soon')");
   EXPECT_EQ(Error({"c: pipeline credits-forecast cooldown=1h cooldown=2h"}),
@@ -99,7 +106,7 @@ TEST(PipelineRulesTest, DefaultsAreOnOnceAChannelIsConfigured) {
   ASSERT_OK_AND_ASSIGN(AlertConfig config, ParseAlertConfig({"btc: price BTC above 1"}, kChannel));
   EXPECT_EQ(config.rules.size(), 1u);
   ASSERT_EQ(config.pipeline_rules.size(), DefaultPipelineRules().size());
-  ASSERT_EQ(config.pipeline_rules.size(), 6u);
+  ASSERT_EQ(config.pipeline_rules.size(), 7u);
   const PipelineRule* stale = Find(config, "pipeline-stale");
   ASSERT_NE(stale, nullptr);
   EXPECT_EQ(stale->count, 3);
@@ -109,6 +116,9 @@ TEST(PipelineRulesTest, DefaultsAreOnOnceAChannelIsConfigured) {
   EXPECT_EQ(Find(config, "pipeline-credits-forecast")->cooldown, seconds(86400));
   EXPECT_EQ(Find(config, "pipeline-lake-outage")->duration, seconds(900));
   EXPECT_EQ(Find(config, "pipeline-database-outage")->duration, seconds(900));
+  ASSERT_NE(Find(config, "pipeline-audit-discrepancy"), nullptr);
+  EXPECT_EQ(Find(config, "pipeline-audit-discrepancy")->check, PipelineCheck::kAuditDiscrepancy);
+  EXPECT_EQ(Find(config, "pipeline-audit-discrepancy")->cooldown, seconds(86400));
 
   ASSERT_OK_AND_ASSIGN(AlertConfig off, ParseAlertConfig({}, kChannel, {}, false));
   EXPECT_TRUE(off.pipeline_rules.empty());
@@ -121,7 +131,7 @@ TEST(PipelineRulesTest, AConfiguredRuleWithADefaultsNameReplacesIt) {
   ASSERT_OK_AND_ASSIGN(
       AlertConfig config,
       ParseAlertConfig({"pipeline-stale: pipeline stale 12 cooldown=6h"}, kChannel));
-  EXPECT_EQ(config.pipeline_rules.size(), 6u);
+  EXPECT_EQ(config.pipeline_rules.size(), 7u);
   const PipelineRule* stale = Find(config, "pipeline-stale");
   ASSERT_NE(stale, nullptr);
   EXPECT_EQ(stale->count, 12);
@@ -129,7 +139,7 @@ TEST(PipelineRulesTest, AConfiguredRuleWithADefaultsNameReplacesIt) {
   // Even a market rule under a default's name: the name is the identity in alert_state.
   ASSERT_OK_AND_ASSIGN(AlertConfig market,
                        ParseAlertConfig({"pipeline-lake-outage: price BTC above 1"}, kChannel));
-  EXPECT_EQ(market.pipeline_rules.size(), 5u);
+  EXPECT_EQ(market.pipeline_rules.size(), 6u);
   EXPECT_EQ(Find(market, "pipeline-lake-outage"), nullptr);
 }
 

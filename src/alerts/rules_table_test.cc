@@ -76,7 +76,7 @@ TEST_F(RulesTableTest, PipelineRulesAndTheDefaultsAreListedAfterTheMarketRules) 
             "btc|price|price BTC above 1 / etl-stale|pipeline|pipeline stale 5 / "
             "pipeline-stale|pipeline|pipeline stale 3 / "
             "pipeline-database-outage|pipeline|pipeline database-outage 15m");
-  EXPECT_EQ(db_.Scalar("SELECT count(*) FROM alert_rules WHERE kind = 'pipeline'"), "7");
+  EXPECT_EQ(db_.Scalar("SELECT count(*) FROM alert_rules WHERE kind = 'pipeline'"), "8");
 }
 
 TEST_F(RulesTableTest, AReloadReplacesTheWholeListAndNoRuleEmptiesIt) {

@@ -323,6 +323,28 @@ TEST_F(ApiHistoryTest, PipelineShowsTheLastRetentionRun) {
   EXPECT_EQ(retention["newest_month_dropped"], "2026-02");
 }
 
+// The stored audit results (audit_results): null before any audit; then the count, the newest
+// audit and the days with findings, newest first.
+TEST_F(ApiHistoryTest, PipelineShowsTheStoredAuditResults) {
+  EXPECT_TRUE(Ask(Pipeline, {})["audit"].is_null());  // nothing audited yet
+  db_.Scalar(
+      "INSERT INTO audit_results VALUES "
+      "('2026-03-30', '2026-04-02T01:00:00Z', 'run', 0, '{}', '[]'), "
+      "('2026-03-31', '2026-04-02T02:00:00Z', 'run', 3, '{gap,not_loaded}', '[]'), "
+      "('2026-04-01', '2026-04-02T03:00:00Z', 'audit', 1, '{rows_differ}', '[]')");
+  json audit = Ask(Pipeline, {})["audit"];
+  EXPECT_EQ(audit["days_audited"], 3);
+  EXPECT_EQ(audit["last_audited_at"], "2026-04-02T03:00:00.000Z");
+  EXPECT_EQ(audit["newest_day"], "2026-04-01");
+  EXPECT_EQ(audit["days_with_findings"], 2);
+  EXPECT_EQ(audit["findings"], 4);
+  ASSERT_EQ(audit["with_findings"].size(), 2u);
+  EXPECT_EQ(audit["with_findings"][0]["day"], "2026-04-01");
+  EXPECT_EQ(audit["with_findings"][0]["audited_by"], "audit");
+  EXPECT_EQ(audit["with_findings"][1]["kinds"], json::array({"gap", "not_loaded"}));
+  EXPECT_EQ(audit["with_findings"][1]["findings"], 3);
+}
+
 // A dashboard upgraded before the ETL host migrates: no candle source, no endpoint_access.
 TEST_F(ApiHistoryTest, AnswersOnASchemaBeforeMigration14) {
   db_.SchemaBefore(14,

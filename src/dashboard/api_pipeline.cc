@@ -179,6 +179,39 @@ StatusOr<json> Retention(warehouse::Connection& db) {
               {"newest_month_dropped", ValueOrNull(rows.at(0, 8))}};
 }
 
+// The stored audit results (audit_results: `run`'s own audit of each closed day, and `coinlake
+// audit`): how many days are audited, the newest audit, and the days whose result has findings,
+// newest first (at most 10). null before any audit, and on a schema before migration 19.
+StatusOr<json> Audit(warehouse::Connection& db) {
+  constexpr int kAuditMigration = 19;
+  ASSIGN_OR_RETURN(bool has_table, warehouse::SchemaHasMigration(db, kAuditMigration));
+  if (!has_table) return json(nullptr);
+  ASSIGN_OR_RETURN(warehouse::Rows summary, db.Query(R"sql(
+    SELECT count(*), max(audited_at), to_char(max(day), 'YYYY-MM-DD'),
+           count(*) FILTER (WHERE findings_count > 0),
+           coalesce(sum(findings_count), 0)
+    FROM audit_results)sql"));
+  if (summary.integer(0, 0).value_or(0) == 0) return json(nullptr);
+  ASSIGN_OR_RETURN(warehouse::Rows days, db.Query(R"sql(
+    SELECT to_char(day, 'YYYY-MM-DD'), findings_count, array_to_json(kinds)::text, audited_at,
+           audited_by
+    FROM audit_results WHERE findings_count > 0 ORDER BY day DESC LIMIT 10)sql"));
+  json with_findings = json::array();
+  for (size_t r = 0; r < days.size(); ++r) {
+    with_findings.push_back({{"day", days.text(r, 0)},
+                             {"findings", NumberOrNull(days.at(r, 1))},
+                             {"kinds", json::parse(days.text(r, 2))},
+                             {"audited_at", TimeOrNull(days.at(r, 3))},
+                             {"audited_by", days.text(r, 4)}});
+  }
+  return json{{"days_audited", NumberOrNull(summary.at(0, 0))},
+              {"last_audited_at", TimeOrNull(summary.at(0, 1))},
+              {"newest_day", ValueOrNull(summary.at(0, 2))},
+              {"days_with_findings", NumberOrNull(summary.at(0, 3))},
+              {"findings", NumberOrNull(summary.at(0, 4))},
+              {"with_findings", with_findings}};
+}
+
 }  // namespace
 
 StatusOr<json> Pipeline(warehouse::Connection& db, QueryParams& params) {
@@ -194,6 +227,7 @@ StatusOr<json> Pipeline(warehouse::Connection& db, QueryParams& params) {
   ASSIGN_OR_RETURN(out["heartbeats"], Heartbeats(db));
   ASSIGN_OR_RETURN(out["historical_access"], HistoricalAccess(db));
   ASSIGN_OR_RETURN(out["retention"], Retention(db));
+  ASSIGN_OR_RETURN(out["audit"], Audit(db));
   return out;
 }
 

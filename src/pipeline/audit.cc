@@ -10,6 +10,7 @@
 #include "common/bytes.h"
 #include "lake/keys.h"
 #include "lake/object_store.h"
+#include "pipeline/audit_store.h"
 #include "pipeline/compact_sources.h"
 #include "pipeline/curated_tables.h"
 #include "pipeline/day_manifest.h"
@@ -103,8 +104,12 @@ class Auditor {
     std::vector<LakeObject> objects;
     std::optional<TimePoint> previous;
     std::optional<std::string> token;
+    // One day (`run` audits a closed day at a time): only its folder is listed, not the lake.
+    const std::string listed = !options_.from_date.empty() && options_.from_date == options_.to_date
+                                   ? prefix + "dt=" + options_.from_date + "/"
+                                   : prefix;
     do {
-      ASSIGN_OR_RETURN(lake::ListPage page, lake_.List(prefix, token, 1000));
+      ASSIGN_OR_RETURN(lake::ListPage page, lake_.List(listed, token, 1000));
       for (const lake::ObjectInfo& info : page.objects) {
         if (stop_.stopped()) return UnavailableError("audit interrupted");
         auto parts = lake::ParseRawKey(info.key);
@@ -248,14 +253,20 @@ class Auditor {
   // this audit found for each (which it compared with the database above), and its file is
   // there with the size the manifest gives, alone in its folder.
   Status AuditCurated() {
-    const std::string today = FormatDate(SystemNow());
+    const std::string today = FormatDate(options_.clock());
     // The first day retention does not reach yet: a month wholly before it may be dropped.
     if (options_.quotes_retention_days > 0) {
-      retention_day_ = FormatDate(SystemNow() - std::chrono::days(options_.quotes_retention_days));
+      retention_day_ =
+          FormatDate(options_.clock() - std::chrono::days(options_.quotes_retention_days));
     }
     SourceIndex index(lake_);
+    const bool one_day = !options_.from_date.empty() && options_.from_date == options_.to_date;
     for (const CuratedTable& table : CuratedTables()) {
-      ASSIGN_OR_RETURN(std::set<std::string> days, index.Days(table));
+      // One day: its sources only (AuditCuratedDay skips it without any), not every day's.
+      std::set<std::string> days{options_.from_date};
+      if (!one_day) {
+        ASSIGN_OR_RETURN(days, index.Days(table));
+      }
       for (const std::string& date : days) {
         if (!InRange(date)) continue;
         if (stop_.stopped()) return UnavailableError("audit interrupted");
@@ -268,6 +279,7 @@ class Auditor {
   Status AuditCuratedDay(SourceIndex& index, const CuratedTable& table, const std::string& date,
                          bool closed) {
     ASSIGN_OR_RETURN(std::vector<SourceObject> sources, index.DaySources(table, date));
+    if (sources.empty()) return Status::Ok();  // no day of this table (Days() has none such)
     ASSIGN_OR_RETURN(std::optional<DayManifest> manifest,
                      ReadCurrentManifest(lake_, table.name, date));
     const std::string manifest_key =
@@ -459,6 +471,7 @@ StatusOr<AuditReport> RunAudit(const AuditOptions& given, StopSignal& stop) {
   if (given.interval.count() < 0) return InvalidArgumentError("--interval must be positive");
   ASSIGN_OR_RETURN(auto lake, lake::OpenObjectStore(given.lake_url));
   ASSIGN_OR_RETURN(auto db, warehouse::Connection::Open(given.database_url));
+  if (given.call_timeout.count() > 0) db->SetCallTimeout(given.call_timeout);
   RETURN_IF_ERROR(warehouse::CheckSchemaCurrent(*db));
   Schedule schedule(given.interval);
   if (given.interval.count() == 0) {
@@ -471,6 +484,13 @@ StatusOr<AuditReport> RunAudit(const AuditOptions& given, StopSignal& stop) {
   ASSIGN_OR_RETURN(AuditReport report, auditor.Run());
   // expected = present + missing (CheckGap counted the missing slots).
   for (AuditDay& d : report.days) d.expected_snapshots += d.snapshots;
+  if (!given.store_as.empty()) {
+    // On the audit's own connection; a failure leaves the report as it is (the command's output
+    // and exit code do not depend on it) and says why.
+    Status stored = StoreAuditResults(*db, report, AuditedClosedDays(given, report), given.store_as,
+                                      given.clock());
+    if (!stored.ok()) report.store_error = stored.ToString();
+  }
   return report;
 }
 

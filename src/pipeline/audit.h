@@ -34,6 +34,14 @@ struct AuditOptions {
   // now - retention without a Parquet file is then a finding, not a notice: retention cannot
   // drop its month until it is compacted.
   int quotes_retention_days = 0;
+  // Who stores the closed days' results in audit_results (audit_store.h): "audit" (the command),
+  // "run" (its own audit, audit_schedule.h); empty: nothing is stored.
+  std::string store_as;
+  // What "today" is (the open day: neither judged closed nor stored) and the time stored.
+  Clock clock = SystemNow;
+  // The longest one database call may take (`run`: a hung database must not hold its loop
+  // forever); 0: no limit.
+  std::chrono::milliseconds call_timeout{0};
 };
 
 struct AuditDay {
@@ -78,6 +86,9 @@ struct AuditReport {
   std::vector<AuditFinding> notices;
   // The schedule slots no snapshot fills, live or from history: what `audit --fill` asks for.
   std::vector<TimePoint> missing_slots;
+  // Why the results were not stored (AuditOptions::store_as); empty when stored or not asked.
+  // Not part of clean(): storing is a record of the audit, not a discrepancy.
+  std::string store_error;
   bool clean() const { return findings.empty(); }
   nlohmann::json ToJson() const;
   // One line per day, then one per finding, then one per notice.

@@ -2,6 +2,7 @@
 // named, and the binary exits 1 with a JSON report.
 #include "pipeline/audit.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -9,6 +10,8 @@
 #include "cmc/sim.h"
 #include "lake/file_object_store.h"
 #include "lake/keys.h"
+#include "pipeline/audit_schedule.h"
+#include "pipeline/audit_store.h"
 #include "pipeline/backfill.h"
 #include "pipeline/compact.h"
 #include "pipeline/day_manifest.h"
@@ -289,6 +292,108 @@ TEST_F(AuditTest, ScheduleChangesFollowTheIntervalEachCycleRecorded) {
 
   // --interval still judges the whole range by one interval: the 10-minute past shows as gaps.
   EXPECT_EQ(Audit(lake_.path(), std::chrono::seconds(300)).findings.size(), 7u);
+}
+
+// The closed days' results are stored, one row per day; the open day is not. A day audited
+// again replaces its row: once repaired, its row is clean and the rule's read finds no day.
+TEST_F(AuditTest, ClosedDaysAreStoredAndARepairedDayReplacesItsRow) {
+  testing::MakeLake(lake_.path(), 1, {5});
+  Load(lake_.path());
+  testing::MakeLake(lake_.path(), 1);  // snapshot 5 (2026-03-31T22:55Z) arrives after the load
+  AuditOptions options;
+  options.database_url = db_.url();
+  options.lake_url = lake_.path();
+  options.interval = std::chrono::seconds(300);
+  options.store_as = "audit";
+  // 2026-04-01 is still open: audited and reported, not stored.
+  options.clock = [] { return *ParseIso8601("2026-04-01T12:00:00Z"); };
+  StopSignal stop;
+  auto report = RunAudit(options, stop);
+  ASSERT_OK(report);
+  EXPECT_EQ(report->store_error, "");
+  EXPECT_EQ(Only(*report, "not_loaded").date, "2026-03-31");
+  auto rows = [&] {
+    return db_.Scalar(
+        "SELECT string_agg(day || ' ' || audited_by || ' ' || findings_count || ' ' || "
+        "array_to_string(kinds, ',') || ' ' || jsonb_array_length(findings), '|' ORDER BY day) "
+        "FROM audit_results");
+  };
+  EXPECT_EQ(rows(), "2026-03-31 audit 1 not_loaded 1");
+  EXPECT_NE(db_.Scalar("SELECT findings->0->>'key' FROM audit_results").find("22-55-00Z"),
+            std::string::npos);
+  auto db = std::move(warehouse::Connection::Open(db_.url())).value();
+  auto with_findings = ReadAuditDaysWithFindings(*db);
+  ASSERT_OK(with_findings);
+  ASSERT_EQ(with_findings->size(), 1u);
+  EXPECT_EQ((*with_findings)[0].day, "2026-03-31");
+  EXPECT_EQ((*with_findings)[0].findings, 1);
+  EXPECT_EQ((*with_findings)[0].kinds, std::vector<std::string>{"not_loaded"});
+
+  // Repaired (the object loaded), the day audited again by `run`: a clean row replaces it.
+  Load(lake_.path());
+  options.store_as = "run";
+  options.from_date = options.to_date = "2026-03-31";
+  options.clock = [] { return *ParseIso8601("2026-04-02T01:00:00Z"); };
+  report = RunAudit(options, stop);
+  ASSERT_OK(report);
+  EXPECT_TRUE(report->clean()) << report->ToText();
+  EXPECT_EQ(rows(), "2026-03-31 run 0  0");
+  EXPECT_EQ(db_.Scalar("SELECT audited_at = '2026-04-02T01:00:00Z' FROM audit_results"), "t");
+  with_findings = ReadAuditDaysWithFindings(*db);
+  ASSERT_OK(with_findings);
+  EXPECT_TRUE(with_findings->empty());
+}
+
+// A day with more findings than a row keeps: all are counted, the first 50 kept, kinds once.
+TEST_F(AuditTest, AStoredDayKeepsItsFirstFindingsAndCountsThemAll) {
+  db_.Migrate();
+  AuditReport report;
+  for (int i = 0; i < 60; ++i) {
+    report.findings.push_back({i % 2 ? "rows_differ" : "gap", "2026-05-02", "k" + std::to_string(i),
+                               "detail " + std::to_string(i)});
+  }
+  auto db = std::move(warehouse::Connection::Open(db_.url())).value();
+  const std::vector<std::string> days = {"2026-05-01", "2026-05-02"};
+  ASSERT_OK(StoreAuditResults(*db, report, days, "audit", *ParseIso8601("2026-05-03T00:00:00Z")));
+  EXPECT_EQ(db_.Scalar("SELECT string_agg(day || ' ' || findings_count || ' ' || "
+                       "array_to_string(kinds, ',') || ' ' || jsonb_array_length(findings), '|' "
+                       "ORDER BY day) FROM audit_results"),
+            "2026-05-01 0  0|2026-05-02 60 gap,rows_differ 50");
+  EXPECT_EQ(
+      db_.Scalar("SELECT findings->49->>'detail' FROM audit_results WHERE findings_count > 0"),
+      "detail 49");
+}
+
+// What `run` audits next: the closed days of the last week never audited, newest first; then a
+// day with findings once its result is 6 hours old; a clean day is not audited again.
+TEST_F(AuditTest, RunAuditsUnauditedClosedDaysNewestFirstThenDaysWithFindings) {
+  db_.Migrate();
+  StopSignal stop;
+  AuditSchedule schedule(db_.url(), lake_.path(), SystemNow, stop);
+  auto db = std::move(warehouse::Connection::Open(db_.url())).value();
+  const TimePoint now = *ParseIso8601("2026-05-10T12:00:00Z");
+  auto next = [&](TimePoint at) {
+    auto day = schedule.NextDay(*db, at);
+    EXPECT_OK(day);
+    return day.ok() && day->has_value() ? **day : std::string("none");
+  };
+  EXPECT_EQ(next(now), "2026-05-09");
+  AuditReport clean;
+  std::vector<std::string> week;
+  for (int d = 3; d <= 9; ++d) week.push_back(fmt::format("2026-05-{:02}", d));
+  const std::vector<std::string> two = {"2026-05-09", "2026-05-07"};
+  ASSERT_OK(StoreAuditResults(*db, clean, two, "run", now));
+  EXPECT_EQ(next(now), "2026-05-08");
+  ASSERT_OK(StoreAuditResults(*db, clean, week, "run", now));
+  EXPECT_EQ(next(now), "none") << "a week audited, clean: nothing until a day closes";
+  EXPECT_EQ(next(now + std::chrono::hours(24)), "2026-05-10");
+  // An old day with findings (stored by the command) is audited again every 6 hours.
+  AuditReport dirty;
+  dirty.findings.push_back({"gap", "2026-04-01", "", "1 snapshot(s) missing"});
+  const std::vector<std::string> old_day = {"2026-04-01"};
+  ASSERT_OK(StoreAuditResults(*db, dirty, old_day, "audit", now));
+  EXPECT_EQ(next(now + std::chrono::hours(5)), "none");
+  EXPECT_EQ(next(now + std::chrono::hours(6)), "2026-04-01");
 }
 
 TEST_F(AuditTest, BinaryExitsOneWithAJsonReport) {

@@ -6,8 +6,31 @@
 #include "alerts/state_table.h"
 #include "common/log.h"
 #include "lake/keys.h"
+#include "pipeline/audit_store.h"
 
 namespace coinlake::pipeline {
+namespace {
+
+// The days audit_results has findings for, when a rule watches them (the audit-discrepancy
+// rule); unset when none does or the database did not answer.
+std::optional<std::vector<alerts::PipelineObservation::AuditDay>> ReadAuditFindings(
+    warehouse::Connection& db, const alerts::AlertConfig& config) {
+  const bool watched = std::any_of(
+      config.pipeline_rules.begin(), config.pipeline_rules.end(),
+      [](const auto& r) { return r.check == alerts::PipelineCheck::kAuditDiscrepancy; });
+  if (!watched) return std::nullopt;
+  auto stored = ReadAuditDaysWithFindings(db);
+  if (!stored.ok()) {
+    log::Warn("audit results not read: audit-discrepancy waits",
+              {{"error", stored.status().ToString()}});
+    return std::nullopt;
+  }
+  std::vector<alerts::PipelineObservation::AuditDay> days;
+  for (StoredAuditDay& d : *stored) days.push_back({d.day, d.findings, std::move(d.kinds)});
+  return days;
+}
+
+}  // namespace
 
 TimePoint MonthStartBefore(TimePoint reset) {
   using namespace std::chrono;
@@ -93,6 +116,7 @@ alerts::PipelineObservation PipelineWatch::Observe(TimePoint now, const FetchOpt
     o.database_failing_since = database_outage_ended_->since;
   }
   o.database_outage_ended = database_outage_ended_;
+  o.audit_findings = audit_findings_;
   return o;
 }
 
@@ -121,6 +145,7 @@ void PipelineWatch::Evaluate(TimePoint now, const FetchOptions& options, const P
   for (const alerts::JournalEntry& entry : journal.entries) {
     journaled.insert(journaled.end(), entry.deliveries.begin(), entry.deliveries.end());
   }
+  audit_findings_ = ReadAuditFindings(*db, *options.alerts);
   alerts::PipelineObservation observation = Observe(now, options, pipeline);
   auto recorded = alerts::RecordPipelineAlerts(*db, *options.alerts, observation, journaled);
   if (!recorded.ok()) {

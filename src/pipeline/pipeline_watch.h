@@ -77,6 +77,9 @@ class PipelineWatch {
   std::optional<TimePoint> lake_failing_since_;
   std::optional<TimePoint> database_failing_since_;
   std::optional<alerts::PipelineObservation::Outage> database_outage_ended_;
+  // The days with audit findings as audit_results said at the last evaluation (audit_store.h);
+  // unset when no rule asks or the read failed.
+  std::optional<std::vector<alerts::PipelineObservation::AuditDay>> audit_findings_;
   TimePoint last_evaluated_{};
   // The pipeline rules' alert_state at the last recording: their cooldowns while the database
   // is down.

@@ -9,6 +9,7 @@
 #include "alerts/sender.h"
 #include "cmc/parser.h"
 #include "common/log.h"
+#include "pipeline/audit_schedule.h"
 #include "pipeline/compact_schedule.h"
 #include "pipeline/pipeline_watch.h"
 #include "pipeline/retention_schedule.h"
@@ -58,6 +59,8 @@ class Loop {
             std::make_unique<CompactSchedule>(options.fetch.lake_url, options.fetch.clock, stop)),
         retention_(std::make_unique<RetentionSchedule>(
             options.fetch.database_url, options.fetch.lake_url, options.fetch.clock, stop)),
+        audit_(std::make_unique<AuditSchedule>(options.fetch.database_url, options.fetch.lake_url,
+                                               options.fetch.clock, stop)),
         watch_(options.fetch.clock()) {
     health_.host = HostName();
     health_.pid = getpid();
@@ -136,6 +139,8 @@ class Loop {
     // allocator would otherwise keep: hand them back so the idle loop stays small.
     compaction_->AfterCycle(scheduler_.NextTick());
     retention_->AfterCycle(options_.quotes_retention_days, compaction_->caught_up());
+    audit_->AfterCycle(scheduler_.NextTick(), options_.quotes_retention_days,
+                       compaction_->caught_up());
     cmc::ReleaseThreadParser();
     malloc_trim(0);
     health_.rss_bytes = ResidentSetBytes();
@@ -234,6 +239,8 @@ class Loop {
           std::make_unique<CompactSchedule>(fresh->fetch.lake_url, fresh->fetch.clock, stop_);
       retention_ = std::make_unique<RetentionSchedule>(
           fresh->fetch.database_url, fresh->fetch.lake_url, fresh->fetch.clock, stop_);
+      audit_ = std::make_unique<AuditSchedule>(fresh->fetch.database_url, fresh->fetch.lake_url,
+                                               fresh->fetch.clock, stop_);
     }
     options_ = std::move(fresh).value();
     rules_listed_ = false;
@@ -259,6 +266,7 @@ class Loop {
   TimePoint heartbeat_logged_{};
   std::unique_ptr<CompactSchedule> compaction_;
   std::unique_ptr<RetentionSchedule> retention_;
+  std::unique_ptr<AuditSchedule> audit_;
   RunHealth health_;
   PipelineWatch watch_;
   bool rules_listed_ = false;  // alert_rules holds options_'s rules

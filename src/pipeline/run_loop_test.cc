@@ -26,6 +26,7 @@
 #include "alerts/outage_journal.h"
 #include "alerts/webhook.h"
 #include "cmc/sim.h"
+#include "pipeline/audit.h"
 #include "pipeline/fetch.h"
 #include "pipeline/pipeline_watch.h"
 #include "pipeline/reprocess.h"
@@ -839,6 +840,58 @@ TEST_F(RunLoopTest, AfterKillNineDuringTheOutageTheNextRunSendsTheFiringOnlyWher
             "1")
       << "the journal's one delivery, not sent again";
   EXPECT_FALSE(std::filesystem::exists(journal));
+
+// The lake holds yesterday's and the day before's snapshots, never loaded: `run` compacts them,
+// then audits each closed day by itself and stores the findings, and audit-discrepancy fires.
+// Loaded, and audited again (by the command here: `run` would after 6 hours), both days are
+// clean and the rule resolves.
+TEST_F(RunLoopTest, RunAuditsClosedDaysByItselfAndTheAuditRuleFiresThenResolves) {
+  const std::string before = FormatDate(SystemNow() - std::chrono::hours(48));
+  const std::string yesterday = FormatDate(SystemNow() - std::chrono::hours(24));
+  const std::string start = before + "T22:30:00Z";  // 24 snapshots: to yesterday 00:25
+  testing::MakeLake(dir_.path() + "/lake", 1, {}, start.c_str());
+  Receiver receiver;
+  ASSERT_GT(receiver.port(), 0);
+  WriteConfig(
+      "limit = 200\nlistings-interval = 5\n",
+      PipelineAlertConfig(receiver.port(), "\"audit: pipeline audit-discrepancy cooldown=0\""));
+  RunProcess run(Args(), dir_.path(), "run");
+  ASSERT_TRUE(
+      Eventually([&] { return Contains(receiver.Events(), "audit/pipeline/firing"); }, 120s))
+      << run.out();
+  // Newest first, one day after a cycle; both found in the lake and not in the database.
+  ASSERT_TRUE(Eventually([&] {
+    return db_.Scalar(
+               "SELECT count(*) FROM audit_results WHERE audited_by = 'run' AND "
+               "findings_count > 0 AND 'not_loaded' = ANY(kinds) AND day IN ('" +
+               before + "', '" + yesterday + "')") == "2";
+  })) << run.out();
+  EXPECT_NE(run.out().find("\"msg\":\"audit: closed day audited\""), std::string::npos);
+
+  ReprocessOptions reprocess;
+  reprocess.database_url = db_.url();
+  reprocess.lake_url = dir_.path() + "/lake";
+  reprocess.from_date = before;
+  reprocess.to_date = yesterday;
+  StopSignal stop;
+  ASSERT_OK(RunReprocess(reprocess, stop));
+  AuditOptions audit;
+  audit.database_url = db_.url();
+  audit.lake_url = dir_.path() + "/lake";
+  audit.from_date = before;
+  audit.to_date = yesterday;
+  audit.store_as = "audit";
+  auto report = RunAudit(audit, stop);  // the lake's own 5-minute schedule
+  ASSERT_OK(report);
+  EXPECT_TRUE(report->clean()) << report->ToText();
+  EXPECT_EQ(report->store_error, "");
+  ASSERT_TRUE(Eventually([&] { return receiver.Events().size() == 2; })) << run.out();
+  std::this_thread::sleep_for(2s);
+  run.Signal(SIGTERM);
+  EXPECT_EQ(run.Wait(60s), 0) << run.err();
+  EXPECT_EQ(receiver.Events(),
+            (std::vector<std::string>{"audit/pipeline/firing", "audit/pipeline/resolved"}));
+  EXPECT_EQ(db_.Scalar("SELECT count(*) FROM audit_results WHERE findings_count > 0"), "0");
 }
 
 }  // namespace

@@ -311,6 +311,8 @@ describe('dashboard over a filled database', () => {
     // No retention run in the fill: quotes are kept forever.
     assert.equal(await page.textContent('#p-retention'), 'not run yet');
     assert.equal(await page.textContent('#p-retention-detail'), 'quotes are kept forever');
+    // No `run` in the fill: no closed day audited.
+    assert.equal(await page.textContent('#p-audit'), 'not run yet');
     // The fill's pause left a gap: listed, and the "none" sentence hidden.
     assert.ok(await page.locator('#p-gap-list li').count() >= 1);
     // No heartbeat in the fill: the default 5-minute slots.
@@ -350,6 +352,10 @@ describe('dashboard over a filled database', () => {
       body.retention = { run_at: body.freshness.latest_snapshot, retention_days: 90, boundary: null,
         dropped: ['quotes_2026_02'], blocked_month: '2026-03', blocked_reason: 'day 2026-03-31: not compacted',
         error: null, months_dropped: 2, newest_month_dropped: '2026-02' };
+      // An audit that found a day not loaded: the day and its kinds are on the page.
+      body.audit = { days_audited: 7, last_audited_at: body.freshness.latest_snapshot, newest_day: '2026-04-01',
+        days_with_findings: 1, findings: 3,
+        with_findings: [{ day: '2026-03-31', findings: 3, kinds: ['gap', 'not_loaded'], audited_at: null, audited_by: 'run' }] };
     }));
     await loaded(page, 'pipeline');
     assert.match(await page.textContent('#p-heartbeat'), /^host vm: running, beat 5 s ago, last ok /);
@@ -366,6 +372,10 @@ describe('dashboard over a filled database', () => {
     assert.equal(await page.getAttribute('#p-retention', 'class'), 'stale');
     assert.match(await page.textContent('#p-retention-detail'),
       /^2 months in the lake only, up to 2026-02; last run .*, dropped quotes_2026_02; day 2026-03-31: not compacted$/);
+    assert.equal(await page.textContent('#p-audit'), '1 day with findings');
+    assert.equal(await page.getAttribute('#p-audit', 'class'), 'stale');
+    assert.match(await page.textContent('#p-audit-detail'),
+      /^2026-03-31: gap, not_loaded \(3\); 7 days audited, newest 2026-04-01; last audit /);
     await shot(page, 'pipeline-plan');
     await page.close();
   });
@@ -474,12 +484,13 @@ describe('alerts page', () => {
     assert.equal(new URL(page.url()).hash, '#/alerts');
     assert.equal(await page.isVisible('#a-no-rules'), false);
     const rules = await page.locator('#a-rules tbody tr').allTextContents();
-    // The two market rules, then the six default pipeline rules (on once a channel is set).
-    assert.equal(rules.length, 8);
+    // The two market rules, then the seven default pipeline rules (on once a channel is set).
+    assert.equal(rules.length, 9);
     assert.match(rules[0], /^btc-highpriceprice BTC above 1 USD cooldown=1hops, pager1 h1 firing$/);
     assert.match(rules[1], /^eth-lowpriceprice id:1027 below 1 channels=opsops1 hquiet$/);
     assert.match(rules[2], /^pipeline-stalepipelinepipeline stale 3ops, pager1 h/);
     assert.match(rules[7], /^pipeline-database-outagepipelinepipeline database-outage 15mops, pager1 h/);
+    assert.match(rules[8], /^pipeline-audit-discrepancypipelinepipeline audit-discrepancy cooldown=1dops, pager1 d/);
     // Firing now: BTC, since the first snapshot, with its price.
     const firing = page.locator('#a-firing tbody tr');
     assert.equal(await firing.count(), 1);
