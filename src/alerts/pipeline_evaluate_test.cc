@@ -254,6 +254,7 @@ TEST(PipelineEvaluateTest, AnEndedOutageAlreadyNotifiedIsNotNotifiedAgain) {
   EXPECT_EQ(Events(Step(rules, states, o)), "db/pipeline/firing,db/pipeline/resolved");
   o.database_outage_ended = PipelineObservation::Outage{kT0, kT0 + minutes(50)};
   EXPECT_EQ(Events(Step(rules, states, o)), "");
+}
 
 // audit-discrepancy: fires while a day's newest stored audit has findings, says nothing while the
 // results are not read, resolves once no day has any, and a second firing waits for the cooldown.

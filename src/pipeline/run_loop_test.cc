@@ -840,6 +840,7 @@ TEST_F(RunLoopTest, AfterKillNineDuringTheOutageTheNextRunSendsTheFiringOnlyWher
             "1")
       << "the journal's one delivery, not sent again";
   EXPECT_FALSE(std::filesystem::exists(journal));
+}
 
 // The lake holds yesterday's and the day before's snapshots, never loaded: `run` compacts them,
 // then audits each closed day by itself and stores the findings, and audit-discrepancy fires.
