@@ -176,6 +176,27 @@ TEST(NotificationTextTest, FiringResolvedTestAndUnknown) {
             "below 10; at T)")
       << "rounded to 10, the share would read as the level: it is shown in full";
 
+  // A pipeline rule: its summary is the sentence, not its values (found reading a Slack message
+  // that said "FIRING etl-stale:  is  %").
+  NotificationText stale = FormatNotification(
+      R"json({"rule": "etl-stale", "kind": "pipeline", "check": "stale", "event": "firing",
+          "time": "T", "subject": {"pipeline": true},
+          "summary": "no live snapshot loaded for 15 min (3 intervals of 300 s)",
+          "values": {"seconds_since_last_load": 900, "interval_seconds": 300, "intervals": 3},
+          "condition": "pipeline stale 3", "channel": "ops"})json");
+  EXPECT_EQ(stale.line,
+            "FIRING etl-stale: no live snapshot loaded for 15 min (3 intervals of 300 s) "
+            "(condition: pipeline stale 3; at T)");
+  EXPECT_EQ(stale.title, "coinlake FIRING etl-stale");
+  NotificationText stopped = FormatNotification(
+      R"({"rule": "stopped", "kind": "pipeline", "check": "endpoint-stopped", "event": "resolved",
+          "time": "T", "subject": {"endpoint": "listings_latest"},
+          "summary": "CMC answers listings_latest again", "values": {},
+          "condition": "pipeline endpoint-stopped"})");
+  EXPECT_EQ(stopped.line,
+            "RESOLVED stopped: listings_latest: CMC answers listings_latest again (condition: "
+            "pipeline endpoint-stopped; at T)");
+
   NotificationText odd = FormatNotification("not json");
   EXPECT_EQ(odd.line, "coinlake notification: not json");
 }

@@ -95,6 +95,8 @@ NotificationText FormatNotification(std::string_view payload) {
     symbol = Text(*subject, "symbol");
     std::string name = Text(*subject, "name");
     who = name.empty() ? symbol : symbol.empty() ? name : fmt::format("{} ({})", name, symbol);
+    // A pipeline notification's subject: {"pipeline": true} or {"endpoint": "listings_latest"}.
+    if (who.empty()) who = Text(*subject, "endpoint");
   } else if (auto subject = json.find("subject"); subject != json.end() && subject->is_string()) {
     who = subject->get<std::string>();
   }
@@ -103,6 +105,11 @@ NotificationText FormatNotification(std::string_view payload) {
   if (auto values = json.find("values"); values != json.end()) dominance = DominanceCoin(*values);
   if (json.contains("message")) {
     what = Text(json, "message");
+  } else if (Text(json, "kind") == "pipeline") {
+    // About run itself: its summary is the sentence ("no live snapshot loaded for 15 min ...");
+    // its values are the figures behind it, not a metric of a coin.
+    std::string summary = Text(json, "summary");
+    what = who.empty() || summary.empty() ? summary : who + ": " + summary;
   } else if (dominance) {
     // The coin is in the words already: "BTC dominance", not "Bitcoin (BTC) btc_dominance".
     what = DominanceWords(*dominance, json["values"], out.event);
