@@ -1,17 +1,14 @@
 #include "alerts/outage_journal.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 
+#include "common/atomic_file.h"
 #include "common/log.h"
 
 namespace coinlake::alerts {
@@ -37,21 +34,6 @@ std::string Text(const nlohmann::json& object, const char* name) {
     throw std::invalid_argument(fmt::format("'{}' is missing or not text", name));
   }
   return object[name].get<std::string>();
-}
-
-Status FsyncFolder(const std::filesystem::path& folder) {
-  int fd = open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return UnavailableError(
-        fmt::format("cannot open {}: {}", folder.string(), std::strerror(errno)));
-  bool ok = fsync(fd) == 0;
-  int saved = errno;
-  close(fd);
-  if (!ok) {
-    return UnavailableError(
-        fmt::format("cannot fsync {}: {}", folder.string(), std::strerror(saved)));
-  }
-  return Status::Ok();
 }
 
 }  // namespace
@@ -164,28 +146,7 @@ Status WriteJournal(const std::string& path, const OutageJournal& journal) {
     return UnavailableError(
         fmt::format("cannot create {}: {}", target.parent_path().string(), ec.message()));
   }
-  const std::string text = JournalToJson(journal);
-  const std::string tmp = fmt::format("{}.{}.tmp", path, getpid());
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return UnavailableError(fmt::format("cannot write {}: {}", tmp, std::strerror(errno)));
-  }
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
-  }
-  bool ok = done == text.size() && fsync(fd) == 0;
-  int saved = errno;
-  ok = close(fd) == 0 && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    if (ok) saved = errno;
-    unlink(tmp.c_str());
-    return UnavailableError(fmt::format("cannot write {}: {}", path, std::strerror(saved)));
-  }
-  return FsyncFolder(target.parent_path());
+  return WriteFileAtomically(path, JournalToJson(journal), 0600, /*durable=*/true);
 }
 
 Status RemoveJournal(const std::string& path) {
@@ -193,7 +154,7 @@ Status RemoveJournal(const std::string& path) {
   const bool removed = std::filesystem::remove(path, ec);
   if (ec) return UnavailableError(fmt::format("cannot remove {}: {}", path, ec.message()));
   if (!removed) return Status::Ok();
-  return FsyncFolder(std::filesystem::path(path).parent_path());
+  return FsyncFolder(std::filesystem::path(path).parent_path().string());
 }
 
 }  // namespace coinlake::alerts

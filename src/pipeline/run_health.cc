@@ -1,13 +1,7 @@
 #include "pipeline/run_health.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <fstream>
 
 namespace coinlake::pipeline {
@@ -121,33 +115,6 @@ std::string PrometheusText(const RunHealth& h) {
   metric("start_timestamp_seconds", "gauge", "When this process started (Unix time).");
   out += fmt::format("coinlake_start_timestamp_seconds {:.3f}\n", Seconds(h.started));
   return out;
-}
-
-Status WriteFileAtomically(const std::string& path, std::string_view text) {
-  // Not "<path>.tmp.prom": node_exporter reads only *.prom, so the temporary name must not match.
-  std::string tmp = fmt::format("{}.{}.tmp", path, getpid());
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    return UnavailableError(fmt::format("cannot write {}: {}", tmp, std::strerror(errno)));
-  }
-  // node_exporter runs as another user: metrics are not secret, whatever the service's UMask.
-  fchmod(fd, 0644);
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
-  }
-  bool ok = done == text.size() && fsync(fd) == 0;
-  int saved = errno;
-  ok = close(fd) == 0 && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    if (ok) saved = errno;
-    unlink(tmp.c_str());
-    return UnavailableError(fmt::format("cannot write {}: {}", path, std::strerror(saved)));
-  }
-  return Status::Ok();
 }
 
 int64_t ResidentSetBytes() {

@@ -56,10 +56,6 @@ warehouse::Heartbeat HeartbeatOf(const RunHealth& health, std::string_view state
 // The Prometheus text exposition of `health` (metric names prefixed coinlake_).
 std::string PrometheusText(const RunHealth& health);
 
-// Writes `text` to `path` atomically: a temporary file in the same folder, fsync'd, renamed over
-// `path`, so node_exporter never reads half a file.
-Status WriteFileAtomically(const std::string& path, std::string_view text);
-
 // The process's resident set size from /proc/self/status (0 if unknown).
 int64_t ResidentSetBytes();
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 
+#include "common/atomic_file.h"
 #include "tests/status_matchers.h"
 #include "tests/test_support.h"
 
@@ -69,8 +70,8 @@ TEST(RunHealthTest, RecordKeepsTotalsAndTheLastSuccess) {
 TEST(RunHealthTest, TextfileIsWrittenAtomicallyAndReadsBack) {
   testing::TempDir dir;
   std::string path = dir.path() + "/coinlake.prom";
-  ASSERT_OK(WriteFileAtomically(path, "stale\n"));
-  ASSERT_TRUE(WriteFileAtomically(path, PrometheusText(Sample())).ok());
+  ASSERT_OK(WriteFileAtomically(path, "stale\n", 0644, false));
+  ASSERT_TRUE(WriteFileAtomically(path, PrometheusText(Sample()), 0644, false).ok());
   // Only the final file remains: no temporary left for node_exporter to trip on.
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()),
                           std::filesystem::directory_iterator()),
@@ -96,7 +97,7 @@ TEST(RunHealthTest, TextfileIsWrittenAtomicallyAndReadsBack) {
 }
 
 TEST(RunHealthTest, UnwritableTextfileIsAnError) {
-  EXPECT_FALSE(WriteFileAtomically("/nonexistent-dir/coinlake.prom", "x").ok());
+  EXPECT_FALSE(WriteFileAtomically("/nonexistent-dir/coinlake.prom", "x", 0644, false).ok());
 }
 
 TEST(RunHealthTest, ResidentSetIsRead) { EXPECT_GT(ResidentSetBytes(), 1 << 20); }

@@ -8,6 +8,7 @@
 #include "alerts/rules_table.h"
 #include "alerts/sender.h"
 #include "cmc/parser.h"
+#include "common/atomic_file.h"
 #include "common/log.h"
 #include "pipeline/audit_schedule.h"
 #include "pipeline/compact_schedule.h"
@@ -188,7 +189,10 @@ class Loop {
       if (!beat.ok()) log::Warn("heartbeat not written", {{"error", beat.ToString()}});
     }
     if (!options_.metrics_textfile.empty()) {
-      Status written = WriteFileAtomically(options_.metrics_textfile, PrometheusText(health_));
+      // 0644: node_exporter runs as another user, and metrics are not secret, whatever the
+      // service's UMask. Not durable: the next cycle writes it again.
+      Status written = WriteFileAtomically(options_.metrics_textfile, PrometheusText(health_), 0644,
+                                           /*durable=*/false);
       if (!written.ok()) log::Warn("metrics textfile not written", {{"error", written.ToString()}});
     }
   }
