@@ -202,15 +202,6 @@ mv /etc/coinlake/credentials/dashboard.env.tmp /etc/coinlake/credentials/dashboa
     'COINLAKE_HOST=${SERVE_HOST}',
     'COINLAKE_PORT=${SERVE_PORT}',
     'COINLAKE_LOG_LEVEL=info',
-    'COINLAKE_CONFIG=/etc/coinlake/coinlake.toml',
-    'EOF',
-    // What may change with `systemctl reload coinlake-run`: alert rules and channels first. The
-    // stack's alarm topic is a channel, so the default pipeline rules are on from the start.
-    'cat > /etc/coinlake/coinlake.toml <<EOF',
-    '# coinlake run re-reads this file on `systemctl reload coinlake-run` (docs/operations.md).',
-    '# Alerts (docs/alerts.md): the stack\'s alarm topic (output EtlAlarmTopicArn) is a channel;',
-    '# add alert-rule lines here, or more channels.',
-    'alert-channel = "aws: sns ${ALERT_TOPIC}"',
     'EOF',
     ...secretsUnitCommands(script, ['coinlake-serve']),
     // The schema belongs to the ETL host; this host only reads.

@@ -522,6 +522,9 @@ test('coinlake alerts go to the alarm topic: the ETL may publish there (the dash
   const config = /cat > \/etc\/coinlake\/coinlake\.toml <<EOF\n([\s\S]*?)\nEOF\n/.exec(etl)[1];
   const settings = config.split('\n').filter((l) => l && !l.startsWith('#'));
   assert.deepEqual(settings, ['alert-channel = "aws: sns ${ALERT_TOPIC}"']);
+  const dash = userData('Dashboard');
+  assert.ok(!dash.includes('coinlake.toml') && !dash.includes('ALERT_TOPIC'),
+    'the dashboard host has no ETL configuration and sends no alerts');
 });
 
 test('cdk-nag fails synthesis on an unacknowledged finding', () => {
