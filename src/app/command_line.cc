@@ -341,7 +341,8 @@ void AddGlobalOptions(CLI::App& cli, GlobalOptions& global) {
       ->take_all();
   cli.add_option("--alert-pipeline-defaults", global.alert_pipeline_defaults,
                  "true: once a channel is configured, the default pipeline rules (stale, "
-                 "endpoint stopped, failed cycles, credits forecast, lake and database outage) "
+                 "endpoint stopped, failed cycles, credits forecast, lake and database outage, "
+                 "audit discrepancy) "
                  "are on; false: only the pipeline rules configured (docs/alerts.md)")
       ->capture_default_str();
   cli.add_flag("--database-iam-auth", global.database_iam_auth,
