@@ -8,7 +8,8 @@ snapshot. Same arguments, same bytes (fixed seed, gzip mtime 0).
 
 Usage: make_lake.py LAKE_DIR SNAPSHOTS COINS [CSV_FILE]
 With CSV_FILE, also writes the same rows flattened as CSV in the quotes table's column order
-(the input of the `psql \\copy` baseline).
+(the input of the `psql \\copy` baseline); a row's lake_object_id is its snapshot's number from 1,
+as a fresh load numbers the ledger.
 """
 import datetime
 import gzip
@@ -73,7 +74,7 @@ def main():
                     n(q["percent_change_30d"]), n(q["percent_change_60d"]),
                     n(q["percent_change_90d"]), n(c["circulating_supply"]),
                     n(c["total_supply"]), n(c["max_supply"]), str(c["num_market_pairs"]),
-                    key]) + "\n")
+                    str(s + 1)]) + "\n")
     if csv:
         csv.close()
 

@@ -28,7 +28,7 @@ bench_binary
 
 WORK="$RUN_DIR/bench"
 LAKE="$WORK/lake-${SNAPSHOTS}x${COINS}"
-CSV="$LAKE.csv"
+CSV="$LAKE.rows.csv"  # (not .csv: those of before the ledger reference have keys)
 if [ ! -f "$CSV" ]; then
   say "generating the lake: $SNAPSHOTS snapshots x $COINS coins in $LAKE"
   rm -rf "$LAKE"
@@ -97,7 +97,7 @@ RSS_KB=$RSS_COINLAKE
 check_rows "coinlake reprocess"
 
 say "psql \\copy of the same rows as CSV"
-COLS="cmc_id, quote_currency, ts, snapshot_ts, cmc_rank, price, volume_24h, volume_change_24h, market_cap, market_cap_dominance, fully_diluted_market_cap, percent_change_1h, percent_change_24h, percent_change_7d, percent_change_30d, percent_change_60d, percent_change_90d, circulating_supply, total_supply, max_supply, num_market_pairs, lake_key"
+COLS="cmc_id, quote_currency, ts, snapshot_ts, cmc_rank, price, volume_24h, volume_change_24h, market_cap, market_cap_dominance, fully_diluted_market_cap, percent_change_1h, percent_change_24h, percent_change_7d, percent_change_30d, percent_change_60d, percent_change_90d, circulating_supply, total_supply, max_supply, num_market_pairs, lake_object_id"
 measure PSQL psql -q "$DB_URL" -c "\\copy quotes ($COLS) FROM '$CSV' WITH (FORMAT csv)"
 check_rows "psql \\copy"
 

@@ -18,7 +18,7 @@ COLUMNS = ("cmc_id, quote_currency, ts, snapshot_ts, cmc_rank, price, volume_24h
            "volume_change_24h, market_cap, market_cap_dominance, fully_diluted_market_cap, "
            "percent_change_1h, percent_change_24h, percent_change_7d, percent_change_30d, "
            "percent_change_60d, percent_change_90d, circulating_supply, total_supply, "
-           "max_supply, num_market_pairs, lake_key")
+           "max_supply, num_market_pairs, lake_object_id")
 
 
 def n(v):
@@ -39,6 +39,12 @@ def main():
             stored = open(path, "rb").read()
             body = json.loads(gzip.decompress(stored))
             snap = body["status"]["timestamp"]
+            with conn.cursor() as cur:
+                cur.execute("INSERT INTO lake_objects (key, sha256, size, endpoint, data_ts, rows)"
+                            " VALUES (%s, %s, %s, 'listings_latest', %s, %s) RETURNING id",
+                            (key, hashlib.sha256(stored).hexdigest(), len(stored), snap,
+                             len(body["data"])))
+                object_id = str(cur.fetchone()[0])
             out = io.StringIO()
             for c in body["data"]:
                 for cur, q in c["quote"].items():
@@ -51,14 +57,10 @@ def main():
                         n(q.get("percent_change_30d")), n(q.get("percent_change_60d")),
                         n(q.get("percent_change_90d")), n(c.get("circulating_supply")),
                         n(c.get("total_supply")), n(c.get("max_supply")),
-                        n(c.get("num_market_pairs")), key]) + "\n")
+                        n(c.get("num_market_pairs")), object_id]) + "\n")
                     rows += 1
             out.seek(0)
             with conn.cursor() as cur:
-                cur.execute("INSERT INTO lake_objects (key, sha256, size, endpoint, data_ts, rows)"
-                            " VALUES (%s, %s, %s, 'listings_latest', %s, %s)",
-                            (key, hashlib.sha256(stored).hexdigest(), len(stored), snap,
-                             len(body["data"])))
                 cur.copy_expert(f"COPY quotes ({COLUMNS}) FROM STDIN WITH (FORMAT csv)", out)
             conn.commit()
     print(rows)

@@ -58,10 +58,14 @@ timed() {
   "$@"
   STEPS+=("$(printf '%-34s %7.1f s' "$name" "$(echo "$(date +%s.%N) - $start" | bc -l)")")
 }
-# Count and md5 of every lake-derived table (the ledger without its load time).
+# Count and md5 of every lake-derived table (the ledger without its load time). A quote names
+# its lake object by the ledger's id, which a rebuild numbers anew: its key is compared instead.
 checksum() {
   local t
-  for t in quotes assets asset_names candles_hourly candles_daily global_metrics; do
+  q "SELECT 'quotes ' || count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '')
+     FROM (SELECT to_jsonb(q) - 'lake_object_id' || jsonb_build_object('lake_key', l.key) AS t
+           FROM quotes q LEFT JOIN lake_objects l ON l.id = q.lake_object_id) s"
+  for t in assets asset_names candles_hourly candles_daily global_metrics; do
     q "SELECT '$t ' || count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM $t t"
   done
   q "SELECT 'lake_objects ' || count(*) || ':' || coalesce(md5(string_agg(concat_ws(',', key, sha256,

@@ -1,7 +1,7 @@
 // The dashboard over backfilled history and live polling in one database (issue #23): where live
 // polling began, the ranges still missing, CMC's own candles, the currencies held, the global
 // series and what the plan allows. Rows are written as the loader and `coinlake backfill` store
-// them (lake_key and ledger endpoint name the source).
+// them (the ledger's key and endpoint name the source).
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -43,25 +43,28 @@ class ApiHistoryTest : public ::testing::Test {
                to_timestamp({T}) + k * interval '5 minutes', 4
         FROM generate_series(0, 36) k WHERE k NOT BETWEEN 13 AND 17 AND k NOT BETWEEN 25 AND 29;
       INSERT INTO quotes (cmc_id, quote_currency, ts, snapshot_ts, cmc_rank, price, market_cap,
-                          volume_24h, lake_key)
-        SELECT id, cur, o.data_ts, o.data_ts, rank, price * (CASE cur WHEN 'EUR' THEN 0.9 ELSE 1 END),
-               price * 1e7, 1e9, o.key
+                          volume_24h, lake_object_id)
+        SELECT c.id, cur, o.data_ts, o.data_ts, rank, price * (CASE cur WHEN 'EUR' THEN 0.9 ELSE 1 END),
+               price * 1e7, 1e9, o.id
         FROM lake_objects o,
              (VALUES (1, 1, 100.0), (1027, 2, 10.0)) c (id, rank, price),
              (VALUES ('USD'), ('EUR')) u (cur)
         WHERE o.endpoint = 'listings_latest';
-      INSERT INTO quotes (cmc_id, quote_currency, ts, snapshot_ts, cmc_rank, price, lake_key)
+      INSERT INTO quotes (cmc_id, quote_currency, ts, snapshot_ts, cmc_rank, price, lake_object_id)
         VALUES (1, 'USD', to_timestamp({T}) + interval '85 minutes',
-                to_timestamp({T}) + interval '90 minutes', 1, 99, 'raw/cmc/listings_latest/18');
+                to_timestamp({T}) + interval '90 minutes', 1, 99,
+                (SELECT id FROM lake_objects WHERE key = 'raw/cmc/listings_latest/18'));
       INSERT INTO lake_objects (key, sha256, size, endpoint, data_ts, rows) VALUES
         ('raw/cmc/quotes_historical/btc', 'x', 1, 'quotes_historical', to_timestamp({T}), 26);
-      INSERT INTO quotes (cmc_id, quote_currency, ts, snapshot_ts, cmc_rank, price, lake_key)
+      INSERT INTO quotes (cmc_id, quote_currency, ts, snapshot_ts, cmc_rank, price, lake_object_id)
         SELECT 1, 'USD', to_timestamp({T}) - h * interval '1 hour',
-               to_timestamp({T}) - h * interval '1 hour', 1, 90 + h, 'raw/cmc/quotes_historical/btc'
+               to_timestamp({T}) - h * interval '1 hour', 1, 90 + h,
+               (SELECT id FROM lake_objects WHERE key = 'raw/cmc/quotes_historical/btc')
         FROM generate_series(1, 24) h
         UNION ALL
         SELECT 1, 'USD', to_timestamp({T}) + m * interval '1 minute',
-               to_timestamp({T}) + m * interval '1 minute', 1, 101, 'raw/cmc/quotes_historical/btc'
+               to_timestamp({T}) + m * interval '1 minute', 1, 101,
+               (SELECT id FROM lake_objects WHERE key = 'raw/cmc/quotes_historical/btc')
         FROM (VALUES (130), (140)) v (m);
       -- Hourly candles: CMC's own bars of the history, coinlake's of the live hours; ETH has only
       -- CMC's daily bars.

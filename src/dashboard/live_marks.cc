@@ -55,9 +55,9 @@ constexpr const char* kLiveMarksSql = R"sql(
     SELECT i.id, floor(extract(epoch FROM h.a))::bigint, ceil(extract(epoch FROM h.z))::bigint
     FROM holes h, unnest($1::bigint[]) AS i (id)
     WHERE h.a < h.z AND (
-      SELECT 1 FROM quotes q
+      SELECT 1 FROM quotes q JOIN lake_objects l ON l.id = q.lake_object_id
       WHERE q.cmc_id = i.id AND q.quote_currency = $2 AND q.ts > h.a AND q.ts < h.z
-        AND q.lake_key NOT LIKE 'raw/cmc/listings\_latest/%'
+        AND l.endpoint <> 'listings_latest'
       LIMIT 1) IS NULL
     ORDER BY 1 NULLS FIRST, 2)sql";
 

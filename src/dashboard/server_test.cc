@@ -114,10 +114,11 @@ TEST_F(ServerTest, LatestServesTheLoadedSnapshot) {
   // newest quote (from the earlier snapshot), under the latest snapshot's time.
   db_.Scalar(
       "WITH ledger AS (INSERT INTO lake_objects (key, sha256, size, endpoint, data_ts, rows) "
-      "VALUES ('k-btc-only', 'x', 1, 'listings_latest', now() + interval '2 minutes', 1)) "
-      "INSERT INTO quotes (cmc_id, quote_currency, ts, snapshot_ts, cmc_rank, price, lake_key) "
-      "VALUES (1, 'USD', now() + interval '2 minutes', now() + interval '2 minutes', 1, 1e-9, "
-      "'k-btc-only') RETURNING 1");
+      "VALUES ('k-btc-only', 'x', 1, 'listings_latest', now() + interval '2 minutes', 1) "
+      "RETURNING id) "
+      "INSERT INTO quotes (cmc_id, quote_currency, ts, snapshot_ts, cmc_rank, price, "
+      "lake_object_id) SELECT 1, 'USD', now() + interval '2 minutes', "
+      "now() + interval '2 minutes', 1, 1e-9, id FROM ledger RETURNING 1");
   auto moved = nlohmann::json::parse(
       client_->Get("/api/v1/latest?ids=1," + std::to_string(last) + "&sort=price&order=asc")->body);
   ASSERT_EQ(moved["count"], 2) << moved;
@@ -452,11 +453,12 @@ TEST_F(ServerTest, SeriesGapsFollowTheEtlSchedule) {
     -- which has no gaps (ApiHistoryTest).
     ledger AS (
       INSERT INTO lake_objects (key, sha256, size, endpoint, data_ts, rows)
-      VALUES ('k', 'x', 1, 'listings_latest', date_trunc('hour', now()) - interval '11 hours', 8))
-    INSERT INTO quotes (cmc_id, quote_currency, ts, snapshot_ts, price, lake_key)
+      VALUES ('k', 'x', 1, 'listings_latest', date_trunc('hour', now()) - interval '11 hours', 8)
+      RETURNING id)
+    INSERT INTO quotes (cmc_id, quote_currency, ts, snapshot_ts, price, lake_object_id)
     SELECT 777, 'USD', date_trunc('hour', now()) - h * interval '1 hour',
-           date_trunc('hour', now()) - h * interval '1 hour', 100 + h, 'k'
-    FROM generate_series(0, 11) h, partitions WHERE h NOT BETWEEN 5 AND 8
+           date_trunc('hour', now()) - h * interval '1 hour', 100 + h, ledger.id
+    FROM generate_series(0, 11) h, partitions, ledger WHERE h NOT BETWEEN 5 AND 8
     RETURNING 1)sql");
   StartServer();
   const int64_t to = std::time(nullptr);

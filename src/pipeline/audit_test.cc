@@ -141,8 +141,9 @@ TEST_F(AuditTest, DeletedQuoteRowIsFound) {
   testing::MakeLake(lake_.path(), 1);
   Load(lake_.path());
   std::string key = FirstKey();
-  db_.Scalar("DELETE FROM quotes WHERE lake_key = '" + key +
-             "' AND cmc_id = (SELECT min(cmc_id) FROM quotes) RETURNING 1");
+  db_.Scalar(
+      "DELETE FROM quotes WHERE lake_object_id = (SELECT id FROM lake_objects WHERE key = '" + key +
+      "') AND cmc_id = (SELECT min(cmc_id) FROM quotes) RETURNING 1");
   AuditFinding f = Only(Audit(lake_.path()), "rows_differ");
   EXPECT_EQ(f.key, key);
 }
@@ -151,8 +152,10 @@ TEST_F(AuditTest, ChangedValueIsFound) {
   testing::MakeLake(lake_.path(), 1);
   Load(lake_.path());
   std::string key = FirstKey();
-  db_.Scalar("UPDATE quotes SET price = price * 1.0000001 WHERE cmc_id = 1 AND lake_key = '" + key +
-             "' RETURNING 1");
+  db_.Scalar(
+      "UPDATE quotes SET price = price * 1.0000001 WHERE cmc_id = 1 AND lake_object_id = "
+      "(SELECT id FROM lake_objects WHERE key = '" +
+      key + "') RETURNING 1");
   EXPECT_EQ(Only(Audit(lake_.path()), "rows_differ").key, key);
 }
 

@@ -100,7 +100,8 @@ TEST_F(BackfillTest, HistoryGoesToTheLakeAndLoadsWithItsEndpoint) {
   EXPECT_EQ(lake->ListAll("quarantine/")->size(), 0u);
 
   // Quotes: 5 coins x 48 hourly points, each row keyed by the lake object it came from.
-  EXPECT_EQ(Sql("SELECT count(*) FROM quotes WHERE lake_key LIKE 'raw/cmc/quotes_historical/%'"),
+  EXPECT_EQ(Sql("SELECT count(*) FROM quotes q JOIN lake_objects l ON l.id = q.lake_object_id "
+                "WHERE l.key LIKE 'raw/cmc/quotes_historical/%'"),
             "240");
   // A row's time is its quote's own (when CMC last refreshed the coin before the point).
   EXPECT_EQ(
@@ -176,10 +177,12 @@ TEST_F(BackfillTest, ARerunAfterAPartialRunAsksNoSecondProbe) {
   }
   ASSERT_EQ(removed, 2);  // the body and its sidecar
   // Nor loaded (an answer asked again has other bytes: its status.timestamp).
-  EXPECT_EQ(Sql("WITH q AS (DELETE FROM quotes WHERE lake_key LIKE '%\\_1h-50c-%' RETURNING 1), "
-                "o AS (DELETE FROM lake_objects WHERE key LIKE '%\\_1h-50c-%' RETURNING 1) "
-                "SELECT (SELECT count(*) FROM q) || ' ' || (SELECT count(*) FROM o)"),
-            "2400 1");
+  EXPECT_EQ(
+      Sql("WITH q AS (DELETE FROM quotes WHERE lake_object_id IN (SELECT id FROM lake_objects "
+          "WHERE key LIKE '%\\_1h-50c-%') RETURNING 1), "
+          "o AS (DELETE FROM lake_objects WHERE key LIKE '%\\_1h-50c-%' RETURNING 1) "
+          "SELECT (SELECT count(*) FROM q) || ' ' || (SELECT count(*) FROM o)"),
+      "2400 1");
   ASSERT_OK_AND_ASSIGN(BackfillReport again, Backfill());
   EXPECT_EQ(again.calls_fetched, 1);
   EXPECT_EQ(Served(kQuotesPath), asked + 1);  // the missing call, no probe

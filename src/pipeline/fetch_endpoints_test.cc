@@ -102,7 +102,8 @@ TEST_F(FetchEndpointsTest, EveryEndpointLandsInTheLakeAndLoads) {
   auto meta = nlohmann::json::parse(*lake->Get(quotes_objects[1].key));
   EXPECT_NE(meta["request"].get<std::string>().find("id=1027"), std::string::npos) << meta;
 
-  EXPECT_EQ(Count("SELECT count(*) FROM quotes WHERE lake_key LIKE 'raw/cmc/listings_latest/%'"),
+  EXPECT_EQ(Count("SELECT count(*) FROM quotes q JOIN lake_objects l ON l.id = q.lake_object_id "
+                  "WHERE l.key LIKE 'raw/cmc/listings_latest/%'"),
             "10");
   EXPECT_EQ(Count("SELECT count(*) FROM global_metrics"), "1");
   EXPECT_EQ(Count("SELECT quote_currency FROM global_metrics"), "USD");
@@ -144,7 +145,8 @@ TEST_F(FetchEndpointsTest, EveryEndpointLandsInTheLakeAndLoads) {
   options_.schedule = {{lake::kQuotesLatest, seconds(300)}};
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // a new second: a new raw key
   ASSERT_OK(RunFetch(options_, stop_));
-  EXPECT_EQ(Count("SELECT count(*) FROM quotes WHERE lake_key LIKE 'raw/cmc/quotes_latest/%' AND "
+  EXPECT_EQ(Count("SELECT count(*) FROM quotes q JOIN lake_objects l ON l.id = q.lake_object_id "
+                  "WHERE l.key LIKE 'raw/cmc/quotes_latest/%' AND "
                   "cmc_id IN (" +
                   others + ")"),
             "3");

@@ -292,10 +292,11 @@ TEST_F(ReprocessRebuildTest, DuplicateQuotesEndAsLoadingInKeyOrder) {
             db.Scalar("SELECT rows FROM lake_objects WHERE key = '" + first_key_ + "'"));
   EXPECT_EQ(RepeatRows(db), "0");
   // ... and the repeat's ledger row lists every coin it carried over (Checksum compares it too).
-  EXPECT_EQ(
-      db.Scalar("SELECT cardinality(carried_ids) FROM lake_objects WHERE data_ts = '" +
-                FormatIso8601(repeated_at_) + "'"),
-      db.Scalar("SELECT count(DISTINCT cmc_id) FROM quotes WHERE lake_key = '" + first_key_ + "'"));
+  EXPECT_EQ(db.Scalar("SELECT cardinality(carried_ids) FROM lake_objects WHERE data_ts = '" +
+                      FormatIso8601(repeated_at_) + "'"),
+            db.Scalar("SELECT count(DISTINCT cmc_id) FROM quotes WHERE lake_object_id = "
+                      "(SELECT id FROM lake_objects WHERE key = '" +
+                      first_key_ + "')"));
   EXPECT_EQ(Checksum(db), Checksum(reference_));
   EXPECT_EQ(QuoteIndexes(db), QuoteIndexes(reference_));
   EXPECT_EQ(db.Scalar("SELECT count(*) FROM quotes_deferred_indexes"), "0");
@@ -377,7 +378,7 @@ TEST(ReprocessKillTest, KillNineMidLoadThenRerunMatchesACleanLoad) {
   EXPECT_LT(loaded, kSnapshots) << "reprocess ended before the kill: make the lake bigger";
   // Every committed object is whole: its ledger row counts exactly its quotes.
   EXPECT_EQ(db.Scalar("SELECT count(*) FROM lake_objects o WHERE rows <> (SELECT count(*) FROM "
-                      "quotes q WHERE q.lake_key = o.key)"),
+                      "quotes q WHERE q.lake_object_id = o.id)"),
             "0");
   // It was killed mid-rebuild: quotes has no index, the definitions wait for the next run.
   EXPECT_EQ(db.Scalar("SELECT count(*) FROM quotes_deferred_indexes"), "2");

@@ -72,8 +72,11 @@ class MonthVerifier {
   StatusOr<std::string> Verify(const Partition& p, RetentionMonth& out) {
     // Which objects brought the month's rows, and on which days the rows fall.
     ASSIGN_OR_RETURN(warehouse::Rows rows,
-                     db_.Query("SELECT lake_key, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD'), "
-                               "count(*) FROM quotes WHERE ts >= $1 AND ts < $2 GROUP BY 1, 2",
+                     db_.Query("SELECT coalesce(l.key, 'lake object ' || g.lake_object_id || "
+                               "' (no ledger row)'), g.day, g.n FROM (SELECT lake_object_id, "
+                               "to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*) AS n "
+                               "FROM quotes WHERE ts >= $1 AND ts < $2 GROUP BY 1, 2) g "
+                               "LEFT JOIN lake_objects l ON l.id = g.lake_object_id",
                                {FormatIso8601(p.start), FormatIso8601(p.end)}));
     // The manifests that must name those objects: a snapshot's is its own day's (which may be
     // the next month's first: quotes stamped before midnight, listed after it; or a later day

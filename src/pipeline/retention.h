@@ -3,7 +3,7 @@
 // (docs/database.md, "Retention"). Candles, global metrics, assets and the ledger stay forever.
 //
 // A month [start, end) is a candidate when end <= now - retention_days. It is dropped only when
-// every raw object with rows in it (quotes.lake_key) is named by the current manifest of a
+// every raw object with rows in it (quotes.lake_object_id) is named by the current manifest of a
 // compacted quotes day (day_manifest.h), and for every source of those manifests the database's
 // checksum of its rows (warehouse::DatabaseChecksumOf, as `audit` computes it) equals the rows
 // and checksum the manifest recorded, and the lake's object still gives them. The days looked at

@@ -21,11 +21,13 @@ constexpr std::string_view kQuoteColumns =
     "cmc_id, quote_currency, ts, snapshot_ts, cmc_rank, price, volume_24h, volume_change_24h, "
     "market_cap, market_cap_dominance, fully_diluted_market_cap, percent_change_1h, "
     "percent_change_24h, percent_change_7d, percent_change_30d, percent_change_60d, "
-    "percent_change_90d, circulating_supply, total_supply, max_supply, num_market_pairs, lake_key";
+    "percent_change_90d, circulating_supply, total_supply, max_supply, num_market_pairs, "
+    "lake_object_id";
 
 // The quote rows of one object in binary COPY format (without header and trailer), in the
-// column order of kQuoteColumns. INVALID_ARGUMENT: an integer column out of range.
-Status AppendQuotes(BinaryCopyWriter& w, const cmc::QuotesPayload& payload,
+// column order of kQuoteColumns; `object_id` is the ledger row's (lake_objects.id).
+// INVALID_ARGUMENT: an integer column out of range.
+Status AppendQuotes(BinaryCopyWriter& w, const cmc::QuotesPayload& payload, int32_t object_id,
                     const std::string& key) {
   auto int4 = [&](std::optional<int64_t> v, const cmc::QuoteRow& r,
                   std::string_view what) -> StatusOr<std::optional<int32_t>> {
@@ -61,7 +63,7 @@ Status AppendQuotes(BinaryCopyWriter& w, const cmc::QuotesPayload& payload,
     w.Float8(r.total_supply);
     w.Float8(r.max_supply);
     w.OptionalInt4(pairs);
-    w.Text(key);
+    w.Int4(object_id);
   }
   return Status::Ok();
 }
@@ -199,21 +201,22 @@ WITH ins AS (
   INSERT INTO quotes SELECT * FROM staging_quotes
   ORDER BY cmc_id, quote_currency, ts, snapshot_ts
   ON CONFLICT DO NOTHING
-  RETURNING cmc_id, quote_currency, ts, price, volume_24h, lake_key
+  RETURNING cmc_id, quote_currency, ts, price, volume_24h, lake_object_id
 ))sql";
 
 // ... and returns, per object, how many quotes it added and the coins whose quote was there
 // already (sorted; NULL when none): the ledger's rows and carried_ids.
 constexpr std::string_view kAddedAndCarried = R"sql(
-SELECT k.lake_key, coalesce(a.n, 0), c.ids
-FROM (SELECT DISTINCT lake_key FROM staging_quotes) k
-LEFT JOIN (SELECT lake_key, count(*) AS n FROM ins GROUP BY 1) a USING (lake_key)
+SELECT k.lake_object_id, coalesce(a.n, 0), c.ids
+FROM (SELECT DISTINCT lake_object_id FROM staging_quotes) k
+LEFT JOIN (SELECT lake_object_id, count(*) AS n FROM ins GROUP BY 1) a USING (lake_object_id)
 LEFT JOIN (
-  SELECT s.lake_key, array_agg(DISTINCT s.cmc_id ORDER BY s.cmc_id) AS ids
+  SELECT s.lake_object_id, array_agg(DISTINCT s.cmc_id ORDER BY s.cmc_id) AS ids
   FROM staging_quotes s
-  WHERE NOT EXISTS (SELECT 1 FROM ins i WHERE i.lake_key = s.lake_key AND i.cmc_id = s.cmc_id
-                    AND i.quote_currency = s.quote_currency AND i.ts = s.ts)
-  GROUP BY 1) c USING (lake_key))sql";
+  WHERE NOT EXISTS (SELECT 1 FROM ins i WHERE i.lake_object_id = s.lake_object_id
+                    AND i.cmc_id = s.cmc_id AND i.quote_currency = s.quote_currency
+                    AND i.ts = s.ts)
+  GROUP BY 1) c USING (lake_object_id))sql";
 
 const std::string& InsertStagedQuotesSql() {
   static const std::string sql = fmt::format("{}{}", kInsertStaged, kAddedAndCarried);
@@ -381,7 +384,8 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
   std::string quotes_copy;
   AssetFold assets;
   BinaryCopyWriter quotes(quotes_copy);
-  std::map<std::string, size_t> index;
+  std::map<std::string, size_t> index;            // key -> item, of the objects this batch loads
+  std::vector<int32_t> object_ids(items.size());  // their ledger ids (lake_objects.id)
   std::set<TimePoint> hours;
   for (size_t i = 0; i < items.size(); ++i) {
     const LakeObjectRef& object = items[i].object;
@@ -389,7 +393,7 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
     ASSIGN_OR_RETURN(
         Rows inserted,
         db_.Query("INSERT INTO lake_objects (key, sha256, size, endpoint, data_ts, rows) "
-                  "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING RETURNING key",
+                  "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING RETURNING id",
                   {object.key, object.sha256, std::to_string(object.size), object.endpoint,
                    FormatIso8601(object.data_ts), std::to_string(payload.rows.size())}));
     if (inserted.empty()) {
@@ -404,8 +408,9 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
       continue;
     }
     index[object.key] = i;
+    object_ids[i] = static_cast<int32_t>(inserted.integer(0, 0).value_or(0));
     results[i].rows = static_cast<int64_t>(payload.rows.size());
-    RETURN_IF_ERROR(AppendQuotes(quotes, payload, object.key));
+    RETURN_IF_ERROR(AppendQuotes(quotes, payload, object_ids[i], object.key));
     assets.Add(payload);
     if (candles_ == Candles::kDefer) {
       for (const cmc::QuoteRow& r : payload.rows) {
@@ -416,7 +421,7 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
   if (index.empty()) return results;  // every object was loaded already: nothing to keep
   quotes.Finish();
 
-  std::optional<Rows> counts;  // quotes inserted per key, when the staged insert ran
+  std::optional<Rows> counts;  // quotes inserted per object, when the staged insert ran
   if (candles_ == Candles::kDefer) {
     // Straight into quotes (the ledger rows make this transaction the only load of these
     // objects). Only a quote already present, which two snapshots can share, makes it fail:
@@ -438,19 +443,19 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
     ASSIGN_OR_RETURN(counts, InsertStagedQuotes(quotes_copy));
   }
   if (counts) {
-    std::map<std::string, std::pair<int64_t, Param>> added;  // rows, carried_ids
+    std::map<int64_t, std::pair<int64_t, Param>> added;  // by object id: rows, carried_ids
     for (size_t r = 0; r < counts->size(); ++r) {
-      added[counts->at(r, 0).value_or("")] = {std::stoll(counts->text(r, 1)), counts->at(r, 2)};
+      added[counts->integer(r, 0).value_or(0)] = {std::stoll(counts->text(r, 1)), counts->at(r, 2)};
     }
     for (const auto& [key, i] : index) {
-      auto it = added.find(key);
+      auto it = added.find(object_ids[i]);
       int64_t rows = it == added.end() ? 0 : it->second.first;
       Param carried = it == added.end() ? Param() : it->second.second;
       if (rows == results[i].rows && !carried) continue;
       results[i].rows = rows;
-      RETURN_IF_ERROR(db_.Execute(
-          "UPDATE lake_objects SET rows = $2, carried_ids = $3::bigint[] WHERE key = $1",
-          {key, std::to_string(rows), carried}));
+      RETURN_IF_ERROR(
+          db_.Execute("UPDATE lake_objects SET rows = $2, carried_ids = $3::bigint[] WHERE id = $1",
+                      {std::to_string(object_ids[i]), std::to_string(rows), carried}));
     }
   }
   if (candles_ == Candles::kDefer) {

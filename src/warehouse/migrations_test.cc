@@ -98,5 +98,84 @@ TEST(MigrationsTest, TwoDatabasesOfOneServerCreateTheSameRoleAtOnce) {
   }
 }
 
+// The migrations up to (and including) `version`.
+std::vector<Migration> MigrationsUpTo(int version) {
+  std::vector<Migration> some = EmbeddedMigrations();
+  std::erase_if(some, [&](const Migration& m) { return m.version > version; });
+  return some;
+}
+
+// Version 20 turns each quote's lake_key text into its ledger row's id, in place: a database
+// loaded before it keeps every quote, now naming its object by id, and a rebuild's duplicate
+// removal still keeps the earliest snapshot's quote (the key breaking a tie) and corrects the
+// ledger of the one that loses it.
+TEST(MigrationsTest, QuotesOfAnOlderDatabaseNameTheirLedgerRowAfterVersion20) {
+  TestDatabase db;
+  auto conn = db.Connect();
+  ASSERT_NE(conn, nullptr);
+  ASSERT_OK(Migrate(*conn, MigrationsUpTo(19)));
+  db.Scalar("SELECT coinlake_ensure_quote_partitions('2026-11-02', '2026-11-02')");
+  db.Scalar(R"sql(
+      WITH ledger AS (
+        INSERT INTO lake_objects (key, sha256, size, endpoint, data_ts, rows)
+        VALUES ('raw/cmc/listings_latest/a', 'x', 1, 'listings_latest', '2026-11-02T00:05Z', 2),
+               ('raw/cmc/listings_latest/b', 'x', 1, 'listings_latest', '2026-11-02T00:05Z', 1)
+        RETURNING 1)
+      INSERT INTO quotes (cmc_id, quote_currency, ts, snapshot_ts, price, lake_key)
+      VALUES (1, 'USD', '2026-11-02T00:04Z', '2026-11-02T00:05Z', 100, 'raw/cmc/listings_latest/a'),
+             (2, 'USD', '2026-11-02T00:04Z', '2026-11-02T00:05Z', 10, 'raw/cmc/listings_latest/a'),
+             (3, 'USD', '2026-11-02T00:04Z', '2026-11-02T00:05Z', 1, 'raw/cmc/listings_latest/b')
+      RETURNING 1)sql");
+  ASSERT_OK(Migrate(*conn, EmbeddedMigrations()));
+  EXPECT_EQ(db.Scalar("SELECT string_agg(q.cmc_id || '=' || l.key, ',' ORDER BY q.cmc_id) FROM "
+                      "quotes q JOIN lake_objects l ON l.id = q.lake_object_id"),
+            "1=raw/cmc/listings_latest/a,2=raw/cmc/listings_latest/a,3=raw/cmc/listings_latest/b");
+  EXPECT_EQ(db.Scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = "
+                      "'quotes' AND column_name = 'lake_key'"),
+            "0");
+
+  // A rebuild (no primary key while it loads) let in coin 1's quote from both objects, which
+  // share a snapshot time: b, the later key, loses it.
+  db.Scalar("CREATE TABLE loaded AS SELECT * FROM quotes");
+  db.Scalar("DELETE FROM quotes RETURNING 1");
+  ASSERT_EQ(db.Scalar("SELECT coinlake_quotes_defer_indexes()"), "t");
+  db.Scalar(
+      "INSERT INTO quotes SELECT * FROM loaded UNION ALL "
+      "SELECT 1, 'USD', '2026-11-02T00:04Z', '2026-11-02T00:05Z', NULL, 100, NULL, NULL, NULL, "
+      "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, id "
+      "FROM lake_objects WHERE key = 'raw/cmc/listings_latest/b' RETURNING 1");
+  db.Scalar("UPDATE lake_objects SET rows = 2 WHERE key = 'raw/cmc/listings_latest/b' RETURNING 1");
+  EXPECT_EQ(db.Scalar("SELECT coinlake_quotes_restore_indexes()"), "1");
+  EXPECT_EQ(
+      db.Scalar("SELECT string_agg(l.key || ':' || l.rows || ':' || "
+                "coalesce(l.carried_ids::text, '-'), ',' ORDER BY l.key) FROM lake_objects l"),
+      "raw/cmc/listings_latest/a:2:-,raw/cmc/listings_latest/b:1:{1}");
+  EXPECT_EQ(db.Scalar("SELECT string_agg(l.key, ',') FROM quotes q JOIN lake_objects l "
+                      "ON l.id = q.lake_object_id WHERE q.cmc_id = 1"),
+            "raw/cmc/listings_latest/a");
+}
+
+// A quote whose ledger row is gone cannot be given an id: version 20 stops, names the object and
+// says what to do, and changes nothing.
+TEST(MigrationsTest, Version20RefusesQuotesWithoutALedgerRow) {
+  TestDatabase db;
+  auto conn = db.Connect();
+  ASSERT_NE(conn, nullptr);
+  ASSERT_OK(Migrate(*conn, MigrationsUpTo(19)));
+  db.Scalar("SELECT coinlake_ensure_quote_partitions('2026-11-02', '2026-11-02')");
+  db.Scalar(
+      "INSERT INTO quotes (cmc_id, quote_currency, ts, snapshot_ts, price, lake_key) VALUES "
+      "(1, 'USD', '2026-11-02T00:04Z', '2026-11-02T00:05Z', 100, 'raw/cmc/listings_latest/lost') "
+      "RETURNING 1");
+  auto result = Migrate(*conn, EmbeddedMigrations());
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find("quotes from raw/cmc/listings_latest/lost have no row "
+                                           "in lake_objects"),
+            std::string::npos)
+      << result.status().message();
+  EXPECT_EQ(db.Scalar("SELECT max(version) FROM schema_migrations"), "19");
+  EXPECT_EQ(db.Scalar("SELECT lake_key FROM quotes"), "raw/cmc/listings_latest/lost");
+}
+
 }  // namespace
 }  // namespace coinlake::warehouse

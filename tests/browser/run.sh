@@ -85,7 +85,7 @@ fetch_until 14
 sleep 6
 fetch_until 29
 
-# Backfilled history, as `coinlake backfill` stores it (its lake_key and ledger endpoint name it):
+# Backfilled history, as `coinlake backfill` stores it (its ledger row's key and endpoint name it):
 # Bitcoin's quotes every 30 minutes over the 6 hours before live polling began, and two days of
 # hourly global metrics, so the asset chart spans history and live data and the Global page has a
 # series to draw.
@@ -96,15 +96,15 @@ ledger AS (
   INSERT INTO lake_objects (key, sha256, size, endpoint, data_ts, rows)
   SELECT 'raw/cmc/quotes_historical/browser-fixture.json.gz', 'fixture', 1, 'quotes_historical',
          since, 24 FROM live
-  RETURNING key),
+  RETURNING id),
 first_live AS (
   SELECT DISTINCT ON (quote_currency) quote_currency, price, market_cap, volume_24h
   FROM quotes WHERE cmc_id = 1 ORDER BY quote_currency, ts)
 INSERT INTO quotes (cmc_id, quote_currency, ts, snapshot_ts, cmc_rank, price, market_cap,
-                    volume_24h, lake_key)
+                    volume_24h, lake_object_id)
 SELECT 1, f.quote_currency, live.since - h * interval '30 minutes',
        live.since - h * interval '30 minutes', 1, f.price * (1 + 0.02 * sin(h)), f.market_cap,
-       f.volume_24h, ledger.key
+       f.volume_24h, ledger.id
 FROM live, ledger, first_live f, generate_series(1, 12) h;
 INSERT INTO global_metrics (ts, quote_currency, total_market_cap, total_volume_24h, btc_dominance,
                             eth_dominance, lake_key)

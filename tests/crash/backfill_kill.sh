@@ -126,9 +126,9 @@ table_md5() {
 HIST="(key LIKE 'raw/cmc/%\\_historical/%')"
 declare -A CHECKS=(
   # Every column but snapshot_ts: a historical quote's snapshot_ts is its answer's
-  # status.timestamp, the moment the simulator answered (ts is the quote's own time). lake_key is
-  # the request's key, the same in both runs.
-  [quotes]="SELECT (q.cmc_id, q.quote_currency, q.ts, q.cmc_rank, q.price, q.volume_24h, q.volume_change_24h, q.market_cap, q.market_cap_dominance, q.fully_diluted_market_cap, q.percent_change_1h, q.percent_change_24h, q.percent_change_7d, q.percent_change_30d, q.percent_change_60d, q.percent_change_90d, q.circulating_supply, q.total_supply, q.max_supply, q.num_market_pairs, q.lake_key)::text FROM quotes q"
+  # status.timestamp, the moment the simulator answered (ts is the quote's own time). The lake
+  # object is compared by its key (the request's, the same in both runs), not its ledger id.
+  [quotes]="SELECT (q.cmc_id, q.quote_currency, q.ts, q.cmc_rank, q.price, q.volume_24h, q.volume_change_24h, q.market_cap, q.market_cap_dominance, q.fully_diluted_market_cap, q.percent_change_1h, q.percent_change_24h, q.percent_change_7d, q.percent_change_30d, q.percent_change_60d, q.percent_change_90d, q.circulating_supply, q.total_supply, q.max_supply, q.num_market_pairs, l.key)::text FROM quotes q JOIN lake_objects l ON l.id = q.lake_object_id"
   [candles_hourly]="SELECT c::text FROM candles_hourly c"
   [candles_daily]="SELECT c::text FROM candles_daily c"
   [global_metrics]="SELECT g::text FROM global_metrics g"

@@ -245,7 +245,7 @@ rand_sleep() {
 crash_verify() {
   curl -sf "$SIM_URL/__sim/served" >"$WORK/served.json" || fail "could not read the sim's served log"
   sql "SELECT key, sha256, rows FROM lake_objects ORDER BY key" >"$WORK/ledger.tsv"
-  sql "SELECT lake_key, count(*) FROM quotes GROUP BY lake_key" >"$WORK/quotes.tsv"
+  sql "SELECT l.key, q.n FROM (SELECT lake_object_id, count(*) AS n FROM quotes GROUP BY 1) q LEFT JOIN lake_objects l ON l.id = q.lake_object_id" >"$WORK/quotes.tsv"
   node "$CRASH_LIB_DIR/verify.mjs" --served "$WORK/served.json" --lake "$LAKE_DIR" \
     --ledger "$WORK/ledger.tsv" --quotes "$WORK/quotes.tsv" \
     --spool "$WORK/spool" --in-flight "$WORK/in_flight" --summary-out "$WORK/summary.json" ||

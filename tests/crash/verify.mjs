@@ -8,7 +8,7 @@
 //        [--endpoints listings_latest,...]
 //
 // served.json: GET /__sim/served. ledger.tsv: key, sha256, rows (lake_objects). quotes.tsv:
-// lake_key, count (quotes grouped by lake_key). in-flight: served indices (0-based) that may be
+// lake object key, count (quotes grouped by their lake object). in-flight: served indices (0-based) that may be
 // missing because the process was killed while that answer was on the wire, before it could be
 // spooled (one per kill at most; the driver computes them).
 // Prints one summary line; exits 1 with every violation named.

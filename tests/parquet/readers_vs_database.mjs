@@ -38,6 +38,10 @@ function psqlJson(sql) {
 const micros = (col) => `(extract(epoch FROM ${col}) * 1000000)::bigint::text`;
 const TABLES = {
   quotes: {
+    // A quote names its lake object by the ledger's id: the key the Parquet row carries is the
+    // ledger's.
+    source: `(SELECT q.*, l.key AS lake_key FROM quotes q
+              LEFT JOIN lake_objects l ON l.id = q.lake_object_id) quotes`,
     identity: ['cmc_id', 'quote_currency', 'ts'],
     text: ['cmc_id', 'quote_currency', 'cmc_rank', 'num_market_pairs', 'lake_key'],
     times: ['ts', 'snapshot_ts'],
@@ -63,7 +67,7 @@ function databaseRows(table, t) {
                   ...t.times.map((c) => `'${c}', ${micros(c)}`),
                   ...t.doubles.map((c) => `'${c}', ${c}::text`)];
   const rows = psqlJson(`SELECT coalesce(json_agg(json_build_object(${fields.join(', ')})), '[]')
-                         FROM ${table}`);
+                         FROM ${t.source ?? table}`);
   for (const r of rows) for (const c of t.doubles) r[c] = canonDouble(r[c]);
   return rows;
 }
