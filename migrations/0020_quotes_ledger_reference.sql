@@ -38,7 +38,10 @@ ALTER TABLE quotes RENAME COLUMN lake_key TO lake_object_id;
 COMMENT ON COLUMN quotes.lake_object_id IS 'The lake object the row was loaded from: lake_objects.id (its key is lake_objects.key).';
 
 -- Ends a rebuild, as in version 13; a duplicate quote is now told by its object's id, and the
--- earliest snapshot still keeps it (its key breaks a tie, as before).
+-- earliest snapshot still keeps it (its key breaks a tie, as before). The hours of the removed
+-- copies are no longer marked for a candle rebuild: during a rebuild every load leaves its hours
+-- pending (reprocess's deferred loads, and since this version the ETL's loads too), except the
+-- rebuild that folds its own candles (src/warehouse/candle_fold.h), which keeps the same copy.
 CREATE OR REPLACE FUNCTION coinlake_quotes_restore_indexes()
 RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp
 SET maintenance_work_mem = '128MB' AS $$
@@ -64,10 +67,7 @@ BEGIN
         WHERE n > 1
       ), gone AS (
         DELETE FROM public.quotes q USING dup WHERE q.tableoid = dup.t AND q.ctid = dup.c
-        RETURNING q.lake_object_id, q.ts, q.cmc_id
-      ), hours AS (
-        INSERT INTO public.candles_pending (hour)
-        SELECT DISTINCT date_bin('1 hour', ts, timestamptz '2000-01-01 00:00:00+00') FROM gone
+        RETURNING q.lake_object_id, q.cmc_id
       ), ledger AS (
         UPDATE public.lake_objects l SET rows = l.rows - g.n,
           carried_ids = (SELECT array_agg(DISTINCT carried ORDER BY carried)

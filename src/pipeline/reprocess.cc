@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "common/log.h"
 #include "lake/keys.h"
 #include "lake/object_store.h"
+#include "pipeline/folded_candles.h"
 #include "pipeline/load_object.h"
 #include "pipeline/progress.h"
 #include "pipeline/retention.h"
@@ -191,9 +193,10 @@ Status DropLoaded(warehouse::Connection& db, std::vector<lake::ObjectInfo>& page
 // One loader thread: its own connection, objects from the queue until it closes.
 class Worker {
  public:
+  // `folded`: this rebuild folds its candles (else they are left pending), or nullptr.
   Worker(const ReprocessOptions& options, lake::ObjectStore& lake, StopSignal& stop,
-         Progress& progress)
-      : options_(options), lake_(lake), stop_(stop), progress_(progress) {}
+         Progress& progress, FoldedCandles* folded)
+      : options_(options), lake_(lake), stop_(stop), progress_(progress), folded_(folded) {}
 
   Status Run(BoundedQueue& queue, ReprocessReport& report, std::mutex& report_mu) {
     while (std::optional<lake::ObjectInfo> first = queue.Pop()) {
@@ -208,19 +211,27 @@ class Worker {
         batch.push_back(std::move(parsed));
       }
       std::vector<warehouse::LoadResult> loaded;
+      std::shared_lock<std::shared_mutex> hold;
+      if (folded_) hold = folded_->HoldForLoad();
       RETURN_IF_ERROR(RetryWithBackoff(
           kDatabaseBackoff, stop_, "load " + batch.front().ref.key,
           [&]() -> Status {
             if (db_ == nullptr || !db_->healthy()) {
               loader_.reset();
               ASSIGN_OR_RETURN(db_, OpenLoaderConnection(options_.database_url, stop_));
-              loader_ =
-                  std::make_unique<warehouse::Loader>(*db_, warehouse::Loader::Candles::kDefer);
+              loader_ = std::make_unique<warehouse::Loader>(
+                  *db_, folded_ ? warehouse::Loader::Candles::kFold
+                                : warehouse::Loader::Candles::kDefer);
             }
             ASSIGN_OR_RETURN(loaded, LoadParsedObjects(*db_, *loader_, batch));
             return Status::Ok();
           },
           IsTransient));
+      if (folded_) {
+        folded_->Fed(batch, loaded);
+        hold.unlock();
+        folded_->WriteClosedHours();
+      }
       std::lock_guard lock(report_mu);
       for (const warehouse::LoadResult& r : loaded) {
         progress_.Add(1, r.rows);
@@ -248,6 +259,7 @@ class Worker {
   lake::ObjectStore& lake_;
   StopSignal& stop_;
   Progress& progress_;
+  FoldedCandles* folded_;
   std::unique_ptr<warehouse::Connection> db_;
   std::unique_ptr<warehouse::Loader> loader_;
 };
@@ -265,16 +277,24 @@ Status LoadRange(const ReprocessOptions& options, lake::ObjectStore& lake,
     to_load += static_cast<int64_t>(page.size());
     return Status::Ok();
   }));
-  // Into an empty quotes table, the loads go without its indexes, built once at the end.
+  // Into an empty quotes table, the loads go without its indexes, built once at the end, and
+  // fold their candles themselves.
   bool rebuild = false;
+  std::unique_ptr<FoldedCandles> folded;
   if (to_load > 0) {
+    RETURN_IF_ERROR(FoldedCandles::RecoverAfterAKilledFold(*db));
+    if (options.fold_candles) {
+      ASSIGN_OR_RETURN(folded, FoldedCandles::Start(*db, options.database_url));
+    }
     ASSIGN_OR_RETURN(rebuild, warehouse::DeferQuoteIndexes(*db));
+    if (!rebuild) folded.reset();  // someone loaded meanwhile: not empty after all
   }
   log::Info("reprocess starting", {{"lake", lake.url()},
                                    {"objects_in_range", report.objects_seen},
                                    {"objects_to_load", to_load},
                                    {"jobs", options.jobs},
-                                   {"rebuild", rebuild}});
+                                   {"rebuild", rebuild},
+                                   {"fold_candles", folded != nullptr}});
 
   Progress progress(to_load, options.progress_bar);
   BoundedQueue queue(static_cast<size_t>(options.jobs) * kBatchObjects);
@@ -284,7 +304,7 @@ Status LoadRange(const ReprocessOptions& options, lake::ObjectStore& lake,
   std::vector<std::thread> threads;
   std::vector<std::unique_ptr<Worker>> workers;
   for (int i = 0; i < options.jobs; ++i) {
-    workers.push_back(std::make_unique<Worker>(options, lake, stop, progress));
+    workers.push_back(std::make_unique<Worker>(options, lake, stop, progress, folded.get()));
     threads.emplace_back([&, w = workers.back().get()] {
       Status s = w->Run(queue, report, report_mu);
       if (!s.ok()) {
@@ -304,7 +324,9 @@ Status LoadRange(const ReprocessOptions& options, lake::ObjectStore& lake,
   Status listed = ForEachPage(lake, options, [&](std::vector<lake::ObjectInfo>& page) {
     RETURN_IF_ERROR(DropLoaded(*db, page));
     for (lake::ObjectInfo& o : page) {
-      if (stop.stopped() || !queue.Push(std::move(o))) return Status::Ok();
+      if (stop.stopped()) return Status::Ok();
+      if (folded) folded->Expect(o.key, lake::ParseRawKey(o.key)->data_time);  // InRange parsed it
+      if (!queue.Push(std::move(o))) return Status::Ok();
     }
     return Status::Ok();
   });
@@ -316,9 +338,14 @@ Status LoadRange(const ReprocessOptions& options, lake::ObjectStore& lake,
   if (!first_error.ok()) return first_error;
   RETURN_IF_ERROR(listed);
   if (stop.stopped()) return Status::Ok();
-  // The workers deferred the candles and assets of what they loaded (and a run killed earlier
-  // may have left some): build the candles now, once per hour, from the quotes, while another
-  // connection merges the assets (the two touch different tables).
+  if (folded) {
+    ASSIGN_OR_RETURN(int64_t written, folded->Finish(stop));
+    report.candle_hours += written;
+    folded.reset();
+  }
+  // The workers deferred the candles (those they did not fold) and assets of what they loaded
+  // (and a run killed earlier may have left some): build the candles now, once per hour, from
+  // the quotes, while another connection merges the assets (the two touch different tables).
   Status assets_merged;
   std::thread assets([&] {
     assets_merged = RetryWithBackoff(
@@ -352,6 +379,8 @@ Status LoadRange(const ReprocessOptions& options, lake::ObjectStore& lake,
           helper_ptrs.push_back(helper.get());
           helpers.push_back(std::move(helper));
         }
+        // Not while a rebuild folds: it would count again what that one writes after.
+        RETURN_IF_ERROR(FoldedCandles::WaitForFolding(*db));
         ASSIGN_OR_RETURN(hours, warehouse::RebuildPendingCandles(*db, helper_ptrs));
         return Status::Ok();
       },

@@ -43,13 +43,16 @@ struct ReprocessOptions {
   // 0: keep every quote loaded; else the quotes_retention_days of `run` (see above).
   int quotes_retention_days = 0;
   Clock clock = SystemNow;  // where the retention's boundary is measured from
+  // Into an empty database, fold the candles while loading (pipeline/folded_candles.h) rather
+  // than build them from the table at the end. Off only to compare the two (tests, benchmarks).
+  bool fold_candles = true;
 };
 
 struct ReprocessReport {
   int64_t objects_seen = 0;    // raw bodies in range
   int64_t objects_loaded = 0;  // newly loaded by this run
   int64_t rows = 0;            // quote rows newly inserted
-  int64_t candle_hours = 0;    // hours whose candles were rebuilt at the end
+  int64_t candle_hours = 0;    // hours whose candles were folded or rebuilt at the end
   // A rebuild of quotes (loaded without indexes, built at the end) was ended by this run, and
   // how many duplicate quotes it removed (warehouse::RestoreQuoteIndexes).
   bool quotes_rebuilt = false;

@@ -345,12 +345,11 @@ Status Loader::PrepareStaging() {
   return Status::Ok();
 }
 
-StatusOr<Rows> Loader::InsertStagedQuotes(std::string_view quotes_copy) {
+StatusOr<Rows> Loader::InsertStagedQuotes(std::string_view quotes_copy, bool merge_candles) {
   RETURN_IF_ERROR(
       db_.CopyIn(fmt::format("COPY staging_quotes ({}) FROM STDIN (FORMAT binary)", kQuoteColumns),
                  quotes_copy));
-  return db_.Query(candles_ == Candles::kMerge ? InsertStagedQuotesAndMergeCandlesSql()
-                                               : InsertStagedQuotesSql());
+  return db_.Query(merge_candles ? InsertStagedQuotesAndMergeCandlesSql() : InsertStagedQuotesSql());
 }
 
 StatusOr<LoadResult> Loader::LoadQuotes(const LakeObjectRef& object,
@@ -378,6 +377,18 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
   ASSIGN_OR_RETURN(
       Transaction transaction,
       Transaction::Begin(db_, fmt::format("SELECT pg_advisory_xact_lock_shared({})", kCandleLock)));
+  // Straight into quotes (no staging) unless candles merge in this transaction.
+  const bool direct = candles_ != Candles::kMerge;
+  bool merge_candles = candles_ == Candles::kMerge;
+  if (merge_candles) {
+    // While reprocess rebuilds quotes (no primary key), a quote may get in twice and a rebuild's
+    // folded candles (kFold) count only its own loads: these hours wait for the rebuild's end,
+    // which builds them from the table once the duplicates are gone.
+    ASSIGN_OR_RETURN(Rows rebuilding,
+                     db_.Query("SELECT EXISTS (SELECT 1 FROM quotes_deferred_indexes)"));
+    merge_candles = rebuilding.text(0, 0) != "t";
+  }
+  const bool pending_hours = candles_ == Candles::kDefer || (!direct && !merge_candles);
   // The ledger rows go first: a concurrent loader of the same key waits here, then sees it.
   // Each says the object added all its rows; the few objects where that is not so (a quote
   // already present) are corrected below.
@@ -412,7 +423,7 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
     results[i].rows = static_cast<int64_t>(payload.rows.size());
     RETURN_IF_ERROR(AppendQuotes(quotes, payload, object_ids[i], object.key));
     assets.Add(payload);
-    if (candles_ == Candles::kDefer) {
+    if (pending_hours) {
       for (const cmc::QuoteRow& r : payload.rows) {
         hours.insert(std::chrono::floor<std::chrono::hours>(r.ts));
       }
@@ -422,7 +433,7 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
   quotes.Finish();
 
   std::optional<Rows> counts;  // quotes inserted per object, when the staged insert ran
-  if (candles_ == Candles::kDefer) {
+  if (direct) {
     // Straight into quotes (the ledger rows make this transaction the only load of these
     // objects). Only a quote already present, which two snapshots can share, makes it fail:
     // then the staged insert skips exactly those.
@@ -431,17 +442,14 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
         fmt::format("COPY quotes ({}) FROM STDIN (FORMAT binary)", kQuoteColumns), quotes_copy);
     if (copied.code() == StatusCode::kAlreadyExists) {
       RETURN_IF_ERROR(db_.Execute("ROLLBACK TO SAVEPOINT direct_copy"));
-      ASSIGN_OR_RETURN(counts, InsertStagedQuotes(quotes_copy));
+      ASSIGN_OR_RETURN(counts, InsertStagedQuotes(quotes_copy, false));
     } else {
       RETURN_IF_ERROR(copied);
     }
-    std::string array = "{";
-    for (TimePoint h : hours) array += (array.size() > 1 ? "," : "") + FormatIso8601(h);
-    RETURN_IF_ERROR(db_.Execute(
-        "INSERT INTO candles_pending (hour) SELECT unnest($1::timestamptz[])", {array + "}"}));
   } else {
-    ASSIGN_OR_RETURN(counts, InsertStagedQuotes(quotes_copy));
+    ASSIGN_OR_RETURN(counts, InsertStagedQuotes(quotes_copy, merge_candles));
   }
+  if (pending_hours) RETURN_IF_ERROR(MarkHoursPending(db_, hours));
   if (counts) {
     std::map<int64_t, std::pair<int64_t, Param>> added;  // by object id: rows, carried_ids
     for (size_t r = 0; r < counts->size(); ++r) {
@@ -458,7 +466,7 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
                       {std::to_string(object_ids[i]), std::to_string(rows), carried}));
     }
   }
-  if (candles_ == Candles::kDefer) {
+  if (direct) {
     // Every snapshot touches every coin's asset row: upserting them per batch rewrote all of
     // them each time and made parallel loaders queue on their locks. Appended to the pending
     // tables (no index, no conflict), they are merged once by RebuildPendingCandles.
@@ -529,6 +537,64 @@ StatusOr<int64_t> RebuildPendingCandles(Connection& db, const std::vector<Connec
     hours += std::stoll(taken.text(0, 0));
   }
   return hours;
+}
+
+Status MarkHoursPending(Connection& db, const std::set<TimePoint>& hours) {
+  if (hours.empty()) return Status::Ok();
+  std::string array = "{";
+  for (TimePoint h : hours) array += (array.size() > 1 ? "," : "") + FormatIso8601(h);
+  return db.Execute("INSERT INTO candles_pending (hour) SELECT unnest($1::timestamptz[])",
+                    {array + "}"});
+}
+
+Status MarkEveryQuoteHourPending(Connection& db) {
+  return db.Execute(fmt::format("INSERT INTO candles_pending (hour) SELECT DISTINCT {} FROM quotes",
+                                Bucket("hour", "ts")));
+}
+
+Status MergeFoldedCandles(Connection& db, const std::vector<Candle>& hourly) {
+  if (hourly.empty()) return Status::Ok();
+  auto copy = [](const std::vector<Candle>& candles) {
+    std::string out;
+    BinaryCopyWriter w(out);
+    for (const Candle& c : candles) {
+      w.Row(11);
+      w.Int8(c.cmc_id);
+      w.Text(c.quote_currency);
+      w.Timestamptz(c.bucket);
+      w.Float8(c.open);
+      w.Float8(c.high);
+      w.Float8(c.low);
+      w.Float8(c.close);
+      w.Float8(c.volume_24h);
+      w.Int4(static_cast<int32_t>(c.samples));
+      w.Timestamptz(c.first_ts);
+      w.Timestamptz(c.last_ts);
+    }
+    w.Finish();
+    return out;
+  };
+  ASSIGN_OR_RETURN(
+      Transaction transaction,
+      Transaction::Begin(db, fmt::format("SELECT pg_advisory_xact_lock_shared({})", kCandleLock)));
+  RETURN_IF_ERROR(
+      db.Execute("CREATE TEMP TABLE IF NOT EXISTS staging_candles (cmc_id bigint, quote_currency "
+                 "text, bucket timestamptz, open float8, high float8, low float8, close float8, "
+                 "volume_24h float8, samples integer, first_ts timestamptz, last_ts timestamptz) "
+                 "ON COMMIT DELETE ROWS"));
+  const std::vector<Candle> daily = DailyCandles(hourly);
+  for (const auto& [table, candles] : {std::pair{"candles_hourly", &hourly},
+                                       std::pair{"candles_daily", &daily}}) {
+    RETURN_IF_ERROR(
+        db.CopyIn("COPY staging_candles FROM STDIN (FORMAT binary)", copy(*candles)));
+    RETURN_IF_ERROR(db.Execute(fmt::format(
+        "INSERT INTO {} AS c (cmc_id, quote_currency, bucket, open, high, low, close, "
+        "volume_24h, samples, first_ts, last_ts) SELECT * FROM staging_candles ORDER BY 1, 2, 3 "
+        "ON CONFLICT (cmc_id, quote_currency, bucket, source) DO UPDATE SET {}",
+        table, kMergeCandle)));
+    RETURN_IF_ERROR(db.Execute("TRUNCATE staging_candles"));
+  }
+  return transaction.Commit();
 }
 
 Status MergePendingAssets(Connection& db) {

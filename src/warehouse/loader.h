@@ -2,22 +2,26 @@
 // object's ledger row, in one transaction. A replayed object is a no-op; a different object
 // under a loaded key is DATA_LOSS.
 //
-// Candles and assets follow the quotes in one of two ways (Loader::Candles): merged in the
+// Candles and assets follow the quotes in one of three ways (Loader::Candles): merged in the
 // load transaction (fetch, run: a snapshot is queryable, candles and assets included, when its
 // load commits), or deferred (reprocess): the load records the hours it touched in
 // `candles_pending` and appends its folded assets to `assets_pending`/`asset_names_pending`;
 // RebuildPendingCandles later recomputes those hours' candles from the quotes, once,
-// set-based, and MergePendingAssets merges the assets once.
+// set-based, and MergePendingAssets merges the assets once. Or, when reprocess rebuilds an
+// empty database, folded by reprocess itself from the rows it loads (candle_fold.h), so the
+// server never groups them (pipeline/folded_candles.h).
 // Both give the same candles: a candle is a pure function of the quotes in its hour or day.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "cmc/types.h"
+#include "warehouse/candle_fold.h"
 #include "common/status.h"
 #include "warehouse/db.h"
 
@@ -49,6 +53,9 @@ class Loader {
     // wait in `candles_pending` for RebuildPendingCandles, the assets in the pending tables
     // for MergePendingAssets.
     kDefer,
+    // As kDefer, but the caller folds the candles of what it loaded itself (CandleFold, while
+    // reprocess rebuilds quotes) and writes them with MergeFoldedCandles: nothing is pending.
+    kFold,
   };
   explicit Loader(Connection& db, Candles candles = Candles::kMerge) : db_(db), candles_(candles) {}
 
@@ -90,8 +97,9 @@ class Loader {
 
  private:
   Status PrepareStaging();
-  // Inserts the staged quotes (ON CONFLICT DO NOTHING); returns rows inserted per lake key.
-  StatusOr<Rows> InsertStagedQuotes(std::string_view quotes_copy);
+  // Inserts the staged quotes (ON CONFLICT DO NOTHING), merging them into the candles if
+  // `merge_candles`; returns rows inserted per lake object.
+  StatusOr<Rows> InsertStagedQuotes(std::string_view quotes_copy, bool merge_candles);
   Connection& db_;
   Candles candles_;
   bool staging_ready_ = false;
@@ -107,6 +115,18 @@ class Loader {
 // time. Returns the number of hours rebuilt.
 StatusOr<int64_t> RebuildPendingCandles(Connection& db,
                                         const std::vector<Connection*>& helpers = {});
+
+// Adds `hours` to `candles_pending`, for RebuildPendingCandles.
+Status MarkHoursPending(Connection& db, const std::set<TimePoint>& hours);
+
+// Merges candles folded from quotes that no candle counts yet (Candles::kFold loads) into
+// candles_hourly, and their days into candles_daily, in one transaction that loads' candle
+// merges and RebuildPendingCandles order with (the same advisory lock).
+Status MergeFoldedCandles(Connection& db, const std::vector<Candle>& hourly);
+
+// Adds every hour `quotes` holds to `candles_pending`: after a rebuild whose folded candles
+// were lost with its process (a kill), nothing else says which hours lack them.
+Status MarkEveryQuoteHourPending(Connection& db);
 
 // Merges the assets that Candles::kDefer loads appended to `assets_pending` and
 // `asset_names_pending` into `assets` and `asset_names`, in one transaction, and empties them
@@ -126,8 +146,10 @@ Status MergePendingAssets(Connection& db);
 StatusOr<bool> DeferQuoteIndexes(Connection& db);
 
 // Ends a rebuild under way, in one transaction: removes duplicate quotes (the earliest snapshot
-// keeps each, as loading in key order does; the ledger's row counts follow, and their hours go
-// to `candles_pending`), then builds the indexes. Returns the duplicates removed, nullopt if no
+// keeps each, as loading in key order does; the ledger's row counts follow), then builds the
+// indexes. Their candles need nothing more: during a rebuild every load either leaves its hours
+// pending (kDefer, and kMerge loads, which merge no candle meanwhile) or is the folding rebuild,
+// whose CandleFold keeps the same copy of a quote. Returns the duplicates removed, nullopt if no
 // rebuild was under way. Loads of other processes wait meanwhile and may go on after it, with
 // the indexes. Takes no lock when no rebuild is under way.
 StatusOr<std::optional<int64_t>> RestoreQuoteIndexes(Connection& db);

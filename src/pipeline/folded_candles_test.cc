@@ -1,0 +1,141 @@
+// Candles folded while a rebuild loads (folded_candles.h, candle_fold.h) against the candles the
+// table's SQL builds, on random lakes made to hold what makes counting hard: quotes carried by
+// later snapshots (some with another price under the same time), two snapshots of one time,
+// quotes without a price, and coins not refreshed for hours (rows for hours already written).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "common/bytes.h"
+#include "lake/file_object_store.h"
+#include "lake/keys.h"
+#include "pipeline/reprocess.h"
+#include "pipeline/test_lake.h"
+#include "tests/status_matchers.h"
+#include "tests/test_support.h"
+#include "warehouse/candle_fold.h"
+
+namespace coinlake::pipeline {
+namespace {
+
+using coinlake::testing::TempDir;
+using coinlake::testing::TestDatabase;
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+// A lake of `snapshots` listings of the fixture's coins, every 5 minutes from 2026-05-01
+// 21:00Z (across a day), with the hard cases at random.
+void MakeRandomLake(const std::string& root, unsigned seed, int snapshots) {
+  auto store = lake::FileObjectStore::Open(root);
+  ASSERT_OK(store);
+  const auto base = nlohmann::json::parse(
+      coinlake::testing::ReadFixture("listings_latest_v1_top100_duedill_2025-02-08.json"));
+  std::mt19937 rng(seed);
+  auto chance = [&](double p) { return std::uniform_real_distribution<>(0, 1)(rng) < p; };
+  const TimePoint first = *ParseIso8601("2026-05-01T21:00:00Z");
+  std::map<int64_t, std::pair<TimePoint, double>> last;  // coin: its last quote's time, price
+  for (int s = 0; s < snapshots; ++s) {
+    // Now and then a second snapshot of the same second (the key decides which copy stays).
+    const TimePoint now = first + minutes(5 * s) + seconds(chance(0.15) ? 0 : 1);
+    nlohmann::json body = base;
+    body["status"]["timestamp"] = FormatIso8601(now);
+    body["data"] = nlohmann::json::array();
+    for (nlohmann::json coin : base["data"]) {
+      const int64_t id = coin["id"].get<int64_t>();
+      auto [it, fresh] = last.try_emplace(id, now - minutes(1), 0.0);
+      auto& [ts, price] = it->second;
+      if (fresh || chance(0.6)) {
+        ts = chance(0.05) ? now - hours(2 + s % 3) : now - seconds(30 + rng() % 240);
+        price = std::uniform_real_distribution<>(1, 100)(rng);
+      } else if (chance(0.2)) {
+        price *= 1.01;  // the same quote time with another price: the earliest copy counts
+      }
+      for (auto& [currency, quote] : coin["quote"].items()) {
+        quote["last_updated"] = FormatIso8601(ts);
+        quote["price"] = chance(0.05) ? nlohmann::json() : nlohmann::json(price);
+        quote["volume_24h"] = chance(0.1) ? nlohmann::json() : nlohmann::json(price * 1000);
+      }
+      body["data"].push_back(coin);
+    }
+    ASSERT_OK((*store)->Put(lake::RawBodyKey(lake::kListingsLatest, now),
+                            *GzipCompress(body.dump())));
+  }
+}
+
+std::string Candles(const TestDatabase& db) {
+  std::string out;
+  for (const char* table : {"candles_hourly", "candles_daily"}) {
+    out += db.Scalar(std::string("SELECT count(*) || ':' || coalesce(md5(string_agg(c::text, "
+                                 "'|' ORDER BY c::text)), '') FROM ") +
+                     table + " c") +
+           "\n";
+  }
+  return out;
+}
+
+TEST(FoldedCandlesTest, RandomLakesGiveTheCandlesOfTheTable) {
+  for (unsigned seed = 1; seed <= 4; ++seed) {
+    SCOPED_TRACE(seed);
+    TempDir lake;
+    MakeRandomLake(lake.path(), seed, 60);
+    TestDatabase folded, table;
+    folded.Migrate();
+    table.Migrate();
+    StopSignal stop;
+    ReprocessOptions options;
+    options.lake_url = lake.path();
+    options.jobs = 2;
+    options.database_url = folded.url();
+    auto report = RunReprocess(options, stop);
+    ASSERT_OK(report);
+    EXPECT_TRUE(report->quotes_rebuilt);
+    EXPECT_GT(report->duplicates_removed, 0);
+    EXPECT_GT(report->candle_hours, 0);
+    options.database_url = table.url();
+    options.fold_candles = false;
+    ASSERT_OK(RunReprocess(options, stop));
+    EXPECT_EQ(Candles(folded), Candles(table));
+    EXPECT_EQ(testing::TablesChecksum(folded), testing::TablesChecksum(table));
+    EXPECT_NE(Candles(folded), "0:\n0:\n");
+  }
+}
+
+// The fold's own rules, without a database.
+cmc::QuoteRow Row(int64_t id, const char* ts, std::optional<double> price) {
+  cmc::QuoteRow r;
+  r.cmc_id = id;
+  r.quote_currency = "USD";
+  r.ts = *ParseIso8601(ts);
+  r.price = price;
+  r.volume_24h = price ? std::optional<double>(*price * 10) : std::nullopt;
+  return r;
+}
+
+TEST(CandleFoldTest, TheEarliestCopyOfAQuoteCountsOnceAndLateRowsAreNamed) {
+  warehouse::CandleFold fold;
+  const TimePoint t0 = *ParseIso8601("2026-05-01T10:05:00Z");
+  fold.Add("k2", t0, {Row(1, "2026-05-01T10:04:00Z", 5), Row(1, "2026-05-01T10:01:00Z", 7)});
+  // The same quote time from an earlier snapshot, and from a later one: the earlier's price.
+  fold.Add("k1", t0 - minutes(1), {Row(1, "2026-05-01T10:04:00Z", 6)});
+  fold.Add("k3", t0 + minutes(5), {Row(1, "2026-05-01T10:04:00Z", 9), Row(2, "2026-05-01T10:09:00Z", std::nullopt)});
+  auto candles = fold.TakeHoursEndingBy(*ParseIso8601("2026-05-01T11:00:00Z"));
+  ASSERT_EQ(candles.size(), 1u);  // coin 2's quote has no price
+  EXPECT_EQ(candles[0].samples, 2);
+  EXPECT_EQ(candles[0].open, 7);
+  EXPECT_EQ(candles[0].close, 6);
+  EXPECT_EQ(candles[0].high, 7);
+  EXPECT_EQ(candles[0].low, 6);
+  EXPECT_EQ(candles[0].volume_24h, 60);
+  // Later: a copy of the newest quote taken, which the rebuild removes, is not late; a quote the
+  // hour never had is.
+  fold.Add("k4", t0 + hours(1), {Row(1, "2026-05-01T10:04:00Z", 6)});
+  EXPECT_TRUE(fold.late_hours().empty());
+  fold.Add("k5", t0 + hours(1), {Row(1, "2026-05-01T10:30:00Z", 6)});
+  EXPECT_EQ(fold.late_hours(), std::set<TimePoint>{*ParseIso8601("2026-05-01T10:00:00Z")});
+}
+
+}  // namespace
+}  // namespace coinlake::pipeline

@@ -1,0 +1,106 @@
+#include "warehouse/candle_fold.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+namespace coinlake::warehouse {
+namespace {
+
+// What PostgreSQL holds for a double a binary COPY sent: a non-finite one is NULL
+// (BinaryCopyWriter::Float8).
+std::optional<double> Stored(std::optional<double> v) {
+  if (v && !std::isfinite(*v)) return std::nullopt;
+  return v;
+}
+
+bool ByCoinCurrencyBucket(const Candle& a, const Candle& b) {
+  return std::tie(a.cmc_id, a.quote_currency, a.bucket) <
+         std::tie(b.cmc_id, b.quote_currency, b.bucket);
+}
+
+}  // namespace
+
+void MergeCandle(Candle& into, const Candle& part) {
+  if (into.samples == 0) {
+    into = part;
+    return;
+  }
+  if (part.first_ts < into.first_ts) {
+    into.open = part.open;
+    into.first_ts = part.first_ts;
+  }
+  if (part.last_ts > into.last_ts) {
+    into.close = part.close;
+    into.volume_24h = part.volume_24h;
+    into.last_ts = part.last_ts;
+  }
+  into.high = std::max(into.high, part.high);
+  into.low = std::min(into.low, part.low);
+  into.samples += part.samples;
+}
+
+std::vector<Candle> DailyCandles(const std::vector<Candle>& hourly) {
+  std::map<std::tuple<int64_t, std::string, TimePoint>, Candle> days;
+  for (const Candle& h : hourly) {
+    const TimePoint day = std::chrono::floor<std::chrono::days>(h.bucket);
+    Candle& d = days[{h.cmc_id, h.quote_currency, day}];
+    MergeCandle(d, h);
+    d.bucket = day;
+  }
+  std::vector<Candle> out;
+  out.reserve(days.size());
+  for (auto& [key, candle] : days) out.push_back(std::move(candle));
+  return out;
+}
+
+void CandleFold::Add(const std::string& key, TimePoint snapshot,
+                     const std::vector<cmc::QuoteRow>& rows) {
+  const std::string* interned = &*keys_.insert(key).first;
+  for (const cmc::QuoteRow& r : rows) {
+    const Quote quote{snapshot, interned, Stored(r.price), Stored(r.volume_24h)};
+    const TimePoint hour = std::chrono::floor<std::chrono::hours>(r.ts);
+    if (taken_before_ && hour < *taken_before_) {
+      auto newest = newest_taken_.find({r.cmc_id, r.quote_currency});
+      const bool losing_copy = newest != newest_taken_.end() && newest->second.first == r.ts &&
+                               !(quote < newest->second.second);
+      if (!losing_copy) late_.insert(hour);
+      continue;
+    }
+    auto& quotes = open_[{hour, r.cmc_id, r.quote_currency}];
+    auto [it, fresh] = quotes.try_emplace(r.ts, quote);
+    if (!fresh && quote < it->second) it->second = quote;
+  }
+}
+
+std::vector<Candle> CandleFold::TakeHoursEndingBy(TimePoint boundary) {
+  std::vector<Candle> out;
+  auto it = open_.begin();
+  for (; it != open_.end() && std::get<0>(it->first) + std::chrono::hours(1) <= boundary; ++it) {
+    const auto& [hour, cmc_id, currency] = it->first;
+    Candle candle{cmc_id, currency, hour};
+    for (const auto& [ts, q] : it->second) {
+      if (!q.price) continue;
+      MergeCandle(candle, Candle{cmc_id, currency, hour, *q.price, *q.price, *q.price, *q.price,
+                                 q.volume, 1, ts, ts});
+    }
+    if (candle.samples > 0) out.push_back(std::move(candle));
+    const auto& [newest_ts, newest] = *it->second.rbegin();
+    auto [taken, fresh] =
+        newest_taken_.try_emplace({cmc_id, currency}, std::pair{newest_ts, newest});
+    if (!fresh && newest_ts > taken->second.first) taken->second = {newest_ts, newest};
+  }
+  open_.erase(open_.begin(), it);
+  const TimePoint first_open = std::chrono::floor<std::chrono::hours>(boundary);
+  if (!taken_before_ || first_open > *taken_before_) taken_before_ = first_open;
+  std::sort(out.begin(), out.end(), ByCoinCurrencyBucket);
+  return out;
+}
+
+std::set<TimePoint> CandleFold::HoursNotTaken() const {
+  std::set<TimePoint> hours = late_;
+  for (const auto& [key, quotes] : open_) hours.insert(std::get<0>(key));
+  return hours;
+}
+
+}  // namespace coinlake::warehouse

@@ -1,0 +1,83 @@
+// Candles folded in the client while a rebuild loads quotes: the candles the SQL of loader.cc
+// builds from the `quotes` table (kCandleColumns: the first and last price by time, the
+// extremes, the last quote's 24h volume, the sample count, the first and last time), computed
+// from the rows as they load, so that rebuilding the database from the lake does not ask the
+// server to group every quote again (docs/database.md, "Rebuilding quotes").
+//
+// Each quote counts once, as in the table: a quote (coin, currency, time) that several objects
+// carry is the copy of the earliest snapshot (then the smallest key), the one the rebuild keeps
+// when it removes duplicates (coinlake_quotes_restore_indexes). A quote without a price is in
+// no candle. Tested equal to the SQL on random data (candle_fold_test.cc).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "cmc/types.h"
+#include "common/time_util.h"
+
+namespace coinlake::warehouse {
+
+// One row of candles_hourly or candles_daily (source 'quotes').
+struct Candle {
+  int64_t cmc_id = 0;
+  std::string quote_currency;
+  TimePoint bucket{};
+  double open = 0, high = 0, low = 0, close = 0;
+  std::optional<double> volume_24h;  // the last quote's
+  int64_t samples = 0;
+  TimePoint first_ts{}, last_ts{};
+
+  bool operator==(const Candle&) const = default;
+};
+
+// Merges the candle of some quotes into the candle of others (no quote in both), as the load
+// transaction's SQL merge does: `into` with no samples becomes `part`.
+void MergeCandle(Candle& into, const Candle& part);
+
+// Daily candles from hourly ones, sorted by coin, currency and day.
+std::vector<Candle> DailyCandles(const std::vector<Candle>& hourly);
+
+// Quotes in, hourly candles out. Not thread-safe: its owner serializes the calls.
+class CandleFold {
+ public:
+  // The rows of one loaded object: `snapshot` is its status.timestamp, `key` its lake key.
+  void Add(const std::string& key, TimePoint snapshot, const std::vector<cmc::QuoteRow>& rows);
+
+  // Takes out the candles of every hour that ends at or before `boundary`, sorted by coin,
+  // currency and hour, and forgets their quotes. A row that comes later for a taken hour is
+  // not folded: its hour is late (late_hours), unless it is a later copy of the newest quote
+  // taken for its coin (a coin CMC has not refreshed since), which the rebuild removes.
+  std::vector<Candle> TakeHoursEndingBy(TimePoint boundary);
+
+  // Every hour folded and not taken, and every late one: their candles need the table.
+  std::set<TimePoint> HoursNotTaken() const;
+  const std::set<TimePoint>& late_hours() const { return late_; }
+
+ private:
+  struct Quote {
+    TimePoint snapshot{};
+    const std::string* key = nullptr;  // into keys_
+    std::optional<double> price;       // none: in no candle
+    std::optional<double> volume;
+    bool operator<(const Quote& o) const {
+      return std::tie(snapshot, *key) < std::tie(o.snapshot, *o.key);  // which copy is kept
+    }
+  };
+  using CoinCurrency = std::pair<int64_t, std::string>;
+
+  // Per hour (first: TakeHoursEndingBy's order), coin and currency: the quotes by time.
+  std::map<std::tuple<TimePoint, int64_t, std::string>, std::map<TimePoint, Quote>> open_;
+  std::set<std::string> keys_;
+  // Every hour before it was taken; the newest quote taken per coin and currency.
+  std::optional<TimePoint> taken_before_;
+  std::map<CoinCurrency, std::pair<TimePoint, Quote>> newest_taken_;
+  std::set<TimePoint> late_;
+};
+
+}  // namespace coinlake::warehouse
