@@ -27,12 +27,13 @@ std::set<TimePoint> HoursOf(const std::vector<warehouse::Candle>& candles) {
 StatusOr<std::unique_ptr<FoldedCandles>> FoldedCandles::Start(warehouse::Connection& db,
                                                               const std::string& database_url) {
   // Merging folded candles is exact only into candles of other quotes: none may be there yet.
-  ASSIGN_OR_RETURN(warehouse::Rows empty,
-                   db.Query("SELECT NOT EXISTS (SELECT 1 FROM quotes) "
-                            "AND NOT EXISTS (SELECT 1 FROM quotes_deferred_indexes) "
-                            "AND NOT EXISTS (SELECT 1 FROM candles_pending) "
-                            "AND NOT EXISTS (SELECT 1 FROM candles_hourly WHERE source = 'quotes') "
-                            "AND NOT EXISTS (SELECT 1 FROM candles_daily WHERE source = 'quotes')"));
+  ASSIGN_OR_RETURN(
+      warehouse::Rows empty,
+      db.Query("SELECT NOT EXISTS (SELECT 1 FROM quotes) "
+               "AND NOT EXISTS (SELECT 1 FROM quotes_deferred_indexes) "
+               "AND NOT EXISTS (SELECT 1 FROM candles_pending) "
+               "AND NOT EXISTS (SELECT 1 FROM candles_hourly WHERE source = 'quotes') "
+               "AND NOT EXISTS (SELECT 1 FROM candles_daily WHERE source = 'quotes')"));
   if (empty.text(0, 0) != "t") return std::unique_ptr<FoldedCandles>();
   ASSIGN_OR_RETURN(auto holder, warehouse::Connection::Open(database_url));
   RETURN_IF_ERROR(holder->Execute("SET synchronous_commit = off"));
@@ -86,16 +87,28 @@ void FoldedCandles::Fed(const std::vector<ParsedObject>& batch,
   }
 }
 
-void FoldedCandles::WriteClosedHours() {
-  std::unique_lock no_load_in_flight(commits_);  // every committed load has been fed
-  std::lock_guard lock(mu_);
-  if (abandoned_) return;
+std::optional<TimePoint> FoldedCandles::NextBoundary() const {
+  if (abandoned_) return std::nullopt;
   TimePoint watermark = newest_fed_;
   for (const auto& [key, data_ts] : expected_) watermark = std::min(watermark, data_ts);
   // A quote is stamped at or before its snapshot; an hour of slack for CMC's clocks.
   const TimePoint boundary =
       std::chrono::floor<std::chrono::hours>(watermark) - std::chrono::hours(1);
-  if (written_through_ && boundary <= *written_through_) return;
+  if (written_through_ && boundary <= *written_through_) return std::nullopt;
+  return boundary;
+}
+
+void FoldedCandles::WriteClosedHours() {
+  {
+    // Most batches close no hour: they must not wait for the other workers' loads to end.
+    std::lock_guard lock(mu_);
+    if (!NextBoundary()) return;
+  }
+  std::unique_lock no_load_in_flight(commits_);  // every committed load has been fed
+  std::lock_guard lock(mu_);
+  const std::optional<TimePoint> next = NextBoundary();
+  if (!next) return;
+  const TimePoint boundary = *next;
   written_through_ = boundary;
   std::vector<warehouse::Candle> hourly = fold_.TakeHoursEndingBy(boundary);
   if (hourly.empty()) return;

@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <shared_mutex>
 #include <string>
@@ -67,6 +68,8 @@ class FoldedCandles {
       : lock_holder_(std::move(lock_holder)), database_url_(std::move(database_url)) {}
   // With mu_ held: gives up folding after a failed write; what was not written goes pending.
   void Abandon(const Status& why);
+  // With mu_ held: the boundary a write of closed hours would have now, if it is a new one.
+  std::optional<TimePoint> NextBoundary() const;
 
   std::unique_ptr<warehouse::Connection> lock_holder_;  // holds the lock; writes the candles
   const std::string database_url_;

@@ -60,8 +60,8 @@ void MakeRandomLake(const std::string& root, unsigned seed, int snapshots) {
       }
       body["data"].push_back(coin);
     }
-    ASSERT_OK((*store)->Put(lake::RawBodyKey(lake::kListingsLatest, now),
-                            *GzipCompress(body.dump())));
+    ASSERT_OK(
+        (*store)->Put(lake::RawBodyKey(lake::kListingsLatest, now), *GzipCompress(body.dump())));
   }
 }
 
@@ -120,7 +120,8 @@ TEST(CandleFoldTest, TheEarliestCopyOfAQuoteCountsOnceAndLateRowsAreNamed) {
   fold.Add("k2", t0, {Row(1, "2026-05-01T10:04:00Z", 5), Row(1, "2026-05-01T10:01:00Z", 7)});
   // The same quote time from an earlier snapshot, and from a later one: the earlier's price.
   fold.Add("k1", t0 - minutes(1), {Row(1, "2026-05-01T10:04:00Z", 6)});
-  fold.Add("k3", t0 + minutes(5), {Row(1, "2026-05-01T10:04:00Z", 9), Row(2, "2026-05-01T10:09:00Z", std::nullopt)});
+  fold.Add("k3", t0 + minutes(5),
+           {Row(1, "2026-05-01T10:04:00Z", 9), Row(2, "2026-05-01T10:09:00Z", std::nullopt)});
   auto candles = fold.TakeHoursEndingBy(*ParseIso8601("2026-05-01T11:00:00Z"));
   ASSERT_EQ(candles.size(), 1u);  // coin 2's quote has no price
   EXPECT_EQ(candles[0].samples, 2);

@@ -9,8 +9,8 @@
 #include <functional>
 #include <map>
 #include <mutex>
-#include <shared_mutex>
 #include <optional>
+#include <shared_mutex>
 #include <thread>
 #include <vector>
 
@@ -220,8 +220,8 @@ class Worker {
               loader_.reset();
               ASSIGN_OR_RETURN(db_, OpenLoaderConnection(options_.database_url, stop_));
               loader_ = std::make_unique<warehouse::Loader>(
-                  *db_, folded_ ? warehouse::Loader::Candles::kFold
-                                : warehouse::Loader::Candles::kDefer);
+                  *db_,
+                  folded_ ? warehouse::Loader::Candles::kFold : warehouse::Loader::Candles::kDefer);
             }
             ASSIGN_OR_RETURN(loaded, LoadParsedObjects(*db_, *loader_, batch));
             return Status::Ok();

@@ -349,7 +349,8 @@ StatusOr<Rows> Loader::InsertStagedQuotes(std::string_view quotes_copy, bool mer
   RETURN_IF_ERROR(
       db_.CopyIn(fmt::format("COPY staging_quotes ({}) FROM STDIN (FORMAT binary)", kQuoteColumns),
                  quotes_copy));
-  return db_.Query(merge_candles ? InsertStagedQuotesAndMergeCandlesSql() : InsertStagedQuotesSql());
+  return db_.Query(merge_candles ? InsertStagedQuotesAndMergeCandlesSql()
+                                 : InsertStagedQuotesSql());
 }
 
 StatusOr<LoadResult> Loader::LoadQuotes(const LakeObjectRef& object,
@@ -583,10 +584,9 @@ Status MergeFoldedCandles(Connection& db, const std::vector<Candle>& hourly) {
                  "volume_24h float8, samples integer, first_ts timestamptz, last_ts timestamptz) "
                  "ON COMMIT DELETE ROWS"));
   const std::vector<Candle> daily = DailyCandles(hourly);
-  for (const auto& [table, candles] : {std::pair{"candles_hourly", &hourly},
-                                       std::pair{"candles_daily", &daily}}) {
-    RETURN_IF_ERROR(
-        db.CopyIn("COPY staging_candles FROM STDIN (FORMAT binary)", copy(*candles)));
+  for (const auto& [table, candles] :
+       {std::pair{"candles_hourly", &hourly}, std::pair{"candles_daily", &daily}}) {
+    RETURN_IF_ERROR(db.CopyIn("COPY staging_candles FROM STDIN (FORMAT binary)", copy(*candles)));
     RETURN_IF_ERROR(db.Execute(fmt::format(
         "INSERT INTO {} AS c (cmc_id, quote_currency, bucket, open, high, low, close, "
         "volume_24h, samples, first_ts, last_ts) SELECT * FROM staging_candles ORDER BY 1, 2, 3 "

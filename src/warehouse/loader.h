@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "cmc/types.h"
-#include "warehouse/candle_fold.h"
 #include "common/status.h"
+#include "warehouse/candle_fold.h"
 #include "warehouse/db.h"
 
 namespace coinlake::warehouse {
