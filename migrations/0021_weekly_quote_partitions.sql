@@ -25,7 +25,7 @@ SET datestyle = 'ISO, YMD' SET timezone = 'UTC' AS $$
   JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
   CROSS JOIN LATERAL regexp_match(pg_catalog.pg_get_expr(c.relpartbound, c.oid),
                                   '^FOR VALUES FROM \((.*)\) TO \((.*)\)$') AS b
-  WHERE i.inhparent = 'public.quotes'::regclass
+  WHERE i.inhparent = 'public.quotes'::regclass AND b IS NOT NULL
   ORDER BY 2
 $$;
 COMMENT ON FUNCTION coinlake_quote_partitions() IS 'The partitions of quotes and their ranges [range_start, range_end), read from the catalog, oldest first (retention, audit, the dashboard). Monthly partitions of a database older than migration 21 and weekly ones alike.';
