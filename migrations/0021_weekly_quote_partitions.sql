@@ -54,6 +54,7 @@ BEGIN
       WHERE p.range_start <= piece_start AND p.range_end > piece_start;
       IF covered_end IS NOT NULL THEN
         piece_start := covered_end;
+        retries := 0;
         CONTINUE;
       END IF;
       SELECT least(week_end, min(p.range_start)) INTO piece_end
@@ -69,9 +70,10 @@ BEGIN
                               to_char(piece_start AT TIME ZONE 'UTC', 'YYYY-MM-DD'),
                               to_char(piece_end AT TIME ZONE 'UTC', 'YYYY-MM-DD')));
         piece_start := piece_end;
+        retries := 0;
       EXCEPTION WHEN duplicate_table OR unique_violation OR invalid_object_definition THEN
         -- Two loaders raced to create the same piece (duplicate), or another caller's partition
-        -- now overlaps it: read the catalog again. A partition that keeps failing is an error.
+        -- now overlaps it: read the catalog again. A piece that keeps failing is an error.
         retries := retries + 1;
         IF retries > 10 THEN
           RAISE;
