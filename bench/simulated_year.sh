@@ -130,7 +130,7 @@ printf 'peak while reprocess --force ran      %8s MB\n' "$(mb "${PEAK:-0}")"
 sed 's/^/retention: /' "$LAKE/../retention.txt"
 check "$AUDIT_OK" "audit with the retention is clean after compaction and retention"
 [ "$KEPT_QUOTES" -lt "$ALL_QUOTES" ] && ok=ok || ok=no
-check "$ok" "retention dropped months of quotes ($ALL_QUOTES -> $KEPT_QUOTES rows)"
+check "$ok" "retention dropped partitions of quotes ($ALL_QUOTES -> $KEPT_QUOTES rows)"
 [ "$INTERVAL" = 1h ] && [[ "$FIRST" < 2026-01-02 ]] && ok=ok || ok=no
 check "$ok" "the dashboard's 365-day series is drawn from hourly candles ($INTERVAL, $POINTS points from $FIRST)"
 [ "$BEFORE" = "$AFTER" ] && ok=ok || ok=no

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sizing benchmark (docs/deploy.md, "Sizing"; issue #25): what one quote row costs in PostgreSQL
-# (its monthly partition: heap, primary key, index, TOAST) and in the lake (the raw gzip'd
+# (its partitions: heap, primary key, index, TOAST) and in the lake (the raw gzip'd
 # responses and the Parquet layer), measured on one generated day of COINS coins x SNAPSHOTS
 # listings (bench/make_compact_lake.mjs, the compaction benchmark's lake), then scaled to the
 # deployments docs/deploy.md prices: the free default (top 100 every 5 minutes), 1000 and 5000
@@ -99,8 +99,9 @@ scenario() {
   for years in 1 3; do
     rows_year=$((coins * polls * 365))
     quotes_all=$(echo "$rows_year * $years * $B_QUOTE" | bc -l)
-    # A month is dropped once it is wholly beyond the retention: up to a month more is kept.
-    quotes_kept=$(echo "$coins * $polls * ($RETENTION_DAYS + 31) * $B_QUOTE" | bc -l)
+    # A partition (an ISO week) is dropped once it is wholly beyond the retention: up to a week
+    # more is kept.
+    quotes_kept=$(echo "$coins * $polls * ($RETENTION_DAYS + 7) * $B_QUOTE" | bc -l)
     candles=$(echo "$coins * 365 * $years * (24 * $B_HOURLY + $B_DAILY)" | bc -l)
     global=$(echo "$polls * 365 * $years * $B_GLOBAL" | bc -l)
     db_all=$(echo "$quotes_all + $candles + $global" | bc -l)

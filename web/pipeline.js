@@ -59,19 +59,22 @@ function renderHeartbeats(heartbeats) {
     ...(lines.length ? lines : [el('span', 'no run process yet', 'note')]));
 }
 
-// The last retention run: a short headline (off, the retention, or the month it kept) and the
-// details under it (what only the lake holds now, the last run, why a month stayed).
+// The last retention run: a short headline (off, the retention, or the partition it kept) and
+// the details under it (what only the lake holds now, the last run, why a partition stayed).
+// A partition is a week (a month on a database older than schema 21): shown by its dates.
 function retentionText(r) {
   if (!r) return ['not run yet', 'quotes are kept forever', ''];
   if (r.retention_days === 0) return ['off', `quotes are kept forever (checked ${when(r.run_at)})`, ''];
-  const only = r.months_dropped
-    ? `${plural(r.months_dropped, 'month')} in the lake only, up to ${r.newest_month_dropped}`
-    : 'no month dropped yet';
+  const day = (t) => t.slice(0, 10);
+  const only = r.partitions_dropped
+    ? `${plural(r.partitions_dropped, 'partition')} in the lake only, before ${day(r.lake_only_before)}`
+    : 'no partition dropped yet';
   let detail = `${only}; last run ${when(r.run_at)}`;
   if (r.dropped.length) detail += `, dropped ${r.dropped.join(', ')}`;
   if (r.error) return [`${r.retention_days} days · failed`, `${detail}; ${r.error}`, 'stale'];
-  if (r.blocked_month) {
-    return [`${r.retention_days} days · ${r.blocked_month} kept`, `${detail}; ${r.blocked_reason}`, 'stale'];
+  if (r.blocked_start) {
+    return [`${r.retention_days} days · ${day(r.blocked_start)} to ${day(r.blocked_end)} kept`,
+      `${detail}; ${r.blocked_reason}`, 'stale'];
   }
   return [`${r.retention_days} days`, detail, 'ok'];
 }

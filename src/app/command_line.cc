@@ -145,9 +145,9 @@ void AddCompactOptions(CLI::App& compact, Invocation& invocation) {
 void AddRetentionOptions(CLI::App& retention, Invocation& invocation) {
   RetentionFlags& flags = invocation.retention;
   retention.add_flag("--dry-run", flags.dry_run,
-                     "verify the months beyond retention and say what would be dropped; drop "
+                     "verify the partitions beyond retention and say what would be dropped; drop "
                      "and record nothing");
-  retention.add_flag("--json", flags.json, "print the months as JSON on stdout");
+  retention.add_flag("--json", flags.json, "print the partitions as JSON on stdout");
 }
 
 // What to backfill: the window, the coins, the interval, the endpoints.
@@ -278,7 +278,8 @@ const std::vector<Command>& Commands() {
        true, false, AddCompactOptions,
        [](Invocation& i) { return Compact(i.global, i.compact, i.stop); }},
       {"retention",
-       "drop the months of quotes beyond --quotes-retention-days that the lake's Parquet layer "
+       "drop the (weekly) partitions of quotes beyond --quotes-retention-days that the lake's "
+       "Parquet layer "
        "proves it holds",
        true, false, AddRetentionOptions,
        [](Invocation& i) { return Retention(i.global, i.retention, i.stop); }},
@@ -317,7 +318,7 @@ void AddGlobalOptions(CLI::App& cli, GlobalOptions& global) {
       ->envname("COINLAKE_LOG_LEVEL")
       ->capture_default_str();
   cli.add_option("--quotes-retention-days", global.quotes_retention_days,
-                 "days of raw quotes the database keeps; older months are dropped once the "
+                 "days of raw quotes the database keeps; older weeks are dropped once the "
                  "lake's Parquet layer proves it holds them (`retention`, `run`, `reprocess`); "
                  "0: forever")
       ->envname("COINLAKE_QUOTES_RETENTION_DAYS")

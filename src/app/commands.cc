@@ -229,7 +229,7 @@ Status Reprocess(const GlobalOptions& global, const ReprocessFlags& flags, StopS
                                    {"rows", report.rows},
                                    {"quotes_retention_days", options.quotes_retention_days},
                                    {"partitions_dropped", report.partitions_dropped}});
-  // As `coinlake retention` does: the months the lake could not prove stay, and say why.
+  // As `coinlake retention` does: the partitions the lake could not prove stay, and say why.
   for (const std::string& kept : report.partitions_kept) {
     log::Warn("reprocess kept quotes beyond the retention", {{"partition", kept}});
   }
@@ -299,7 +299,7 @@ Status Retention(const GlobalOptions& global, const RetentionFlags& flags, StopS
   options.dry_run = flags.dry_run;
   ASSIGN_OR_RETURN(pipeline::RetentionReport report, pipeline::RunRetention(options, stop));
   std::cout << (flags.json ? report.ToJson().dump() + "\n" : report.ToText()) << std::flush;
-  for (const pipeline::RetentionMonth& m : report.months) {
+  for (const pipeline::RetentionPartition& m : report.partitions) {
     if (m.outcome == "blocked") {
       return FailedPreconditionError(fmt::format("retention: {} kept: {}", m.partition, m.reason));
     }

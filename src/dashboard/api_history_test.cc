@@ -191,7 +191,7 @@ TEST_F(ApiHistoryTest, LongSeriesReadHourlyCandles) {
 // loaded) is drawn from the hourly candles, which stay: not an empty chart. `range=all` starts
 // at the first candle when it is older than the first quote.
 TEST_F(ApiHistoryTest, SeriesWhereNoQuotesAreKeptReadHourlyCandles) {
-  // 70 days before T: always a month before the fixture's first partition (T - 10 days).
+  // 70 days before T: long before the fixture's first partition (the week of T - 10 days).
   Exec(R"sql(
     INSERT INTO candles_hourly (cmc_id, quote_currency, bucket, open, high, low, close, volume_24h,
                                 samples, first_ts, last_ts, source)
@@ -201,11 +201,12 @@ TEST_F(ApiHistoryTest, SeriesWhereNoQuotesAreKeptReadHourlyCandles) {
              'quotes'
       FROM generate_series(0, 23) h;
   )sql");
-  ASSERT_EQ(
-      db_.Scalar(fmt::format("SELECT to_regclass(format('quotes_%s', to_char(to_timestamp({}) "
-                             "- interval '70 days', 'YYYY_MM'))) IS NULL",
-                             t_)),
-      "t");
+  ASSERT_EQ(db_.Scalar(fmt::format(
+                "SELECT count(*) FROM coinlake_quote_partitions() WHERE range_end > "
+                "to_timestamp({0}) - interval '70 days' AND range_start < to_timestamp({0}) - "
+                "interval '69 days'",
+                t_)),
+            "0");
   json old = Ask(Series, {{"ids", "1"},
                           {"from", std::to_string(t_ - 70 * 86400)},
                           {"to", std::to_string(t_ - 69 * 86400)}});
@@ -308,22 +309,25 @@ TEST_F(ApiHistoryTest, PipelineShowsHistoricalAccess) {
 // The last retention run, as `coinlake retention` records it (quotes_retention_status).
 TEST_F(ApiHistoryTest, PipelineShowsTheLastRetentionRun) {
   EXPECT_TRUE(Ask(Pipeline, {})["retention"].is_null());  // no run yet
+  // A month dropped before migration 21, then a week.
   db_.Scalar(
-      "INSERT INTO quotes_retention_dropped VALUES ('2026-01-01', now(), 10, 31, 9000), "
-      "('2026-02-01', now(), 10, 28, 8000)");
+      "INSERT INTO quotes_retention_dropped (range_start, range_end, partition_name, dropped_at, "
+      "rows, days, objects) VALUES ('2026-01-01Z', '2026-02-01Z', 'quotes_2026_01', now(), 10, "
+      "31, 9000), ('2026-02-01Z', '2026-02-02Z', 'quotes_w2026_02_01', now(), 10, 1, 300)");
   db_.Scalar(
       "INSERT INTO quotes_retention_status (run_at, retention_days, boundary, dropped, "
-      "blocked_month, blocked_reason) VALUES (now(), 90, '2026-04-10T00:00:00Z', "
-      "'{quotes_2026_02}', '2026-03-01', 'day 2026-03-31: not compacted')");
+      "blocked_start, blocked_end, blocked_reason) VALUES (now(), 90, '2026-04-10T00:00:00Z', "
+      "'{quotes_w2026_02_01}', '2026-02-02Z', '2026-02-09Z', 'day 2026-02-03: not compacted')");
   json retention = Ask(Pipeline, {})["retention"];
   EXPECT_EQ(retention["retention_days"], 90);
   EXPECT_EQ(retention["boundary"], "2026-04-10T00:00:00.000Z");
-  EXPECT_EQ(retention["dropped"], json::array({"quotes_2026_02"}));
-  EXPECT_EQ(retention["blocked_month"], "2026-03");
-  EXPECT_EQ(retention["blocked_reason"], "day 2026-03-31: not compacted");
+  EXPECT_EQ(retention["dropped"], json::array({"quotes_w2026_02_01"}));
+  EXPECT_EQ(retention["blocked_start"], "2026-02-02T00:00:00.000Z");
+  EXPECT_EQ(retention["blocked_end"], "2026-02-09T00:00:00.000Z");
+  EXPECT_EQ(retention["blocked_reason"], "day 2026-02-03: not compacted");
   EXPECT_TRUE(retention["error"].is_null());
-  EXPECT_EQ(retention["months_dropped"], 2);
-  EXPECT_EQ(retention["newest_month_dropped"], "2026-02");
+  EXPECT_EQ(retention["partitions_dropped"], 2);
+  EXPECT_EQ(retention["lake_only_before"], "2026-02-02T00:00:00.000Z");
 }
 
 // The stored audit results (audit_results): null before any audit; then the count, the newest

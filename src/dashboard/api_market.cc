@@ -177,9 +177,20 @@ constexpr const char* kSeriesHourlySql = R"sql(
 // Past this span /series reads hourly candles instead of quotes ("interval": "1h").
 constexpr int64_t kRawSeriesMaxSeconds = 2 * 86400;
 
-// Whether a month of [$1, $2] (epoch seconds) has no quotes partition: retention dropped it
-// (docs/database.md, "Retention") or nothing was ever loaded there. Quotes cannot answer for such
-// a month; the hourly candles, which are kept forever, may.
+// Whether part of [$1, $2] (epoch seconds) has no quotes partition: retention dropped it
+// (docs/database.md, "Retention") or nothing was ever loaded there (an OHLCV backfill gives
+// candles without quotes). Quotes cannot answer for such a range; the hourly candles, which are
+// kept forever, may. The time after the newest partition is not missing: no quote is there yet
+// (the week that has just begun gets its partition with its first load). The ranges come from
+// the catalog (migration 21): weekly partitions, and monthly ones of an older database.
+constexpr const char* kQuotesRangeMissingSql = R"sql(
+    SELECT coalesce(NOT (
+             tstzrange(to_timestamp($1::float8),
+                       greatest(to_timestamp($1::float8),
+                                least(to_timestamp($2::float8) + interval '1 ms', max(range_end))))
+             <@ range_agg(tstzrange(range_start, range_end))), true)
+    FROM coinlake_quote_partitions())sql";
+// The same before migration 21: a partition was a month, named after it.
 constexpr const char* kQuotesMonthMissingSql = R"sql(
     SELECT EXISTS (
       SELECT 1
@@ -187,6 +198,7 @@ constexpr const char* kQuotesMonthMissingSql = R"sql(
                            date_trunc('month', to_timestamp($2::float8) AT TIME ZONE 'UTC'),
                            interval '1 month') AS m
       WHERE to_regclass(format('public.quotes_%s', to_char(m, 'YYYY_MM'))) IS NULL))sql";
+constexpr int kQuotePartitionRangesMigration = 21;
 
 // The first quote or hourly candle of the ids, whichever is earlier (`range=all`): history whose
 // quotes retention dropped still starts the chart.
@@ -243,9 +255,11 @@ StatusOr<std::string> Series(warehouse::Connection& db, QueryParams& params) {
   ASSIGN_OR_RETURN(int64_t interval_seconds, RecentEtlListingsIntervalSeconds(db));
   bool hourly = range.to - range.from > kRawSeriesMaxSeconds;
   if (!hourly) {
-    ASSIGN_OR_RETURN(
-        warehouse::Rows missing,
-        db.Query(kQuotesMonthMissingSql, {std::to_string(range.from), std::to_string(range.to)}));
+    ASSIGN_OR_RETURN(bool has_ranges,
+                     warehouse::SchemaHasMigration(db, kQuotePartitionRangesMigration));
+    ASSIGN_OR_RETURN(warehouse::Rows missing,
+                     db.Query(has_ranges ? kQuotesRangeMissingSql : kQuotesMonthMissingSql,
+                              {std::to_string(range.from), std::to_string(range.to)}));
     hourly = missing.text(0, 0) == "t";
   }
   const char* statement = hourly ? "series_1h" : "series";

@@ -155,28 +155,40 @@ StatusOr<json> HistoricalAccess(warehouse::Connection& db) {
   return out;
 }
 
-// The last quotes retention run (`coinlake retention`, or its daily step in `run`) and the months
-// it dropped. null before any run, and on a schema before migration 15 (no table yet).
+// The last quotes retention run (`coinlake retention`, or its daily step in `run`) and the
+// partitions it dropped. null before any run, and on a schema before migration 15 (no table yet).
+// Before migration 21 a partition was a month: its range is the month's.
 StatusOr<json> Retention(warehouse::Connection& db) {
   constexpr int kRetentionMigration = 15;
+  constexpr int kPartitionRangesMigration = 21;
   ASSIGN_OR_RETURN(bool has_table, warehouse::SchemaHasMigration(db, kRetentionMigration));
   if (!has_table) return json(nullptr);
-  ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(R"sql(
+  ASSIGN_OR_RETURN(bool has_ranges, warehouse::SchemaHasMigration(db, kPartitionRangesMigration));
+  ASSIGN_OR_RETURN(warehouse::Rows rows, db.Query(has_ranges ? R"sql(
     SELECT run_at, retention_days, boundary, array_to_json(dropped)::text,
-           to_char(blocked_month, 'YYYY-MM'), blocked_reason, error,
+           blocked_start, blocked_end, blocked_reason, error,
            (SELECT count(*) FROM quotes_retention_dropped),
-           (SELECT to_char(max(month), 'YYYY-MM') FROM quotes_retention_dropped)
+           (SELECT max(range_end) FROM quotes_retention_dropped)
+    FROM quotes_retention_status)sql"
+                                                             : R"sql(
+    SELECT run_at, retention_days, boundary, array_to_json(dropped)::text,
+           blocked_month::timestamp AT TIME ZONE 'UTC',
+           (blocked_month + interval '1 month') AT TIME ZONE 'UTC', blocked_reason, error,
+           (SELECT count(*) FROM quotes_retention_dropped),
+           (SELECT max(month + interval '1 month') AT TIME ZONE 'UTC'
+            FROM quotes_retention_dropped)
     FROM quotes_retention_status)sql"));
   if (rows.empty()) return json(nullptr);
   return json{{"run_at", TimeOrNull(rows.at(0, 0))},
               {"retention_days", NumberOrNull(rows.at(0, 1))},
               {"boundary", TimeOrNull(rows.at(0, 2))},
               {"dropped", json::parse(rows.text(0, 3))},
-              {"blocked_month", ValueOrNull(rows.at(0, 4))},
-              {"blocked_reason", ValueOrNull(rows.at(0, 5))},
-              {"error", ValueOrNull(rows.at(0, 6))},
-              {"months_dropped", NumberOrNull(rows.at(0, 7))},
-              {"newest_month_dropped", ValueOrNull(rows.at(0, 8))}};
+              {"blocked_start", TimeOrNull(rows.at(0, 4))},
+              {"blocked_end", TimeOrNull(rows.at(0, 5))},
+              {"blocked_reason", ValueOrNull(rows.at(0, 6))},
+              {"error", ValueOrNull(rows.at(0, 7))},
+              {"partitions_dropped", NumberOrNull(rows.at(0, 8))},
+              {"lake_only_before", TimeOrNull(rows.at(0, 9))}};
 }
 
 // The stored audit results (audit_results: `run`'s own audit of each closed day, and `coinlake

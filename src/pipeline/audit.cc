@@ -73,7 +73,7 @@ class Auditor {
 
   StatusOr<AuditReport> Run() {
     RETURN_IF_ERROR(ReadFilledSlots());
-    RETURN_IF_ERROR(ReadDroppedMonths());
+    RETURN_IF_ERROR(ReadDroppedRanges());
     bool schedule = true;  // the first loadable endpoint (listings) sets the schedule
     for (std::string_view endpoint : LoadableEndpoints()) {
       RETURN_IF_ERROR(AuditEndpoint(endpoint, schedule));
@@ -147,10 +147,10 @@ class Auditor {
     return Status::Ok();
   }
 
-  // The months retention dropped from the database (retention.h): their quotes are expected in
-  // the lake only.
-  Status ReadDroppedMonths() {
-    ASSIGN_OR_RETURN(dropped_months_, LakeOnlyQuoteMonths(db_));
+  // The partitions' ranges retention dropped from the database (retention.h): their quotes are
+  // expected in the lake only.
+  Status ReadDroppedRanges() {
+    ASSIGN_OR_RETURN(dropped_, LakeOnlyQuoteRanges(db_));
     return Status::Ok();
   }
   static bool IsPointEndpoint(const std::string& key) {
@@ -159,7 +159,7 @@ class Auditor {
     return parts.ok() && std::find(points.begin(), points.end(), parts->endpoint) != points.end();
   }
   bool Dropped(const cmc::QuoteRow& row) const {
-    return !dropped_months_.empty() && dropped_months_.contains(FormatDate(row.ts).substr(0, 7));
+    return !dropped_.empty() && dropped_.Contains(row.ts);
   }
 
   AuditDay& Day(const std::string& date) {
@@ -200,10 +200,10 @@ class Auditor {
       warehouse::RowsChecksum lake_sum = warehouse::ChecksumQuotes(*rows);
       audited_[object.key] = {parsed->ref.sha256, lake_sum};
       day.lake_rows += lake_sum.rows;
-      // Rows of a month retention dropped are the lake's alone (its Parquet day, checked in
+      // Rows of a partition retention dropped are the lake's alone (its Parquet day, checked in
       // AuditCurated): the database is compared on the others.
       std::vector<cmc::QuoteRow> kept;
-      if (!dropped_months_.empty() &&
+      if (!dropped_.empty() &&
           std::any_of(rows->begin(), rows->end(), [&](const auto& r) { return Dropped(r); })) {
         std::copy_if(rows->begin(), rows->end(), std::back_inserter(kept),
                      [&](const cmc::QuoteRow& r) { return !Dropped(r); });
@@ -254,7 +254,7 @@ class Auditor {
   // there with the size the manifest gives, alone in its folder.
   Status AuditCurated() {
     const std::string today = FormatDate(options_.clock());
-    // The first day retention does not reach yet: a month wholly before it may be dropped.
+    // The first day retention does not reach yet: a partition wholly before it may be dropped.
     if (options_.quotes_retention_days > 0) {
       retention_day_ =
           FormatDate(options_.clock() - std::chrono::days(options_.quotes_retention_days));
@@ -287,14 +287,14 @@ class Auditor {
     if (!manifest) {
       if (table.name == kQuotesTable && lake_only_days_.contains(date)) {
         Find("dropped_not_compacted", date, "",
-             fmt::format("{}: quotes of a month retention dropped from the database, and no "
+             fmt::format("{}: quotes of a partition retention dropped from the database, and no "
                          "Parquet file in the lake: the lake's raw objects are their only typed "
                          "source left (coinlake compact --from {} --to {})",
                          table.name, date, date));
       } else if (table.name == kQuotesTable && date < retention_day_) {
         Find("not_compacted_beyond_retention", date, "",
              fmt::format("{}: {} raw object(s) older than the {}-day retention and no Parquet "
-                         "file: retention keeps the month in the database until the day is "
+                         "file: retention keeps the partition in the database until the day is "
                          "compacted (coinlake compact --from {} --to {})",
                          table.name, sources.size(), options_.quotes_retention_days, date, date));
       } else if (closed) {
@@ -402,8 +402,8 @@ class Auditor {
   StopSignal& stop_;
   AuditReport report_;
   std::set<TimePoint> filled_;            // times of listings snapshots from history
-  std::set<std::string> dropped_months_;  // YYYY-MM of the quotes partitions retention dropped
-  std::set<std::string> lake_only_days_;  // days with quote rows in those months
+  LakeOnlyRanges dropped_;                // the quotes partitions' ranges retention dropped
+  std::set<std::string> lake_only_days_;  // days with quote rows in those ranges
   std::string retention_day_;  // days before it are beyond the quotes retention; "": none
   struct Audited {
     std::string sha256;  // of the stored bytes

@@ -32,7 +32,7 @@ struct AuditOptions {
   std::chrono::seconds interval{300};
   // The configured quotes retention (retention.h); 0: none. A closed day of quotes before
   // now - retention without a Parquet file is then a finding, not a notice: retention cannot
-  // drop its month until it is compacted.
+  // drop its partition until it is compacted.
   int quotes_retention_days = 0;
   // Who stores the closed days' results in audit_results (audit_store.h): "audit" (the command),
   // "run" (its own audit, audit_schedule.h); empty: nothing is stored.
@@ -54,8 +54,8 @@ struct AuditDay {
   int64_t snapshots = 0;         // listings snapshots present
   int64_t filled_snapshots = 0;  // missing slots filled from history (listings_historical)
   int64_t curated_rows = 0;      // quote rows of the day's Parquet file (its manifest); 0: none
-  // Of lake_rows, those in months retention dropped from the database (retention.h): expected in
-  // the lake (compacted), not in the database, so not compared with it.
+  // Of lake_rows, those in partitions retention dropped from the database (retention.h): expected
+  // in the lake (compacted), not in the database, so not compared with it.
   int64_t lake_only_rows = 0;
 };
 
@@ -68,9 +68,10 @@ struct AuditDay {
 // manifest_differs (an object's sha256, rows or checksum differ from the manifest's),
 // curated_missing / curated_differs (the manifest's file is absent or of another size),
 // curated_extra (a file in the day's folder the manifest does not name). Retention
-// (retention.h): dropped_not_compacted (a day with quotes of a month dropped from the database,
+// (retention.h): dropped_not_compacted (a day with quotes of a partition dropped from the database,
 // and no Parquet manifest for it), not_compacted_beyond_retention (a day of quotes older than
-// the configured retention, still in the database, and no Parquet manifest: it keeps its month).
+// the configured retention, still in the database, and no Parquet manifest: it keeps its
+// partition).
 struct AuditFinding {
   std::string kind;
   std::string date;

@@ -91,7 +91,7 @@ bool InRange(const ReprocessOptions& options, const std::string& key) {
 }
 
 // A range of dates up to this long is listed a day at a time (dt=YYYY-MM-DD/, as keys are
-// partitioned), so that reprocess's month windows (with a retention) list their month, not the
+// partitioned), so that reprocess's windows (with a retention) list their days, not the
 // whole lake each time; a longer or open range lists the endpoint's whole prefix.
 constexpr int kMaxDaysListedByDay = 400;
 
@@ -418,19 +418,19 @@ Status ApplyRetention(const ReprocessOptions& options, TimePoint now, StopSignal
   retention.retention_days = options.quotes_retention_days;
   retention.clock = [now] { return now; };
   ASSIGN_OR_RETURN(RetentionReport done, RunRetention(retention, stop));
-  for (const RetentionMonth& month : done.months) {
-    if (month.outcome == "blocked") {
-      report.partitions_kept.push_back(month.partition + ": " + month.reason);
+  for (const RetentionPartition& partition : done.partitions) {
+    if (partition.outcome == "blocked") {
+      report.partitions_kept.push_back(partition.partition + ": " + partition.reason);
     } else {
-      report.partitions_dropped.push_back(month.partition);
+      report.partitions_dropped.push_back(partition.partition);
     }
   }
   return Status::Ok();
 }
 
 // Loads with a retention as `run` would have loaded the lake day by day (reprocess.h): up to the
-// day its retention step drops the oldest month, that step, and so on; then the rest, judged by
-// today's clock. Dates are those of the lake's keys, as --from and --to are.
+// day its retention step drops the oldest partition, that step, and so on; then the rest, judged
+// by today's clock. Dates are those of the lake's keys, as --from and --to are.
 Status LoadWithRetention(const ReprocessOptions& options, lake::ObjectStore& lake,
                          std::unique_ptr<warehouse::Connection>& db, StopSignal& stop,
                          ReprocessReport& report) {
@@ -440,29 +440,33 @@ Status LoadWithRetention(const ReprocessOptions& options, lake::ObjectStore& lak
   ReprocessOptions window = options;
   if (window.from_date.empty()) window.from_date = first;  // nothing before it is to load
   if (!first.empty()) {
-    for (TimePoint month_end = NextUtcMonthStart(*ParseIso8601(first + "T00:00:00Z"));;
-         month_end = NextUtcMonthStart(month_end)) {
-      // `run` drops the month at its first retention step on this day.
-      const TimePoint drop_day = month_end + retention;
+    // The partitions as `run` would have them: the ones there are (a month of a database older
+    // than migration 21), else the weeks the loader makes.
+    ASSIGN_OR_RETURN(TimePoint partition_end,
+                     EndOfQuotePartitionAt(*db, *ParseIso8601(first + "T00:00:00Z")));
+    while (true) {
+      // `run` drops the partition at its first retention step on this day.
+      const TimePoint drop_day = partition_end + retention;
       if (drop_day > now) break;
       window.to_date = FormatDate(drop_day - std::chrono::days(1));
       if (!options.to_date.empty() && options.to_date < window.to_date) {
         window.to_date = options.to_date;
       }
       if (window.from_date <= window.to_date) {
-        log::Info("reprocess: loading up to the day retention drops a month",
-                  {{"month", FormatDate(month_end - std::chrono::days(1)).substr(0, 7)},
+        log::Info("reprocess: loading up to the day retention drops a partition",
+                  {{"partition_end", FormatDate(partition_end)},
                    {"from", window.from_date},
                    {"to", window.to_date}});
         RETURN_IF_ERROR(LoadRange(window, lake, db, stop, report));
         if (stop.stopped()) return Status::Ok();
-        // A month that stays is verified again at each step, as `run` does daily: the later
-        // months must still go, or the database would grow to the whole lake.
+        // A partition that stays is verified again at each step, as `run` does daily: the later
+        // ones must still go, or the database would grow to the whole lake.
         report.partitions_kept.clear();
         RETURN_IF_ERROR(ApplyRetention(options, drop_day, stop, report));
       }
       window.from_date = std::max(options.from_date, FormatDate(drop_day));
       if (!options.to_date.empty() && options.to_date < window.from_date) break;
+      ASSIGN_OR_RETURN(partition_end, EndOfQuotePartitionAt(*db, partition_end));
     }
   }
   window.to_date = options.to_date;

@@ -37,12 +37,12 @@ std::string Checksum(const TestDatabase& db) { return testing::TablesChecksum(db
 std::string QuoteIndexes(const TestDatabase& db) {
   return db.Scalar(
              "SELECT coalesce(string_agg(indexdef, E'\\n' ORDER BY indexname), '') FROM pg_indexes "
-             "WHERE tablename ~ '^quotes(_[0-9]{4}_[0-9]{2})?$'") +
+             "WHERE tablename ~ '^quotes(_w?[0-9]{4}_[0-9]{2}(_[0-9]{2})?)?$'") +
          "\n" +
          db.Scalar(
              "SELECT coalesce(string_agg(conrelid::regclass || ' ' || pg_get_constraintdef(oid), "
              "E'\\n' ORDER BY conrelid::regclass::text, conname), '') FROM pg_constraint WHERE "
-             "conrelid::regclass::text ~ '^quotes(_[0-9]{4}_[0-9]{2})?$'");
+             "conrelid::regclass::text ~ '^quotes(_w?[0-9]{4}_[0-9]{2}(_[0-9]{2})?)?$'");
 }
 
 std::string Command(const TestDatabase& db, const std::string& lake, const std::string& args) {
@@ -78,10 +78,11 @@ class ReprocessTest : public ::testing::Test {
     EXPECT_TRUE(report->quotes_rebuilt);
     TestDatabase migrated;
     migrated.Migrate();
-    migrated.Scalar("SELECT coinlake_ensure_quote_partitions('2026-03-01', '2026-04-30')::text");
+    // The lake's quotes (2026-03-31 and 2026-04-01) fall in the ISO week of Monday 2026-03-30.
+    migrated.Scalar("SELECT coinlake_ensure_quote_partitions('2026-03-31', '2026-04-01')::text");
     indexes_ = new std::string(QuoteIndexes(migrated));
-    EXPECT_NE(indexes_->find("quotes_2026_04_snapshot_ts"), std::string::npos) << *indexes_;
-    EXPECT_NE(indexes_->find("quotes_2026_04 PRIMARY KEY"), std::string::npos) << *indexes_;
+    EXPECT_NE(indexes_->find("quotes_w2026_03_30_snapshot_ts"), std::string::npos) << *indexes_;
+    EXPECT_NE(indexes_->find("quotes_w2026_03_30 PRIMARY KEY"), std::string::npos) << *indexes_;
     EXPECT_EQ(QuoteIndexes(clean), *indexes_);
   }
   static void TearDownTestSuite() {
@@ -392,7 +393,7 @@ TEST(ReprocessKillTest, KillNineMidLoadThenRerunMatchesACleanLoad) {
   EXPECT_TRUE(rerun->quotes_rebuilt);
   EXPECT_EQ(rerun->duplicates_removed, 0);
   EXPECT_EQ(QuoteIndexes(db), QuoteIndexes(clean));
-  EXPECT_NE(QuoteIndexes(db).find("quotes_2026_04 PRIMARY KEY"), std::string::npos);
+  EXPECT_NE(QuoteIndexes(db).find("quotes_w2026_03_30 PRIMARY KEY"), std::string::npos);
   EXPECT_EQ(db.Scalar("SELECT count(*) FROM quotes_deferred_indexes"), "0");
   // The killed run's candles were never built; the rerun builds them with its own.
   EXPECT_GT(rerun->candle_hours, 0);

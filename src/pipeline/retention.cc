@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <map>
 #include <optional>
 #include <set>
@@ -23,54 +22,43 @@
 namespace coinlake::pipeline {
 namespace {
 
-// A monthly partition of quotes (coinlake_ensure_quote_partitions names them quotes_YYYY_MM).
+// A partition of quotes with its range, as the catalog bounds it (migration 21's
+// coinlake_quote_partitions: weekly partitions, and monthly ones made before them).
 struct Partition {
   std::string name;
-  std::string month;  // YYYY-MM-01
   TimePoint start{};
   TimePoint end{};
 };
 
-std::optional<Partition> ParsePartition(const std::string& name) {
-  int year = 0;
-  unsigned month = 0;
-  char rest = 0;
-  if (name.size() != 14 || std::sscanf(name.c_str(), "quotes_%4d_%2u%c", &year, &month, &rest) != 2)
-    return std::nullopt;
-  std::chrono::year_month first{std::chrono::year(year), std::chrono::month(month)};
-  if (!first.ok()) return std::nullopt;
-  auto next = first + std::chrono::months(1);
-  auto at = [](std::chrono::year_month ym) {
-    return TimePoint(std::chrono::sys_days(ym / std::chrono::day(1)).time_since_epoch());
-  };
-  return Partition{name, fmt::format("{:04}-{:02}-01", year, month), at(first), at(next)};
-}
+TimePoint FromEpochMs(int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
 
+// Bounded partitions only: one from MINVALUE or to MAXVALUE is none of ours, never touched.
 StatusOr<std::vector<Partition>> ListPartitions(warehouse::Connection& db) {
-  ASSIGN_OR_RETURN(warehouse::Rows rows,
-                   db.Query("SELECT c.relname FROM pg_catalog.pg_inherits i "
-                            "JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid "
-                            "WHERE i.inhparent = 'public.quotes'::regclass ORDER BY c.relname"));
+  ASSIGN_OR_RETURN(
+      warehouse::Rows rows,
+      db.Query("SELECT partition_name, (extract(epoch FROM range_start) * 1000)::int8, "
+               "(extract(epoch FROM range_end) * 1000)::int8 "
+               "FROM coinlake_quote_partitions() WHERE isfinite(range_start) AND "
+               "isfinite(range_end) ORDER BY range_start"));
   std::vector<Partition> out;
   for (size_t i = 0; i < rows.size(); ++i) {
-    // Another name is not one of ours: never touched.
-    if (auto p = ParsePartition(rows.text(i, 0))) out.push_back(std::move(*p));
+    out.push_back({rows.text(i, 0), FromEpochMs(rows.integer(i, 1).value_or(0)),
+                   FromEpochMs(rows.integer(i, 2).value_or(0))});
   }
-  std::sort(out.begin(), out.end(),
-            [](const Partition& a, const Partition& b) { return a.start < b.start; });
   return out;
 }
 
-// Proves a month's quotes are in the lake: see retention.h. Returns "" when proved, else why not.
-class MonthVerifier {
+// Proves a partition's quotes are in the lake: see retention.h. Returns "" when proved, else why
+// not.
+class PartitionVerifier {
  public:
-  // `dropped`: the months (YYYY-MM) already dropped, whose rows only the lake holds.
-  MonthVerifier(lake::ObjectStore& lake, warehouse::Connection& db,
-                const std::set<std::string>& dropped, StopSignal& stop)
+  // `dropped`: the ranges already dropped, whose rows only the lake holds.
+  PartitionVerifier(lake::ObjectStore& lake, warehouse::Connection& db,
+                    const LakeOnlyRanges& dropped, StopSignal& stop)
       : lake_(lake), db_(db), dropped_(dropped), stop_(stop) {}
 
-  StatusOr<std::string> Verify(const Partition& p, RetentionMonth& out) {
-    // Which objects brought the month's rows, and on which days the rows fall.
+  StatusOr<std::string> Verify(const Partition& p, RetentionPartition& out) {
+    // Which objects brought the partition's rows, and on which days the rows fall.
     ASSIGN_OR_RETURN(warehouse::Rows rows,
                      db_.Query("SELECT coalesce(l.key, 'lake object ' || g.lake_object_id || "
                                "' (no ledger row)'), g.day, g.n FROM (SELECT lake_object_id, "
@@ -79,7 +67,7 @@ class MonthVerifier {
                                "LEFT JOIN lake_objects l ON l.id = g.lake_object_id",
                                {FormatIso8601(p.start), FormatIso8601(p.end)}));
     // The manifests that must name those objects: a snapshot's is its own day's (which may be
-    // the next month's first: quotes stamped before midnight, listed after it; or a later day
+    // the next partition's first: quotes stamped before midnight, listed after it; or a later day
     // altogether: a coin CMC had not updated for days); a point of history's, the day of the
     // point. A day with rows but no snapshot of its own needs no manifest.
     std::map<std::string, std::string> keys;  // object -> a day whose manifest should name it
@@ -164,12 +152,10 @@ class MonthVerifier {
             day, source.key, manifest->version, recorded.rows, recorded.md5, lake_sum.rows,
             lake_sum.md5);
       }
-      // Rows of a month dropped before are the lake's alone (proved when it was dropped): the
+      // Rows of a partition dropped before are the lake's alone (proved when it was dropped): the
       // database is compared on the others, the lake's object having been proved equal to the
       // manifest as a whole.
-      std::erase_if(rows, [&](const cmc::QuoteRow& r) {
-        return dropped_.contains(FormatDate(r.ts).substr(0, 7));
-      });
+      std::erase_if(rows, [&](const cmc::QuoteRow& r) { return dropped_.Contains(r.ts); });
       const warehouse::RowsChecksum kept = rows.size() == static_cast<size_t>(lake_sum.rows)
                                                ? lake_sum
                                                : warehouse::ChecksumQuotes(rows);
@@ -187,7 +173,7 @@ class MonthVerifier {
 
   lake::ObjectStore& lake_;
   warehouse::Connection& db_;
-  const std::set<std::string>& dropped_;
+  const LakeOnlyRanges& dropped_;
   StopSignal& stop_;
 };
 
@@ -203,55 +189,61 @@ class Retention {
     std::erase_if(partitions, [&](const Partition& p) { return p.end > boundary; });
     if (partitions.empty()) return Status::Ok();  // the common case: one catalog query
     ASSIGN_OR_RETURN(lake_, lake::OpenObjectStore(options_.lake_url, &stop_));
-    ASSIGN_OR_RETURN(dropped_, LakeOnlyQuoteMonths(db_));
+    ASSIGN_OR_RETURN(dropped_, LakeOnlyQuoteRanges(db_));
     for (const Partition& p : partitions) {
       if (stop_.stopped()) return UnavailableError("retention interrupted");
-      RetentionMonth month{p.name, p.month};
-      RETURN_IF_ERROR(Apply(p, month));
-      report.months.push_back(std::move(month));
+      RetentionPartition candidate{p.name, FormatIso8601(p.start), FormatIso8601(p.end)};
+      RETURN_IF_ERROR(Apply(p, candidate));
+      report.partitions.push_back(std::move(candidate));
     }
     return Status::Ok();
   }
 
  private:
-  Status Apply(const Partition& p, RetentionMonth& month) {
+  Status Apply(const Partition& p, RetentionPartition& out) {
     // A dashboard query holding quotes must not stall the drop (and every load behind it) long.
     ASSIGN_OR_RETURN(warehouse::Transaction tx,
                      warehouse::Transaction::Begin(db_, "SET LOCAL lock_timeout = '30s'"));
     if (!options_.dry_run) {
-      ASSIGN_OR_RETURN(warehouse::Rows locked,
-                       db_.Query("SELECT coinlake_quotes_lock_partition($1::date)", {p.month}));
+      ASSIGN_OR_RETURN(
+          warehouse::Rows locked,
+          db_.Query("SELECT coinlake_quotes_lock_partition($1::timestamptz)", {out.start}));
       if (!locked.at(0, 0)) return Status::Ok();  // dropped meanwhile
     }
-    MonthVerifier verifier(*lake_, db_, dropped_, stop_);
-    ASSIGN_OR_RETURN(month.reason, verifier.Verify(p, month));
-    if (!month.reason.empty()) {
-      month.outcome = "blocked";
-      log::Warn("retention: month kept in the database",
-                {{"partition", p.name}, {"reason", month.reason}});
+    PartitionVerifier verifier(*lake_, db_, dropped_, stop_);
+    ASSIGN_OR_RETURN(out.reason, verifier.Verify(p, out));
+    if (!out.reason.empty()) {
+      out.outcome = "blocked";
+      log::Warn("retention: partition kept in the database",
+                {{"partition", p.name}, {"reason", out.reason}});
       return Status::Ok();  // the transaction rolls back: nothing dropped, the lock released
     }
     if (options_.dry_run) {
-      month.outcome = "would_drop";
-      dropped_.insert(p.month.substr(0, 7));  // the later months are judged as after its drop
+      out.outcome = "would_drop";
+      dropped_.Add(p.start, p.end);  // the later partitions are judged as after its drop
       return Status::Ok();
     }
-    RETURN_IF_ERROR(db_.Execute("SELECT coinlake_quotes_drop_partition($1::date)", {p.month}));
     RETURN_IF_ERROR(
-        db_.Execute("INSERT INTO quotes_retention_dropped (month, dropped_at, rows, days, objects) "
-                    "VALUES ($1::date, now(), $2, $3, $4) ON CONFLICT (month) DO UPDATE SET "
-                    "dropped_at = EXCLUDED.dropped_at, rows = EXCLUDED.rows, days = EXCLUDED.days, "
-                    "objects = EXCLUDED.objects",
-                    {p.month, std::to_string(month.rows), std::to_string(month.days),
-                     std::to_string(month.objects)}));
+        db_.Execute("SELECT coinlake_quotes_drop_partition($1::timestamptz)", {out.start}));
+    // A range dropped before, made again and dropped again: one row, the last drop's.
+    RETURN_IF_ERROR(db_.Execute(
+        "INSERT INTO quotes_retention_dropped (range_start, range_end, partition_name, "
+        "dropped_at, rows, days, objects) VALUES ($1::timestamptz, $2::timestamptz, $3, now(), "
+        "$4, $5, $6) ON CONFLICT (range_start, range_end) DO UPDATE SET "
+        "partition_name = EXCLUDED.partition_name, dropped_at = EXCLUDED.dropped_at, rows = "
+        "EXCLUDED.rows, days = EXCLUDED.days, objects = EXCLUDED.objects",
+        {out.start, out.end, p.name, std::to_string(out.rows), std::to_string(out.days),
+         std::to_string(out.objects)}));
     RETURN_IF_ERROR(tx.Commit());
-    dropped_.insert(p.month.substr(0, 7));
-    month.outcome = "dropped";
-    log::Info("retention: month dropped from the database (its quotes stay in the lake)",
+    dropped_.Add(p.start, p.end);
+    out.outcome = "dropped";
+    log::Info("retention: partition dropped from the database (its quotes stay in the lake)",
               {{"partition", p.name},
-               {"rows", month.rows},
-               {"days", month.days},
-               {"objects", month.objects}});
+               {"start", out.start},
+               {"end", out.end},
+               {"rows", out.rows},
+               {"days", out.days},
+               {"objects", out.objects}});
     return Status::Ok();
   }
 
@@ -259,60 +251,108 @@ class Retention {
   warehouse::Connection& db_;
   StopSignal& stop_;
   std::unique_ptr<lake::ObjectStore> lake_;
-  std::set<std::string> dropped_;  // YYYY-MM of the months dropped, before and by this run
+  LakeOnlyRanges dropped_;  // the ranges dropped, before and by this run
 };
 
 Status RecordStatus(warehouse::Connection& db, const RetentionReport& report, const Status& error) {
   std::vector<std::string> dropped;
-  const RetentionMonth* blocked = nullptr;
-  for (const RetentionMonth& m : report.months) {
+  const RetentionPartition* blocked = nullptr;
+  for (const RetentionPartition& m : report.partitions) {
     if (m.outcome == "dropped") dropped.push_back(m.partition);
     if (m.outcome == "blocked" && !blocked) blocked = &m;
   }
   const warehouse::Param none;
   return db.Execute(
       "INSERT INTO quotes_retention_status (id, run_at, retention_days, boundary, dropped, "
-      "blocked_month, blocked_reason, error) VALUES (true, now(), $1, $2, $3::text[], $4::date, "
-      "$5, $6) ON CONFLICT (id) DO UPDATE SET run_at = EXCLUDED.run_at, retention_days = "
-      "EXCLUDED.retention_days, boundary = EXCLUDED.boundary, dropped = EXCLUDED.dropped, "
-      "blocked_month = EXCLUDED.blocked_month, blocked_reason = EXCLUDED.blocked_reason, "
+      "blocked_start, blocked_end, blocked_reason, error) VALUES (true, now(), $1, $2, "
+      "$3::text[], $4::timestamptz, $5::timestamptz, $6, $7) ON CONFLICT (id) DO UPDATE SET "
+      "run_at = EXCLUDED.run_at, retention_days = EXCLUDED.retention_days, boundary = "
+      "EXCLUDED.boundary, dropped = EXCLUDED.dropped, blocked_start = EXCLUDED.blocked_start, "
+      "blocked_end = EXCLUDED.blocked_end, blocked_reason = EXCLUDED.blocked_reason, "
       "error = EXCLUDED.error",
       {std::to_string(report.retention_days),
        report.boundary.empty() ? none : warehouse::Param(report.boundary),
-       warehouse::TextArrayLiteral(dropped), blocked ? warehouse::Param(blocked->month) : none,
+       warehouse::TextArrayLiteral(dropped), blocked ? warehouse::Param(blocked->start) : none,
+       blocked ? warehouse::Param(blocked->end) : none,
        blocked ? warehouse::Param(blocked->reason) : none,
        error.ok() ? none : warehouse::Param(log::Redact(error.ToString()))});
 }
 
 }  // namespace
 
-StatusOr<std::set<std::string>> LakeOnlyQuoteMonths(warehouse::Connection& db) {
+void LakeOnlyRanges::Add(TimePoint start, TimePoint end) {
+  if (!(start < end)) return;
+  ranges_.emplace_back(start, end);
+  std::sort(ranges_.begin(), ranges_.end());
+  std::vector<std::pair<TimePoint, TimePoint>> merged;
+  for (const auto& r : ranges_) {
+    if (!merged.empty() && r.first <= merged.back().second) {
+      merged.back().second = std::max(merged.back().second, r.second);
+    } else {
+      merged.push_back(r);
+    }
+  }
+  ranges_ = std::move(merged);
+}
+
+bool LakeOnlyRanges::Contains(TimePoint ts) const {
+  // The last range starting at or before ts.
+  auto it = std::upper_bound(ranges_.begin(), ranges_.end(), ts,
+                             [](TimePoint t, const auto& r) { return t < r.first; });
+  return it != ranges_.begin() && ts < std::prev(it)->second;
+}
+
+StatusOr<LakeOnlyRanges> LakeOnlyQuoteRanges(warehouse::Connection& db) {
+  // The dropped ranges less every range a partition covers now (a multirange difference).
   ASSIGN_OR_RETURN(
       warehouse::Rows rows,
-      db.Query("SELECT to_char(month, 'YYYY-MM') FROM quotes_retention_dropped WHERE "
-               "to_regclass(format('public.quotes_%s', to_char(month, 'YYYY_MM'))) IS NULL"));
-  std::set<std::string> months;
-  for (size_t i = 0; i < rows.size(); ++i) months.insert(rows.text(i, 0));
-  return months;
+      db.Query("SELECT (extract(epoch FROM lower(r)) * 1000)::int8, "
+               "(extract(epoch FROM upper(r)) * 1000)::int8 FROM unnest("
+               "(SELECT range_agg(tstzrange(range_start, range_end)) FROM quotes_retention_dropped)"
+               " - coalesce((SELECT range_agg(tstzrange(range_start, range_end)) "
+               "FROM coinlake_quote_partitions()), '{}'::tstzmultirange)) AS r"));
+  LakeOnlyRanges ranges;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    ranges.Add(FromEpochMs(rows.integer(i, 0).value_or(0)),
+               FromEpochMs(rows.integer(i, 1).value_or(0)));
+  }
+  return ranges;
+}
+
+StatusOr<TimePoint> EndOfQuotePartitionAt(warehouse::Connection& db, TimePoint ts) {
+  ASSIGN_OR_RETURN(
+      warehouse::Rows rows,
+      db.Query("WITH p AS (SELECT range_start, range_end FROM coinlake_quote_partitions()), "
+               "t AS (SELECT to_timestamp($1::float8 / 1000) AS ts) "
+               "SELECT (extract(epoch FROM coalesce("
+               "(SELECT p.range_end FROM p, t WHERE p.range_start <= t.ts AND p.range_end > t.ts), "
+               "(SELECT least(date_trunc('week', t.ts AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' "
+               "+ interval '7 days', min(p.range_start)) FROM t LEFT JOIN p ON p.range_start > "
+               "t.ts GROUP BY t.ts))) * 1000)::int8",
+               {std::to_string(ts.time_since_epoch().count())}));
+  auto end = rows.integer(0, 0);
+  if (!end) return InternalError("no end for the quotes partition at " + FormatIso8601(ts));
+  return FromEpochMs(*end);
 }
 
 bool RetentionReport::blocked() const {
-  return std::any_of(months.begin(), months.end(),
-                     [](const RetentionMonth& m) { return m.outcome == "blocked"; });
+  return std::any_of(partitions.begin(), partitions.end(),
+                     [](const RetentionPartition& p) { return p.outcome == "blocked"; });
 }
 
 nlohmann::json RetentionReport::ToJson() const {
   nlohmann::json out{{"retention_days", retention_days},
                      {"boundary", boundary.empty() ? nlohmann::json() : nlohmann::json(boundary)},
-                     {"months", nlohmann::json::array()}};
-  for (const RetentionMonth& m : months) {
-    out["months"].push_back({{"partition", m.partition},
-                             {"month", m.month},
-                             {"outcome", m.outcome},
-                             {"rows", m.rows},
-                             {"days", m.days},
-                             {"objects", m.objects},
-                             {"reason", m.reason}});
+                     {"partitions", nlohmann::json::array()}};
+  for (const RetentionPartition& m : partitions) {
+    out["partitions"].push_back({{"partition", m.partition},
+                                 {"start", m.start},
+                                 {"end", m.end},
+                                 {"outcome", m.outcome},
+                                 {"rows", m.rows},
+                                 {"days", m.days},
+                                 {"objects", m.objects},
+                                 {"reason", m.reason}});
   }
   return out;
 }
@@ -322,11 +362,11 @@ std::string RetentionReport::ToText() const {
     return "quotes retention is off (quotes-retention-days 0: quotes are kept forever)\n";
   std::string out = fmt::format("quotes retention {} days: quotes before {} are beyond it\n",
                                 retention_days, boundary);
-  if (months.empty()) out += "no month of quotes is wholly beyond it: nothing to drop\n";
-  for (const RetentionMonth& m : months) {
-    out +=
-        fmt::format("{}  {:<10}  {:>10} rows  {:>3} days  {:>6} objects{}{}\n", m.partition,
-                    m.outcome, m.rows, m.days, m.objects, m.reason.empty() ? "" : "  ", m.reason);
+  if (partitions.empty()) out += "no partition of quotes is wholly beyond it: nothing to drop\n";
+  for (const RetentionPartition& m : partitions) {
+    out += fmt::format("{}  {} to {}  {:<10}  {:>10} rows  {:>3} days  {:>6} objects{}{}\n",
+                       m.partition, m.start.substr(0, 10), m.end.substr(0, 10), m.outcome, m.rows,
+                       m.days, m.objects, m.reason.empty() ? "" : "  ", m.reason);
   }
   return out;
 }
@@ -339,7 +379,7 @@ StatusOr<RetentionReport> RunRetention(const RetentionOptions& options, StopSign
   }
   ASSIGN_OR_RETURN(auto db, warehouse::Connection::Open(options.database_url));
   RETURN_IF_ERROR(warehouse::CheckSchemaCurrent(*db));
-  // The month's scan of its rows is the longest statement; none may wait forever.
+  // The partition's scan of its rows is the longest statement; none may wait forever.
   db->SetCallTimeout(std::chrono::minutes(10));
   RetentionReport report;
   report.retention_days = options.retention_days;

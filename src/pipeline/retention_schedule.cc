@@ -9,7 +9,7 @@ void RetentionSchedule::AfterCycle(int retention_days, bool compaction_caught_up
   const std::string today = FormatDate(clock_());
   if (ran_day_ == today && ran_days_ == retention_days) return;
   // Until compaction catches up, the newest days beyond retention may lack their manifests:
-  // verifying then would only log a month kept for a reason the next hours remove. Off (0), it
+  // verifying then would only log a partition kept for a reason the next hours remove. Off (0), it
   // only records that it is off.
   if (retention_days > 0 && !compaction_caught_up) return;
   RetentionOptions options;

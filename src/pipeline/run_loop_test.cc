@@ -453,17 +453,18 @@ TEST_F(RunLoopTest, ClosedDaysAreCompactedBetweenCycles) {
   EXPECT_EQ(run.Wait(60s), 0) << run.err();
 }
 
-// With quotes-retention-days in the configuration file, `run` drops the months beyond it once
+// With quotes-retention-days in the configuration file, `run` drops the partitions beyond it once
 // its compaction has put their days in the lake (docs/database.md, "Retention"), and says so on
 // the pipeline page's record.
-TEST_F(RunLoopTest, RetentionDropsCompactedMonthsAfterCompactionCatchesUp) {
+TEST_F(RunLoopTest, RetentionDropsCompactedPartitionsAfterCompactionCatchesUp) {
   testing::MakeLake(dir_.path() + "/lake", 1);  // 2026-03-31 and 2026-04-01, loaded below
   ReprocessOptions reprocess;
   reprocess.database_url = db_.url();
   reprocess.lake_url = dir_.path() + "/lake";
   StopSignal stop;
   ASSERT_OK(RunReprocess(reprocess, stop));
-  ASSERT_EQ(db_.Scalar("SELECT to_regclass('public.quotes_2026_03') IS NOT NULL"), "t");
+  // Both days are in the ISO week of Monday 2026-03-30.
+  ASSERT_EQ(db_.Scalar("SELECT to_regclass('public.quotes_w2026_03_30') IS NOT NULL"), "t");
   std::ofstream(config_) << "quotes-retention-days = 30\n"
                          << "lake-url = \"" << dir_.path() << "/lake\"\n"
                          << "spool-dir = \"" << dir_.path() << "/spool\"\n"
@@ -471,15 +472,13 @@ TEST_F(RunLoopTest, RetentionDropsCompactedMonthsAfterCompactionCatchesUp) {
                          << "cmc-url = \"" << sim_->base_url() << "\"\n";
   RunProcess run(Args(), dir_.path(), "run");
   ASSERT_TRUE(Eventually([&] {
-    return db_.Scalar("SELECT count(*) FROM quotes_retention_dropped") == "2";
+    return db_.Scalar("SELECT count(*) FROM quotes_retention_dropped") == "1";
   })) << run.out();
-  EXPECT_EQ(db_.Scalar("SELECT to_regclass('public.quotes_2026_03') IS NULL AND "
-                       "to_regclass('public.quotes_2026_04') IS NULL"),
-            "t");
-  EXPECT_EQ(db_.Scalar("SELECT retention_days || ' ' || (blocked_month IS NULL) FROM "
+  EXPECT_EQ(db_.Scalar("SELECT to_regclass('public.quotes_w2026_03_30') IS NULL"), "t");
+  EXPECT_EQ(db_.Scalar("SELECT retention_days || ' ' || (blocked_start IS NULL) FROM "
                        "quotes_retention_status"),
             "30 true");
-  EXPECT_NE(run.out().find("\"msg\":\"retention: month dropped"), std::string::npos);
+  EXPECT_NE(run.out().find("\"msg\":\"retention: partition dropped"), std::string::npos);
   // The quotes of this run's own cycles are inside retention and stay.
   EXPECT_NE(db_.Scalar("SELECT count(*) FROM quotes"), "0");
   run.Signal(SIGTERM);

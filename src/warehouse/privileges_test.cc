@@ -58,10 +58,11 @@ TEST(PrivilegesTest, TemporaryTablesDoNotStandInForTheSchemas) {
   db.Migrate();
   Etl etl = ConnectAsEtl(db);
   ASSERT_NE(etl.conn, nullptr);
-  ASSERT_OK(etl.conn->Execute("CREATE TEMPORARY TABLE quotes_2031_01 (x int)"));
+  // 2031-01-15 is a Wednesday: its week's partition is named after Monday 2031-01-13.
+  ASSERT_OK(etl.conn->Execute("CREATE TEMPORARY TABLE quotes_w2031_01_13 (x int)"));
   ASSERT_OK(etl.conn->Execute("SELECT coinlake_ensure_quote_partitions($1, $1)",
                               {"2031-01-15 00:00:00+00"}));
-  EXPECT_EQ(db.Scalar("SELECT to_regclass('public.quotes_2031_01') IS NOT NULL"), "t");
+  EXPECT_EQ(db.Scalar("SELECT to_regclass('public.quotes_w2031_01_13') IS NOT NULL"), "t");
 
   // A temporary quotes with a row would make the rebuild refuse to start on an empty table.
   ASSERT_OK(etl.conn->Execute("CREATE TEMPORARY TABLE quotes (x int)"));
@@ -77,7 +78,7 @@ TEST(PrivilegesTest, TemporaryTablesDoNotStandInForTheSchemas) {
   EXPECT_EQ(db.Scalar("SELECT count(*) FROM pg_indexes WHERE schemaname = 'public' "
                       "AND tablename = 'quotes'"),
             db.Scalar("SELECT count(*) FROM pg_indexes WHERE schemaname = 'public' "
-                      "AND tablename = 'quotes_2031_01'"));
+                      "AND tablename = 'quotes_w2031_01_13'"));
 }
 
 // The rule for every SECURITY DEFINER function of the schema, present and future: it pins its

@@ -348,10 +348,11 @@ describe('dashboard over a filled database', () => {
       body.errors.by_class = [];
       body.historical_access = [{ endpoint: 'ohlcv_historical', allowed: false, checked_at: body.freshness.latest_snapshot,
         http_status: 403, error_code: 1006, message: 'not on this plan', earliest: null }];
-      // A retention that dropped two months and kept the next: the reason is on the page.
+      // A retention that dropped a month and a week and kept the next week: the reason is on the page.
       body.retention = { run_at: body.freshness.latest_snapshot, retention_days: 90, boundary: null,
-        dropped: ['quotes_2026_02'], blocked_month: '2026-03', blocked_reason: 'day 2026-03-31: not compacted',
-        error: null, months_dropped: 2, newest_month_dropped: '2026-02' };
+        dropped: ['quotes_w2026_03_23'], blocked_start: '2026-03-30T00:00:00.000Z',
+        blocked_end: '2026-04-06T00:00:00.000Z', blocked_reason: 'day 2026-03-31: not compacted',
+        error: null, partitions_dropped: 2, lake_only_before: '2026-03-30T00:00:00.000Z' };
       // An audit that found a day not loaded: the day and its kinds are on the page.
       body.audit = { days_audited: 7, last_audited_at: body.freshness.latest_snapshot, newest_day: '2026-04-01',
         days_with_findings: 1, findings: 3,
@@ -368,10 +369,10 @@ describe('dashboard over a filled database', () => {
     assert.equal(await page.isVisible('#p-errors-empty'), true);
     assert.equal(await page.isVisible('#p-access-empty'), false);
     assert.match(await page.textContent('#p-access tbody tr'), /^ohlcv_historicalno.*4031006–not on this plan$/);
-    assert.equal(await page.textContent('#p-retention'), '90 days · 2026-03 kept');
+    assert.equal(await page.textContent('#p-retention'), '90 days · 2026-03-30 to 2026-04-06 kept');
     assert.equal(await page.getAttribute('#p-retention', 'class'), 'stale');
     assert.match(await page.textContent('#p-retention-detail'),
-      /^2 months in the lake only, up to 2026-02; last run .*, dropped quotes_2026_02; day 2026-03-31: not compacted$/);
+      /^2 partitions in the lake only, before 2026-03-30; last run .*, dropped quotes_w2026_03_23; day 2026-03-31: not compacted$/);
     assert.equal(await page.textContent('#p-audit'), '1 day with findings');
     assert.equal(await page.getAttribute('#p-audit', 'class'), 'stale');
     assert.match(await page.textContent('#p-audit-detail'),
