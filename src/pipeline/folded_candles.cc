@@ -111,20 +111,27 @@ void FoldedCandles::WriteClosedHours() {
   const TimePoint boundary = *next;
   written_through_ = boundary;
   std::vector<warehouse::Candle> hourly = fold_.TakeHoursEndingBy(boundary);
-  if (hourly.empty()) return;
-  Status written = warehouse::MergeFoldedCandles(*lock_holder_, hourly);
+  std::vector<warehouse::Candle> daily = fold_.TakeDaysEndingBy(boundary);
+  Status written = warehouse::MergeFoldedCandles(*lock_holder_, hourly, daily);
   if (!written.ok()) {
-    const std::set<TimePoint> hours = HoursOf(hourly);
-    pending_.insert(hours.begin(), hours.end());
+    PendOnFailure(hourly, daily);
     Abandon(written);
     return;
   }
   hours_written_ += static_cast<int64_t>(HoursOf(hourly).size());
 }
 
+void FoldedCandles::PendOnFailure(const std::vector<warehouse::Candle>& hourly,
+                                  const std::vector<warehouse::Candle>& daily) {
+  // A day's candle that was not written is rebuilt from its hours: any one of them will do.
+  for (const std::vector<warehouse::Candle>* candles : {&hourly, &daily}) {
+    for (const warehouse::Candle& c : *candles) pending_.insert(c.bucket);
+  }
+}
+
 void FoldedCandles::Abandon(const Status& why) {
   abandoned_ = true;
-  const std::set<TimePoint> open = fold_.HoursNotTaken();
+  const std::set<TimePoint> open = fold_.UnwrittenHours();
   pending_.insert(open.begin(), open.end());
   fold_ = warehouse::CandleFold();
   log::Warn("reprocess: folding candles given up; the table builds the rest",
@@ -136,13 +143,13 @@ StatusOr<int64_t> FoldedCandles::Finish(StopSignal& stop) {
   std::lock_guard lock(mu_);
   if (!abandoned_) {
     std::vector<warehouse::Candle> hourly = fold_.TakeHoursEndingBy(TimePoint::max());
-    Status written = warehouse::MergeFoldedCandles(*lock_holder_, hourly);
-    const std::set<TimePoint> hours = HoursOf(hourly);
+    std::vector<warehouse::Candle> daily = fold_.TakeDaysEndingBy(TimePoint::max());
+    Status written = warehouse::MergeFoldedCandles(*lock_holder_, hourly, daily);
     if (written.ok()) {
-      hours_written_ += static_cast<int64_t>(hours.size());
+      hours_written_ += static_cast<int64_t>(HoursOf(hourly).size());
       pending_.insert(fold_.late_hours().begin(), fold_.late_hours().end());
     } else {
-      pending_.insert(hours.begin(), hours.end());
+      PendOnFailure(hourly, daily);
       Abandon(written);
     }
   }

@@ -68,6 +68,9 @@ class FoldedCandles {
       : lock_holder_(std::move(lock_holder)), database_url_(std::move(database_url)) {}
   // With mu_ held: gives up folding after a failed write; what was not written goes pending.
   void Abandon(const Status& why);
+  // With mu_ held: the candles of a failed write go pending.
+  void PendOnFailure(const std::vector<warehouse::Candle>& hourly,
+                     const std::vector<warehouse::Candle>& daily);
   // With mu_ held: the boundary a write of closed hours would have now, if it is a new one.
   std::optional<TimePoint> NextBoundary() const;
 

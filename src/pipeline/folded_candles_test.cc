@@ -136,6 +136,19 @@ TEST(CandleFoldTest, TheEarliestCopyOfAQuoteCountsOnceAndLateRowsAreNamed) {
   EXPECT_TRUE(fold.late_hours().empty());
   fold.Add("k5", t0 + hours(1), {Row(1, "2026-05-01T10:30:00Z", 6)});
   EXPECT_EQ(fold.late_hours(), std::set<TimePoint>{*ParseIso8601("2026-05-01T10:00:00Z")});
+  // A day's candle comes out once, whole, when its last hour is taken.
+  EXPECT_TRUE(fold.TakeDaysEndingBy(*ParseIso8601("2026-05-01T11:00:00Z")).empty());
+  fold.Add("k6", t0 + hours(3), {Row(1, "2026-05-01T13:02:00Z", 8)});
+  EXPECT_EQ(fold.TakeHoursEndingBy(*ParseIso8601("2026-05-02T00:00:00Z")).size(), 1u);
+  auto days = fold.TakeDaysEndingBy(*ParseIso8601("2026-05-02T00:00:00Z"));
+  ASSERT_EQ(days.size(), 1u);
+  EXPECT_EQ(days[0].bucket, *ParseIso8601("2026-05-01T00:00:00Z"));
+  EXPECT_EQ(days[0].samples, 3);
+  EXPECT_EQ(days[0].open, 7);
+  EXPECT_EQ(days[0].close, 8);
+  EXPECT_EQ(days[0].high, 8);
+  EXPECT_EQ(days[0].low, 6);
+  EXPECT_TRUE(fold.UnwrittenHours() == fold.late_hours());
 }
 
 }  // namespace

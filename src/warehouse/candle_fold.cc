@@ -40,20 +40,6 @@ void MergeCandle(Candle& into, const Candle& part) {
   into.samples += part.samples;
 }
 
-std::vector<Candle> DailyCandles(const std::vector<Candle>& hourly) {
-  std::map<std::tuple<int64_t, std::string, TimePoint>, Candle> days;
-  for (const Candle& h : hourly) {
-    const TimePoint day = std::chrono::floor<std::chrono::days>(h.bucket);
-    Candle& d = days[{h.cmc_id, h.quote_currency, day}];
-    MergeCandle(d, h);
-    d.bucket = day;
-  }
-  std::vector<Candle> out;
-  out.reserve(days.size());
-  for (auto& [key, candle] : days) out.push_back(std::move(candle));
-  return out;
-}
-
 void CandleFold::Add(const std::string& key, TimePoint snapshot,
                      const std::vector<cmc::QuoteRow>& rows) {
   const std::string* interned = &*keys_.insert(key).first;
@@ -84,7 +70,12 @@ std::vector<Candle> CandleFold::TakeHoursEndingBy(TimePoint boundary) {
       MergeCandle(candle, Candle{cmc_id, currency, hour, *q.price, *q.price, *q.price, *q.price,
                                  q.volume, 1, ts, ts});
     }
-    if (candle.samples > 0) out.push_back(std::move(candle));
+    if (candle.samples > 0) {
+      Candle& day = days_[{std::chrono::floor<std::chrono::days>(hour), cmc_id, currency}];
+      MergeCandle(day, candle);
+      day.bucket = std::chrono::floor<std::chrono::days>(hour);
+      out.push_back(std::move(candle));
+    }
     const auto& [newest_ts, newest] = *it->second.rbegin();
     auto [taken, fresh] =
         newest_taken_.try_emplace({cmc_id, currency}, std::pair{newest_ts, newest});
@@ -97,9 +88,25 @@ std::vector<Candle> CandleFold::TakeHoursEndingBy(TimePoint boundary) {
   return out;
 }
 
-std::set<TimePoint> CandleFold::HoursNotTaken() const {
+std::vector<Candle> CandleFold::TakeDaysEndingBy(TimePoint boundary) {
+  // A day is whole once every hour before `boundary` is taken and the day ends by then.
+  const TimePoint taken_before = taken_before_.value_or(TimePoint::min());
+  std::vector<Candle> out;
+  auto it = days_.begin();
+  for (; it != days_.end(); ++it) {
+    const TimePoint end = std::get<0>(it->first) + std::chrono::days(1);
+    if (end > boundary || end > taken_before) break;
+    out.push_back(std::move(it->second));
+  }
+  days_.erase(days_.begin(), it);
+  std::sort(out.begin(), out.end(), ByCoinCurrencyBucket);
+  return out;
+}
+
+std::set<TimePoint> CandleFold::UnwrittenHours() const {
   std::set<TimePoint> hours = late_;
   for (const auto& [key, quotes] : open_) hours.insert(std::get<0>(key));
+  for (const auto& [key, day] : days_) hours.insert(std::get<0>(key));  // rebuilds the day
   return hours;
 }
 

@@ -40,9 +40,6 @@ struct Candle {
 // transaction's SQL merge does: `into` with no samples becomes `part`.
 void MergeCandle(Candle& into, const Candle& part);
 
-// Daily candles from hourly ones, sorted by coin, currency and day.
-std::vector<Candle> DailyCandles(const std::vector<Candle>& hourly);
-
 // Quotes in, hourly candles out. Not thread-safe: its owner serializes the calls.
 class CandleFold {
  public:
@@ -54,9 +51,13 @@ class CandleFold {
   // not folded: its hour is late (late_hours), unless it is a later copy of the newest quote
   // taken for its coin (a coin CMC has not refreshed since), which the rebuild removes.
   std::vector<Candle> TakeHoursEndingBy(TimePoint boundary);
+  // Takes out the daily candles of the days whose hours are all taken and that end at or
+  // before `boundary` (each day once, whole), sorted by coin, currency and day.
+  std::vector<Candle> TakeDaysEndingBy(TimePoint boundary);
 
-  // Every hour folded and not taken, and every late one: their candles need the table.
-  std::set<TimePoint> HoursNotTaken() const;
+  // Hours whose candles the table must build if the fold stops here: every late one, every one
+  // folded and not taken, and one of each day not taken (its day is rebuilt with it).
+  std::set<TimePoint> UnwrittenHours() const;
   const std::set<TimePoint>& late_hours() const { return late_; }
 
  private:
@@ -77,6 +78,8 @@ class CandleFold {
   // Every hour before it was taken; the newest quote taken per coin and currency.
   std::optional<TimePoint> taken_before_;
   std::map<CoinCurrency, std::pair<TimePoint, Quote>> newest_taken_;
+  // The days of the hours taken, day first.
+  std::map<std::tuple<TimePoint, int64_t, std::string>, Candle> days_;
   std::set<TimePoint> late_;
 };
 

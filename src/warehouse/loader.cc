@@ -553,8 +553,9 @@ Status MarkEveryQuoteHourPending(Connection& db) {
                                 Bucket("hour", "ts")));
 }
 
-Status MergeFoldedCandles(Connection& db, const std::vector<Candle>& hourly) {
-  if (hourly.empty()) return Status::Ok();
+Status MergeFoldedCandles(Connection& db, const std::vector<Candle>& hourly,
+                          const std::vector<Candle>& daily) {
+  if (hourly.empty() && daily.empty()) return Status::Ok();
   auto copy = [](const std::vector<Candle>& candles) {
     std::string out;
     BinaryCopyWriter w(out);
@@ -583,7 +584,6 @@ Status MergeFoldedCandles(Connection& db, const std::vector<Candle>& hourly) {
                  "text, bucket timestamptz, open float8, high float8, low float8, close float8, "
                  "volume_24h float8, samples integer, first_ts timestamptz, last_ts timestamptz) "
                  "ON COMMIT DELETE ROWS"));
-  const std::vector<Candle> daily = DailyCandles(hourly);
   for (const auto& [table, candles] :
        {std::pair{"candles_hourly", &hourly}, std::pair{"candles_daily", &daily}}) {
     RETURN_IF_ERROR(db.CopyIn("COPY staging_candles FROM STDIN (FORMAT binary)", copy(*candles)));

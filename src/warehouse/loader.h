@@ -120,9 +120,10 @@ StatusOr<int64_t> RebuildPendingCandles(Connection& db,
 Status MarkHoursPending(Connection& db, const std::set<TimePoint>& hours);
 
 // Merges candles folded from quotes that no candle counts yet (Candles::kFold loads) into
-// candles_hourly, and their days into candles_daily, in one transaction that loads' candle
-// merges and RebuildPendingCandles order with (the same advisory lock).
-Status MergeFoldedCandles(Connection& db, const std::vector<Candle>& hourly);
+// candles_hourly and candles_daily, in one transaction that loads' candle merges and
+// RebuildPendingCandles order with (the same advisory lock).
+Status MergeFoldedCandles(Connection& db, const std::vector<Candle>& hourly,
+                          const std::vector<Candle>& daily);
 
 // Adds every hour `quotes` holds to `candles_pending`: after a rebuild whose folded candles
 // were lost with its process (a kill), nothing else says which hours lack them.
