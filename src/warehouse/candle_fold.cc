@@ -43,43 +43,58 @@ void MergeCandle(Candle& into, const Candle& part) {
 void CandleFold::Add(const std::string& key, TimePoint snapshot,
                      const std::vector<cmc::QuoteRow>& rows) {
   const std::string* interned = &*keys_.insert(key).first;
+  const std::string* currency = nullptr;
   for (const cmc::QuoteRow& r : rows) {
+    if (currency == nullptr || *currency != r.quote_currency) {
+      currency = &*currencies_.insert(r.quote_currency).first;
+    }
+    const CoinCurrency coin{r.cmc_id, currency};
     const Quote quote{snapshot, interned, Stored(r.price), Stored(r.volume_24h)};
     const TimePoint hour = std::chrono::floor<std::chrono::hours>(r.ts);
     if (taken_before_ && hour < *taken_before_) {
-      auto newest = newest_taken_.find({r.cmc_id, r.quote_currency});
+      auto newest = newest_taken_.find(coin);
       const bool losing_copy = newest != newest_taken_.end() && newest->second.first == r.ts &&
                                !(quote < newest->second.second);
       if (!losing_copy) late_.insert(hour);
       continue;
     }
-    auto& quotes = open_[{hour, r.cmc_id, r.quote_currency}];
-    auto [it, fresh] = quotes.try_emplace(r.ts, quote);
-    if (!fresh && quote < it->second) it->second = quote;
+    Quotes& quotes = open_[hour][coin];
+    auto same_time =
+        std::find_if(quotes.begin(), quotes.end(), [&](const auto& q) { return q.first == r.ts; });
+    if (same_time == quotes.end()) {
+      quotes.emplace_back(r.ts, quote);
+    } else if (quote < same_time->second) {
+      same_time->second = quote;
+    }
   }
 }
 
 std::vector<Candle> CandleFold::TakeHoursEndingBy(TimePoint boundary) {
   std::vector<Candle> out;
   auto it = open_.begin();
-  for (; it != open_.end() && std::get<0>(it->first) + std::chrono::hours(1) <= boundary; ++it) {
-    const auto& [hour, cmc_id, currency] = it->first;
-    Candle candle{cmc_id, currency, hour};
-    for (const auto& [ts, q] : it->second) {
-      if (!q.price) continue;
-      MergeCandle(candle, Candle{cmc_id, currency, hour, *q.price, *q.price, *q.price, *q.price,
-                                 q.volume, 1, ts, ts});
+  for (; it != open_.end() && it->first + std::chrono::hours(1) <= boundary; ++it) {
+    const TimePoint hour = it->first;
+    for (const auto& [coin, quotes] : it->second) {
+      const auto& [cmc_id, currency] = coin;
+      Candle candle{cmc_id, *currency, hour};
+      for (const auto& [ts, q] : quotes) {
+        if (!q.price) continue;
+        MergeCandle(candle, Candle{cmc_id, *currency, hour, *q.price, *q.price, *q.price, *q.price,
+                                   q.volume, 1, ts, ts});
+      }
+      if (candle.samples > 0) {
+        const TimePoint day = std::chrono::floor<std::chrono::days>(hour);
+        Candle& daily = days_[{day, cmc_id, *currency}];
+        MergeCandle(daily, candle);
+        daily.bucket = day;
+        out.push_back(std::move(candle));
+      }
+      const auto& [newest_ts, newest] =
+          *std::max_element(quotes.begin(), quotes.end(),
+                            [](const auto& a, const auto& b) { return a.first < b.first; });
+      auto [taken, fresh] = newest_taken_.try_emplace(coin, std::pair{newest_ts, newest});
+      if (!fresh && newest_ts > taken->second.first) taken->second = {newest_ts, newest};
     }
-    if (candle.samples > 0) {
-      Candle& day = days_[{std::chrono::floor<std::chrono::days>(hour), cmc_id, currency}];
-      MergeCandle(day, candle);
-      day.bucket = std::chrono::floor<std::chrono::days>(hour);
-      out.push_back(std::move(candle));
-    }
-    const auto& [newest_ts, newest] = *it->second.rbegin();
-    auto [taken, fresh] =
-        newest_taken_.try_emplace({cmc_id, currency}, std::pair{newest_ts, newest});
-    if (!fresh && newest_ts > taken->second.first) taken->second = {newest_ts, newest};
   }
   open_.erase(open_.begin(), it);
   const TimePoint first_open = std::chrono::floor<std::chrono::hours>(boundary);
@@ -105,7 +120,7 @@ std::vector<Candle> CandleFold::TakeDaysEndingBy(TimePoint boundary) {
 
 std::set<TimePoint> CandleFold::UnwrittenHours() const {
   std::set<TimePoint> hours = late_;
-  for (const auto& [key, quotes] : open_) hours.insert(std::get<0>(key));
+  for (const auto& [hour, coins] : open_) hours.insert(hour);
   for (const auto& [key, day] : days_) hours.insert(std::get<0>(key));  // rebuilds the day
   return hours;
 }

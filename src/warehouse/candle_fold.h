@@ -16,6 +16,7 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "cmc/types.h"
@@ -70,14 +71,23 @@ class CandleFold {
       return std::tie(snapshot, *key) < std::tie(o.snapshot, *o.key);  // which copy is kept
     }
   };
-  using CoinCurrency = std::pair<int64_t, std::string>;
+  // A coin and a currency (interned: currencies_).
+  using CoinCurrency = std::pair<int64_t, const std::string*>;
+  struct CoinCurrencyHash {
+    size_t operator()(const CoinCurrency& c) const {
+      return std::hash<int64_t>()(c.first) * 31 + std::hash<const void*>()(c.second);
+    }
+  };
+  // A candle's quotes, each time once, in the order they came (a handful an hour: a vector
+  // scanned beats a tree allocated per quote, which was most of the fold's cost).
+  using Quotes = std::vector<std::pair<TimePoint, Quote>>;
 
-  // Per hour (first: TakeHoursEndingBy's order), coin and currency: the quotes by time.
-  std::map<std::tuple<TimePoint, int64_t, std::string>, std::map<TimePoint, Quote>> open_;
-  std::set<std::string> keys_;
+  // Per hour (in order: TakeHoursEndingBy's), coin and currency: the quotes.
+  std::map<TimePoint, std::unordered_map<CoinCurrency, Quotes, CoinCurrencyHash>> open_;
+  std::set<std::string> keys_, currencies_;
   // Every hour before it was taken; the newest quote taken per coin and currency.
   std::optional<TimePoint> taken_before_;
-  std::map<CoinCurrency, std::pair<TimePoint, Quote>> newest_taken_;
+  std::unordered_map<CoinCurrency, std::pair<TimePoint, Quote>, CoinCurrencyHash> newest_taken_;
   // The days of the hours taken, day first.
   std::map<std::tuple<TimePoint, int64_t, std::string>, Candle> days_;
   std::set<TimePoint> late_;
