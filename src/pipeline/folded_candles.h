@@ -17,8 +17,13 @@
 // - A write that fails gives up folding: what was not written goes pending. A process killed
 //   while folding leaves its rebuild unfinished (the indexes deferred): the next reprocess then
 //   marks every hour of `quotes` pending (RecoverAfterAKilledFold).
+//
+// The assets of what the workers load are folded here too (warehouse::AssetFold), and written
+// to the pending tables every `assets_interval` and at the end (warehouse/folded_assets.h says
+// how a kill loses none of them).
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -31,8 +36,10 @@
 #include "common/status.h"
 #include "common/stop_signal.h"
 #include "pipeline/load_object.h"
+#include "warehouse/asset_fold.h"
 #include "warehouse/candle_fold.h"
 #include "warehouse/db.h"
+#include "warehouse/folded_assets.h"
 #include "warehouse/loader.h"
 
 namespace coinlake::pipeline {
@@ -41,12 +48,15 @@ class FoldedCandles {
  public:
   // Folding for a rebuild about to start on `db`, or nullptr when this one may not fold (the
   // table or the candles are not empty, or another reprocess folds).
-  static StatusOr<std::unique_ptr<FoldedCandles>> Start(warehouse::Connection& db,
-                                                        const std::string& database_url);
+  static StatusOr<std::unique_ptr<FoldedCandles>> Start(
+      warehouse::Connection& db, const std::string& database_url,
+      std::chrono::steady_clock::duration assets_interval = std::chrono::minutes(1));
 
   // Before a rebuild joins or starts: if one was left unfinished and nobody folds, its folded
-  // candles may have died with its process: every hour of `quotes` goes pending.
-  static Status RecoverAfterAKilledFold(warehouse::Connection& db);
+  // candles may have died with its process: every hour of `quotes` goes pending; and its
+  // assets not yet written are read again (`read`: an object's quotes, by key).
+  static Status RecoverAfterAKilledFold(warehouse::Connection& db,
+                                        const warehouse::ReadQuotes& read);
   // Before RebuildPendingCandles: waits until no reprocess folds.
   static Status WaitForFolding(warehouse::Connection& db);
 
@@ -57,15 +67,23 @@ class FoldedCandles {
   // A worker, after the commit: the batch it loaded and what each object added.
   void Fed(const std::vector<ParsedObject>& batch,
            const std::vector<warehouse::LoadResult>& results);
-  // Writes the candles of the hours that have closed (a worker, after Fed, without the hold).
+  // Writes the candles of the hours that have closed, and the assets when their interval has
+  // passed (a worker, after Fed, without the hold).
   void WriteClosedHours();
-  // After the last load: writes the rest, marks the late hours pending, releases the lock.
-  // Returns the number of hours written.
+  // After the last load: writes the rest of the candles and the assets, marks the late hours
+  // pending, releases the lock. Returns the number of hours written.
   StatusOr<int64_t> Finish(StopSignal& stop);
 
  private:
-  FoldedCandles(std::unique_ptr<warehouse::Connection> lock_holder, std::string database_url)
-      : lock_holder_(std::move(lock_holder)), database_url_(std::move(database_url)) {}
+  FoldedCandles(std::unique_ptr<warehouse::Connection> lock_holder, std::string database_url,
+                std::chrono::steady_clock::duration assets_interval)
+      : lock_holder_(std::move(lock_holder)),
+        database_url_(std::move(database_url)),
+        assets_interval_(assets_interval),
+        assets_written_at_(std::chrono::steady_clock::now()) {}
+  // With mu_ held and no load in flight: appends the folded assets to the pending tables.
+  // A failure keeps them for the next write.
+  void WriteAssets();
   // With mu_ held: gives up folding after a failed write; what was not written goes pending.
   void Abandon(const Status& why);
   // With mu_ held: the candles of a failed write go pending.
@@ -79,6 +97,9 @@ class FoldedCandles {
   std::shared_mutex commits_;  // shared: a load in flight; exclusive: a write of candles
   std::mutex mu_;              // the members below
   warehouse::CandleFold fold_;
+  warehouse::AssetFold assets_;  // since the last write of assets
+  const std::chrono::steady_clock::duration assets_interval_;
+  std::chrono::steady_clock::time_point assets_written_at_;
   std::map<std::string, TimePoint> expected_;  // objects queued or loading: their data times
   TimePoint newest_fed_{};
   std::optional<TimePoint> written_through_;  // the boundary of the last write

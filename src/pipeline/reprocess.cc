@@ -190,6 +190,20 @@ Status DropLoaded(warehouse::Connection& db, std::vector<lake::ObjectInfo>& page
   return Status::Ok();
 }
 
+// A lake object, read (outages waited out) and parsed.
+StatusOr<ParsedObject> ReadObject(lake::ObjectStore& lake, const std::string& key,
+                                  StopSignal& stop) {
+  std::string data;
+  RETURN_IF_ERROR(RetryWithBackoff(
+      kDatabaseBackoff, stop, "read " + key,
+      [&]() -> Status {
+        ASSIGN_OR_RETURN(data, lake.Get(key));
+        return Status::Ok();
+      },
+      IsTransient));
+  return ParseRawObject(key, data);
+}
+
 // One loader thread: its own connection, objects from the queue until it closes.
 class Worker {
  public:
@@ -206,7 +220,7 @@ class Worker {
            object = batch.size() < kBatchObjects && rows < kBatchRows ? queue.TryPop()
                                                                       : std::nullopt) {
         if (stop_.stopped()) return Status::Ok();
-        ASSIGN_OR_RETURN(ParsedObject parsed, Read(object->key));
+        ASSIGN_OR_RETURN(ParsedObject parsed, ReadObject(lake_, object->key, stop_));
         if (parsed.quotes) rows += static_cast<int64_t>(parsed.quotes->rows.size());
         batch.push_back(std::move(parsed));
       }
@@ -243,18 +257,6 @@ class Worker {
   }
 
  private:
-  StatusOr<ParsedObject> Read(const std::string& key) {
-    std::string data;
-    RETURN_IF_ERROR(RetryWithBackoff(
-        kDatabaseBackoff, stop_, "read " + key,
-        [&]() -> Status {
-          ASSIGN_OR_RETURN(data, lake_.Get(key));
-          return Status::Ok();
-        },
-        IsTransient));
-    return ParseRawObject(key, data);
-  }
-
   const ReprocessOptions& options_;
   lake::ObjectStore& lake_;
   StopSignal& stop_;
@@ -281,13 +283,23 @@ Status LoadRange(const ReprocessOptions& options, lake::ObjectStore& lake,
   // fold their candles themselves.
   bool rebuild = false;
   std::unique_ptr<FoldedCandles> folded;
+  // Also when nothing is left to load: a rebuild killed after its last load still lost what it
+  // had folded and not written.
+  RETURN_IF_ERROR(FoldedCandles::RecoverAfterAKilledFold(
+      *db, [&](const std::string& key) -> StatusOr<std::optional<cmc::QuotesPayload>> {
+        ASSIGN_OR_RETURN(ParsedObject parsed, ReadObject(lake, key, stop));
+        return std::move(parsed.quotes);
+      }));
   if (to_load > 0) {
-    RETURN_IF_ERROR(FoldedCandles::RecoverAfterAKilledFold(*db));
     if (options.fold_candles) {
-      ASSIGN_OR_RETURN(folded, FoldedCandles::Start(*db, options.database_url));
+      ASSIGN_OR_RETURN(
+          folded, FoldedCandles::Start(*db, options.database_url, options.fold_assets_interval));
     }
     ASSIGN_OR_RETURN(rebuild, warehouse::DeferQuoteIndexes(*db));
-    if (!rebuild) folded.reset();  // someone loaded meanwhile: not empty after all
+    if (!rebuild && folded) {  // someone loaded meanwhile: not empty after all
+      RETURN_IF_ERROR(folded->Finish(stop).status());
+      folded.reset();
+    }
   }
   log::Info("reprocess starting", {{"lake", lake.url()},
                                    {"objects_in_range", report.objects_seen},

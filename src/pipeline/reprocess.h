@@ -46,6 +46,9 @@ struct ReprocessOptions {
   // Into an empty database, fold the candles while loading (pipeline/folded_candles.h) rather
   // than build them from the table at the end. Off only to compare the two (tests, benchmarks).
   bool fold_candles = true;
+  // How often a folding rebuild writes the assets it folded (warehouse/folded_assets.h): what
+  // a kill would make the next run read again. Tests make it zero (every batch).
+  std::chrono::steady_clock::duration fold_assets_interval = std::chrono::minutes(1);
 };
 
 struct ReprocessReport {

@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "common/log.h"
+#include "warehouse/asset_fold.h"
 #include "warehouse/copy_format.h"
 
 namespace coinlake::warehouse {
@@ -67,83 +68,6 @@ Status AppendQuotes(BinaryCopyWriter& w, const cmc::QuotesPayload& payload, int3
   }
   return Status::Ok();
 }
-
-// The assets a batch saw, folded in the client to what the upserts need: one row per coin
-// (the names of the latest snapshot that listed it, the latest date_added CMC sent, the first
-// and last snapshot times) and one per (coin, symbol, name, slug) with its seen range. Staging
-// these instead of one row per coin per snapshot makes the staged data and the upserts' input
-// a batch's number of snapshots smaller. Views point into the payloads, which outlive it.
-class AssetFold {
- public:
-  void Add(const cmc::QuotesPayload& payload) {
-    const TimePoint seen = payload.status.timestamp;
-    for (const cmc::QuoteRow& r : payload.rows) {
-      auto [it, fresh] = coins_.try_emplace(r.cmc_id, Coin{&r, seen, seen});
-      Coin& c = it->second;
-      if (!fresh) {
-        if (seen > c.last) {
-          c.latest = &r;
-          c.last = seen;
-        }
-        c.first = std::min(c.first, seen);
-      }
-      if (r.date_added && (!c.date_added || seen > c.date_added_seen)) {
-        c.date_added = r.date_added;
-        c.date_added_seen = seen;
-      }
-      auto [n, fresh_name] =
-          names_.try_emplace(NameKey{r.cmc_id, r.symbol, r.name, r.slug}, std::pair{seen, seen});
-      if (!fresh_name) {
-        n->second.first = std::min(n->second.first, seen);
-        n->second.second = std::max(n->second.second, seen);
-      }
-    }
-  }
-
-  // Binary COPY data for staging_assets and staging_asset_names.
-  std::string AssetsCopy() const {
-    std::string out;
-    BinaryCopyWriter w(out);
-    for (const auto& [id, c] : coins_) {
-      w.Row(7);
-      w.Int8(id);
-      w.Text(c.latest->symbol);
-      w.Text(c.latest->name);
-      w.Text(c.latest->slug);
-      w.OptionalTimestamptz(c.date_added);
-      w.Timestamptz(c.first);
-      w.Timestamptz(c.last);
-    }
-    w.Finish();
-    return out;
-  }
-  std::string NamesCopy() const {
-    std::string out;
-    BinaryCopyWriter w(out);
-    for (const auto& [key, range] : names_) {
-      w.Row(6);
-      w.Int8(std::get<0>(key));
-      w.Text(std::get<1>(key));
-      w.Text(std::get<2>(key));
-      w.Text(std::get<3>(key));
-      w.Timestamptz(range.first);
-      w.Timestamptz(range.second);
-    }
-    w.Finish();
-    return out;
-  }
-
- private:
-  struct Coin {
-    const cmc::QuoteRow* latest;
-    TimePoint first, last;
-    std::optional<TimePoint> date_added;
-    TimePoint date_added_seen{};
-  };
-  using NameKey = std::tuple<int64_t, std::string_view, std::string_view, std::string_view>;
-  std::map<int64_t, Coin> coins_;
-  std::map<NameKey, std::pair<TimePoint, TimePoint>> names_;
-};
 
 // The candle of a group of quotes: first and last by time, extremes, sample count. Shared by
 // the in-transaction merge and the rebuild, so both compute the same candle. The first and
@@ -308,21 +232,24 @@ ON CONFLICT (cmc_id, symbol, name, slug) DO UPDATE SET
 // with kUpsertAssets and kUpsertAssetNames. Those upserts are merges that give the same rows
 // in any order and when repeated, so merging once at the end equals merging every batch.
 const std::string& MergePendingAssetsSql() {
-  static const std::string sql =
-      fmt::format(kUpsertAssets, "WITH p AS (DELETE FROM assets_pending RETURNING *)", R"sql((
-  SELECT DISTINCT ON (cmc_id) cmc_id, symbol, name, slug,
-    (array_agg(date_added) FILTER (WHERE date_added IS NOT NULL) OVER w)[1],
+  static const std::string sql = fmt::format(kUpsertAssets, "", R"sql((
+  SELECT DISTINCT ON (cmc_id) cmc_id, symbol, name, slug, first_value(date_added) OVER d,
     min(first_seen) OVER w, max(last_seen) OVER w
-  FROM p
+  FROM assets_pending
   WINDOW w AS (PARTITION BY cmc_id ORDER BY last_seen DESC
-               ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+               ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
+         -- A row's date_added was seen at date_added_seen (before version 22: unknown, taken
+         -- as last_seen), not always at its last_seen: a later sighting may have had none.
+         d AS (PARTITION BY cmc_id ORDER BY date_added IS NULL, coalesce(date_added_seen,
+               last_seen) DESC ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
   ORDER BY cmc_id, last_seen DESC) f)sql");
   return sql;
 }
 const std::string& MergePendingAssetNamesSql() {
   static const std::string sql =
-      fmt::format(kUpsertAssetNames, "WITH p AS (DELETE FROM asset_names_pending RETURNING *)",
-                  "(SELECT cmc_id, symbol, name, slug, min(first_seen), max(last_seen) FROM p "
+      fmt::format(kUpsertAssetNames, "",
+                  "(SELECT cmc_id, symbol, name, slug, min(first_seen), max(last_seen) "
+                  "FROM asset_names_pending "
                   "GROUP BY 1, 2, 3, 4) f");
   return sql;
 }
@@ -335,8 +262,8 @@ Status Loader::PrepareStaging() {
       "CREATE TEMP TABLE IF NOT EXISTS staging_quotes (LIKE quotes) ON COMMIT DELETE ROWS"));
   RETURN_IF_ERROR(db_.Execute(
       "CREATE TEMP TABLE IF NOT EXISTS staging_assets (cmc_id bigint, symbol text, name text, "
-      "slug text, date_added timestamptz, first_seen timestamptz, last_seen timestamptz) "
-      "ON COMMIT DELETE ROWS"));
+      "slug text, date_added timestamptz, first_seen timestamptz, last_seen timestamptz, "
+      "date_added_seen timestamptz) ON COMMIT DELETE ROWS"));
   RETURN_IF_ERROR(db_.Execute(
       "CREATE TEMP TABLE IF NOT EXISTS staging_asset_names (cmc_id bigint, symbol text, "
       "name text, slug text, first_seen timestamptz, last_seen timestamptz) "
@@ -423,7 +350,7 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
     object_ids[i] = static_cast<int32_t>(inserted.integer(0, 0).value_or(0));
     results[i].rows = static_cast<int64_t>(payload.rows.size());
     RETURN_IF_ERROR(AppendQuotes(quotes, payload, object_ids[i], object.key));
-    assets.Add(payload);
+    if (candles_ != Candles::kFold) assets.Add(payload);
     if (pending_hours) {
       for (const cmc::QuoteRow& r : payload.rows) {
         hours.insert(std::chrono::floor<std::chrono::hours>(r.ts));
@@ -467,10 +394,12 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
                       {std::to_string(object_ids[i]), std::to_string(rows), carried}));
     }
   }
-  if (direct) {
+  if (candles_ == Candles::kFold) {
+    // The caller folds the assets too, across its batches, and writes them itself.
+  } else if (direct) {
     // Every snapshot touches every coin's asset row: upserting them per batch rewrote all of
     // them each time and made parallel loaders queue on their locks. Appended to the pending
-    // tables (no index, no conflict), they are merged once by RebuildPendingCandles.
+    // tables (no index, no conflict), they are merged once by MergePendingAssets.
     RETURN_IF_ERROR(
         db_.CopyIn("COPY assets_pending FROM STDIN (FORMAT binary)", assets.AssetsCopy()));
     RETURN_IF_ERROR(
@@ -482,7 +411,10 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
         db_.CopyIn("COPY staging_assets FROM STDIN (FORMAT binary)", assets.AssetsCopy()));
     RETURN_IF_ERROR(
         db_.CopyIn("COPY staging_asset_names FROM STDIN (FORMAT binary)", assets.NamesCopy()));
-    RETURN_IF_ERROR(db_.Execute(fmt::format(kUpsertAssets, "", "staging_assets")));
+    RETURN_IF_ERROR(db_.Execute(fmt::format(
+        kUpsertAssets, "",
+        "(SELECT cmc_id, symbol, name, slug, date_added, first_seen, last_seen "
+        "FROM staging_assets) s")));
     RETURN_IF_ERROR(db_.Execute(fmt::format(kUpsertAssetNames, "", "staging_asset_names")));
   }
   if (in_transaction_) {
@@ -553,7 +485,7 @@ Status MarkEveryQuoteHourPending(Connection& db) {
                                 Bucket("hour", "ts")));
 }
 
-Status MergeFoldedCandles(Connection& db, const std::vector<Candle>& hourly,
+Status WriteFoldedCandles(Connection& db, const std::vector<Candle>& hourly,
                           const std::vector<Candle>& daily) {
   if (hourly.empty() && daily.empty()) return Status::Ok();
   auto copy = [](const std::vector<Candle>& candles) {
@@ -579,30 +511,33 @@ Status MergeFoldedCandles(Connection& db, const std::vector<Candle>& hourly,
   ASSIGN_OR_RETURN(
       Transaction transaction,
       Transaction::Begin(db, fmt::format("SELECT pg_advisory_xact_lock_shared({})", kCandleLock)));
-  RETURN_IF_ERROR(
-      db.Execute("CREATE TEMP TABLE IF NOT EXISTS staging_candles (cmc_id bigint, quote_currency "
-                 "text, bucket timestamptz, open float8, high float8, low float8, close float8, "
-                 "volume_24h float8, samples integer, first_ts timestamptz, last_ts timestamptz) "
-                 "ON COMMIT DELETE ROWS"));
+  // Straight into the tables, not merged through a staging table: no other writer adds
+  // 'quotes' candles while a rebuild folds (FoldedCandles), and the fold writes each hour and
+  // day once, so a row already there is a bug to report, not a candle to merge into.
   for (const auto& [table, candles] :
        {std::pair{"candles_hourly", &hourly}, std::pair{"candles_daily", &daily}}) {
-    RETURN_IF_ERROR(db.CopyIn("COPY staging_candles FROM STDIN (FORMAT binary)", copy(*candles)));
-    RETURN_IF_ERROR(db.Execute(fmt::format(
-        "INSERT INTO {} AS c (cmc_id, quote_currency, bucket, open, high, low, close, "
-        "volume_24h, samples, first_ts, last_ts) SELECT * FROM staging_candles ORDER BY 1, 2, 3 "
-        "ON CONFLICT (cmc_id, quote_currency, bucket, source) DO UPDATE SET {}",
-        table, kMergeCandle)));
-    RETURN_IF_ERROR(db.Execute("TRUNCATE staging_candles"));
+    if (candles->empty()) continue;
+    RETURN_IF_ERROR(
+        db.CopyIn(fmt::format("COPY {} (cmc_id, quote_currency, bucket, open, high, low, close, "
+                              "volume_24h, samples, first_ts, last_ts) FROM STDIN (FORMAT binary)",
+                              table),
+                  copy(*candles)));
   }
   return transaction.Commit();
 }
 
 Status MergePendingAssets(Connection& db) {
-  // Assets first: asset_names references them. No lock: the merges give the same rows in any
-  // order, and rows appended meanwhile wait for the next merge.
+  // The pending rows are read and then truncated, not deleted row by row (which wrote every
+  // row's deletion to the WAL: half the merge's cost). The lock waits for the loads that
+  // appended rows and keeps new ones out until the merge commits, so nothing appended is
+  // truncated unmerged; loads that come meanwhile wait a moment. Assets first: asset_names
+  // references them.
   ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(db));
+  RETURN_IF_ERROR(
+      db.Execute("LOCK TABLE assets_pending, asset_names_pending IN ACCESS EXCLUSIVE MODE"));
   RETURN_IF_ERROR(db.Execute(MergePendingAssetsSql()));
   RETURN_IF_ERROR(db.Execute(MergePendingAssetNamesSql()));
+  RETURN_IF_ERROR(db.Execute("TRUNCATE assets_pending, asset_names_pending"));
   return transaction.Commit();
 }
 

@@ -53,8 +53,9 @@ class Loader {
     // wait in `candles_pending` for RebuildPendingCandles, the assets in the pending tables
     // for MergePendingAssets.
     kDefer,
-    // As kDefer, but the caller folds the candles of what it loaded itself (CandleFold, while
-    // reprocess rebuilds quotes) and writes them with MergeFoldedCandles: nothing is pending.
+    // As kDefer, but the caller folds the candles and assets of what it loaded itself
+    // (CandleFold, AssetFold, while reprocess rebuilds quotes) and writes them: the candles
+    // with WriteFoldedCandles, the assets to the pending tables (pipeline/folded_candles.h).
     kFold,
   };
   explicit Loader(Connection& db, Candles candles = Candles::kMerge) : db_(db), candles_(candles) {}
@@ -119,21 +120,22 @@ StatusOr<int64_t> RebuildPendingCandles(Connection& db,
 // Adds `hours` to `candles_pending`, for RebuildPendingCandles.
 Status MarkHoursPending(Connection& db, const std::set<TimePoint>& hours);
 
-// Merges candles folded from quotes that no candle counts yet (Candles::kFold loads) into
+// Writes candles folded from quotes that no candle counts yet (Candles::kFold loads) into
 // candles_hourly and candles_daily, in one transaction that loads' candle merges and
-// RebuildPendingCandles order with (the same advisory lock).
-Status MergeFoldedCandles(Connection& db, const std::vector<Candle>& hourly,
+// RebuildPendingCandles order with (the same advisory lock). The rows must be new: one that
+// is already there fails the write (the fold writes each hour and day once).
+Status WriteFoldedCandles(Connection& db, const std::vector<Candle>& hourly,
                           const std::vector<Candle>& daily);
 
 // Adds every hour `quotes` holds to `candles_pending`: after a rebuild whose folded candles
 // were lost with its process (a kill), nothing else says which hours lack them.
 Status MarkEveryQuoteHourPending(Connection& db);
 
-// Merges the assets that Candles::kDefer loads appended to `assets_pending` and
-// `asset_names_pending` into `assets` and `asset_names`, in one transaction, and empties them
-// (rows appended meanwhile wait for the next call). The merges are order-independent and
-// idempotent, so this equals upserting every load's assets as it committed. Safe to run
-// concurrently with RebuildPendingCandles on another connection.
+// Merges the assets that Candles::kDefer loads and folding rebuilds appended to
+// `assets_pending` and `asset_names_pending` into `assets` and `asset_names`, in one
+// transaction, and empties them (under a lock: loads that append meanwhile wait for it). The merges
+// are order-independent and idempotent, so this equals upserting every load's assets as it
+// committed. Safe to run concurrently with RebuildPendingCandles on another connection.
 Status MergePendingAssets(Connection& db);
 
 // A rebuild of `quotes` (migration 0007): loading an empty table without its indexes and

@@ -177,5 +177,17 @@ TEST(MigrationsTest, Version20RefusesQuotesWithoutALedgerRow) {
   EXPECT_EQ(db.Scalar("SELECT lake_key FROM quotes"), "raw/cmc/listings_latest/lost");
 }
 
+// A rebuild builds the quotes' indexes on one backend (migration 22: parallel workers cost the
+// server a third more CPU for no time). A later CREATE OR REPLACE of the function would drop
+// the setting unless it says it again.
+TEST(MigrationsTest, TheRebuildBuildsItsIndexesWithoutParallelWorkers) {
+  TestDatabase db;
+  db.Migrate();
+  EXPECT_EQ(db.Scalar("SELECT array_to_string(proconfig, ',') FROM pg_proc "
+                      "WHERE proname = 'coinlake_quotes_restore_indexes'"),
+            "search_path=pg_catalog, public, pg_temp,maintenance_work_mem=128MB,"
+            "max_parallel_maintenance_workers=0");
+}
+
 }  // namespace
 }  // namespace coinlake::warehouse
