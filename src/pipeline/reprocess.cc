@@ -256,6 +256,14 @@ class Worker {
     return Status::Ok();
   }
 
+  // Its connection once it has stopped, if healthy, for the run's end: a new session would
+  // cost the server its start again.
+  std::unique_ptr<warehouse::Connection> TakeConnection() {
+    loader_.reset();
+    if (db_ != nullptr && !db_->healthy()) db_.reset();
+    return std::move(db_);
+  }
+
  private:
   const ReprocessOptions& options_;
   lake::ObjectStore& lake_;
@@ -355,16 +363,34 @@ Status LoadRange(const ReprocessOptions& options, lake::ObjectStore& lake,
     report.candle_hours += written;
     folded.reset();
   }
+  // The workers' connections do the end's work, as far as they go.
+  std::vector<std::unique_ptr<warehouse::Connection>> spare;
+  for (std::unique_ptr<Worker>& w : workers) {
+    if (auto conn = w->TakeConnection()) spare.push_back(std::move(conn));
+  }
+  auto spare_or_new = [&]() -> StatusOr<std::unique_ptr<warehouse::Connection>> {
+    if (spare.empty()) return OpenLoaderConnection(options.database_url, stop);
+    std::unique_ptr<warehouse::Connection> conn = std::move(spare.back());
+    spare.pop_back();
+    return conn;
+  };
   // The workers deferred the candles (those they did not fold) and assets of what they loaded
   // (and a run killed earlier may have left some): build the candles now, once per hour, from
   // the quotes, while another connection merges the assets (the two touch different tables).
   Status assets_merged;
+  std::unique_ptr<warehouse::Connection> assets_conn;
+  if (!spare.empty()) {
+    assets_conn = std::move(spare.back());
+    spare.pop_back();
+  }
   std::thread assets([&] {
     assets_merged = RetryWithBackoff(
         kDatabaseBackoff, stop, "merge assets",
         [&]() -> Status {
-          ASSIGN_OR_RETURN(auto conn, OpenLoaderConnection(options.database_url, stop));
-          return warehouse::MergePendingAssets(*conn);
+          if (assets_conn == nullptr || !assets_conn->healthy()) {
+            ASSIGN_OR_RETURN(assets_conn, OpenLoaderConnection(options.database_url, stop));
+          }
+          return warehouse::MergePendingAssets(*assets_conn);
         },
         IsTransient);
   });
@@ -387,7 +413,7 @@ Status LoadRange(const ReprocessOptions& options, lake::ObjectStore& lake,
         std::vector<std::unique_ptr<warehouse::Connection>> helpers;
         std::vector<warehouse::Connection*> helper_ptrs;
         for (int i = 1; i < options.jobs; ++i) {
-          ASSIGN_OR_RETURN(auto helper, OpenLoaderConnection(options.database_url, stop));
+          ASSIGN_OR_RETURN(auto helper, spare_or_new());
           helper_ptrs.push_back(helper.get());
           helpers.push_back(std::move(helper));
         }
