@@ -14,7 +14,6 @@
 #include <string>
 #include <string_view>
 #include <tuple>
-#include <unordered_map>
 
 #include "cmc/types.h"
 #include "common/time_util.h"
@@ -27,7 +26,6 @@ class AssetFold {
   void Add(const cmc::QuotesPayload& payload);
 
   bool empty() const { return coins_.empty(); }
-  size_t coins() const { return coins_.size(); }
   void Clear();
 
   // Binary COPY data with the columns of assets_pending / staging_assets (one row per coin,
