@@ -411,10 +411,10 @@ StatusOr<std::vector<LoadResult>> Loader::LoadQuotesBatch(const std::vector<Batc
         db_.CopyIn("COPY staging_assets FROM STDIN (FORMAT binary)", assets.AssetsCopy()));
     RETURN_IF_ERROR(
         db_.CopyIn("COPY staging_asset_names FROM STDIN (FORMAT binary)", assets.NamesCopy()));
-    RETURN_IF_ERROR(db_.Execute(fmt::format(
-        kUpsertAssets, "",
-        "(SELECT cmc_id, symbol, name, slug, date_added, first_seen, last_seen "
-        "FROM staging_assets) s")));
+    RETURN_IF_ERROR(db_.Execute(
+        fmt::format(kUpsertAssets, "",
+                    "(SELECT cmc_id, symbol, name, slug, date_added, first_seen, last_seen "
+                    "FROM staging_assets) s")));
     RETURN_IF_ERROR(db_.Execute(fmt::format(kUpsertAssetNames, "", "staging_asset_names")));
   }
   if (in_transaction_) {
