@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,7 +20,11 @@ namespace coinlake::lake {
 namespace fs = std::filesystem;
 namespace {
 
+// Every publication writes its temporary file in one folder under the root, named with this
+// prefix, and holds an flock(2) on it until the object is in place. The lock dies with its
+// process, so an unlocked temporary is an orphan of a killed writer.
 constexpr std::string_view kTempPrefix = ".tmp-";
+constexpr std::string_view kTempDir = ".tmp-publishing";
 
 Status ErrnoError(std::string_view what, const std::string& path, int err) {
   std::string text = fmt::format("{} {}: {}", what, path, std::strerror(err));
@@ -89,11 +94,52 @@ Status WriteAll(int fd, std::string_view data, const std::string& path) {
   return Status::Ok();
 }
 
+// Creates a temporary file in `temp_dir` and locks it. A sweep in another process may take the
+// lock in the instant between the two and remove the file; then it starts over with a new name.
+StatusOr<int> CreateLockedTemporary(const fs::path& temp_dir, fs::path* temp) {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  while (true) {
+    *temp = temp_dir / fmt::format("{}{:016x}", kTempPrefix, rng());
+    int fd = ::open(temp->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) return ErrnoError("create", temp->string(), errno);
+    struct stat st {};
+    if (::flock(fd, LOCK_EX) != 0 || ::fstat(fd, &st) != 0) {
+      int err = errno;
+      ::close(fd);
+      return ErrnoError("lock", temp->string(), err);
+    }
+    if (st.st_nlink > 0) return fd;
+    ::close(fd);  // swept away before we held it
+  }
+}
+
+// Removes the temporaries of `temp_dir` that no live writer holds: a killed writer's lock is
+// gone with it. Best effort: one that cannot be removed now is tried again at the next open.
+void SweepOrphanedTemporaries(const fs::path& temp_dir) {
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(temp_dir, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    const fs::path& path = it->path();
+    if (!path.filename().string().starts_with(kTempPrefix)) continue;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) continue;
+    struct stat held {
+    }, named{};
+    // Still the same file under that name once locked: its writer may have finished meanwhile.
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::fstat(fd, &held) == 0 &&
+        ::stat(path.c_str(), &named) == 0 && held.st_ino == named.st_ino &&
+        held.st_dev == named.st_dev) {
+      ::unlink(path.c_str());
+    }
+    ::close(fd);
+  }
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<FileObjectStore>> FileObjectStore::Open(const std::string& root) {
   std::error_code ec;
-  fs::create_directories(root, ec);
+  fs::create_directories(fs::path(root) / kTempDir, ec);
   if (ec) {
     return FailedPreconditionError(
         fmt::format("cannot create lake folder {}: {}", root, ec.message()));
@@ -104,34 +150,40 @@ StatusOr<std::unique_ptr<FileObjectStore>> FileObjectStore::Open(const std::stri
   }
   std::string canonical = fs::canonical(root, ec).string();
   if (ec) canonical = root;
+  SweepOrphanedTemporaries(fs::path(canonical) / kTempDir);
   return std::unique_ptr<FileObjectStore>(new FileObjectStore(canonical));
 }
 
-// Writes a temporary file beside the target with `fill` (then fsyncs it) and links it into place:
+// Writes a locked temporary file with `fill` (then fsyncs it) and links it into place:
 // create-only, atomically. If the name exists, `same` says whether it holds these bytes (a
 // no-op) or others (DATA_LOSS, never overwritten).
 Status FileObjectStore::Publish(const std::string& key, const std::function<Status(int fd)>& fill,
                                 const std::function<StatusOr<bool>(const std::string&)>& same) {
   RETURN_IF_ERROR(ValidateKey(key));
+  if (key.starts_with(kTempPrefix)) {
+    return InvalidArgumentError(fmt::format("object key '{}' is reserved for temporaries", key));
+  }
   fs::path target = fs::path(root_) / key;
   fs::path dir = target.parent_path();
   RETURN_IF_ERROR(MakeDirs(root_, dir));
 
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  fs::path temp = dir / fmt::format("{}{:016x}", kTempPrefix, rng());
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoError("create", temp.string(), errno);
+  fs::path temp;
+  ASSIGN_OR_RETURN(int fd, CreateLockedTemporary(fs::path(root_) / kTempDir, &temp));
+  // The lock is held until the temporary's name is gone, so no sweep can take it meanwhile.
+  auto unlink_and_close = [&] {
+    ::unlink(temp.c_str());
+    ::close(fd);
+  };
   Status written = fill(fd);
   if (written.ok() && ::fsync(fd) != 0) written = ErrnoError("fsync", temp.string(), errno);
-  ::close(fd);
   if (!written.ok()) {
-    ::unlink(temp.c_str());
+    unlink_and_close();
     return written;
   }
   // link(2) refuses to replace an existing name: create-only, atomically.
   if (::link(temp.c_str(), target.c_str()) != 0) {
     int err = errno;
-    ::unlink(temp.c_str());
+    unlink_and_close();
     if (err != EEXIST) return ErrnoError("link", target.string(), err);
     ASSIGN_OR_RETURN(bool equal, same(target.string()));
     if (!equal) {
@@ -140,7 +192,7 @@ Status FileObjectStore::Publish(const std::string& key, const std::function<Stat
     }
     return Status::Ok();
   }
-  ::unlink(temp.c_str());
+  unlink_and_close();
   return FsyncPath(dir.string(), O_RDONLY | O_DIRECTORY);
 }
 

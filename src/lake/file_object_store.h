@@ -1,8 +1,9 @@
 // An ObjectStore on a local folder: one file per object at <root>/<key>.
 //
-// Put writes a temporary file in the target folder, fsyncs it, links it into place (link(2)
+// Put writes a temporary file in <root>/.tmp-publishing/, fsyncs it, links it into place (link(2)
 // fails if the name exists, so nothing is ever overwritten, even by a concurrent writer), then
-// fsyncs the folder. A crash leaves at most a ".tmp-" file, which List ignores.
+// fsyncs the folder. The writer holds an flock(2) on its temporary until it is gone; a crash
+// leaves the file unlocked, and the next Open removes it. The root must be one file system.
 #pragma once
 
 #include <functional>
@@ -14,7 +15,8 @@ namespace coinlake::lake {
 
 class FileObjectStore : public ObjectStore {
  public:
-  // Creates the root folder if needed. FAILED_PRECONDITION if it cannot be created or written.
+  // Creates the root folder if needed and removes killed writers' temporaries. FAILED_PRECONDITION
+  // if it cannot be created or written.
   static StatusOr<std::unique_ptr<FileObjectStore>> Open(const std::string& root);
 
   Status Put(const std::string& key, std::string_view data) override;

@@ -133,19 +133,5 @@ INSTANTIATE_TEST_SUITE_P(
                               }}),
     [](const auto& info) { return info.param.name; });
 
-TEST(FileObjectStoreTest, OpenFromUrls) {
-  coinlake::testing::TempDir dir;
-  auto store = OpenObjectStore("file://" + dir.path() + "/lake");
-  ASSERT_OK(store);
-  EXPECT_TRUE((*store)->url().starts_with("file:///"));
-  EXPECT_EQ(OpenObjectStore("file://relative").status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(OpenObjectStore("ftp://host/x").status().code(), StatusCode::kInvalidArgument);
-}
-
-TEST(FileObjectStoreTest, UnwritableRootIsALoudError) {
-  auto store = FileObjectStore::Open("/proc/coinlake-cannot-be-here");
-  EXPECT_FALSE(store.ok());
-}
-
 }  // namespace
 }  // namespace coinlake::lake
