@@ -7,14 +7,18 @@
 #      "Rebuilding quotes")
 #   2. psql \copy of the rows pre-flattened to CSV (the server's ingest ceiling)
 #   3. the seed's Python stack: json + psycopg2 COPY (bench/reprocess_python.py)
-# Prints rows/s for each, the ratios, and reprocess's peak RSS (/usr/bin/time); then, for
-# reference, psql \copy the way reprocess rebuilds (indexes dropped, built after the COPY), and
-# the server's floor: that, split across JOBS psql processes side by side. Last, issue #25's CPU
-# figures for the three loaders: the server's CPU seconds per million rows (every process of
+# The three run ROUNDS times, interleaved (the order turns each round: a slow spell of this
+# shared machine falls on a different loader each time), and every figure is the median of its
+# rounds; each ratio is taken within a round, then its median and range are given. A single
+# round moved \copy's own server CPU between 7.0 and 11.0 s per million rows (docs/benchmarks.md,
+# session 20). Prints rows/s for each, the ratios, and reprocess's peak RSS (/usr/bin/time); then,
+# for reference, psql \copy the way reprocess rebuilds (indexes dropped, built after the COPY),
+# and the server's floor: that, split across JOBS psql processes side by side. Last, issue #25's
+# CPU figures for the three loaders: the server's CPU seconds per million rows (every process of
 # the cluster, from /proc, a CHECKPOINT after the load included) and the loader's own.
 #
 # Debian's /usr/bin/python3 runs the Python parts (python3-psycopg2 is a Debian package).
-# Usage: bench/reprocess_bench.sh [SNAPSHOTS] [COINS] [JOBS]     (default 60 5000 2)
+# Usage: bench/reprocess_bench.sh [SNAPSHOTS] [COINS] [JOBS] [ROUNDS]   (default 60 5000 2 3)
 # COINLAKE_BIN=path/to/coinlake uses that binary instead of building the release preset.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
@@ -23,6 +27,7 @@ trap cleanup_started EXIT
 SNAPSHOTS="${1:-60}"
 COINS="${2:-5000}"
 JOBS="${3:-2}"
+ROUNDS="${4:-3}"
 ensure_packages postgresql-15 postgresql-client-15 python3 python3-psycopg2 time bc
 bench_binary
 
@@ -90,20 +95,53 @@ measure() {
   printf -v "RSS_$name" '%s' "$(awk '{print $3}' "$WORK/time.txt")"
 }
 
-say "coinlake reprocess --jobs $JOBS ($ROWS rows)"
-measure COINLAKE env COINLAKE_DATABASE_URL="$DB_URL" COINLAKE_LAKE_URL="$LAKE" \
-  "$COINLAKE_BIN" reprocess --jobs "$JOBS" --log-level warn
-RSS_KB=$RSS_COINLAKE
-check_rows "coinlake reprocess"
-
-say "psql \\copy of the same rows as CSV"
 COLS="cmc_id, quote_currency, ts, snapshot_ts, cmc_rank, price, volume_24h, volume_change_24h, market_cap, market_cap_dominance, fully_diluted_market_cap, percent_change_1h, percent_change_24h, percent_change_7d, percent_change_30d, percent_change_60d, percent_change_90d, circulating_supply, total_supply, max_supply, num_market_pairs, lake_object_id"
-measure PSQL psql -q "$DB_URL" -c "\\copy quotes ($COLS) FROM '$CSV' WITH (FORMAT csv)"
-check_rows "psql \\copy"
-
-say "Python: json + psycopg2 COPY"
-measure PY /usr/bin/python3 "$REPO_ROOT/bench/reprocess_python.py" "$LAKE" "$DB_URL"
-check_rows "reprocess_python.py"
+run_loader() {
+  case "$1" in
+  COINLAKE)
+    say "coinlake reprocess --jobs $JOBS ($ROWS rows)"
+    measure COINLAKE env COINLAKE_DATABASE_URL="$DB_URL" COINLAKE_LAKE_URL="$LAKE" \
+      "$COINLAKE_BIN" reprocess --jobs "$JOBS" --log-level warn
+    check_rows "coinlake reprocess"
+    ;;
+  PSQL)
+    say "psql \\copy of the same rows as CSV"
+    measure PSQL psql -q "$DB_URL" -c "\\copy quotes ($COLS) FROM '$CSV' WITH (FORMAT csv)"
+    check_rows "psql \\copy"
+    ;;
+  PY)
+    say "Python: json + psycopg2 COPY"
+    measure PY /usr/bin/python3 "$REPO_ROOT/bench/reprocess_python.py" "$LAKE" "$DB_URL"
+    check_rows "reprocess_python.py"
+    ;;
+  esac
+}
+# Each round's figures, a line per round: the three loaders' wall, client and server seconds
+# and reprocess's peak RSS, in LOADERS' order.
+LOADERS=(COINLAKE PSQL PY)
+: >"$WORK/rounds.txt"
+for ((round = 0; round < ROUNDS; round++)); do
+  for ((i = 0; i < 3; i++)); do
+    run_loader "${LOADERS[(round + i) % 3]}"
+  done
+  line=""
+  for name in "${LOADERS[@]}"; do
+    t="T_$name" c="CLIENT_$name" v="SERVER_$name"
+    line+="${!t} ${!c} ${!v} "
+  done
+  echo "$line$RSS_COINLAKE" >>"$WORK/rounds.txt"
+done
+# median COLUMN_EXPRESSION: the median over the rounds of an awk expression of a round's fields
+# ($1-$3 reprocess's wall, client, server; $4-$6 \copy's; $7-$9 Python's; $10 peak RSS KB).
+median() {
+  awk "{print $1}" "$WORK/rounds.txt" | sort -g |
+    awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+}
+range() { awk "{print $1}" "$WORK/rounds.txt" | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.2f-%.2f", lo, hi}'; }
+T_COINLAKE=$(median '$1') CLIENT_COINLAKE=$(median '$2') SERVER_COINLAKE=$(median '$3')
+T_PSQL=$(median '$4') CLIENT_PSQL=$(median '$5') SERVER_PSQL=$(median '$6')
+T_PY=$(median '$7') CLIENT_PY=$(median '$8') SERVER_PY=$(median '$9')
+RSS_KB=$(median '$10')
 
 # rebuild_with_psql PARTS: the pre-flattened rows split in PARTS, COPYed by PARTS psql processes
 # side by side into quotes without its indexes, the indexes built after (as reprocess rebuilds);
@@ -139,8 +177,8 @@ rate() { echo "$ROWS / $1" | bc -l; }
 R_C=$(rate "$T_COINLAKE")
 R_P=$(rate "$T_PSQL")
 R_Y=$(rate "$T_PY")
-printf '\nlake: %s snapshots x %s coins = %s rows, %s compressed\n' "$SNAPSHOTS" "$COINS" "$ROWS" \
-  "$(du -sh "$LAKE" | cut -f1)"
+printf '\nlake: %s snapshots x %s coins = %s rows, %s compressed; medians of %s interleaved rounds\n' \
+  "$SNAPSHOTS" "$COINS" "$ROWS" "$(du -sh "$LAKE" | cut -f1)" "$ROUNDS"
 printf '%-34s %8.2f s %10.0f rows/s\n' "coinlake reprocess --jobs $JOBS" "$T_COINLAKE" "$R_C"
 printf '%-34s %8.2f s %10.0f rows/s\n' "psql \\copy (CSV, ceiling)" "$T_PSQL" "$R_P"
 printf '%-34s %8.2f s %10.0f rows/s\n' "python json + psycopg2 COPY" "$T_PY" "$R_Y"
@@ -158,6 +196,10 @@ printf '\nCPU s per million rows        server   client\n'
 printf '%-28s %7.2f  %7.2f\n' "coinlake reprocess" "$(per_m "$SERVER_COINLAKE")" "$(per_m "$CLIENT_COINLAKE")"
 printf '%-28s %7.2f  %7.2f\n' "psql \\copy (CSV)" "$(per_m "$SERVER_PSQL")" "$(per_m "$CLIENT_PSQL")"
 printf '%-28s %7.2f  %7.2f\n' "python json + psycopg2" "$(per_m "$SERVER_PY")" "$(per_m "$CLIENT_PY")"
-printf 'server: reprocess / \\copy %.2fx (goal <= 1)   client: reprocess / python %.2fx (goal <= 0.2)\n' \
-  "$(echo "$SERVER_COINLAKE / $SERVER_PSQL" | bc -l)" "$(echo "$CLIENT_COINLAKE / $CLIENT_PY" | bc -l)"
+printf '\nround   wall x  server x  client x   (reprocess against \\copy, \\copy, python; the order turns)\n'
+awk '{printf "%5d  %6.2f  %7.2f  %7.2f\n", NR, $4 / $1, $3 / $6, $2 / $8}' "$WORK/rounds.txt"
+printf 'issue #25 goals, ratio within each round: median (range over %s rounds)\n' "$ROUNDS"
+printf 'wall:   reprocess rows/s / \\copy rows/s  %.2fx (%s)  goal >= 1\n' "$(median '$4 / $1')" "$(range '$4 / $1')"
+printf 'server: reprocess / \\copy CPU            %.2fx (%s)  goal <= 1\n' "$(median '$3 / $6')" "$(range '$3 / $6')"
+printf 'client: reprocess / python CPU          %.2fx (%s)  goal <= 0.2\n' "$(median '$2 / $8')" "$(range '$2 / $8')"
 printf 'CPU: %s (%s cores)\n' "$(cpu_model)" "$(nproc)"
