@@ -60,7 +60,18 @@ bench_binary() {
 }
 
 # The CPU's model name, which every benchmark figure is given with.
-cpu_model() { lscpu | sed -n 's/^Model name: *//p' | head -1; }
+# The CPU, as precisely as the VM tells: the model name alone ("AMD EPYC") hides which host
+# generation a figure came from, and hosts behind the same name differed by 1.5x in the loading
+# benchmark's baseline (docs/benchmarks.md, session 21).
+cpu_model() {
+  local family model stepping avx512=no
+  family=$(sed -n 's/^cpu family[[:space:]]*: //p' /proc/cpuinfo | head -1)
+  model=$(sed -n 's/^model[[:space:]]*: //p' /proc/cpuinfo | head -1)
+  stepping=$(sed -n 's/^stepping[[:space:]]*: //p' /proc/cpuinfo | head -1)
+  grep -qw avx512f /proc/cpuinfo && avx512=yes
+  printf '%s, family %s model %s stepping %s, AVX-512 %s' \
+    "$(lscpu | sed -n 's/^Model name: *//p' | head -1)" "$family" "$model" "$stepping" "$avx512"
+}
 
 # True if something accepts connections on 127.0.0.1:PORT.
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
