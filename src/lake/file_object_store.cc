@@ -123,8 +123,8 @@ void SweepOrphanedTemporaries(const fs::path& temp_dir) {
     if (!path.filename().string().starts_with(kTempPrefix)) continue;
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) continue;
-    struct stat held {
-    }, named{};
+    struct stat held {};
+    struct stat named {};
     // Still the same file under that name once locked: its writer may have finished meanwhile.
     if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::fstat(fd, &held) == 0 &&
         ::stat(path.c_str(), &named) == 0 && held.st_ino == named.st_ino &&
@@ -150,8 +150,9 @@ StatusOr<std::unique_ptr<FileObjectStore>> FileObjectStore::Open(const std::stri
   }
   std::string canonical = fs::canonical(root, ec).string();
   if (ec) canonical = root;
-  SweepOrphanedTemporaries(fs::path(canonical) / kTempDir);
-  return std::unique_ptr<FileObjectStore>(new FileObjectStore(canonical));
+  std::string temp_dir = (fs::path(canonical) / kTempDir).string();
+  SweepOrphanedTemporaries(temp_dir);
+  return std::unique_ptr<FileObjectStore>(new FileObjectStore(canonical, temp_dir));
 }
 
 // Writes a locked temporary file with `fill` (then fsyncs it) and links it into place:
@@ -168,7 +169,7 @@ Status FileObjectStore::Publish(const std::string& key, const std::function<Stat
   RETURN_IF_ERROR(MakeDirs(root_, dir));
 
   fs::path temp;
-  ASSIGN_OR_RETURN(int fd, CreateLockedTemporary(fs::path(root_) / kTempDir, &temp));
+  ASSIGN_OR_RETURN(int fd, CreateLockedTemporary(temp_dir_, &temp));
   // The lock is held until the temporary's name is gone, so no sweep can take it meanwhile.
   auto unlink_and_close = [&] {
     ::unlink(temp.c_str());

@@ -37,8 +37,10 @@ class FileObjectStore : public ObjectStore {
  private:
   Status Publish(const std::string& key, const std::function<Status(int fd)>& fill,
                  const std::function<StatusOr<bool>(const std::string&)>& same);
-  explicit FileObjectStore(std::string root) : root_(std::move(root)) {}
+  FileObjectStore(std::string root, std::string temp_dir)
+      : root_(std::move(root)), temp_dir_(std::move(temp_dir)) {}
   std::string root_;
+  std::string temp_dir_;  // where Publish writes its temporaries: <root>/.tmp-publishing
 };
 
 }  // namespace coinlake::lake
